@@ -1,0 +1,489 @@
+//! From files to a `Catalog`: parse every definition, check every reference, report every
+//! problem at once.
+
+use super::diag::{Diagnostic, Diagnostics};
+use super::raw::{RawBundle, RawService, RawStep, RawText};
+use super::{Binding, Bundle, BundleId, Catalog, Service, ServiceId, ServiceInput, Step, Text};
+use crate::form::{CombinedForm, Schemas};
+use serde_json::Value;
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+/// Load and check everything under `root` (`bundles/`, `services/`, `forms/`).
+pub fn compile(root: &Path) -> Result<Catalog, Diagnostics> {
+    let mut diags = Vec::new();
+    let forms = load_forms(root, &mut diags);
+    let schemas = match Schemas::new(
+        forms
+            .iter()
+            .map(|(rel, v)| (Schemas::uri_for(rel), v.clone()))
+            .collect(),
+    ) {
+        Ok(schemas) => schemas,
+        Err(e) => {
+            diags.push(Diagnostic::new(
+                Path::new("forms"),
+                "",
+                format!("cannot index the form files: {e}"),
+            ));
+            return Err(Diagnostics(diags));
+        }
+    };
+    let mut services = BTreeMap::new();
+    for (file, raw) in load_yaml::<RawService>(root, "services", &mut diags) {
+        if let Some(service) = compile_service(&file, raw, &forms, &schemas, &mut diags) {
+            services.insert(service.id.clone(), service);
+        }
+    }
+    let mut catalog = Catalog {
+        bundles: BTreeMap::new(),
+        services,
+        schemas,
+    };
+    for (file, raw) in load_yaml::<RawBundle>(root, "bundles", &mut diags) {
+        if let Some(bundle) = compile_bundle(&file, raw, &catalog, &mut diags) {
+            let ids: Vec<ServiceId> = bundle.steps.iter().map(|s| s.service.clone()).collect();
+            if let Err(e) = CombinedForm::build(&bundle, &catalog, &ids) {
+                diags.push(Diagnostic::new(&file, "services", e.to_string()));
+            }
+            catalog.bundles.insert(bundle.id.clone(), bundle);
+        }
+    }
+    if diags.is_empty() {
+        Ok(catalog)
+    } else {
+        Err(Diagnostics(diags))
+    }
+}
+
+fn files_with_suffix(dir: &Path, suffix: &str, out: &mut Vec<PathBuf>) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    let mut paths: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
+    paths.sort();
+    for path in paths {
+        if path.is_dir() {
+            files_with_suffix(&path, suffix, out);
+        } else if path.to_string_lossy().ends_with(suffix) {
+            out.push(path);
+        }
+    }
+}
+
+/// Every `forms/**/*.schema.json`, by path relative to `forms/`.
+fn load_forms(root: &Path, diags: &mut Vec<Diagnostic>) -> BTreeMap<String, Value> {
+    let dir = root.join("forms");
+    let mut paths = Vec::new();
+    files_with_suffix(&dir, ".schema.json", &mut paths);
+    let mut forms = BTreeMap::new();
+    for path in paths {
+        let shown = relative(root, &path);
+        let rel = path
+            .strip_prefix(&dir)
+            .unwrap_or(&path)
+            .to_string_lossy()
+            .replace('\\', "/");
+        match std::fs::read_to_string(&path)
+            .map_err(|e| e.to_string())
+            .and_then(|text| {
+                serde_json::from_str::<Value>(&text).map_err(|e| {
+                    format!(
+                        "invalid JSON at line {}, column {}: {e}",
+                        e.line(),
+                        e.column()
+                    )
+                })
+            }) {
+            Ok(value) => {
+                forms.insert(rel, value);
+            }
+            Err(e) => diags.push(Diagnostic::new(&shown, "", e)),
+        }
+    }
+    forms
+}
+
+fn load_yaml<T: serde::de::DeserializeOwned>(
+    root: &Path,
+    folder: &str,
+    diags: &mut Vec<Diagnostic>,
+) -> Vec<(PathBuf, T)> {
+    let mut paths = Vec::new();
+    let dir = root.join(folder);
+    if let Ok(entries) = std::fs::read_dir(&dir) {
+        paths = entries
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|x| x == "yaml" || x == "yml"))
+            .collect();
+    }
+    paths.sort();
+    let mut out = Vec::new();
+    for path in paths {
+        let shown = relative(root, &path);
+        match std::fs::read_to_string(&path) {
+            Ok(text) => match serde_saphyr::from_str::<T>(&text) {
+                Ok(raw) => out.push((shown, raw)),
+                Err(e) => diags.push(Diagnostic::new(
+                    &shown,
+                    "",
+                    format!("cannot read YAML: {}", one_line(&e.to_string())),
+                )),
+            },
+            Err(e) => diags.push(Diagnostic::new(
+                &shown,
+                "",
+                format!("cannot read file: {e}"),
+            )),
+        }
+    }
+    out
+}
+
+fn one_line(text: &str) -> String {
+    text.lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+fn relative(root: &Path, path: &Path) -> PathBuf {
+    path.strip_prefix(root).unwrap_or(path).to_path_buf()
+}
+
+fn text(raw: RawText) -> Text {
+    Text {
+        uk: raw.uk,
+        en: raw.en,
+    }
+}
+
+fn file_stem(file: &Path) -> String {
+    file.file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default()
+}
+
+fn compile_service(
+    file: &Path,
+    raw: RawService,
+    forms: &BTreeMap<String, Value>,
+    schemas: &Schemas,
+    diags: &mut Vec<Diagnostic>,
+) -> Option<Service> {
+    let before = diags.len();
+    if raw.id != file_stem(file) {
+        diags.push(Diagnostic::new(
+            file,
+            "id",
+            format!(
+                "id \"{}\" must match the file name \"{}\"",
+                raw.id,
+                file_stem(file)
+            ),
+        ));
+    }
+    let form_file = Path::new("forms").join(&raw.form);
+    let input = match forms.get(&raw.form) {
+        None => {
+            diags.push(Diagnostic::new(
+                file,
+                "form",
+                format!("form file not found or unreadable: {}", form_file.display()),
+            ));
+            None
+        }
+        Some(form) => match service_input(form, &Schemas::uri_for(&raw.form)) {
+            Ok(input) => Some(input),
+            Err(e) => {
+                diags.push(Diagnostic::new(&form_file, "", e));
+                None
+            }
+        },
+    };
+    let input_validator = schemas
+        .validator(&serde_json::json!({ "$ref": Schemas::uri_for(&raw.form) }))
+        .map_err(|e| {
+            diags.push(Diagnostic::new(
+                &form_file,
+                "",
+                format!("invalid JSON Schema: {e}"),
+            ))
+        })
+        .ok();
+    let output_validator = schemas
+        .validator(&raw.outputs)
+        .map_err(|e| {
+            diags.push(Diagnostic::new(
+                file,
+                "outputs",
+                format!("invalid JSON Schema: {e}"),
+            ))
+        })
+        .ok();
+    if !raw.outputs.get("properties").is_some_and(Value::is_object) {
+        diags.push(Diagnostic::new(
+            file,
+            "outputs",
+            "the output schema must be an object schema with \"properties\"",
+        ));
+    }
+    for (lang, template) in [("uk", &raw.reference.uk), ("en", &raw.reference.en)] {
+        if let Err(e) = handlebars::Template::compile(template) {
+            diags.push(Diagnostic::new(
+                file,
+                format!("reference.{lang}"),
+                format!("invalid template: {e}"),
+            ));
+        }
+    }
+    if diags.len() > before {
+        return None;
+    }
+    Some(Service {
+        id: ServiceId(raw.id),
+        title: text(raw.title),
+        registry: raw.registry,
+        authority: text(raw.authority),
+        input: input?,
+        input_validator: input_validator?,
+        outputs: raw.outputs,
+        output_validator: output_validator?,
+        reference: text(raw.reference),
+    })
+}
+
+/// The top-level properties (with `$ref`s made absolute) and required fields of a form file.
+fn service_input(form: &Value, uri: &str) -> Result<ServiceInput, String> {
+    let Some(properties) = form.get("properties").and_then(Value::as_object) else {
+        return Err("a service form must be an object schema with top-level \"properties\"".into());
+    };
+    let mut out = BTreeMap::new();
+    for (name, schema) in properties {
+        let mut schema = schema.clone();
+        crate::form::absolutize(&mut schema, uri).map_err(|e| format!("properties.{name}: {e}"))?;
+        out.insert(name.clone(), schema);
+    }
+    let required = form
+        .get("required")
+        .and_then(Value::as_array)
+        .map(|list| {
+            list.iter()
+                .filter_map(|v| v.as_str().map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default();
+    Ok(ServiceInput {
+        properties: out,
+        required,
+    })
+}
+
+fn compile_bundle(
+    file: &Path,
+    raw: RawBundle,
+    catalog: &Catalog,
+    diags: &mut Vec<Diagnostic>,
+) -> Option<Bundle> {
+    let before = diags.len();
+    if raw.id != file_stem(file) {
+        diags.push(Diagnostic::new(
+            file,
+            "id",
+            format!(
+                "id \"{}\" must match the file name \"{}\"",
+                raw.id,
+                file_stem(file)
+            ),
+        ));
+    }
+    if let Err(e) = handlebars::Template::compile(&raw.applicant) {
+        diags.push(Diagnostic::new(
+            file,
+            "applicant",
+            format!("invalid template: {e}"),
+        ));
+    }
+    let in_bundle: BTreeSet<&str> = raw.services.iter().map(|s| s.service.as_str()).collect();
+    let mut seen = BTreeSet::new();
+    let mut steps = Vec::new();
+    for (i, step) in raw.services.iter().enumerate() {
+        let at = format!("services[{i}]");
+        if !seen.insert(step.service.as_str()) {
+            diags.push(Diagnostic::new(
+                file,
+                format!("{at}.service"),
+                format!("service \"{}\" is listed twice", step.service),
+            ));
+        }
+        steps.push(compile_step(file, &at, step, &in_bundle, catalog, diags));
+    }
+    let steps: Vec<Step> = steps.into_iter().flatten().collect();
+    let ordered = match order(&steps) {
+        Ok(ordered) => ordered,
+        Err(cycle) => {
+            diags.push(Diagnostic::new(
+                file,
+                "services",
+                format!("dependency cycle: {}", cycle.join(" → ")),
+            ));
+            return None;
+        }
+    };
+    if diags.len() > before {
+        return None;
+    }
+    Some(Bundle {
+        id: BundleId(raw.id),
+        version: raw.version,
+        title: text(raw.title),
+        description: text(raw.description),
+        applicant: raw.applicant,
+        steps: ordered,
+        forms: Mutex::new(BTreeMap::new()),
+    })
+}
+
+fn compile_step(
+    file: &Path,
+    at: &str,
+    raw: &RawStep,
+    in_bundle: &BTreeSet<&str>,
+    catalog: &Catalog,
+    diags: &mut Vec<Diagnostic>,
+) -> Option<Step> {
+    let id = ServiceId(raw.service.clone());
+    let Some(service) = catalog.service(&id) else {
+        diags.push(Diagnostic::new(
+            file,
+            format!("{at}.service"),
+            format!(
+                "unknown service \"{}\" (no services/{}.yaml, or it has errors)",
+                raw.service, raw.service
+            ),
+        ));
+        return None;
+    };
+    let mut depends_on: Vec<ServiceId> = Vec::new();
+    for (j, after) in raw.after.iter().enumerate() {
+        if in_bundle.contains(after.as_str()) {
+            depends_on.push(ServiceId(after.clone()));
+        } else {
+            diags.push(Diagnostic::new(
+                file,
+                format!("{at}.after[{j}]"),
+                format!("unknown service \"{after}\": not in this bundle"),
+            ));
+        }
+    }
+    let mut bindings = Vec::new();
+    for (input, source) in &raw.inputs {
+        let path = format!("{at}.inputs.{input}");
+        match check_binding(service, input, source, in_bundle, catalog) {
+            Ok(binding) => {
+                if !depends_on.contains(&binding.from) {
+                    depends_on.push(binding.from.clone());
+                }
+                bindings.push(binding);
+            }
+            Err(e) => diags.push(Diagnostic::new(file, path, e)),
+        }
+    }
+    Some(Step {
+        service: id,
+        optional: raw.optional,
+        depends_on,
+        bindings,
+    })
+}
+
+fn check_binding(
+    service: &Service,
+    input: &str,
+    source: &str,
+    in_bundle: &BTreeSet<&str>,
+    catalog: &Catalog,
+) -> Result<Binding, String> {
+    let Some(target) = service.input.properties.get(input) else {
+        return Err(format!(
+            "\"{input}\" is not an input of service \"{}\"",
+            service.id
+        ));
+    };
+    let Some((from, output)) = source.rsplit_once('.') else {
+        return Err(format!(
+            "\"{source}\" must be written as <service>.<output>"
+        ));
+    };
+    if !in_bundle.contains(from) {
+        return Err(format!(
+            "no service \"{from}\" in this bundle produces \"{output}\""
+        ));
+    }
+    let from_service = catalog
+        .service(&ServiceId(from.to_owned()))
+        .ok_or_else(|| format!("unknown service \"{from}\""))?;
+    let Some(produced) = from_service
+        .outputs
+        .get("properties")
+        .and_then(|p| p.get(output))
+    else {
+        return Err(format!("service \"{from}\" has no output \"{output}\""));
+    };
+    let (want, have) = (target.get("type"), produced.get("type"));
+    if want.is_some() && have.is_some() && want != have {
+        return Err(format!(
+            "type mismatch: input \"{input}\" is {} but output \"{source}\" is {}",
+            want.map(Value::to_string).unwrap_or_default(),
+            have.map(Value::to_string).unwrap_or_default()
+        ));
+    }
+    Ok(Binding {
+        input: input.to_owned(),
+        from: ServiceId(from.to_owned()),
+        output: output.to_owned(),
+    })
+}
+
+/// Steps in dependency order (stable), or the services of a cycle.
+fn order(steps: &[Step]) -> Result<Vec<Step>, Vec<String>> {
+    let mut done: Vec<Step> = Vec::new();
+    let mut left: Vec<&Step> = steps.iter().collect();
+    while !left.is_empty() {
+        let ready = left.iter().position(|s| {
+            s.depends_on
+                .iter()
+                .all(|d| done.iter().any(|x| &x.service == d))
+        });
+        match ready {
+            Some(i) => done.push(left.remove(i).clone()),
+            None => return Err(find_cycle(&left)),
+        }
+    }
+    Ok(done)
+}
+
+fn find_cycle(left: &[&Step]) -> Vec<String> {
+    let mut path: Vec<&ServiceId> = vec![&left[0].service];
+    loop {
+        let Some(current) = left.iter().find(|s| Some(&&s.service) == path.last()) else {
+            break;
+        };
+        let Some(next) = current
+            .depends_on
+            .iter()
+            .find(|d| left.iter().any(|s| &s.service == *d))
+        else {
+            break;
+        };
+        if let Some(start) = path.iter().position(|p| *p == next) {
+            let mut cycle: Vec<String> = path[start..].iter().map(|s| s.0.clone()).collect();
+            cycle.push(next.0.clone());
+            return cycle;
+        }
+        path.push(next);
+    }
+    path.iter().map(|s| s.0.clone()).collect()
+}

@@ -1,0 +1,52 @@
+//! Diagnostics: every problem found in the definition files, with file and path.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+/// One problem in a definition file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Diagnostic {
+    /// The file, relative to the definitions root.
+    pub file: PathBuf,
+    /// Where inside the document, e.g. `services[1].inputs.birth_act_record_number`.
+    pub path: String,
+    pub message: String,
+}
+
+impl Diagnostic {
+    pub fn new(file: &Path, path: impl Into<String>, message: impl Into<String>) -> Self {
+        Self {
+            file: file.to_path_buf(),
+            path: path.into(),
+            message: message.into(),
+        }
+    }
+}
+
+impl fmt::Display for Diagnostic {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.path.is_empty() {
+            write!(f, "{}: {}", self.file.display(), self.message)
+        } else {
+            write!(
+                f,
+                "{}: {}: {}",
+                self.file.display(),
+                self.path,
+                self.message
+            )
+        }
+    }
+}
+
+/// All the problems found while compiling the definitions.
+#[derive(Debug, thiserror::Error)]
+#[error("{} problem(s) in the definitions:\n{}", .0.len(), render(.0))]
+pub struct Diagnostics(pub Vec<Diagnostic>);
+
+fn render(list: &[Diagnostic]) -> String {
+    list.iter()
+        .map(|d| format!("  {d}"))
+        .collect::<Vec<_>>()
+        .join("\n")
+}

@@ -1,0 +1,180 @@
+//! Life-event definitions: load `bundles/`, `services/` and `forms/` once, check them, and
+//! compile them into types the rest of onestop can trust (ids exist, graph acyclic, schemas
+//! compiled once).
+//!
+//! Compilation is pure: it reads the definition files and nothing else (no network, no database).
+//! Nothing outside this module sees a `Raw*` type.
+
+mod compile;
+mod diag;
+mod raw;
+
+pub use compile::compile;
+pub use diag::{Diagnostic, Diagnostics};
+
+use crate::form::{CombinedForm, FormError, Schemas};
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::fmt;
+use std::sync::{Arc, Mutex};
+
+/// Identifier of a bundle (life event), e.g. `birth`.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(transparent)]
+pub struct BundleId(pub String);
+
+/// Identifier of a service, e.g. `tax.rnokpp-assignment`.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(transparent)]
+pub struct ServiceId(pub String);
+
+impl fmt::Display for BundleId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl fmt::Display for ServiceId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// A text in Ukrainian and English.
+#[derive(Debug, Clone, Serialize)]
+pub struct Text {
+    pub uk: String,
+    pub en: String,
+}
+
+/// One underlying state service, checked.
+#[derive(Debug)]
+pub struct Service {
+    pub id: ServiceId,
+    pub title: Text,
+    /// The registry that performs it; calls go to `{registries_url}/{registry}/{service}`.
+    pub registry: String,
+    pub authority: Text,
+    /// The input form: top-level properties (with absolute `$ref`s) and required ones.
+    pub input: ServiceInput,
+    /// Validates the full request a registry receives (form data plus bound inputs).
+    pub input_validator: jsonschema::Validator,
+    /// The declared answer schema, and its compiled validator.
+    pub outputs: serde_json::Value,
+    pub output_validator: jsonschema::Validator,
+    /// Handlebars templates over the outputs, for the receipt.
+    pub reference: Text,
+}
+
+/// The top-level shape of a service's input form.
+#[derive(Debug, Clone)]
+pub struct ServiceInput {
+    pub properties: BTreeMap<String, serde_json::Value>,
+    pub required: Vec<String>,
+}
+
+/// One service inside a bundle.
+#[derive(Debug, Clone)]
+pub struct Step {
+    pub service: ServiceId,
+    pub optional: bool,
+    /// Every service that must succeed first (explicit `after` plus binding sources).
+    pub depends_on: Vec<ServiceId>,
+    pub bindings: Vec<Binding>,
+}
+
+/// An input of a later service taken from an output of an earlier one.
+#[derive(Debug, Clone)]
+pub struct Binding {
+    pub input: String,
+    pub from: ServiceId,
+    pub output: String,
+}
+
+/// A life event, checked: its services exist, its graph is acyclic, its form merges.
+#[derive(Debug)]
+pub struct Bundle {
+    pub id: BundleId,
+    pub version: u32,
+    pub title: Text,
+    pub description: Text,
+    pub applicant: String,
+    /// Steps in a dependency-respecting order.
+    pub steps: Vec<Step>,
+    forms: Mutex<BTreeMap<Vec<ServiceId>, Arc<CombinedForm>>>,
+}
+
+impl Bundle {
+    pub fn step(&self, service: &ServiceId) -> Option<&Step> {
+        self.steps.iter().find(|s| &s.service == service)
+    }
+
+    /// The services an application runs: every mandatory one, the chosen optional ones, and what
+    /// they depend on. `None` chooses every service.
+    pub fn select(&self, chosen: Option<&[String]>) -> Result<Vec<ServiceId>, FormError> {
+        let Some(chosen) = chosen else {
+            return Ok(self.steps.iter().map(|s| s.service.clone()).collect());
+        };
+        if let Some(unknown) = chosen
+            .iter()
+            .find(|c| self.step(&ServiceId((*c).clone())).is_none())
+        {
+            return Err(FormError::UnknownService(unknown.clone()));
+        }
+        let mut wanted: Vec<ServiceId> = self
+            .steps
+            .iter()
+            .filter(|s| !s.optional || chosen.contains(&s.service.0))
+            .map(|s| s.service.clone())
+            .collect();
+        let mut i = 0;
+        while i < wanted.len() {
+            if let Some(step) = self.step(&wanted[i]) {
+                for dep in &step.depends_on {
+                    if !wanted.contains(dep) {
+                        wanted.push(dep.clone());
+                    }
+                }
+            }
+            i += 1;
+        }
+        Ok(self
+            .steps
+            .iter()
+            .map(|s| s.service.clone())
+            .filter(|s| wanted.contains(s))
+            .collect())
+    }
+
+    /// The combined form for a selection of services, built once and then cached.
+    pub fn form(
+        &self,
+        catalog: &Catalog,
+        selection: &[ServiceId],
+    ) -> Result<Arc<CombinedForm>, FormError> {
+        let mut cache = self.forms.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(form) = cache.get(selection) {
+            return Ok(form.clone());
+        }
+        let form = Arc::new(CombinedForm::build(self, catalog, selection)?);
+        cache.insert(selection.to_vec(), form.clone());
+        Ok(form)
+    }
+}
+
+/// Every definition, compiled: what the server, the sandbox and the CLI work from.
+pub struct Catalog {
+    pub bundles: BTreeMap<BundleId, Bundle>,
+    pub services: BTreeMap<ServiceId, Service>,
+    pub schemas: Schemas,
+}
+
+impl Catalog {
+    pub fn bundle(&self, id: &str) -> Option<&Bundle> {
+        self.bundles.get(&BundleId(id.to_owned()))
+    }
+
+    pub fn service(&self, id: &ServiceId) -> Option<&Service> {
+        self.services.get(id)
+    }
+}

@@ -1,0 +1,60 @@
+//! `Raw*` types mirror the definition files exactly (serde, unknown fields refused).
+//!
+//! They carry references as plain strings; `bundle::compile` checks them. Nothing outside
+//! `bundle/` sees these types.
+
+use serde::Deserialize;
+use std::collections::BTreeMap;
+
+/// A text in Ukrainian and English, as written in a definition file.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawText {
+    pub uk: String,
+    pub en: String,
+}
+
+/// `services/<id>.yaml`: one underlying state service.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawService {
+    pub id: String,
+    pub title: RawText,
+    pub registry: String,
+    pub authority: RawText,
+    /// Input form, relative to `forms/`.
+    pub form: String,
+    /// JSON Schema of the registry's answer.
+    pub outputs: serde_json::Value,
+    /// How the receipt names the registry's reference (handlebars over the outputs).
+    pub reference: RawText,
+}
+
+/// `bundles/<id>.yaml`: one life event.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawBundle {
+    pub id: String,
+    pub version: u32,
+    pub title: RawText,
+    pub description: RawText,
+    /// Who the receipt names as the applicant (handlebars over the application data).
+    pub applicant: String,
+    pub services: Vec<RawStep>,
+}
+
+/// One service inside a bundle.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawStep {
+    pub service: String,
+    /// Services that must succeed first (bindings add their sources implicitly).
+    #[serde(default)]
+    pub after: Vec<String>,
+    /// Chosen by the applicant rather than always run.
+    #[serde(default)]
+    pub optional: bool,
+    /// Input property of this service ← `service.output` of an earlier one.
+    #[serde(default)]
+    pub inputs: BTreeMap<String, String>,
+}

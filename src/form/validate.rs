@@ -1,0 +1,82 @@
+//! Validation of a submission against a combined form: every error, in Ukrainian, with pointers.
+
+use super::combined::CombinedForm;
+use super::messages::message;
+use crate::bundle::ServiceId;
+use jsonschema::error::ValidationErrorKind;
+use serde::Serialize;
+use serde_json::Value;
+
+/// One problem with the submitted data, next to the field it concerns.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FieldError {
+    /// JSON Pointer into the submitted `data`, e.g. `/mother/rnokpp`.
+    pub pointer: String,
+    pub message: String,
+    /// The services that need this field.
+    pub services: Vec<String>,
+}
+
+/// Data that satisfied the combined form of the chosen services. Only `validate` makes one.
+#[derive(Debug, Clone)]
+pub struct ValidApplication {
+    data: Value,
+    services: Vec<ServiceId>,
+}
+
+impl ValidApplication {
+    pub fn data(&self) -> &Value {
+        &self.data
+    }
+
+    pub fn services(&self) -> &[ServiceId] {
+        &self.services
+    }
+}
+
+impl CombinedForm {
+    /// Validate `data`, returning every error at once.
+    pub fn validate(&self, data: Value) -> Result<ValidApplication, Vec<FieldError>> {
+        let mut errors: Vec<FieldError> = Vec::new();
+        for error in self.validator.iter_errors(&data) {
+            let base = error.instance_path().as_str().to_owned();
+            let text = message(error.kind());
+            let pointers = match error.kind() {
+                ValidationErrorKind::Required { property } => {
+                    vec![child(&base, property.as_str().unwrap_or_default())]
+                }
+                ValidationErrorKind::AdditionalProperties { unexpected } => {
+                    unexpected.iter().map(|name| child(&base, name)).collect()
+                }
+                _ => vec![base],
+            };
+            for pointer in pointers {
+                let error = FieldError {
+                    services: self
+                        .services_for(&pointer)
+                        .into_iter()
+                        .map(|s| s.0)
+                        .collect(),
+                    pointer,
+                    message: text.clone(),
+                };
+                if !errors.contains(&error) {
+                    errors.push(error);
+                }
+            }
+        }
+        if errors.is_empty() {
+            Ok(ValidApplication {
+                data,
+                services: self.services.clone(),
+            })
+        } else {
+            Err(errors)
+        }
+    }
+}
+
+fn child(base: &str, name: &str) -> String {
+    let escaped = name.replace('~', "~0").replace('/', "~1");
+    format!("{base}/{escaped}")
+}

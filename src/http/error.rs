@@ -1,0 +1,92 @@
+//! The one error type of the HTTP API and its mapping to status codes. Every error body has one
+//! shape, `{"errors":[{"pointer","message","services"}]}`; a 5xx body is opaque while the cause
+//! chain goes to the log.
+
+use crate::form::FieldError;
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, ResponseError};
+use serde_json::json;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    #[error("{0}")]
+    NotFound(String),
+    #[error("{0}")]
+    BadRequest(String),
+    #[error("{0}")]
+    PayloadTooLarge(String),
+    #[error("{0}")]
+    UnsupportedMediaType(String),
+    #[error("the submitted data is invalid")]
+    Invalid(Vec<FieldError>),
+    #[error(transparent)]
+    Internal(#[from] anyhow::Error),
+}
+
+impl From<crate::store::StoreError> for ApiError {
+    fn from(e: crate::store::StoreError) -> Self {
+        Self::Internal(anyhow::Error::new(e))
+    }
+}
+
+impl ApiError {
+    /// A single error about the request as a whole, or about one field.
+    pub fn invalid(pointer: &str, message: &str) -> Self {
+        Self::Invalid(vec![FieldError {
+            pointer: pointer.into(),
+            message: message.into(),
+            services: vec![],
+        }])
+    }
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            Self::NotFound(_) => StatusCode::NOT_FOUND,
+            Self::BadRequest(_) => StatusCode::BAD_REQUEST,
+            Self::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Self::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let errors = match self {
+            Self::Invalid(errors) => json!(errors),
+            Self::Internal(e) => {
+                tracing::error!(error = ?e, "Request failed");
+                json!([{ "pointer": "", "message": "Внутрішня помилка сервера. Спробуйте пізніше.", "services": [] }])
+            }
+            other => json!([{ "pointer": "", "message": other.to_string(), "services": [] }]),
+        };
+        HttpResponse::build(self.status_code()).json(json!({ "errors": errors }))
+    }
+}
+
+/// Map the JSON body extractor's errors to the API's shape (400 malformed, 413 too large).
+pub fn json_error(
+    err: actix_web::error::JsonPayloadError,
+    _req: &actix_web::HttpRequest,
+) -> actix_web::Error {
+    use actix_web::error::JsonPayloadError as E;
+    let api = match &err {
+        E::OverflowKnownLength { length, limit } => ApiError::PayloadTooLarge(format!(
+            "Запит завеликий: {length} байт, дозволено не більше {limit}"
+        )),
+        E::Overflow { limit } => {
+            ApiError::PayloadTooLarge(format!("Запит завеликий: дозволено не більше {limit} байт"))
+        }
+        E::ContentType => {
+            ApiError::UnsupportedMediaType("Очікується Content-Type: application/json".into())
+        }
+        E::Deserialize(e) => ApiError::BadRequest(format!(
+            "Тіло запиту не є коректним JSON (рядок {}, позиція {}): {e}",
+            e.line(),
+            e.column()
+        )),
+        other => ApiError::BadRequest(format!("Не вдалося прочитати тіло запиту: {other}")),
+    };
+    api.into()
+}

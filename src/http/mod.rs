@@ -1,0 +1,57 @@
+//! HTTP: routes, extraction and error mapping. Thin by design: each handler extracts, calls the
+//! domain (`bundle`, `form`, `store`, `receipt`) and maps the result.
+
+mod applications;
+mod bundles;
+mod error;
+mod pages;
+
+pub use error::ApiError;
+
+use crate::bundle::Catalog;
+use crate::store::Store;
+use actix_web::web;
+use std::sync::Arc;
+use tokio::sync::Notify;
+
+/// What every handler may use.
+pub struct AppState {
+    pub catalog: Arc<Catalog>,
+    pub store: Store,
+    /// Wakes the dispatcher when new work is stored.
+    pub wake_dispatcher: Arc<Notify>,
+    /// The address people reach this server at, for links and QR codes.
+    pub public_url: String,
+}
+
+/// Register every route.
+pub fn configure(cfg: &mut web::ServiceConfig, max_body_bytes: usize) {
+    cfg.app_data(
+        web::JsonConfig::default()
+            .limit(max_body_bytes)
+            .content_type_required(false)
+            .error_handler(error::json_error),
+    )
+    .route("/", web::get().to(pages::index))
+    .route("/healthz", web::get().to(pages::healthz))
+    .route("/verify/{code}", web::get().to(pages::verify))
+    .service(
+        web::scope("/api/v1")
+            .route("/bundles", web::get().to(bundles::list))
+            .route("/bundles/{bundle}/form", web::get().to(bundles::form))
+            .route(
+                "/bundles/{bundle}/applications",
+                web::post().to(applications::submit),
+            )
+            .route("/applications/{id}", web::get().to(applications::show))
+            .route(
+                "/applications/{id}/receipt.pdf",
+                web::get().to(applications::receipt),
+            ),
+    )
+    .default_service(web::to(not_found));
+}
+
+async fn not_found() -> Result<actix_web::HttpResponse, ApiError> {
+    Err(ApiError::NotFound("Сторінку не знайдено".into()))
+}

@@ -1,0 +1,119 @@
+//! The few pages a person sees in this first version: the start page and the public
+//! verification page (status only, no personal data). Fuller pages come later.
+
+use super::{ApiError, AppState};
+use crate::bundle::ServiceId;
+use actix_web::{HttpRequest, HttpResponse, web};
+use handlebars::Handlebars;
+use serde_json::{Value, json};
+use std::sync::LazyLock;
+
+const LAYOUT_CSS: &str = "body{font-family:system-ui,'DejaVu Sans',sans-serif;max-width:52rem;margin:0 auto;padding:1rem;color:#1b1b1b}
+header{background:#0057b8;color:#fff;padding:1rem;border-bottom:.4rem solid #ffd700}
+h1{margin:0;font-size:1.5rem}table{border-collapse:collapse;width:100%}td,th{border-bottom:1px solid #ccc;padding:.4rem;text-align:left}
+.succeeded{color:#1a7f37}.failed,.blocked{color:#b42318}code{background:#f3f3f3;padding:0 .2rem}";
+
+const INDEX: &str = r#"<!doctype html><html lang="uk"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
+<title>onestop — одна заява на життєву подію</title><style>{{css}}</style></head><body>
+<header><h1>onestop</h1><p>Одна заява — кілька реєстрів — одна квитанція / One application, several registries, one receipt</p></header>
+<h2>Життєві події / Life events</h2><ul>
+{{#each bundles}}<li><strong>{{title.uk}}</strong> / {{title.en}} — {{description.uk}}.
+ Форма / form: <a href="/api/v1/bundles/{{id}}/form">/api/v1/bundles/{{id}}/form</a></li>{{/each}}
+</ul><p>Подати заяву / Submit: <code>POST /api/v1/bundles/{bundle}/applications</code> з тілом <code>{"data": {...}}</code>. Див. README.</p>
+</body></html>"#;
+
+const VERIFY: &str = r#"<!doctype html><html lang="uk"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
+<title>Перевірка квитанції / Receipt verification</title><style>{{css}}</style></head><body>
+<header><h1>Перевірка квитанції / Receipt verification</h1></header>
+<p>Заява № / Application No.: <strong>{{application}}</strong></p>
+<p>Життєва подія / Life event: {{event.uk}} / {{event.en}}</p>
+<p>Стан / Status: <strong>{{status}}</strong> (оновлено / updated {{updated_at}})</p>
+<table><thead><tr><th>Послуга / Service</th><th>Статус / Status</th></tr></thead><tbody>
+{{#each services}}<tr><td>{{title.uk}} / {{title.en}}</td><td class="{{status}}">{{status}}</td></tr>{{/each}}
+</tbody></table></body></html>"#;
+
+static PAGES: LazyLock<Handlebars<'static>> = LazyLock::new(|| {
+    let mut hb = Handlebars::new();
+    hb.set_strict_mode(true);
+    for (name, template) in [("index", INDEX), ("verify", VERIFY)] {
+        if let Err(e) = hb.register_template_string(name, template) {
+            tracing::error!(error = %e, page = name, "Built-in page template does not compile");
+        }
+    }
+    hb
+});
+
+fn page(name: &str, data: &Value) -> Result<HttpResponse, ApiError> {
+    let html = PAGES
+        .render(name, data)
+        .map_err(|e| ApiError::Internal(e.into()))?;
+    Ok(HttpResponse::Ok()
+        .content_type("text/html; charset=utf-8")
+        .body(html))
+}
+
+pub async fn index(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    let bundles: Vec<Value> = state
+        .catalog
+        .bundles
+        .values()
+        .map(|b| json!({ "id": b.id, "title": b.title, "description": b.description }))
+        .collect();
+    page("index", &json!({ "css": LAYOUT_CSS, "bundles": bundles }))
+}
+
+pub async fn healthz(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    state.store.ping().await?;
+    Ok(HttpResponse::Ok().json(json!({ "status": "ok" })))
+}
+
+/// `GET /verify/{code}`: HTML for people, JSON for machines (`Accept: application/json`).
+pub async fn verify(
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    req: HttpRequest,
+) -> Result<HttpResponse, ApiError> {
+    let code = path.into_inner();
+    let not_found = || ApiError::NotFound("Квитанцію не знайдено".into());
+    if code.len() != 32 || !code.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Err(not_found());
+    }
+    let application = state
+        .store
+        .application_by_verify_code(&code)
+        .await?
+        .ok_or_else(not_found)?;
+    let subs = state.store.sub_requests(&application.id).await?;
+    let bundle = state.catalog.bundle(&application.bundle_id);
+    let services: Vec<Value> = subs
+        .iter()
+        .map(|s| {
+            let service = state.catalog.service(&ServiceId(s.service_id.clone()));
+            json!({ "service": s.service_id, "title": service.map(|x| &x.title), "status": s.status })
+        })
+        .collect();
+    let updated = jiff::Timestamp::from_millisecond(application.updated_at)
+        .map(|t| t.to_string())
+        .unwrap_or_default();
+    let data = json!({
+        "css": LAYOUT_CSS,
+        "application": application.id,
+        "event": bundle.map(|b| &b.title),
+        "status": application.status,
+        "updated_at": updated,
+        "services": services,
+    });
+    let wants_json = req
+        .headers()
+        .get("Accept")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|a| a.contains("application/json"));
+    if wants_json {
+        let mut data = data;
+        if let Some(map) = data.as_object_mut() {
+            map.remove("css");
+        }
+        return Ok(HttpResponse::Ok().json(data));
+    }
+    page("verify", &data)
+}

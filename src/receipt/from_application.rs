@@ -1,0 +1,83 @@
+//! From a stored application to the receipt's view model. Rendering never touches the
+//! database: this is where the data is gathered, once, and made ready to print.
+
+use crate::bundle::{Catalog, ServiceId};
+use crate::form::KYIV;
+use crate::receipt::{ReceiptView, ServiceLine, StatusKind};
+use crate::store::{ApplicationRecord, SubRequestRecord, SubStatus};
+use handlebars::Handlebars;
+use serde_json::Value;
+
+/// The receipt view of an application as it stands.
+pub fn view(
+    catalog: &Catalog,
+    application: &ApplicationRecord,
+    subs: &[SubRequestRecord],
+    public_url: &str,
+) -> ReceiptView {
+    let bundle = catalog.bundle(&application.bundle_id);
+    let mut hb = Handlebars::new();
+    hb.set_strict_mode(true);
+    let applicant = bundle
+        .and_then(|b| hb.render_template(&b.applicant, &application.data).ok())
+        .unwrap_or_default();
+    let services = subs.iter().map(|s| line(&hb, catalog, s)).collect();
+    ReceiptView {
+        application_id: application.id.clone(),
+        submitted_at: kyiv_time(application.created_at),
+        event_title_uk: bundle
+            .map(|b| b.title.uk.clone())
+            .unwrap_or_else(|| application.bundle_id.clone()),
+        event_title_en: bundle
+            .map(|b| b.title.en.clone())
+            .unwrap_or_else(|| application.bundle_id.clone()),
+        applicant,
+        services,
+        verify_url: format!("{public_url}/verify/{}", application.verify_code),
+    }
+}
+
+fn line(hb: &Handlebars<'_>, catalog: &Catalog, sub: &SubRequestRecord) -> ServiceLine {
+    let service = catalog.service(&ServiceId(sub.service_id.clone()));
+    let status = match sub.status {
+        SubStatus::Succeeded => StatusKind::Succeeded,
+        SubStatus::Failed => StatusKind::Failed,
+        SubStatus::Blocked => StatusKind::Blocked,
+        SubStatus::Waiting | SubStatus::Ready | SubStatus::Running => StatusKind::InProgress,
+    };
+    let reference = match (status, service, &sub.outputs) {
+        (StatusKind::Succeeded, Some(service), Some(outputs)) => {
+            reference(hb, &service.reference.uk, outputs)
+        }
+        (StatusKind::Failed, _, _) => sub.error.clone().unwrap_or_default(),
+        (StatusKind::Blocked, _, _) => "Не надсилалася: попередня послуга не виконана".to_owned(),
+        _ => String::new(),
+    };
+    ServiceLine {
+        title_uk: service
+            .map(|s| s.title.uk.clone())
+            .unwrap_or_else(|| sub.service_id.clone()),
+        title_en: service.map(|s| s.title.en.clone()).unwrap_or_default(),
+        authority_uk: service.map(|s| s.authority.uk.clone()).unwrap_or_default(),
+        status,
+        reference,
+    }
+}
+
+fn reference(hb: &Handlebars<'_>, template: &str, outputs: &Value) -> String {
+    hb.render_template(template, outputs).unwrap_or_else(|e| {
+        tracing::warn!(error = %e, "Receipt reference template did not render; showing raw outputs");
+        outputs.to_string()
+    })
+}
+
+/// `dd.mm.yyyy HH:MM` in Kyiv time.
+pub fn kyiv_time(ms: i64) -> String {
+    jiff::Timestamp::from_millisecond(ms)
+        .map(|t| {
+            t.to_zoned(KYIV.clone())
+                .strftime("%d.%m.%Y %H:%M")
+                .to_string()
+        })
+        .unwrap_or_default()
+}

@@ -1,0 +1,237 @@
+//! Page composition: the header band, the key/value block, the services heading, the table
+//! (see `table`), the verify block with its QR code anchored at the foot of the last page, and
+//! the page footers. Content flows top to bottom through [`Flow`], which starts a new page
+//! rather than draw past the body area or over the verify block.
+
+use printpdf::Op;
+
+use super::canvas::{Canvas, FontIds, PAGE_WIDTH};
+use super::labels::{self, Labels, TextsData};
+use super::qr::Symbol;
+use super::text::{wrap, wrap_at_most};
+use super::theme::{
+    BLOCK_GAP, BLUE, BODY_BOTTOM, CONTENT_WIDTH, FOOT_HEADING, FOOT_LINK, FOOT_NOTE, FOOTER_RULE_Y,
+    HEADING, KEY, MARGIN_X, PAGE_NUMBER, QR_DARK, RULE, SUBTITLE, TITLE, TOP_MARGIN, VALUE, YELLOW,
+};
+use super::{ReceiptError, ReceiptView, table};
+
+/// Header band padding above the title and below the subtitle.
+const BAND_PAD: f32 = 16.0;
+const STRIPE_HEIGHT: f32 = 9.0;
+/// Width of the key column in the key/value block.
+const KEY_WIDTH: f32 = 184.0;
+const KEY_ROW_GAP: f32 = 6.0;
+/// Side of the QR code square, quiet zone included.
+const QR_SIDE: f32 = 100.0;
+const QR_GAP: f32 = 24.0;
+/// Bottom of the verify block, a little above the footer rule.
+const FOOT_BOTTOM: f32 = FOOTER_RULE_Y - 20.0;
+/// At most this many lines for one value, so the block always fits the first page.
+const MAX_VALUE_LINES: usize = 3;
+
+/// Pages drawn so far and the vertical position on the current one.
+pub(super) struct Flow {
+    fonts: FontIds,
+    done: Vec<Canvas>,
+    pub(super) page: Canvas,
+    /// Top of the free space on the current page.
+    pub(super) y: f32,
+}
+
+impl Flow {
+    fn new(fonts: FontIds) -> Self {
+        Self {
+            page: Canvas::new(fonts.clone()),
+            fonts,
+            done: Vec::new(),
+            y: 0.0,
+        }
+    }
+
+    /// Free height above [`BODY_BOTTOM`] on the current page.
+    pub(super) fn room(&self) -> f32 {
+        BODY_BOTTOM - self.y
+    }
+
+    pub(super) fn new_page(&mut self) {
+        let full = std::mem::replace(&mut self.page, Canvas::new(self.fonts.clone()));
+        self.done.push(full);
+        self.y = TOP_MARGIN;
+    }
+
+    /// Adds the rule and "page N of M" to every page and hands back their operations.
+    fn finish(mut self) -> Result<Vec<Vec<Op>>, ReceiptError> {
+        self.done.push(self.page);
+        let pages = self.done.len();
+        let mut out = Vec::with_capacity(pages);
+        for (index, mut canvas) in self.done.into_iter().enumerate() {
+            canvas.rule(MARGIN_X, CONTENT_WIDTH, FOOTER_RULE_Y, 0.6, RULE);
+            let footer = labels::page_footer(index + 1, pages)?;
+            canvas.text(MARGIN_X, FOOTER_RULE_Y + 4.0, &PAGE_NUMBER, &footer);
+            out.push(canvas.into_ops());
+        }
+        Ok(out)
+    }
+}
+
+/// Lays the whole receipt out; one `Vec<Op>` per page.
+pub(super) fn compose(view: &ReceiptView, fonts: FontIds) -> Result<Vec<Vec<Op>>, ReceiptError> {
+    let labels = Labels::render(&TextsData {
+        event_title_uk: &view.event_title_uk,
+        event_title_en: &view.event_title_en,
+    })?;
+    let symbol = Symbol::encode(&view.verify_url)?;
+    let mut flow = Flow::new(fonts);
+    header(&mut flow, &labels)?;
+    key_values(&mut flow, view, &labels)?;
+    flow.y += BLOCK_GAP;
+    flow.y += flow.page.lines(
+        MARGIN_X,
+        flow.y,
+        &HEADING,
+        &[labels.get("services_heading")?.to_string()],
+    );
+    flow.y += 8.0;
+    table::draw(&mut flow, &view.services, &labels)?;
+    verify_block(&mut flow, view, &labels, &symbol)?;
+    flow.finish()
+}
+
+/// The blue band with the bilingual title and the yellow stripe under it.
+fn header(flow: &mut Flow, labels: &Labels) -> Result<(), ReceiptError> {
+    let title = wrap(
+        labels.get("title_uk")?,
+        TITLE.face(),
+        TITLE.size,
+        CONTENT_WIDTH,
+    );
+    let subtitle = wrap(
+        labels.get("title_en")?,
+        SUBTITLE.face(),
+        SUBTITLE.size,
+        CONTENT_WIDTH,
+    );
+    let band = 2.0 * BAND_PAD + TITLE.height(title.len()) + SUBTITLE.height(subtitle.len());
+    flow.page.fill_rect(0.0, 0.0, PAGE_WIDTH, band, BLUE);
+    flow.page
+        .fill_rect(0.0, band, PAGE_WIDTH, STRIPE_HEIGHT, YELLOW);
+    let mut y = BAND_PAD;
+    y += flow.page.lines(MARGIN_X, y, &TITLE, &title);
+    flow.page.lines(MARGIN_X, y, &SUBTITLE, &subtitle);
+    flow.y = band + STRIPE_HEIGHT + 1.5 * BLOCK_GAP;
+    Ok(())
+}
+
+/// Application number, date, applicant and life event, labels left, values bold right.
+fn key_values(flow: &mut Flow, view: &ReceiptView, labels: &Labels) -> Result<(), ReceiptError> {
+    let rows = [
+        ("label_application", view.application_id.as_str()),
+        ("label_submitted", view.submitted_at.as_str()),
+        ("label_applicant", view.applicant.as_str()),
+        ("label_event", labels.get("event")?),
+    ];
+    let value_width = CONTENT_WIDTH - KEY_WIDTH;
+    for (key, value) in rows {
+        let key = wrap(labels.get(key)?, KEY.face(), KEY.size, KEY_WIDTH - 8.0);
+        let value = wrap_at_most(
+            value,
+            VALUE.face(),
+            VALUE.size,
+            value_width,
+            MAX_VALUE_LINES,
+        );
+        let height_key = flow.page.lines(MARGIN_X, flow.y, &KEY, &key);
+        let height_value = flow
+            .page
+            .lines(MARGIN_X + KEY_WIDTH, flow.y, &VALUE, &value);
+        flow.y += height_key.max(height_value) + KEY_ROW_GAP;
+    }
+    Ok(())
+}
+
+/// "Verify this receipt", the link and a short note on the left, the QR code on the right,
+/// anchored at the bottom of the last page (a new page when the table left no room).
+fn verify_block(
+    flow: &mut Flow,
+    view: &ReceiptView,
+    labels: &Labels,
+    symbol: &Symbol,
+) -> Result<(), ReceiptError> {
+    let width = CONTENT_WIDTH - QR_SIDE - QR_GAP;
+    let heading = wrap(
+        labels.get("verify_heading")?,
+        FOOT_HEADING.face(),
+        FOOT_HEADING.size,
+        width,
+    );
+    let link = wrap(&view.verify_url, FOOT_LINK.face(), FOOT_LINK.size, width);
+    let note = wrap(
+        labels.get("verify_note")?,
+        FOOT_NOTE.face(),
+        FOOT_NOTE.size,
+        width,
+    );
+    let text_height = FOOT_HEADING.height(heading.len())
+        + 4.0
+        + FOOT_LINK.height(link.len())
+        + 8.0
+        + FOOT_NOTE.height(note.len());
+    let quiet = 4.0 * symbol.module_size(QR_SIDE);
+    let height = text_height.max(QR_SIDE - quiet);
+    let top = FOOT_BOTTOM - height;
+    if flow.y + BLOCK_GAP > top {
+        flow.new_page();
+    }
+    let page = &mut flow.page;
+    let mut y = top + page.lines(MARGIN_X, top, &FOOT_HEADING, &heading) + 4.0;
+    let link_height = page.lines(MARGIN_X, y, &FOOT_LINK, &link);
+    page.link(MARGIN_X, y, width, link_height, &view.verify_url);
+    y += link_height + 8.0;
+    page.lines(MARGIN_X, y, &FOOT_NOTE, &note);
+    let qr_x = MARGIN_X + CONTENT_WIDTH - QR_SIDE;
+    symbol.draw(page, qr_x, top - quiet, QR_SIDE, QR_DARK);
+    flow.y = FOOT_BOTTOM;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use printpdf::FontId;
+
+    use super::super::tests::sample_view;
+    use super::*;
+
+    fn flow_at(y: f32) -> Flow {
+        let mut flow = Flow::new(FontIds {
+            regular: FontId::new(),
+            bold: FontId::new(),
+        });
+        flow.y = y;
+        flow
+    }
+
+    fn place_verify_block(flow: &mut Flow) {
+        let view = sample_view();
+        let labels = Labels::render(&TextsData {
+            event_title_uk: &view.event_title_uk,
+            event_title_en: &view.event_title_en,
+        })
+        .unwrap();
+        let symbol = Symbol::encode(&view.verify_url).unwrap();
+        verify_block(flow, &view, &labels, &symbol).unwrap();
+    }
+
+    #[test]
+    fn the_verify_block_stays_on_the_page_when_there_is_room() {
+        let mut flow = flow_at(400.0);
+        place_verify_block(&mut flow);
+        assert!(flow.done.is_empty());
+    }
+
+    #[test]
+    fn the_verify_block_moves_to_a_new_page_rather_than_under_the_table() {
+        let mut flow = flow_at(BODY_BOTTOM - 60.0);
+        place_verify_block(&mut flow);
+        assert_eq!(flow.done.len(), 1);
+    }
+}

@@ -1,0 +1,92 @@
+//! Layered settings: defaults → optional file (`onestop.toml` or `--config`) → environment
+//! (`ONESTOP__SECTION__KEY`) → command-line flags. Every address, URL and directory is a setting
+//! so that tests and deployments can point them elsewhere.
+
+use serde::Deserialize;
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Settings {
+    pub server: ServerSettings,
+    pub database: DatabaseSettings,
+    pub registries: RegistrySettings,
+    pub definitions: DefinitionSettings,
+    pub dispatcher: DispatcherSettings,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct ServerSettings {
+    /// Address to listen on; port 0 picks a free one.
+    pub bind: String,
+    /// The address people reach the server at, for links and QR codes (default: from `bind`).
+    pub public_url: Option<String>,
+    /// Largest accepted request body, in bytes.
+    pub max_body_bytes: usize,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct DatabaseSettings {
+    /// `sqlite://file.db` (created if missing) or `postgres://…`.
+    pub url: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct RegistrySettings {
+    /// Where registry calls go (`{url}/{registry}/{service}`); unset starts the sandbox in-process.
+    pub url: Option<String>,
+    pub timeout_ms: u64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct DefinitionSettings {
+    /// The folder holding `bundles/`, `services/` and `forms/`.
+    pub root: PathBuf,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct DispatcherSettings {
+    pub poll_interval_ms: u64,
+    pub concurrency: usize,
+    pub lease_seconds: u64,
+    pub max_attempts: i64,
+    pub backoff_base_ms: u64,
+    pub backoff_cap_ms: u64,
+}
+
+impl Settings {
+    /// Defaults, then `file` (or `onestop.toml` if present), then `ONESTOP__*` variables.
+    pub fn load(file: Option<&Path>) -> Result<Self, config::ConfigError> {
+        let builder = match file {
+            Some(path) => defaults()?.add_source(config::File::from(path)),
+            None => defaults()?.add_source(config::File::with_name("onestop").required(false)),
+        };
+        builder
+            .add_source(
+                config::Environment::with_prefix("ONESTOP")
+                    .prefix_separator("__")
+                    .separator("__"),
+            )
+            .build()?
+            .try_deserialize()
+    }
+
+    /// The built-in defaults alone (no file, no environment), as tests start from.
+    pub fn defaults() -> Result<Self, config::ConfigError> {
+        defaults()?.build()?.try_deserialize()
+    }
+}
+
+fn defaults() -> Result<config::ConfigBuilder<config::builder::DefaultState>, config::ConfigError> {
+    config::Config::builder()
+        .set_default("server.bind", "127.0.0.1:8080")?
+        .set_default("server.max_body_bytes", 256 * 1024)?
+        .set_default("database.url", "sqlite://onestop.db")?
+        .set_default("registries.timeout_ms", 10_000)?
+        .set_default("definitions.root", ".")?
+        .set_default("dispatcher.poll_interval_ms", 200)?
+        .set_default("dispatcher.concurrency", 32)?
+        .set_default("dispatcher.lease_seconds", 60)?
+        .set_default("dispatcher.max_attempts", 8)?
+        .set_default("dispatcher.backoff_base_ms", 500)?
+        .set_default("dispatcher.backoff_cap_ms", 300_000)
+}

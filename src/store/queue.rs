@@ -1,0 +1,216 @@
+//! The sub-requests table as a durable work queue: claim ready work under a lease, then record
+//! the outcome and move the rest of the application along, in one transaction each.
+
+use super::applications::history;
+use super::{ApplicationStatus, Backend, Store, StoreError, SubStatus, json_text, now_ms};
+use serde_json::Value;
+use sqlx::Row;
+use std::collections::BTreeMap;
+
+/// A sub-request this instance holds a lease on.
+#[derive(Debug, Clone)]
+pub struct Claim {
+    pub id: String,
+    pub application_id: String,
+    pub service_id: String,
+    pub item: i64,
+    pub attempts: i64,
+    pub idempotency_key: String,
+}
+
+/// How a call to a registry ended, as far as storage cares.
+#[derive(Debug, Clone)]
+pub enum Completion {
+    Succeeded(Value),
+    Failed(String),
+    /// Try again at this time (ms); the text is the last error, kept for operators.
+    RetryAt(i64, String),
+}
+
+const CLAIM_SQLITE: &str = "UPDATE sub_requests
+    SET status = 'running', locked_until = $1, attempts = attempts + 1, updated_at = $2
+    WHERE id IN (
+        SELECT id FROM sub_requests
+        WHERE (status = 'ready' AND next_attempt_at <= $2) OR (status = 'running' AND locked_until < $2)
+        ORDER BY next_attempt_at LIMIT $3)
+    RETURNING id, application_id, service_id, item, attempts, idempotency_key";
+
+const CLAIM_POSTGRES: &str = "UPDATE sub_requests
+    SET status = 'running', locked_until = $1, attempts = attempts + 1, updated_at = $2
+    WHERE id IN (
+        SELECT id FROM sub_requests
+        WHERE (status = 'ready' AND next_attempt_at <= $2) OR (status = 'running' AND locked_until < $2)
+        ORDER BY next_attempt_at LIMIT $3
+        FOR UPDATE SKIP LOCKED)
+    RETURNING id, application_id, service_id, item, attempts, idempotency_key";
+
+impl Store {
+    /// Claim up to `limit` sub-requests that are due (or whose lease expired) for `lease_ms`.
+    pub async fn claim(&self, limit: i64, lease_ms: i64) -> Result<Vec<Claim>, StoreError> {
+        let now = now_ms();
+        let sql = match self.backend {
+            Backend::Sqlite => CLAIM_SQLITE,
+            Backend::Postgres => CLAIM_POSTGRES,
+        };
+        let rows = sqlx::query(sql)
+            .bind(now + lease_ms)
+            .bind(now)
+            .bind(limit)
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter()
+            .map(|row| {
+                Ok(Claim {
+                    id: row.try_get("id")?,
+                    application_id: row.try_get("application_id")?,
+                    service_id: row.try_get("service_id")?,
+                    item: row.try_get("item")?,
+                    attempts: row.try_get("attempts")?,
+                    idempotency_key: row.try_get("idempotency_key")?,
+                })
+            })
+            .collect()
+    }
+
+    /// Record the outcome of a claimed call; on success or failure, release or block the
+    /// dependents and update the application's summary. Returns false if the lease was lost.
+    pub async fn complete(
+        &self,
+        claim: &Claim,
+        completion: &Completion,
+    ) -> Result<bool, StoreError> {
+        let now = now_ms();
+        let mut tx = self.pool.begin().await?;
+        let (status, outputs, error, next) = match completion {
+            Completion::Succeeded(outputs) => {
+                (SubStatus::Succeeded, Some(json_text(outputs)), None, now)
+            }
+            Completion::Failed(reason) => (SubStatus::Failed, None, Some(reason.clone()), now),
+            Completion::RetryAt(at, reason) => (SubStatus::Ready, None, Some(reason.clone()), *at),
+        };
+        let updated = sqlx::query(
+            "UPDATE sub_requests SET status = $1, outputs = $2, error = $3, next_attempt_at = $4, locked_until = NULL, updated_at = $5
+             WHERE id = $6 AND status = 'running' AND attempts = $7",
+        )
+        .bind(status.as_str())
+        .bind(outputs)
+        .bind(error.as_deref())
+        .bind(next)
+        .bind(now)
+        .bind(&claim.id)
+        .bind(claim.attempts)
+        .execute(&mut *tx)
+        .await?;
+        if updated.rows_affected() == 0 {
+            return Ok(false);
+        }
+        let detail = match completion {
+            Completion::RetryAt(_, reason) => Some(format!("retry: {reason}")),
+            _ => error.clone(),
+        };
+        history(
+            &mut tx,
+            &claim.application_id,
+            Some(&claim.service_id),
+            status.as_str(),
+            detail.as_deref(),
+            now,
+        )
+        .await?;
+        if status.is_terminal() {
+            advance(&mut tx, &claim.application_id, now).await?;
+        }
+        tx.commit().await?;
+        Ok(true)
+    }
+}
+
+/// Release waiting sub-requests whose dependencies all succeeded, block those behind a failure,
+/// and store the application's new summary.
+async fn advance(
+    tx: &mut sqlx::AnyConnection,
+    application_id: &str,
+    now: i64,
+) -> Result<(), StoreError> {
+    let rows = sqlx::query(
+        "SELECT service_id, status, depends_on FROM sub_requests WHERE application_id = $1",
+    )
+    .bind(application_id)
+    .fetch_all(&mut *tx)
+    .await?;
+    let mut statuses: BTreeMap<String, SubStatus> = BTreeMap::new();
+    let mut deps: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for row in &rows {
+        let service: String = row.try_get("service_id")?;
+        let status: String = row.try_get("status")?;
+        let depends: String = row.try_get("depends_on")?;
+        let status =
+            SubStatus::parse(&status).ok_or_else(|| StoreError::Corrupt(status.clone()))?;
+        statuses.insert(service.clone(), status);
+        deps.insert(
+            service,
+            serde_json::from_str(&depends).map_err(|e| StoreError::Corrupt(e.to_string()))?,
+        );
+    }
+    let original = statuses.clone();
+    loop {
+        let mut changed = false;
+        for (service, depends) in &deps {
+            if statuses.get(service) != Some(&SubStatus::Waiting) {
+                continue;
+            }
+            let of = |d: &String| statuses.get(d).copied();
+            let next = if depends
+                .iter()
+                .any(|d| matches!(of(d), Some(SubStatus::Failed | SubStatus::Blocked)))
+            {
+                Some(SubStatus::Blocked)
+            } else if depends.iter().all(|d| of(d) == Some(SubStatus::Succeeded)) {
+                Some(SubStatus::Ready)
+            } else {
+                None
+            };
+            if let Some(next) = next {
+                statuses.insert(service.clone(), next);
+                changed = true;
+            }
+        }
+        if !changed {
+            break;
+        }
+    }
+    for (service, status) in &statuses {
+        if original.get(service) == Some(status) {
+            continue;
+        }
+        let detail = (*status == SubStatus::Blocked).then_some("a service it depends on failed");
+        sqlx::query("UPDATE sub_requests SET status = $1, next_attempt_at = $2, updated_at = $2 WHERE application_id = $3 AND service_id = $4")
+            .bind(status.as_str())
+            .bind(now)
+            .bind(application_id)
+            .bind(service)
+            .execute(&mut *tx)
+            .await?;
+        history(
+            tx,
+            application_id,
+            Some(service),
+            status.as_str(),
+            detail,
+            now,
+        )
+        .await?;
+    }
+    let all: Vec<SubStatus> = statuses.values().copied().collect();
+    let summary = ApplicationStatus::summarise(&all);
+    if summary != ApplicationStatus::InProgress {
+        sqlx::query("UPDATE applications SET status = $1, updated_at = $2 WHERE id = $3")
+            .bind(summary.as_str())
+            .bind(now)
+            .bind(application_id)
+            .execute(&mut *tx)
+            .await?;
+        history(tx, application_id, None, summary.as_str(), None, now).await?;
+    }
+    Ok(())
+}
