@@ -31,9 +31,16 @@ pub fn compile(root: &Path) -> Result<Catalog, Diagnostics> {
         }
     };
     let mut services = BTreeMap::new();
+    let mut broken = BTreeSet::new();
     for (file, raw) in load_yaml::<RawService>(root, "services", &mut diags) {
-        if let Some(service) = compile_service(&file, raw, &forms, &schemas, &mut diags) {
-            services.insert(service.id.clone(), service);
+        let id = raw.id.clone();
+        match compile_service(&file, raw, &forms, &schemas, &mut diags) {
+            Some(service) => {
+                services.insert(service.id.clone(), service);
+            }
+            None => {
+                broken.insert(id);
+            }
         }
     }
     let mut catalog = Catalog {
@@ -42,7 +49,7 @@ pub fn compile(root: &Path) -> Result<Catalog, Diagnostics> {
         schemas,
     };
     for (file, raw) in load_yaml::<RawBundle>(root, "bundles", &mut diags) {
-        if let Some(bundle) = compile_bundle(&file, raw, &catalog, &mut diags) {
+        if let Some(bundle) = compile_bundle(&file, raw, &catalog, &broken, &mut diags) {
             let ids: Vec<ServiceId> = bundle.steps.iter().map(|s| s.service.clone()).collect();
             if let Err(e) = CombinedForm::build(&bundle, &catalog, &ids) {
                 diags.push(Diagnostic::new(&file, "services", e.to_string()));
@@ -128,7 +135,7 @@ fn load_yaml<T: serde::de::DeserializeOwned>(
                 Err(e) => diags.push(Diagnostic::new(
                     &shown,
                     "",
-                    format!("cannot read YAML: {}", one_line(&e.to_string())),
+                    format!("cannot read YAML: {}", first_line(&e.to_string())),
                 )),
             },
             Err(e) => diags.push(Diagnostic::new(
@@ -141,12 +148,9 @@ fn load_yaml<T: serde::de::DeserializeOwned>(
     out
 }
 
-fn one_line(text: &str) -> String {
-    text.lines()
-        .map(str::trim)
-        .filter(|l| !l.is_empty())
-        .collect::<Vec<_>>()
-        .join(" ")
+fn first_line(text: &str) -> String {
+    let line = text.lines().map(str::trim).find(|l| !l.is_empty()).unwrap_or_default();
+    line.trim_start_matches("error: ").to_owned()
 }
 
 fn relative(root: &Path, path: &Path) -> PathBuf {
@@ -203,16 +207,12 @@ fn compile_service(
             }
         },
     };
-    let input_validator = schemas
-        .validator(&serde_json::json!({ "$ref": Schemas::uri_for(&raw.form) }))
-        .map_err(|e| {
-            diags.push(Diagnostic::new(
-                &form_file,
-                "",
-                format!("invalid JSON Schema: {e}"),
-            ))
-        })
-        .ok();
+    // Only a form that was read can be compiled; a missing one is reported once, above.
+    let input_validator = input.as_ref().and_then(|_| {
+        let form_ref = serde_json::json!({ "$ref": Schemas::uri_for(&raw.form) });
+        let invalid = |e| Diagnostic::new(&form_file, "", format!("invalid JSON Schema: {e}"));
+        schemas.validator(&form_ref).map_err(|e| diags.push(invalid(e))).ok()
+    });
     let output_validator = schemas
         .validator(&raw.outputs)
         .map_err(|e| {
@@ -285,6 +285,7 @@ fn compile_bundle(
     file: &Path,
     raw: RawBundle,
     catalog: &Catalog,
+    broken: &BTreeSet<String>,
     diags: &mut Vec<Diagnostic>,
 ) -> Option<Bundle> {
     let before = diags.len();
@@ -317,6 +318,10 @@ fn compile_bundle(
                 format!("{at}.service"),
                 format!("service \"{}\" is listed twice", step.service),
             ));
+        }
+        if broken.contains(&step.service) {
+            // Its own file's problems are already reported; say nothing twice.
+            continue;
         }
         steps.push(compile_step(file, &at, step, &in_bundle, catalog, diags));
     }
@@ -360,7 +365,7 @@ fn compile_step(
             file,
             format!("{at}.service"),
             format!(
-                "unknown service \"{}\" (no services/{}.yaml, or it has errors)",
+                "unknown service \"{}\" (no services/{}.yaml)",
                 raw.service, raw.service
             ),
         ));

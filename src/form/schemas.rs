@@ -38,7 +38,10 @@ impl Schemas {
         for (name, check) in CUSTOM_FORMATS {
             options = options.with_format(*name, *check);
         }
-        options.build(schema).map_err(|e| e.to_string())
+        options.build(schema).map_err(|e| {
+            let at = e.instance_path().as_str();
+            if at.is_empty() { e.to_string() } else { format!("{e} (at {at})") }
+        })
     }
 
     /// One self-contained schema, with every referenced file embedded, for front ends.

@@ -1,0 +1,89 @@
+//! An application travels from submission through the registries to its receipt.
+
+use crate::helpers::{Db, example, pdf_text, postgres_url, spawn_app};
+use serde_json::Value;
+
+async fn birth_application_completes_and_its_receipt_names_the_child_and_numbers(db: Db) {
+    let app = spawn_app(db).await;
+    let response = app.submit("birth", &example("birth")).await;
+    assert_eq!(response.status().as_u16(), 201);
+    let created: Value = response.json().await.expect("JSON");
+    let id = created["id"].as_str().expect("id").to_owned();
+
+    let done = app.wait_until_done(&id).await;
+    assert_eq!(done["status"], "completed", "{done:#}");
+    let services = done["services"].as_array().expect("services");
+    assert_eq!(services.len(), 3);
+    for s in services {
+        assert_eq!(s["status"], "succeeded", "{s:#}");
+    }
+    let act = done["services"][0]["outputs"]["act_record_number"].as_str().expect("act record");
+    let rnokpp = services.iter().find_map(|s| s["outputs"]["rnokpp"].as_str()).expect("rnokpp");
+    let unzr = services.iter().find_map(|s| s["outputs"]["unzr"].as_str()).expect("unzr");
+    assert!(onestop::form::is_rnokpp(rnokpp), "sandbox RNOKPP {rnokpp} has a valid check digit");
+    assert!(onestop::form::is_unzr(unzr), "sandbox UNZR {unzr} is valid");
+    assert!(unzr.starts_with("20261119-"), "UNZR starts with the child's birth date: {unzr}");
+
+    let pdf = app
+        .client
+        .get(format!("{}/api/v1/applications/{id}/receipt.pdf", app.address))
+        .send()
+        .await
+        .expect("receipt request");
+    assert_eq!(pdf.status().as_u16(), 200);
+    assert_eq!(pdf.headers()["content-type"], "application/pdf");
+    let bytes = pdf.bytes().await.expect("receipt bytes");
+    assert!(bytes.starts_with(b"%PDF"));
+    let text = pdf_text(&bytes);
+    for expected in ["Олена Коваленко", "Державна реєстрація народження", "Виконано", &id, rnokpp, unzr, act] {
+        assert!(text.contains(expected), "receipt text lacks {expected:?}:\n{text}");
+    }
+    assert!(!text.contains("3440712340"), "the mother's RNOKPP is not printed");
+}
+
+#[tokio::test]
+async fn birth_application_completes_with_a_receipt_on_sqlite() {
+    birth_application_completes_and_its_receipt_names_the_child_and_numbers(Db::Sqlite).await;
+}
+
+#[tokio::test]
+async fn birth_application_completes_with_a_receipt_on_postgres() {
+    if postgres_url().is_some() {
+        birth_application_completes_and_its_receipt_names_the_child_and_numbers(Db::Postgres).await;
+    }
+}
+
+#[tokio::test]
+async fn dependents_wait_for_the_act_record_and_receive_it() {
+    let app = spawn_app(Db::Sqlite).await;
+    let created: Value = app.submit("birth", &example("birth")).await.json().await.expect("JSON");
+    let done = app.wait_until_done(created["id"].as_str().expect("id")).await;
+    let services = done["services"].as_array().expect("services");
+    assert_eq!(services[0]["service"], "civil.birth-registration");
+    for dependent in &services[1..] {
+        assert_eq!(dependent["depends_on"][0], "civil.birth-registration");
+    }
+}
+
+#[tokio::test]
+async fn verify_page_shows_status_without_personal_data() {
+    let app = spawn_app(Db::Sqlite).await;
+    let created: Value = app.submit("birth", &example("birth")).await.json().await.expect("JSON");
+    let done = app.wait_until_done(created["id"].as_str().expect("id")).await;
+    let verify_url = done["verify_url"].as_str().expect("verify url");
+    let html = app.client.get(verify_url).send().await.expect("verify").text().await.expect("html");
+    assert!(html.contains("completed"));
+    for personal in ["Коваленко", "Олена", "3440712340", "Мар'яна", "Мар&#x27;яна"] {
+        assert!(!html.contains(personal), "verify page leaks {personal}");
+    }
+    let (status, _) = app.get_json("/verify/00000000000000000000000000000000").await;
+    assert_eq!(status, 404);
+}
+
+#[tokio::test]
+async fn unknown_application_is_404_with_the_error_shape() {
+    let app = spawn_app(Db::Sqlite).await;
+    let (status, body) = app.get_json("/api/v1/applications/not-a-uuid").await;
+    assert_eq!(status, 404);
+    assert!(body["errors"][0]["message"].as_str().is_some_and(|m| m.contains("не знайдено")));
+}

@@ -1,0 +1,33 @@
+//! Listing bundles and serving the combined form.
+
+use crate::helpers::{Db, root, spawn_app};
+
+#[tokio::test]
+async fn bundles_are_listed_with_their_services() {
+    let app = spawn_app(Db::Sqlite).await;
+    let (status, body) = app.get_json("/api/v1/bundles").await;
+    assert_eq!(status, 200);
+    let birth = &body["bundles"][0];
+    assert_eq!(birth["id"], "birth");
+    assert_eq!(birth["title"]["uk"], "Народження дитини");
+    assert_eq!(birth["services"].as_array().map(Vec::len), Some(3));
+}
+
+#[tokio::test]
+async fn combined_form_from_api_and_cli_are_the_same() {
+    let app = spawn_app(Db::Sqlite).await;
+    let (status, api_form) = app.get_json("/api/v1/bundles/birth/form").await;
+    assert_eq!(status, 200);
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_onestop"))
+        .args(["form", "birth", "--definitions"])
+        .arg(root())
+        .output()
+        .expect("onestop form runs");
+    assert!(output.status.success());
+    let cli_form: serde_json::Value = serde_json::from_slice(&output.stdout).expect("CLI prints JSON");
+    assert_eq!(api_form, cli_form);
+    let required = api_form["required"].as_array().expect("required");
+    assert!(required.iter().any(|r| r == "mother"));
+    assert!(api_form["properties"].get("birth_act_record_number").is_none(), "bound inputs are not asked");
+    assert!(api_form["$defs"].is_object(), "referenced files are embedded");
+}

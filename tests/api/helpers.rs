@@ -1,0 +1,131 @@
+//! Spawning the real app on a random port against a fresh database (SQLite always, PostgreSQL
+//! when `ONESTOP_TEST_DATABASE_URL` is set) with the in-process simulated registries.
+
+use onestop::settings::Settings;
+use onestop::startup::Application;
+use serde_json::Value;
+use sqlx::Connection;
+use std::path::PathBuf;
+use std::time::Duration;
+
+#[derive(Debug, Clone, Copy)]
+pub enum Db {
+    Sqlite,
+    Postgres,
+}
+
+pub struct TestApp {
+    pub address: String,
+    pub client: reqwest::Client,
+    _dir: tempfile::TempDir,
+}
+
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+pub fn example(bundle: &str) -> Value {
+    let path = root().join("bundles/examples").join(format!("{bundle}.json"));
+    let text = std::fs::read_to_string(&path).expect("example application is readable");
+    serde_json::from_str(&text).expect("example application is JSON")
+}
+
+/// The PostgreSQL admin URL, or `None` when PostgreSQL tests are not configured. Under CI the
+/// variable must be set: a silently skipped backend would prove nothing.
+pub fn postgres_url() -> Option<String> {
+    match std::env::var("ONESTOP_TEST_DATABASE_URL") {
+        Ok(url) if !url.is_empty() => Some(url),
+        _ => {
+            assert!(
+                std::env::var("CI").is_err(),
+                "CI is set but ONESTOP_TEST_DATABASE_URL is not: PostgreSQL tests must run in CI"
+            );
+            eprintln!("ONESTOP_TEST_DATABASE_URL not set: PostgreSQL variant not run");
+            None
+        }
+    }
+}
+
+async fn fresh_postgres(admin_url: &str) -> String {
+    sqlx::any::install_default_drivers();
+    let name = format!("onestop_test_{}", uuid::Uuid::new_v4().simple());
+    let mut conn = sqlx::AnyConnection::connect(admin_url).await.expect("PostgreSQL is reachable");
+    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+        .execute(&mut conn)
+        .await
+        .expect("test database is created");
+    let (base, query) = admin_url.split_once('?').map_or((admin_url, None), |(b, q)| (b, Some(q)));
+    let base = match base.rfind('/') {
+        Some(i) if i > base.find("://").map_or(0, |s| s + 2) => &base[..i],
+        _ => base,
+    };
+    match query {
+        Some(q) => format!("{base}/{name}?{q}"),
+        None => format!("{base}/{name}"),
+    }
+}
+
+pub async fn spawn_app(db: Db) -> TestApp {
+    spawn_app_with(db, |_| {}).await
+}
+
+pub async fn spawn_app_with(db: Db, adjust: impl FnOnce(&mut Settings)) -> TestApp {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let mut settings = Settings::defaults().expect("default settings");
+    settings.server.bind = "127.0.0.1:0".into();
+    settings.definitions.root = root();
+    settings.dispatcher.poll_interval_ms = 50;
+    settings.database.url = match db {
+        Db::Sqlite => format!("sqlite://{}", dir.path().join("test.db").display()),
+        Db::Postgres => fresh_postgres(&postgres_url().expect("PostgreSQL URL")).await,
+    };
+    adjust(&mut settings);
+    let app = Application::build(settings).await.expect("the app builds");
+    let address = format!("http://127.0.0.1:{}", app.port());
+    tokio::spawn(app.run_until_stopped());
+    TestApp { address, client: reqwest::Client::new(), _dir: dir }
+}
+
+impl TestApp {
+    pub async fn submit(&self, bundle: &str, body: &Value) -> reqwest::Response {
+        self.client
+            .post(format!("{}/api/v1/bundles/{bundle}/applications", self.address))
+            .json(body)
+            .send()
+            .await
+            .expect("request is sent")
+    }
+
+    pub async fn get_json(&self, path: &str) -> (u16, Value) {
+        let response = self.client.get(format!("{}{path}", self.address)).send().await.expect("request is sent");
+        let status = response.status().as_u16();
+        (status, response.json().await.expect("JSON body"))
+    }
+
+    /// Poll the application until it leaves `in_progress` (bounded), and return it.
+    pub async fn wait_until_done(&self, id: &str) -> Value {
+        for _ in 0..200 {
+            let (_, body) = self.get_json(&format!("/api/v1/applications/{id}")).await;
+            if body["status"] != "in_progress" {
+                return body;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("application {id} did not finish within 10 s");
+    }
+}
+
+/// The text of a PDF, through poppler's `pdftotext`.
+pub fn pdf_text(pdf: &[u8]) -> String {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let path = dir.path().join("receipt.pdf");
+    std::fs::write(&path, pdf).expect("PDF written");
+    let output = std::process::Command::new("pdftotext")
+        .arg("-layout")
+        .arg(&path)
+        .arg("-")
+        .output()
+        .expect("pdftotext runs (install poppler-utils; scripts/test does)");
+    assert!(output.status.success(), "pdftotext failed: {}", String::from_utf8_lossy(&output.stderr));
+    String::from_utf8(output.stdout).expect("pdftotext prints UTF-8")
+}

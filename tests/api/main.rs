@@ -1,0 +1,6 @@
+//! Integration tests: the real app over HTTP on a random port, a fresh database each.
+
+mod applications;
+mod bundles;
+mod helpers;
+mod validation;

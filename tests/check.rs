@@ -1,0 +1,118 @@
+//! `onestop check`: the shipped definitions pass; each broken fixture is caught with the expected
+//! diagnostic (file and path), every problem reported at once, with a non-zero exit.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn check(root: &Path) -> (bool, String) {
+    let output = Command::new(env!("CARGO_BIN_EXE_onestop"))
+        .arg("check")
+        .arg("--definitions")
+        .arg(root)
+        .output()
+        .expect("onestop check runs");
+    (output.status.success(), String::from_utf8_lossy(&output.stdout).into_owned())
+}
+
+fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(name)
+}
+
+fn assert_caught(name: &str, expected: &[&str]) {
+    let (ok, out) = check(&fixture(name));
+    assert!(!ok, "{name}: check should fail, printed:\n{out}");
+    let errors: Vec<&str> = out.lines().filter(|l| l.starts_with("error: ")).collect();
+    assert_eq!(errors, expected, "{name}: diagnostics differ");
+}
+
+#[test]
+fn shipped_definitions_pass_check() {
+    let (ok, out) = check(Path::new(env!("CARGO_MANIFEST_DIR")));
+    assert!(ok, "{out}");
+    assert!(out.starts_with("ok: "));
+}
+
+#[test]
+fn the_valid_fixture_passes_check() {
+    let (ok, out) = check(&fixture("valid"));
+    assert!(ok, "{out}");
+}
+
+#[test]
+fn unknown_service_is_reported_with_its_path() {
+    assert_caught(
+        "unknown-service",
+        &[r#"error: bundles/event.yaml: services[2].service: unknown service "third" (no services/third.yaml)"#],
+    );
+}
+
+#[test]
+fn dependency_cycle_is_named() {
+    assert_caught(
+        "dependency-cycle",
+        &["error: bundles/event.yaml: services: dependency cycle: first → second → first"],
+    );
+}
+
+#[test]
+fn missing_form_file_is_reported() {
+    assert_caught(
+        "missing-form",
+        &["error: services/second.yaml: form: form file not found or unreadable: forms/missing.schema.json"],
+    );
+}
+
+#[test]
+fn form_file_that_is_not_json_is_reported_with_line_and_column() {
+    assert_caught(
+        "invalid-form-json",
+        &[
+            "error: forms/second.schema.json: invalid JSON at line 2, column 0: EOF while parsing a value at line 2 column 0",
+            "error: services/second.yaml: form: form file not found or unreadable: forms/second.schema.json",
+        ],
+    );
+}
+
+#[test]
+fn invalid_json_schema_is_reported_with_its_location() {
+    assert_caught(
+        "invalid-schema",
+        &["error: forms/second.schema.json: invalid JSON Schema: Unexpected type (at /properties/record/type)"],
+    );
+}
+
+#[test]
+fn unknown_format_is_reported() {
+    let (ok, out) = check(&fixture("unknown-format"));
+    assert!(!ok);
+    assert!(out.contains("error: forms/second.schema.json: invalid JSON Schema: Unknown format: 'rnokp'"), "{out}");
+}
+
+#[test]
+fn input_bound_to_an_output_nobody_produces_is_reported() {
+    assert_caught(
+        "unbound-output",
+        &[r#"error: bundles/event.yaml: services[1].inputs.record: service "first" has no output "nothing""#],
+    );
+}
+
+#[test]
+fn broken_yaml_is_reported_with_line_and_column() {
+    assert_caught(
+        "broken-yaml",
+        &["error: bundles/event.yaml: cannot read YAML: line 2 column 10: expected string scalar"],
+    );
+}
+
+#[test]
+fn every_problem_of_a_file_is_reported_at_once() {
+    assert_caught(
+        "many-problems",
+        &[
+            r#"error: bundles/event.yaml: services[0].after[0]: unknown service "nowhere": not in this bundle"#,
+            r#"error: bundles/event.yaml: services[1].inputs.record: service "first" has no output "nothing""#,
+            r#"error: bundles/event.yaml: services[1].inputs.surname: "surname" is not an input of service "second""#,
+            r#"error: bundles/event.yaml: services[2].service: unknown service "third" (no services/third.yaml)"#,
+        ],
+    );
+}
