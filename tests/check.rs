@@ -11,11 +11,16 @@ fn check(root: &Path) -> (bool, String) {
         .arg(root)
         .output()
         .expect("onestop check runs");
-    (output.status.success(), String::from_utf8_lossy(&output.stdout).into_owned())
+    (
+        output.status.success(),
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+    )
 }
 
 fn fixture(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(name)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name)
 }
 
 fn assert_caught(name: &str, expected: &[&str]) {
@@ -42,7 +47,9 @@ fn the_valid_fixture_passes_check() {
 fn unknown_service_is_reported_with_its_path() {
     assert_caught(
         "unknown-service",
-        &[r#"error: bundles/event.yaml: services[2].service: unknown service "third" (no services/third.yaml)"#],
+        &[
+            r#"error: bundles/event.yaml: services[2].service: unknown service "third" (no services/third.yaml)"#,
+        ],
     );
 }
 
@@ -58,7 +65,9 @@ fn dependency_cycle_is_named() {
 fn missing_form_file_is_reported() {
     assert_caught(
         "missing-form",
-        &["error: services/second.yaml: form: form file not found or unreadable: forms/missing.schema.json"],
+        &[
+            "error: services/second.yaml: form: form file not found or unreadable: forms/missing.schema.json",
+        ],
     );
 }
 
@@ -77,7 +86,9 @@ fn form_file_that_is_not_json_is_reported_with_line_and_column() {
 fn invalid_json_schema_is_reported_with_its_location() {
     assert_caught(
         "invalid-schema",
-        &["error: forms/second.schema.json: invalid JSON Schema: Unexpected type (at /properties/record/type)"],
+        &[
+            "error: forms/second.schema.json: invalid JSON Schema: Unexpected type (at /properties/record/type)",
+        ],
     );
 }
 
@@ -85,14 +96,21 @@ fn invalid_json_schema_is_reported_with_its_location() {
 fn unknown_format_is_reported() {
     let (ok, out) = check(&fixture("unknown-format"));
     assert!(!ok);
-    assert!(out.contains("error: forms/second.schema.json: invalid JSON Schema: Unknown format: 'rnokp'"), "{out}");
+    assert!(
+        out.contains(
+            "error: forms/second.schema.json: invalid JSON Schema: Unknown format: 'rnokp'"
+        ),
+        "{out}"
+    );
 }
 
 #[test]
 fn input_bound_to_an_output_nobody_produces_is_reported() {
     assert_caught(
         "unbound-output",
-        &[r#"error: bundles/event.yaml: services[1].inputs.record: service "first" has no output "nothing""#],
+        &[
+            r#"error: bundles/event.yaml: services[1].inputs.record: service "first" has no output "nothing""#,
+        ],
     );
 }
 

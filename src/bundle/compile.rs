@@ -149,7 +149,11 @@ fn load_yaml<T: serde::de::DeserializeOwned>(
 }
 
 fn first_line(text: &str) -> String {
-    let line = text.lines().map(str::trim).find(|l| !l.is_empty()).unwrap_or_default();
+    let line = text
+        .lines()
+        .map(str::trim)
+        .find(|l| !l.is_empty())
+        .unwrap_or_default();
     line.trim_start_matches("error: ").to_owned()
 }
 
@@ -211,7 +215,10 @@ fn compile_service(
     let input_validator = input.as_ref().and_then(|_| {
         let form_ref = serde_json::json!({ "$ref": Schemas::uri_for(&raw.form) });
         let invalid = |e| Diagnostic::new(&form_file, "", format!("invalid JSON Schema: {e}"));
-        schemas.validator(&form_ref).map_err(|e| diags.push(invalid(e))).ok()
+        schemas
+            .validator(&form_ref)
+            .map_err(|e| diags.push(invalid(e)))
+            .ok()
     });
     let output_validator = schemas
         .validator(&raw.outputs)
@@ -470,17 +477,12 @@ fn order(steps: &[Step]) -> Result<Vec<Step>, Vec<String>> {
     Ok(done)
 }
 
+/// Walk dependencies among the unresolved steps until a service repeats: that loop is the cycle.
 fn find_cycle(left: &[&Step]) -> Vec<String> {
-    let mut path: Vec<&ServiceId> = vec![&left[0].service];
-    loop {
-        let Some(current) = left.iter().find(|s| Some(&&s.service) == path.last()) else {
-            break;
-        };
-        let Some(next) = current
-            .depends_on
-            .iter()
-            .find(|d| left.iter().any(|s| &s.service == *d))
-        else {
+    let mut path: Vec<&ServiceId> = left.first().map(|s| &s.service).into_iter().collect();
+    while let Some(current) = left.iter().find(|s| Some(&&s.service) == path.last()) {
+        let unresolved = |d: &&ServiceId| left.iter().any(|s| &s.service == *d);
+        let Some(next) = current.depends_on.iter().find(unresolved) else {
             break;
         };
         if let Some(start) = path.iter().position(|p| *p == next) {

@@ -7,8 +7,11 @@ use jiff::civil::Date;
 use jiff::tz::TimeZone;
 use std::sync::LazyLock;
 
+/// A format check: does this string have the format?
+pub type FormatCheck = fn(&str) -> bool;
+
 /// The custom formats onestop adds to JSON Schema, by name.
-pub const CUSTOM_FORMATS: &[(&str, fn(&str) -> bool)] = &[
+pub const CUSTOM_FORMATS: &[(&str, FormatCheck)] = &[
     ("rnokpp", is_rnokpp),
     ("unzr", is_unzr),
     ("past-date", is_past_date),

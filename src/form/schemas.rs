@@ -40,7 +40,11 @@ impl Schemas {
         }
         options.build(schema).map_err(|e| {
             let at = e.instance_path().as_str();
-            if at.is_empty() { e.to_string() } else { format!("{e} (at {at})") }
+            if at.is_empty() {
+                e.to_string()
+            } else {
+                format!("{e} (at {at})")
+            }
         })
     }
 

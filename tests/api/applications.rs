@@ -17,16 +17,33 @@ async fn birth_application_completes_and_its_receipt_names_the_child_and_numbers
     for s in services {
         assert_eq!(s["status"], "succeeded", "{s:#}");
     }
-    let act = done["services"][0]["outputs"]["act_record_number"].as_str().expect("act record");
-    let rnokpp = services.iter().find_map(|s| s["outputs"]["rnokpp"].as_str()).expect("rnokpp");
-    let unzr = services.iter().find_map(|s| s["outputs"]["unzr"].as_str()).expect("unzr");
-    assert!(onestop::form::is_rnokpp(rnokpp), "sandbox RNOKPP {rnokpp} has a valid check digit");
+    let act = done["services"][0]["outputs"]["act_record_number"]
+        .as_str()
+        .expect("act record");
+    let rnokpp = services
+        .iter()
+        .find_map(|s| s["outputs"]["rnokpp"].as_str())
+        .expect("rnokpp");
+    let unzr = services
+        .iter()
+        .find_map(|s| s["outputs"]["unzr"].as_str())
+        .expect("unzr");
+    assert!(
+        onestop::form::is_rnokpp(rnokpp),
+        "sandbox RNOKPP {rnokpp} has a valid check digit"
+    );
     assert!(onestop::form::is_unzr(unzr), "sandbox UNZR {unzr} is valid");
-    assert!(unzr.starts_with("20261119-"), "UNZR starts with the child's birth date: {unzr}");
+    assert!(
+        unzr.starts_with("20261119-"),
+        "UNZR starts with the child's birth date: {unzr}"
+    );
 
     let pdf = app
         .client
-        .get(format!("{}/api/v1/applications/{id}/receipt.pdf", app.address))
+        .get(format!(
+            "{}/api/v1/applications/{id}/receipt.pdf",
+            app.address
+        ))
         .send()
         .await
         .expect("receipt request");
@@ -35,10 +52,24 @@ async fn birth_application_completes_and_its_receipt_names_the_child_and_numbers
     let bytes = pdf.bytes().await.expect("receipt bytes");
     assert!(bytes.starts_with(b"%PDF"));
     let text = pdf_text(&bytes);
-    for expected in ["Олена Коваленко", "Державна реєстрація народження", "Виконано", &id, rnokpp, unzr, act] {
-        assert!(text.contains(expected), "receipt text lacks {expected:?}:\n{text}");
+    for expected in [
+        "Олена Коваленко",
+        "Державна реєстрація народження",
+        "Виконано",
+        &id,
+        rnokpp,
+        unzr,
+        act,
+    ] {
+        assert!(
+            text.contains(expected),
+            "receipt text lacks {expected:?}:\n{text}"
+        );
     }
-    assert!(!text.contains("3440712340"), "the mother's RNOKPP is not printed");
+    assert!(
+        !text.contains("3440712340"),
+        "the mother's RNOKPP is not printed"
+    );
 }
 
 #[tokio::test]
@@ -56,8 +87,15 @@ async fn birth_application_completes_with_a_receipt_on_postgres() {
 #[tokio::test]
 async fn dependents_wait_for_the_act_record_and_receive_it() {
     let app = spawn_app(Db::Sqlite).await;
-    let created: Value = app.submit("birth", &example("birth")).await.json().await.expect("JSON");
-    let done = app.wait_until_done(created["id"].as_str().expect("id")).await;
+    let created: Value = app
+        .submit("birth", &example("birth"))
+        .await
+        .json()
+        .await
+        .expect("JSON");
+    let done = app
+        .wait_until_done(created["id"].as_str().expect("id"))
+        .await;
     let services = done["services"].as_array().expect("services");
     assert_eq!(services[0]["service"], "civil.birth-registration");
     for dependent in &services[1..] {
@@ -68,15 +106,38 @@ async fn dependents_wait_for_the_act_record_and_receive_it() {
 #[tokio::test]
 async fn verify_page_shows_status_without_personal_data() {
     let app = spawn_app(Db::Sqlite).await;
-    let created: Value = app.submit("birth", &example("birth")).await.json().await.expect("JSON");
-    let done = app.wait_until_done(created["id"].as_str().expect("id")).await;
+    let created: Value = app
+        .submit("birth", &example("birth"))
+        .await
+        .json()
+        .await
+        .expect("JSON");
+    let done = app
+        .wait_until_done(created["id"].as_str().expect("id"))
+        .await;
     let verify_url = done["verify_url"].as_str().expect("verify url");
-    let html = app.client.get(verify_url).send().await.expect("verify").text().await.expect("html");
+    let html = app
+        .client
+        .get(verify_url)
+        .send()
+        .await
+        .expect("verify")
+        .text()
+        .await
+        .expect("html");
     assert!(html.contains("completed"));
-    for personal in ["Коваленко", "Олена", "3440712340", "Мар'яна", "Мар&#x27;яна"] {
+    for personal in [
+        "Коваленко",
+        "Олена",
+        "3440712340",
+        "Мар'яна",
+        "Мар&#x27;яна",
+    ] {
         assert!(!html.contains(personal), "verify page leaks {personal}");
     }
-    let (status, _) = app.get_json("/verify/00000000000000000000000000000000").await;
+    let (status, _) = app
+        .get_json("/verify/00000000000000000000000000000000")
+        .await;
     assert_eq!(status, 404);
 }
 
@@ -85,5 +146,9 @@ async fn unknown_application_is_404_with_the_error_shape() {
     let app = spawn_app(Db::Sqlite).await;
     let (status, body) = app.get_json("/api/v1/applications/not-a-uuid").await;
     assert_eq!(status, 404);
-    assert!(body["errors"][0]["message"].as_str().is_some_and(|m| m.contains("не знайдено")));
+    assert!(
+        body["errors"][0]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("не знайдено"))
+    );
 }

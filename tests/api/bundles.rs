@@ -24,10 +24,19 @@ async fn combined_form_from_api_and_cli_are_the_same() {
         .output()
         .expect("onestop form runs");
     assert!(output.status.success());
-    let cli_form: serde_json::Value = serde_json::from_slice(&output.stdout).expect("CLI prints JSON");
+    let cli_form: serde_json::Value =
+        serde_json::from_slice(&output.stdout).expect("CLI prints JSON");
     assert_eq!(api_form, cli_form);
     let required = api_form["required"].as_array().expect("required");
     assert!(required.iter().any(|r| r == "mother"));
-    assert!(api_form["properties"].get("birth_act_record_number").is_none(), "bound inputs are not asked");
-    assert!(api_form["$defs"].is_object(), "referenced files are embedded");
+    assert!(
+        api_form["properties"]
+            .get("birth_act_record_number")
+            .is_none(),
+        "bound inputs are not asked"
+    );
+    assert!(
+        api_form["$defs"].is_object(),
+        "referenced files are embedded"
+    );
 }

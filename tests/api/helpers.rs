@@ -25,7 +25,9 @@ pub fn root() -> PathBuf {
 }
 
 pub fn example(bundle: &str) -> Value {
-    let path = root().join("bundles/examples").join(format!("{bundle}.json"));
+    let path = root()
+        .join("bundles/examples")
+        .join(format!("{bundle}.json"));
     let text = std::fs::read_to_string(&path).expect("example application is readable");
     serde_json::from_str(&text).expect("example application is JSON")
 }
@@ -49,12 +51,16 @@ pub fn postgres_url() -> Option<String> {
 async fn fresh_postgres(admin_url: &str) -> String {
     sqlx::any::install_default_drivers();
     let name = format!("onestop_test_{}", uuid::Uuid::new_v4().simple());
-    let mut conn = sqlx::AnyConnection::connect(admin_url).await.expect("PostgreSQL is reachable");
+    let mut conn = sqlx::AnyConnection::connect(admin_url)
+        .await
+        .expect("PostgreSQL is reachable");
     sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
         .execute(&mut conn)
         .await
         .expect("test database is created");
-    let (base, query) = admin_url.split_once('?').map_or((admin_url, None), |(b, q)| (b, Some(q)));
+    let (base, query) = admin_url
+        .split_once('?')
+        .map_or((admin_url, None), |(b, q)| (b, Some(q)));
     let base = match base.rfind('/') {
         Some(i) if i > base.find("://").map_or(0, |s| s + 2) => &base[..i],
         _ => base,
@@ -83,13 +89,20 @@ pub async fn spawn_app_with(db: Db, adjust: impl FnOnce(&mut Settings)) -> TestA
     let app = Application::build(settings).await.expect("the app builds");
     let address = format!("http://127.0.0.1:{}", app.port());
     tokio::spawn(app.run_until_stopped());
-    TestApp { address, client: reqwest::Client::new(), _dir: dir }
+    TestApp {
+        address,
+        client: reqwest::Client::new(),
+        _dir: dir,
+    }
 }
 
 impl TestApp {
     pub async fn submit(&self, bundle: &str, body: &Value) -> reqwest::Response {
         self.client
-            .post(format!("{}/api/v1/bundles/{bundle}/applications", self.address))
+            .post(format!(
+                "{}/api/v1/bundles/{bundle}/applications",
+                self.address
+            ))
             .json(body)
             .send()
             .await
@@ -97,7 +110,12 @@ impl TestApp {
     }
 
     pub async fn get_json(&self, path: &str) -> (u16, Value) {
-        let response = self.client.get(format!("{}{path}", self.address)).send().await.expect("request is sent");
+        let response = self
+            .client
+            .get(format!("{}{path}", self.address))
+            .send()
+            .await
+            .expect("request is sent");
         let status = response.status().as_u16();
         (status, response.json().await.expect("JSON body"))
     }
@@ -126,6 +144,10 @@ pub fn pdf_text(pdf: &[u8]) -> String {
         .arg("-")
         .output()
         .expect("pdftotext runs (install poppler-utils; scripts/test does)");
-    assert!(output.status.success(), "pdftotext failed: {}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "pdftotext failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     String::from_utf8(output.stdout).expect("pdftotext prints UTF-8")
 }

@@ -17,19 +17,37 @@ async fn every_error_is_reported_at_once_with_pointers_and_services() {
     let app = spawn_app(Db::Sqlite).await;
     let mut body = example("birth");
     body["data"]["mother"]["rnokpp"] = json!("3440712341");
-    body["data"]["mother"].as_object_mut().expect("mother").remove("surname");
+    body["data"]["mother"]
+        .as_object_mut()
+        .expect("mother")
+        .remove("surname");
     body["data"]["child"]["birth_date"] = json!("2999-01-01");
     let response = app.submit("birth", &body).await;
     assert_eq!(response.status().as_u16(), 422);
     let errors: Value = response.json().await.expect("JSON");
     let found = pointers(&errors);
     for expected in ["/mother/rnokpp", "/mother/surname", "/child/birth_date"] {
-        assert!(found.contains(&expected.to_owned()), "missing {expected} in {errors:#}");
+        assert!(
+            found.contains(&expected.to_owned()),
+            "missing {expected} in {errors:#}"
+        );
     }
-    let rnokpp = errors["errors"].as_array().expect("errors").iter().find(|e| e["pointer"] == "/mother/rnokpp").expect("rnokpp error");
-    assert!(rnokpp["message"].as_str().is_some_and(|m| m.contains("контрольною цифрою")));
+    let rnokpp = errors["errors"]
+        .as_array()
+        .expect("errors")
+        .iter()
+        .find(|e| e["pointer"] == "/mother/rnokpp")
+        .expect("rnokpp error");
+    assert!(
+        rnokpp["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("контрольною цифрою"))
+    );
     let services = rnokpp["services"].as_array().expect("services");
-    assert!(services.iter().any(|s| s == "tax.rnokpp-assignment"), "{rnokpp:#}");
+    assert!(
+        services.iter().any(|s| s == "tax.rnokpp-assignment"),
+        "{rnokpp:#}"
+    );
     assert!(services.iter().any(|s| s == "civil.birth-registration"));
 }
 
@@ -46,7 +64,11 @@ async fn malformed_json_is_400_with_the_error_shape() {
         .expect("request");
     assert_eq!(response.status().as_u16(), 400);
     let body: Value = response.json().await.expect("JSON");
-    assert!(body["errors"][0]["message"].as_str().is_some_and(|m| m.contains("JSON")));
+    assert!(
+        body["errors"][0]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("JSON"))
+    );
 }
 
 #[tokio::test]
@@ -57,7 +79,11 @@ async fn oversized_body_is_413() {
     let response = app.submit("birth", &body).await;
     assert_eq!(response.status().as_u16(), 413);
     let body: Value = response.json().await.expect("JSON");
-    assert!(body["errors"][0]["message"].as_str().is_some_and(|m| m.contains("завеликий")));
+    assert!(
+        body["errors"][0]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("завеликий"))
+    );
 }
 
 #[tokio::test]
@@ -73,7 +99,12 @@ async fn wrong_types_and_unknown_fields_are_422() {
     assert!(found.contains(&"/extra".to_owned()));
     let response = app.submit("birth", &json!({ "data": [] })).await;
     assert_eq!(response.status().as_u16(), 422);
-    let response = app.submit("birth", &json!({ "data": {}, "services": ["no.such-service"] })).await;
+    let response = app
+        .submit(
+            "birth",
+            &json!({ "data": {}, "services": ["no.such-service"] }),
+        )
+        .await;
     assert_eq!(response.status().as_u16(), 422);
 }
 
