@@ -2,5 +2,7 @@
 
 mod applications;
 mod bundles;
+mod failures;
 mod helpers;
+mod sandbox;
 mod validation;
