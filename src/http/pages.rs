@@ -27,9 +27,9 @@ const VERIFY: &str = r#"<!doctype html><html lang="uk"><head><meta charset="utf-
 <header><h1>Перевірка квитанції / Receipt verification</h1></header>
 <p>Заява № / Application No.: <strong>{{application}}</strong></p>
 <p>Життєва подія / Life event: {{event.uk}} / {{event.en}}</p>
-<p>Стан / Status: <strong>{{status}}</strong> (оновлено / updated {{updated_at}})</p>
+<p>Стан / Status: <strong>{{status_label}}</strong> (оновлено / updated {{updated_at}})</p>
 <table><thead><tr><th>Послуга / Service</th><th>Статус / Status</th></tr></thead><tbody>
-{{#each services}}<tr><td>{{title.uk}} / {{title.en}}</td><td class="{{status}}">{{status}}</td></tr>{{/each}}
+{{#each services}}<tr><td>{{title.uk}} / {{title.en}}</td><td class="{{status}}">{{status_label}}</td></tr>{{/each}}
 </tbody></table></body></html>"#;
 
 static PAGES: LazyLock<Handlebars<'static>> = LazyLock::new(|| {
@@ -89,7 +89,12 @@ pub async fn verify(
         .iter()
         .map(|s| {
             let service = state.catalog.service(&ServiceId(s.service_id.clone()));
-            json!({ "service": s.service_id, "title": service.map(|x| &x.title), "status": s.status })
+            json!({
+                "service": s.service_id,
+                "title": service.map(|x| &x.title),
+                "status": s.status,
+                "status_label": status_label(s.status.as_str()),
+            })
         })
         .collect();
     let updated = jiff::Timestamp::from_millisecond(application.updated_at)
@@ -100,6 +105,7 @@ pub async fn verify(
         "application": application.id,
         "event": bundle.map(|b| &b.title),
         "status": application.status,
+        "status_label": status_label(application.status.as_str()),
         "updated_at": updated,
         "services": services,
     });
@@ -116,4 +122,15 @@ pub async fn verify(
         return Ok(HttpResponse::Ok().json(data));
     }
     page("verify", &data)
+}
+
+/// A status in words, Ukrainian and English.
+fn status_label(status: &str) -> &'static str {
+    match status {
+        "succeeded" | "completed" => "Виконано / Completed",
+        "completed_with_failures" => "Виконано частково / Completed with failures",
+        "failed" => "Помилка / Failed",
+        "blocked" => "Заблоковано / Blocked",
+        _ => "В обробці / In progress",
+    }
 }

@@ -16,8 +16,7 @@ pub fn view(
     public_url: &str,
 ) -> ReceiptView {
     let bundle = catalog.bundle(&application.bundle_id);
-    let mut hb = Handlebars::new();
-    hb.set_strict_mode(true);
+    let hb = templates();
     let applicant = bundle
         .and_then(|b| hb.render_template(&b.applicant, &application.data).ok())
         .unwrap_or_default();
@@ -35,6 +34,35 @@ pub fn view(
         services,
         verify_url: format!("{public_url}/verify/{}", application.verify_code),
     }
+}
+
+/// Handlebars for bundle and service texts: strict, no HTML escaping (this is a PDF), and a
+/// `date` helper that prints an ISO date the Ukrainian way (`2026-11-21` → `21.11.2026`).
+fn templates() -> Handlebars<'static> {
+    let mut hb = Handlebars::new();
+    hb.set_strict_mode(true);
+    hb.register_escape_fn(handlebars::no_escape);
+    hb.register_helper("date", Box::new(date_helper));
+    hb
+}
+
+fn date_helper(
+    h: &handlebars::Helper<'_>,
+    _: &Handlebars<'_>,
+    _: &handlebars::Context,
+    _: &mut handlebars::RenderContext<'_, '_>,
+    out: &mut dyn handlebars::Output,
+) -> handlebars::HelperResult {
+    let value = h
+        .param(0)
+        .and_then(|p| p.value().as_str())
+        .unwrap_or_default();
+    let shown = value
+        .parse::<jiff::civil::Date>()
+        .map(|d| d.strftime("%d.%m.%Y").to_string())
+        .unwrap_or_else(|_| value.to_owned());
+    out.write(&shown)?;
+    Ok(())
 }
 
 fn line(hb: &Handlebars<'_>, catalog: &Catalog, sub: &SubRequestRecord) -> ServiceLine {

@@ -125,7 +125,23 @@ async fn verify_page_shows_status_without_personal_data() {
         .text()
         .await
         .expect("html");
-    assert!(html.contains("completed"));
+    assert!(html.contains("Виконано / Completed"), "{html}");
+    let json: Value = app
+        .client
+        .get(verify_url)
+        .header("Accept", "application/json")
+        .send()
+        .await
+        .expect("verify JSON")
+        .json()
+        .await
+        .expect("JSON");
+    assert_eq!(json["status"], "completed");
+    assert_eq!(json["services"].as_array().map(Vec::len), Some(3));
+    let machine = json.to_string();
+    for personal in ["Коваленко", "Олена", "3440712340"] {
+        assert!(!machine.contains(personal), "verify JSON leaks {personal}");
+    }
     for personal in [
         "Коваленко",
         "Олена",
