@@ -3,7 +3,9 @@
 
 use super::diag::{Diagnostic, Diagnostics};
 use super::raw::{RawBundle, RawService, RawStep, RawText};
-use super::{Binding, Bundle, BundleId, Catalog, Service, ServiceId, ServiceInput, Step, Text};
+use super::{
+    Binding, Bundle, BundleId, Catalog, Service, ServiceId, ServiceInput, Step, SummaryRow, Text,
+};
 use crate::form::{CombinedForm, Schemas};
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
@@ -314,6 +316,15 @@ fn compile_bundle(
             format!("invalid template: {e}"),
         ));
     }
+    for (i, row) in raw.summary.iter().enumerate() {
+        if let Err(e) = handlebars::Template::compile(&row.value) {
+            diags.push(Diagnostic::new(
+                file,
+                format!("summary[{i}].value"),
+                format!("invalid template: {e}"),
+            ));
+        }
+    }
     let in_bundle: BTreeSet<&str> = raw.services.iter().map(|s| s.service.as_str()).collect();
     let mut seen = BTreeSet::new();
     let mut steps = Vec::new();
@@ -353,6 +364,14 @@ fn compile_bundle(
         title: text(raw.title),
         description: text(raw.description),
         applicant: raw.applicant,
+        summary: raw
+            .summary
+            .into_iter()
+            .map(|row| SummaryRow {
+                label: text(row.label),
+                value: row.value,
+            })
+            .collect(),
         steps: ordered,
         forms: Mutex::new(BTreeMap::new()),
     })

@@ -73,6 +73,13 @@ pub struct ServiceInput {
     pub required: Vec<String>,
 }
 
+/// One line of the receipt's summary: a label and a handlebars template over the data.
+#[derive(Debug, Clone)]
+pub struct SummaryRow {
+    pub label: Text,
+    pub value: String,
+}
+
 /// One service inside a bundle.
 #[derive(Debug, Clone)]
 pub struct Step {
@@ -99,6 +106,8 @@ pub struct Bundle {
     pub title: Text,
     pub description: Text,
     pub applicant: String,
+    /// Further lines of the receipt's summary.
+    pub summary: Vec<SummaryRow>,
     /// Steps in a dependency-respecting order.
     pub steps: Vec<Step>,
     forms: Mutex<BTreeMap<Vec<ServiceId>, Arc<CombinedForm>>>,

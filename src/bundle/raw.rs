@@ -40,7 +40,18 @@ pub struct RawBundle {
     pub description: RawText,
     /// Who the receipt names as the applicant (handlebars over the application data).
     pub applicant: String,
+    /// Further lines of the receipt's summary (the child, the business …).
+    #[serde(default)]
+    pub summary: Vec<RawSummaryRow>,
     pub services: Vec<RawStep>,
+}
+
+/// One line of the receipt's summary: a label and a handlebars template over the data.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawSummaryRow {
+    pub label: RawText,
+    pub value: String,
 }
 
 /// One service inside a bundle.

@@ -14,7 +14,7 @@ h1{margin:0;font-size:1.5rem}table{border-collapse:collapse;width:100%}td,th{bor
 .succeeded{color:#1a7f37}.failed,.blocked{color:#b42318}code{background:#f3f3f3;padding:0 .2rem}";
 
 const INDEX: &str = r#"<!doctype html><html lang="uk"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
-<title>onestop — одна заява на життєву подію</title><style>{{css}}</style></head><body>
+<title>onestop — одна заява на життєву подію</title><style>{{{css}}}</style></head><body>
 <header><h1>onestop</h1><p>Одна заява — кілька реєстрів — одна квитанція / One application, several registries, one receipt</p></header>
 <h2>Життєві події / Life events</h2><ul>
 {{#each bundles}}<li><strong>{{title.uk}}</strong> / {{title.en}} — {{description.uk}}.
@@ -23,7 +23,7 @@ const INDEX: &str = r#"<!doctype html><html lang="uk"><head><meta charset="utf-8
 </body></html>"#;
 
 const VERIFY: &str = r#"<!doctype html><html lang="uk"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
-<title>Перевірка квитанції / Receipt verification</title><style>{{css}}</style></head><body>
+<title>Перевірка квитанції / Receipt verification</title><style>{{{css}}}</style></head><body>
 <header><h1>Перевірка квитанції / Receipt verification</h1></header>
 <p>Заява № / Application No.: <strong>{{application}}</strong></p>
 <p>Життєва подія / Life event: {{event.uk}} / {{event.en}}</p>

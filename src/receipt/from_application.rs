@@ -16,11 +16,28 @@ pub fn view(
     public_url: &str,
 ) -> ReceiptView {
     let bundle = catalog.bundle(&application.bundle_id);
-    let hb = templates();
+    // Over the form data, optional fields may be absent: not strict. Over registry outputs,
+    // declared by the output schema: strict, so a template naming a missing output is caught.
+    let hb = templates(false);
     let applicant = bundle
         .and_then(|b| hb.render_template(&b.applicant, &application.data).ok())
         .unwrap_or_default();
-    let services = subs.iter().map(|s| line(&hb, catalog, s)).collect();
+    let details = bundle
+        .map(|b| {
+            b.summary
+                .iter()
+                .map(|row| {
+                    let label = format!("{} / {}", row.label.uk, row.label.en);
+                    let value = hb
+                        .render_template(&row.value, &application.data)
+                        .unwrap_or_default();
+                    (label, value)
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let strict = templates(true);
+    let services = subs.iter().map(|s| line(&strict, catalog, s)).collect();
     ReceiptView {
         application_id: application.id.clone(),
         submitted_at: kyiv_time(application.created_at),
@@ -31,16 +48,17 @@ pub fn view(
             .map(|b| b.title.en.clone())
             .unwrap_or_else(|| application.bundle_id.clone()),
         applicant,
+        details,
         services,
         verify_url: format!("{public_url}/verify/{}", application.verify_code),
     }
 }
 
-/// Handlebars for bundle and service texts: strict, no HTML escaping (this is a PDF), and a
-/// `date` helper that prints an ISO date the Ukrainian way (`2026-11-21` → `21.11.2026`).
-fn templates() -> Handlebars<'static> {
+/// Handlebars for bundle and service texts: no HTML escaping (this is a PDF), and a `date`
+/// helper that prints an ISO date the Ukrainian way (`2026-11-21` → `21.11.2026`).
+fn templates(strict: bool) -> Handlebars<'static> {
     let mut hb = Handlebars::new();
-    hb.set_strict_mode(true);
+    hb.set_strict_mode(strict);
     hb.register_escape_fn(handlebars::no_escape);
     hb.register_helper("date", Box::new(date_helper));
     hb

@@ -124,15 +124,19 @@ fn header(flow: &mut Flow, labels: &Labels) -> Result<(), ReceiptError> {
 
 /// Application number, date, applicant and life event, labels left, values bold right.
 fn key_values(flow: &mut Flow, view: &ReceiptView, labels: &Labels) -> Result<(), ReceiptError> {
-    let rows = [
-        ("label_application", view.application_id.as_str()),
-        ("label_submitted", view.submitted_at.as_str()),
-        ("label_applicant", view.applicant.as_str()),
-        ("label_event", labels.get("event")?),
+    let mut rows = vec![
+        (
+            labels.get("label_application")?,
+            view.application_id.as_str(),
+        ),
+        (labels.get("label_submitted")?, view.submitted_at.as_str()),
+        (labels.get("label_applicant")?, view.applicant.as_str()),
     ];
+    rows.extend(view.details.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+    rows.push((labels.get("label_event")?, labels.get("event")?));
     let value_width = CONTENT_WIDTH - KEY_WIDTH;
     for (key, value) in rows {
-        let key = wrap(labels.get(key)?, KEY.face(), KEY.size, KEY_WIDTH - 8.0);
+        let key = wrap(key, KEY.face(), KEY.size, KEY_WIDTH - 8.0);
         let value = wrap_at_most(
             value,
             VALUE.face(),

@@ -37,6 +37,8 @@ pub struct ReceiptView {
     pub event_title_en: String,
     /// The applicant's name as it should be printed.
     pub applicant: String,
+    /// Further summary lines after the applicant, as (bilingual label, value).
+    pub details: Vec<(String, String)>,
     /// One line per service of the bundle, in display order.
     pub services: Vec<ServiceLine>,
     /// What the QR code and the verify link carry.

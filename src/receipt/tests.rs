@@ -26,6 +26,10 @@ pub(super) fn sample_view() -> ReceiptView {
         event_title_uk: "Народження дитини".into(),
         event_title_en: "Birth of a child".into(),
         applicant: "Олена Коваленко".into(),
+        details: vec![(
+            "Дитина / Child".into(),
+            "Мар'яна Андріївна Коваленко".into(),
+        )],
         services: vec![
             service(
                 "Державна реєстрація народження",

@@ -81,6 +81,14 @@ impl Store {
     ) -> Result<bool, StoreError> {
         let now = now_ms();
         let mut tx = self.pool.begin().await?;
+        // Lock the application first: completions of one application then run one after the
+        // other, so the last of two parallel services sees the other's result (on PostgreSQL a
+        // row lock; on SQLite the write lock this statement takes).
+        sqlx::query("UPDATE applications SET updated_at = $1 WHERE id = $2")
+            .bind(now)
+            .bind(&claim.application_id)
+            .execute(&mut *tx)
+            .await?;
         let (status, outputs, error, next) = match completion {
             Completion::Succeeded(outputs) => {
                 (SubStatus::Succeeded, Some(json_text(outputs)), None, now)

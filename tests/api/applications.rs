@@ -168,3 +168,35 @@ async fn unknown_application_is_404_with_the_error_shape() {
             .is_some_and(|m| m.contains("не знайдено"))
     );
 }
+
+/// Parallel services of one application finish at the same moment: the last to finish must see
+/// the other and complete the application (a race that only a real concurrent database shows).
+async fn many_concurrent_applications_all_complete(db: Db) {
+    let app = spawn_app(db).await;
+    let mut ids = Vec::new();
+    for _ in 0..20 {
+        let created: Value = app
+            .submit("birth", &example("birth"))
+            .await
+            .json()
+            .await
+            .expect("JSON");
+        ids.push(created["id"].as_str().expect("id").to_owned());
+    }
+    for id in &ids {
+        let done = app.wait_until_done(id).await;
+        assert_eq!(done["status"], "completed", "{done:#}");
+    }
+}
+
+#[tokio::test]
+async fn many_concurrent_applications_all_complete_on_sqlite() {
+    many_concurrent_applications_all_complete(Db::Sqlite).await;
+}
+
+#[tokio::test]
+async fn many_concurrent_applications_all_complete_on_postgres() {
+    if postgres_url().is_some() {
+        many_concurrent_applications_all_complete(Db::Postgres).await;
+    }
+}

@@ -36,10 +36,10 @@ pub fn example(bundle: &str) -> Value {
 /// with `ONESTOP_SKIP_POSTGRES=1` (outside CI only). An unset URL is a failure, not a silent pass:
 /// `bash scripts/test` sets it up.
 pub fn postgres_url() -> Option<String> {
-    if let Ok(url) = std::env::var("ONESTOP_TEST_DATABASE_URL") {
-        if !url.is_empty() {
-            return Some(url);
-        }
+    if let Ok(url) = std::env::var("ONESTOP_TEST_DATABASE_URL")
+        && !url.is_empty()
+    {
+        return Some(url);
     }
     let skip = std::env::var("ONESTOP_SKIP_POSTGRES").is_ok_and(|v| v == "1");
     assert!(
