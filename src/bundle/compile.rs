@@ -176,6 +176,14 @@ fn file_stem(file: &Path) -> String {
         .unwrap_or_default()
 }
 
+fn check_id_matches_file(file: &Path, id: &str, diags: &mut Vec<Diagnostic>) {
+    let stem = file_stem(file);
+    if id != stem {
+        let message = format!("id \"{id}\" must match the file name \"{stem}\"");
+        diags.push(Diagnostic::new(file, "id", message));
+    }
+}
+
 fn compile_service(
     file: &Path,
     raw: RawService,
@@ -184,17 +192,7 @@ fn compile_service(
     diags: &mut Vec<Diagnostic>,
 ) -> Option<Service> {
     let before = diags.len();
-    if raw.id != file_stem(file) {
-        diags.push(Diagnostic::new(
-            file,
-            "id",
-            format!(
-                "id \"{}\" must match the file name \"{}\"",
-                raw.id,
-                file_stem(file)
-            ),
-        ));
-    }
+    check_id_matches_file(file, &raw.id, diags);
     let form_file = Path::new("forms").join(&raw.form);
     let input = match forms.get(&raw.form) {
         None => {
@@ -298,17 +296,7 @@ fn compile_bundle(
     diags: &mut Vec<Diagnostic>,
 ) -> Option<Bundle> {
     let before = diags.len();
-    if raw.id != file_stem(file) {
-        diags.push(Diagnostic::new(
-            file,
-            "id",
-            format!(
-                "id \"{}\" must match the file name \"{}\"",
-                raw.id,
-                file_stem(file)
-            ),
-        ));
-    }
+    check_id_matches_file(file, &raw.id, diags);
     if let Err(e) = handlebars::Template::compile(&raw.applicant) {
         diags.push(Diagnostic::new(
             file,

@@ -12,18 +12,8 @@ pub async fn submit(
     path: web::Path<String>,
     body: web::Json<Value>,
 ) -> Result<HttpResponse, ApiError> {
-    let bundle_id = path.into_inner();
-    let bundle = state
-        .catalog
-        .bundle(&bundle_id)
-        .ok_or_else(|| ApiError::NotFound(format!("Невідома життєва подія \"{bundle_id}\"")))?;
     let (data, chosen) = envelope(body.into_inner())?;
-    let selection = bundle
-        .select(chosen.as_deref())
-        .map_err(|e| ApiError::invalid("/services", &e.to_string()))?;
-    let form = bundle
-        .form(&state.catalog, &selection)
-        .map_err(|e| ApiError::Internal(e.into()))?;
+    let (bundle, form) = super::bundles::bundle_form(&state, &path, chosen.as_deref())?;
     let valid = form.validate(data).map_err(ApiError::Invalid)?;
     let id = uuid::Uuid::now_v7().to_string();
     let new = NewApplication {

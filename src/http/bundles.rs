@@ -1,9 +1,12 @@
 //! `GET /api/v1/bundles` and `GET /api/v1/bundles/{bundle}/form`.
 
 use super::{ApiError, AppState};
+use crate::bundle::Bundle;
+use crate::form::CombinedForm;
 use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 use serde_json::json;
+use std::sync::Arc;
 
 pub async fn list(state: web::Data<AppState>) -> HttpResponse {
     let bundles: Vec<_> = state
@@ -44,22 +47,31 @@ pub async fn form(
     path: web::Path<String>,
     query: web::Query<FormQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let bundle_id = path.into_inner();
-    let bundle = state
-        .catalog
-        .bundle(&bundle_id)
-        .ok_or_else(|| ApiError::NotFound(format!("Невідома життєва подія \"{bundle_id}\"")))?;
     let chosen: Option<Vec<String>> = query.services.as_ref().map(|s| {
         s.split(',')
             .filter(|x| !x.is_empty())
             .map(str::to_owned)
             .collect()
     });
+    let (_, form) = bundle_form(&state, &path, chosen.as_deref())?;
+    Ok(HttpResponse::Ok().json(&form.bundled))
+}
+
+/// The bundle and the combined form of the chosen services (all when `None`).
+pub(super) fn bundle_form<'a>(
+    state: &'a AppState,
+    bundle_id: &str,
+    chosen: Option<&[String]>,
+) -> Result<(&'a Bundle, Arc<CombinedForm>), ApiError> {
+    let bundle = state
+        .catalog
+        .bundle(bundle_id)
+        .ok_or_else(|| ApiError::NotFound(format!("Невідома життєва подія \"{bundle_id}\"")))?;
     let selection = bundle
-        .select(chosen.as_deref())
+        .select(chosen)
         .map_err(|e| ApiError::invalid("/services", &e.to_string()))?;
     let form = bundle
         .form(&state.catalog, &selection)
         .map_err(|e| ApiError::Internal(e.into()))?;
-    Ok(HttpResponse::Ok().json(&form.bundled))
+    Ok((bundle, form))
 }

@@ -87,15 +87,8 @@ async fn birth_application_completes_with_a_receipt_on_postgres() {
 #[tokio::test]
 async fn dependents_wait_for_the_act_record_and_receive_it() {
     let app = spawn_app(Db::Sqlite).await;
-    let created: Value = app
-        .submit("birth", &example("birth"))
-        .await
-        .json()
-        .await
-        .expect("JSON");
-    let done = app
-        .wait_until_done(created["id"].as_str().expect("id"))
-        .await;
+    let id = app.submit_ok("birth", &example("birth")).await;
+    let done = app.wait_until_done(&id).await;
     let services = done["services"].as_array().expect("services");
     assert_eq!(services[0]["service"], "civil.birth-registration");
     for dependent in &services[1..] {
@@ -106,15 +99,8 @@ async fn dependents_wait_for_the_act_record_and_receive_it() {
 #[tokio::test]
 async fn verify_page_shows_status_without_personal_data() {
     let app = spawn_app(Db::Sqlite).await;
-    let created: Value = app
-        .submit("birth", &example("birth"))
-        .await
-        .json()
-        .await
-        .expect("JSON");
-    let done = app
-        .wait_until_done(created["id"].as_str().expect("id"))
-        .await;
+    let id = app.submit_ok("birth", &example("birth")).await;
+    let done = app.wait_until_done(&id).await;
     let verify_url = done["verify_url"].as_str().expect("verify url");
     let html = app
         .client
@@ -175,13 +161,8 @@ async fn many_concurrent_applications_all_complete(db: Db) {
     let app = spawn_app(db).await;
     let mut ids = Vec::new();
     for _ in 0..20 {
-        let created: Value = app
-            .submit("birth", &example("birth"))
-            .await
-            .json()
-            .await
-            .expect("JSON");
-        ids.push(created["id"].as_str().expect("id").to_owned());
+        let id = app.submit_ok("birth", &example("birth")).await;
+        ids.push(id);
     }
     for id in &ids {
         let done = app.wait_until_done(id).await;

@@ -82,15 +82,8 @@ fn fake_registries(civil: Civil) -> (String, web::Data<FakeRegistries>) {
 async fn a_refused_registration_fails_with_the_reason_and_blocks_its_dependents() {
     let (url, fake) = fake_registries(Civil::Refuse);
     let app = spawn_app_with(Db::Sqlite, |s| s.registries.url = Some(url)).await;
-    let created: serde_json::Value = app
-        .submit("birth", &example("birth"))
-        .await
-        .json()
-        .await
-        .expect("JSON");
-    let done = app
-        .wait_until_done(created["id"].as_str().expect("id"))
-        .await;
+    let id = app.submit_ok("birth", &example("birth")).await;
+    let done = app.wait_until_done(&id).await;
     assert_eq!(done["status"], "failed", "{done:#}");
     let civil = &done["services"][0];
     assert_eq!(civil["status"], "failed");
@@ -123,13 +116,7 @@ async fn a_registry_answering_503_twice_is_retried_with_the_same_key_and_succeed
         s.dispatcher.backoff_base_ms = 20;
     })
     .await;
-    let created: serde_json::Value = app
-        .submit("birth", &example("birth"))
-        .await
-        .json()
-        .await
-        .expect("JSON");
-    let id = created["id"].as_str().expect("id").to_owned();
+    let id = app.submit_ok("birth", &example("birth")).await;
     let done = app.wait_until_done(&id).await;
     assert_eq!(done["status"], "completed", "{done:#}");
     assert_eq!(done["services"][0]["attempts"], 3);

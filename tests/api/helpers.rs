@@ -112,6 +112,14 @@ impl TestApp {
             .expect("request is sent")
     }
 
+    /// Submit and expect 201; the new application's id.
+    pub async fn submit_ok(&self, bundle: &str, body: &Value) -> String {
+        let response = self.submit(bundle, body).await;
+        assert_eq!(response.status().as_u16(), 201, "submission accepted");
+        let created: Value = response.json().await.expect("JSON");
+        created["id"].as_str().expect("id").to_owned()
+    }
+
     pub async fn get_json(&self, path: &str) -> (u16, Value) {
         let response = self
             .client
