@@ -15,6 +15,12 @@ pub const CUSTOM_FORMATS: &[(&str, FormatCheck)] = &[
     ("rnokpp", is_rnokpp),
     ("unzr", is_unzr),
     ("past-date", is_past_date),
+    ("adult-birth-date", is_adult_birth_date),
+    ("iban-ua", is_iban_ua),
+    ("id-card", is_id_card),
+    ("passport-ua-old", is_old_passport),
+    ("phone-ua", is_phone_ua),
+    ("kved", is_kved),
 ];
 
 const RNOKPP_WEIGHTS: [i64; 9] = [-1, 5, 7, 9, 4, 6, 10, 5, 7];
@@ -76,6 +82,65 @@ pub fn is_past_date(value: &str) -> bool {
     }
 }
 
+/// A birth date of a person who is 18 or older today (in Kyiv).
+pub fn is_adult_birth_date(value: &str) -> bool {
+    let Ok(birth) = value.parse::<Date>() else {
+        return false;
+    };
+    let today = today_in_kyiv();
+    value.len() == 10
+        && birth
+            .checked_add(jiff::Span::new().years(18))
+            .is_ok_and(|adult_on| adult_on <= today)
+}
+
+/// A Ukrainian IBAN: `UA`, two check digits, 25 digits; mod-97 over the rearranged number is 1.
+pub fn is_iban_ua(value: &str) -> bool {
+    let bytes = value.as_bytes();
+    if bytes.len() != 29 || !value.starts_with("UA") || !bytes[2..].iter().all(u8::is_ascii_digit) {
+        return false;
+    }
+    // Move "UA" and the check digits to the end; letters count as 10..35.
+    let rearranged = value[4..].chars().chain(value[..4].chars());
+    let remainder = rearranged.fold(0u32, |acc, c| match c.to_digit(36) {
+        Some(n) if n >= 10 => (acc * 100 + n) % 97,
+        Some(n) => (acc * 10 + n) % 97,
+        None => acc,
+    });
+    remainder == 1
+}
+
+/// An ID card (biometric passport of the new type) number: nine digits.
+pub fn is_id_card(value: &str) -> bool {
+    value.len() == 9 && value.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// An old-style passport: two Ukrainian capital letters and six digits, e.g. `КВ123456`.
+pub fn is_old_passport(value: &str) -> bool {
+    let chars: Vec<char> = value.chars().collect();
+    chars.len() == 8
+        && chars[..2]
+            .iter()
+            .all(|c| "АБВГҐДЕЄЖЗИІЇЙКЛМНОПРСТУФХЦЧШЩЬЮЯ".contains(*c))
+        && chars[2..].iter().all(char::is_ascii_digit)
+}
+
+/// A Ukrainian phone number in international form: `+380` and nine digits.
+pub fn is_phone_ua(value: &str) -> bool {
+    value
+        .strip_prefix("+380")
+        .is_some_and(|rest| rest.len() == 9 && rest.bytes().all(|b| b.is_ascii_digit()))
+}
+
+/// A KVED-2010 class code: `NN.NN`, e.g. `62.01`.
+pub fn is_kved(value: &str) -> bool {
+    let b = value.as_bytes();
+    b.len() == 5
+        && b[2] == b'.'
+        && [0, 1, 3, 4].iter().all(|&i| b[i].is_ascii_digit())
+        && &value[..2] != "00"
+}
+
 /// Today's date in Kyiv.
 pub fn today_in_kyiv() -> Date {
     jiff::Timestamp::now().to_zoned(KYIV.clone()).date()
@@ -125,6 +190,45 @@ mod tests {
         assert!(!is_unzr(&bad));
         assert!(!is_unzr("20161331-00011"));
         assert!(!is_unzr("2016111900011"));
+    }
+
+    #[test]
+    fn ukrainian_iban_needs_its_mod_97_check() {
+        assert!(is_iban_ua("UA573220010000026007233566001"));
+        assert!(!is_iban_ua("UA583220010000026007233566001"));
+        assert!(!is_iban_ua("UA57322001000002600723356600"));
+        assert!(!is_iban_ua("DE573220010000026007233566001"));
+    }
+
+    #[test]
+    fn identity_documents_phone_and_kved_have_their_shapes() {
+        assert!(is_id_card("001234567"));
+        assert!(!is_id_card("01234567"));
+        assert!(is_old_passport("КВ123456"));
+        assert!(
+            !is_old_passport("KB123456"),
+            "Latin letters are not accepted"
+        );
+        assert!(!is_old_passport("КВ12345"));
+        assert!(is_phone_ua("+380671234567"));
+        assert!(!is_phone_ua("0671234567"));
+        assert!(is_kved("62.01"));
+        assert!(!is_kved("6201"));
+        assert!(!is_kved("00.01"));
+    }
+
+    #[test]
+    fn an_adult_is_eighteen_or_older_today() {
+        assert!(is_adult_birth_date("1990-01-01"));
+        let today = today_in_kyiv();
+        let seventeen = today
+            .checked_sub(jiff::Span::new().years(17))
+            .map(|d| d.to_string());
+        assert!(!is_adult_birth_date(&seventeen.unwrap_or_default()));
+        let eighteen = today
+            .checked_sub(jiff::Span::new().years(18))
+            .map(|d| d.to_string());
+        assert!(is_adult_birth_date(&eighteen.unwrap_or_default()));
     }
 
     #[test]

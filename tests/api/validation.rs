@@ -22,11 +22,17 @@ async fn every_error_is_reported_at_once_with_pointers_and_services() {
         .expect("mother")
         .remove("surname");
     body["data"]["child"]["birth_date"] = json!("2999-01-01");
+    body["data"]["father"]["identity_document"]["number"] = json!("KB123456");
     let response = app.submit("birth", &body).await;
     assert_eq!(response.status().as_u16(), 422);
     let errors: Value = response.json().await.expect("JSON");
     let found = pointers(&errors);
-    for expected in ["/mother/rnokpp", "/mother/surname", "/child/birth_date"] {
+    for expected in [
+        "/mother/rnokpp",
+        "/mother/surname",
+        "/child/birth_date",
+        "/father/identity_document/number",
+    ] {
         assert!(
             found.contains(&expected.to_owned()),
             "missing {expected} in {errors:#}"
