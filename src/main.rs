@@ -47,6 +47,18 @@ enum Command {
         #[arg(long, default_value = "127.0.0.1:8090")]
         bind: String,
     },
+    /// Draw a bundle's dependency graph.
+    Graph {
+        bundle: String,
+        #[arg(long, value_enum, default_value = "mermaid")]
+        format: onestop::bundle::Notation,
+    },
+    /// Say which services an application would run, in which stages, and why others would not.
+    Explain {
+        bundle: String,
+        /// A submission: `{"data": {...}, "services": [...]}`.
+        application: PathBuf,
+    },
     /// Print the combined form (JSON Schema) of a bundle.
     Form {
         bundle: String,
@@ -81,6 +93,18 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Check => Ok(check(&settings)),
         Command::Form { bundle, services } => form(&settings, &bundle, services.as_deref()),
+        Command::Graph { bundle, format } => {
+            let catalog = onestop::bundle::compile(&settings.definitions.root)?;
+            let found = catalog
+                .bundle(&bundle)
+                .with_context(|| format!("unknown bundle \"{bundle}\""))?;
+            print!("{}", onestop::bundle::graph(found, &catalog, format));
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Explain {
+            bundle,
+            application,
+        } => explain(&settings, &bundle, &application),
         Command::Sandbox { bind } => runtime()?
             .block_on(sandbox(&settings, &bind))
             .map(|()| ExitCode::SUCCESS),
@@ -140,6 +164,73 @@ fn form(settings: &Settings, bundle_id: &str, services: Option<&str>) -> anyhow:
     let selection = bundle.select(chosen.as_deref())?;
     let form = bundle.form(&catalog, &selection)?;
     println!("{}", serde_json::to_string_pretty(&form.bundled)?);
+    Ok(ExitCode::SUCCESS)
+}
+
+fn explain(
+    settings: &Settings,
+    bundle_id: &str,
+    file: &std::path::Path,
+) -> anyhow::Result<ExitCode> {
+    let catalog = onestop::bundle::compile(&settings.definitions.root)?;
+    let bundle = catalog
+        .bundle(bundle_id)
+        .with_context(|| format!("unknown bundle \"{bundle_id}\""))?;
+    let text = std::fs::read_to_string(file)
+        .with_context(|| format!("Failed to read {}", file.display()))?;
+    let body: serde_json::Value =
+        serde_json::from_str(&text).with_context(|| format!("{} is not JSON", file.display()))?;
+    let chosen: Option<Vec<String>> = body
+        .get("services")
+        .and_then(|s| serde_json::from_value(s.clone()).ok());
+    let selection = bundle.select(chosen.as_deref())?;
+    let form = bundle.form(&catalog, &selection)?;
+    if let Err(errors) = form.validate(body.get("data").cloned().unwrap_or_default()) {
+        println!("Заяву не буде прийнято / the application would be refused:");
+        for e in errors {
+            println!(
+                "  {}: {} (потрібно для / needed by: {})",
+                e.pointer,
+                e.message,
+                e.services.join(", ")
+            );
+        }
+        return Ok(ExitCode::FAILURE);
+    }
+    let plan = onestop::fanout::plan(bundle, &selection);
+    println!("{} — {} / {}", bundle.id, bundle.title.uk, bundle.title.en);
+    for (n, stage) in plan.stages.iter().enumerate() {
+        println!(
+            "Етап {} / stage {} (паралельно / in parallel):",
+            n + 1,
+            n + 1
+        );
+        for id in stage {
+            let title = catalog
+                .service(id)
+                .map(|s| s.title.uk.as_str())
+                .unwrap_or_default();
+            let after = bundle
+                .step(id)
+                .map(|s| {
+                    s.depends_on
+                        .iter()
+                        .map(|d| d.0.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                })
+                .unwrap_or_default();
+            let after = if after.is_empty() {
+                String::new()
+            } else {
+                format!(" — після / after {after}")
+            };
+            println!("  {id}: {title}{after}");
+        }
+    }
+    for (id, why) in &plan.skipped {
+        println!("Пропущено / skipped: {id}: {why}");
+    }
     Ok(ExitCode::SUCCESS)
 }
 

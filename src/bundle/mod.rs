@@ -7,10 +7,12 @@
 
 mod compile;
 mod diag;
+mod graph;
 mod raw;
 
 pub use compile::compile;
 pub use diag::{Diagnostic, Diagnostics};
+pub use graph::{Notation, graph};
 
 use crate::form::{CombinedForm, FormError, Schemas};
 use serde::Serialize;

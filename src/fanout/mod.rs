@@ -5,8 +5,10 @@
 //! column), so a restarted instance picks up where a dead one stopped. This module does not
 //! decide what an HTTP answer means (`registry::classify` does) nor how it is stored (`store`).
 
+mod plan;
 mod request;
 
+pub use plan::{Plan, plan};
 pub use request::build_request;
 
 use crate::bundle::{Catalog, ServiceId};

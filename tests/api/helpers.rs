@@ -133,14 +133,14 @@ impl TestApp {
 
     /// Poll the application until it leaves `in_progress` (bounded), and return it.
     pub async fn wait_until_done(&self, id: &str) -> Value {
-        for _ in 0..200 {
+        for _ in 0..600 {
             let (_, body) = self.get_json(&format!("/api/v1/applications/{id}")).await;
             if body["status"] != "in_progress" {
                 return body;
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
-        panic!("application {id} did not finish within 10 s");
+        panic!("application {id} did not finish within 30 s");
     }
 }
 

@@ -1,0 +1,67 @@
+//! `onestop graph` and `onestop explain` on the shipped birth bundle.
+
+use std::process::Command;
+
+fn onestop(args: &[&str]) -> (bool, String) {
+    let output = Command::new(env!("CARGO_BIN_EXE_onestop"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .expect("onestop runs");
+    (
+        output.status.success(),
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+    )
+}
+
+#[test]
+fn graph_draws_the_act_record_feeding_both_numbers() {
+    let (ok, out) = onestop(&["graph", "birth"]);
+    assert!(ok, "{out}");
+    assert!(out.starts_with("flowchart TD\n"));
+    assert!(
+        out.contains("civil_birth_registration -->|act_record_number| tax_rnokpp_assignment"),
+        "{out}"
+    );
+    assert!(
+        out.contains("civil_birth_registration -->|act_record_number| migration_unzr_entry"),
+        "{out}"
+    );
+    let (ok, dot) = onestop(&["graph", "birth", "--format", "dot"]);
+    assert!(ok);
+    assert!(
+        dot.contains(
+            "civil_birth_registration -> tax_rnokpp_assignment [label=\"act_record_number\"];"
+        ),
+        "{dot}"
+    );
+}
+
+#[test]
+fn explain_puts_both_numbers_in_the_second_stage() {
+    let (ok, out) = onestop(&["explain", "birth", "bundles/examples/birth.json"]);
+    assert!(ok, "{out}");
+    let stage2 = out.split("Етап 2").nth(1).expect("a second stage");
+    assert!(
+        stage2.contains("tax.rnokpp-assignment") && stage2.contains("migration.unzr-entry"),
+        "{out}"
+    );
+    let stage1 = out.split("Етап 2").next().unwrap_or_default();
+    assert!(
+        stage1.contains("civil.birth-registration") && !stage1.contains("tax.rnokpp-assignment"),
+        "{out}"
+    );
+}
+
+#[test]
+fn explain_refuses_invalid_data_and_says_why() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let file = dir.path().join("empty.json");
+    std::fs::write(&file, r#"{"data": {}}"#).expect("written");
+    let (ok, out) = onestop(&["explain", "birth", file.to_str().expect("UTF-8 path")]);
+    assert!(!ok);
+    assert!(
+        out.contains("/medical_conclusion: Обов'язкове поле"),
+        "{out}"
+    );
+}
