@@ -185,7 +185,8 @@ fn explain(
         .and_then(|s| serde_json::from_value(s.clone()).ok());
     let selection = bundle.select(chosen.as_deref())?;
     let form = bundle.form(&catalog, &selection)?;
-    if let Err(errors) = form.validate(body.get("data").cloned().unwrap_or_default()) {
+    let data = body.get("data").cloned().unwrap_or_default();
+    if let Err(errors) = form.validate(data.clone()) {
         println!("Заяву не буде прийнято / the application would be refused:");
         for e in errors {
             println!(
@@ -197,7 +198,7 @@ fn explain(
         }
         return Ok(ExitCode::FAILURE);
     }
-    let plan = onestop::fanout::plan(bundle, &selection);
+    let plan = onestop::fanout::plan(bundle, &selection, &data);
     println!("{} — {} / {}", bundle.id, bundle.title.uk, bundle.title.en);
     for (n, stage) in plan.stages.iter().enumerate() {
         println!(

@@ -134,3 +134,23 @@ fn every_problem_of_a_file_is_reported_at_once() {
         ],
     );
 }
+
+#[test]
+fn condition_that_does_not_parse_is_reported_with_its_position() {
+    let (ok, out) = check(&fixture("condition-parse-error"));
+    assert!(!ok);
+    assert!(
+        out.contains("error: bundles/event.yaml: services[1].when: condition does not parse: <input>:1:8: Syntax error"),
+        "{out}"
+    );
+}
+
+#[test]
+fn condition_naming_an_unknown_field_is_reported() {
+    assert_caught(
+        "condition-unknown-field",
+        &[
+            r#"error: bundles/event.yaml: services[1].when: condition names unknown field(s) "nmae", "record" (the form has: name)"#,
+        ],
+    );
+}

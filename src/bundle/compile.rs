@@ -4,13 +4,14 @@
 use super::diag::{Diagnostic, Diagnostics};
 use super::raw::{RawBundle, RawService, RawStep, RawText};
 use super::{
-    Binding, Bundle, BundleId, Catalog, Service, ServiceId, ServiceInput, Step, SummaryRow, Text,
+    Binding, Bundle, BundleId, Catalog, Condition, Service, ServiceId, ServiceInput, Step,
+    SummaryRow, Text,
 };
 use crate::form::{CombinedForm, Schemas};
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 /// Load and check everything under `root` (`bundles/`, `services/`, `forms/`).
 pub fn compile(root: &Path) -> Result<Catalog, Diagnostics> {
@@ -314,6 +315,7 @@ fn compile_bundle(
         }
     }
     let in_bundle: BTreeSet<&str> = raw.services.iter().map(|s| s.service.as_str()).collect();
+    let fields = form_fields(&raw, catalog);
     let mut seen = BTreeSet::new();
     let mut steps = Vec::new();
     for (i, step) in raw.services.iter().enumerate() {
@@ -329,7 +331,15 @@ fn compile_bundle(
             // Its own file's problems are already reported; say nothing twice.
             continue;
         }
-        steps.push(compile_step(file, &at, step, &in_bundle, catalog, diags));
+        let condition = step.when.as_deref().and_then(|source| {
+            compile_condition(file, &format!("{at}.when"), source, &fields, diags)
+        });
+        steps.push(
+            compile_step(file, &at, step, &in_bundle, catalog, diags).map(|mut s| {
+                s.condition = condition;
+                s
+            }),
+        );
     }
     let steps: Vec<Step> = steps.into_iter().flatten().collect();
     let ordered = match order(&steps) {
@@ -413,9 +423,73 @@ fn compile_step(
     Some(Step {
         service: id,
         optional: raw.optional,
+        condition: None,
         depends_on,
         bindings,
     })
+}
+
+/// The top-level fields of the bundle's combined form: every input of its services that is not
+/// bound to an earlier service's output.
+fn form_fields(raw: &RawBundle, catalog: &Catalog) -> BTreeSet<String> {
+    raw.services
+        .iter()
+        .filter_map(|step| {
+            let service = catalog.service(&ServiceId(step.service.clone()))?;
+            let asked = service.input.properties.keys();
+            Some(
+                asked
+                    .filter(|name| !step.inputs.contains_key(*name))
+                    .cloned()
+                    .collect::<Vec<_>>(),
+            )
+        })
+        .flatten()
+        .collect()
+}
+
+/// Parse a `when:` condition and check that it reads only fields of the combined form.
+fn compile_condition(
+    file: &Path,
+    at: &str,
+    source: &str,
+    fields: &BTreeSet<String>,
+    diags: &mut Vec<Diagnostic>,
+) -> Option<Arc<Condition>> {
+    let condition = match Condition::parse(source) {
+        Ok(condition) => condition,
+        Err(e) => {
+            diags.push(Diagnostic::new(
+                file,
+                at,
+                format!("condition does not parse: {e}"),
+            ));
+            return None;
+        }
+    };
+    let unknown: Vec<String> = condition
+        .fields()
+        .into_iter()
+        .filter(|f| !fields.contains(f))
+        .collect();
+    if !unknown.is_empty() {
+        let known: Vec<&str> = fields.iter().map(String::as_str).collect();
+        diags.push(Diagnostic::new(
+            file,
+            at,
+            format!(
+                "condition names unknown field(s) {} (the form has: {})",
+                unknown
+                    .iter()
+                    .map(|u| format!("\"{u}\""))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                known.join(", ")
+            ),
+        ));
+        return None;
+    }
+    Some(Arc::new(condition))
 }
 
 fn check_binding(

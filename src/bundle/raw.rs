@@ -62,6 +62,9 @@ pub struct RawStep {
     /// Services that must succeed first (bindings add their sources implicitly).
     #[serde(default)]
     pub after: Vec<String>,
+    /// When the service applies: a CEL expression over the form's top-level fields.
+    #[serde(default)]
+    pub when: Option<String>,
     /// Chosen by the applicant rather than always run.
     #[serde(default)]
     pub optional: bool,

@@ -2,6 +2,7 @@
 //! parallel), and why the others do not. Pure: used by `onestop explain` and, later, the pages.
 
 use crate::bundle::{Bundle, ServiceId};
+use serde_json::Value;
 
 /// What an application of `bundle` with `selection` will do.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -12,21 +13,17 @@ pub struct Plan {
     pub skipped: Vec<(ServiceId, String)>,
 }
 
-/// Stage each selected service after the longest chain of its dependencies.
-pub fn plan(bundle: &Bundle, selection: &[ServiceId]) -> Plan {
-    let mut stage_of: Vec<(ServiceId, usize)> = Vec::new();
-    for step in bundle
-        .steps
-        .iter()
-        .filter(|s| selection.contains(&s.service))
-    {
-        let stage = step
-            .depends_on
+/// Stage each applicable service after the longest chain of its dependencies that run.
+pub fn plan(bundle: &Bundle, selection: &[ServiceId], data: &Value) -> Plan {
+    let applicable = bundle.applicable(data, selection);
+    let mut stage_of: Vec<(&ServiceId, usize)> = Vec::new();
+    for (service, deps) in &applicable.run {
+        let stage = deps
             .iter()
-            .filter_map(|d| stage_of.iter().find(|(id, _)| id == d).map(|(_, n)| n + 1))
+            .filter_map(|d| stage_of.iter().find(|(id, _)| *id == d).map(|(_, n)| n + 1))
             .max()
             .unwrap_or(0);
-        stage_of.push((step.service.clone(), stage));
+        stage_of.push((service, stage));
     }
     let count = stage_of.iter().map(|(_, n)| n + 1).max().unwrap_or(0);
     let stages = (0..count)
@@ -34,20 +31,18 @@ pub fn plan(bundle: &Bundle, selection: &[ServiceId]) -> Plan {
             stage_of
                 .iter()
                 .filter(|(_, s)| *s == n)
-                .map(|(id, _)| id.clone())
+                .map(|(id, _)| (*id).clone())
                 .collect()
         })
         .collect();
-    let skipped = bundle
+    let not_chosen = bundle
         .steps
         .iter()
         .filter(|s| !selection.contains(&s.service))
         .map(|s| {
-            (
-                s.service.clone(),
-                "послугу за вибором не обрано (optional service not chosen)".to_owned(),
-            )
-        })
-        .collect();
+            let reason = "послугу за вибором не обрано (optional service not chosen)".to_owned();
+            (s.service.clone(), reason)
+        });
+    let skipped = not_chosen.chain(applicable.skipped).collect();
     Plan { stages, skipped }
 }

@@ -15,6 +15,21 @@ pub async fn submit(
     let (data, chosen) = envelope(body.into_inner())?;
     let (bundle, form) = super::bundles::bundle_form(&state, &path, chosen.as_deref())?;
     let valid = form.validate(data).map_err(ApiError::Invalid)?;
+    let applicable = bundle.applicable(valid.data(), valid.services());
+    if applicable.run.is_empty() {
+        let reasons: Vec<String> = applicable
+            .skipped
+            .iter()
+            .map(|(s, why)| format!("{s}: {why}"))
+            .collect();
+        return Err(ApiError::invalid(
+            "",
+            &format!(
+                "Жодна послуга не застосовна до цієї заяви: {}",
+                reasons.join("; ")
+            ),
+        ));
+    }
     let id = uuid::Uuid::now_v7().to_string();
     let new = NewApplication {
         id: id.clone(),
@@ -22,16 +37,10 @@ pub async fn submit(
         bundle_version: bundle.version,
         data: valid.data().clone(),
         verify_code: verify_code(),
-        services: valid
-            .services()
+        services: applicable
+            .run
             .iter()
-            .map(|s| {
-                let deps = bundle
-                    .step(s)
-                    .map(|st| st.depends_on.iter().map(|d| d.0.clone()).collect())
-                    .unwrap_or_default();
-                (s.0.clone(), deps)
-            })
+            .map(|(s, deps)| (s.0.clone(), deps.iter().map(|d| d.0.clone()).collect()))
             .collect(),
     };
     state.store.insert_application(&new).await?;

@@ -2,6 +2,7 @@
 
 mod applications;
 mod bundles;
+mod conditions;
 mod failures;
 mod helpers;
 mod sandbox;

@@ -1,0 +1,110 @@
+//! Conditions on services: when a service applies, as a CEL expression over the form data
+//! (`mother.surname != father.surname`). Parsed once at load; evaluated per application.
+//!
+//! The expression's variables are the combined form's top-level fields; a field the applicant
+//! left out is `null`. This module only decides; it stores and sends nothing.
+
+use serde_json::Value;
+use std::fmt;
+
+/// A parsed condition and its source text.
+pub struct Condition {
+    pub source: String,
+    program: cel::Program,
+}
+
+impl fmt::Debug for Condition {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("Condition").field(&self.source).finish()
+    }
+}
+
+impl Condition {
+    /// Parse a CEL expression; the error is the parser's, with line and column.
+    pub fn parse(source: &str) -> Result<Self, String> {
+        let program = cel::Program::compile(source).map_err(|e| one_line(&e.to_string()))?;
+        Ok(Self {
+            source: source.to_owned(),
+            program,
+        })
+    }
+
+    /// The top-level fields the expression reads, sorted (comprehension variables left out).
+    pub fn fields(&self) -> Vec<String> {
+        let references = self.program.references();
+        let mut fields: Vec<String> = references
+            .variables()
+            .into_iter()
+            .filter(|name| !self.binds_comprehension_variable(name))
+            .map(str::to_owned)
+            .collect();
+        fields.sort();
+        fields
+    }
+
+    fn binds_comprehension_variable(&self, name: &str) -> bool {
+        let compact: String = self.source.chars().filter(|c| !c.is_whitespace()).collect();
+        compact.contains(&format!("({name},"))
+    }
+
+    /// Evaluate against the application data; a field the data lacks is `null`. Anything but
+    /// `true` or `false` is an error.
+    pub fn evaluate(&self, data: &Value) -> Result<bool, String> {
+        let mut context = cel::Context::default();
+        for field in self.fields() {
+            let value = data.get(&field).cloned().unwrap_or(Value::Null);
+            context
+                .add_variable(field, value)
+                .map_err(|e| e.to_string())?;
+        }
+        match self.program.execute(&context) {
+            Ok(cel::Value::Bool(result)) => Ok(result),
+            Ok(other) => Err(format!("the condition gave {other:?}, not true or false")),
+            Err(e) => Err(e.to_string()),
+        }
+    }
+}
+
+fn one_line(text: &str) -> String {
+    text.lines()
+        .next()
+        .unwrap_or_default()
+        .trim_start_matches("ERROR: ")
+        .to_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn a_condition_reads_top_level_fields_and_evaluates() {
+        let condition = Condition::parse("mother.surname != father.surname").expect("parses");
+        assert_eq!(condition.fields(), vec!["father", "mother"]);
+        let same =
+            json!({ "mother": { "surname": "Коваленко" }, "father": { "surname": "Коваленко" } });
+        assert_eq!(condition.evaluate(&same), Ok(false));
+        let different =
+            json!({ "mother": { "surname": "Коваленко" }, "father": { "surname": "Шевчук" } });
+        assert_eq!(condition.evaluate(&different), Ok(true));
+    }
+
+    #[test]
+    fn comprehension_variables_are_not_fields() {
+        let condition = Condition::parse("children.exists(c, c.age < 3)").expect("parses");
+        assert_eq!(condition.fields(), vec!["children"]);
+    }
+
+    #[test]
+    fn a_broken_condition_is_a_parse_error_with_its_position() {
+        let error = Condition::parse("a ==").expect_err("does not parse");
+        assert!(error.contains("1:5"), "{error}");
+    }
+
+    #[test]
+    fn a_non_boolean_result_is_an_error() {
+        let condition = Condition::parse("mother").expect("parses");
+        assert!(condition.evaluate(&json!({ "mother": {} })).is_err());
+    }
+}
