@@ -41,7 +41,11 @@ enum Command {
         registries: Option<String>,
     },
     /// Check every definition file; exit non-zero listing every problem.
-    Check,
+    Check {
+        /// Treat warnings (unused form, missing translation) as errors.
+        #[arg(long)]
+        deny_warnings: bool,
+    },
     /// Serve the simulated registries alone.
     Sandbox {
         #[arg(long, default_value = "127.0.0.1:8090")]
@@ -91,7 +95,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         settings.definitions.root = root;
     }
     match cli.command {
-        Command::Check => Ok(check(&settings)),
+        Command::Check { deny_warnings } => Ok(check(&settings, deny_warnings)),
         Command::Form { bundle, services } => form(&settings, &bundle, services.as_deref()),
         Command::Graph { bundle, format } => {
             let catalog = onestop::bundle::compile(&settings.definitions.root)?;
@@ -130,23 +134,34 @@ fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
         .context("Failed to start the async runtime")
 }
 
-fn check(settings: &Settings) -> ExitCode {
-    match onestop::bundle::compile(&settings.definitions.root) {
+fn check(settings: &Settings, deny_warnings: bool) -> ExitCode {
+    let (errors, warnings, summary) = match onestop::bundle::compile(&settings.definitions.root) {
         Ok(catalog) => {
-            println!(
-                "ok: {} bundle(s), {} service(s), no problems",
+            let summary = format!(
+                "{} bundle(s), {} service(s)",
                 catalog.bundles.len(),
                 catalog.services.len()
             );
-            ExitCode::SUCCESS
+            (Vec::new(), catalog.warnings, summary)
         }
-        Err(diagnostics) => {
-            for d in &diagnostics.0 {
-                println!("error: {d}");
-            }
-            println!("{} problem(s) found", diagnostics.0.len());
-            ExitCode::FAILURE
-        }
+        Err(diagnostics) => (diagnostics.errors, diagnostics.warnings, String::new()),
+    };
+    for d in &errors {
+        println!("error: {d}");
+    }
+    for d in &warnings {
+        println!("warning: {d}");
+    }
+    let failed = !errors.is_empty() || (deny_warnings && !warnings.is_empty());
+    if errors.is_empty() && warnings.is_empty() {
+        println!("ok: {summary}, no problems");
+    } else {
+        println!("{} error(s), {} warning(s)", errors.len(), warnings.len());
+    }
+    if failed {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
     }
 }
 

@@ -27,6 +27,9 @@ impl Application {
     /// Compile definitions, connect the database, bind the listener (port 0 works).
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
         let catalog = Arc::new(bundle::compile(&settings.definitions.root)?);
+        for warning in &catalog.warnings {
+            tracing::warn!(%warning, "Definition warning (see onestop check)");
+        }
         let (registries_url, sandbox) = match &settings.registries.url {
             Some(url) => (url.clone(), None),
             None => {

@@ -5,8 +5,13 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 fn check(root: &Path) -> (bool, String) {
+    check_with(root, &[])
+}
+
+fn check_with(root: &Path, flags: &[&str]) -> (bool, String) {
     let output = Command::new(env!("CARGO_BIN_EXE_onestop"))
         .arg("check")
+        .args(flags)
         .arg("--definitions")
         .arg(root)
         .output()
@@ -31,8 +36,8 @@ fn assert_caught(name: &str, expected: &[&str]) {
 }
 
 #[test]
-fn shipped_definitions_pass_check() {
-    let (ok, out) = check(Path::new(env!("CARGO_MANIFEST_DIR")));
+fn shipped_definitions_pass_check_without_warnings() {
+    let (ok, out) = check_with(Path::new(env!("CARGO_MANIFEST_DIR")), &["--deny-warnings"]);
     assert!(ok, "{out}");
     assert!(out.starts_with("ok: "));
 }
@@ -152,5 +157,30 @@ fn condition_naming_an_unknown_field_is_reported() {
         &[
             r#"error: bundles/event.yaml: services[1].when: condition names unknown field(s) "nmae", "record" (the form has: name)"#,
         ],
+    );
+}
+
+fn assert_warned(name: &str, expected: &str) {
+    let (ok, out) = check(&fixture(name));
+    assert!(ok, "{name}: a warning alone passes, printed:\n{out}");
+    let warnings: Vec<&str> = out.lines().filter(|l| l.starts_with("warning: ")).collect();
+    assert_eq!(warnings, [expected], "{name}");
+    let (ok, _) = check_with(&fixture(name), &["--deny-warnings"]);
+    assert!(!ok, "{name}: --deny-warnings makes the warning fatal");
+}
+
+#[test]
+fn unused_form_is_a_warning() {
+    assert_warned(
+        "unused-form",
+        "warning: forms/orphan.schema.json: unused form: no service names it and no form references it",
+    );
+}
+
+#[test]
+fn missing_english_title_is_a_warning() {
+    assert_warned(
+        "missing-translation",
+        "warning: forms/second.schema.json: /properties/record: missing translation: no English title (x-title-en)",
     );
 }

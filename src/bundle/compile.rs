@@ -30,7 +30,10 @@ pub fn compile(root: &Path) -> Result<Catalog, Diagnostics> {
                 "",
                 format!("cannot index the form files: {e}"),
             ));
-            return Err(Diagnostics(diags));
+            return Err(Diagnostics {
+                errors: diags,
+                warnings: Vec::new(),
+            });
         }
     };
     let mut services = BTreeMap::new();
@@ -46,10 +49,12 @@ pub fn compile(root: &Path) -> Result<Catalog, Diagnostics> {
             }
         }
     }
+    let warnings = super::lint::lint(&forms, &services);
     let mut catalog = Catalog {
         bundles: BTreeMap::new(),
         services,
         schemas,
+        warnings: Vec::new(),
     };
     for (file, raw) in load_yaml::<RawBundle>(root, "bundles", &mut diags) {
         if let Some(bundle) = compile_bundle(&file, raw, &catalog, &broken, &mut diags) {
@@ -61,9 +66,13 @@ pub fn compile(root: &Path) -> Result<Catalog, Diagnostics> {
         }
     }
     if diags.is_empty() {
+        catalog.warnings = warnings;
         Ok(catalog)
     } else {
-        Err(Diagnostics(diags))
+        Err(Diagnostics {
+            errors: diags,
+            warnings,
+        })
     }
 }
 
@@ -255,6 +264,7 @@ fn compile_service(
         title: text(raw.title),
         registry: raw.registry,
         authority: text(raw.authority),
+        form: raw.form,
         input: input?,
         input_validator: input_validator?,
         outputs: raw.outputs,

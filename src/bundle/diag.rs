@@ -39,10 +39,13 @@ impl fmt::Display for Diagnostic {
     }
 }
 
-/// All the problems found while compiling the definitions.
+/// Everything wrong with the definitions: errors (the server refuses to start) and warnings.
 #[derive(Debug, thiserror::Error)]
-#[error("{} problem(s) in the definitions:\n{}", .0.len(), render(.0))]
-pub struct Diagnostics(pub Vec<Diagnostic>);
+#[error("{} problem(s) in the definitions:\n{}", .errors.len(), render(.errors))]
+pub struct Diagnostics {
+    pub errors: Vec<Diagnostic>,
+    pub warnings: Vec<Diagnostic>,
+}
 
 fn render(list: &[Diagnostic]) -> String {
     list.iter()

@@ -9,6 +9,7 @@ mod compile;
 mod condition;
 mod diag;
 mod graph;
+mod lint;
 mod raw;
 
 pub use compile::compile;
@@ -59,6 +60,8 @@ pub struct Service {
     /// The registry that performs it; calls go to `{registries_url}/{registry}/{service}`.
     pub registry: String,
     pub authority: Text,
+    /// The input form file, relative to `forms/`.
+    pub form: String,
     /// The input form: top-level properties (with absolute `$ref`s) and required ones.
     pub input: ServiceInput,
     /// Validates the full request a registry receives (form data plus bound inputs).
@@ -223,6 +226,8 @@ pub struct Catalog {
     pub bundles: BTreeMap<BundleId, Bundle>,
     pub services: BTreeMap<ServiceId, Service>,
     pub schemas: Schemas,
+    /// Problems that do not stop the server (`onestop check --deny-warnings` makes them fatal).
+    pub warnings: Vec<Diagnostic>,
 }
 
 impl Catalog {
