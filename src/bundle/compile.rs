@@ -4,14 +4,15 @@
 use super::diag::{Diagnostic, Diagnostics};
 use super::raw::{RawBundle, RawService, RawStep, RawText};
 use super::{
-    Binding, Bundle, BundleId, Catalog, Condition, Service, ServiceId, ServiceInput, Step,
-    SummaryRow, Text,
+    Binding, Bundle, BundleId, Catalog, Condition, RetryOverride, Service, ServiceId, ServiceInput,
+    Step, SummaryRow, Text,
 };
 use crate::form::{CombinedForm, Schemas};
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 /// Load and check everything under `root` (`bundles/`, `services/`, `forms/`).
 pub fn compile(root: &Path) -> Result<Catalog, Diagnostics> {
@@ -430,12 +431,36 @@ fn compile_step(
             Err(e) => diags.push(Diagnostic::new(file, path, e)),
         }
     }
+    let retry = raw
+        .retry
+        .as_ref()
+        .map_or_else(RetryOverride::default, |r| RetryOverride {
+            max_attempts: r.max_attempts.map(i64::from),
+            backoff_base: r.backoff_base_ms.map(Duration::from_millis),
+            backoff_cap: r.backoff_cap_ms.map(Duration::from_millis),
+        });
+    if retry.max_attempts == Some(0) {
+        diags.push(Diagnostic::new(
+            file,
+            format!("{at}.retry.max_attempts"),
+            "must be at least 1",
+        ));
+    }
+    if raw.timeout_ms == Some(0) {
+        diags.push(Diagnostic::new(
+            file,
+            format!("{at}.timeout_ms"),
+            "must be more than 0",
+        ));
+    }
     Some(Step {
         service: id,
         optional: raw.optional,
         condition: None,
         depends_on,
         bindings,
+        retry,
+        timeout: raw.timeout_ms.map(Duration::from_millis),
     })
 }
 

@@ -97,6 +97,18 @@ pub struct Step {
     /// Every service that must succeed first (explicit `after` plus binding sources).
     pub depends_on: Vec<ServiceId>,
     pub bindings: Vec<Binding>,
+    /// Overrides of the server's retry policy for this service.
+    pub retry: RetryOverride,
+    /// Per-call timeout for this service (the registry default when `None`).
+    pub timeout: Option<std::time::Duration>,
+}
+
+/// A step's overrides of the retry policy; `None` keeps the server's default.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RetryOverride {
+    pub max_attempts: Option<i64>,
+    pub backoff_base: Option<std::time::Duration>,
+    pub backoff_cap: Option<std::time::Duration>,
 }
 
 /// An input of a later service taken from an output of an earlier one.

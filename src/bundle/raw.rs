@@ -68,7 +68,22 @@ pub struct RawStep {
     /// Chosen by the applicant rather than always run.
     #[serde(default)]
     pub optional: bool,
+    /// Overrides of the retry policy for this service.
+    #[serde(default)]
+    pub retry: Option<RawRetry>,
+    /// Per-call timeout for this service, in milliseconds.
+    #[serde(default)]
+    pub timeout_ms: Option<u64>,
     /// Input property of this service ← `service.output` of an earlier one.
     #[serde(default)]
     pub inputs: BTreeMap<String, String>,
+}
+
+/// `retry:` of a step: each field overrides the server's default.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawRetry {
+    pub max_attempts: Option<u32>,
+    pub backoff_base_ms: Option<u64>,
+    pub backoff_cap_ms: Option<u64>,
 }

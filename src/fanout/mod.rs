@@ -11,7 +11,7 @@ mod request;
 pub use plan::{Plan, plan};
 pub use request::build_request;
 
-use crate::bundle::{Catalog, ServiceId};
+use crate::bundle::{Catalog, RetryOverride, ServiceId};
 use crate::registry::{Outcome, RegistryClient};
 use crate::store::{Claim, Completion, Store, StoreError, now_ms};
 use std::sync::Arc;
@@ -121,7 +121,10 @@ impl Dispatcher {
             Err(e) => {
                 tracing::error!(error = ?e, application.id = %claim.application_id, service.id = %claim.service_id, "Failed to prepare a registry call");
                 Completion::RetryAt(
-                    now_ms() + self.backoff(claim.attempts).as_millis() as i64,
+                    now_ms()
+                        + self
+                            .backoff(claim.attempts, &RetryOverride::default())
+                            .as_millis() as i64,
                     "внутрішня помилка підготовки запиту".into(),
                 )
             }
@@ -154,35 +157,36 @@ impl Dispatcher {
         let request = build_request(service, step, &application.data, &siblings)?;
         let outcome = self
             .client
-            .call(service, &claim.idempotency_key, &request)
+            .call(service, &claim.idempotency_key, &request, step.timeout)
             .await;
-        Ok(self.completion(claim, outcome))
+        Ok(self.completion(claim, outcome, &step.retry))
     }
 
-    fn completion(&self, claim: &Claim, outcome: Outcome) -> Completion {
+    /// What to store for an outcome, under the server's retry policy as the step overrides it.
+    fn completion(&self, claim: &Claim, outcome: Outcome, retry: &RetryOverride) -> Completion {
+        let max_attempts = retry.max_attempts.unwrap_or(self.settings.max_attempts);
+        let cap = retry.backoff_cap.unwrap_or(self.settings.backoff_cap);
         match outcome {
             Outcome::Succeeded(outputs) => Completion::Succeeded(outputs),
             Outcome::Refused(reason) => Completion::Failed(reason),
-            Outcome::Retry { reason, .. } if claim.attempts >= self.settings.max_attempts => {
+            Outcome::Retry { reason, .. } if claim.attempts >= max_attempts => {
                 Completion::Failed(format!("{reason}; спроб: {}", claim.attempts))
             }
             Outcome::Retry { reason, after } => {
                 let wait = after
-                    .unwrap_or_else(|| self.backoff(claim.attempts))
-                    .min(self.settings.backoff_cap);
+                    .unwrap_or_else(|| self.backoff(claim.attempts, retry))
+                    .min(cap);
                 Completion::RetryAt(now_ms() + wait.as_millis() as i64, reason)
             }
         }
     }
 
     /// Capped exponential back-off with full jitter.
-    fn backoff(&self, attempts: i64) -> Duration {
+    fn backoff(&self, attempts: i64, retry: &RetryOverride) -> Duration {
+        let base = retry.backoff_base.unwrap_or(self.settings.backoff_base);
+        let cap = retry.backoff_cap.unwrap_or(self.settings.backoff_cap);
         let exp = u32::try_from(attempts.saturating_sub(1).clamp(0, 20)).unwrap_or(20);
-        let ceiling = self
-            .settings
-            .backoff_base
-            .saturating_mul(2u32.saturating_pow(exp))
-            .min(self.settings.backoff_cap);
+        let ceiling = base.saturating_mul(2u32.saturating_pow(exp)).min(cap);
         ceiling.mul_f64(rand::random::<f64>())
     }
 }

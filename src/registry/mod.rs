@@ -47,15 +47,24 @@ impl RegistryClient {
         format!("{}/{}/{}", self.base_url, service.registry, service.id)
     }
 
-    /// Send one request, carrying the sub-request's idempotency key.
-    pub async fn call(&self, service: &Service, idempotency_key: &str, request: &Value) -> Outcome {
-        let response = self
+    /// Send one request, carrying the sub-request's idempotency key; `timeout` overrides the
+    /// client's default for this call.
+    pub async fn call(
+        &self,
+        service: &Service,
+        idempotency_key: &str,
+        request: &Value,
+        timeout: Option<Duration>,
+    ) -> Outcome {
+        let mut call = self
             .http
             .post(self.endpoint(service))
             .header("Idempotency-Key", idempotency_key)
-            .json(request)
-            .send()
-            .await;
+            .json(request);
+        if let Some(timeout) = timeout {
+            call = call.timeout(timeout);
+        }
+        let response = call.send().await;
         match response {
             Err(e) if e.is_timeout() => retry("реєстр не відповів вчасно (timeout)", None),
             Err(e) => retry(&format!("реєстр недоступний: {e}"), None),

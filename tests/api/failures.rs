@@ -13,6 +13,10 @@ use std::sync::Mutex;
 enum Civil {
     Refuse,
     FailTwiceThenAnswer,
+    /// For the `retry-override` fixture: service "first" always answers 503.
+    FirstUnavailable,
+    /// For the `retry-override` fixture: service "first" answers after 1 s.
+    FirstSlow,
 }
 
 #[derive(Default)]
@@ -46,6 +50,11 @@ async fn answer(
         *calls
     };
     match (service.as_str(), state.civil) {
+        ("first", Civil::FirstUnavailable) => HttpResponse::ServiceUnavailable().finish(),
+        ("first", Civil::FirstSlow) => {
+            tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+            HttpResponse::Ok().json(json!({ "record": "late" }))
+        }
         ("civil.birth-registration", Civil::Refuse) => HttpResponse::BadRequest()
             .json(json!({ "errors": [{ "message": "Медичне свідоцтво № 0123/2026 не знайдено" }] })),
         ("civil.birth-registration", Civil::FailTwiceThenAnswer) if calls <= 2 => HttpResponse::ServiceUnavailable().finish(),
@@ -135,4 +144,58 @@ async fn a_registry_answering_503_twice_is_retried_with_the_same_key_and_succeed
             .all(|k| **k == format!("{id}:civil.birth-registration:0")),
         "{civil_keys:?}"
     );
+}
+
+fn retry_override_fixture() -> std::path::PathBuf {
+    std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/retry-override")
+}
+
+#[tokio::test]
+async fn a_step_retry_override_limits_the_attempts() {
+    let (url, fake) = fake_registries(Civil::FirstUnavailable);
+    let app = spawn_app_with(Db::Sqlite, |s| {
+        s.registries.url = Some(url);
+        s.definitions.root = retry_override_fixture();
+    })
+    .await;
+    let id = app
+        .submit_ok("event", &json!({ "data": { "name": "Олена" } }))
+        .await;
+    let done = app.wait_until_done(&id).await;
+    assert_eq!(done["status"], "failed", "{done:#}");
+    assert_eq!(
+        done["services"][0]["attempts"], 2,
+        "max_attempts: 2 from the bundle, not the default 8"
+    );
+    assert!(
+        done["services"][0]["error"]
+            .as_str()
+            .is_some_and(|e| e.contains("503")),
+        "{done:#}"
+    );
+    assert_eq!(done["services"][1]["status"], "blocked");
+    assert_eq!(fake.seen.lock().expect("lock").calls.get("first"), Some(&2));
+}
+
+#[tokio::test]
+async fn a_registry_slower_than_the_step_timeout_is_retried_then_fails() {
+    let (url, fake) = fake_registries(Civil::FirstSlow);
+    let app = spawn_app_with(Db::Sqlite, |s| {
+        s.registries.url = Some(url);
+        s.definitions.root = retry_override_fixture();
+    })
+    .await;
+    let id = app
+        .submit_ok("event", &json!({ "data": { "name": "Олена" } }))
+        .await;
+    let done = app.wait_until_done(&id).await;
+    assert_eq!(done["status"], "failed", "{done:#}");
+    assert_eq!(done["services"][0]["attempts"], 2);
+    assert!(
+        done["services"][0]["error"]
+            .as_str()
+            .is_some_and(|e| e.contains("timeout")),
+        "{done:#}"
+    );
+    assert_eq!(fake.seen.lock().expect("lock").calls.get("first"), Some(&2));
 }
