@@ -244,6 +244,30 @@ fn explain(
             println!("  {id}: {title}{after}");
         }
     }
+    for step in &bundle.human_steps {
+        let applies = step
+            .condition
+            .as_ref()
+            .map_or(Ok(true), |c| c.evaluate(&data));
+        let before: Vec<&str> = step.before.iter().map(|s| s.0.as_str()).collect();
+        match applies {
+            Ok(true) => println!(
+                "Людський крок / human step: {} — {}; чекають / waiting: {}; строк / expires after {}",
+                step.id,
+                step.title.uk,
+                before.join(", "),
+                step.expires_after
+            ),
+            Ok(false) => println!(
+                "Людський крок не потрібен / human step not needed: {}",
+                step.id
+            ),
+            Err(e) => println!(
+                "Людський крок {}: умову не вдалося обчислити ({e})",
+                step.id
+            ),
+        }
+    }
     for (id, why) in &plan.skipped {
         println!("Пропущено / skipped: {id}: {why}");
     }

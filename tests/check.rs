@@ -184,3 +184,23 @@ fn missing_english_title_is_a_warning() {
         "warning: forms/second.schema.json: /properties/record: missing translation: no English title (x-title-en)",
     );
 }
+
+#[test]
+fn a_declared_human_step_passes_check() {
+    let (ok, out) = check(&fixture("human-step"));
+    assert!(ok, "{out}");
+}
+
+#[test]
+fn human_step_problems_are_all_reported() {
+    let (ok, out) = check(&fixture("human-step-errors"));
+    assert!(!ok);
+    for expected in [
+        r#"error: bundles/event.yaml: human_steps[1].id: human step "consent" is declared twice"#,
+        r#"error: bundles/event.yaml: human_steps[0].before[0]: unknown service "third": not in this bundle"#,
+        "error: bundles/event.yaml: human_steps[0].expires_after: not a duration (write P14D or \"14 days\")",
+        r#"error: bundles/event.yaml: human_steps[1].when: condition names unknown field(s) "owner" (the form has: name)"#,
+    ] {
+        assert!(out.contains(expected), "missing {expected}\n{out}");
+    }
+}

@@ -65,3 +65,18 @@ fn explain_refuses_invalid_data_and_says_why() {
         "{out}"
     );
 }
+
+#[test]
+fn explain_names_a_human_step_only_when_its_condition_holds() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let fixture = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/human-step");
+    for (name, expected) in [("Олена", true), ("Власник", false)] {
+        let file = dir.path().join("application.json");
+        std::fs::write(&file, format!(r#"{{"data": {{"name": "{name}"}}}}"#)).expect("written");
+        let path = file.to_str().expect("UTF-8 path");
+        let (ok, out) = onestop(&["explain", "event", path, "--definitions", fixture]);
+        assert!(ok, "{out}");
+        let waits = out.contains("human step: consent — Згода власника житла; чекають / waiting: second; строк / expires after P14D");
+        assert_eq!(waits, expected, "{name}: {out}");
+    }
+}

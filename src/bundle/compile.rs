@@ -2,10 +2,10 @@
 //! problem at once.
 
 use super::diag::{Diagnostic, Diagnostics};
-use super::raw::{RawBundle, RawService, RawStep, RawText};
+use super::raw::{RawBundle, RawHumanStep, RawService, RawStep, RawText};
 use super::{
-    Binding, Bundle, BundleId, Catalog, Condition, RetryOverride, Service, ServiceId, ServiceInput,
-    Step, SummaryRow, Text,
+    Binding, Bundle, BundleId, Catalog, Condition, HumanStep, RetryOverride, Service, ServiceId,
+    ServiceInput, Step, SummaryRow, Text,
 };
 use crate::form::{CombinedForm, Schemas};
 use serde_json::Value;
@@ -353,6 +353,23 @@ fn compile_bundle(
         );
     }
     let steps: Vec<Step> = steps.into_iter().flatten().collect();
+    let mut ids = BTreeSet::new();
+    for (i, h) in raw.human_steps.iter().enumerate() {
+        if !ids.insert(h.id.as_str()) {
+            let message = format!("human step \"{}\" is declared twice", h.id);
+            diags.push(Diagnostic::new(
+                file,
+                format!("human_steps[{i}].id"),
+                message,
+            ));
+        }
+    }
+    let human_steps = raw
+        .human_steps
+        .iter()
+        .enumerate()
+        .filter_map(|(i, h)| compile_human_step(file, i, h, &in_bundle, &fields, diags))
+        .collect();
     let ordered = match order(&steps) {
         Ok(ordered) => ordered,
         Err(cycle) => {
@@ -382,6 +399,7 @@ fn compile_bundle(
             })
             .collect(),
         steps: ordered,
+        human_steps,
         forms: Mutex::new(BTreeMap::new()),
     })
 }
@@ -461,6 +479,66 @@ fn compile_step(
         bindings,
         retry,
         timeout: raw.timeout_ms.map(Duration::from_millis),
+    })
+}
+
+fn compile_human_step(
+    file: &Path,
+    i: usize,
+    raw: &RawHumanStep,
+    in_bundle: &BTreeSet<&str>,
+    fields: &BTreeSet<String>,
+    diags: &mut Vec<Diagnostic>,
+) -> Option<HumanStep> {
+    let at = format!("human_steps[{i}]");
+    let before = diags.len();
+    for (j, service) in raw.before.iter().enumerate() {
+        if !in_bundle.contains(service.as_str()) {
+            let message = format!("unknown service \"{service}\": not in this bundle");
+            diags.push(Diagnostic::new(file, format!("{at}.before[{j}]"), message));
+        }
+    }
+    if raw.before.is_empty() {
+        diags.push(Diagnostic::new(
+            file,
+            format!("{at}.before"),
+            "name at least one service that waits for this step",
+        ));
+    }
+    let expires_after = match raw.expires_after.parse::<jiff::Span>() {
+        Ok(span) if span.is_positive() => Some(span),
+        Ok(_) => {
+            diags.push(Diagnostic::new(
+                file,
+                format!("{at}.expires_after"),
+                "must be a positive duration",
+            ));
+            None
+        }
+        Err(e) => {
+            let message = format!("not a duration (write P14D or \"14 days\"): {e}");
+            diags.push(Diagnostic::new(
+                file,
+                format!("{at}.expires_after"),
+                message,
+            ));
+            None
+        }
+    };
+    let condition = raw
+        .when
+        .as_deref()
+        .map(|source| compile_condition(file, &format!("{at}.when"), source, fields, diags));
+    if diags.len() > before {
+        return None;
+    }
+    Some(HumanStep {
+        id: raw.id.clone(),
+        title: text(raw.title.clone()),
+        instructions: text(raw.instructions.clone()),
+        condition: condition.flatten(),
+        before: raw.before.iter().map(|s| ServiceId(s.clone())).collect(),
+        expires_after: expires_after?,
     })
 }
 

@@ -119,6 +119,18 @@ pub struct Binding {
     pub output: String,
 }
 
+/// A step a person must take before some services go; the application waits for it and the
+/// step expires after `expires_after`.
+#[derive(Debug, Clone)]
+pub struct HumanStep {
+    pub id: String,
+    pub title: Text,
+    pub instructions: Text,
+    pub condition: Option<Arc<Condition>>,
+    pub before: Vec<ServiceId>,
+    pub expires_after: jiff::Span,
+}
+
 /// A life event, checked: its services exist, its graph is acyclic, its form merges.
 #[derive(Debug)]
 pub struct Bundle {
@@ -131,6 +143,8 @@ pub struct Bundle {
     pub summary: Vec<SummaryRow>,
     /// Steps in a dependency-respecting order.
     pub steps: Vec<Step>,
+    /// What people must do before some services go (waiting on them comes with the engine).
+    pub human_steps: Vec<HumanStep>,
     forms: Mutex<BTreeMap<Vec<ServiceId>, Arc<CombinedForm>>>,
 }
 

@@ -44,6 +44,26 @@ pub struct RawBundle {
     #[serde(default)]
     pub summary: Vec<RawSummaryRow>,
     pub services: Vec<RawStep>,
+    /// Steps a person must take (a co-signature, a homeowner's consent) before services go.
+    #[serde(default)]
+    pub human_steps: Vec<RawHumanStep>,
+}
+
+/// A person's asynchronous step: waited for, with an expiry.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawHumanStep {
+    pub id: String,
+    pub title: RawText,
+    /// What the person is asked to do, shown on the application page and the receipt.
+    pub instructions: RawText,
+    /// When the step applies (always when absent): CEL over the form fields, like `when:`.
+    #[serde(default)]
+    pub when: Option<String>,
+    /// The services that wait for it.
+    pub before: Vec<String>,
+    /// How long the person has, as an ISO 8601 duration (`P14D`) or a friendly one (`14 days`).
+    pub expires_after: String,
 }
 
 /// One line of the receipt's summary: a label and a handlebars template over the data.
