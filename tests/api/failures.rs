@@ -146,22 +146,28 @@ async fn a_registry_answering_503_twice_is_retried_with_the_same_key_and_succeed
     );
 }
 
-fn retry_override_fixture() -> std::path::PathBuf {
-    std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/retry-override")
-}
-
-#[tokio::test]
-async fn a_step_retry_override_limits_the_attempts() {
-    let (url, fake) = fake_registries(Civil::FirstUnavailable);
+/// Run one application of the `retry-override` fixture against fake registries; its result and
+/// how often "first" was called.
+async fn retry_override_run(civil: Civil) -> (serde_json::Value, Option<u32>) {
+    let (url, fake) = fake_registries(civil);
+    let root =
+        std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/retry-override");
     let app = spawn_app_with(Db::Sqlite, |s| {
         s.registries.url = Some(url);
-        s.definitions.root = retry_override_fixture();
+        s.definitions.root = root;
     })
     .await;
     let id = app
         .submit_ok("event", &json!({ "data": { "name": "Олена" } }))
         .await;
     let done = app.wait_until_done(&id).await;
+    let calls = fake.seen.lock().expect("lock").calls.get("first").copied();
+    (done, calls)
+}
+
+#[tokio::test]
+async fn a_step_retry_override_limits_the_attempts() {
+    let (done, calls) = retry_override_run(Civil::FirstUnavailable).await;
     assert_eq!(done["status"], "failed", "{done:#}");
     assert_eq!(
         done["services"][0]["attempts"], 2,
@@ -174,21 +180,12 @@ async fn a_step_retry_override_limits_the_attempts() {
         "{done:#}"
     );
     assert_eq!(done["services"][1]["status"], "blocked");
-    assert_eq!(fake.seen.lock().expect("lock").calls.get("first"), Some(&2));
+    assert_eq!(calls, Some(2));
 }
 
 #[tokio::test]
 async fn a_registry_slower_than_the_step_timeout_is_retried_then_fails() {
-    let (url, fake) = fake_registries(Civil::FirstSlow);
-    let app = spawn_app_with(Db::Sqlite, |s| {
-        s.registries.url = Some(url);
-        s.definitions.root = retry_override_fixture();
-    })
-    .await;
-    let id = app
-        .submit_ok("event", &json!({ "data": { "name": "Олена" } }))
-        .await;
-    let done = app.wait_until_done(&id).await;
+    let (done, calls) = retry_override_run(Civil::FirstSlow).await;
     assert_eq!(done["status"], "failed", "{done:#}");
     assert_eq!(done["services"][0]["attempts"], 2);
     assert!(
@@ -197,5 +194,5 @@ async fn a_registry_slower_than_the_step_timeout_is_retried_then_fails() {
             .is_some_and(|e| e.contains("timeout")),
         "{done:#}"
     );
-    assert_eq!(fake.seen.lock().expect("lock").calls.get("first"), Some(&2));
+    assert_eq!(calls, Some(2));
 }
