@@ -53,7 +53,7 @@ fn unknown_service_is_reported_with_its_path() {
     assert_caught(
         "unknown-service",
         &[
-            r#"error: bundles/event.yaml: services[2].service: unknown service "third" (no services/third.yaml)"#,
+            r#"error: bundles/event.yaml:11:14: services[2].service: unknown service "third" (no services/third.yaml)"#,
         ],
     );
 }
@@ -114,7 +114,7 @@ fn input_bound_to_an_output_nobody_produces_is_reported() {
     assert_caught(
         "unbound-output",
         &[
-            r#"error: bundles/event.yaml: services[1].inputs.record: service "first" has no output "nothing""#,
+            r#"error: bundles/event.yaml:10:15: services[1].inputs.record: service "first" has no output "nothing""#,
         ],
     );
 }
@@ -132,10 +132,10 @@ fn every_problem_of_a_file_is_reported_at_once() {
     assert_caught(
         "many-problems",
         &[
-            r#"error: bundles/event.yaml: services[0].after[0]: unknown service "nowhere": not in this bundle"#,
-            r#"error: bundles/event.yaml: services[1].inputs.record: service "first" has no output "nothing""#,
-            r#"error: bundles/event.yaml: services[1].inputs.surname: "surname" is not an input of service "second""#,
-            r#"error: bundles/event.yaml: services[2].service: unknown service "third" (no services/third.yaml)"#,
+            r#"error: bundles/event.yaml:8:13: services[0].after[0]: unknown service "nowhere": not in this bundle"#,
+            r#"error: bundles/event.yaml:11:15: services[1].inputs.record: service "first" has no output "nothing""#,
+            r#"error: bundles/event.yaml:12:16: services[1].inputs.surname: "surname" is not an input of service "second""#,
+            r#"error: bundles/event.yaml:13:14: services[2].service: unknown service "third" (no services/third.yaml)"#,
         ],
     );
 }
@@ -145,7 +145,7 @@ fn condition_that_does_not_parse_is_reported_with_its_position() {
     let (ok, out) = check(&fixture("condition-parse-error"));
     assert!(!ok);
     assert!(
-        out.contains("error: bundles/event.yaml: services[1].when: condition does not parse: <input>:1:8: Syntax error"),
+        out.contains("error: bundles/event.yaml:9:11: services[1].when: condition does not parse: <input>:1:8: Syntax error"),
         "{out}"
     );
 }
@@ -155,7 +155,7 @@ fn condition_naming_an_unknown_field_is_reported() {
     assert_caught(
         "condition-unknown-field",
         &[
-            r#"error: bundles/event.yaml: services[1].when: condition names unknown field(s) "nmae", "record" (the form has: name)"#,
+            r#"error: bundles/event.yaml:9:11: services[1].when: condition names unknown field(s) "nmae", "record" (the form has: name)"#,
         ],
     );
 }
@@ -197,9 +197,9 @@ fn human_step_problems_are_all_reported() {
     assert!(!ok);
     for expected in [
         r#"error: bundles/event.yaml: human_steps[1].id: human step "consent" is declared twice"#,
-        r#"error: bundles/event.yaml: human_steps[0].before[0]: unknown service "third": not in this bundle"#,
-        "error: bundles/event.yaml: human_steps[0].expires_after: not a duration (write P14D or \"14 days\")",
-        r#"error: bundles/event.yaml: human_steps[1].when: condition names unknown field(s) "owner" (the form has: name)"#,
+        r#"error: bundles/event.yaml:15:14: human_steps[0].before[0]: unknown service "third": not in this bundle"#,
+        "error: bundles/event.yaml:16:20: human_steps[0].expires_after: not a duration (write P14D or \"14 days\")",
+        r#"error: bundles/event.yaml:20:11: human_steps[1].when: condition names unknown field(s) "owner" (the form has: name)"#,
     ] {
         assert!(out.contains(expected), "missing {expected}\n{out}");
     }

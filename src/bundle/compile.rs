@@ -325,24 +325,28 @@ fn compile_bundle(
             ));
         }
     }
-    let in_bundle: BTreeSet<&str> = raw.services.iter().map(|s| s.service.as_str()).collect();
+    let in_bundle: BTreeSet<&str> = raw
+        .services
+        .iter()
+        .map(|s| s.service.value.as_str())
+        .collect();
     let fields = form_fields(&raw, catalog);
     let mut seen = BTreeSet::new();
     let mut steps = Vec::new();
     for (i, step) in raw.services.iter().enumerate() {
         let at = format!("services[{i}]");
-        if !seen.insert(step.service.as_str()) {
-            diags.push(Diagnostic::new(
-                file,
-                format!("{at}.service"),
-                format!("service \"{}\" is listed twice", step.service),
-            ));
+        if !seen.insert(step.service.value.as_str()) {
+            let message = format!("service \"{}\" is listed twice", step.service.value);
+            diags.push(
+                Diagnostic::new(file, format!("{at}.service"), message)
+                    .at(&step.service.referenced),
+            );
         }
-        if broken.contains(&step.service) {
+        if broken.contains(&step.service.value) {
             // Its own file's problems are already reported; say nothing twice.
             continue;
         }
-        let condition = step.when.as_deref().and_then(|source| {
+        let condition = step.when.as_ref().and_then(|source| {
             compile_condition(file, &format!("{at}.when"), source, &fields, diags)
         });
         steps.push(
@@ -412,41 +416,36 @@ fn compile_step(
     catalog: &Catalog,
     diags: &mut Vec<Diagnostic>,
 ) -> Option<Step> {
-    let id = ServiceId(raw.service.clone());
+    let id = ServiceId(raw.service.value.clone());
     let Some(service) = catalog.service(&id) else {
-        diags.push(Diagnostic::new(
-            file,
-            format!("{at}.service"),
-            format!(
-                "unknown service \"{}\" (no services/{}.yaml)",
-                raw.service, raw.service
-            ),
-        ));
+        let message = format!("unknown service \"{id}\" (no services/{id}.yaml)");
+        diags.push(
+            Diagnostic::new(file, format!("{at}.service"), message).at(&raw.service.referenced),
+        );
         return None;
     };
     let mut depends_on: Vec<ServiceId> = Vec::new();
     for (j, after) in raw.after.iter().enumerate() {
-        if in_bundle.contains(after.as_str()) {
-            depends_on.push(ServiceId(after.clone()));
+        if in_bundle.contains(after.value.as_str()) {
+            depends_on.push(ServiceId(after.value.clone()));
         } else {
-            diags.push(Diagnostic::new(
-                file,
-                format!("{at}.after[{j}]"),
-                format!("unknown service \"{after}\": not in this bundle"),
-            ));
+            let message = format!("unknown service \"{}\": not in this bundle", after.value);
+            diags.push(
+                Diagnostic::new(file, format!("{at}.after[{j}]"), message).at(&after.referenced),
+            );
         }
     }
     let mut bindings = Vec::new();
     for (input, source) in &raw.inputs {
         let path = format!("{at}.inputs.{input}");
-        match check_binding(service, input, source, in_bundle, catalog) {
+        match check_binding(service, input, &source.value, in_bundle, catalog) {
             Ok(binding) => {
                 if !depends_on.contains(&binding.from) {
                     depends_on.push(binding.from.clone());
                 }
                 bindings.push(binding);
             }
-            Err(e) => diags.push(Diagnostic::new(file, path, e)),
+            Err(e) => diags.push(Diagnostic::new(file, path, e).at(&source.referenced)),
         }
     }
     let retry = raw
@@ -493,9 +492,11 @@ fn compile_human_step(
     let at = format!("human_steps[{i}]");
     let before = diags.len();
     for (j, service) in raw.before.iter().enumerate() {
-        if !in_bundle.contains(service.as_str()) {
-            let message = format!("unknown service \"{service}\": not in this bundle");
-            diags.push(Diagnostic::new(file, format!("{at}.before[{j}]"), message));
+        if !in_bundle.contains(service.value.as_str()) {
+            let message = format!("unknown service \"{}\": not in this bundle", service.value);
+            diags.push(
+                Diagnostic::new(file, format!("{at}.before[{j}]"), message).at(&service.referenced),
+            );
         }
     }
     if raw.before.is_empty() {
@@ -505,29 +506,24 @@ fn compile_human_step(
             "name at least one service that waits for this step",
         ));
     }
-    let expires_after = match raw.expires_after.parse::<jiff::Span>() {
+    let expiry_at = format!("{at}.expires_after");
+    let expires_after = match raw.expires_after.value.parse::<jiff::Span>() {
         Ok(span) if span.is_positive() => Some(span),
         Ok(_) => {
-            diags.push(Diagnostic::new(
-                file,
-                format!("{at}.expires_after"),
-                "must be a positive duration",
-            ));
+            let problem = Diagnostic::new(file, expiry_at, "must be a positive duration");
+            diags.push(problem.at(&raw.expires_after.referenced));
             None
         }
         Err(e) => {
             let message = format!("not a duration (write P14D or \"14 days\"): {e}");
-            diags.push(Diagnostic::new(
-                file,
-                format!("{at}.expires_after"),
-                message,
-            ));
+            let problem = Diagnostic::new(file, expiry_at, message);
+            diags.push(problem.at(&raw.expires_after.referenced));
             None
         }
     };
     let condition = raw
         .when
-        .as_deref()
+        .as_ref()
         .map(|source| compile_condition(file, &format!("{at}.when"), source, fields, diags));
     if diags.len() > before {
         return None;
@@ -537,7 +533,11 @@ fn compile_human_step(
         title: text(raw.title.clone()),
         instructions: text(raw.instructions.clone()),
         condition: condition.flatten(),
-        before: raw.before.iter().map(|s| ServiceId(s.clone())).collect(),
+        before: raw
+            .before
+            .iter()
+            .map(|s| ServiceId(s.value.clone()))
+            .collect(),
         expires_after: expires_after?,
     })
 }
@@ -548,7 +548,7 @@ fn form_fields(raw: &RawBundle, catalog: &Catalog) -> BTreeSet<String> {
     raw.services
         .iter()
         .filter_map(|step| {
-            let service = catalog.service(&ServiceId(step.service.clone()))?;
+            let service = catalog.service(&ServiceId(step.service.value.clone()))?;
             let asked = service.input.properties.keys();
             Some(
                 asked
@@ -565,18 +565,15 @@ fn form_fields(raw: &RawBundle, catalog: &Catalog) -> BTreeSet<String> {
 fn compile_condition(
     file: &Path,
     at: &str,
-    source: &str,
+    source: &serde_saphyr::Spanned<String>,
     fields: &BTreeSet<String>,
     diags: &mut Vec<Diagnostic>,
 ) -> Option<Arc<Condition>> {
-    let condition = match Condition::parse(source) {
+    let condition = match Condition::parse(&source.value) {
         Ok(condition) => condition,
         Err(e) => {
-            diags.push(Diagnostic::new(
-                file,
-                at,
-                format!("condition does not parse: {e}"),
-            ));
+            let problem = Diagnostic::new(file, at, format!("condition does not parse: {e}"));
+            diags.push(problem.at(&source.referenced));
             return None;
         }
     };
@@ -587,19 +584,13 @@ fn compile_condition(
         .collect();
     if !unknown.is_empty() {
         let known: Vec<&str> = fields.iter().map(String::as_str).collect();
-        diags.push(Diagnostic::new(
-            file,
-            at,
-            format!(
-                "condition names unknown field(s) {} (the form has: {})",
-                unknown
-                    .iter()
-                    .map(|u| format!("\"{u}\""))
-                    .collect::<Vec<_>>()
-                    .join(", "),
-                known.join(", ")
-            ),
-        ));
+        let unknown: Vec<String> = unknown.iter().map(|u| format!("\"{u}\"")).collect();
+        let message = format!(
+            "condition names unknown field(s) {} (the form has: {})",
+            unknown.join(", "),
+            known.join(", ")
+        );
+        diags.push(Diagnostic::new(file, at, message).at(&source.referenced));
         return None;
     }
     Some(Arc::new(condition))

@@ -11,6 +11,8 @@ pub struct Diagnostic {
     /// Where inside the document, e.g. `services[1].inputs.birth_act_record_number`.
     pub path: String,
     pub message: String,
+    /// Line and column in the file, where the parser gave them.
+    pub position: Option<(u64, u64)>,
 }
 
 impl Diagnostic {
@@ -19,22 +21,29 @@ impl Diagnostic {
             file: file.to_path_buf(),
             path: path.into(),
             message: message.into(),
+            position: None,
         }
+    }
+
+    /// The same diagnostic, pointing at where a YAML value was written.
+    pub fn at(mut self, location: &serde_saphyr::Location) -> Self {
+        if location.line() > 0 {
+            self.position = Some((location.line(), location.column()));
+        }
+        self
     }
 }
 
 impl fmt::Display for Diagnostic {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.file.display())?;
+        if let Some((line, column)) = self.position {
+            write!(f, ":{line}:{column}")?;
+        }
         if self.path.is_empty() {
-            write!(f, "{}: {}", self.file.display(), self.message)
+            write!(f, ": {}", self.message)
         } else {
-            write!(
-                f,
-                "{}: {}: {}",
-                self.file.display(),
-                self.path,
-                self.message
-            )
+            write!(f, ": {}: {}", self.path, self.message)
         }
     }
 }

@@ -4,6 +4,7 @@
 //! `bundle/` sees these types.
 
 use serde::Deserialize;
+use serde_saphyr::Spanned;
 use std::collections::BTreeMap;
 
 /// A text in Ukrainian and English, as written in a definition file.
@@ -59,11 +60,11 @@ pub struct RawHumanStep {
     pub instructions: RawText,
     /// When the step applies (always when absent): CEL over the form fields, like `when:`.
     #[serde(default)]
-    pub when: Option<String>,
+    pub when: Option<Spanned<String>>,
     /// The services that wait for it.
-    pub before: Vec<String>,
+    pub before: Vec<Spanned<String>>,
     /// How long the person has, as an ISO 8601 duration (`P14D`) or a friendly one (`14 days`).
-    pub expires_after: String,
+    pub expires_after: Spanned<String>,
 }
 
 /// One line of the receipt's summary: a label and a handlebars template over the data.
@@ -78,13 +79,13 @@ pub struct RawSummaryRow {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawStep {
-    pub service: String,
+    pub service: Spanned<String>,
     /// Services that must succeed first (bindings add their sources implicitly).
     #[serde(default)]
-    pub after: Vec<String>,
+    pub after: Vec<Spanned<String>>,
     /// When the service applies: a CEL expression over the form's top-level fields.
     #[serde(default)]
-    pub when: Option<String>,
+    pub when: Option<Spanned<String>>,
     /// Chosen by the applicant rather than always run.
     #[serde(default)]
     pub optional: bool,
@@ -96,7 +97,7 @@ pub struct RawStep {
     pub timeout_ms: Option<u64>,
     /// Input property of this service ← `service.output` of an earlier one.
     #[serde(default)]
-    pub inputs: BTreeMap<String, String>,
+    pub inputs: BTreeMap<String, Spanned<String>>,
 }
 
 /// `retry:` of a step: each field overrides the server's default.
