@@ -221,7 +221,7 @@ fn explain(
             n + 1,
             n + 1
         );
-        for id in stage {
+        for (id, items) in stage {
             let title = catalog
                 .service(id)
                 .map(|s| s.title.uk.as_str())
@@ -241,7 +241,12 @@ fn explain(
             } else {
                 format!(" — після / after {after}")
             };
-            println!("  {id}: {title}{after}");
+            let times = if *items > 1 {
+                format!(" ×{items}")
+            } else {
+                String::new()
+            };
+            println!("  {id}{times}: {title}{after}");
         }
     }
     for step in &bundle.human_steps {

@@ -204,3 +204,20 @@ fn human_step_problems_are_all_reported() {
         assert!(out.contains(expected), "missing {expected}\n{out}");
     }
 }
+
+#[test]
+fn repetition_mistakes_are_reported() {
+    assert_caught(
+        "repeat-errors",
+        &[
+            r#"error: bundles/family.yaml:8:36: services[0].for_each.as: "nobody" is not an input of service "deregister""#,
+            r#"error: bundles/family.yaml:13:16: services[2].inputs.address: "register" repeats for each item of "people", so its output "record" can only feed a service repeated over the same items"#,
+        ],
+    );
+}
+
+#[test]
+fn the_repetition_fixture_passes_check() {
+    let (ok, out) = check_with(&fixture("family"), &["--deny-warnings"]);
+    assert!(ok, "{out}");
+}

@@ -4,8 +4,8 @@
 use super::diag::{Diagnostic, Diagnostics};
 use super::raw::{RawBundle, RawHumanStep, RawService, RawStep, RawText};
 use super::{
-    Binding, Bundle, BundleId, Catalog, Condition, HumanStep, RetryOverride, Service, ServiceId,
-    ServiceInput, Step, SummaryRow, Text,
+    Binding, Bundle, BundleId, Catalog, Condition, HumanStep, Repeat, RetryOverride, Service,
+    ServiceId, ServiceInput, Step, SummaryRow, Text,
 };
 use crate::form::{CombinedForm, Schemas};
 use serde_json::Value;
@@ -357,6 +357,7 @@ fn compile_bundle(
         );
     }
     let steps: Vec<Step> = steps.into_iter().flatten().collect();
+    check_repeated_bindings(file, &raw, &steps, diags);
     let mut ids = BTreeSet::new();
     for (i, h) in raw.human_steps.iter().enumerate() {
         if !ids.insert(h.id.as_str()) {
@@ -470,15 +471,83 @@ fn compile_step(
             "must be more than 0",
         ));
     }
+    let repeat = raw.for_each.as_ref().and_then(|each| {
+        let as_input = &each.as_input.value;
+        let problem = if !service.input.properties.contains_key(as_input) {
+            Some(format!(
+                "\"{as_input}\" is not an input of service \"{}\"",
+                service.id
+            ))
+        } else if raw.inputs.contains_key(as_input) {
+            Some(format!(
+                "\"{as_input}\" is also bound to an output; it cannot be both"
+            ))
+        } else {
+            None
+        };
+        match problem {
+            Some(message) => {
+                let path = format!("{at}.for_each.as");
+                diags.push(Diagnostic::new(file, path, message).at(&each.as_input.referenced));
+                None
+            }
+            None => Some(Repeat {
+                items: each.items.value.clone(),
+                as_input: as_input.clone(),
+            }),
+        }
+    });
     Some(Step {
         service: id,
         optional: raw.optional,
         condition: None,
         depends_on,
         bindings,
+        repeat,
         retry,
         timeout: raw.timeout_ms.map(Duration::from_millis),
     })
+}
+
+/// An output of a repeated service can feed only a service repeated over the same items (item by
+/// item): anything else would not know which item's output to take.
+fn check_repeated_bindings(
+    file: &Path,
+    raw: &RawBundle,
+    steps: &[Step],
+    diags: &mut Vec<Diagnostic>,
+) {
+    for step in steps {
+        for binding in &step.bindings {
+            let Some(source) = steps.iter().find(|s| s.service == binding.from) else {
+                continue;
+            };
+            let items = |s: &Step| s.repeat.as_ref().map(|r| r.items.clone());
+            if source.repeat.is_some() && items(source) != items(step) {
+                let message = format!(
+                    "\"{}\" repeats for each item of \"{}\", so its output \"{}\" can only feed a service repeated over the same items",
+                    source.service,
+                    items(source).unwrap_or_default(),
+                    binding.output
+                );
+                let position = raw
+                    .services
+                    .iter()
+                    .position(|s| s.service.value == step.service.0);
+                let written = position.and_then(|i| raw.services[i].inputs.get(&binding.input));
+                let path = format!(
+                    "services[{}].inputs.{}",
+                    position.unwrap_or_default(),
+                    binding.input
+                );
+                let problem = Diagnostic::new(file, path, message);
+                diags.push(match written {
+                    Some(written) => problem.at(&written.referenced),
+                    None => problem,
+                });
+            }
+        }
+    }
 }
 
 fn compile_human_step(
@@ -549,13 +618,17 @@ fn form_fields(raw: &RawBundle, catalog: &Catalog) -> BTreeSet<String> {
         .iter()
         .filter_map(|step| {
             let service = catalog.service(&ServiceId(step.service.value.clone()))?;
+            let as_input = step
+                .for_each
+                .as_ref()
+                .map(|each| each.as_input.value.as_str());
             let asked = service.input.properties.keys();
-            Some(
-                asked
-                    .filter(|name| !step.inputs.contains_key(*name))
-                    .cloned()
-                    .collect::<Vec<_>>(),
-            )
+            let mut fields: Vec<String> = asked
+                .filter(|name| !step.inputs.contains_key(*name) && Some(name.as_str()) != as_input)
+                .cloned()
+                .collect();
+            fields.extend(step.for_each.as_ref().map(|each| each.items.value.clone()));
+            Some(fields)
         })
         .flatten()
         .collect()

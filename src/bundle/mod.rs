@@ -5,6 +5,7 @@
 //! Compilation is pure: it reads the definition files and nothing else (no network, no database).
 //! Nothing outside this module sees a `Raw*` type.
 
+mod applicable;
 mod compile;
 mod condition;
 mod diag;
@@ -12,6 +13,7 @@ mod graph;
 mod lint;
 mod raw;
 
+pub use applicable::{Applicable, Call, Planned};
 pub use compile::compile;
 pub use condition::Condition;
 pub use diag::{Diagnostic, Diagnostics};
@@ -97,10 +99,20 @@ pub struct Step {
     /// Every service that must succeed first (explicit `after` plus binding sources).
     pub depends_on: Vec<ServiceId>,
     pub bindings: Vec<Binding>,
+    /// Run once per item of an array field (each family member), or once when `None`.
+    pub repeat: Option<Repeat>,
     /// Overrides of the server's retry policy for this service.
     pub retry: RetryOverride,
     /// Per-call timeout for this service (the registry default when `None`).
     pub timeout: Option<std::time::Duration>,
+}
+
+/// Repetition of a service: one sub-request per item of the form's array field `items`, the item
+/// given to the service as its input `as_input`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Repeat {
+    pub items: String,
+    pub as_input: String,
 }
 
 /// A step's overrides of the retry policy; `None` keeps the server's default.
@@ -190,40 +202,6 @@ impl Bundle {
             .collect())
     }
 
-    /// Of the selected services, those that apply to `data` (conditions hold, bound outputs come
-    /// from services that run), in order, each with the dependencies that run; and the others,
-    /// each with the reason in Ukrainian.
-    pub fn applicable(&self, data: &serde_json::Value, selection: &[ServiceId]) -> Applicable {
-        let mut run: Vec<(ServiceId, Vec<ServiceId>)> = Vec::new();
-        let mut skipped = Vec::new();
-        for step in self.steps.iter().filter(|s| selection.contains(&s.service)) {
-            let runs = |id: &ServiceId| run.iter().any(|(r, _)| r == id);
-            let reason =
-                match step.condition.as_ref().map(|c| (c, c.evaluate(data))) {
-                    Some((c, Ok(false))) => Some(format!("умова не виконується: {}", c.source)),
-                    Some((c, Err(e))) => {
-                        Some(format!("умову не вдалося обчислити ({e}): {}", c.source))
-                    }
-                    _ => step.bindings.iter().find(|b| !runs(&b.from)).map(|b| {
-                        format!("потрібен результат послуги {}, яка не виконується", b.from)
-                    }),
-                };
-            match reason {
-                Some(reason) => skipped.push((step.service.clone(), reason)),
-                None => {
-                    let deps = step
-                        .depends_on
-                        .iter()
-                        .filter(|d| runs(d))
-                        .cloned()
-                        .collect();
-                    run.push((step.service.clone(), deps));
-                }
-            }
-        }
-        Applicable { run, skipped }
-    }
-
     /// The combined form for a selection of services, built once and then cached.
     pub fn form(
         &self,
@@ -238,13 +216,6 @@ impl Bundle {
         cache.insert(selection.to_vec(), form.clone());
         Ok(form)
     }
-}
-
-/// Which services of an application run (with the dependencies that run) and which do not.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Applicable {
-    pub run: Vec<(ServiceId, Vec<ServiceId>)>,
-    pub skipped: Vec<(ServiceId, String)>,
 }
 
 /// Every definition, compiled: what the server, the sandbox and the CLI work from.

@@ -89,6 +89,9 @@ pub struct RawStep {
     /// Chosen by the applicant rather than always run.
     #[serde(default)]
     pub optional: bool,
+    /// Run the service once for each item of an array field of the form.
+    #[serde(default)]
+    pub for_each: Option<RawForEach>,
     /// Overrides of the retry policy for this service.
     #[serde(default)]
     pub retry: Option<RawRetry>,
@@ -107,4 +110,13 @@ pub struct RawRetry {
     pub max_attempts: Option<u32>,
     pub backoff_base_ms: Option<u64>,
     pub backoff_cap_ms: Option<u64>,
+}
+
+/// `for_each:` of a step: the array field of the form, and the service input each item fills.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawForEach {
+    pub items: Spanned<String>,
+    #[serde(rename = "as")]
+    pub as_input: Spanned<String>,
 }

@@ -154,7 +154,7 @@ impl Dispatcher {
             .service(&service_id)
             .ok_or(PrepareError::Missing("service"))?;
         let siblings = self.store.sub_requests(&claim.application_id).await?;
-        let request = build_request(service, step, &application.data, &siblings)?;
+        let request = build_request(service, step, claim.item, &application.data, &siblings)?;
         let outcome = self
             .client
             .call(service, &claim.idempotency_key, &request, step.timeout)
@@ -206,6 +206,8 @@ pub enum PrepareError {
     Store(#[from] StoreError),
     #[error("the {0} of a claimed sub-request is missing")]
     Missing(&'static str),
+    #[error("item {item} of \"{items}\" is missing from the application data")]
+    MissingItem { items: String, item: i64 },
     #[error("input \"{input}\" is bound to \"{from}.{output}\", which has no value")]
     Unbound {
         input: String,

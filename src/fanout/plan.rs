@@ -7,8 +7,9 @@ use serde_json::Value;
 /// What an application of `bundle` with `selection` will do.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Plan {
-    /// Stage by stage; every service of a stage depends only on earlier stages.
-    pub stages: Vec<Vec<ServiceId>>,
+    /// Stage by stage; every service of a stage depends only on earlier stages. With each
+    /// service, its number of calls (more than 1 for a service repeated per item).
+    pub stages: Vec<Vec<(ServiceId, usize)>>,
     /// Services of the bundle that will not run, with the reason in Ukrainian.
     pub skipped: Vec<(ServiceId, String)>,
 }
@@ -17,8 +18,10 @@ pub struct Plan {
 pub fn plan(bundle: &Bundle, selection: &[ServiceId], data: &Value) -> Plan {
     let applicable = bundle.applicable(data, selection);
     let mut stage_of: Vec<(&ServiceId, usize)> = Vec::new();
-    for (service, deps) in &applicable.run {
-        let stage = deps
+    for planned in &applicable.run {
+        let service = &planned.service;
+        let stage = planned
+            .depends_on
             .iter()
             .filter_map(|d| stage_of.iter().find(|(id, _)| *id == d).map(|(_, n)| n + 1))
             .max()
@@ -31,7 +34,14 @@ pub fn plan(bundle: &Bundle, selection: &[ServiceId], data: &Value) -> Plan {
             stage_of
                 .iter()
                 .filter(|(_, s)| *s == n)
-                .map(|(id, _)| (*id).clone())
+                .map(|(id, _)| {
+                    let items = applicable
+                        .run
+                        .iter()
+                        .find(|p| &p.service == *id)
+                        .map_or(1, |p| p.items);
+                    ((*id).clone(), items)
+                })
                 .collect()
         })
         .collect();

@@ -5,11 +5,13 @@ use crate::bundle::{Service, Step};
 use crate::store::SubRequestRecord;
 use serde_json::{Map, Value};
 
-/// The body sent to a service's registry: the fields of its form that the applicant gave, plus
-/// every bound input taken from the outputs of the services it depends on.
+/// The body sent to a service's registry for one item: the fields of its form that the
+/// applicant gave, the item itself for a repeated service, and every bound input taken from the
+/// outputs of the services it depends on (the same item's, between services repeated together).
 pub fn build_request(
     service: &Service,
     step: &Step,
+    item: i64,
     data: &Value,
     siblings: &[SubRequestRecord],
 ) -> Result<Value, PrepareError> {
@@ -19,9 +21,32 @@ pub fn build_request(
             request.insert(name.clone(), value.clone());
         }
     }
+    if let Some(repeat) = &step.repeat {
+        let index = usize::try_from(item).unwrap_or(usize::MAX);
+        let value = data
+            .get(&repeat.items)
+            .and_then(|items| items.get(index))
+            .ok_or_else(|| PrepareError::MissingItem {
+                items: repeat.items.clone(),
+                item,
+            })?;
+        request.insert(repeat.as_input.clone(), value.clone());
+    }
     for binding in &step.bindings {
+        let from_item = |s: &&SubRequestRecord| match &step.repeat {
+            Some(_) => {
+                s.item == item
+                    || siblings
+                        .iter()
+                        .filter(|x| x.service_id == s.service_id)
+                        .count()
+                        == 1
+            }
+            None => true,
+        };
         let value = siblings
             .iter()
+            .filter(from_item)
             .find(|s| s.service_id == binding.from.0)
             .and_then(|s| s.outputs.as_ref())
             .and_then(|outputs| outputs.get(&binding.output))

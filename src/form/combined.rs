@@ -43,16 +43,27 @@ impl CombinedForm {
             let (Some(step), Some(service)) = (bundle.step(id), catalog.service(id)) else {
                 return Err(FormError::UnknownService(id.0.clone()));
             };
-            let bound = |name: &str| step.bindings.iter().any(|b| b.input == name);
-            for (name, schema) in &service.input.properties {
-                if bound(name) {
+            let repeated = |name: &str| step.repeat.as_ref().is_some_and(|r| r.as_input == name);
+            let bound =
+                |name: &str| step.bindings.iter().any(|b| b.input == name) || repeated(name);
+            let item_schema = step.repeat.as_ref().and_then(|r| {
+                let item = service.input.properties.get(&r.as_input)?;
+                Some((r.items.clone(), json!({ "type": "array", "items": item })))
+            });
+            let asked = service
+                .input
+                .properties
+                .iter()
+                .map(|(n, s)| (n.clone(), s.clone()));
+            for (name, schema) in asked.chain(item_schema) {
+                if bound(&name) {
                     continue;
                 }
                 let list = schemas.entry(name.clone()).or_default();
-                if !list.contains(schema) {
-                    list.push(schema.clone());
+                if !list.contains(&schema) {
+                    list.push(schema);
                 }
-                fields.entry(name.clone()).or_default().push(id.clone());
+                fields.entry(name).or_default().push(id.clone());
             }
             for name in &service.input.required {
                 if !bound(name) && !required.contains(name) {

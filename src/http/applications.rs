@@ -37,10 +37,10 @@ pub async fn submit(
         bundle_version: bundle.version,
         data: valid.data().clone(),
         verify_code: verify_code(),
-        services: applicable
-            .run
-            .iter()
-            .map(|(s, deps)| (s.0.clone(), deps.iter().map(|d| d.0.clone()).collect()))
+        calls: applicable
+            .calls()
+            .into_iter()
+            .map(|c| (c.service.0, c.item as i64, c.depends_on))
             .collect(),
     };
     state.store.insert_application(&new).await?;
@@ -133,6 +133,7 @@ pub async fn show(
             let service = state.catalog.service(&ServiceId(s.service_id.clone()));
             json!({
                 "service": s.service_id,
+                "item": s.item,
                 "title": service.map(|x| &x.title),
                 "status": s.status,
                 "attempts": s.attempts,

@@ -37,7 +37,20 @@ pub fn view(
         })
         .unwrap_or_default();
     let strict = templates(true);
-    let services = subs.iter().map(|s| line(&strict, catalog, s)).collect();
+    let repeated =
+        |s: &SubRequestRecord| subs.iter().filter(|x| x.service_id == s.service_id).count() > 1;
+    let services = subs
+        .iter()
+        .map(|s| {
+            let mut line = line(&strict, catalog, s);
+            if repeated(s) {
+                // One row per family member: number them.
+                line.title_uk = format!("{} (№ {})", line.title_uk, s.item + 1);
+                line.title_en = format!("{} (No. {})", line.title_en, s.item + 1);
+            }
+            line
+        })
+        .collect();
     ReceiptView {
         application_id: application.id.clone(),
         submitted_at: kyiv_time(application.created_at),

@@ -12,8 +12,9 @@ pub struct NewApplication {
     pub bundle_version: u32,
     pub data: Value,
     pub verify_code: String,
-    /// Each service with the services it depends on, in dependency order.
-    pub services: Vec<(String, Vec<String>)>,
+    /// Each registry call — service, item, and the calls it waits for (`service#item`) — in
+    /// dependency order.
+    pub calls: Vec<(String, i64, Vec<String>)>,
 }
 
 /// An application as stored.
@@ -53,7 +54,8 @@ impl Store {
     pub async fn insert_application(&self, new: &NewApplication) -> Result<(), StoreError> {
         let now = now_ms();
         let mut tx = self.pool.begin().await?;
-        let services: Vec<&str> = new.services.iter().map(|(s, _)| s.as_str()).collect();
+        let mut services: Vec<&str> = new.calls.iter().map(|(s, _, _)| s.as_str()).collect();
+        services.dedup();
         sqlx::query(
             "INSERT INTO applications (id, bundle_id, bundle_version, status, data, services, verify_code, created_at, updated_at)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8)",
@@ -77,7 +79,7 @@ impl Store {
             now,
         )
         .await?;
-        for (position, (service, deps)) in new.services.iter().enumerate() {
+        for (position, (service, item, deps)) in new.calls.iter().enumerate() {
             let status = if deps.is_empty() {
                 SubStatus::Ready
             } else {
@@ -85,7 +87,7 @@ impl Store {
             };
             sqlx::query(
                 "INSERT INTO sub_requests (id, application_id, service_id, item, position, status, depends_on, attempts, next_attempt_at, idempotency_key, updated_at)
-                 VALUES ($1, $2, $3, 0, $4, $5, $6, 0, $7, $8, $7)",
+                 VALUES ($1, $2, $3, $9, $4, $5, $6, 0, $7, $8, $7)",
             )
             .bind(uuid::Uuid::now_v7().to_string())
             .bind(&new.id)
@@ -94,10 +96,12 @@ impl Store {
             .bind(status.as_str())
             .bind(json_text(&serde_json::json!(deps)))
             .bind(now)
-            .bind(format!("{}:{service}:0", new.id))
+            .bind(format!("{}:{service}:{item}", new.id))
+            .bind(*item)
             .execute(&mut *tx)
             .await?;
-            history(&mut tx, &new.id, Some(service), status.as_str(), None, now).await?;
+            let call = format!("{service}#{item}");
+            history(&mut tx, &new.id, Some(&call), status.as_str(), None, now).await?;
         }
         tx.commit().await?;
         Ok(())

@@ -119,7 +119,7 @@ impl Store {
         history(
             &mut tx,
             &claim.application_id,
-            Some(&claim.service_id),
+            Some(&format!("{}#{}", claim.service_id, claim.item)),
             status.as_str(),
             detail.as_deref(),
             now,
@@ -141,15 +141,20 @@ async fn advance(
     now: i64,
 ) -> Result<(), StoreError> {
     let rows = sqlx::query(
-        "SELECT service_id, status, depends_on FROM sub_requests WHERE application_id = $1",
+        "SELECT service_id, item, status, depends_on FROM sub_requests WHERE application_id = $1",
     )
     .bind(application_id)
     .fetch_all(&mut *tx)
     .await?;
+    // Calls are keyed `service#item`, as their dependencies are written.
     let mut statuses: BTreeMap<String, SubStatus> = BTreeMap::new();
     let mut deps: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    let mut calls: BTreeMap<String, (String, i64)> = BTreeMap::new();
     for row in &rows {
-        let service: String = row.try_get("service_id")?;
+        let service_id: String = row.try_get("service_id")?;
+        let item: i64 = row.try_get("item")?;
+        let service = format!("{service_id}#{item}");
+        calls.insert(service.clone(), (service_id, item));
         let status: String = row.try_get("status")?;
         let depends: String = row.try_get("depends_on")?;
         let status =
@@ -192,11 +197,15 @@ async fn advance(
             continue;
         }
         let detail = (*status == SubStatus::Blocked).then_some("a service it depends on failed");
-        sqlx::query("UPDATE sub_requests SET status = $1, next_attempt_at = $2, updated_at = $2 WHERE application_id = $3 AND service_id = $4")
+        let Some((service_id, item)) = calls.get(service) else {
+            continue;
+        };
+        sqlx::query("UPDATE sub_requests SET status = $1, next_attempt_at = $2, updated_at = $2 WHERE application_id = $3 AND service_id = $4 AND item = $5")
             .bind(status.as_str())
             .bind(now)
             .bind(application_id)
-            .bind(service)
+            .bind(service_id)
+            .bind(*item)
             .execute(&mut *tx)
             .await?;
         history(

@@ -92,7 +92,7 @@ async fn dependents_wait_for_the_act_record_and_receive_it() {
     let services = done["services"].as_array().expect("services");
     assert_eq!(services[0]["service"], "civil.birth-registration");
     for dependent in &services[1..] {
-        assert_eq!(dependent["depends_on"][0], "civil.birth-registration");
+        assert_eq!(dependent["depends_on"][0], "civil.birth-registration#0");
     }
 }
 

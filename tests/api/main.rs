@@ -5,5 +5,6 @@ mod bundles;
 mod conditions;
 mod failures;
 mod helpers;
+mod repetition;
 mod sandbox;
 mod validation;

@@ -1,0 +1,139 @@
+//! Which services an application actually runs: the selected ones whose conditions hold and
+//! whose bound inputs come from services that run, repeated per item where the bundle says so,
+//! with the dependencies of every call. Pure: the same data always gives the same plan.
+
+use super::{Bundle, ServiceId, Step};
+use serde_json::Value;
+
+/// One service that runs: how many calls (items) and which services it waits for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Planned {
+    pub service: ServiceId,
+    /// The array field it repeats over, or `None` for a single call.
+    pub repeat_items: Option<String>,
+    /// Number of calls: the array's length for a repeated service, otherwise 1.
+    pub items: usize,
+    /// The services it waits for, among those that run.
+    pub depends_on: Vec<ServiceId>,
+}
+
+/// One registry call of an application: a service, an item, and the calls it waits for
+/// (written `service#item`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Call {
+    pub service: ServiceId,
+    pub item: usize,
+    pub depends_on: Vec<String>,
+}
+
+/// Which services of an application run and which do not (with the reason in Ukrainian).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Applicable {
+    pub run: Vec<Planned>,
+    pub skipped: Vec<(ServiceId, String)>,
+}
+
+impl Bundle {
+    /// Of the selected services, those that apply to `data`, in dependency order.
+    pub fn applicable(&self, data: &Value, selection: &[ServiceId]) -> Applicable {
+        let mut run: Vec<Planned> = Vec::new();
+        let mut skipped = Vec::new();
+        for step in self.steps.iter().filter(|s| selection.contains(&s.service)) {
+            match why_not(step, data, &run) {
+                Some(reason) => skipped.push((step.service.clone(), reason)),
+                None => {
+                    let runs = |id: &ServiceId| run.iter().any(|p| &p.service == id);
+                    let depends_on = step
+                        .depends_on
+                        .iter()
+                        .filter(|d| runs(d))
+                        .cloned()
+                        .collect();
+                    run.push(Planned {
+                        service: step.service.clone(),
+                        repeat_items: step.repeat.as_ref().map(|r| r.items.clone()),
+                        items: item_count(step, data),
+                        depends_on,
+                    });
+                }
+            }
+        }
+        Applicable { run, skipped }
+    }
+}
+
+impl Applicable {
+    /// Every registry call, each with the calls it waits for: item by item between services
+    /// repeated over the same array, otherwise every item of the dependency.
+    pub fn calls(&self) -> Vec<Call> {
+        let mut calls = Vec::new();
+        for planned in &self.run {
+            for item in 0..planned.items {
+                let mut depends_on = Vec::new();
+                for dep in &planned.depends_on {
+                    let Some(source) = self.run.iter().find(|p| &p.service == dep) else {
+                        continue;
+                    };
+                    let same_items = source.repeat_items.is_some()
+                        && source.repeat_items == planned.repeat_items;
+                    if same_items {
+                        depends_on.push(format!("{dep}#{item}"));
+                    } else {
+                        depends_on.extend((0..source.items).map(|i| format!("{dep}#{i}")));
+                    }
+                }
+                calls.push(Call {
+                    service: planned.service.clone(),
+                    item,
+                    depends_on,
+                });
+            }
+        }
+        calls
+    }
+}
+
+fn item_count(step: &Step, data: &Value) -> usize {
+    match &step.repeat {
+        Some(repeat) => data
+            .get(&repeat.items)
+            .and_then(Value::as_array)
+            .map_or(0, Vec::len),
+        None => 1,
+    }
+}
+
+/// Why a selected step does not run for this data, if it does not.
+fn why_not(step: &Step, data: &Value, run: &[Planned]) -> Option<String> {
+    if let Some(condition) = &step.condition {
+        match condition.evaluate(data) {
+            Ok(true) => {}
+            Ok(false) => return Some(format!("умова не виконується: {}", condition.source)),
+            Err(e) => {
+                return Some(format!(
+                    "умову не вдалося обчислити ({e}): {}",
+                    condition.source
+                ));
+            }
+        }
+    }
+    if let Some(binding) = step
+        .bindings
+        .iter()
+        .find(|b| !run.iter().any(|p| p.service == b.from && p.items > 0))
+    {
+        return Some(format!(
+            "потрібен результат послуги {}, яка не виконується",
+            binding.from
+        ));
+    }
+    if let Some(repeat) = &step.repeat
+        && item_count(step, data) == 0
+    {
+        return Some(format!(
+            "немає жодного елемента в полі {} (no items in {})",
+            repeat.items, repeat.items
+        ));
+    }
+    None
+}

@@ -1,0 +1,125 @@
+//! A service repeated for each family member: one call per item, item by item between services
+//! repeated together, and a single follow-on service waiting for all of them. The `family` life
+//! event exists only as files under tests/fixtures.
+
+use crate::helpers::{Db, spawn_app_with};
+use actix_web::{App, HttpResponse, HttpServer, web};
+use serde_json::{Value, json};
+use std::net::TcpListener;
+use std::sync::Mutex;
+
+type Requests = Mutex<Vec<(String, Value)>>;
+
+/// A registry that records every request and answers `record: "<service>:<person name>"`.
+async fn record(
+    seen: web::Data<Requests>,
+    path: web::Path<(String, String)>,
+    body: web::Json<Value>,
+) -> HttpResponse {
+    let (_, service) = path.into_inner();
+    let name = body["person"]["name"].as_str().unwrap_or("-").to_owned();
+    seen.lock()
+        .expect("lock")
+        .push((service.clone(), body.into_inner()));
+    HttpResponse::Ok().json(json!({ "record": format!("{service}:{name}") }))
+}
+
+#[tokio::test]
+async fn per_person_services_run_once_per_family_member_item_by_item() {
+    let seen = web::Data::new(Requests::default());
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let url = format!("http://{}", listener.local_addr().expect("address"));
+    let data = seen.clone();
+    let server = HttpServer::new(move || {
+        App::new()
+            .app_data(data.clone())
+            .route("/{registry}/{service}", web::post().to(record))
+    })
+    .workers(1)
+    .disable_signals()
+    .listen(listener)
+    .expect("listen")
+    .run();
+    tokio::spawn(server);
+    let root = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/family");
+    let app = spawn_app_with(Db::Sqlite, |s| {
+        s.definitions.root = root;
+        s.registries.url = Some(url);
+    })
+    .await;
+
+    let people = json!([{ "name": "Олена" }, { "name": "Мар'яна" }, { "name": "Андрій" }]);
+    let id = app
+        .submit_ok(
+            "family",
+            &json!({ "data": { "address": "Київ", "people": people } }),
+        )
+        .await;
+    let done = app.wait_until_done(&id).await;
+    assert_eq!(done["status"], "completed", "{done:#}");
+    let calls: Vec<(String, i64)> = done["services"]
+        .as_array()
+        .expect("services")
+        .iter()
+        .map(|s| {
+            (
+                s["service"].as_str().unwrap_or_default().to_owned(),
+                s["item"].as_i64().unwrap_or(-1),
+            )
+        })
+        .collect();
+    let expected: Vec<(String, i64)> = [
+        ("deregister", 0),
+        ("deregister", 1),
+        ("deregister", 2),
+        ("register", 0),
+        ("register", 1),
+        ("register", 2),
+        ("notify", 0),
+    ]
+    .into_iter()
+    .map(|(s, i)| (s.to_owned(), i))
+    .collect();
+    assert_eq!(calls, expected);
+
+    let seen = seen.lock().expect("lock");
+    assert_eq!(
+        seen.len(),
+        7,
+        "one call per person per service, and one notice"
+    );
+    for (service, body) in seen.iter().filter(|(s, _)| s == "register") {
+        let name = body["person"]["name"].as_str().expect("name");
+        assert_eq!(
+            body["previous_record"],
+            format!("deregister:{name}"),
+            "{service}: the same person's deregistration"
+        );
+    }
+    let notify_at = seen
+        .iter()
+        .position(|(s, _)| s == "notify")
+        .expect("notify was called");
+    assert_eq!(notify_at, 6, "the notice waits for every registration");
+}
+
+#[tokio::test]
+async fn a_family_of_none_skips_the_per_person_services() {
+    let root = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/family");
+    let app = spawn_app_with(Db::Sqlite, |s| s.definitions.root = root).await;
+    let id = app
+        .submit_ok(
+            "family",
+            &json!({ "data": { "address": "Київ", "people": [] } }),
+        )
+        .await;
+    let done = app.wait_until_done(&id).await;
+    assert_eq!(done["status"], "completed", "{done:#}");
+    let services: Vec<&str> = done["services"]
+        .as_array()
+        .expect("services")
+        .iter()
+        .filter_map(|s| s["service"].as_str())
+        .collect();
+    assert_eq!(services, ["notify"]);
+}
