@@ -19,6 +19,23 @@ pub fn outputs(service: &Service, request: &Value, sequence: u64) -> Value {
             json!({ "rnokpp": rnokpp(child_birth_date(request), child_is_male(request)) })
         }
         "migration.unzr-entry" => json!({ "unzr": unzr(child_birth_date(request)) }),
+        "migration.citizenship-determination" => json!({
+            "citizenship": "UKR",
+            "basis": "ст. 7 Закону України «Про громадянство України»",
+        }),
+        "civil.birth-certificate" => json!({
+            "certificate_series": "І-БК",
+            "certificate_number": format!("{:06}", 100_000 + sequence % 900_000),
+        }),
+        "social.birth-assistance" => json!({
+            "decision_number": format!("ПФУ-{}-{sequence:06}", today_in_kyiv().year()),
+            "amount": 41_280,
+            "currency": "грн",
+        }),
+        "business.fop-registration" => json!({
+            "record_number": format!("2 010 000 0000 {:06}", sequence % 1_000_000),
+            "registered_on": today_in_kyiv().to_string(),
+        }),
         _ => from_schema(&service.outputs, sequence),
     }
 }

@@ -13,7 +13,11 @@ async fn birth_application_completes_and_its_receipt_names_the_child_and_numbers
     let done = app.wait_until_done(&id).await;
     assert_eq!(done["status"], "completed", "{done:#}");
     let services = done["services"].as_array().expect("services");
-    assert_eq!(services.len(), 3);
+    assert_eq!(
+        services.len(),
+        10,
+        "every service, the optional ones chosen"
+    );
     for s in services {
         assert_eq!(s["status"], "succeeded", "{s:#}");
     }
@@ -91,9 +95,20 @@ async fn dependents_wait_for_the_act_record_and_receive_it() {
     let done = app.wait_until_done(&id).await;
     let services = done["services"].as_array().expect("services");
     assert_eq!(services[0]["service"], "civil.birth-registration");
-    for dependent in &services[1..] {
-        assert_eq!(dependent["depends_on"][0], "civil.birth-registration#0");
+    for dependent in &services[1..4] {
+        assert_eq!(
+            dependent["depends_on"],
+            serde_json::json!(["civil.birth-registration#0"]),
+            "{dependent:#}"
+        );
     }
+    let certificate = &services[4];
+    assert_eq!(certificate["service"], "civil.birth-certificate");
+    assert_eq!(
+        certificate["depends_on"].as_array().map(Vec::len),
+        Some(4),
+        "{certificate:#}"
+    );
 }
 
 #[tokio::test]
@@ -123,7 +138,7 @@ async fn verify_page_shows_status_without_personal_data() {
         .await
         .expect("JSON");
     assert_eq!(json["status"], "completed");
-    assert_eq!(json["services"].as_array().map(Vec::len), Some(3));
+    assert_eq!(json["services"].as_array().map(Vec::len), Some(10));
     let machine = json.to_string();
     for personal in ["Коваленко", "Олена", "3440712340"] {
         assert!(!machine.contains(personal), "verify JSON leaks {personal}");

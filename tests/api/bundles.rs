@@ -10,7 +10,7 @@ async fn bundles_are_listed_with_their_services() {
     let birth = &body["bundles"][0];
     assert_eq!(birth["id"], "birth");
     assert_eq!(birth["title"]["uk"], "Народження дитини");
-    assert_eq!(birth["services"].as_array().map(Vec::len), Some(3));
+    assert_eq!(birth["services"].as_array().map(Vec::len), Some(10));
 }
 
 #[tokio::test]

@@ -61,7 +61,13 @@ async fn answer(
         ("civil.birth-registration", _) => HttpResponse::Ok()
             .json(json!({ "act_record_number": "77", "registered_on": "2026-11-20", "registry_office": "Відділ ДРАЦС" })),
         ("tax.rnokpp-assignment", _) => HttpResponse::Ok().json(json!({ "rnokpp": "4634407986" })),
-        _ => HttpResponse::Ok().json(json!({ "unzr": "20261119-66439" })),
+        ("migration.unzr-entry", _) => HttpResponse::Ok().json(json!({ "unzr": "20261119-66439" })),
+        // Every later birth service: one answer holding each of their outputs.
+        _ => HttpResponse::Ok().json(json!({
+            "citizenship": "UKR", "basis": "ст. 7", "certificate_series": "І-БК", "certificate_number": "123456",
+            "registration_record": "R-1", "decision_number": "D-1", "amount": 41280, "currency": "грн",
+            "kind": "box", "patient_id": "P-1"
+        })),
     }
 }
 

@@ -5,6 +5,7 @@ mod bundles;
 mod conditions;
 mod failures;
 mod helpers;
+mod life_events;
 mod repetition;
 mod sandbox;
 mod validation;
