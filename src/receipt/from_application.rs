@@ -44,9 +44,13 @@ pub fn view(
         .map(|s| {
             let mut line = line(&strict, catalog, s);
             if repeated(s) {
-                // One row per family member: number them.
-                line.title_uk = format!("{} (№ {})", line.title_uk, s.item + 1);
-                line.title_en = format!("{} (No. {})", line.title_en, s.item + 1);
+                // One row per family member: name them (or number them).
+                let (uk, en) = match item_name(bundle, application, s) {
+                    Some(name) => (name.clone(), name),
+                    None => (format!("№ {}", s.item + 1), format!("No. {}", s.item + 1)),
+                };
+                line.title_uk = format!("{} ({uk})", line.title_uk);
+                line.title_en = format!("{} ({en})", line.title_en);
             }
             line
         })
@@ -65,6 +69,25 @@ pub fn view(
         services,
         verify_url: format!("{public_url}/verify/{}", application.verify_code),
     }
+}
+
+/// The given name and surname of the item a repeated sub-request is for, when it has them.
+fn item_name(
+    bundle: Option<&crate::bundle::Bundle>,
+    application: &ApplicationRecord,
+    sub: &SubRequestRecord,
+) -> Option<String> {
+    let repeat = bundle?
+        .step(&ServiceId(sub.service_id.clone()))?
+        .repeat
+        .as_ref()?;
+    let item = application
+        .data
+        .get(&repeat.items)?
+        .get(usize::try_from(sub.item).ok()?)?;
+    let given = item.get("given_name")?.as_str()?;
+    let surname = item.get("surname")?.as_str()?;
+    Some(format!("{given} {surname}"))
 }
 
 /// Handlebars for bundle and service texts: no HTML escaping (this is a PDF), and a `date`

@@ -32,6 +32,21 @@ pub fn outputs(service: &Service, request: &Value, sequence: u64) -> Value {
             "amount": 41_280,
             "currency": "грн",
         }),
+        "social.baby-box" => json!({
+            "decision_number": format!("СЗ-{sequence:06}"),
+            "kind": match request.pointer("/baby_box/choice").and_then(Value::as_str) {
+                Some("compensation") => "грошова компенсація",
+                _ => "пакунок малюка",
+            },
+        }),
+        "tax.single-tax-registration" => json!({
+            "registration_number": format!("ЄП-{sequence:08}"),
+            "group": request.pointer("/tax_regime/group").and_then(Value::as_i64).unwrap_or(3),
+        }),
+        // A VAT payer's individual tax number: 12 digits.
+        "tax.vat-registration" => {
+            json!({ "vat_number": format!("{:012}", 100_000_000_000 + sequence) })
+        }
         "business.fop-registration" => json!({
             "record_number": format!("2 010 000 0000 {:06}", sequence % 1_000_000),
             "registered_on": today_in_kyiv().to_string(),

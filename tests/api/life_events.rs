@@ -97,3 +97,18 @@ async fn every_shipped_life_event_completes_on_postgres() {
         }
     }
 }
+
+#[tokio::test]
+async fn the_single_tax_registration_answers_with_the_group_applied_for() {
+    let app = spawn_app(Db::Sqlite).await;
+    let id = app
+        .submit_ok("business-start", &example("business-start"))
+        .await;
+    let done = app.wait_until_done(&id).await;
+    let services = done["services"].as_array().expect("services");
+    let single_tax = services
+        .iter()
+        .find(|s| s["service"] == "tax.single-tax-registration")
+        .expect("single tax");
+    assert_eq!(single_tax["outputs"]["group"], 3, "{single_tax:#}");
+}
