@@ -221,3 +221,13 @@ fn the_repetition_fixture_passes_check() {
     let (ok, out) = check_with(&fixture("family"), &["--deny-warnings"]);
     assert!(ok, "{out}");
 }
+
+#[test]
+fn two_services_demanding_incompatible_schemas_for_a_field_are_reported() {
+    assert_caught(
+        "incompatible-schemas",
+        &[
+            r#"error: bundles/event.yaml: services: services "first" and "second" demand incompatible schemas for field "name": "string" vs "integer""#,
+        ],
+    );
+}

@@ -63,6 +63,7 @@ pub fn compile(root: &Path) -> Result<Catalog, Diagnostics> {
             if let Err(e) = CombinedForm::build(&bundle, &catalog, &ids) {
                 diags.push(Diagnostic::new(&file, "services", e.to_string()));
             }
+            diags.extend(incompatible_fields(&file, &bundle, &catalog, &forms));
             catalog.bundles.insert(bundle.id.clone(), bundle);
         }
     }
@@ -751,4 +752,53 @@ fn find_cycle(left: &[&Step]) -> Vec<String> {
         path.push(next);
     }
     path.iter().map(|s| s.0.clone()).collect()
+}
+
+/// Fields that two services of a bundle demand with different JSON types: no data could satisfy
+/// both, so every application would be refused.
+fn incompatible_fields(
+    file: &Path,
+    bundle: &Bundle,
+    catalog: &Catalog,
+    forms: &BTreeMap<String, Value>,
+) -> Vec<Diagnostic> {
+    let mut types: BTreeMap<&str, Vec<(&ServiceId, String)>> = BTreeMap::new();
+    for step in &bundle.steps {
+        let Some(service) = catalog.service(&step.service) else {
+            continue;
+        };
+        for (name, schema) in &service.input.properties {
+            let asked = !step.bindings.iter().any(|b| &b.input == name)
+                && step.repeat.as_ref().is_none_or(|r| &r.as_input != name);
+            if let (true, Some(kind)) = (asked, json_type(schema, forms)) {
+                types.entry(name).or_default().push((&step.service, kind));
+            }
+        }
+    }
+    let mut diags = Vec::new();
+    for (field, demands) in types {
+        let Some((first, kind)) = demands.first() else {
+            continue;
+        };
+        if let Some((other, other_kind)) = demands.iter().find(|(_, k)| k != kind) {
+            let message = format!(
+                "services \"{first}\" and \"{other}\" demand incompatible schemas for field \"{field}\": {kind} vs {other_kind}"
+            );
+            diags.push(Diagnostic::new(file, "services", message));
+        }
+    }
+    diags
+}
+
+/// The JSON type a property schema demands, following a `$ref` to another form file.
+fn json_type(schema: &Value, forms: &BTreeMap<String, Value>) -> Option<String> {
+    if let Some(kind) = schema.get("type") {
+        return Some(kind.to_string());
+    }
+    let reference = schema.get("$ref")?.as_str()?;
+    let relative = reference.strip_prefix(Schemas::BASE)?;
+    if relative.contains('#') {
+        return None;
+    }
+    forms.get(relative)?.get("type").map(Value::to_string)
 }

@@ -65,19 +65,22 @@ fn collect_refs(value: &Value, used: &mut BTreeSet<String>) {
 fn missing_translations(file: &Path, value: &Value, at: &str, warnings: &mut Vec<Diagnostic>) {
     match value {
         Value::Object(map) => {
-            let uk = map.get("title").is_some_and(Value::is_string);
-            let en = map.get("x-title-en").is_some_and(Value::is_string);
-            if uk != en {
-                let missing = if uk {
-                    "English title (x-title-en)"
-                } else {
-                    "Ukrainian title (title)"
-                };
-                warnings.push(Diagnostic::new(
-                    file,
-                    at.to_owned(),
-                    format!("missing translation: no {missing}"),
-                ));
+            let pairs = [
+                ("title", "x-title-en", "title"),
+                ("description", "x-description-en", "help text"),
+            ];
+            for (uk_key, en_key, what) in pairs {
+                let uk = map.get(uk_key).is_some_and(Value::is_string);
+                let en = map.get(en_key).is_some_and(Value::is_string);
+                if uk != en {
+                    let missing = if uk {
+                        format!("English {what} ({en_key})")
+                    } else {
+                        format!("Ukrainian {what} ({uk_key})")
+                    };
+                    let message = format!("missing translation: no {missing}");
+                    warnings.push(Diagnostic::new(file, at.to_owned(), message));
+                }
             }
             for (key, child) in map {
                 if key != "enum" && key != "const" && key != "default" && key != "examples" {
