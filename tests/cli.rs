@@ -80,3 +80,29 @@ fn explain_names_a_human_step_only_when_its_condition_holds() {
         assert_eq!(waits, expected, "{name}: {out}");
     }
 }
+
+#[test]
+fn explain_asks_for_the_second_parent_only_without_marriage() {
+    let (ok, married) = onestop(&["explain", "birth", "bundles/examples/birth.json"]);
+    assert!(ok, "{married}");
+    assert!(
+        married.contains("human step not needed: second-parent-co-signature"),
+        "{married}"
+    );
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let file = dir.path().join("unmarried.json");
+    let example = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/bundles/examples/birth.json"
+    ))
+    .expect("example");
+    let mut body: serde_json::Value = serde_json::from_str(&example).expect("JSON");
+    body["data"]["paternity"] = serde_json::json!({ "basis": "joint-application" });
+    std::fs::write(&file, body.to_string()).expect("written");
+    let (ok, unmarried) = onestop(&["explain", "birth", file.to_str().expect("UTF-8 path")]);
+    assert!(ok, "{unmarried}");
+    assert!(
+        unmarried.contains("human step: second-parent-co-signature — Підпис другого з батьків"),
+        "{unmarried}"
+    );
+}

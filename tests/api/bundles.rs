@@ -40,3 +40,30 @@ async fn combined_form_from_api_and_cli_are_the_same() {
         "referenced files are embedded"
     );
 }
+
+#[tokio::test]
+async fn the_combined_form_shrinks_to_the_chosen_services() {
+    let app = spawn_app(Db::Sqlite).await;
+    let (_, mandatory) = app.get_json("/api/v1/bundles/birth/form?services=").await;
+    let (_, with_benefit) = app
+        .get_json("/api/v1/bundles/birth/form?services=social.birth-assistance")
+        .await;
+    assert!(
+        mandatory["properties"].get("benefit").is_none(),
+        "no optional service, no IBAN asked"
+    );
+    assert!(mandatory["properties"].get("child").is_some());
+    assert!(
+        with_benefit["properties"].get("benefit").is_some(),
+        "birth assistance asks for the IBAN"
+    );
+    assert!(
+        with_benefit["required"]
+            .as_array()
+            .is_some_and(|r| r.iter().any(|f| f == "benefit"))
+    );
+    let (status, _) = app
+        .get_json("/api/v1/bundles/birth/form?services=no.such-service")
+        .await;
+    assert_eq!(status, 422);
+}
