@@ -4,6 +4,7 @@ mod applications;
 mod bundles;
 mod conditions;
 mod failures;
+mod files_only;
 mod helpers;
 mod life_events;
 mod repetition;
