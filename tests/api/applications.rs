@@ -46,18 +46,7 @@ async fn birth_application_completes_and_its_receipt_names_the_child_and_numbers
         "UNZR starts with the child's birth date: {unzr}"
     );
 
-    let pdf = app
-        .client
-        .get(format!(
-            "{}/api/v1/applications/{id}/receipt.pdf",
-            app.address
-        ))
-        .send()
-        .await
-        .expect("receipt request");
-    assert_eq!(pdf.status().as_u16(), 200);
-    assert_eq!(pdf.headers()["content-type"], "application/pdf");
-    let bytes = pdf.bytes().await.expect("receipt bytes");
+    let bytes = app.receipt(&id).await;
     assert!(bytes.starts_with(b"%PDF"));
     let text = pdf_text(&bytes);
     for expected in [

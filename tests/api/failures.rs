@@ -1,11 +1,10 @@
 //! Registries that refuse or stumble: a refusal fails the service and blocks its dependents
 //! (never sent); a transient 503 is retried with the same idempotency key until it succeeds.
 
-use crate::helpers::{Db, example, spawn_app_with};
-use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
+use crate::helpers::{Db, example, serve_fake_registries, spawn_app_with};
+use actix_web::{HttpRequest, HttpResponse, web};
 use serde_json::json;
 use std::collections::HashMap;
-use std::net::TcpListener;
 use std::sync::Mutex;
 
 /// How the fake civil registry answers the birth registration.
@@ -76,20 +75,7 @@ fn fake_registries(civil: Civil) -> (String, web::Data<FakeRegistries>) {
         civil,
         seen: Mutex::new(Seen::default()),
     });
-    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
-    let url = format!("http://{}", listener.local_addr().expect("address"));
-    let data = state.clone();
-    let server = HttpServer::new(move || {
-        App::new()
-            .app_data(data.clone())
-            .route("/{registry}/{service}", web::post().to(answer))
-    })
-    .workers(1)
-    .disable_signals()
-    .listen(listener)
-    .expect("listen")
-    .run();
-    tokio::spawn(server);
+    let url = serve_fake_registries(state.clone(), answer);
     (url, state)
 }
 

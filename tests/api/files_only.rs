@@ -33,18 +33,7 @@ async fn a_life_event_defined_only_in_files_runs_end_to_end_with_a_receipt() {
             .is_some_and(|d| d.len() == 10)
     );
 
-    let pdf = app
-        .client
-        .get(format!(
-            "{}/api/v1/applications/{id}/receipt.pdf",
-            app.address
-        ))
-        .send()
-        .await
-        .expect("receipt")
-        .bytes()
-        .await
-        .expect("bytes");
+    let pdf = app.receipt(&id).await;
     let text = pdf_text(&pdf);
     for expected in [
         "Реєстрація шлюбу",

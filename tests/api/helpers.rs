@@ -112,6 +112,22 @@ impl TestApp {
             .expect("request is sent")
     }
 
+    /// The receipt PDF of an application.
+    pub async fn receipt(&self, id: &str) -> Vec<u8> {
+        let response = self
+            .client
+            .get(format!(
+                "{}/api/v1/applications/{id}/receipt.pdf",
+                self.address
+            ))
+            .send()
+            .await
+            .expect("receipt request");
+        assert_eq!(response.status().as_u16(), 200);
+        assert_eq!(response.headers()["content-type"], "application/pdf");
+        response.bytes().await.expect("receipt bytes").to_vec()
+    }
+
     /// Submit and expect 201; the new application's id.
     pub async fn submit_ok(&self, bundle: &str, body: &Value) -> String {
         let response = self.submit(bundle, body).await;
@@ -161,4 +177,30 @@ pub fn pdf_text(pdf: &[u8]) -> String {
         String::from_utf8_lossy(&output.stderr)
     );
     String::from_utf8(output.stdout).expect("pdftotext prints UTF-8")
+}
+
+/// A fake registry server on a random port: every `POST /{registry}/{service}` goes to
+/// `handler`, with `state` as app data. Its base URL.
+pub fn serve_fake_registries<S, F, Args>(state: actix_web::web::Data<S>, handler: F) -> String
+where
+    S: 'static + Send + Sync,
+    F: actix_web::Handler<Args> + Clone + Send + 'static,
+    Args: actix_web::FromRequest + 'static,
+    F::Output: actix_web::Responder + 'static,
+{
+    use actix_web::{App, HttpServer, web};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let url = format!("http://{}", listener.local_addr().expect("address"));
+    let server = HttpServer::new(move || {
+        App::new()
+            .app_data(state.clone())
+            .route("/{registry}/{service}", web::post().to(handler.clone()))
+    })
+    .workers(1)
+    .disable_signals()
+    .listen(listener)
+    .expect("listen")
+    .run();
+    tokio::spawn(server);
+    url
 }

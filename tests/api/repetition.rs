@@ -2,10 +2,9 @@
 //! repeated together, and a single follow-on service waiting for all of them. The `family` life
 //! event exists only as files under tests/fixtures.
 
-use crate::helpers::{Db, spawn_app_with};
-use actix_web::{App, HttpResponse, HttpServer, web};
+use crate::helpers::{Db, serve_fake_registries, spawn_app_with};
+use actix_web::{HttpResponse, web};
 use serde_json::{Value, json};
-use std::net::TcpListener;
 use std::sync::Mutex;
 
 type Requests = Mutex<Vec<(String, Value)>>;
@@ -27,20 +26,7 @@ async fn record(
 #[tokio::test]
 async fn per_person_services_run_once_per_family_member_item_by_item() {
     let seen = web::Data::new(Requests::default());
-    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
-    let url = format!("http://{}", listener.local_addr().expect("address"));
-    let data = seen.clone();
-    let server = HttpServer::new(move || {
-        App::new()
-            .app_data(data.clone())
-            .route("/{registry}/{service}", web::post().to(record))
-    })
-    .workers(1)
-    .disable_signals()
-    .listen(listener)
-    .expect("listen")
-    .run();
-    tokio::spawn(server);
+    let url = serve_fake_registries(seen.clone(), record);
     let root = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/family");
     let app = spawn_app_with(Db::Sqlite, |s| {
         s.definitions.root = root;
