@@ -653,8 +653,9 @@ fn compile_condition(
     };
     let unknown: Vec<String> = condition
         .fields()
-        .into_iter()
-        .filter(|f| !fields.contains(f))
+        .iter()
+        .filter(|f| !fields.contains(*f))
+        .cloned()
         .collect();
     if !unknown.is_empty() {
         let known: Vec<&str> = fields.iter().map(String::as_str).collect();

@@ -11,6 +11,8 @@ use std::fmt;
 pub struct Condition {
     pub source: String,
     program: cel::Program,
+    /// The top-level fields it reads, found once at load.
+    fields: Vec<String>,
 }
 
 impl fmt::Debug for Condition {
@@ -23,38 +25,36 @@ impl Condition {
     /// Parse a CEL expression; the error is the parser's, with line and column.
     pub fn parse(source: &str) -> Result<Self, String> {
         let program = cel::Program::compile(source).map_err(|e| one_line(&e.to_string()))?;
+        // A name bound by a comprehension (`children.exists(c, …)`) is not a form field.
+        let compact: String = source.chars().filter(|c| !c.is_whitespace()).collect();
+        let references = program.references();
+        let mut fields: Vec<String> = references
+            .variables()
+            .into_iter()
+            .filter(|name| !compact.contains(&format!("({name},")))
+            .map(str::to_owned)
+            .collect();
+        fields.sort();
         Ok(Self {
             source: source.to_owned(),
             program,
+            fields,
         })
     }
 
     /// The top-level fields the expression reads, sorted (comprehension variables left out).
-    pub fn fields(&self) -> Vec<String> {
-        let references = self.program.references();
-        let mut fields: Vec<String> = references
-            .variables()
-            .into_iter()
-            .filter(|name| !self.binds_comprehension_variable(name))
-            .map(str::to_owned)
-            .collect();
-        fields.sort();
-        fields
-    }
-
-    fn binds_comprehension_variable(&self, name: &str) -> bool {
-        let compact: String = self.source.chars().filter(|c| !c.is_whitespace()).collect();
-        compact.contains(&format!("({name},"))
+    pub fn fields(&self) -> &[String] {
+        &self.fields
     }
 
     /// Evaluate against the application data; a field the data lacks is `null`. Anything but
     /// `true` or `false` is an error.
     pub fn evaluate(&self, data: &Value) -> Result<bool, String> {
         let mut context = cel::Context::default();
-        for field in self.fields() {
-            let value = data.get(&field).cloned().unwrap_or(Value::Null);
+        for field in &self.fields {
+            let value = data.get(field).cloned().unwrap_or(Value::Null);
             context
-                .add_variable(field, value)
+                .add_variable(field.as_str(), value)
                 .map_err(|e| e.to_string())?;
         }
         match self.program.execute(&context) {
