@@ -7,6 +7,7 @@ use crate::receipt::{ReceiptView, ServiceLine, StatusKind};
 use crate::store::{ApplicationRecord, SubRequestRecord, SubStatus};
 use handlebars::Handlebars;
 use serde_json::Value;
+use std::sync::LazyLock;
 
 /// The receipt view of an application as it stands.
 pub fn view(
@@ -18,7 +19,7 @@ pub fn view(
     let bundle = catalog.bundle(&application.bundle_id);
     // Over the form data, optional fields may be absent: not strict. Over registry outputs,
     // declared by the output schema: strict, so a template naming a missing output is caught.
-    let hb = templates(false);
+    let hb = &*DATA_TEMPLATES;
     let applicant = bundle
         .and_then(|b| hb.render_template(&b.applicant, &application.data).ok())
         .unwrap_or_default();
@@ -36,13 +37,13 @@ pub fn view(
                 .collect()
         })
         .unwrap_or_default();
-    let strict = templates(true);
+    let strict = &*OUTPUT_TEMPLATES;
     let repeated =
         |s: &SubRequestRecord| subs.iter().filter(|x| x.service_id == s.service_id).count() > 1;
     let services = subs
         .iter()
         .map(|s| {
-            let mut line = line(&strict, catalog, s);
+            let mut line = line(strict, catalog, s);
             if repeated(s) {
                 // One row per family member: name them (or number them).
                 let (uk, en) = match item_name(bundle, application, s) {
@@ -92,6 +93,9 @@ fn item_name(
 
 /// Handlebars for bundle and service texts: no HTML escaping (this is a PDF), and a `date`
 /// helper that prints an ISO date the Ukrainian way (`2026-11-21` → `21.11.2026`).
+static DATA_TEMPLATES: LazyLock<Handlebars<'static>> = LazyLock::new(|| templates(false));
+static OUTPUT_TEMPLATES: LazyLock<Handlebars<'static>> = LazyLock::new(|| templates(true));
+
 fn templates(strict: bool) -> Handlebars<'static> {
     let mut hb = Handlebars::new();
     hb.set_strict_mode(strict);
