@@ -4,6 +4,8 @@
 //! This module neither stores nor schedules anything; `fanout` decides what to do with an
 //! `Outcome`.
 
+pub mod signature;
+
 use crate::bundle::Service;
 use reqwest::StatusCode;
 use serde_json::Value;
