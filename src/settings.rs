@@ -3,6 +3,7 @@
 //! so that tests and deployments can point them elsewhere.
 
 use serde::Deserialize;
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 #[derive(Debug, Clone, Deserialize)]
@@ -34,7 +35,35 @@ pub struct DatabaseSettings {
 pub struct RegistrySettings {
     /// Where registry calls go (`{url}/{registry}/{service}`); unset starts the sandbox in-process.
     pub url: Option<String>,
+    /// Per-call timeout (a registry, service or bundle step may say otherwise).
     pub timeout_ms: u64,
+    /// Calls in flight to one registry at once.
+    pub concurrency: usize,
+    /// The secret registries sign their callbacks with (override it per registry).
+    pub callback_secret: String,
+    /// How far a callback's timestamp may be from this server's clock.
+    pub callback_window_seconds: i64,
+    /// When a registry answered 202 and has not called back, ask it again after this long.
+    pub recheck_after_seconds: u64,
+    /// A registry that accepted a call (202) but never answered fails it after this long.
+    pub answer_deadline_hours: u64,
+    /// Misbehaviour of the in-process sandbox (JSON, see `onestop sandbox --behaviour`).
+    pub sandbox_behaviour: Option<PathBuf>,
+    /// Per registry (by name, e.g. `tax-service`): timeout, concurrency, retries, secret.
+    #[serde(default)]
+    pub overrides: BTreeMap<String, RegistryOverride>,
+}
+
+/// One registry's settings where they differ from the defaults.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RegistryOverride {
+    pub timeout_ms: Option<u64>,
+    pub concurrency: Option<usize>,
+    pub max_attempts: Option<i64>,
+    pub backoff_base_ms: Option<u64>,
+    pub backoff_cap_ms: Option<u64>,
+    pub callback_secret: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -43,11 +72,17 @@ pub struct DefinitionSettings {
     pub root: PathBuf,
 }
 
+/// The callback secret of the simulated registries; a deployment with real registries sets its
+/// own (`onestop serve` warns when it talks to real registries with this one).
+pub const SANDBOX_SECRET: &str = "onestop-sandbox-secret";
+
 #[derive(Debug, Clone, Deserialize)]
 pub struct DispatcherSettings {
+    /// This instance's name in claims and logs (default: host name and process id).
+    pub instance: Option<String>,
     pub poll_interval_ms: u64,
     pub concurrency: usize,
-    pub lease_seconds: u64,
+    pub lease_ms: u64,
     pub max_attempts: i64,
     pub backoff_base_ms: u64,
     pub backoff_cap_ms: u64,
@@ -82,10 +117,15 @@ fn defaults() -> Result<config::ConfigBuilder<config::builder::DefaultState>, co
         .set_default("server.max_body_bytes", 256 * 1024)?
         .set_default("database.url", "sqlite://onestop.db")?
         .set_default("registries.timeout_ms", 10_000)?
+        .set_default("registries.concurrency", 16)?
+        .set_default("registries.callback_secret", SANDBOX_SECRET)?
+        .set_default("registries.callback_window_seconds", 300)?
+        .set_default("registries.recheck_after_seconds", 900)?
+        .set_default("registries.answer_deadline_hours", 24 * 30)?
         .set_default("definitions.root", ".")?
         .set_default("dispatcher.poll_interval_ms", 200)?
         .set_default("dispatcher.concurrency", 32)?
-        .set_default("dispatcher.lease_seconds", 60)?
+        .set_default("dispatcher.lease_ms", 60_000)?
         .set_default("dispatcher.max_attempts", 8)?
         .set_default("dispatcher.backoff_base_ms", 500)?
         .set_default("dispatcher.backoff_cap_ms", 300_000)

@@ -1,10 +1,12 @@
 //! Building and running the application: definitions compiled, database migrated, registries
 //! chosen (the in-process sandbox unless a URL is given), listener bound, dispatcher started.
 
-use crate::bundle::{self, Catalog};
-use crate::fanout::{DispatchSettings, Dispatcher};
+use crate::bundle;
+use crate::bundle::PolicyOverride;
+use crate::fanout::{DispatchSettings, Dispatcher, Policy, RegistryLimits};
 use crate::http::{self, AppState};
 use crate::registry::RegistryClient;
+use crate::registry::signature::Secrets;
 use crate::settings::Settings;
 use crate::store::Store;
 use actix_web::{App, HttpServer, dev::Server, web};
@@ -36,7 +38,14 @@ impl Application {
                 let listener = TcpListener::bind("127.0.0.1:0")
                     .context("Failed to bind the in-process sandbox")?;
                 let url = format!("http://{}", listener.local_addr()?);
-                (url, Some(crate::sandbox::serve(listener, catalog.clone())?))
+                (
+                    url,
+                    Some(crate::sandbox::serve(
+                        listener,
+                        catalog.clone(),
+                        crate::sandbox::SandboxOptions::default(),
+                    )?),
+                )
             }
         };
         let store = Store::connect(&settings.database.url)
@@ -51,12 +60,6 @@ impl Application {
             &registries_url,
             Duration::from_millis(settings.registries.timeout_ms),
         )?;
-        let dispatcher = Dispatcher::new(
-            store.clone(),
-            catalog.clone(),
-            client,
-            dispatch_settings(&settings),
-        );
         let listener = TcpListener::bind(&settings.server.bind)
             .with_context(|| format!("Failed to bind {}", settings.server.bind))?;
         let addr = listener.local_addr()?;
@@ -67,14 +70,28 @@ impl Application {
             .unwrap_or_else(|| format!("http://{addr}"))
             .trim_end_matches('/')
             .to_owned();
-        let server = http_server(
-            listener,
+        if settings.registries.url.is_some()
+            && settings.registries.callback_secret == crate::settings::SANDBOX_SECRET
+        {
+            tracing::warn!(
+                "Real registries with the sandbox's callback secret: set registries.callback_secret"
+            );
+        }
+        let dispatcher = Dispatcher::new(
+            store.clone(),
+            catalog.clone(),
+            client,
+            dispatch_settings(&settings, &public_url),
+        );
+        let state = AppState {
             catalog,
             store,
-            &dispatcher,
-            &public_url,
-            settings.server.max_body_bytes,
-        )?;
+            wake_dispatcher: dispatcher.waker(),
+            public_url: public_url.clone(),
+            secrets: callback_secrets(&settings),
+            callback_window_seconds: settings.registries.callback_window_seconds,
+        };
+        let server = http_server(listener, state, settings.server.max_body_bytes)?;
         Ok(Self {
             port: addr.port(),
             public_url,
@@ -112,18 +129,10 @@ impl Application {
 
 fn http_server(
     listener: TcpListener,
-    catalog: Arc<Catalog>,
-    store: Store,
-    dispatcher: &Dispatcher,
-    public_url: &str,
+    state: AppState,
     max_body_bytes: usize,
 ) -> anyhow::Result<Server> {
-    let state = web::Data::new(AppState {
-        catalog,
-        store,
-        wake_dispatcher: dispatcher.waker(),
-        public_url: public_url.to_owned(),
-    });
+    let state = web::Data::new(state);
     let server = HttpServer::new(move || {
         App::new()
             .wrap(tracing_actix())
@@ -139,16 +148,64 @@ fn tracing_actix() -> actix_web::middleware::Logger {
     actix_web::middleware::Logger::new("%r %s %Dms")
 }
 
-fn dispatch_settings(settings: &Settings) -> DispatchSettings {
+fn dispatch_settings(settings: &Settings, public_url: &str) -> DispatchSettings {
     let d = &settings.dispatcher;
+    let r = &settings.registries;
+    let ms = Duration::from_millis;
+    let registries = r
+        .overrides
+        .iter()
+        .map(|(name, o)| {
+            let limits = RegistryLimits {
+                policy: PolicyOverride {
+                    max_attempts: o.max_attempts,
+                    backoff_base: o.backoff_base_ms.map(ms),
+                    backoff_cap: o.backoff_cap_ms.map(ms),
+                    timeout: o.timeout_ms.map(ms),
+                },
+                concurrency: o.concurrency,
+            };
+            (name.clone(), limits)
+        })
+        .collect();
     DispatchSettings {
-        poll_interval: Duration::from_millis(d.poll_interval_ms),
+        instance: d.instance.clone().unwrap_or_else(instance_name),
+        poll_interval: ms(d.poll_interval_ms),
         concurrency: d.concurrency.max(1),
-        lease: Duration::from_secs(d.lease_seconds),
-        max_attempts: d.max_attempts.max(1),
-        backoff_base: Duration::from_millis(d.backoff_base_ms),
-        backoff_cap: Duration::from_millis(d.backoff_cap_ms),
+        lease: ms(d.lease_ms.max(1)),
+        defaults: Policy {
+            timeout: ms(r.timeout_ms.max(1)),
+            max_attempts: d.max_attempts.max(1),
+            backoff_base: ms(d.backoff_base_ms),
+            backoff_cap: ms(d.backoff_cap_ms),
+        },
+        registry_concurrency: r.concurrency.max(1),
+        registries,
+        recheck_after: Duration::from_secs(r.recheck_after_seconds.max(1)),
+        poll_every: Duration::from_secs(5),
+        answer_deadline: Duration::from_secs(r.answer_deadline_hours.max(1) * 3600),
+        callback_base: format!("{public_url}/api/v1/callbacks"),
     }
+}
+
+fn callback_secrets(settings: &Settings) -> Secrets {
+    let r = &settings.registries;
+    Secrets {
+        default: r.callback_secret.clone(),
+        per_registry: r
+            .overrides
+            .iter()
+            .filter_map(|(name, o)| Some((name.clone(), o.callback_secret.clone()?)))
+            .collect(),
+    }
+}
+
+/// The host name and process id, so that claims and logs tell instances apart.
+fn instance_name() -> String {
+    let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .map(|h| h.trim().to_owned())
+        .unwrap_or_else(|_| "onestop".into());
+    format!("{host}-{}", std::process::id())
 }
 
 /// A database URL without its password, for messages.

@@ -26,11 +26,23 @@ pub struct Call {
     pub depends_on: Vec<String>,
 }
 
-/// Which services of an application run and which do not (with the reason in Ukrainian).
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Which services of an application run and which do not (with the reason in Ukrainian), and
+/// the human steps the application waits for.
+#[derive(Debug, Clone)]
 pub struct Applicable {
     pub run: Vec<Planned>,
     pub skipped: Vec<(ServiceId, String)>,
+    /// Human steps that apply: their condition holds (or cannot be evaluated: asking a person
+    /// once too often is better than skipping a consent) and a service waiting on them runs.
+    pub human: Vec<PlannedHuman>,
+}
+
+/// A human step an application waits for, and the services that wait on it.
+#[derive(Debug, Clone)]
+pub struct PlannedHuman {
+    pub id: String,
+    pub before: Vec<ServiceId>,
+    pub expires_after: jiff::Span,
 }
 
 impl Bundle {
@@ -58,7 +70,29 @@ impl Bundle {
                 }
             }
         }
-        Applicable { run, skipped }
+        let human = self
+            .human_steps
+            .iter()
+            .filter(|h| {
+                h.condition
+                    .as_ref()
+                    .is_none_or(|c| c.evaluate(data) != Ok(false))
+            })
+            .map(|h| PlannedHuman {
+                id: h.id.clone(),
+                before: (h.before.iter())
+                    .filter(|b| run.iter().any(|p| &p.service == *b))
+                    .cloned()
+                    .collect(),
+                expires_after: h.expires_after,
+            })
+            .filter(|h| !h.before.is_empty())
+            .collect();
+        Applicable {
+            run,
+            skipped,
+            human,
+        }
     }
 }
 
@@ -81,6 +115,13 @@ impl Applicable {
                     } else {
                         depends_on.extend((0..source.items).map(|i| format!("{dep}#{i}")));
                     }
+                }
+                for human in self
+                    .human
+                    .iter()
+                    .filter(|h| h.before.contains(&planned.service))
+                {
+                    depends_on.push(format!("{}#0", human.id));
                 }
                 calls.push(Call {
                     service: planned.service.clone(),

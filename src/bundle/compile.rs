@@ -2,9 +2,9 @@
 //! problem at once.
 
 use super::diag::{Diagnostic, Diagnostics};
-use super::raw::{RawBundle, RawHumanStep, RawService, RawStep, RawText};
+use super::raw::{RawBundle, RawHumanStep, RawRetry, RawService, RawStep, RawText};
 use super::{
-    Binding, Bundle, BundleId, Catalog, Condition, HumanStep, Repeat, RetryOverride, Service,
+    Binding, Bundle, BundleId, Catalog, Condition, HumanStep, PolicyOverride, Repeat, Service,
     ServiceId, ServiceInput, Step, SummaryRow, Text,
 };
 use crate::form::{CombinedForm, Schemas};
@@ -258,6 +258,7 @@ fn compile_service(
             ));
         }
     }
+    let policy = compile_policy(file, "", raw.retry.as_ref(), raw.timeout_ms, diags);
     if diags.len() > before {
         return None;
     }
@@ -272,6 +273,7 @@ fn compile_service(
         outputs: raw.outputs,
         output_validator: output_validator?,
         reference: text(raw.reference),
+        policy,
     })
 }
 
@@ -450,28 +452,7 @@ fn compile_step(
             Err(e) => diags.push(Diagnostic::new(file, path, e).at(&source.referenced)),
         }
     }
-    let retry = raw
-        .retry
-        .as_ref()
-        .map_or_else(RetryOverride::default, |r| RetryOverride {
-            max_attempts: r.max_attempts.map(i64::from),
-            backoff_base: r.backoff_base_ms.map(Duration::from_millis),
-            backoff_cap: r.backoff_cap_ms.map(Duration::from_millis),
-        });
-    if retry.max_attempts == Some(0) {
-        diags.push(Diagnostic::new(
-            file,
-            format!("{at}.retry.max_attempts"),
-            "must be at least 1",
-        ));
-    }
-    if raw.timeout_ms == Some(0) {
-        diags.push(Diagnostic::new(
-            file,
-            format!("{at}.timeout_ms"),
-            "must be more than 0",
-        ));
-    }
+    let policy = compile_policy(file, &at, raw.retry.as_ref(), raw.timeout_ms, diags);
     let repeat = raw.for_each.as_ref().and_then(|each| {
         let as_input = &each.as_input.value;
         let problem = if !service.input.properties.contains_key(as_input) {
@@ -505,8 +486,7 @@ fn compile_step(
         depends_on,
         bindings,
         repeat,
-        retry,
-        timeout: raw.timeout_ms.map(Duration::from_millis),
+        policy,
     })
 }
 
@@ -802,4 +782,43 @@ fn json_type(schema: &Value, forms: &BTreeMap<String, Value>) -> Option<String> 
         return None;
     }
     forms.get(relative)?.get("type").map(Value::to_string)
+}
+
+/// `retry:` and `timeout_ms:` of a service or a step, checked.
+fn compile_policy(
+    file: &Path,
+    at: &str,
+    retry: Option<&RawRetry>,
+    timeout_ms: Option<u64>,
+    diags: &mut Vec<Diagnostic>,
+) -> PolicyOverride {
+    let prefix = if at.is_empty() {
+        String::new()
+    } else {
+        format!("{at}.")
+    };
+    if retry.is_some_and(|r| r.max_attempts == Some(0)) {
+        diags.push(Diagnostic::new(
+            file,
+            format!("{prefix}retry.max_attempts"),
+            "must be at least 1",
+        ));
+    }
+    if timeout_ms == Some(0) {
+        diags.push(Diagnostic::new(
+            file,
+            format!("{prefix}timeout_ms"),
+            "must be more than 0",
+        ));
+    }
+    PolicyOverride {
+        max_attempts: retry.and_then(|r| r.max_attempts).map(i64::from),
+        backoff_base: retry
+            .and_then(|r| r.backoff_base_ms)
+            .map(Duration::from_millis),
+        backoff_cap: retry
+            .and_then(|r| r.backoff_cap_ms)
+            .map(Duration::from_millis),
+        timeout: timeout_ms.map(Duration::from_millis),
+    }
 }

@@ -13,7 +13,7 @@ mod graph;
 mod lint;
 mod raw;
 
-pub use applicable::{Applicable, Call, Planned};
+pub use applicable::{Applicable, Call, Planned, PlannedHuman};
 pub use compile::compile;
 pub use condition::Condition;
 pub use diag::{Diagnostic, Diagnostics};
@@ -73,6 +73,8 @@ pub struct Service {
     pub output_validator: jsonschema::Validator,
     /// Handlebars templates over the outputs, for the receipt.
     pub reference: Text,
+    /// The service's overrides of its registry's call policy.
+    pub policy: PolicyOverride,
 }
 
 /// The top-level shape of a service's input form.
@@ -101,10 +103,8 @@ pub struct Step {
     pub bindings: Vec<Binding>,
     /// Run once per item of an array field (each family member), or once when `None`.
     pub repeat: Option<Repeat>,
-    /// Overrides of the server's retry policy for this service.
-    pub retry: RetryOverride,
-    /// Per-call timeout for this service (the registry default when `None`).
-    pub timeout: Option<std::time::Duration>,
+    /// This step's overrides of the call policy (retries, timeout).
+    pub policy: PolicyOverride,
 }
 
 /// Repetition of a service: one sub-request per item of the form's array field `items`, the item
@@ -115,12 +115,14 @@ pub struct Repeat {
     pub as_input: String,
 }
 
-/// A step's overrides of the retry policy; `None` keeps the server's default.
+/// Overrides of the call policy (retries and timeout) by a registry's settings, a service's
+/// definition or a bundle step; `None` keeps what the level below says.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct RetryOverride {
+pub struct PolicyOverride {
     pub max_attempts: Option<i64>,
     pub backoff_base: Option<std::time::Duration>,
     pub backoff_cap: Option<std::time::Duration>,
+    pub timeout: Option<std::time::Duration>,
 }
 
 /// An input of a later service taken from an output of an earlier one.

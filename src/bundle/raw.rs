@@ -29,6 +29,12 @@ pub struct RawService {
     pub outputs: serde_json::Value,
     /// How the receipt names the registry's reference (handlebars over the outputs).
     pub reference: RawText,
+    /// Overrides of the registry's retry policy for this service.
+    #[serde(default)]
+    pub retry: Option<RawRetry>,
+    /// Per-call timeout for this service, in milliseconds.
+    #[serde(default)]
+    pub timeout_ms: Option<u64>,
 }
 
 /// `bundles/<id>.yaml`: one life event.
@@ -103,7 +109,7 @@ pub struct RawStep {
     pub inputs: BTreeMap<String, Spanned<String>>,
 }
 
-/// `retry:` of a step: each field overrides the server's default.
+/// `retry:` of a service or a step: each field overrides the server's default.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawRetry {

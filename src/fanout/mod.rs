@@ -6,46 +6,72 @@
 //! decide what an HTTP answer means (`registry::classify` does) nor how it is stored (`store`).
 
 mod plan;
+mod policy;
 mod request;
 
 pub use plan::{Plan, plan};
+pub use policy::{Policies, Policy, RegistryLimits};
 pub use request::build_request;
 
-use crate::bundle::{Catalog, RetryOverride, ServiceId};
+use crate::bundle::{Catalog, ServiceId};
 use crate::registry::{Outcome, RegistryClient};
-use crate::store::{Claim, Completion, Store, StoreError, now_ms};
+use crate::store::{Claim, Completion, Store, StoreError, SubKind, now_ms};
+use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::{Notify, Semaphore};
 
-/// How the dispatcher paces itself.
+/// How the dispatcher paces itself and what it tells registries.
 #[derive(Debug, Clone)]
 pub struct DispatchSettings {
+    /// This instance's name, recorded on every claim.
+    pub instance: String,
     /// How often to look for due work when nothing wakes the dispatcher earlier.
     pub poll_interval: Duration,
-    /// How many registry calls may be in flight at once.
+    /// How many sub-requests this instance works on at once (across registries).
     pub concurrency: usize,
     /// How long a claim is held before another instance may take it over.
     pub lease: Duration,
-    /// Attempts before a retriable failure becomes final.
-    pub max_attempts: i64,
-    /// First back-off step and its cap (exponential, full jitter).
-    pub backoff_base: Duration,
-    pub backoff_cap: Duration,
+    /// The call policy before registries, services and steps override it.
+    pub defaults: Policy,
+    /// Calls in flight to one registry, unless its limits say otherwise.
+    pub registry_concurrency: usize,
+    pub registries: BTreeMap<String, RegistryLimits>,
+    /// After a 202 without a status URL: when to ask again if no callback came.
+    pub recheck_after: Duration,
+    /// After a 202 with a status URL and no `Retry-After`: when to poll.
+    pub poll_every: Duration,
+    /// A call the registry accepted (202) but never answered fails after this.
+    pub answer_deadline: Duration,
+    /// Where registries post late answers: `{callback_base}/{token}`.
+    pub callback_base: String,
 }
 
 impl Default for DispatchSettings {
     fn default() -> Self {
         Self {
+            instance: "onestop".into(),
             poll_interval: Duration::from_millis(200),
             concurrency: 32,
             lease: Duration::from_secs(60),
-            max_attempts: 8,
-            backoff_base: Duration::from_millis(500),
-            backoff_cap: Duration::from_secs(300),
+            defaults: Policy {
+                timeout: Duration::from_secs(10),
+                max_attempts: 8,
+                backoff_base: Duration::from_millis(500),
+                backoff_cap: Duration::from_secs(300),
+            },
+            registry_concurrency: 16,
+            registries: BTreeMap::new(),
+            recheck_after: Duration::from_secs(900),
+            poll_every: Duration::from_secs(5),
+            answer_deadline: Duration::from_secs(30 * 24 * 3600),
+            callback_base: "http://127.0.0.1:8080/api/v1/callbacks".into(),
         }
     }
 }
+
+/// Time left on a lease below which it is renewed before a call (beyond the call's timeout).
+const LEASE_MARGIN: Duration = Duration::from_secs(2);
 
 /// The fan-out engine of one `serve` instance.
 #[derive(Clone)]
@@ -53,7 +79,8 @@ pub struct Dispatcher {
     store: Store,
     catalog: Arc<Catalog>,
     client: RegistryClient,
-    settings: DispatchSettings,
+    settings: Arc<DispatchSettings>,
+    policies: Arc<Policies>,
     wake: Arc<Notify>,
 }
 
@@ -64,11 +91,19 @@ impl Dispatcher {
         client: RegistryClient,
         settings: DispatchSettings,
     ) -> Self {
+        let known = catalog.services.values().map(|s| s.registry.clone());
+        let policies = Policies::new(
+            settings.defaults,
+            settings.registry_concurrency,
+            &settings.registries,
+            known,
+        );
         Self {
             store,
             catalog,
             client,
-            settings,
+            settings: Arc::new(settings),
+            policies: Arc::new(policies),
             wake: Arc::new(Notify::new()),
         }
     }
@@ -81,14 +116,14 @@ impl Dispatcher {
     /// Run until the task is dropped: claim due work, call registries, record outcomes.
     pub async fn run(self) {
         let permits = Arc::new(Semaphore::new(self.settings.concurrency));
+        let lease = self.settings.lease.as_millis() as i64;
         loop {
             let free = permits.available_permits();
             let claimed = if free == 0 {
                 Ok(Vec::new())
             } else {
-                self.store
-                    .claim(free as i64, self.settings.lease.as_millis() as i64)
-                    .await
+                let instance = &self.settings.instance;
+                self.store.claim(free as i64, lease, instance).await
             };
             match claimed {
                 Ok(claims) if !claims.is_empty() => {
@@ -116,20 +151,31 @@ impl Dispatcher {
     }
 
     async fn process(&self, claim: Claim) {
-        let completion = match self.call(&claim).await {
-            Ok(completion) => completion,
-            Err(e) => {
-                tracing::error!(error = ?e, application.id = %claim.application_id, service.id = %claim.service_id, "Failed to prepare a registry call");
-                Completion::RetryAt(
-                    now_ms()
-                        + self
-                            .backoff(claim.attempts, &RetryOverride::default())
-                            .as_millis() as i64,
-                    "внутрішня помилка підготовки запиту".into(),
-                )
+        let now = now_ms();
+        let completion = if claim.deadline.is_some_and(|d| d <= now) {
+            Completion::Failed(expired(claim.kind).into())
+        } else if claim.kind == SubKind::Human {
+            // A person's step is only claimed at its deadline; without one it cannot end.
+            Completion::Failed(expired(claim.kind).into())
+        } else {
+            match self.call(&claim).await {
+                Ok(completion) => completion,
+                Err(PrepareError::LeaseLost) => {
+                    tracing::warn!(application.id = %claim.application_id, service.id = %claim.service_id, "Lease lost before the call; another instance has it");
+                    return;
+                }
+                Err(e) => {
+                    tracing::error!(error = ?e, application.id = %claim.application_id, service.id = %claim.service_id, "Failed to prepare a registry call");
+                    let policy = self.policies.defaults();
+                    let wait = policy.backoff(claim.failures + 1, None);
+                    Completion::RetryAt(
+                        now + wait.as_millis() as i64,
+                        "внутрішня помилка підготовки запиту".into(),
+                    )
+                }
             }
         };
-        tracing::info!(application.id = %claim.application_id, service.id = %claim.service_id, attempt = claim.attempts, outcome = completion_name(&completion), "Registry call finished");
+        tracing::info!(application.id = %claim.application_id, service.id = %claim.service_id, attempt = claim.attempts, outcome = completion_name(&completion), "Sub-request step finished");
         if let Err(e) = self.store.complete(&claim, &completion).await {
             tracing::error!(error = ?e, application.id = %claim.application_id, service.id = %claim.service_id, "Failed to record a registry outcome; the lease will expire and the call be repeated");
         }
@@ -153,41 +199,88 @@ impl Dispatcher {
             .catalog
             .service(&service_id)
             .ok_or(PrepareError::Missing("service"))?;
-        let siblings = self.store.sub_requests(&claim.application_id).await?;
-        let request = build_request(service, step, claim.item, &application.data, &siblings)?;
-        let outcome = self
-            .client
-            .call(service, &claim.idempotency_key, &request, step.timeout)
-            .await;
-        Ok(self.completion(claim, outcome, &step.retry))
+        let policy = self.policies.for_call(service, step);
+        let _permit = self
+            .policies
+            .permits(&service.registry)
+            .acquire_owned()
+            .await
+            .map_err(|_| PrepareError::Missing("registry permit"))?;
+        self.keep_lease(claim, policy.timeout).await?;
+        let outcome = match &claim.poll_url {
+            Some(url) => self.client.poll(service, url, policy.timeout).await,
+            None => {
+                let siblings = self.store.sub_requests(&claim.application_id).await?;
+                let request =
+                    build_request(service, step, claim.item, &application.data, &siblings)?;
+                let callback = claim
+                    .callback_token
+                    .as_ref()
+                    .map(|t| format!("{}/{t}", self.settings.callback_base));
+                let key = &claim.idempotency_key;
+                let timeout = policy.timeout;
+                (self.client)
+                    .call(service, key, callback.as_deref(), &request, timeout)
+                    .await
+            }
+        };
+        Ok(self.completion(claim, outcome, &policy))
     }
 
-    /// What to store for an outcome, under the server's retry policy as the step overrides it.
-    fn completion(&self, claim: &Claim, outcome: Outcome, retry: &RetryOverride) -> Completion {
-        let max_attempts = retry.max_attempts.unwrap_or(self.settings.max_attempts);
-        let cap = retry.backoff_cap.unwrap_or(self.settings.backoff_cap);
-        match outcome {
-            Outcome::Succeeded(outputs) => Completion::Succeeded(outputs),
-            Outcome::Refused(reason) => Completion::Failed(reason),
-            Outcome::Retry { reason, .. } if claim.attempts >= max_attempts => {
-                Completion::Failed(format!("{reason}; спроб: {}", claim.attempts))
-            }
-            Outcome::Retry { reason, after } => {
-                let wait = after
-                    .unwrap_or_else(|| self.backoff(claim.attempts, retry))
-                    .min(cap);
-                Completion::RetryAt(now_ms() + wait.as_millis() as i64, reason)
-            }
+    /// Renew the lease when the call (up to `timeout`) could outlive it, e.g. after waiting
+    /// for a busy registry.
+    async fn keep_lease(&self, claim: &Claim, timeout: Duration) -> Result<(), PrepareError> {
+        let now = now_ms();
+        let needed = (timeout + LEASE_MARGIN).as_millis() as i64;
+        if claim.locked_until - now >= needed {
+            return Ok(());
+        }
+        let until = now + needed + self.settings.lease.as_millis() as i64;
+        match self.store.renew(claim, until).await? {
+            true => Ok(()),
+            false => Err(PrepareError::LeaseLost),
         }
     }
 
-    /// Capped exponential back-off with full jitter.
-    fn backoff(&self, attempts: i64, retry: &RetryOverride) -> Duration {
-        let base = retry.backoff_base.unwrap_or(self.settings.backoff_base);
-        let cap = retry.backoff_cap.unwrap_or(self.settings.backoff_cap);
-        let exp = u32::try_from(attempts.saturating_sub(1).clamp(0, 20)).unwrap_or(20);
-        let ceiling = base.saturating_mul(2u32.saturating_pow(exp)).min(cap);
-        ceiling.mul_f64(rand::random::<f64>())
+    /// What to store for an outcome under the call's policy.
+    fn completion(&self, claim: &Claim, outcome: Outcome, policy: &Policy) -> Completion {
+        let now = now_ms();
+        let ms = |d: Duration| d.as_millis() as i64;
+        match outcome {
+            Outcome::Succeeded(outputs) => Completion::Succeeded(outputs),
+            Outcome::Refused(reason) => Completion::Failed(reason),
+            Outcome::Accepted { status_url, after } => {
+                let poll_url = status_url.or_else(|| claim.poll_url.clone());
+                let default_wait = match poll_url {
+                    Some(_) => self.settings.poll_every,
+                    None => self.settings.recheck_after,
+                };
+                let deadline = claim
+                    .deadline
+                    .unwrap_or(now + ms(self.settings.answer_deadline));
+                Completion::Awaiting {
+                    check_at: (now + ms(after.unwrap_or(default_wait))).min(deadline),
+                    poll_url,
+                    deadline,
+                }
+            }
+            Outcome::Retry { reason, .. } if claim.failures + 1 >= policy.max_attempts => {
+                Completion::Failed(format!("{reason}; спроб: {}", claim.failures + 1))
+            }
+            Outcome::Retry { reason, after } => {
+                let wait = policy.backoff(claim.failures + 1, after);
+                Completion::RetryAt(now + ms(wait), reason)
+            }
+        }
+    }
+}
+
+fn expired(kind: SubKind) -> &'static str {
+    match kind {
+        SubKind::Human => "строк виконання кроку минув (the step expired)",
+        SubKind::Service => {
+            "реєстр не надав відповіді до граничного строку (no answer from the registry by the deadline)"
+        }
     }
 }
 
@@ -196,6 +289,7 @@ fn completion_name(completion: &Completion) -> &'static str {
         Completion::Succeeded(_) => "succeeded",
         Completion::Failed(_) => "failed",
         Completion::RetryAt(..) => "retry",
+        Completion::Awaiting { .. } => "awaiting",
     }
 }
 
@@ -204,6 +298,8 @@ fn completion_name(completion: &Completion) -> &'static str {
 pub enum PrepareError {
     #[error(transparent)]
     Store(#[from] StoreError),
+    #[error("the lease on the sub-request was lost")]
+    LeaseLost,
     #[error("the {0} of a claimed sub-request is missing")]
     Missing(&'static str),
     #[error("item {item} of \"{items}\" is missing from the application data")]

@@ -1,18 +1,27 @@
 //! Submitting an application, reading its status, and its receipt.
 
-use super::{ApiError, AppState};
-use crate::bundle::ServiceId;
-use crate::store::{ApplicationRecord, NewApplication, SubRequestRecord};
-use actix_web::{HttpResponse, web};
+use super::{ApiError, AppState, idempotency};
+use crate::bundle::{Applicable, ServiceId};
+use crate::store::{ApplicationRecord, NewApplication, NewCall, SubKind, SubRequestRecord};
+use actix_web::{HttpRequest, HttpResponse, web};
 use serde_json::{Value, json};
 
-/// `POST /api/v1/bundles/{bundle}/applications` with `{"data": {...}, "services": [...]}`.
+/// `POST /api/v1/bundles/{bundle}/applications` with `{"data": {...}, "services": [...]}` and
+/// an optional `Idempotency-Key` header.
 pub async fn submit(
     state: web::Data<AppState>,
     path: web::Path<String>,
+    req: HttpRequest,
     body: web::Json<Value>,
 ) -> Result<HttpResponse, ApiError> {
-    let (data, chosen) = envelope(body.into_inner())?;
+    let body = body.into_inner();
+    let key = idempotency::key(&req)?.map(|key| (idempotency::request_hash(&path, &body), key));
+    if let Some((hash, key)) = &key
+        && let Some(replayed) = idempotency::replay(&state.store, key, hash).await?
+    {
+        return Ok(replayed);
+    }
+    let (data, chosen) = envelope(body)?;
     let (bundle, form) = super::bundles::bundle_form(&state, &path, chosen.as_deref())?;
     let valid = form.validate(data).map_err(ApiError::Invalid)?;
     let applicable = bundle.applicable(valid.data(), valid.services());
@@ -31,28 +40,61 @@ pub async fn submit(
         ));
     }
     let id = uuid::Uuid::now_v7().to_string();
+    let answer = json!({ "id": id, "status": "in_progress", "links": links(&id) });
+    if let Some((hash, key)) = &key
+        && !state.store.reserve_submission_key(key, hash).await?
+    {
+        // Another request with this key got there first.
+        return idempotency::replay(&state.store, key, hash)
+            .await?
+            .ok_or_else(|| ApiError::Conflict(idempotency::BUSY.into()));
+    }
     let new = NewApplication {
         id: id.clone(),
         bundle_id: bundle.id.0.clone(),
         bundle_version: bundle.version,
         data: valid.data().clone(),
-        verify_code: verify_code(),
-        calls: applicable
-            .calls()
-            .into_iter()
-            .map(|c| (c.service.0, c.item as i64, c.depends_on))
-            .collect(),
+        verify_code: crate::store::random_token(),
+        calls: new_calls(&applicable),
+        submission_key: key.as_ref().map(|(_, k)| (k.clone(), answer.to_string())),
     };
-    state.store.insert_application(&new).await?;
+    if let Err(e) = state.store.insert_application(&new).await {
+        if let Some((_, key)) = &key
+            && let Err(release) = state.store.release_submission_key(key).await
+        {
+            tracing::error!(error = ?release, "Failed to release a submission key");
+        }
+        return Err(e.into());
+    }
     state.wake_dispatcher.notify_one();
     tracing::info!(application.id = %id, bundle.id = %bundle.id, "Application accepted");
-    Ok(HttpResponse::Created()
-        .insert_header(("Location", format!("/api/v1/applications/{id}")))
-        .json(json!({
-            "id": id,
-            "status": "in_progress",
-            "links": links(&id),
-        })))
+    Ok(idempotency::created(&id, answer, false))
+}
+
+/// The sub-requests of a new application: its human steps first, then every registry call.
+fn new_calls(applicable: &Applicable) -> Vec<NewCall> {
+    let now = jiff::Zoned::now();
+    let human = applicable.human.iter().map(|h| NewCall {
+        service: h.id.clone(),
+        item: 0,
+        depends_on: Vec::new(),
+        kind: SubKind::Human,
+        deadline: Some(deadline(&now, h.expires_after)),
+    });
+    let services = applicable.calls().into_iter().map(|c| NewCall {
+        service: c.service.0,
+        item: c.item as i64,
+        depends_on: c.depends_on,
+        kind: SubKind::Service,
+        deadline: None,
+    });
+    human.chain(services).collect()
+}
+
+/// When a human step that starts at `now` expires (in ms), calendar-aware (`P1M` is a month).
+pub(super) fn deadline(now: &jiff::Zoned, expires_after: jiff::Span) -> i64 {
+    now.checked_add(expires_after)
+        .map_or(i64::MAX, |z| z.timestamp().as_millisecond())
 }
 
 /// Split the body into the form data and the chosen services.
@@ -95,13 +137,7 @@ fn envelope(body: Value) -> Result<(Value, Option<Vec<String>>), ApiError> {
     Ok((data, services))
 }
 
-/// An unguessable code (128 random bits) for the public verification page.
-fn verify_code() -> String {
-    let bytes: [u8; 16] = rand::random();
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-fn links(id: &str) -> Value {
+pub(super) fn links(id: &str) -> Value {
     json!({
         "self": format!("/api/v1/applications/{id}"),
         "receipt": format!("/api/v1/applications/{id}/receipt.pdf"),
@@ -127,22 +163,34 @@ pub async fn show(
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let (application, subs) = load(&state, &path).await?;
+    let bundle = state.catalog.bundle(&application.bundle_id);
     let services: Vec<Value> = subs
         .iter()
-        .map(|s| {
-            let service = state.catalog.service(&ServiceId(s.service_id.clone()));
-            json!({
-                "service": s.service_id,
-                "item": s.item,
-                "title": service.map(|x| &x.title),
-                "status": s.status,
-                "attempts": s.attempts,
-                "depends_on": s.depends_on,
-                "outputs": s.outputs,
-                "error": s.error,
-                "updated_at": timestamp(s.updated_at),
-            })
+        .map(|s| match s.kind {
+            SubKind::Service => {
+                let service = state.catalog.service(&ServiceId(s.service_id.clone()));
+                json!({
+                    "service": s.service_id,
+                    "kind": s.kind,
+                    "item": s.item,
+                    "title": service.map(|x| &x.title),
+                    "status": s.status,
+                    "attempts": s.attempts,
+                    "depends_on": s.depends_on,
+                    "outputs": s.outputs,
+                    "error": s.error,
+                    "updated_at": timestamp(s.updated_at),
+                })
+            }
+            SubKind::Human => human_step(&state, bundle, s),
         })
+        .collect();
+    let history: Vec<Value> = state
+        .store
+        .history(&application.id)
+        .await?
+        .into_iter()
+        .map(|h| json!({ "call": h.call, "status": h.status, "detail": h.detail, "at": timestamp(h.at) }))
         .collect();
     Ok(HttpResponse::Ok().json(json!({
         "id": application.id,
@@ -152,9 +200,33 @@ pub async fn show(
         "submitted_at": timestamp(application.created_at),
         "updated_at": timestamp(application.updated_at),
         "services": services,
+        "history": history,
         "links": links(&application.id),
         "verify_url": format!("{}/verify/{}", state.public_url, application.verify_code),
     })))
+}
+
+/// A human step as the status shows it: what the person must do, by when, and where to confirm.
+fn human_step(
+    state: &AppState,
+    bundle: Option<&crate::bundle::Bundle>,
+    s: &SubRequestRecord,
+) -> Value {
+    let step = bundle.and_then(|b| b.human_steps.iter().find(|h| h.id == s.service_id));
+    let open = s.status == crate::store::SubStatus::Awaiting;
+    json!({
+        "service": s.service_id,
+        "kind": s.kind,
+        "item": s.item,
+        "title": step.map(|h| &h.title),
+        "instructions": step.map(|h| &h.instructions),
+        "status": s.status,
+        "deadline": s.deadline.map(timestamp),
+        "confirm_url": s.callback_token.as_ref().filter(|_| open)
+            .map(|t| format!("{}/api/v1/confirmations/{t}", state.public_url)),
+        "error": s.error,
+        "updated_at": timestamp(s.updated_at),
+    })
 }
 
 fn timestamp(ms: i64) -> String {

@@ -3,12 +3,16 @@
 
 mod applications;
 mod bundles;
+mod callbacks;
 mod error;
+mod idempotency;
+mod operators;
 mod pages;
 
 pub use error::ApiError;
 
 use crate::bundle::Catalog;
+use crate::registry::signature::Secrets;
 use crate::store::Store;
 use actix_web::web;
 use std::sync::Arc;
@@ -22,6 +26,10 @@ pub struct AppState {
     pub wake_dispatcher: Arc<Notify>,
     /// The address people reach this server at, for links and QR codes.
     pub public_url: String,
+    /// The secrets registries sign their callbacks with.
+    pub secrets: Secrets,
+    /// How far a callback's timestamp may be from this server's clock.
+    pub callback_window_seconds: i64,
 }
 
 /// Register every route.
@@ -47,7 +55,13 @@ pub fn configure(cfg: &mut web::ServiceConfig, max_body_bytes: usize) {
             .route(
                 "/applications/{id}/receipt.pdf",
                 web::get().to(applications::receipt),
-            ),
+            )
+            .route(
+                "/applications/{id}/services/{service}/retry",
+                web::post().to(operators::retry),
+            )
+            .route("/callbacks/{token}", web::post().to(callbacks::callback))
+            .route("/confirmations/{token}", web::post().to(callbacks::confirm)),
     )
     .default_service(web::to(not_found));
 }

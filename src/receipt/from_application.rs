@@ -4,7 +4,7 @@
 use crate::bundle::{Catalog, ServiceId};
 use crate::form::KYIV;
 use crate::receipt::{ReceiptView, ServiceLine, StatusKind};
-use crate::store::{ApplicationRecord, SubRequestRecord, SubStatus};
+use crate::store::{ApplicationRecord, SubKind, SubRequestRecord, SubStatus};
 use handlebars::Handlebars;
 use serde_json::Value;
 use std::sync::LazyLock;
@@ -43,6 +43,9 @@ pub fn view(
     let services = subs
         .iter()
         .map(|s| {
+            if s.kind == SubKind::Human {
+                return human_line(bundle, s);
+            }
             let mut line = line(strict, catalog, s);
             if repeated(s) {
                 // One row per family member: name them (or number them).
@@ -123,13 +126,43 @@ fn date_helper(
     Ok(())
 }
 
+/// A person's step: its title, and what to do while it is open.
+fn human_line(bundle: Option<&crate::bundle::Bundle>, sub: &SubRequestRecord) -> ServiceLine {
+    let step = bundle.and_then(|b| b.human_steps.iter().find(|h| h.id == sub.service_id));
+    let status = match sub.status {
+        SubStatus::Succeeded => StatusKind::Succeeded,
+        SubStatus::Failed => StatusKind::Failed,
+        _ => StatusKind::InProgress,
+    };
+    let reference = match status {
+        StatusKind::Failed => sub.error.clone().unwrap_or_default(),
+        StatusKind::InProgress => {
+            let todo = step.map(|h| h.instructions.uk.clone()).unwrap_or_default();
+            match sub.deadline {
+                Some(deadline) => format!("{todo} до {}", kyiv_time(deadline)),
+                None => todo,
+            }
+        }
+        _ => "Підтверджено".to_owned(),
+    };
+    ServiceLine {
+        title_uk: step.map_or_else(|| sub.service_id.clone(), |h| h.title.uk.clone()),
+        title_en: step.map(|h| h.title.en.clone()).unwrap_or_default(),
+        authority_uk: "Заявник / applicant".to_owned(),
+        status,
+        reference,
+    }
+}
+
 fn line(hb: &Handlebars<'_>, catalog: &Catalog, sub: &SubRequestRecord) -> ServiceLine {
     let service = catalog.service(&ServiceId(sub.service_id.clone()));
     let status = match sub.status {
         SubStatus::Succeeded => StatusKind::Succeeded,
         SubStatus::Failed => StatusKind::Failed,
         SubStatus::Blocked => StatusKind::Blocked,
-        SubStatus::Waiting | SubStatus::Ready | SubStatus::Running => StatusKind::InProgress,
+        SubStatus::Waiting | SubStatus::Ready | SubStatus::Running | SubStatus::Awaiting => {
+            StatusKind::InProgress
+        }
     };
     let reference = match (status, service, &sub.outputs) {
         (StatusKind::Succeeded, Some(service), Some(outputs)) => {

@@ -16,6 +16,12 @@ use std::time::Duration;
 pub enum Outcome {
     /// 2xx with outputs that satisfy the service's output schema.
     Succeeded(Value),
+    /// 202: the registry took the request and will answer later, by a signed callback or at
+    /// `status_url` (from `Location`), not before `after` (from `Retry-After`) if it says so.
+    Accepted {
+        status_url: Option<String>,
+        after: Option<Duration>,
+    },
     /// A refusal (4xx other than 408/429): retrying would not help.
     Refused(String),
     /// A transient problem: timeout, connection error, 408, 429, 5xx, or a nonsense answer.
@@ -49,32 +55,51 @@ impl RegistryClient {
         format!("{}/{}/{}", self.base_url, service.registry, service.id)
     }
 
-    /// Send one request, carrying the sub-request's idempotency key; `timeout` overrides the
-    /// client's default for this call.
+    /// Send one request, carrying the sub-request's idempotency key and the URL the registry may
+    /// post a late answer to; `timeout` is the policy's for this call.
     pub async fn call(
         &self,
         service: &Service,
         idempotency_key: &str,
+        callback_url: Option<&str>,
         request: &Value,
-        timeout: Option<Duration>,
+        timeout: Duration,
     ) -> Outcome {
+        let endpoint = self.endpoint(service);
         let mut call = self
             .http
-            .post(self.endpoint(service))
+            .post(&endpoint)
             .header("Idempotency-Key", idempotency_key)
+            .timeout(timeout)
             .json(request);
-        if let Some(timeout) = timeout {
-            call = call.timeout(timeout);
+        if let Some(url) = callback_url {
+            call = call.header(signature::CALLBACK_URL_HEADER, url);
         }
-        let response = call.send().await;
-        match response {
+        Self::finish(service, &endpoint, call).await
+    }
+
+    /// Ask a registry that answered 202 for the result at its status URL.
+    pub async fn poll(&self, service: &Service, status_url: &str, timeout: Duration) -> Outcome {
+        let call = self.http.get(status_url).timeout(timeout);
+        Self::finish(service, status_url, call).await
+    }
+
+    async fn finish(service: &Service, url: &str, call: reqwest::RequestBuilder) -> Outcome {
+        match call.send().await {
             Err(e) if e.is_timeout() => retry("реєстр не відповів вчасно (timeout)", None),
             Err(e) => retry(&format!("реєстр недоступний: {e}"), None),
             Ok(response) => {
                 let status = response.status();
-                let after = retry_after(response.headers());
+                let headers = response.headers().clone();
                 let body = response.bytes().await.unwrap_or_default();
-                classify(service, status, after, &body)
+                let outcome = classify(service, status, retry_after(&headers), &body);
+                match outcome {
+                    Outcome::Accepted { after, .. } => Outcome::Accepted {
+                        status_url: location(&headers, url),
+                        after,
+                    },
+                    other => other,
+                }
             }
         }
     }
@@ -94,7 +119,13 @@ pub fn classify(
     after: Option<Duration>,
     body: &[u8],
 ) -> Outcome {
-    if status.is_success() && status != StatusCode::ACCEPTED {
+    if status == StatusCode::ACCEPTED {
+        return Outcome::Accepted {
+            status_url: None,
+            after,
+        };
+    }
+    if status.is_success() {
         let Ok(outputs) = serde_json::from_slice::<Value>(body) else {
             return retry("реєстр повернув відповідь, що не є JSON", None);
         };
@@ -111,8 +142,7 @@ pub fn classify(
 
 /// Whether an HTTP status is worth another attempt.
 pub fn is_retriable(status: StatusCode) -> bool {
-    status == StatusCode::ACCEPTED
-        || status == StatusCode::REQUEST_TIMEOUT
+    status == StatusCode::REQUEST_TIMEOUT
         || status == StatusCode::TOO_MANY_REQUESTS
         || status.is_server_error()
 }
@@ -144,8 +174,63 @@ fn refusal_reason(status: StatusCode, body: &[u8]) -> String {
     format!("реєстр відмовив ({}): {text}", status.as_u16())
 }
 
-/// `Retry-After` in seconds (an HTTP date is read later, with the durable back-off work).
+/// `Retry-After` as seconds or as an HTTP date (a date in the past means now).
 fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
-    let value = headers.get(reqwest::header::RETRY_AFTER)?.to_str().ok()?;
-    value.trim().parse::<u64>().ok().map(Duration::from_secs)
+    let value = headers
+        .get(reqwest::header::RETRY_AFTER)?
+        .to_str()
+        .ok()?
+        .trim();
+    if let Ok(seconds) = value.parse::<u64>() {
+        return Some(Duration::from_secs(seconds));
+    }
+    static PARSER: jiff::fmt::rfc2822::DateTimeParser = jiff::fmt::rfc2822::DateTimeParser::new();
+    let at = PARSER.parse_timestamp(value).ok()?;
+    let wait = at.duration_since(jiff::Timestamp::now());
+    Some(Duration::try_from(wait).unwrap_or(Duration::ZERO))
+}
+
+/// The status URL of a 202 answer: `Location`, absolute or relative to the called URL.
+fn location(headers: &reqwest::header::HeaderMap, called: &str) -> Option<String> {
+    let value = headers.get(reqwest::header::LOCATION)?.to_str().ok()?;
+    let base = reqwest::Url::parse(called).ok()?;
+    base.join(value).ok().map(String::from)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use reqwest::header::{HeaderMap, HeaderValue, LOCATION, RETRY_AFTER};
+
+    #[test]
+    fn retry_after_is_read_in_seconds_and_as_an_http_date() {
+        let mut headers = HeaderMap::new();
+        headers.insert(RETRY_AFTER, HeaderValue::from_static("2"));
+        assert_eq!(retry_after(&headers), Some(Duration::from_secs(2)));
+        let later = jiff::Timestamp::now() + jiff::SignedDuration::from_secs(120);
+        let date = jiff::fmt::rfc2822::DateTimePrinter::new()
+            .timestamp_to_rfc9110_string(&later)
+            .expect("printable date");
+        assert!(date.ends_with("GMT"), "{date}");
+        headers.insert(RETRY_AFTER, HeaderValue::from_str(&date).expect("header"));
+        let wait = retry_after(&headers).expect("an HTTP date is understood");
+        assert!(wait > Duration::from_secs(100) && wait <= Duration::from_secs(120));
+        headers.insert(
+            RETRY_AFTER,
+            HeaderValue::from_static("Wed, 21 Oct 2015 07:28:00 GMT"),
+        );
+        assert_eq!(retry_after(&headers), Some(Duration::ZERO));
+        headers.insert(RETRY_AFTER, HeaderValue::from_static("soon"));
+        assert_eq!(retry_after(&headers), None);
+    }
+
+    #[test]
+    fn a_relative_location_is_resolved_against_the_called_url() {
+        let mut headers = HeaderMap::new();
+        headers.insert(LOCATION, HeaderValue::from_static("/status/42"));
+        assert_eq!(
+            location(&headers, "http://registry:9000/tax/tax.rnokpp").as_deref(),
+            Some("http://registry:9000/status/42")
+        );
+    }
 }

@@ -107,15 +107,36 @@ mod tests {
         let signature = sign("secret", 1_000, b"{\"a\":1}");
         assert!(signature.starts_with("sha256="));
         assert_eq!(
-            verify("secret", Some(&signature), Some("1000"), b"{\"a\":1}", 1_010, 300),
+            verify(
+                "secret",
+                Some(&signature),
+                Some("1000"),
+                b"{\"a\":1}",
+                1_010,
+                300
+            ),
             Ok(())
         );
         assert_eq!(
-            verify("secret", Some(&signature), Some("1000"), b"{\"a\":2}", 1_010, 300),
+            verify(
+                "secret",
+                Some(&signature),
+                Some("1000"),
+                b"{\"a\":2}",
+                1_010,
+                300
+            ),
             Err(SignatureError::Mismatch)
         );
         assert_eq!(
-            verify("other", Some(&signature), Some("1000"), b"{\"a\":1}", 1_010, 300),
+            verify(
+                "other",
+                Some(&signature),
+                Some("1000"),
+                b"{\"a\":1}",
+                1_010,
+                300
+            ),
             Err(SignatureError::Mismatch)
         );
     }

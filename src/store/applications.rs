@@ -1,6 +1,8 @@
 //! Storing an accepted application with all its sub-requests, and reading them back.
 
-use super::{ApplicationStatus, Store, StoreError, SubStatus, json_text, now_ms, parse_json};
+use super::{
+    ApplicationStatus, Store, StoreError, SubKind, SubStatus, json_text, now_ms, parse_json,
+};
 use serde_json::Value;
 use sqlx::Row;
 use sqlx::any::AnyRow;
@@ -12,9 +14,22 @@ pub struct NewApplication {
     pub bundle_version: u32,
     pub data: Value,
     pub verify_code: String,
-    /// Each registry call — service, item, and the calls it waits for (`service#item`) — in
-    /// dependency order.
-    pub calls: Vec<(String, i64, Vec<String>)>,
+    /// Each registry call and human step, in dependency order.
+    pub calls: Vec<NewCall>,
+    /// The submission's `Idempotency-Key` (reserved beforehand) and the answer to keep for it.
+    pub submission_key: Option<(String, String)>,
+}
+
+/// One sub-request of a new application.
+pub struct NewCall {
+    /// The service id, or the human step id.
+    pub service: String,
+    pub item: i64,
+    /// The calls it waits for (`service#item`).
+    pub depends_on: Vec<String>,
+    pub kind: SubKind,
+    /// For a human step: when it expires (ms).
+    pub deadline: Option<i64>,
 }
 
 /// An application as stored.
@@ -42,19 +57,27 @@ pub struct SubRequestRecord {
     pub outputs: Option<Value>,
     pub error: Option<String>,
     pub updated_at: i64,
+    pub kind: SubKind,
+    /// The capability to finish it from outside (callback, confirmation).
+    pub callback_token: Option<String>,
+    pub deadline: Option<i64>,
 }
 
 const APPLICATION_COLUMNS: &str =
     "id, bundle_id, bundle_version, status, data, verify_code, created_at, updated_at";
-const SUB_REQUEST_COLUMNS: &str =
-    "id, service_id, item, status, depends_on, attempts, outputs, error, updated_at";
+const SUB_REQUEST_COLUMNS: &str = "id, service_id, item, status, depends_on, attempts, outputs, error, updated_at, kind, callback_token, deadline";
 
 impl Store {
     /// Store the application and one sub-request per service, all or nothing.
     pub async fn insert_application(&self, new: &NewApplication) -> Result<(), StoreError> {
         let now = now_ms();
         let mut tx = self.pool.begin().await?;
-        let mut services: Vec<&str> = new.calls.iter().map(|(s, _, _)| s.as_str()).collect();
+        let mut services: Vec<&str> = new
+            .calls
+            .iter()
+            .filter(|c| c.kind == SubKind::Service)
+            .map(|c| c.service.as_str())
+            .collect();
         services.dedup();
         sqlx::query(
             "INSERT INTO applications (id, bundle_id, bundle_version, status, data, services, verify_code, created_at, updated_at)
@@ -79,29 +102,11 @@ impl Store {
             now,
         )
         .await?;
-        for (position, (service, item, deps)) in new.calls.iter().enumerate() {
-            let status = if deps.is_empty() {
-                SubStatus::Ready
-            } else {
-                SubStatus::Waiting
-            };
-            sqlx::query(
-                "INSERT INTO sub_requests (id, application_id, service_id, item, position, status, depends_on, attempts, next_attempt_at, idempotency_key, updated_at)
-                 VALUES ($1, $2, $3, $9, $4, $5, $6, 0, $7, $8, $7)",
-            )
-            .bind(uuid::Uuid::now_v7().to_string())
-            .bind(&new.id)
-            .bind(service)
-            .bind(position as i64)
-            .bind(status.as_str())
-            .bind(json_text(&serde_json::json!(deps)))
-            .bind(now)
-            .bind(format!("{}:{service}:{item}", new.id))
-            .bind(*item)
-            .execute(&mut *tx)
-            .await?;
-            let call = format!("{service}#{item}");
-            history(&mut tx, &new.id, Some(&call), status.as_str(), None, now).await?;
+        for (position, call) in new.calls.iter().enumerate() {
+            insert_call(&mut tx, &new.id, position, call, now).await?;
+        }
+        if let Some((key, response)) = &new.submission_key {
+            super::submissions::record_answer(&mut tx, key, &new.id, response).await?;
         }
         tx.commit().await?;
         Ok(())
@@ -145,6 +150,75 @@ impl Store {
     }
 }
 
+async fn insert_call(
+    tx: &mut sqlx::AnyConnection,
+    application_id: &str,
+    position: usize,
+    call: &NewCall,
+    now: i64,
+) -> Result<(), StoreError> {
+    let status = match (call.kind, call.depends_on.is_empty()) {
+        (SubKind::Human, _) => SubStatus::Awaiting,
+        (SubKind::Service, true) => SubStatus::Ready,
+        (SubKind::Service, false) => SubStatus::Waiting,
+    };
+    let (service, item) = (&call.service, call.item);
+    sqlx::query(
+        "INSERT INTO sub_requests (id, application_id, service_id, item, position, status, depends_on, attempts, next_attempt_at, idempotency_key, updated_at, kind, callback_token, deadline)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, 0, $8, $9, $10, $11, $12, $13)",
+    )
+    .bind(uuid::Uuid::now_v7().to_string())
+    .bind(application_id)
+    .bind(service)
+    .bind(item)
+    .bind(position as i64)
+    .bind(status.as_str())
+    .bind(json_text(&serde_json::json!(call.depends_on)))
+    .bind(call.deadline.unwrap_or(now))
+    .bind(format!("{application_id}:{service}:{item}"))
+    .bind(now)
+    .bind(call.kind.as_str())
+    .bind(super::random_token())
+    .bind(call.deadline)
+    .execute(&mut *tx)
+    .await?;
+    let call = format!("{service}#{item}");
+    history(tx, application_id, Some(&call), status.as_str(), None, now).await
+}
+
+/// One recorded transition of an application (`call` is `None`) or of one of its sub-requests.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct HistoryEntry {
+    /// `service#item` of the sub-request, or `None` for the application itself.
+    pub call: Option<String>,
+    pub status: String,
+    pub detail: Option<String>,
+    /// Milliseconds since the Unix epoch.
+    pub at: i64,
+}
+
+impl Store {
+    /// Every transition of an application and its sub-requests, oldest first.
+    pub async fn history(&self, application_id: &str) -> Result<Vec<HistoryEntry>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT service_id, status, detail, at FROM status_history WHERE application_id = $1 ORDER BY id",
+        )
+        .bind(application_id)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                Ok(HistoryEntry {
+                    call: row.try_get("service_id")?,
+                    status: row.try_get("status")?,
+                    detail: row.try_get("detail")?,
+                    at: row.try_get("at")?,
+                })
+            })
+            .collect()
+    }
+}
+
 /// Record one transition in the status history.
 pub(super) async fn history(
     conn: &mut sqlx::AnyConnection,
@@ -185,6 +259,7 @@ pub(super) fn sub_request_from_row(row: &AnyRow) -> Result<SubRequestRecord, Sto
     let status: String = row.try_get("status")?;
     let depends_on: String = row.try_get("depends_on")?;
     let outputs: Option<String> = row.try_get("outputs")?;
+    let kind: String = row.try_get("kind")?;
     Ok(SubRequestRecord {
         id: row.try_get("id")?,
         service_id: row.try_get("service_id")?,
@@ -197,5 +272,9 @@ pub(super) fn sub_request_from_row(row: &AnyRow) -> Result<SubRequestRecord, Sto
         outputs: outputs.as_deref().map(parse_json).transpose()?,
         error: row.try_get("error")?,
         updated_at: row.try_get("updated_at")?,
+        kind: SubKind::parse(&kind)
+            .ok_or_else(|| StoreError::Corrupt(format!("sub-request kind {kind}")))?,
+        callback_token: row.try_get("callback_token")?,
+        deadline: row.try_get("deadline")?,
     })
 }

@@ -6,12 +6,18 @@
 //! module knows nothing about registries or HTTP.
 
 mod applications;
+mod outside;
 mod queue;
 mod status;
+mod submissions;
 
-pub use applications::{ApplicationRecord, NewApplication, SubRequestRecord};
-pub use queue::{Claim, Completion};
-pub use status::{ApplicationStatus, SubStatus};
+pub use applications::{
+    ApplicationRecord, HistoryEntry, NewApplication, NewCall, SubRequestRecord,
+};
+pub use outside::{RetryResult, TokenTarget};
+pub use queue::{Claim, Completion, Finish};
+pub use status::{ApplicationStatus, SubKind, SubStatus};
+pub use submissions::SubmissionKey;
 
 use sqlx::any::{AnyPoolOptions, install_default_drivers};
 use sqlx::{AnyPool, Executor};
@@ -102,6 +108,12 @@ impl Store {
 /// Milliseconds since the Unix epoch, the unit of every stored time.
 pub fn now_ms() -> i64 {
     jiff::Timestamp::now().as_millisecond()
+}
+
+/// An unguessable token (128 random bits, hex).
+pub fn random_token() -> String {
+    let bytes: [u8; 16] = rand::random();
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 fn json_text(value: &serde_json::Value) -> String {

@@ -12,6 +12,9 @@ pub enum SubStatus {
     Ready,
     /// A dispatcher holds a lease on it and is calling the registry.
     Running,
+    /// Accepted and pending elsewhere: the registry answered 202 (a callback or a poll will
+    /// finish it), or a person must act (a human step); it expires at its deadline.
+    Awaiting,
     Succeeded,
     /// The registry refused, or retries ran out.
     Failed,
@@ -35,6 +38,7 @@ impl SubStatus {
             Self::Waiting => "waiting",
             Self::Ready => "ready",
             Self::Running => "running",
+            Self::Awaiting => "awaiting",
             Self::Succeeded => "succeeded",
             Self::Failed => "failed",
             Self::Blocked => "blocked",
@@ -46,6 +50,7 @@ impl SubStatus {
             Self::Waiting,
             Self::Ready,
             Self::Running,
+            Self::Awaiting,
             Self::Succeeded,
             Self::Failed,
             Self::Blocked,
@@ -91,5 +96,28 @@ impl ApplicationStatus {
         } else {
             Self::Failed
         }
+    }
+}
+
+/// What a sub-request waits on: a registry call, or a person's step (a co-signature, a consent).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SubKind {
+    Service,
+    Human,
+}
+
+impl SubKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Service => "service",
+            Self::Human => "human",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        [Self::Service, Self::Human]
+            .into_iter()
+            .find(|k| k.as_str() == text)
     }
 }

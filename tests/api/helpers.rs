@@ -147,6 +147,29 @@ impl TestApp {
         (status, response.json().await.expect("JSON body"))
     }
 
+    /// Confirm every human step the application waits for (a co-signature, a consent), as the
+    /// person would through the link they were given; how many were confirmed.
+    pub async fn confirm_human_steps(&self, id: &str) -> usize {
+        let (_, body) = self.get_json(&format!("/api/v1/applications/{id}")).await;
+        let mut confirmed = 0;
+        for step in body["services"].as_array().expect("services") {
+            if step["kind"] != "human" || step["status"] != "awaiting" {
+                continue;
+            }
+            let url = step["confirm_url"].as_str().expect("an open step has a link");
+            let response = self
+                .client
+                .post(url)
+                .json(&serde_json::json!({ "decision": "confirmed" }))
+                .send()
+                .await
+                .expect("confirmation is sent");
+            assert_eq!(response.status().as_u16(), 200, "confirmation accepted");
+            confirmed += 1;
+        }
+        confirmed
+    }
+
     /// Poll the application until it leaves `in_progress` (bounded), and return it.
     pub async fn wait_until_done(&self, id: &str) -> Value {
         for _ in 0..600 {

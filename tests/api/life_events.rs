@@ -23,6 +23,7 @@ fn count(calls: &[(String, String)], service: &str) -> usize {
 async fn completes(db: Db, bundle: &str) -> Vec<(String, String)> {
     let app = spawn_app(db).await;
     let id = app.submit_ok(bundle, &example(bundle)).await;
+    app.confirm_human_steps(&id).await;
     let done = app.wait_until_done(&id).await;
     assert_eq!(done["status"], "completed", "{done:#}");
     let calls = calls(&done);

@@ -1,0 +1,145 @@
+//! Answers that arrive from outside: a registry's signed callback for a call it accepted (202),
+//! and a person's decision on a human step (a co-signature, a homeowner's consent).
+//!
+//! Both are idempotent: the same answer twice changes nothing the second time. A token opens
+//! exactly one sub-request and is unguessable (128 bits).
+
+use super::{ApiError, AppState};
+use crate::bundle::ServiceId;
+use crate::registry::signature::{self, SIGNATURE_HEADER, TIMESTAMP_HEADER};
+use crate::store::{Completion, Finish, SubKind, TokenTarget};
+use actix_web::{HttpRequest, HttpResponse, web};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+/// The body of a registry's callback.
+#[derive(Debug, Deserialize)]
+#[serde(tag = "status", rename_all = "snake_case", deny_unknown_fields)]
+enum CallbackBody {
+    Succeeded { outputs: Value },
+    Refused { reason: String },
+}
+
+/// `POST /api/v1/callbacks/{token}`: a registry's late answer, signed with its secret.
+pub async fn callback(
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    req: HttpRequest,
+    body: web::Bytes,
+) -> Result<HttpResponse, ApiError> {
+    let target = target(&state, &path, SubKind::Service).await?;
+    let service_id = ServiceId(target.service_id.clone());
+    let service = state
+        .catalog
+        .service(&service_id)
+        .ok_or_else(|| ApiError::NotFound("Послугу не знайдено".into()))?;
+    let header = |name: &str| req.headers().get(name).and_then(|v| v.to_str().ok());
+    signature::verify(
+        state.secrets.for_registry(&service.registry),
+        header(SIGNATURE_HEADER),
+        header(TIMESTAMP_HEADER),
+        &body,
+        jiff::Timestamp::now().as_second(),
+        state.callback_window_seconds,
+    )
+    .map_err(|e| {
+        tracing::warn!(service.id = %service.id, reason = %e, "Callback refused");
+        ApiError::Unauthorized(e.to_string())
+    })?;
+    let parsed: CallbackBody = serde_json::from_slice(&body).map_err(|e| {
+        ApiError::invalid(
+            "",
+            &format!("Очікується {{\"status\": \"succeeded\", \"outputs\": {{…}}}} або {{\"status\": \"refused\", \"reason\": \"…\"}}: {e}"),
+        )
+    })?;
+    let completion = match parsed {
+        CallbackBody::Succeeded { outputs } => {
+            if !service.output_validator.is_valid(&outputs) {
+                return Err(ApiError::invalid(
+                    "/outputs",
+                    "Результат не відповідає схемі результату послуги",
+                ));
+            }
+            Completion::Succeeded(outputs)
+        }
+        CallbackBody::Refused { reason } => {
+            Completion::Failed(format!("реєстр відмовив: {reason}"))
+        }
+    };
+    let finish = state
+        .store
+        .finish_from_outside(&target, &completion, "registry callback")
+        .await?;
+    answer(&state, &target, finish)
+}
+
+/// A person's decision on a human step.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Decision {
+    /// `confirmed` or `declined`.
+    decision: DecisionKind,
+    /// Why it was declined, in the person's words.
+    #[serde(default)]
+    reason: Option<String>,
+}
+
+#[derive(Debug, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+enum DecisionKind {
+    Confirmed,
+    Declined,
+}
+
+/// `POST /api/v1/confirmations/{token}` with `{"decision": "confirmed"}` (or `declined`).
+pub async fn confirm(
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    body: web::Json<Decision>,
+) -> Result<HttpResponse, ApiError> {
+    let target = target(&state, &path, SubKind::Human).await?;
+    let completion = match body.decision {
+        DecisionKind::Confirmed => Completion::Succeeded(json!({ "decision": "confirmed" })),
+        DecisionKind::Declined => Completion::Failed(format!(
+            "відмовлено: {}",
+            body.reason.as_deref().unwrap_or("без пояснення")
+        )),
+    };
+    let finish = state
+        .store
+        .finish_from_outside(&target, &completion, "person's decision")
+        .await?;
+    answer(&state, &target, finish)
+}
+
+async fn target(state: &AppState, token: &str, kind: SubKind) -> Result<TokenTarget, ApiError> {
+    let unknown = || ApiError::NotFound("Посилання недійсне або застаріле".into());
+    let fine = token.len() == 32 && token.bytes().all(|b| b.is_ascii_hexdigit());
+    if !fine {
+        return Err(unknown());
+    }
+    let target = state.store.by_token(token).await?.ok_or_else(unknown)?;
+    if target.kind != kind {
+        return Err(unknown());
+    }
+    Ok(target)
+}
+
+fn answer(
+    state: &AppState,
+    target: &TokenTarget,
+    finish: Finish,
+) -> Result<HttpResponse, ApiError> {
+    match finish {
+        Finish::Applied => {
+            state.wake_dispatcher.notify_one();
+            tracing::info!(application.id = %target.application_id, service.id = %target.service_id, "Answer from outside applied");
+            Ok(HttpResponse::Ok().json(json!({ "result": "applied" })))
+        }
+        Finish::AlreadyDone => Ok(HttpResponse::Ok().json(json!({ "result": "already_applied" }))),
+        Finish::Conflict(status) => Err(ApiError::Conflict(format!(
+            "Цей крок уже завершено інакше або його строк минув (status: {})",
+            status.as_str()
+        ))),
+    }
+}

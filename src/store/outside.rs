@@ -1,0 +1,307 @@
+//! Changes that come from outside the dispatcher: a registry's late answer (callback), a
+//! person's decision on a human step, and an operator's retry of a failed sub-request.
+//!
+//! Each runs in one transaction that first locks the application, like a dispatcher's completion,
+//! so the application's summary stays right whoever finishes last.
+
+use super::applications::history;
+use super::queue::advance;
+use super::{
+    ApplicationStatus, Completion, Finish, Store, StoreError, SubKind, SubStatus, json_text, now_ms,
+};
+use serde_json::Value;
+use sqlx::Row;
+
+/// The sub-request a callback token opens.
+#[derive(Debug, Clone)]
+pub struct TokenTarget {
+    pub id: String,
+    pub application_id: String,
+    pub service_id: String,
+    pub item: i64,
+    pub kind: SubKind,
+}
+
+/// What an operator's retry did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RetryResult {
+    /// This many failed sub-requests run again (and what was blocked behind them waits again).
+    Retried(usize),
+    /// The application has no such service.
+    NotFound,
+    /// The service has not failed (its status is given): there is nothing to retry.
+    NotFailed(SubStatus),
+}
+
+async fn lock_application(
+    tx: &mut sqlx::AnyConnection,
+    application_id: &str,
+    now: i64,
+) -> Result<(), StoreError> {
+    sqlx::query("UPDATE applications SET updated_at = $1 WHERE id = $2")
+        .bind(now)
+        .bind(application_id)
+        .execute(tx)
+        .await?;
+    Ok(())
+}
+
+impl Store {
+    /// The sub-request behind a callback or confirmation token.
+    pub async fn by_token(&self, token: &str) -> Result<Option<TokenTarget>, StoreError> {
+        let row = sqlx::query(
+            "SELECT id, application_id, service_id, item, kind FROM sub_requests WHERE callback_token = $1",
+        )
+        .bind(token)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(|row| {
+            let kind: String = row.try_get("kind")?;
+            Ok(TokenTarget {
+                id: row.try_get("id")?,
+                application_id: row.try_get("application_id")?,
+                service_id: row.try_get("service_id")?,
+                item: row.try_get("item")?,
+                kind: SubKind::parse(&kind).ok_or_else(|| StoreError::Corrupt(kind.clone()))?,
+            })
+        })
+        .transpose()
+    }
+
+    /// Finish a sub-request with an answer from outside (`Succeeded` or `Failed`); `via` names
+    /// the source in the history. Repeating the same answer changes nothing.
+    pub async fn finish_from_outside(
+        &self,
+        target: &TokenTarget,
+        completion: &Completion,
+        via: &str,
+    ) -> Result<Finish, StoreError> {
+        let now = now_ms();
+        let mut tx = self.pool.begin().await?;
+        lock_application(&mut tx, &target.application_id, now).await?;
+        let row = sqlx::query("SELECT status, outputs FROM sub_requests WHERE id = $1")
+            .bind(&target.id)
+            .fetch_one(&mut *tx)
+            .await?;
+        let status: String = row.try_get("status")?;
+        let status = SubStatus::parse(&status).ok_or(StoreError::Corrupt(status))?;
+        let outputs: Option<String> = row.try_get("outputs")?;
+        let (new_status, new_outputs, new_error) = match completion {
+            Completion::Succeeded(o) => (SubStatus::Succeeded, Some(json_text(o)), None),
+            Completion::Failed(reason) => (SubStatus::Failed, None, Some(reason.clone())),
+            _ => {
+                return Err(StoreError::Corrupt(
+                    "an outside answer must be final".into(),
+                ));
+            }
+        };
+        let open = match target.kind {
+            SubKind::Human => status == SubStatus::Awaiting,
+            SubKind::Service => matches!(
+                status,
+                SubStatus::Ready | SubStatus::Running | SubStatus::Awaiting
+            ),
+        };
+        if !open {
+            let same = status == new_status
+                && match completion {
+                    Completion::Succeeded(o) => outputs
+                        .as_deref()
+                        .and_then(|t| serde_json::from_str::<Value>(t).ok())
+                        .is_some_and(|stored| &stored == o),
+                    _ => true,
+                };
+            return Ok(if same {
+                Finish::AlreadyDone
+            } else {
+                Finish::Conflict(status)
+            });
+        }
+        sqlx::query(
+            "UPDATE sub_requests SET status = $1, outputs = $2, error = $3, locked_until = NULL, next_attempt_at = $4, updated_at = $4
+             WHERE id = $5",
+        )
+        .bind(new_status.as_str())
+        .bind(new_outputs)
+        .bind(new_error.as_deref())
+        .bind(now)
+        .bind(&target.id)
+        .execute(&mut *tx)
+        .await?;
+        let call = format!("{}#{}", target.service_id, target.item);
+        let detail = match &new_error {
+            Some(reason) => format!("{via}: {reason}"),
+            None => via.to_owned(),
+        };
+        history(
+            &mut tx,
+            &target.application_id,
+            Some(&call),
+            new_status.as_str(),
+            Some(&detail),
+            now,
+        )
+        .await?;
+        advance(&mut tx, &target.application_id, now).await?;
+        tx.commit().await?;
+        Ok(Finish::Applied)
+    }
+
+    /// Run the failed calls of `service` (one `item`, or all) again, with `data` replacing the
+    /// application's data when given; what was blocked behind them waits again. A human step
+    /// reopens until `human_deadline`.
+    pub async fn retry_failed(
+        &self,
+        application_id: &str,
+        service: &str,
+        item: Option<i64>,
+        data: Option<&Value>,
+        human_deadline: i64,
+    ) -> Result<RetryResult, StoreError> {
+        let now = now_ms();
+        let mut tx = self.pool.begin().await?;
+        lock_application(&mut tx, application_id, now).await?;
+        let rows = sqlx::query(
+            "SELECT id, item, status, kind FROM sub_requests WHERE application_id = $1 AND service_id = $2",
+        )
+        .bind(application_id)
+        .bind(service)
+        .fetch_all(&mut *tx)
+        .await?;
+        let mut failed = Vec::new();
+        let mut other = None;
+        for row in &rows {
+            let this_item: i64 = row.try_get("item")?;
+            if item.is_some_and(|i| i != this_item) {
+                continue;
+            }
+            let status: String = row.try_get("status")?;
+            let status = SubStatus::parse(&status).ok_or(StoreError::Corrupt(status))?;
+            let kind: String = row.try_get("kind")?;
+            let kind = SubKind::parse(&kind).ok_or(StoreError::Corrupt(kind))?;
+            if status == SubStatus::Failed {
+                failed.push((row.try_get::<String, _>("id")?, this_item, kind));
+            } else {
+                other.get_or_insert(status);
+            }
+        }
+        if failed.is_empty() {
+            return Ok(match other {
+                Some(status) => RetryResult::NotFailed(status),
+                None => RetryResult::NotFound,
+            });
+        }
+        if let Some(data) = data {
+            sqlx::query("UPDATE applications SET data = $1 WHERE id = $2")
+                .bind(json_text(data))
+                .bind(application_id)
+                .execute(&mut *tx)
+                .await?;
+        }
+        for (id, this_item, kind) in &failed {
+            reopen(&mut tx, id, *kind, now, human_deadline).await?;
+            let call = format!("{service}#{this_item}");
+            let status = match kind {
+                SubKind::Human => SubStatus::Awaiting,
+                SubKind::Service => SubStatus::Ready,
+            };
+            let detail = if data.is_some() {
+                "operator retry with corrected data"
+            } else {
+                "operator retry"
+            };
+            history(
+                &mut tx,
+                application_id,
+                Some(&call),
+                status.as_str(),
+                Some(detail),
+                now,
+            )
+            .await?;
+        }
+        unblock(&mut tx, application_id, now).await?;
+        advance(&mut tx, application_id, now).await?;
+        tx.commit().await?;
+        Ok(RetryResult::Retried(failed.len()))
+    }
+}
+
+/// Put one failed sub-request back in the queue (a human step back to waiting for the person).
+async fn reopen(
+    tx: &mut sqlx::AnyConnection,
+    id: &str,
+    kind: SubKind,
+    now: i64,
+    human_deadline: i64,
+) -> Result<(), StoreError> {
+    let (status, next, deadline) = match kind {
+        SubKind::Human => (SubStatus::Awaiting, human_deadline, Some(human_deadline)),
+        SubKind::Service => (SubStatus::Ready, now, None),
+    };
+    sqlx::query(
+        "UPDATE sub_requests SET status = $1, next_attempt_at = $2, deadline = $3, failures = 0, error = NULL, outputs = NULL,
+            poll_url = NULL, locked_until = NULL, updated_at = $4
+         WHERE id = $5",
+    )
+    .bind(status.as_str())
+    .bind(next)
+    .bind(deadline)
+    .bind(now)
+    .bind(id)
+    .execute(tx)
+    .await?;
+    Ok(())
+}
+
+/// Blocked sub-requests wait again (`advance` blocks those still behind another failure), and
+/// the application is in progress again.
+async fn unblock(
+    tx: &mut sqlx::AnyConnection,
+    application_id: &str,
+    now: i64,
+) -> Result<(), StoreError> {
+    let blocked = sqlx::query(
+        "SELECT service_id, item FROM sub_requests WHERE application_id = $1 AND status = 'blocked'",
+    )
+    .bind(application_id)
+    .fetch_all(&mut *tx)
+    .await?;
+    sqlx::query(
+        "UPDATE sub_requests SET status = 'waiting', updated_at = $1 WHERE application_id = $2 AND status = 'blocked'",
+    )
+    .bind(now)
+    .bind(application_id)
+    .execute(&mut *tx)
+    .await?;
+    for row in &blocked {
+        let service: String = row.try_get("service_id")?;
+        let item: i64 = row.try_get("item")?;
+        let call = format!("{service}#{item}");
+        history(
+            tx,
+            application_id,
+            Some(&call),
+            "waiting",
+            Some("operator retry"),
+            now,
+        )
+        .await?;
+    }
+    let in_progress = ApplicationStatus::InProgress.as_str();
+    sqlx::query("UPDATE applications SET status = $1, updated_at = $2 WHERE id = $3")
+        .bind(in_progress)
+        .bind(now)
+        .bind(application_id)
+        .execute(&mut *tx)
+        .await?;
+    history(
+        tx,
+        application_id,
+        None,
+        in_progress,
+        Some("operator retry"),
+        now,
+    )
+    .await
+}
