@@ -1,7 +1,34 @@
 //! Integration tests: the real app over HTTP on a random port, a fresh database each.
 
+/// Run each named scenario `async fn scenario(db: Db)` as two tests, `on_sqlite::scenario` and
+/// `on_postgres::scenario`; the PostgreSQL one fails when no database is configured (see
+/// `helpers::postgres_url`).
+macro_rules! on_both_databases {
+    ($($scenario:ident),* $(,)?) => {
+        mod on_sqlite {
+            $(
+                #[tokio::test]
+                async fn $scenario() {
+                    super::$scenario(crate::helpers::Db::Sqlite).await;
+                }
+            )*
+        }
+        mod on_postgres {
+            $(
+                #[tokio::test]
+                async fn $scenario() {
+                    if crate::helpers::postgres_url().is_some() {
+                        super::$scenario(crate::helpers::Db::Postgres).await;
+                    }
+                }
+            )*
+        }
+    };
+}
+
 mod applications;
 mod bundles;
+mod callbacks;
 mod conditions;
 mod failures;
 mod files_only;
