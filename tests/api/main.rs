@@ -33,6 +33,7 @@ mod conditions;
 mod failures;
 mod files_only;
 mod helpers;
+mod human_steps;
 mod life_events;
 mod repetition;
 mod sandbox;

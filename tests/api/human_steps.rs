@@ -1,0 +1,172 @@
+//! Human steps: the services behind a homeowner's consent or a co-signature wait for the
+//! person's decision; a refusal or an expired deadline blocks them, never sends them.
+
+use crate::helpers::{Db, TestApp, example, root, spawn_app, spawn_app_with};
+use serde_json::{Value, json};
+use std::time::Duration;
+
+fn calls_of<'a>(body: &'a Value, service: &str) -> Vec<&'a Value> {
+    body["services"]
+        .as_array()
+        .expect("services")
+        .iter()
+        .filter(|s| s["service"] == service)
+        .collect()
+}
+
+/// Poll until every call of `service` has `status` (bounded); the application then.
+async fn until_all(app: &TestApp, id: &str, service: &str, status: &str) -> Value {
+    for _ in 0..300 {
+        let (_, body) = app.get_json(&format!("/api/v1/applications/{id}")).await;
+        let calls = calls_of(&body, service);
+        if !calls.is_empty() && calls.iter().all(|s| s["status"] == status) {
+            return body;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("{service} did not reach {status} in time");
+}
+
+async fn decide(app: &TestApp, url: &str, decision: &Value) -> u16 {
+    app.client
+        .post(url)
+        .json(decision)
+        .send()
+        .await
+        .expect("decision sent")
+        .status()
+        .as_u16()
+}
+
+on_both_databases!(
+    a_relocation_registers_residence_only_after_the_homeowner_consents,
+    a_declined_consent_blocks_the_services_waiting_for_it,
+    an_expired_step_fails_and_blocks_what_waits_until_an_operator_reopens_it,
+);
+
+async fn a_relocation_registers_residence_only_after_the_homeowner_consents(db: Db) {
+    let app = spawn_app(db).await;
+    let id = app.submit_ok("relocation", &example("relocation")).await;
+    let body = until_all(&app, &id, "residence.deregistration", "succeeded").await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let (_, body) = app.get_json(&format!("/api/v1/applications/{id}")).await;
+    assert_eq!(body["status"], "in_progress");
+    let consent = calls_of(&body, "homeowner-consent")[0];
+    assert_eq!(consent["kind"], "human");
+    assert_eq!(consent["status"], "awaiting");
+    assert_eq!(consent["title"]["uk"], "Згода власника житла");
+    assert!(consent["deadline"].is_string(), "{consent:#}");
+    for call in calls_of(&body, "residence.registration") {
+        assert_eq!(call["status"], "waiting", "{call:#}");
+        assert_eq!(call["attempts"], 0, "not sent before the consent");
+    }
+    let confirm = consent["confirm_url"].as_str().expect("a link to confirm");
+    assert_eq!(
+        decide(&app, confirm, &json!({ "decision": "confirmed" })).await,
+        200
+    );
+    let done = app.wait_until_done(&id).await;
+    assert_eq!(done["status"], "completed", "{done:#}");
+    assert_eq!(
+        calls_of(&done, "homeowner-consent")[0]["confirm_url"],
+        Value::Null
+    );
+    // The same decision again changes nothing; the opposite one is refused.
+    assert_eq!(
+        decide(&app, confirm, &json!({ "decision": "confirmed" })).await,
+        200
+    );
+    assert_eq!(
+        decide(&app, confirm, &json!({ "decision": "declined" })).await,
+        409
+    );
+}
+
+async fn a_declined_consent_blocks_the_services_waiting_for_it(db: Db) {
+    let app = spawn_app(db).await;
+    let id = app.submit_ok("relocation", &example("relocation")).await;
+    let (_, body) = app.get_json(&format!("/api/v1/applications/{id}")).await;
+    let confirm = calls_of(&body, "homeowner-consent")[0]["confirm_url"]
+        .as_str()
+        .expect("link")
+        .to_owned();
+    assert_eq!(
+        decide(&app, &confirm, &json!({ "decision": "maybe" })).await,
+        400
+    );
+    let declined = json!({ "decision": "declined", "reason": "Не власник цієї квартири" });
+    assert_eq!(decide(&app, &confirm, &declined).await, 200);
+    let done = app.wait_until_done(&id).await;
+    assert_eq!(done["status"], "completed_with_failures", "{done:#}");
+    let consent = calls_of(&done, "homeowner-consent")[0];
+    assert_eq!(consent["status"], "failed");
+    assert!(
+        consent["error"]
+            .as_str()
+            .is_some_and(|e| e.contains("Не власник цієї квартири")),
+        "{consent:#}"
+    );
+    for service in [
+        "residence.registration",
+        "tax.address-update",
+        "voters.register-update",
+    ] {
+        for call in calls_of(&done, service) {
+            assert_eq!(call["status"], "blocked", "{call:#}");
+            assert_eq!(call["attempts"], 0, "never sent");
+        }
+    }
+    for call in calls_of(&done, "residence.deregistration") {
+        assert_eq!(call["status"], "succeeded", "what does not wait still runs");
+    }
+}
+
+async fn an_expired_step_fails_and_blocks_what_waits_until_an_operator_reopens_it(db: Db) {
+    let app = spawn_app_with(db, |s| {
+        s.definitions.root = root().join("tests/fixtures/expiring-consent");
+    })
+    .await;
+    let id = app
+        .submit_ok("event", &json!({ "data": { "name": "Олена" } }))
+        .await;
+    let (_, body) = app.get_json(&format!("/api/v1/applications/{id}")).await;
+    let confirm = calls_of(&body, "consent")[0]["confirm_url"]
+        .as_str()
+        .expect("link")
+        .to_owned();
+    let done = app.wait_until_done(&id).await;
+    assert_eq!(done["status"], "completed_with_failures", "{done:#}");
+    let consent = calls_of(&done, "consent")[0];
+    assert_eq!(consent["status"], "failed");
+    assert!(
+        consent["error"]
+            .as_str()
+            .is_some_and(|e| e.contains("строк")),
+        "{consent:#}"
+    );
+    assert_eq!(calls_of(&done, "second")[0]["status"], "blocked");
+    assert_eq!(calls_of(&done, "first")[0]["status"], "succeeded");
+    assert_eq!(
+        decide(&app, &confirm, &json!({ "decision": "confirmed" })).await,
+        409,
+        "too late"
+    );
+
+    // An operator reopens the step; the person confirms in time; what waited runs.
+    let reopened = app
+        .client
+        .post(format!(
+            "{}/api/v1/applications/{id}/services/consent/retry",
+            app.address
+        ))
+        .send()
+        .await
+        .expect("retry sent");
+    assert_eq!(reopened.status().as_u16(), 202);
+    assert_eq!(
+        decide(&app, &confirm, &json!({ "decision": "confirmed" })).await,
+        200
+    );
+    let done = app.wait_until_done(&id).await;
+    assert_eq!(done["status"], "completed", "{done:#}");
+}
