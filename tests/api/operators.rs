@@ -1,0 +1,109 @@
+//! An operator corrects the data behind a refused service and runs it again: the correction is
+//! validated like a submission, and what was blocked behind the service runs too.
+
+use crate::helpers::{Db, example, serve_fake_registries, spawn_app_with};
+use actix_web::{HttpResponse, web};
+use serde_json::{Value, json};
+use std::sync::atomic::{AtomicU32, Ordering};
+
+/// A civil registry that does not know the medical conclusion 0123/2026.
+#[derive(Default)]
+struct Registries {
+    civil_calls: AtomicU32,
+}
+
+async fn answer(
+    state: web::Data<Registries>,
+    path: web::Path<(String, String)>,
+    body: web::Json<Value>,
+) -> HttpResponse {
+    let (_, service) = path.into_inner();
+    if service == "civil.birth-registration" {
+        state.civil_calls.fetch_add(1, Ordering::SeqCst);
+        if body["medical_conclusion"]["number"] == "0123/2026" {
+            return HttpResponse::BadRequest().json(json!({ "errors": [{
+                "pointer": "/medical_conclusion/number",
+                "message": "Медичне свідоцтво № 0123/2026 не знайдено"
+            }] }));
+        }
+    }
+    HttpResponse::Ok().json(json!({
+        "act_record_number": "77", "registered_on": "2026-11-20", "registry_office": "Відділ ДРАЦС",
+        "rnokpp": "4634407986", "unzr": "20261119-66439",
+        "citizenship": "UKR", "basis": "ст. 7", "certificate_series": "І-БК", "certificate_number": "123456",
+        "registration_record": "R-1", "decision_number": "D-1", "amount": 41280, "currency": "грн",
+        "kind": "box", "patient_id": "P-1"
+    }))
+}
+
+on_both_databases!(an_operator_corrects_a_refused_registration_and_it_runs_with_what_was_blocked);
+
+async fn an_operator_corrects_a_refused_registration_and_it_runs_with_what_was_blocked(db: Db) {
+    let registries = web::Data::new(Registries::default());
+    let url = serve_fake_registries(registries.clone(), answer);
+    let app = spawn_app_with(db, |s| s.registries.url = Some(url)).await;
+    let id = app.submit_ok("birth", &example("birth")).await;
+    let failed = app.wait_until_done(&id).await;
+    assert_eq!(failed["status"], "failed", "{failed:#}");
+    assert_eq!(failed["services"][1]["status"], "blocked");
+
+    let retry = |service: &str, body: Value| {
+        app.client
+            .post(format!(
+                "{}/api/v1/applications/{id}/services/{service}/retry",
+                app.address
+            ))
+            .json(&body)
+            .send()
+    };
+    // A blocked or unknown service is not retried; a correction that breaks the form is refused.
+    let blocked = retry("tax.rnokpp-assignment", json!({}))
+        .await
+        .expect("sent");
+    assert_eq!(blocked.status().as_u16(), 409);
+    let unknown = retry("civil.divorce", json!({})).await.expect("sent");
+    assert_eq!(unknown.status().as_u16(), 404);
+    let broken = retry(
+        "civil.birth-registration",
+        json!({ "data": { "mother": { "rnokpp": "3440712341" } } }),
+    )
+    .await
+    .expect("sent");
+    assert_eq!(broken.status().as_u16(), 422);
+    let errors: Value = broken.json().await.expect("JSON");
+    assert_eq!(
+        errors["errors"][0]["pointer"], "/mother/rnokpp",
+        "{errors:#}"
+    );
+    let (_, unchanged) = app.get_json(&format!("/api/v1/applications/{id}")).await;
+    assert_eq!(
+        unchanged["status"], "failed",
+        "a refused correction changes nothing"
+    );
+
+    let corrected = retry(
+        "civil.birth-registration",
+        json!({ "data": { "medical_conclusion": { "number": "0124/2026" } } }),
+    )
+    .await
+    .expect("sent");
+    assert_eq!(corrected.status().as_u16(), 202);
+    let done = app.wait_until_done(&id).await;
+    assert_eq!(done["status"], "completed", "{done:#}");
+    assert_eq!(registries.civil_calls.load(Ordering::SeqCst), 2);
+    assert!(
+        done["services"]
+            .as_array()
+            .expect("services")
+            .iter()
+            .all(|s| s["status"] == "succeeded"),
+        "{done:#}"
+    );
+    let history = done["history"].as_array().expect("history");
+    assert!(
+        history
+            .iter()
+            .any(|h| h["detail"] == "operator retry with corrected data"),
+        "{history:#?}"
+    );
+}
