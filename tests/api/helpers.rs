@@ -156,7 +156,9 @@ impl TestApp {
             if step["kind"] != "human" || step["status"] != "awaiting" {
                 continue;
             }
-            let url = step["confirm_url"].as_str().expect("an open step has a link");
+            let url = step["confirm_url"]
+                .as_str()
+                .expect("an open step has a link");
             let response = self
                 .client
                 .post(url)
