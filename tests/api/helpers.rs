@@ -78,16 +78,23 @@ pub async fn spawn_app(db: Db) -> TestApp {
     spawn_app_with(db, |_| {}).await
 }
 
-pub async fn spawn_app_with(db: Db, adjust: impl FnOnce(&mut Settings)) -> TestApp {
+/// The URL of a fresh, empty database, and the folder that holds it (for SQLite).
+pub async fn fresh_database(db: Db) -> (String, tempfile::TempDir) {
     let dir = tempfile::tempdir().expect("temporary directory");
+    let url = match db {
+        Db::Sqlite => format!("sqlite://{}", dir.path().join("test.db").display()),
+        Db::Postgres => fresh_postgres(&postgres_url().expect("PostgreSQL URL")).await,
+    };
+    (url, dir)
+}
+
+pub async fn spawn_app_with(db: Db, adjust: impl FnOnce(&mut Settings)) -> TestApp {
+    let (url, dir) = fresh_database(db).await;
     let mut settings = Settings::defaults().expect("default settings");
     settings.server.bind = "127.0.0.1:0".into();
     settings.definitions.root = root();
     settings.dispatcher.poll_interval_ms = 50;
-    settings.database.url = match db {
-        Db::Sqlite => format!("sqlite://{}", dir.path().join("test.db").display()),
-        Db::Postgres => fresh_postgres(&postgres_url().expect("PostgreSQL URL")).await,
-    };
+    settings.database.url = url;
     adjust(&mut settings);
     let app = Application::build(settings).await.expect("the app builds");
     let address = format!("http://127.0.0.1:{}", app.port());

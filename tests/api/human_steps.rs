@@ -47,7 +47,7 @@ on_both_databases!(
 async fn a_relocation_registers_residence_only_after_the_homeowner_consents(db: Db) {
     let app = spawn_app(db).await;
     let id = app.submit_ok("relocation", &example("relocation")).await;
-    let body = until_all(&app, &id, "residence.deregistration", "succeeded").await;
+    until_all(&app, &id, "residence.deregistration", "succeeded").await;
     tokio::time::sleep(Duration::from_millis(300)).await;
     let (_, body) = app.get_json(&format!("/api/v1/applications/{id}")).await;
     assert_eq!(body["status"], "in_progress");

@@ -30,6 +30,7 @@ mod applications;
 mod bundles;
 mod callbacks;
 mod conditions;
+mod durability;
 mod failures;
 mod files_only;
 mod helpers;

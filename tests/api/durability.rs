@@ -1,0 +1,257 @@
+//! Crash safety and scale-out with the real `onestop serve` binary as child processes: killed
+//! with SIGKILL mid-flight and restarted, or run twice on one PostgreSQL, every accepted
+//! application completes and the simulated registries count exactly one effect per
+//! (application, service).
+
+use crate::helpers::{Db, fresh_database, root};
+use onestop::sandbox::{Behaviours, SandboxOptions};
+use serde_json::{Value, json};
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+const APPLICATIONS: usize = 200;
+/// The services of a full birth application (the example chooses every optional one).
+const BIRTH_SERVICES: usize = 10;
+
+/// A running `onestop serve`; killed (SIGKILL) when dropped.
+struct Instance {
+    child: Child,
+    url: String,
+}
+
+impl Drop for Instance {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Instance {
+    /// Start the real binary against `database` and `registries`; wait for its address.
+    fn start(database: &str, registries: &str, name: &str, concurrency: usize) -> Self {
+        let dir = std::env::temp_dir();
+        let mut child = Command::new(env!("CARGO_BIN_EXE_onestop"))
+            .args(["serve", "--bind", "127.0.0.1:0"])
+            .args(["--database-url", database, "--registries", registries])
+            .arg("--definitions")
+            .arg(root())
+            .current_dir(dir)
+            .env("RUST_LOG", "warn")
+            .env("ONESTOP__DISPATCHER__INSTANCE", name)
+            .env("ONESTOP__DISPATCHER__CONCURRENCY", concurrency.to_string())
+            .env("ONESTOP__DISPATCHER__LEASE_MS", "2000")
+            .env("ONESTOP__DISPATCHER__POLL_INTERVAL_MS", "50")
+            .env("ONESTOP__DISPATCHER__BACKOFF_BASE_MS", "20")
+            .env("ONESTOP__DISPATCHER__BACKOFF_CAP_MS", "500")
+            .env("ONESTOP__REGISTRIES__TIMEOUT_MS", "1000")
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("onestop serve starts");
+        let stdout = child.stdout.take().expect("stdout");
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                let _ = tx.send(line);
+            }
+        });
+        let line = rx
+            .recv_timeout(Duration::from_secs(60))
+            .expect("onestop serve prints its address");
+        let url = line
+            .split_whitespace()
+            .find(|w| w.starts_with("http://"))
+            .expect("an address in the first line")
+            .trim_end_matches('/')
+            .to_owned();
+        Self { child, url }
+    }
+}
+
+async fn spawn_sandbox(behaviours: Value) -> String {
+    let catalog = Arc::new(onestop::bundle::compile(&root()).expect("definitions compile"));
+    let behaviours: Behaviours = serde_json::from_value(behaviours).expect("behaviours");
+    let options = SandboxOptions {
+        behaviours,
+        ..SandboxOptions::default()
+    };
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let url = format!("http://{}", listener.local_addr().expect("address"));
+    let server = onestop::sandbox::serve(listener, catalog, options).expect("sandbox");
+    tokio::spawn(server);
+    url
+}
+
+async fn stats(client: &reqwest::Client, sandbox: &str) -> Value {
+    let response = client
+        .get(format!("{sandbox}/_sandbox/stats"))
+        .send()
+        .await
+        .expect("stats");
+    response.json().await.expect("JSON stats")
+}
+
+fn total(stats: &Value, field: &str) -> u64 {
+    stats
+        .as_object()
+        .expect("stats object")
+        .values()
+        .filter_map(|s| s[field].as_u64())
+        .sum()
+}
+
+/// Submit `count` full birth applications, spread over `servers`, eight at a time; their ids.
+async fn submit_births(client: &reqwest::Client, servers: &[String], count: usize) -> Vec<String> {
+    let body = crate::helpers::example("birth");
+    let mut ids = Vec::with_capacity(count);
+    let mut tasks = tokio::task::JoinSet::new();
+    for n in 0..count {
+        let url = format!(
+            "{}/api/v1/bundles/birth/applications",
+            servers[n % servers.len()]
+        );
+        let (client, body) = (client.clone(), body.clone());
+        tasks.spawn(async move {
+            let response = client.post(url).json(&body).send().await.expect("sent");
+            assert_eq!(response.status().as_u16(), 201, "accepted");
+            let created: Value = response.json().await.expect("JSON");
+            created["id"].as_str().expect("id").to_owned()
+        });
+        if tasks.len() >= 8
+            && let Some(id) = tasks.join_next().await
+        {
+            ids.push(id.expect("submission task"));
+        }
+    }
+    ids.extend(tasks.join_all().await);
+    ids
+}
+
+/// Poll every application until none is in progress (bounded); their final statuses.
+async fn wait_all(client: &reqwest::Client, server: &str, ids: &[String]) -> Vec<String> {
+    let deadline = Instant::now() + Duration::from_secs(240);
+    let mut statuses = vec![String::from("in_progress"); ids.len()];
+    while statuses.iter().any(|s| s == "in_progress") {
+        assert!(
+            Instant::now() < deadline,
+            "applications still in progress: {}",
+            statuses.iter().filter(|s| *s == "in_progress").count()
+        );
+        for (id, status) in ids.iter().zip(statuses.iter_mut()) {
+            if status != "in_progress" {
+                continue;
+            }
+            let url = format!("{server}/api/v1/applications/{id}");
+            let body: Value = client
+                .get(url)
+                .send()
+                .await
+                .expect("status")
+                .json()
+                .await
+                .expect("JSON");
+            *status = body["status"].as_str().unwrap_or_default().to_owned();
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    statuses
+}
+
+/// Every service was performed exactly once per application, however often it was called.
+fn assert_one_effect_each(stats: &Value, applications: usize) {
+    let services = stats.as_object().expect("stats object");
+    assert_eq!(services.len(), BIRTH_SERVICES, "{stats:#}");
+    for (service, counts) in services {
+        assert_eq!(
+            counts["effects"].as_u64(),
+            Some(applications as u64),
+            "{service}: {counts}"
+        );
+        assert!(counts["calls"].as_u64() >= counts["effects"].as_u64());
+    }
+}
+
+on_both_databases!(
+    killed_mid_flight_and_restarted_every_application_completes_with_one_effect_each
+);
+
+async fn killed_mid_flight_and_restarted_every_application_completes_with_one_effect_each(db: Db) {
+    let (database, _dir) = fresh_database(db).await;
+    let sandbox = spawn_sandbox(json!({
+        "default": { "latency": { "uniform_ms": [10, 60] }, "failure_rate": 0.1 }
+    }))
+    .await;
+    let client = reqwest::Client::new();
+    let first = Instance::start(&database, &sandbox, "first", 8);
+    let ids = submit_births(&client, std::slice::from_ref(&first.url), APPLICATIONS).await;
+    assert_eq!(ids.len(), APPLICATIONS);
+    while total(&stats(&client, &sandbox).await, "calls") < 300 {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    drop(first); // SIGKILL, with calls in flight
+    let at_kill = stats(&client, &sandbox).await;
+    let expected = (APPLICATIONS * BIRTH_SERVICES) as u64;
+    assert!(
+        total(&at_kill, "effects") < expected,
+        "the kill came before the work was done ({at_kill})"
+    );
+
+    eprintln!(
+        "killed with {} of {expected} effects made, {} calls",
+        total(&at_kill, "effects"),
+        total(&at_kill, "calls")
+    );
+    let second = Instance::start(&database, &sandbox, "second", 32);
+    let statuses = wait_all(&client, &second.url, &ids).await;
+    assert!(statuses.iter().all(|s| s == "completed"), "{statuses:?}");
+    let after = stats(&client, &sandbox).await;
+    assert_one_effect_each(&after, APPLICATIONS);
+    eprintln!(
+        "after the restart: {} effects, {} calls",
+        total(&after, "effects"),
+        total(&after, "calls")
+    );
+    assert!(
+        total(&after, "calls") > total(&after, "effects"),
+        "failures and the crash made retries: {after}"
+    );
+}
+
+#[tokio::test]
+async fn two_instances_on_one_postgres_share_the_work_with_one_effect_each() {
+    if crate::helpers::postgres_url().is_none() {
+        return;
+    }
+    let (database, _dir) = fresh_database(Db::Postgres).await;
+    let sandbox = spawn_sandbox(json!({
+        "default": { "latency": { "uniform_ms": [5, 25] }, "failure_rate": 0.05 }
+    }))
+    .await;
+    let client = reqwest::Client::new();
+    let a = Instance::start(&database, &sandbox, "instance-a", 16);
+    let b = Instance::start(&database, &sandbox, "instance-b", 16);
+    let servers = [a.url.clone(), b.url.clone()];
+    let ids = submit_births(&client, &servers, APPLICATIONS).await;
+    let statuses = wait_all(&client, &a.url, &ids).await;
+    assert!(statuses.iter().all(|s| s == "completed"), "{statuses:?}");
+    assert_one_effect_each(&stats(&client, &sandbox).await, APPLICATIONS);
+
+    use sqlx::Connection;
+    let mut conn = sqlx::AnyConnection::connect(&database)
+        .await
+        .expect("connect");
+    let rows: Vec<(String, i64)> = sqlx::query_as(
+        "SELECT claimed_by, COUNT(*) FROM sub_requests GROUP BY claimed_by ORDER BY claimed_by",
+    )
+    .fetch_all(&mut conn)
+    .await
+    .expect("query");
+    eprintln!("sub-requests last claimed by each instance: {rows:?}");
+    let names: Vec<&str> = rows.iter().map(|(name, _)| name.as_str()).collect();
+    assert_eq!(
+        names,
+        ["instance-a", "instance-b"],
+        "both did work: {rows:?}"
+    );
+}
