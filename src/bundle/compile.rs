@@ -452,7 +452,7 @@ fn compile_step(
             Err(e) => diags.push(Diagnostic::new(file, path, e).at(&source.referenced)),
         }
     }
-    let policy = compile_policy(file, &at, raw.retry.as_ref(), raw.timeout_ms, diags);
+    let policy = compile_policy(file, at, raw.retry.as_ref(), raw.timeout_ms, diags);
     let repeat = raw.for_each.as_ref().and_then(|each| {
         let as_input = &each.as_input.value;
         let problem = if !service.input.properties.contains_key(as_input) {
