@@ -37,6 +37,7 @@ mod helpers;
 mod human_steps;
 mod idempotency;
 mod life_events;
+mod limits;
 mod operators;
 mod repetition;
 mod sandbox;

@@ -1,0 +1,69 @@
+//! Per-registry limits: no more calls in flight to one registry than its `concurrency` setting,
+//! while other registries go on in parallel.
+
+use crate::helpers::{Db, example, serve_fake_registries, spawn_app_with};
+use actix_web::{HttpResponse, web};
+use serde_json::json;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+/// Slow registries that remember the most calls they ever had in flight at once, per registry.
+#[derive(Default)]
+struct Slow {
+    civil_now: AtomicUsize,
+    civil_max: AtomicUsize,
+    tax_now: AtomicUsize,
+    tax_max: AtomicUsize,
+}
+
+async fn answer(state: web::Data<Slow>, path: web::Path<(String, String)>) -> HttpResponse {
+    let (registry, _) = path.into_inner();
+    let (now, max) = match registry.as_str() {
+        "civil-registry" => (&state.civil_now, &state.civil_max),
+        _ => (&state.tax_now, &state.tax_max),
+    };
+    let in_flight = now.fetch_add(1, Ordering::SeqCst) + 1;
+    max.fetch_max(in_flight, Ordering::SeqCst);
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    now.fetch_sub(1, Ordering::SeqCst);
+    HttpResponse::Ok().json(json!({
+        "act_record_number": "77", "registered_on": "2026-11-20", "registry_office": "Відділ ДРАЦС",
+        "rnokpp": "4634407986", "unzr": "20261119-66439",
+        "citizenship": "UKR", "basis": "ст. 7", "certificate_series": "І-БК", "certificate_number": "123456",
+        "registration_record": "R-1", "decision_number": "D-1", "amount": 41280, "currency": "грн",
+        "kind": "box", "patient_id": "P-1"
+    }))
+}
+
+on_both_databases!(a_registry_never_has_more_calls_in_flight_than_its_concurrency_limit);
+
+async fn a_registry_never_has_more_calls_in_flight_than_its_concurrency_limit(db: Db) {
+    let slow = web::Data::new(Slow::default());
+    let url = serve_fake_registries(slow.clone(), answer);
+    let app = spawn_app_with(db, |s| {
+        s.registries.url = Some(url);
+        s.registries.overrides.insert(
+            "civil-registry".into(),
+            onestop::settings::RegistryOverride {
+                concurrency: Some(2),
+                ..Default::default()
+            },
+        );
+    })
+    .await;
+    let mut ids = Vec::new();
+    for _ in 0..8 {
+        ids.push(app.submit_ok("birth", &example("birth")).await);
+    }
+    for id in &ids {
+        let done = app.wait_until_done(id).await;
+        assert_eq!(done["status"], "completed", "{done:#}");
+    }
+    let civil = slow.civil_max.load(Ordering::SeqCst);
+    let tax = slow.tax_max.load(Ordering::SeqCst);
+    assert_eq!(
+        civil, 2,
+        "the civil registry's limit is 2 (and it was reached)"
+    );
+    assert!(tax > 2, "other registries are not held to it: {tax}");
+}
