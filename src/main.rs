@@ -5,7 +5,7 @@ use clap::{Parser, Subcommand};
 use onestop::settings::Settings;
 use onestop::startup::Application;
 use std::net::TcpListener;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
 
@@ -50,6 +50,9 @@ enum Command {
     Sandbox {
         #[arg(long, default_value = "127.0.0.1:8090")]
         bind: String,
+        /// JSON file of misbehaviours (latency, failures, 429, 202…) by service.
+        #[arg(long)]
+        behaviour: Option<PathBuf>,
     },
     /// Draw a bundle's dependency graph.
     Graph {
@@ -109,8 +112,8 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             bundle,
             application,
         } => explain(&settings, &bundle, &application),
-        Command::Sandbox { bind } => runtime()?
-            .block_on(sandbox(&settings, &bind))
+        Command::Sandbox { bind, behaviour } => runtime()?
+            .block_on(sandbox(&settings, &bind, behaviour.as_deref()))
             .map(|()| ExitCode::SUCCESS),
         Command::Serve {
             bind,
@@ -279,11 +282,19 @@ fn explain(
     Ok(ExitCode::SUCCESS)
 }
 
-async fn sandbox(settings: &Settings, bind: &str) -> anyhow::Result<()> {
+async fn sandbox(settings: &Settings, bind: &str, behaviour: Option<&Path>) -> anyhow::Result<()> {
     let catalog = Arc::new(onestop::bundle::compile(&settings.definitions.root)?);
+    let options = onestop::sandbox::SandboxOptions {
+        behaviours: match behaviour {
+            Some(path) => onestop::sandbox::Behaviours::from_file(path)?,
+            None => onestop::sandbox::Behaviours::default(),
+        },
+        ..onestop::sandbox::SandboxOptions::default()
+    };
     let listener = TcpListener::bind(bind).with_context(|| format!("Failed to bind {bind}"))?;
     tracing::info!(address = %listener.local_addr()?, "Simulated registries listening");
-    onestop::sandbox::serve(listener, catalog)?
+    onestop::sandbox::serve(listener, catalog, options)
+        .context("Failed to start the simulated registries")?
         .await
         .context("The sandbox failed")
 }

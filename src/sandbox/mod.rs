@@ -3,48 +3,93 @@
 //! (a valid RNOKPP, a UNZR with its check digit, act record numbers), and give the same answer
 //! for a repeated `Idempotency-Key`, so a retried call makes no second effect.
 //!
+//! On request they misbehave (`Behaviours`: latency, 503 before or after the effect, hangs,
+//! 429, refusals, 202 answered by polling or by a signed callback), so tests and benchmarks can
+//! prove that retries and crashes never make a second effect. Without knobs every valid call is
+//! answered at once, 200. `/_sandbox/stats` counts calls and effects, `/_sandbox/behaviour`
+//! reads and replaces the knobs at runtime.
+//!
 //! The sandbox shares the compiled definitions with the server but nothing else: onestop talks
 //! to it only over HTTP, exactly as it would to a real registry.
 
+mod asynchronous;
+mod behaviour;
+mod call;
+mod control;
 mod generate;
+mod state;
 
-use crate::bundle::{Catalog, ServiceId};
-use crate::form::FieldError;
-use actix_web::{App, HttpRequest, HttpResponse, HttpServer, dev::Server, web};
-use serde_json::{Value, json};
-use std::collections::{BTreeMap, HashMap};
+pub use behaviour::{
+    Asynchronous, Behaviour, BehaviourError, Behaviours, Latency, Mode, Problem, RateLimit, Refusal,
+};
+
+use crate::bundle::{Catalog, Service, ServiceId};
+use crate::registry::signature::Secrets;
+use actix_web::http::StatusCode;
+use actix_web::{App, HttpResponse, HttpServer, dev::Server, web};
+use serde_json::json;
+use state::State;
 use std::net::TcpListener;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
 
-/// What the sandbox remembers: answers by idempotency key, and counts for tests.
-#[derive(Default)]
-struct State {
-    answers: HashMap<(String, String), Value>,
-    calls: BTreeMap<String, u64>,
-    effects: BTreeMap<String, u64>,
-    next_act_record: u64,
+/// How the sandbox behaves and what it signs its callbacks with.
+#[derive(Debug, Clone, Default)]
+pub struct SandboxOptions {
+    pub behaviours: Behaviours,
+    /// The secret each registry signs its callbacks with (`signature::sign`).
+    pub secrets: Secrets,
 }
 
 struct Sandbox {
     catalog: Arc<Catalog>,
     state: Mutex<State>,
+    behaviours: Mutex<Behaviours>,
+    secrets: Secrets,
+    /// Posts callbacks; built once.
+    client: reqwest::Client,
 }
 
-/// Serve the simulated registries on an already-bound listener.
-pub fn serve(listener: TcpListener, catalog: Arc<Catalog>) -> std::io::Result<Server> {
+/// Serve the simulated registries on an already-bound listener, with one worker: every wait is
+/// asynchronous, so a hanging call does not hold up the others.
+pub fn serve(
+    listener: TcpListener,
+    catalog: Arc<Catalog>,
+    options: SandboxOptions,
+) -> std::io::Result<Server> {
+    let problems = problems(&options.behaviours, &catalog);
+    if !problems.is_empty() {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            format!("sandbox behaviour: {}", behaviour::describe(&problems)),
+        ));
+    }
+    let client = reqwest::Client::builder()
+        .timeout(Duration::from_secs(10))
+        .build()
+        .map_err(std::io::Error::other)?;
     let sandbox = web::Data::new(Sandbox {
         catalog,
-        state: Mutex::new(State {
-            next_act_record: 1,
-            ..State::default()
-        }),
+        state: Mutex::new(State::new()),
+        behaviours: Mutex::new(options.behaviours),
+        secrets: options.secrets,
+        client,
     });
     let server = HttpServer::new(move || {
         App::new()
             .app_data(sandbox.clone())
             .app_data(web::PayloadConfig::new(1 << 20))
-            .route("/_sandbox/stats", web::get().to(stats))
-            .route("/{registry}/{service}", web::post().to(call))
+            .route("/_sandbox/stats", web::get().to(control::stats))
+            .service(
+                web::resource("/_sandbox/behaviour")
+                    .route(web::get().to(control::behaviour))
+                    .route(web::put().to(control::replace_behaviour)),
+            )
+            .route(
+                "/_sandbox/status/{registry}/{service}/{key}",
+                web::get().to(asynchronous::status),
+            )
+            .route("/{registry}/{service}", web::post().to(call::call))
     })
     .workers(1)
     .listen(listener)?
@@ -53,90 +98,50 @@ pub fn serve(listener: TcpListener, catalog: Arc<Catalog>) -> std::io::Result<Se
     Ok(server)
 }
 
-async fn stats(sandbox: web::Data<Sandbox>) -> HttpResponse {
-    let state = sandbox.state.lock().unwrap_or_else(|e| e.into_inner());
-    let services: BTreeMap<&String, Value> = state
-        .calls
-        .iter()
-        .map(|(service, calls)| (service, json!({ "calls": calls, "effects": state.effects.get(service).copied().unwrap_or(0) })))
-        .collect();
-    HttpResponse::Ok().json(services)
+/// Everything wrong with a behaviour: values out of range, and services the catalog lacks.
+fn problems(behaviours: &Behaviours, catalog: &Catalog) -> Vec<Problem> {
+    let mut problems = behaviours.validate().err().unwrap_or_default();
+    for service in behaviours.services.keys() {
+        if catalog.service(&ServiceId(service.clone())).is_none() {
+            problems.push(Problem {
+                pointer: format!(
+                    "/services/{}",
+                    service.replace('~', "~0").replace('/', "~1")
+                ),
+                message: format!("unknown service \"{service}\""),
+            });
+        }
+    }
+    problems
 }
 
-fn error(status: actix_web::http::StatusCode, pointer: &str, message: &str) -> HttpResponse {
+impl Sandbox {
+    fn state(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn behaviours(&self) -> MutexGuard<'_, Behaviours> {
+        self.behaviours.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The service `registry` performs under that id.
+    fn service(&self, registry: &str, service: &str) -> Option<&Service> {
+        self.catalog
+            .service(&ServiceId(service.to_owned()))
+            .filter(|s| s.registry == registry)
+    }
+}
+
+/// An error answer in the one shape: `{"errors":[{"pointer","message"}]}`.
+fn error(status: StatusCode, pointer: &str, message: &str) -> HttpResponse {
     HttpResponse::build(status)
         .json(json!({ "errors": [{ "pointer": pointer, "message": message }] }))
 }
 
-async fn call(
-    sandbox: web::Data<Sandbox>,
-    path: web::Path<(String, String)>,
-    req: HttpRequest,
-    body: web::Bytes,
-) -> HttpResponse {
-    use actix_web::http::StatusCode;
-    let (registry, service_id) = path.into_inner();
-    let Some(service) = sandbox
-        .catalog
-        .service(&ServiceId(service_id.clone()))
-        .filter(|s| s.registry == registry)
-    else {
-        return error(
-            StatusCode::NOT_FOUND,
-            "",
-            &format!("реєстр {registry} не надає послуги {service_id}"),
-        );
-    };
-    let Some(key) = req
-        .headers()
-        .get("Idempotency-Key")
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_owned)
-    else {
-        return error(
-            StatusCode::BAD_REQUEST,
-            "",
-            "потрібен заголовок Idempotency-Key",
-        );
-    };
-    *sandbox
-        .state
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .calls
-        .entry(service_id.clone())
-        .or_default() += 1;
-    let request: Value = match serde_json::from_slice(&body) {
-        Ok(value) => value,
-        Err(e) => {
-            return error(
-                StatusCode::BAD_REQUEST,
-                "",
-                &format!("тіло запиту не є JSON: {e}"),
-            );
-        }
-    };
-    let errors: Vec<FieldError> = service
-        .input_validator
-        .iter_errors(&request)
-        .map(|e| FieldError {
-            pointer: e.instance_path().as_str().to_owned(),
-            message: e.to_string(),
-            services: vec![service_id.clone()],
-        })
-        .collect();
-    if !errors.is_empty() {
-        return HttpResponse::UnprocessableEntity().json(json!({ "errors": errors }));
-    }
-    let mut state = sandbox.state.lock().unwrap_or_else(|e| e.into_inner());
-    let answer_key = (service_id.clone(), key);
-    if let Some(answer) = state.answers.get(&answer_key) {
-        return HttpResponse::Ok().json(answer);
-    }
-    let sequence = state.next_act_record;
-    state.next_act_record += 1;
-    let answer = generate::outputs(service, &request, sequence);
-    state.answers.insert(answer_key, answer.clone());
-    *state.effects.entry(service_id).or_default() += 1;
-    HttpResponse::Ok().json(answer)
+fn unknown_service(registry: &str, service: &str) -> HttpResponse {
+    error(
+        StatusCode::NOT_FOUND,
+        "",
+        &format!("реєстр {registry} не надає послуги {service}"),
+    )
 }

@@ -1,17 +1,46 @@
 //! The simulated registries: real HTTP, input validated against the service's form, realistic
-//! outputs, and one effect per idempotency key.
+//! outputs, one effect per idempotency key, and misbehaviour on request (latency, 503 before or
+//! after the effect, hangs, 429, refusals, 202 by polling or by a signed callback) that never
+//! makes a second effect.
 
-use crate::helpers::{example, root};
+use crate::helpers::{example, root, serve_fake_registries};
+use onestop::registry::signature::{CALLBACK_URL_HEADER, Secrets, verify};
+use onestop::sandbox::{Behaviours, SandboxOptions};
 use serde_json::{Value, json};
 use std::net::TcpListener;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
-async fn spawn_sandbox() -> String {
+const RNOKPP: &str = "tax.rnokpp-assignment";
+
+/// A sandbox on a random port, and a client for it.
+struct Sandbox {
+    url: String,
+    client: reqwest::Client,
+}
+
+async fn spawn_sandbox_with(options: SandboxOptions) -> Sandbox {
     let catalog = Arc::new(onestop::bundle::compile(&root()).expect("shipped definitions compile"));
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
     let url = format!("http://{}", listener.local_addr().expect("address"));
-    tokio::spawn(onestop::sandbox::serve(listener, catalog).expect("sandbox starts"));
-    url
+    tokio::spawn(onestop::sandbox::serve(listener, catalog, options).expect("sandbox starts"));
+    Sandbox {
+        url,
+        client: reqwest::Client::new(),
+    }
+}
+
+async fn spawn_sandbox() -> Sandbox {
+    spawn_sandbox_with(SandboxOptions::default()).await
+}
+
+/// A sandbox that behaves as `behaviours` (JSON) says.
+async fn misbehaving(behaviours: Value) -> Sandbox {
+    spawn_sandbox_with(SandboxOptions {
+        behaviours: serde_json::from_value(behaviours).expect("a valid behaviour"),
+        ..SandboxOptions::default()
+    })
+    .await
 }
 
 fn rnokpp_request() -> Value {
@@ -19,20 +48,76 @@ fn rnokpp_request() -> Value {
     json!({ "birth_act_record_number": "101", "child": data["child"], "mother": data["mother"], "residence": data["residence"] })
 }
 
-#[tokio::test]
-async fn sandbox_assigns_a_real_rnokpp_once_per_idempotency_key() {
-    let url = spawn_sandbox().await;
-    let client = reqwest::Client::new();
-    let endpoint = format!("{url}/tax-service/tax.rnokpp-assignment");
-    let mut answers = Vec::new();
-    for _ in 0..2 {
-        let response = client
-            .post(&endpoint)
-            .header("Idempotency-Key", "app-1:tax:0")
+impl Sandbox {
+    fn rnokpp_endpoint(&self) -> String {
+        format!("{}/tax-service/{RNOKPP}", self.url)
+    }
+
+    /// Ask for a RNOKPP with this idempotency key.
+    async fn call(&self, key: &str) -> reqwest::Response {
+        self.call_with(&self.client, key).await.expect("call")
+    }
+
+    async fn call_with(
+        &self,
+        client: &reqwest::Client,
+        key: &str,
+    ) -> reqwest::Result<reqwest::Response> {
+        client
+            .post(self.rnokpp_endpoint())
+            .header("Idempotency-Key", key)
             .json(&rnokpp_request())
             .send()
             .await
-            .expect("call");
+    }
+
+    /// The calls and effects of the RNOKPP service.
+    async fn rnokpp_stats(&self) -> Value {
+        let stats: Value = self
+            .client
+            .get(format!("{}/_sandbox/stats", self.url))
+            .send()
+            .await
+            .expect("stats")
+            .json()
+            .await
+            .expect("JSON");
+        stats[RNOKPP].clone()
+    }
+
+    async fn put_behaviour(&self, body: impl Into<reqwest::Body>) -> (u16, Value) {
+        let response = self
+            .client
+            .put(format!("{}/_sandbox/behaviour", self.url))
+            .header("Content-Type", "application/json")
+            .body(body)
+            .send()
+            .await
+            .expect("PUT behaviour");
+        let status = response.status().as_u16();
+        (status, response.json().await.expect("JSON"))
+    }
+
+    async fn current_behaviour(&self) -> Value {
+        let url = format!("{}/_sandbox/behaviour", self.url);
+        self.get(&url).await.json().await.expect("JSON")
+    }
+
+    async fn get(&self, url: &str) -> reqwest::Response {
+        self.client.get(url).send().await.expect("GET")
+    }
+}
+
+fn header<'a>(response: &'a reqwest::Response, name: &str) -> Option<&'a str> {
+    response.headers().get(name).and_then(|v| v.to_str().ok())
+}
+
+#[tokio::test]
+async fn sandbox_assigns_a_real_rnokpp_once_per_idempotency_key() {
+    let sandbox = spawn_sandbox().await;
+    let mut answers = Vec::new();
+    for _ in 0..2 {
+        let response = sandbox.call("app-1:tax:0").await;
         assert_eq!(response.status().as_u16(), 200);
         answers.push(response.json::<Value>().await.expect("JSON"));
     }
@@ -45,31 +130,23 @@ async fn sandbox_assigns_a_real_rnokpp_once_per_idempotency_key() {
     // 2026-11-19 is day 46344 counted from 1899-12-31; a girl gets an even sex digit.
     assert!(rnokpp.starts_with("46344"), "{rnokpp}");
     assert_eq!((rnokpp.as_bytes()[8] - b'0') % 2, 0, "{rnokpp}");
-
-    let stats: Value = client
-        .get(format!("{url}/_sandbox/stats"))
-        .send()
-        .await
-        .expect("stats")
-        .json()
-        .await
-        .expect("JSON");
     assert_eq!(
-        stats["tax.rnokpp-assignment"],
+        sandbox.rnokpp_stats().await,
         json!({ "calls": 2, "effects": 1 })
     );
 }
 
 #[tokio::test]
 async fn sandbox_refuses_input_that_does_not_satisfy_the_form() {
-    let url = spawn_sandbox().await;
+    let sandbox = spawn_sandbox().await;
     let mut request = rnokpp_request();
     request
         .as_object_mut()
         .expect("object")
         .remove("birth_act_record_number");
-    let response = reqwest::Client::new()
-        .post(format!("{url}/tax-service/tax.rnokpp-assignment"))
+    let response = sandbox
+        .client
+        .post(sandbox.rnokpp_endpoint())
         .header("Idempotency-Key", "app-2:tax:0")
         .json(&request)
         .send()
@@ -78,4 +155,398 @@ async fn sandbox_refuses_input_that_does_not_satisfy_the_form() {
     assert_eq!(response.status().as_u16(), 422);
     let body: Value = response.json().await.expect("JSON");
     assert!(body["errors"].as_array().is_some_and(|e| !e.is_empty()));
+}
+
+#[tokio::test]
+async fn a_fixed_latency_delays_every_answer_by_at_least_that_long() {
+    let sandbox = misbehaving(json!({ "default": { "latency": { "fixed_ms": 250 } } })).await;
+    for key in ["slow:1", "slow:1", "slow:2"] {
+        let started = Instant::now();
+        let response = sandbox.call(key).await;
+        assert_eq!(response.status().as_u16(), 200);
+        assert!(
+            started.elapsed() >= Duration::from_millis(250),
+            "{:?}",
+            started.elapsed()
+        );
+    }
+    assert_eq!(
+        sandbox.rnokpp_stats().await,
+        json!({ "calls": 3, "effects": 2 })
+    );
+}
+
+#[tokio::test]
+async fn a_service_entry_replaces_the_default_behaviour_as_a_whole() {
+    let sandbox = misbehaving(json!({
+        "default": { "latency": { "fixed_ms": 400 } },
+        "services": { RNOKPP: { "failure_rate": 0.0 } }
+    }))
+    .await;
+    let started = Instant::now();
+    assert_eq!(sandbox.call("own:1").await.status().as_u16(), 200);
+    assert!(
+        started.elapsed() < Duration::from_millis(400),
+        "the default latency is not merged into the service's entry"
+    );
+    let started = Instant::now();
+    let other = sandbox
+        .client
+        .post(format!(
+            "{}/migration-service/migration.unzr-entry",
+            sandbox.url
+        ))
+        .header("Idempotency-Key", "default:1")
+        .json(&json!({}))
+        .send()
+        .await
+        .expect("call");
+    assert_eq!(other.status().as_u16(), 422);
+    assert!(
+        started.elapsed() >= Duration::from_millis(400),
+        "another service keeps the default"
+    );
+}
+
+#[tokio::test]
+async fn every_call_fails_with_503_at_failure_rate_one_and_some_fail_after_making_the_effect() {
+    let sandbox = misbehaving(json!({ "default": { "failure_rate": 1.0 } })).await;
+    let keys: Vec<String> = (0..40).map(|i| format!("lost:{i}")).collect();
+    for key in &keys {
+        assert_eq!(sandbox.call(key).await.status().as_u16(), 503);
+    }
+    let stats = sandbox.rnokpp_stats().await;
+    assert_eq!(stats["calls"], 40);
+    let effects = stats["effects"].as_u64().expect("effects");
+    // Half fail before the effect, half after it: both kinds appear in 40 calls.
+    assert!(0 < effects && effects < 40, "{effects} effects of 40 calls");
+
+    let (status, _) = sandbox.put_behaviour("{}").await;
+    assert_eq!(status, 200);
+    for key in &keys {
+        assert_eq!(sandbox.call(key).await.status().as_u16(), 200);
+    }
+    assert_eq!(
+        sandbox.rnokpp_stats().await,
+        json!({ "calls": 80, "effects": 40 })
+    );
+}
+
+#[tokio::test]
+async fn retrying_every_failed_key_at_failure_rate_one_half_ends_with_one_effect_per_key() {
+    let sandbox = misbehaving(json!({ "default": { "failure_rate": 0.5 } })).await;
+    let (mut calls, mut failures) = (0, 0);
+    for i in 0..40 {
+        let key = format!("retried:{i}");
+        let mut status = 0;
+        for _ in 0..60 {
+            calls += 1;
+            status = sandbox.call(&key).await.status().as_u16();
+            if status != 503 {
+                break;
+            }
+            failures += 1;
+        }
+        assert_eq!(status, 200, "{key} was retried until it succeeded");
+    }
+    assert!(failures > 0, "some calls failed");
+    assert_eq!(
+        sandbox.rnokpp_stats().await,
+        json!({ "calls": calls, "effects": 40 })
+    );
+}
+
+#[tokio::test]
+async fn a_call_that_timed_out_made_its_effect_and_a_retry_gets_the_same_outputs() {
+    let sandbox = misbehaving(json!({ "default": { "timeout_rate": 1.0, "hang_ms": 300 } })).await;
+    let impatient = reqwest::Client::builder()
+        .timeout(Duration::from_millis(100))
+        .build()
+        .expect("client");
+    let error = sandbox
+        .call_with(&impatient, "hung:1")
+        .await
+        .expect_err("the caller times out");
+    assert!(error.is_timeout(), "{error}");
+    assert_eq!(
+        sandbox.rnokpp_stats().await,
+        json!({ "calls": 1, "effects": 1 })
+    );
+
+    let started = Instant::now();
+    let response = sandbox.call("hung:1").await;
+    assert_eq!(response.status().as_u16(), 200);
+    assert!(
+        started.elapsed() >= Duration::from_millis(300),
+        "it hung again"
+    );
+    let outputs: Value = response.json().await.expect("JSON");
+
+    assert_eq!(sandbox.put_behaviour("{}").await.0, 200);
+    let again: Value = sandbox.call("hung:1").await.json().await.expect("JSON");
+    assert_eq!(again, outputs);
+    assert_eq!(
+        sandbox.rnokpp_stats().await,
+        json!({ "calls": 3, "effects": 1 })
+    );
+}
+
+#[tokio::test]
+async fn a_rate_limited_call_gets_429_with_retry_after_and_makes_no_effect() {
+    let sandbox = misbehaving(json!({
+        "default": { "rate_limit": { "rate": 1.0, "retry_after_seconds": 2 } }
+    }))
+    .await;
+    let response = sandbox.call("limited:1").await;
+    assert_eq!(response.status().as_u16(), 429);
+    assert_eq!(header(&response, "Retry-After"), Some("2"));
+    assert_eq!(
+        sandbox.rnokpp_stats().await,
+        json!({ "calls": 1, "effects": 0 })
+    );
+}
+
+#[tokio::test]
+async fn a_refusal_rule_answers_400_with_its_pointer_and_message_and_makes_no_effect() {
+    let message = "прізвище в реєстрі заблоковано";
+    let sandbox = misbehaving(json!({ "services": { RNOKPP: { "refuse": [
+        { "pointer": "/child/surname", "equals": "Коваленко", "message": message }
+    ] } } }))
+    .await;
+    let response = sandbox.call("refused:1").await;
+    assert_eq!(response.status().as_u16(), 400);
+    let body: Value = response.json().await.expect("JSON");
+    assert_eq!(
+        body,
+        json!({ "errors": [{ "pointer": "/child/surname", "message": message }] })
+    );
+    assert_eq!(
+        sandbox.rnokpp_stats().await,
+        json!({ "calls": 1, "effects": 0 })
+    );
+
+    let mut request = rnokpp_request();
+    request["child"]["surname"] = json!("Шевченко");
+    let other = sandbox
+        .client
+        .post(sandbox.rnokpp_endpoint())
+        .header("Idempotency-Key", "refused:2")
+        .json(&request)
+        .send()
+        .await
+        .expect("call");
+    assert_eq!(other.status().as_u16(), 200, "another surname passes");
+}
+
+#[tokio::test]
+async fn a_polled_answer_gives_the_outputs_at_its_location_once_the_delay_has_passed() {
+    let sandbox = misbehaving(json!({
+        "default": { "asynchronous": { "mode": "poll", "delay_ms": 400 } }
+    }))
+    .await;
+    let key = "app 3/tax:0";
+    let started = Instant::now();
+    let first = sandbox.call(key).await;
+    assert_eq!(first.status().as_u16(), 202);
+    assert_eq!(header(&first, "Retry-After"), Some("1"));
+    let location = header(&first, "Location").expect("Location").to_owned();
+    assert_eq!(
+        location,
+        format!(
+            "{}/_sandbox/status/tax-service/{RNOKPP}/app%203%2Ftax%3A0",
+            sandbox.url
+        )
+    );
+    assert_eq!(sandbox.call(key).await.status().as_u16(), 202, "pending");
+
+    let outputs = loop {
+        let polled = sandbox.get(&location).await;
+        match polled.status().as_u16() {
+            202 => assert!(header(&polled, "Location").is_some_and(|l| l == location)),
+            200 => break polled.json::<Value>().await.expect("JSON"),
+            other => panic!("status answered {other}"),
+        }
+        assert!(started.elapsed() < Duration::from_secs(3), "never ready");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert!(started.elapsed() >= Duration::from_millis(400));
+    assert!(onestop::form::is_rnokpp(
+        outputs["rnokpp"].as_str().expect("rnokpp")
+    ));
+
+    let repeated = sandbox.call(key).await;
+    assert_eq!(repeated.status().as_u16(), 200);
+    assert_eq!(repeated.json::<Value>().await.expect("JSON"), outputs);
+    assert_eq!(
+        sandbox.rnokpp_stats().await,
+        json!({ "calls": 3, "effects": 1 })
+    );
+    let unknown = format!(
+        "{}/_sandbox/status/tax-service/{RNOKPP}/nobody",
+        sandbox.url
+    );
+    assert_eq!(sandbox.get(&unknown).await.status().as_u16(), 404);
+}
+
+/// One callback as the receiver saw it.
+struct Received {
+    at: Instant,
+    signature: Result<(), onestop::registry::signature::SignatureError>,
+    body: Value,
+}
+
+async fn receive_callback(
+    received: actix_web::web::Data<Mutex<Vec<Received>>>,
+    req: actix_web::HttpRequest,
+    body: actix_web::web::Bytes,
+) -> actix_web::HttpResponse {
+    let text = |name: &str| req.headers().get(name).and_then(|v| v.to_str().ok());
+    let signature = verify(
+        "tax-secret",
+        text("X-Onestop-Signature"),
+        text("X-Onestop-Timestamp"),
+        &body,
+        jiff::Timestamp::now().as_second(),
+        300,
+    );
+    received.lock().expect("lock").push(Received {
+        at: Instant::now(),
+        signature,
+        body: serde_json::from_slice(&body).unwrap_or(Value::Null),
+    });
+    actix_web::HttpResponse::Ok().finish()
+}
+
+#[tokio::test]
+async fn a_signed_callback_arrives_after_the_delay_and_a_repeated_call_schedules_no_second() {
+    let received = actix_web::web::Data::new(Mutex::new(Vec::<Received>::new()));
+    let receiver = serve_fake_registries(received.clone(), receive_callback);
+    let sandbox = spawn_sandbox_with(SandboxOptions {
+        behaviours: serde_json::from_value::<Behaviours>(json!({
+            "default": { "asynchronous": { "mode": "callback", "delay_ms": 400 } }
+        }))
+        .expect("behaviour"),
+        secrets: Secrets {
+            default: "other-secret".into(),
+            per_registry: [("tax-service".to_owned(), "tax-secret".to_owned())].into(),
+        },
+    })
+    .await;
+    let call = || {
+        sandbox
+            .client
+            .post(sandbox.rnokpp_endpoint())
+            .header("Idempotency-Key", "called-back:1")
+            .header(CALLBACK_URL_HEADER, format!("{receiver}/callbacks/1"))
+            .json(&rnokpp_request())
+            .send()
+    };
+    let started = Instant::now();
+    let first = call().await.expect("call");
+    assert_eq!(first.status().as_u16(), 202);
+    assert!(
+        header(&first, "Location").is_none(),
+        "a callback, not a status URL"
+    );
+    assert_eq!(
+        call().await.expect("call").status().as_u16(),
+        202,
+        "pending"
+    );
+
+    while received.lock().expect("lock").is_empty() {
+        assert!(started.elapsed() < Duration::from_secs(3), "no callback");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let outputs = {
+        let received = received.lock().expect("lock");
+        assert_eq!(received.len(), 1, "one callback for one key");
+        assert!(received[0].at - started >= Duration::from_millis(400));
+        assert_eq!(received[0].signature, Ok(()));
+        assert_eq!(received[0].body["status"], "succeeded");
+        received[0].body["outputs"].clone()
+    };
+    assert!(onestop::form::is_rnokpp(
+        outputs["rnokpp"].as_str().expect("rnokpp")
+    ));
+    let repeated = call().await.expect("call");
+    assert_eq!(repeated.status().as_u16(), 200);
+    assert_eq!(repeated.json::<Value>().await.expect("JSON"), outputs);
+    assert_eq!(
+        sandbox.rnokpp_stats().await,
+        json!({ "calls": 3, "effects": 1 })
+    );
+}
+
+#[tokio::test]
+async fn a_callback_mode_call_without_a_callback_url_is_answered_as_for_polling() {
+    let sandbox = misbehaving(json!({
+        "default": { "asynchronous": { "mode": "callback", "delay_ms": 100 } }
+    }))
+    .await;
+    let response = sandbox.call("no-callback:1").await;
+    assert_eq!(response.status().as_u16(), 202);
+    let location = header(&response, "Location")
+        .expect("a status URL")
+        .to_owned();
+    tokio::time::sleep(Duration::from_millis(150)).await;
+    assert_eq!(sandbox.get(&location).await.status().as_u16(), 200);
+}
+
+#[tokio::test]
+async fn a_behaviour_that_is_not_valid_is_refused_with_400_and_the_current_one_is_kept() {
+    let sandbox = spawn_sandbox().await;
+    let (status, body) = sandbox.put_behaviour("garbage").await;
+    assert_eq!(status, 400);
+    assert!(
+        body["errors"][0]["message"]
+            .as_str()
+            .is_some_and(|m| !m.is_empty())
+    );
+    let (status, body) = sandbox
+        .put_behaviour(r#"{"default": {"failure_rate": 1.5}}"#)
+        .await;
+    assert_eq!(status, 400);
+    assert_eq!(body["errors"][0]["pointer"], "/default/failure_rate");
+    let (status, body) = sandbox
+        .put_behaviour(r#"{"services": {"tax.nothing": {}}}"#)
+        .await;
+    assert_eq!(
+        (status, &body["errors"][0]["pointer"]),
+        (400, &json!("/services/tax.nothing"))
+    );
+    let (status, _) = sandbox
+        .put_behaviour(r#"{"default": {"failure_rat": 1}}"#)
+        .await;
+    assert_eq!(status, 400, "an unknown knob is refused");
+
+    let default = serde_json::to_value(Behaviours::default()).expect("JSON");
+    assert_eq!(sandbox.current_behaviour().await, default);
+    let wanted = json!({ "default": { "latency": { "uniform_ms": [1, 2] } } });
+    assert_eq!(sandbox.put_behaviour(wanted.to_string()).await.0, 200);
+    assert_eq!(
+        sandbox.current_behaviour().await["default"]["latency"],
+        json!({ "uniform_ms": [1, 2] })
+    );
+}
+
+#[tokio::test]
+async fn slow_calls_are_answered_side_by_side_not_one_after_another() {
+    let sandbox = misbehaving(json!({ "default": { "latency": { "fixed_ms": 300 } } })).await;
+    let started = Instant::now();
+    let answers = tokio::join!(
+        sandbox.call("side-by-side:1"),
+        sandbox.call("side-by-side:2"),
+        sandbox.call("side-by-side:3"),
+        sandbox.call("side-by-side:4"),
+        sandbox.call("side-by-side:5"),
+    );
+    let statuses = [answers.0, answers.1, answers.2, answers.3, answers.4].map(|r| r.status());
+    assert!(statuses.iter().all(|s| s.as_u16() == 200), "{statuses:?}");
+    assert!(
+        started.elapsed() < Duration::from_millis(900),
+        "five calls of 300 ms took {:?}",
+        started.elapsed()
+    );
 }
