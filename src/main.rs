@@ -284,13 +284,7 @@ fn explain(
 
 async fn sandbox(settings: &Settings, bind: &str, behaviour: Option<&Path>) -> anyhow::Result<()> {
     let catalog = Arc::new(onestop::bundle::compile(&settings.definitions.root)?);
-    let options = onestop::sandbox::SandboxOptions {
-        behaviours: match behaviour {
-            Some(path) => onestop::sandbox::Behaviours::from_file(path)?,
-            None => onestop::sandbox::Behaviours::default(),
-        },
-        ..onestop::sandbox::SandboxOptions::default()
-    };
+    let options = onestop::startup::sandbox_options(settings, behaviour)?;
     let listener = TcpListener::bind(bind).with_context(|| format!("Failed to bind {bind}"))?;
     tracing::info!(address = %listener.local_addr()?, "Simulated registries listening");
     onestop::sandbox::serve(listener, catalog, options)

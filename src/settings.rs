@@ -72,9 +72,7 @@ pub struct DefinitionSettings {
     pub root: PathBuf,
 }
 
-/// The callback secret of the simulated registries; a deployment with real registries sets its
-/// own (`onestop serve` warns when it talks to real registries with this one).
-pub const SANDBOX_SECRET: &str = "onestop-sandbox-secret";
+pub use crate::registry::signature::SANDBOX_SECRET;
 
 #[derive(Debug, Clone, Deserialize)]
 pub struct DispatcherSettings {

@@ -7,6 +7,7 @@ use crate::fanout::{DispatchSettings, Dispatcher, Policy, RegistryLimits};
 use crate::http::{self, AppState};
 use crate::registry::RegistryClient;
 use crate::registry::signature::Secrets;
+use crate::sandbox::{Behaviours, SandboxOptions};
 use crate::settings::Settings;
 use crate::store::Store;
 use actix_web::{App, HttpServer, dev::Server, web};
@@ -43,7 +44,7 @@ impl Application {
                     Some(crate::sandbox::serve(
                         listener,
                         catalog.clone(),
-                        crate::sandbox::SandboxOptions::default(),
+                        sandbox_options(&settings, None)?,
                     )?),
                 )
             }
@@ -186,6 +187,23 @@ fn dispatch_settings(settings: &Settings, public_url: &str) -> DispatchSettings 
         answer_deadline: Duration::from_secs(r.answer_deadline_hours.max(1) * 3600),
         callback_base: format!("{public_url}/api/v1/callbacks"),
     }
+}
+
+/// The simulated registries' options: the misbehaviour file (`behaviour`, else the setting
+/// `registries.sandbox_behaviour`) and the same callback secrets the server checks.
+pub fn sandbox_options(
+    settings: &Settings,
+    behaviour: Option<&std::path::Path>,
+) -> anyhow::Result<SandboxOptions> {
+    let file = behaviour.or(settings.registries.sandbox_behaviour.as_deref());
+    let behaviours = match file {
+        Some(path) => Behaviours::from_file(path)?,
+        None => Behaviours::default(),
+    };
+    Ok(SandboxOptions {
+        behaviours,
+        secrets: callback_secrets(settings),
+    })
 }
 
 fn callback_secrets(settings: &Settings) -> Secrets {

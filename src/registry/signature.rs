@@ -15,11 +15,25 @@ pub const TIMESTAMP_HEADER: &str = "X-Onestop-Timestamp";
 /// The header onestop sends with every registry call: where to post the result later.
 pub const CALLBACK_URL_HEADER: &str = "Callback-Url";
 
+/// The callback secret of the simulated registries; a deployment with real registries sets its
+/// own (`onestop serve` warns when it talks to real registries with this one).
+pub const SANDBOX_SECRET: &str = "onestop-sandbox-secret";
+
 /// The shared secret of each registry: one default, and overrides by registry name.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct Secrets {
     pub default: String,
     pub per_registry: BTreeMap<String, String>,
+}
+
+impl Default for Secrets {
+    /// The sandbox's secret for every registry.
+    fn default() -> Self {
+        Self {
+            default: SANDBOX_SECRET.to_owned(),
+            per_registry: BTreeMap::new(),
+        }
+    }
 }
 
 impl Secrets {

@@ -27,6 +27,7 @@ macro_rules! on_both_databases {
 }
 
 mod applications;
+mod asynchronous;
 mod bundles;
 mod callbacks;
 mod conditions;
