@@ -3,6 +3,7 @@
 
 use super::{ApiError, AppState};
 use crate::bundle::ServiceId;
+use crate::store::SubKind;
 use actix_web::{HttpRequest, HttpResponse, web};
 use handlebars::Handlebars;
 use serde_json::{Value, json};
@@ -88,10 +89,18 @@ pub async fn verify(
     let services: Vec<Value> = subs
         .iter()
         .map(|s| {
-            let service = state.catalog.service(&ServiceId(s.service_id.clone()));
+            let title = match s.kind {
+                SubKind::Service => state
+                    .catalog
+                    .service(&ServiceId(s.service_id.clone()))
+                    .map(|x| &x.title),
+                SubKind::Human => bundle
+                    .and_then(|b| b.human_steps.iter().find(|h| h.id == s.service_id))
+                    .map(|h| &h.title),
+            };
             json!({
                 "service": s.service_id,
-                "title": service.map(|x| &x.title),
+                "title": title,
                 "status": s.status,
                 "status_label": status_label(s.status.as_str()),
             })
@@ -131,6 +140,7 @@ fn status_label(status: &str) -> &'static str {
         "completed_with_failures" => "Виконано частково / Completed with failures",
         "failed" => "Помилка / Failed",
         "blocked" => "Заблоковано / Blocked",
+        "awaiting" => "Очікує відповіді / Awaiting an answer",
         _ => "В обробці / In progress",
     }
 }

@@ -1,5 +1,5 @@
 //! Adapters to the registries that perform services: one HTTP call per sub-request, and the one
-//! place where an answer is classified (success, refusal, or worth retrying).
+//! place where an answer is classified (success, accepted for later, refusal, or worth retrying).
 //!
 //! This module neither stores nor schedules anything; `fanout` decides what to do with an
 //! `Outcome`.
@@ -222,6 +222,18 @@ mod tests {
         assert_eq!(retry_after(&headers), Some(Duration::ZERO));
         headers.insert(RETRY_AFTER, HeaderValue::from_static("soon"));
         assert_eq!(retry_after(&headers), None);
+    }
+
+    #[test]
+    fn timeouts_rate_limits_and_server_errors_are_retried_other_client_errors_are_not() {
+        for code in [408, 429, 500, 502, 503, 504] {
+            let status = StatusCode::from_u16(code).expect("status");
+            assert!(is_retriable(status), "{code}");
+        }
+        for code in [400, 401, 403, 404, 409, 422, 202, 200] {
+            let status = StatusCode::from_u16(code).expect("status");
+            assert!(!is_retriable(status), "{code}");
+        }
     }
 
     #[test]
