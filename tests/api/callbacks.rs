@@ -2,7 +2,9 @@
 //! URL it was given, signed with its secret. A bad signature or a stale timestamp changes
 //! nothing; a repeated callback is harmless.
 
-use crate::helpers::{Db, TestApp, example, serve_fake_registries, spawn_app_with};
+use crate::helpers::{
+    Db, TestApp, every_birth_output, example, serve_fake_registries, spawn_app_with,
+};
 use actix_web::{HttpRequest, HttpResponse, web};
 use onestop::registry::signature::{self, CALLBACK_URL_HEADER};
 use onestop::settings::SANDBOX_SECRET;
@@ -36,12 +38,7 @@ async fn answer(
         }
         return HttpResponse::Accepted().finish();
     }
-    HttpResponse::Ok().json(json!({
-        "rnokpp": "4634407986", "unzr": "20261119-66439",
-        "citizenship": "UKR", "basis": "ст. 7", "certificate_series": "І-БК", "certificate_number": "123456",
-        "registration_record": "R-1", "decision_number": "D-1", "amount": 41280, "currency": "грн",
-        "kind": "box", "patient_id": "P-1"
-    }))
+    HttpResponse::Ok().json(every_birth_output())
 }
 
 fn registration() -> Value {

@@ -2,7 +2,7 @@
 //! (never sent); a transient 503 is retried with the same idempotency key until it succeeds; a
 //! 429's `Retry-After` is honoured; a registry slower than its timeout is retried.
 
-use crate::helpers::{Db, example, serve_fake_registries, spawn_app_with};
+use crate::helpers::{Db, every_birth_output, example, serve_fake_registries, spawn_app_with};
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde_json::json;
 use std::collections::HashMap;
@@ -79,11 +79,7 @@ async fn answer(
         ("tax.rnokpp-assignment", _) => HttpResponse::Ok().json(json!({ "rnokpp": "4634407986" })),
         ("migration.unzr-entry", _) => HttpResponse::Ok().json(json!({ "unzr": "20261119-66439" })),
         // Every later birth service: one answer holding each of their outputs.
-        _ => HttpResponse::Ok().json(json!({
-            "citizenship": "UKR", "basis": "ст. 7", "certificate_series": "І-БК", "certificate_number": "123456",
-            "registration_record": "R-1", "decision_number": "D-1", "amount": 41280, "currency": "грн",
-            "kind": "box", "patient_id": "P-1"
-        })),
+        _ => HttpResponse::Ok().json(every_birth_output()),
     }
 }
 

@@ -211,6 +211,18 @@ pub fn pdf_text(pdf: &[u8]) -> String {
     String::from_utf8(output.stdout).expect("pdftotext prints UTF-8")
 }
 
+/// One answer holding the outputs of every birth service, so that a fake registry may give it
+/// to any of them (each output schema allows further properties).
+pub fn every_birth_output() -> Value {
+    serde_json::json!({
+        "act_record_number": "77", "registered_on": "2026-11-20", "registry_office": "Відділ ДРАЦС",
+        "rnokpp": "4634407986", "unzr": "20261119-66439",
+        "citizenship": "UKR", "basis": "ст. 7", "certificate_series": "І-БК", "certificate_number": "123456",
+        "registration_record": "R-1", "decision_number": "D-1", "amount": 41280, "currency": "грн",
+        "kind": "box", "patient_id": "P-1"
+    })
+}
+
 /// A fake registry server on a random port: every `POST /{registry}/{service}` goes to
 /// `handler`, with `state` as app data. Its base URL.
 pub fn serve_fake_registries<S, F, Args>(state: actix_web::web::Data<S>, handler: F) -> String

@@ -1,9 +1,8 @@
 //! Per-registry limits: no more calls in flight to one registry than its `concurrency` setting,
 //! while other registries go on in parallel.
 
-use crate::helpers::{Db, example, serve_fake_registries, spawn_app_with};
+use crate::helpers::{Db, every_birth_output, example, serve_fake_registries, spawn_app_with};
 use actix_web::{HttpResponse, web};
-use serde_json::json;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
@@ -26,13 +25,7 @@ async fn answer(state: web::Data<Slow>, path: web::Path<(String, String)>) -> Ht
     max.fetch_max(in_flight, Ordering::SeqCst);
     tokio::time::sleep(Duration::from_millis(100)).await;
     now.fetch_sub(1, Ordering::SeqCst);
-    HttpResponse::Ok().json(json!({
-        "act_record_number": "77", "registered_on": "2026-11-20", "registry_office": "Відділ ДРАЦС",
-        "rnokpp": "4634407986", "unzr": "20261119-66439",
-        "citizenship": "UKR", "basis": "ст. 7", "certificate_series": "І-БК", "certificate_number": "123456",
-        "registration_record": "R-1", "decision_number": "D-1", "amount": 41280, "currency": "грн",
-        "kind": "box", "patient_id": "P-1"
-    }))
+    HttpResponse::Ok().json(every_birth_output())
 }
 
 on_both_databases!(a_registry_never_has_more_calls_in_flight_than_its_concurrency_limit);

@@ -1,7 +1,7 @@
 //! An operator corrects the data behind a refused service and runs it again: the correction is
 //! validated like a submission, and what was blocked behind the service runs too.
 
-use crate::helpers::{Db, example, serve_fake_registries, spawn_app_with};
+use crate::helpers::{Db, every_birth_output, example, serve_fake_registries, spawn_app_with};
 use actix_web::{HttpResponse, web};
 use serde_json::{Value, json};
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -27,13 +27,7 @@ async fn answer(
             }] }));
         }
     }
-    HttpResponse::Ok().json(json!({
-        "act_record_number": "77", "registered_on": "2026-11-20", "registry_office": "Відділ ДРАЦС",
-        "rnokpp": "4634407986", "unzr": "20261119-66439",
-        "citizenship": "UKR", "basis": "ст. 7", "certificate_series": "І-БК", "certificate_number": "123456",
-        "registration_record": "R-1", "decision_number": "D-1", "amount": 41280, "currency": "грн",
-        "kind": "box", "patient_id": "P-1"
-    }))
+    HttpResponse::Ok().json(every_birth_output())
 }
 
 on_both_databases!(an_operator_corrects_a_refused_registration_and_it_runs_with_what_was_blocked);
