@@ -231,3 +231,15 @@ fn two_services_demanding_incompatible_schemas_for_a_field_are_reported() {
         ],
     );
 }
+
+#[test]
+fn a_service_policy_without_attempts_or_time_is_reported() {
+    assert_caught(
+        "service-policy-errors",
+        &[
+            "error: services/first.yaml: retry.max_attempts: must be at least 1",
+            "error: services/first.yaml: timeout_ms: must be more than 0",
+            r#"error: bundles/event.yaml:14:15: services[1].inputs.record: unknown service "first""#,
+        ],
+    );
+}
