@@ -166,12 +166,15 @@ impl Dispatcher {
                 }
                 Err(e) => {
                     tracing::error!(error = ?e, application.id = %claim.application_id, service.id = %claim.service_id, "Failed to prepare a registry call");
+                    // Perhaps passing (the database); if it persists, fail visibly.
                     let policy = self.policies.defaults();
-                    let wait = policy.backoff(claim.failures + 1, None);
-                    Completion::RetryAt(
-                        now + wait.as_millis() as i64,
-                        "внутрішня помилка підготовки запиту".into(),
-                    )
+                    let reason = format!("внутрішня помилка підготовки запиту: {e}");
+                    if claim.failures + 1 >= policy.max_attempts {
+                        Completion::Failed(reason)
+                    } else {
+                        let wait = policy.backoff(claim.failures + 1, None);
+                        Completion::RetryAt(now + wait.as_millis() as i64, reason)
+                    }
                 }
             }
         };
