@@ -22,7 +22,38 @@ pub async fn submit(
         return Ok(replayed);
     }
     let (data, chosen) = envelope(body)?;
-    let (bundle, form) = super::bundles::bundle_form(&state, &path, chosen.as_deref())?;
+    let key_ref = key
+        .as_ref()
+        .map(|(hash, key)| (hash.as_str(), key.as_str()));
+    match accept(&state, &path, data, chosen.as_deref(), key_ref).await? {
+        Some(id) => Ok(idempotency::created(&id, answer(&id), false)),
+        // Another request with this key got there first.
+        None => match &key {
+            Some((hash, key)) => idempotency::replay(&state.store, key, hash)
+                .await?
+                .ok_or_else(|| ApiError::Conflict(idempotency::BUSY.into())),
+            None => Err(ApiError::Conflict(idempotency::BUSY.into())),
+        },
+    }
+}
+
+/// The answer to an accepted submission.
+fn answer(id: &str) -> Value {
+    json!({ "id": id, "status": "in_progress", "links": links(id) })
+}
+
+/// Validate `data` for `bundle_id` with the `chosen` optional services and store it as a new
+/// application, waking the dispatcher; its id. With `key` (request hash, key), the key is
+/// reserved and bound to the answer; `None` when another request holds it. Shared by the API
+/// and the web pages: every error is the API's (422 with every field error).
+pub(crate) async fn accept(
+    state: &AppState,
+    bundle_id: &str,
+    data: Value,
+    chosen: Option<&[String]>,
+    key: Option<(&str, &str)>,
+) -> Result<Option<String>, ApiError> {
+    let (bundle, form) = super::bundles::bundle_form(state, bundle_id, chosen)?;
     let valid = form.validate(data).map_err(ApiError::Invalid)?;
     let applicable = bundle.applicable(valid.data(), valid.services());
     if applicable.run.is_empty() {
@@ -39,16 +70,12 @@ pub async fn submit(
             ),
         ));
     }
-    let id = uuid::Uuid::now_v7().to_string();
-    let answer = json!({ "id": id, "status": "in_progress", "links": links(&id) });
-    if let Some((hash, key)) = &key
+    if let Some((hash, key)) = key
         && !state.store.reserve_submission_key(key, hash).await?
     {
-        // Another request with this key got there first.
-        return idempotency::replay(&state.store, key, hash)
-            .await?
-            .ok_or_else(|| ApiError::Conflict(idempotency::BUSY.into()));
+        return Ok(None);
     }
+    let id = uuid::Uuid::now_v7().to_string();
     let new = NewApplication {
         id: id.clone(),
         bundle_id: bundle.id.0.clone(),
@@ -56,10 +83,10 @@ pub async fn submit(
         data: valid.data().clone(),
         verify_code: crate::store::random_token(),
         calls: new_calls(&applicable),
-        submission_key: key.as_ref().map(|(_, k)| (k.clone(), answer.to_string())),
+        submission_key: key.map(|(_, k)| (k.to_owned(), answer(&id).to_string())),
     };
     if let Err(e) = state.store.insert_application(&new).await {
-        if let Some((_, key)) = &key
+        if let Some((_, key)) = key
             && let Err(release) = state.store.release_submission_key(key).await
         {
             tracing::error!(error = ?release, "Failed to release a submission key");
@@ -68,7 +95,7 @@ pub async fn submit(
     }
     state.wake_dispatcher.notify_one();
     tracing::info!(application.id = %id, bundle.id = %bundle.id, "Application accepted");
-    Ok(idempotency::created(&id, answer, false))
+    Ok(Some(id))
 }
 
 /// The sub-requests of a new application: its human steps first, then every registry call.
