@@ -23,6 +23,9 @@ pub struct ServerSettings {
     pub public_url: Option<String>,
     /// Largest accepted request body, in bytes.
     pub max_body_bytes: usize,
+    /// Keys the receipts' check codes (set your own in production; keep it, or old receipts
+    /// stop matching their verify page).
+    pub receipt_secret: String,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -113,6 +116,10 @@ fn defaults() -> Result<config::ConfigBuilder<config::builder::DefaultState>, co
     config::Config::builder()
         .set_default("server.bind", "127.0.0.1:8080")?
         .set_default("server.max_body_bytes", 256 * 1024)?
+        .set_default(
+            "server.receipt_secret",
+            "onestop-development-receipt-secret",
+        )?
         .set_default("database.url", "sqlite://onestop.db")?
         .set_default("registries.timeout_ms", 10_000)?
         .set_default("registries.concurrency", 16)?

@@ -91,6 +91,7 @@ impl Application {
             public_url: public_url.clone(),
             secrets: callback_secrets(&settings),
             callback_window_seconds: settings.registries.callback_window_seconds,
+            receipt_secret: settings.server.receipt_secret.clone(),
         };
         let server = http_server(listener, state, settings.server.max_body_bytes)?;
         Ok(Self {

@@ -4,8 +4,8 @@
 use super::diag::{Diagnostic, Diagnostics};
 use super::raw::{RawBundle, RawHumanStep, RawRetry, RawService, RawStep, RawText};
 use super::{
-    Binding, Bundle, BundleId, Catalog, Condition, HumanStep, PolicyOverride, Repeat, Service,
-    ServiceId, ServiceInput, Step, SummaryRow, Text,
+    Binding, Bundle, BundleId, Catalog, Condition, HumanStep, PolicyOverride, ReceiptTexts, Repeat,
+    Service, ServiceId, ServiceInput, Step, SummaryRow, Text,
 };
 use crate::form::{CombinedForm, Schemas};
 use serde_json::Value;
@@ -58,7 +58,7 @@ pub fn compile(root: &Path) -> Result<Catalog, Diagnostics> {
         warnings: Vec::new(),
     };
     for (file, raw) in load_yaml::<RawBundle>(root, "bundles", &mut diags) {
-        if let Some(bundle) = compile_bundle(&file, raw, &catalog, &broken, &mut diags) {
+        if let Some(bundle) = compile_bundle(root, &file, raw, &catalog, &broken, &mut diags) {
             let ids: Vec<ServiceId> = bundle.steps.iter().map(|s| s.service.clone()).collect();
             if let Err(e) = CombinedForm::build(&bundle, &catalog, &ids) {
                 diags.push(Diagnostic::new(&file, "services", e.to_string()));
@@ -304,6 +304,7 @@ fn service_input(form: &Value, uri: &str) -> Result<ServiceInput, String> {
 }
 
 fn compile_bundle(
+    root: &Path,
     file: &Path,
     raw: RawBundle,
     catalog: &Catalog,
@@ -312,6 +313,10 @@ fn compile_bundle(
 ) -> Option<Bundle> {
     let before = diags.len();
     check_id_matches_file(file, &raw.id, diags);
+    let receipt = match &raw.receipt {
+        Some(name) => ReceiptTexts::load(root, file, name, diags),
+        None => Some(ReceiptTexts::default_texts()),
+    };
     if let Err(e) = handlebars::Template::compile(&raw.applicant) {
         diags.push(Diagnostic::new(
             file,
@@ -408,6 +413,7 @@ fn compile_bundle(
             .collect(),
         steps: ordered,
         human_steps,
+        receipt: receipt?,
         forms: Mutex::new(BTreeMap::new()),
     })
 }

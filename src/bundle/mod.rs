@@ -12,12 +12,14 @@ mod diag;
 mod graph;
 mod lint;
 mod raw;
+mod receipt_texts;
 
 pub use applicable::{Applicable, Call, Planned, PlannedHuman};
 pub use compile::compile;
 pub use condition::Condition;
 pub use diag::{Diagnostic, Diagnostics};
 pub use graph::{Notation, graph};
+pub use receipt_texts::{REQUIRED as RECEIPT_TEXT_KEYS, ReceiptTexts, Texts, date_helper};
 
 use crate::form::{CombinedForm, FormError, Schemas};
 use serde::Serialize;
@@ -157,8 +159,10 @@ pub struct Bundle {
     pub summary: Vec<SummaryRow>,
     /// Steps in a dependency-respecting order.
     pub steps: Vec<Step>,
-    /// What people must do before some services go (waiting on them comes with the engine).
+    /// What people must do before some services go.
     pub human_steps: Vec<HumanStep>,
+    /// The receipt's texts (`receipts/<file>` named by `receipt:`, or the built-in ones).
+    pub receipt: ReceiptTexts,
     forms: Mutex<BTreeMap<Vec<ServiceId>, Arc<CombinedForm>>>,
 }
 

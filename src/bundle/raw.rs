@@ -54,6 +54,9 @@ pub struct RawBundle {
     /// Steps a person must take (a co-signature, a homeowner's consent) before services go.
     #[serde(default)]
     pub human_steps: Vec<RawHumanStep>,
+    /// The receipt's texts: a handlebars file under `receipts/` (built-in texts when absent).
+    #[serde(default)]
+    pub receipt: Option<String>,
 }
 
 /// A person's asynchronous step: waited for, with an expiry.

@@ -2,6 +2,7 @@
 
 use super::{ApiError, AppState, idempotency};
 use crate::bundle::{Applicable, ServiceId};
+use crate::receipt::Lang;
 use crate::store::{ApplicationRecord, NewApplication, NewCall, SubKind, SubRequestRecord};
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde_json::{Value, json};
@@ -262,13 +263,36 @@ fn timestamp(ms: i64) -> String {
         .unwrap_or_default()
 }
 
-/// `GET /api/v1/applications/{id}/receipt.pdf`.
+/// The receipt's language: `?lang=uk` (default), `en` or `uk+en`.
+#[derive(Debug, serde::Deserialize)]
+pub struct ReceiptQuery {
+    lang: Option<String>,
+}
+
+/// `GET /api/v1/applications/{id}/receipt.pdf[?lang=uk|en|uk+en]`.
 pub async fn receipt(
     state: web::Data<AppState>,
     path: web::Path<String>,
+    query: web::Query<ReceiptQuery>,
 ) -> Result<HttpResponse, ApiError> {
+    let lang = match query.lang.as_deref() {
+        None => Lang::Uk,
+        Some(code) => Lang::parse(code).ok_or_else(|| {
+            ApiError::BadRequest(format!(
+                "Невідома мова квитанції \"{code}\": uk, en або uk+en"
+            ))
+        })?,
+    };
     let (application, subs) = load(&state, &path).await?;
-    let view = crate::receipt::view(&state.catalog, &application, &subs, &state.public_url);
+    let view = crate::receipt::view(
+        &state.catalog,
+        &application,
+        &subs,
+        &state.public_url,
+        lang,
+        &state.receipt_secret,
+    )
+    .map_err(|e| ApiError::Internal(e.into()))?;
     let pdf = web::block(move || crate::receipt::render_pdf(&view))
         .await
         .map_err(|e| ApiError::Internal(e.into()))?
@@ -277,7 +301,11 @@ pub async fn receipt(
         .content_type("application/pdf")
         .insert_header((
             "Content-Disposition",
-            format!("inline; filename=\"onestop-{}.pdf\"", application.id),
+            format!(
+                "inline; filename=\"onestop-{}-{}.pdf\"",
+                application.id,
+                lang.code().replace('+', "-")
+            ),
         ))
         .body(pdf))
 }

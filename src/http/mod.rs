@@ -30,6 +30,8 @@ pub struct AppState {
     pub secrets: Secrets,
     /// How far a callback's timestamp may be from this server's clock.
     pub callback_window_seconds: i64,
+    /// Keys the check codes on receipts and the verify page.
+    pub receipt_secret: String,
 }
 
 /// Register every route.

@@ -28,10 +28,13 @@ const VERIFY: &str = r#"<!doctype html><html lang="uk"><head><meta charset="utf-
 <header><h1>Перевірка квитанції / Receipt verification</h1></header>
 <p>Заява № / Application No.: <strong>{{application}}</strong></p>
 <p>Життєва подія / Life event: {{event.uk}} / {{event.en}}</p>
-<p>Стан / Status: <strong>{{status_label}}</strong> (оновлено / updated {{updated_at}})</p>
-<table><thead><tr><th>Послуга / Service</th><th>Статус / Status</th></tr></thead><tbody>
-{{#each services}}<tr><td>{{title.uk}} / {{title.en}}</td><td class="{{status}}">{{status_label}}</td></tr>{{/each}}
-</tbody></table></body></html>"#;
+<p>Подано / Submitted: {{submitted_at}} (за Києвом / Kyiv time)</p>
+<p>Стан / Status: <strong>{{status_label}}</strong> — квитанцію з цим станом видано / a receipt of this state was issued {{state_as_of}}</p>
+<table><thead><tr><th>Послуга / Service</th><th>Статус / Status</th><th>Код перевірки / Check code</th></tr></thead><tbody>
+{{#each services}}<tr><td>{{title.uk}} / {{title.en}}</td><td class="{{status}}">{{status_label}}</td><td><code>{{check_code}}</code></td></tr>{{/each}}
+</tbody></table>
+<p>Коди перевірки мають збігатися з кодами у квитанції; інші дані тут не показано. / The check codes must match those on the receipt; nothing else is shown here.</p>
+</body></html>"#;
 
 static PAGES: LazyLock<Handlebars<'static>> = LazyLock::new(|| {
     let mut hb = Handlebars::new();
@@ -86,9 +89,21 @@ pub async fn verify(
         .ok_or_else(not_found)?;
     let subs = state.store.sub_requests(&application.id).await?;
     let bundle = state.catalog.bundle(&application.bundle_id);
+    // The receipt's own view gives the same check codes the receipt prints; of it, only the
+    // codes and statuses are shown (its titles may name family members).
+    let receipt = crate::receipt::view(
+        &state.catalog,
+        &application,
+        &subs,
+        &state.public_url,
+        crate::receipt::Lang::Uk,
+        &state.receipt_secret,
+    )
+    .map_err(|e| ApiError::Internal(e.into()))?;
     let services: Vec<Value> = subs
         .iter()
-        .map(|s| {
+        .zip(&receipt.services)
+        .map(|(s, line)| {
             let title = match s.kind {
                 SubKind::Service => state
                     .catalog
@@ -100,22 +115,22 @@ pub async fn verify(
             };
             json!({
                 "service": s.service_id,
+                "item": s.item + 1,
                 "title": title,
                 "status": s.status,
                 "status_label": status_label(s.status.as_str()),
+                "check_code": line.digest,
             })
         })
         .collect();
-    let updated = jiff::Timestamp::from_millisecond(application.updated_at)
-        .map(|t| t.to_string())
-        .unwrap_or_default();
     let data = json!({
         "css": LAYOUT_CSS,
         "application": application.id,
         "event": bundle.map(|b| &b.title),
         "status": application.status,
         "status_label": status_label(application.status.as_str()),
-        "updated_at": updated,
+        "submitted_at": crate::receipt::kyiv_time(application.created_at),
+        "state_as_of": crate::receipt::kyiv_time(application.updated_at),
         "services": services,
     });
     let wants_json = req

@@ -1,87 +1,187 @@
 //! From a stored application to the receipt's view model. Rendering never touches the
-//! database: this is where the data is gathered, once, and made ready to print.
+//! database: this is where the data is gathered, once, and made ready to print in both
+//! languages — the bundle's receipt texts rendered over the application, each service's
+//! reference in Ukrainian and English, dates in Kyiv time, and a check code per service.
 
-use crate::bundle::{Catalog, ServiceId};
+use super::{Bi, Lang, ReceiptError, ReceiptView, ServiceLine, StatusKind};
+use crate::bundle::{Bundle, Catalog, ServiceId, Texts};
 use crate::form::KYIV;
-use crate::receipt::{ReceiptView, ServiceLine, StatusKind};
 use crate::store::{ApplicationRecord, SubKind, SubRequestRecord, SubStatus};
 use handlebars::Handlebars;
-use serde_json::Value;
+use serde_json::{Value, json};
 use std::sync::LazyLock;
 
-/// The receipt view of an application as it stands.
+/// The receipt view of an application as it stands, in `lang`; `secret` keys the check codes.
 pub fn view(
     catalog: &Catalog,
     application: &ApplicationRecord,
     subs: &[SubRequestRecord],
     public_url: &str,
-) -> ReceiptView {
-    let bundle = catalog.bundle(&application.bundle_id);
-    // Over the form data, optional fields may be absent: not strict. Over registry outputs,
-    // declared by the output schema: strict, so a template naming a missing output is caught.
-    let hb = &*DATA_TEMPLATES;
-    let applicant = bundle
-        .and_then(|b| hb.render_template(&b.applicant, &application.data).ok())
+    lang: Lang,
+    secret: &str,
+) -> Result<ReceiptView, ReceiptError> {
+    let bundle = catalog
+        .bundle(&application.bundle_id)
+        .ok_or_else(|| ReceiptError::Texts(format!("unknown bundle {}", application.bundle_id)))?;
+    let applicant = DATA_TEMPLATES
+        .render_template(&bundle.applicant, &application.data)
         .unwrap_or_default();
     let details = bundle
-        .map(|b| {
-            b.summary
-                .iter()
-                .map(|row| {
-                    let label = format!("{} / {}", row.label.uk, row.label.en);
-                    let value = hb
-                        .render_template(&row.value, &application.data)
-                        .unwrap_or_default();
-                    (label, value)
-                })
-                .collect()
+        .summary
+        .iter()
+        .map(|row| {
+            let value = DATA_TEMPLATES
+                .render_template(&row.value, &application.data)
+                .unwrap_or_default();
+            (Bi::new(&row.label.uk, &row.label.en), value)
         })
-        .unwrap_or_default();
-    let strict = &*OUTPUT_TEMPLATES;
+        .collect();
+    let event = Bi::new(&bundle.title.uk, &bundle.title.en);
+    let texts = bundle
+        .receipt
+        .render(&texts_model(application, subs, &applicant, &event))
+        .map_err(ReceiptError::Texts)?;
+    let text = |key: &str| {
+        texts
+            .get(key)
+            .map(|(uk, en)| Bi::new(uk, en))
+            .unwrap_or_default()
+    };
+    let services = service_lines(catalog, bundle, application, subs, &texts, secret);
+    Ok(ReceiptView {
+        lang,
+        application_id: application.id.clone(),
+        submitted_at: kyiv_time_bi(application.created_at),
+        state_as_of: kyiv_time_bi(application.updated_at),
+        issued_unix: application.updated_at.div_euclid(1000),
+        title: text("title"),
+        intro: text("intro"),
+        event,
+        applicant,
+        details,
+        services,
+        next_steps: next_steps(bundle, application, subs, &text),
+        verify_url: format!("{public_url}/verify/{}", application.verify_code),
+    })
+}
+
+/// What the bundle's receipt template sees: the applicant, the event, the application's number
+/// and status, the form data, and each service's outputs (its first item's).
+fn texts_model(
+    application: &ApplicationRecord,
+    subs: &[SubRequestRecord],
+    applicant: &str,
+    event: &Bi,
+) -> Value {
+    let mut outputs = serde_json::Map::new();
+    for sub in subs.iter().filter(|s| s.item == 0) {
+        if let Some(o) = &sub.outputs {
+            outputs.insert(sub.service_id.clone(), o.clone());
+        }
+    }
+    json!({
+        "applicant": applicant,
+        "event": { "uk": event.uk, "en": event.en },
+        "application": { "number": application.id, "status": application.status.as_str() },
+        "data": application.data,
+        "outputs": outputs,
+    })
+}
+
+/// The bundle's next steps for the application's status, then every step a person must
+/// still take (with its deadline).
+fn next_steps(
+    bundle: &Bundle,
+    application: &ApplicationRecord,
+    subs: &[SubRequestRecord],
+    text: &dyn Fn(&str) -> Bi,
+) -> Vec<Bi> {
+    let mut steps = vec![text(&format!("next.{}", application.status.as_str()))];
+    for sub in subs
+        .iter()
+        .filter(|s| s.kind == SubKind::Human && s.status == SubStatus::Awaiting)
+    {
+        let Some(step) = bundle.human_steps.iter().find(|h| h.id == sub.service_id) else {
+            continue;
+        };
+        let by = sub.deadline.map(kyiv_time_bi).unwrap_or_default();
+        steps.push(Bi::new(
+            format!("{}: {} (до {})", step.title.uk, step.instructions.uk, by.uk),
+            format!("{}: {} (by {})", step.title.en, step.instructions.en, by.en),
+        ));
+    }
+    steps.retain(|s| !s.uk.is_empty() || !s.en.is_empty());
+    steps
+}
+
+fn service_lines(
+    catalog: &Catalog,
+    bundle: &Bundle,
+    application: &ApplicationRecord,
+    subs: &[SubRequestRecord],
+    texts: &Texts,
+    secret: &str,
+) -> Vec<ServiceLine> {
     let repeated =
         |s: &SubRequestRecord| subs.iter().filter(|x| x.service_id == s.service_id).count() > 1;
-    let services = subs
-        .iter()
+    subs.iter()
         .map(|s| {
-            if s.kind == SubKind::Human {
-                return human_line(bundle, s);
+            let mut line = match s.kind {
+                SubKind::Human => human_line(bundle, s),
+                SubKind::Service => line(catalog, s),
+            };
+            if let Some((uk, en)) = texts.get(&format!("service.{}", s.service_id)) {
+                line.title = Bi::new(uk, en);
             }
-            let mut line = line(strict, catalog, s);
             if repeated(s) {
                 // One row per family member: name them (or number them).
                 let (uk, en) = match item_name(bundle, application, s) {
                     Some(name) => (name.clone(), name),
                     None => (format!("№ {}", s.item + 1), format!("No. {}", s.item + 1)),
                 };
-                line.title_uk = format!("{} ({uk})", line.title_uk);
-                line.title_en = format!("{} ({en})", line.title_en);
+                line.title.uk = format!("{} ({uk})", line.title.uk);
+                line.title.en = format!("{} ({en})", line.title.en);
             }
+            let call = format!("{}#{}", s.service_id, s.item);
+            let status = s.status.as_str();
+            line.digest =
+                reference_digest(secret, &application.id, &call, status, &line.reference.uk);
             line
         })
-        .collect();
-    ReceiptView {
-        application_id: application.id.clone(),
-        submitted_at: kyiv_time(application.created_at),
-        event_title_uk: bundle
-            .map(|b| b.title.uk.clone())
-            .unwrap_or_else(|| application.bundle_id.clone()),
-        event_title_en: bundle
-            .map(|b| b.title.en.clone())
-            .unwrap_or_else(|| application.bundle_id.clone()),
-        applicant,
-        details,
-        services,
-        verify_url: format!("{public_url}/verify/{}", application.verify_code),
+        .collect()
+}
+
+/// A check code for one row of a receipt: HMAC-SHA256 (keyed with the server's secret) over the
+/// application, the call, its status and its reference, as `XXXX-XXXX`. The public verify page
+/// shows the same codes, so a receipt whose number was altered no longer matches — and without
+/// the secret no one can make a matching code.
+pub fn reference_digest(
+    secret: &str,
+    application_id: &str,
+    call: &str,
+    status: &str,
+    reference: &str,
+) -> String {
+    use hmac::{Hmac, KeyInit, Mac};
+    let Ok(mut mac) = <Hmac<sha2::Sha256> as KeyInit>::new_from_slice(secret.as_bytes()) else {
+        return String::new();
+    };
+    for part in [application_id, call, status, reference] {
+        mac.update(part.as_bytes());
+        mac.update(b"\n");
     }
+    let tag = mac.finalize().into_bytes();
+    let hex: String = tag[..4].iter().map(|b| format!("{b:02X}")).collect();
+    format!("{}-{}", &hex[..4], &hex[4..])
 }
 
 /// The given name and surname of the item a repeated sub-request is for, when it has them.
 fn item_name(
-    bundle: Option<&crate::bundle::Bundle>,
+    bundle: &Bundle,
     application: &ApplicationRecord,
     sub: &SubRequestRecord,
 ) -> Option<String> {
-    let repeat = bundle?
+    let repeat = bundle
         .step(&ServiceId(sub.service_id.clone()))?
         .repeat
         .as_ref()?;
@@ -94,20 +194,30 @@ fn item_name(
     Some(format!("{given} {surname}"))
 }
 
-/// Handlebars for bundle and service texts: no HTML escaping (this is a PDF), and a `date`
-/// helper that prints an ISO date the Ukrainian way (`2026-11-21` → `21.11.2026`).
-static DATA_TEMPLATES: LazyLock<Handlebars<'static>> = LazyLock::new(|| templates(false));
-static OUTPUT_TEMPLATES: LazyLock<Handlebars<'static>> = LazyLock::new(|| templates(true));
+/// Handlebars over the form data (summary rows, the applicant): not strict, since optional
+/// fields may be absent; no HTML escaping (this is a PDF).
+static DATA_TEMPLATES: LazyLock<Handlebars<'static>> = LazyLock::new(|| templates(false, Lang::Uk));
+/// Handlebars over registry outputs (references), declared by the output schema: strict, so a
+/// template naming a missing output is caught; one per language for dates and amounts.
+static OUTPUTS_UK: LazyLock<Handlebars<'static>> = LazyLock::new(|| templates(true, Lang::Uk));
+static OUTPUTS_EN: LazyLock<Handlebars<'static>> = LazyLock::new(|| templates(true, Lang::En));
 
-fn templates(strict: bool) -> Handlebars<'static> {
+fn templates(strict: bool, lang: Lang) -> Handlebars<'static> {
     let mut hb = Handlebars::new();
     hb.set_strict_mode(strict);
     hb.register_escape_fn(handlebars::no_escape);
-    hb.register_helper("date", Box::new(date_helper));
+    if lang == Lang::En {
+        hb.register_helper("date", Box::new(english_date_helper));
+        hb.register_helper("money", Box::new(english_money_helper));
+    } else {
+        hb.register_helper("date", Box::new(crate::bundle::date_helper));
+        hb.register_helper("money", Box::new(ukrainian_money_helper));
+    }
     hb
 }
 
-fn date_helper(
+/// `{{date d}}` in English: `21 Nov 2026`.
+fn english_date_helper(
     h: &handlebars::Helper<'_>,
     _: &Handlebars<'_>,
     _: &handlebars::Context,
@@ -120,66 +230,128 @@ fn date_helper(
         .unwrap_or_default();
     let shown = value
         .parse::<jiff::civil::Date>()
-        .map(|d| d.strftime("%d.%m.%Y").to_string())
+        .map(|d| d.strftime("%-d %b %Y").to_string())
         .unwrap_or_else(|_| value.to_owned());
     out.write(&shown)?;
     Ok(())
 }
 
-/// A person's step: its title, and what to do while it is open.
-fn human_line(bundle: Option<&crate::bundle::Bundle>, sub: &SubRequestRecord) -> ServiceLine {
-    let step = bundle.and_then(|b| b.human_steps.iter().find(|h| h.id == sub.service_id));
-    let status = match sub.status {
-        SubStatus::Succeeded => StatusKind::Succeeded,
-        SubStatus::Failed => StatusKind::Failed,
-        _ => StatusKind::InProgress,
-    };
-    let reference = match status {
-        StatusKind::Failed => sub.error.clone().unwrap_or_default(),
-        StatusKind::InProgress => {
-            let todo = step.map(|h| h.instructions.uk.clone()).unwrap_or_default();
-            match sub.deadline {
-                Some(deadline) => format!("{todo} до {}", kyiv_time(deadline)),
-                None => todo,
-            }
+/// `{{money amount currency}}` the Ukrainian way: `41 280,00 грн`.
+fn ukrainian_money_helper(
+    h: &handlebars::Helper<'_>,
+    _: &Handlebars<'_>,
+    _: &handlebars::Context,
+    _: &mut handlebars::RenderContext<'_, '_>,
+    out: &mut dyn handlebars::Output,
+) -> handlebars::HelperResult {
+    let (units, cents) = amount(h);
+    out.write(&format!("{},{cents:02} грн", group(units, ' ')))?;
+    Ok(())
+}
+
+/// `{{money amount currency}}` in English: `UAH 41,280.00`.
+fn english_money_helper(
+    h: &handlebars::Helper<'_>,
+    _: &Handlebars<'_>,
+    _: &handlebars::Context,
+    _: &mut handlebars::RenderContext<'_, '_>,
+    out: &mut dyn handlebars::Output,
+) -> handlebars::HelperResult {
+    let (units, cents) = amount(h);
+    out.write(&format!("UAH {}.{cents:02}", group(units, ',')))?;
+    Ok(())
+}
+
+/// The first parameter in hryvnias, as whole hryvnias and kopiykas.
+fn amount(h: &handlebars::Helper<'_>) -> (u64, u64) {
+    let value = h.param(0).and_then(|p| p.value().as_f64()).unwrap_or(0.0);
+    let kopiykas = (value.abs() * 100.0).round() as u64;
+    (kopiykas / 100, kopiykas % 100)
+}
+
+/// Digits in groups of three: `41280` → `41 280`.
+fn group(units: u64, separator: char) -> String {
+    let digits = units.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(separator);
         }
-        _ => "Підтверджено".to_owned(),
+        out.push(c);
+    }
+    out
+}
+
+/// A person's step: its title, and what to do while it is open.
+fn human_line(bundle: &Bundle, sub: &SubRequestRecord) -> ServiceLine {
+    let step = bundle.human_steps.iter().find(|h| h.id == sub.service_id);
+    let status = status_kind(sub.status);
+    let reference = match status {
+        StatusKind::Failed => {
+            let reason = sub.error.clone().unwrap_or_default();
+            Bi::new(reason.clone(), reason)
+        }
+        StatusKind::InProgress => {
+            let by = sub.deadline.map(kyiv_time_bi).unwrap_or_default();
+            Bi::new(
+                format!("Очікує до {}", by.uk),
+                format!("Awaited until {}", by.en),
+            )
+        }
+        _ => Bi::new("Підтверджено", "Confirmed"),
     };
     ServiceLine {
-        title_uk: step.map_or_else(|| sub.service_id.clone(), |h| h.title.uk.clone()),
-        title_en: step.map(|h| h.title.en.clone()).unwrap_or_default(),
-        authority_uk: "Заявник / applicant".to_owned(),
+        title: step.map_or_else(
+            || Bi::new(&sub.service_id, ""),
+            |h| Bi::new(&h.title.uk, &h.title.en),
+        ),
+        authority: Bi::new("Заявник", "Applicant"),
         status,
         reference,
+        digest: String::new(),
     }
 }
 
-fn line(hb: &Handlebars<'_>, catalog: &Catalog, sub: &SubRequestRecord) -> ServiceLine {
-    let service = catalog.service(&ServiceId(sub.service_id.clone()));
-    let status = match sub.status {
+fn status_kind(status: SubStatus) -> StatusKind {
+    match status {
         SubStatus::Succeeded => StatusKind::Succeeded,
         SubStatus::Failed => StatusKind::Failed,
         SubStatus::Blocked => StatusKind::Blocked,
         SubStatus::Waiting | SubStatus::Ready | SubStatus::Running | SubStatus::Awaiting => {
             StatusKind::InProgress
         }
-    };
+    }
+}
+
+fn line(catalog: &Catalog, sub: &SubRequestRecord) -> ServiceLine {
+    let service = catalog.service(&ServiceId(sub.service_id.clone()));
+    let status = status_kind(sub.status);
     let reference = match (status, service, &sub.outputs) {
-        (StatusKind::Succeeded, Some(service), Some(outputs)) => {
-            reference(hb, &service.reference.uk, outputs)
+        (StatusKind::Succeeded, Some(service), Some(outputs)) => Bi::new(
+            reference(&OUTPUTS_UK, &service.reference.uk, outputs),
+            reference(&OUTPUTS_EN, &service.reference.en, outputs),
+        ),
+        (StatusKind::Failed, _, _) => {
+            let reason = sub.error.clone().unwrap_or_default();
+            Bi::new(reason.clone(), reason)
         }
-        (StatusKind::Failed, _, _) => sub.error.clone().unwrap_or_default(),
-        (StatusKind::Blocked, _, _) => "Не надсилалася: попередня послуга не виконана".to_owned(),
-        _ => String::new(),
+        (StatusKind::Blocked, _, _) => Bi::new(
+            "Не надсилалася: попередню послугу не виконано",
+            "Not sent: a service it depends on was not performed",
+        ),
+        _ => Bi::default(),
     };
     ServiceLine {
-        title_uk: service
-            .map(|s| s.title.uk.clone())
-            .unwrap_or_else(|| sub.service_id.clone()),
-        title_en: service.map(|s| s.title.en.clone()).unwrap_or_default(),
-        authority_uk: service.map(|s| s.authority.uk.clone()).unwrap_or_default(),
+        title: service.map_or_else(
+            || Bi::new(&sub.service_id, ""),
+            |s| Bi::new(&s.title.uk, &s.title.en),
+        ),
+        authority: service
+            .map(|s| Bi::new(&s.authority.uk, &s.authority.en))
+            .unwrap_or_default(),
         status,
         reference,
+        digest: String::new(),
     }
 }
 
@@ -199,4 +371,49 @@ pub fn kyiv_time(ms: i64) -> String {
                 .to_string()
         })
         .unwrap_or_default()
+}
+
+/// A moment in Kyiv time for each language: `21.11.2026 10:42` and `21 Nov 2026, 10:42`.
+fn kyiv_time_bi(ms: i64) -> Bi {
+    let Ok(t) = jiff::Timestamp::from_millisecond(ms) else {
+        return Bi::default();
+    };
+    let zoned = t.to_zoned(KYIV.clone());
+    Bi::new(
+        zoned.strftime("%d.%m.%Y %H:%M").to_string(),
+        zoned.strftime("%-d %b %Y, %H:%M").to_string(),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn amounts_are_grouped_the_way_each_language_writes_them() {
+        assert_eq!(group(41280, ' '), "41 280");
+        assert_eq!(group(1234567, ','), "1,234,567");
+        assert_eq!(group(999, ' '), "999");
+        let hb = templates(true, Lang::Uk);
+        let uk = hb.render_template("{{money amount}}", &json!({ "amount": 41280 }));
+        assert_eq!(uk.unwrap(), "41 280,00 грн");
+        let hb = templates(true, Lang::En);
+        let en = hb.render_template("{{money amount}}", &json!({ "amount": 41280.5 }));
+        assert_eq!(en.unwrap(), "UAH 41,280.50");
+    }
+
+    #[test]
+    fn a_check_code_changes_with_the_reference_and_the_secret() {
+        let code = reference_digest("s", "app", "tax#0", "succeeded", "РНОКПП 4634407986");
+        assert_eq!(code.len(), 9);
+        assert_eq!(&code[4..5], "-");
+        assert_ne!(
+            code,
+            reference_digest("s", "app", "tax#0", "succeeded", "РНОКПП 4634407987")
+        );
+        assert_ne!(
+            code,
+            reference_digest("t", "app", "tax#0", "succeeded", "РНОКПП 4634407986")
+        );
+    }
 }

@@ -1,7 +1,7 @@
-//! The visible wording of the receipt: bilingual titles, labels, status names and the foot
-//! paragraph, kept in one handlebars template (one `key: text` line per label) so the wording
-//! can change without touching the layout. The template is compiled once, in strict mode, and
-//! only ever sees the few view fields it names; it produces plain text, never markup.
+//! The fixed wording of every receipt — column titles, field labels, status names, the foot
+//! paragraph — in Ukrainian and English, kept in one template (`key.uk: text` / `key.en: text`
+//! lines) so the wording can change without touching the layout. A bundle's own texts (title,
+//! introduction, next steps) come with the view; these are the same for every life event.
 
 use std::collections::HashMap;
 use std::sync::LazyLock;
@@ -9,90 +9,100 @@ use std::sync::LazyLock;
 use handlebars::Handlebars;
 use serde::Serialize;
 
-use super::{ReceiptError, StatusKind};
+use super::{Bi, Lang, ReceiptError, StatusKind};
 
-const TEXTS: &str = "texts";
 const PAGE: &str = "page";
 
-/// One label per line, `key: text`. Values from the view are inserted with `{{…}}` and made
-/// single-line by the escape function below.
-const TEXTS_TEMPLATE: &str = "\
-title_uk: Квитанція про подання заяви
-title_en: Receipt of application submission
-label_application: Номер заяви / Application No.
-label_submitted: Дата подання / Submitted
-label_applicant: Заявник / Applicant
-label_event: Життєва подія / Life event
-event: {{event_title_uk}}{{#if event_title_en}} / {{event_title_en}}{{/if}}
-services_heading: Послуги у пакеті / Services in the bundle
-no_services: Послуг у пакеті немає / No services in the bundle
-col_number: №
-col_service: Послуга / Service
-col_authority: Орган / Authority
-col_status: Статус / Status
-status_succeeded: Виконано / Completed
-status_in_progress: В обробці / In progress
-status_failed: Помилка / Failed
-status_blocked: Заблоковано / Blocked
-verify_heading: Перевірити квитанцію / Verify this receipt:
-verify_note: Квитанцію сформовано автоматично. Актуальний статус кожної послуги можна \
-перевірити за QR-кодом або за посиланням. This receipt was generated automatically; scan the \
-QR code or open the link to check the current status of each service.
+/// One label per line, in each language.
+const TEXTS: &str = "\
+label_application.uk: Номер заяви
+label_application.en: Application No.
+label_submitted.uk: Дата подання
+label_submitted.en: Submitted
+label_state.uk: Стан на
+label_state.en: Status as of
+kyiv.uk: за Києвом
+kyiv.en: Kyiv time
+label_applicant.uk: Заявник
+label_applicant.en: Applicant
+label_event.uk: Життєва подія
+label_event.en: Life event
+services_heading.uk: Послуги у пакеті
+services_heading.en: Services in the bundle
+no_services.uk: Послуг у пакеті немає
+no_services.en: No services in the bundle
+next_heading.uk: Що далі
+next_heading.en: Next steps
+col_number.uk: №
+col_number.en: №
+col_service.uk: Послуга
+col_service.en: Service
+col_authority.uk: Орган
+col_authority.en: Authority
+col_status.uk: Статус
+col_status.en: Status
+code.uk: код
+code.en: code
+status_succeeded.uk: Виконано
+status_succeeded.en: Completed
+status_in_progress.uk: В обробці
+status_in_progress.en: In progress
+status_failed.uk: Помилка
+status_failed.en: Failed
+status_blocked.uk: Заблоковано
+status_blocked.en: Blocked
+verify_heading.uk: Перевірити квитанцію
+verify_heading.en: Verify this receipt
+verify_note.uk: Квитанцію сформовано автоматично. Актуальний стан кожної послуги та коди перевірки можна звірити за QR-кодом або за посиланням.
+verify_note.en: This receipt was generated automatically. Scan the QR code or open the link to see the current status of each service and compare the check codes.
 ";
 
-const PAGE_TEMPLATE: &str = "Сторінка {{page}} з {{pages}} / Page {{page}} of {{pages}}";
+const PAGE_TEMPLATE: &str = "{{#if uk}}Сторінка {{page}} з {{pages}}{{/if}}{{#if both}} / {{/if}}{{#if en}}Page {{page}} of {{pages}}{{/if}}";
+
+static TEXT_PAIRS: LazyLock<HashMap<String, Bi>> = LazyLock::new(|| {
+    let mut pairs: HashMap<String, Bi> = HashMap::new();
+    for line in TEXTS.lines() {
+        let Some((key, text)) = line.split_once(':') else {
+            continue;
+        };
+        let Some((base, lang)) = key.rsplit_once('.') else {
+            continue;
+        };
+        let entry = pairs.entry(base.to_owned()).or_default();
+        match lang {
+            "uk" => entry.uk = text.trim().to_owned(),
+            _ => entry.en = text.trim().to_owned(),
+        }
+    }
+    pairs
+});
 
 static REGISTRY: LazyLock<Result<Handlebars<'static>, handlebars::TemplateError>> =
-    LazyLock::new(build_registry);
-
-fn build_registry() -> Result<Handlebars<'static>, handlebars::TemplateError> {
-    let mut hb = Handlebars::new();
-    hb.set_strict_mode(true);
-    // Output is PDF text, not HTML: keep characters as they are, but never let a value
-    // break the one-label-per-line format.
-    hb.register_escape_fn(|value| {
-        value
-            .chars()
-            .map(|c| if c.is_control() { ' ' } else { c })
-            .collect()
+    LazyLock::new(|| {
+        let mut hb = Handlebars::new();
+        hb.set_strict_mode(true);
+        hb.register_template_string(PAGE, PAGE_TEMPLATE)?;
+        Ok(hb)
     });
-    hb.register_template_string(TEXTS, TEXTS_TEMPLATE)?;
-    hb.register_template_string(PAGE, PAGE_TEMPLATE)?;
-    Ok(hb)
-}
 
-fn registry() -> Result<&'static Handlebars<'static>, ReceiptError> {
-    REGISTRY
-        .as_ref()
-        .map_err(|e| ReceiptError::TemplateSyntax(e.to_string()))
-}
-
-/// The view fields the texts template may use.
-#[derive(Serialize)]
-pub(super) struct TextsData<'a> {
-    pub event_title_uk: &'a str,
-    pub event_title_en: &'a str,
-}
-
-/// Every label of the receipt, rendered for one view.
+/// Every label of the receipt, in its language.
 #[derive(Debug)]
 pub(super) struct Labels {
-    map: HashMap<String, String>,
+    lang: Lang,
+    map: HashMap<&'static str, String>,
 }
 
 impl Labels {
-    pub(super) fn render(data: &TextsData<'_>) -> Result<Self, ReceiptError> {
-        let text = registry()?.render(TEXTS, data)?;
-        let map = text
-            .lines()
-            .filter(|line| !line.trim().is_empty())
-            .map(|line| {
-                line.split_once(':')
-                    .map(|(key, value)| (key.trim().to_string(), value.trim().to_string()))
-                    .ok_or_else(|| ReceiptError::TextLine(line.to_string()))
-            })
-            .collect::<Result<_, _>>()?;
-        Ok(Self { map })
+    pub(super) fn new(lang: Lang) -> Self {
+        let map = TEXT_PAIRS
+            .iter()
+            .map(|(key, text)| (key.as_str(), lang.pick(text)))
+            .collect();
+        Self { lang, map }
+    }
+
+    pub(super) fn lang(&self) -> Lang {
+        self.lang
     }
 
     /// The label under `key`; a key the template lacks is an error, not a blank.
@@ -103,6 +113,12 @@ impl Labels {
             .ok_or(ReceiptError::MissingText(key))
     }
 
+    /// A paragraph label (the foot note): one per language.
+    pub(super) fn paragraphs(&self, key: &'static str) -> Result<Vec<String>, ReceiptError> {
+        let text = TEXT_PAIRS.get(key).ok_or(ReceiptError::MissingText(key))?;
+        Ok(self.lang.paragraphs(text))
+    }
+
     pub(super) fn status(&self, status: StatusKind) -> Result<&str, ReceiptError> {
         self.get(match status {
             StatusKind::Succeeded => "status_succeeded",
@@ -111,60 +127,63 @@ impl Labels {
             StatusKind::Blocked => "status_blocked",
         })
     }
-}
 
-/// "Сторінка 1 з 2 / Page 1 of 2".
-pub(super) fn page_footer(page: usize, pages: usize) -> Result<String, ReceiptError> {
-    #[derive(Serialize)]
-    struct PageData {
-        page: usize,
-        pages: usize,
+    /// "Сторінка 1 з 2", "Page 1 of 2", or both.
+    pub(super) fn page_footer(&self, page: usize, pages: usize) -> Result<String, ReceiptError> {
+        #[derive(Serialize)]
+        struct PageData {
+            page: usize,
+            pages: usize,
+            uk: bool,
+            en: bool,
+            both: bool,
+        }
+        let data = PageData {
+            page,
+            pages,
+            uk: self.lang != Lang::En,
+            en: self.lang != Lang::Uk,
+            both: self.lang == Lang::Both,
+        };
+        let registry = REGISTRY
+            .as_ref()
+            .map_err(|e| ReceiptError::TemplateSyntax(e.to_string()))?;
+        Ok(registry.render(PAGE, &data)?)
     }
-    Ok(registry()?.render(PAGE, &PageData { page, pages })?)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn data<'a>(uk: &'a str, en: &'a str) -> TextsData<'a> {
-        TextsData {
-            event_title_uk: uk,
-            event_title_en: en,
-        }
-    }
-
     #[test]
-    fn every_label_the_layout_uses_is_in_the_template() {
-        let labels = Labels::render(&data("Народження дитини", "Birth of a child")).unwrap();
-        assert_eq!(
-            labels.get("event").unwrap(),
-            "Народження дитини / Birth of a child"
-        );
-        assert_eq!(labels.get("col_number").unwrap(), "№");
-        for status in [
-            StatusKind::Succeeded,
-            StatusKind::InProgress,
-            StatusKind::Failed,
-            StatusKind::Blocked,
-        ] {
-            assert!(labels.status(status).unwrap().contains(" / "));
+    fn every_label_exists_in_both_languages() {
+        for (key, text) in TEXT_PAIRS.iter() {
+            assert!(!text.uk.is_empty() && !text.en.is_empty(), "{key}");
         }
+        let both = Labels::new(Lang::Both);
+        assert_eq!(both.get("col_status").unwrap(), "Статус / Status");
+        assert_eq!(Labels::new(Lang::En).get("col_status").unwrap(), "Status");
+        assert_eq!(Labels::new(Lang::Uk).get("col_status").unwrap(), "Статус");
         assert!(matches!(
-            labels.get("nope"),
+            both.get("nope"),
             Err(ReceiptError::MissingText("nope"))
         ));
     }
 
     #[test]
-    fn values_stay_on_one_line_and_are_not_html_escaped() {
-        let labels = Labels::render(&data("O'Brien & <Co>\nfake_key: x", "")).unwrap();
-        assert_eq!(labels.get("event").unwrap(), "O'Brien & <Co> fake_key: x");
-        assert!(labels.get("fake_key").is_err());
-    }
-
-    #[test]
-    fn page_footer_is_bilingual() {
-        assert_eq!(page_footer(1, 2).unwrap(), "Сторінка 1 з 2 / Page 1 of 2");
+    fn the_page_footer_follows_the_language() {
+        assert_eq!(
+            Labels::new(Lang::Both).page_footer(1, 2).unwrap(),
+            "Сторінка 1 з 2 / Page 1 of 2"
+        );
+        assert_eq!(
+            Labels::new(Lang::Uk).page_footer(2, 3).unwrap(),
+            "Сторінка 2 з 3"
+        );
+        assert_eq!(
+            Labels::new(Lang::En).page_footer(1, 1).unwrap(),
+            "Page 1 of 1"
+        );
     }
 }

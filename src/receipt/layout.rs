@@ -5,15 +5,16 @@
 
 use printpdf::Op;
 
-use super::canvas::{Canvas, FontIds, PAGE_WIDTH};
-use super::labels::{self, Labels, TextsData};
+use super::canvas::{Canvas, FontIds, PAGE_WIDTH, TextStyle};
+use super::labels::Labels;
 use super::qr::Symbol;
 use super::text::{wrap, wrap_at_most};
 use super::theme::{
     BLOCK_GAP, BLUE, BODY_BOTTOM, CONTENT_WIDTH, FOOT_HEADING, FOOT_LINK, FOOT_NOTE, FOOTER_RULE_Y,
-    HEADING, KEY, MARGIN_X, PAGE_NUMBER, QR_DARK, RULE, SUBTITLE, TITLE, TOP_MARGIN, VALUE, YELLOW,
+    HEADING, INTRO, KEY, MARGIN_X, PAGE_NUMBER, QR_DARK, RULE, SUBTITLE, TITLE, TOP_MARGIN, VALUE,
+    YELLOW,
 };
-use super::{ReceiptError, ReceiptView, table};
+use super::{Bi, Lang, ReceiptError, ReceiptView, table};
 
 /// Header band padding above the title and below the subtitle.
 const BAND_PAD: f32 = 16.0;
@@ -32,6 +33,7 @@ const MAX_VALUE_LINES: usize = 3;
 /// Pages drawn so far and the vertical position on the current one.
 pub(super) struct Flow {
     fonts: FontIds,
+    labels: Labels,
     done: Vec<Canvas>,
     pub(super) page: Canvas,
     /// Top of the free space on the current page.
@@ -39,10 +41,11 @@ pub(super) struct Flow {
 }
 
 impl Flow {
-    fn new(fonts: FontIds) -> Self {
+    fn new(fonts: FontIds, lang: Lang) -> Self {
         Self {
             page: Canvas::new(fonts.clone()),
             fonts,
+            labels: Labels::new(lang),
             done: Vec::new(),
             y: 0.0,
         }
@@ -66,7 +69,7 @@ impl Flow {
         let mut out = Vec::with_capacity(pages);
         for (index, mut canvas) in self.done.into_iter().enumerate() {
             canvas.rule(MARGIN_X, CONTENT_WIDTH, FOOTER_RULE_Y, 0.6, RULE);
-            let footer = labels::page_footer(index + 1, pages)?;
+            let footer = self.labels.page_footer(index + 1, pages)?;
             canvas.text(MARGIN_X, FOOTER_RULE_Y + 4.0, &PAGE_NUMBER, &footer);
             out.push(canvas.into_ops());
         }
@@ -76,41 +79,63 @@ impl Flow {
 
 /// Lays the whole receipt out; one `Vec<Op>` per page.
 pub(super) fn compose(view: &ReceiptView, fonts: FontIds) -> Result<Vec<Vec<Op>>, ReceiptError> {
-    let labels = Labels::render(&TextsData {
-        event_title_uk: &view.event_title_uk,
-        event_title_en: &view.event_title_en,
-    })?;
+    let labels = Labels::new(view.lang);
     let symbol = Symbol::encode(&view.verify_url)?;
-    let mut flow = Flow::new(fonts);
-    header(&mut flow, &labels)?;
+    let mut flow = Flow::new(fonts, view.lang);
+    header(&mut flow, view);
     key_values(&mut flow, view, &labels)?;
-    flow.y += BLOCK_GAP;
-    flow.y += flow.page.lines(
-        MARGIN_X,
-        flow.y,
-        &HEADING,
-        &[labels.get("services_heading")?.to_string()],
-    );
-    flow.y += 8.0;
+    flow.y += BLOCK_GAP / 2.0;
+    paragraphs(&mut flow, &view.lang.paragraphs(&view.intro), &INTRO);
+    flow.y += BLOCK_GAP / 2.0;
+    heading(&mut flow, labels.get("services_heading")?);
     table::draw(&mut flow, &view.services, &labels)?;
+    if !view.next_steps.is_empty() {
+        flow.y += BLOCK_GAP;
+        heading(&mut flow, labels.get("next_heading")?);
+        for step in &view.next_steps {
+            paragraphs(&mut flow, &view.lang.paragraphs(step), &INTRO);
+            flow.y += 4.0;
+        }
+    }
     verify_block(&mut flow, view, &labels, &symbol)?;
     flow.finish()
 }
 
-/// The blue band with the bilingual title and the yellow stripe under it.
-fn header(flow: &mut Flow, labels: &Labels) -> Result<(), ReceiptError> {
-    let title = wrap(
-        labels.get("title_uk")?,
-        TITLE.face(),
-        TITLE.size,
-        CONTENT_WIDTH,
-    );
-    let subtitle = wrap(
-        labels.get("title_en")?,
-        SUBTITLE.face(),
-        SUBTITLE.size,
-        CONTENT_WIDTH,
-    );
+/// A section heading, on a new page when not even a line of what follows would fit under it.
+fn heading(flow: &mut Flow, text: &str) {
+    if flow.room() < HEADING.height(1) + 3.0 * INTRO.height(1) {
+        flow.new_page();
+    }
+    let lines = wrap(text, HEADING.face(), HEADING.size, CONTENT_WIDTH);
+    flow.y += flow.page.lines(MARGIN_X, flow.y, &HEADING, &lines);
+    flow.y += 6.0;
+}
+
+/// Paragraphs wrapped to the content width, continuing on a new page line by line.
+fn paragraphs(flow: &mut Flow, texts: &[String], style: &TextStyle) {
+    for text in texts.iter().filter(|t| !t.is_empty()) {
+        for line in wrap(text, style.face(), style.size, CONTENT_WIDTH) {
+            if flow.room() < style.height(1) {
+                flow.new_page();
+            }
+            flow.y += flow.page.lines(MARGIN_X, flow.y, style, &[line]);
+        }
+        flow.y += 3.0;
+    }
+}
+
+/// The blue band with the title (in Ukrainian, with English under it for a bilingual receipt,
+/// or the life event under it otherwise) and the yellow stripe under it.
+fn header(flow: &mut Flow, view: &ReceiptView) {
+    let (title, subtitle) = match view.lang {
+        Lang::Both => (view.title.uk.clone(), view.title.en.clone()),
+        lang => {
+            let one = |bi: &Bi| lang.pick(bi);
+            (one(&view.title), one(&view.event))
+        }
+    };
+    let title = wrap(&title, TITLE.face(), TITLE.size, CONTENT_WIDTH);
+    let subtitle = wrap(&subtitle, SUBTITLE.face(), SUBTITLE.size, CONTENT_WIDTH);
     let band = 2.0 * BAND_PAD + TITLE.height(title.len()) + SUBTITLE.height(subtitle.len());
     flow.page.fill_rect(0.0, 0.0, PAGE_WIDTH, band, BLUE);
     flow.page
@@ -119,26 +144,46 @@ fn header(flow: &mut Flow, labels: &Labels) -> Result<(), ReceiptError> {
     y += flow.page.lines(MARGIN_X, y, &TITLE, &title);
     flow.page.lines(MARGIN_X, y, &SUBTITLE, &subtitle);
     flow.y = band + STRIPE_HEIGHT + 1.5 * BLOCK_GAP;
-    Ok(())
 }
 
-/// Application number, date, applicant and life event, labels left, values bold right.
+/// Application number, dates, applicant, summary and life event, labels left, values right.
 fn key_values(flow: &mut Flow, view: &ReceiptView, labels: &Labels) -> Result<(), ReceiptError> {
+    let lang = view.lang;
+    let kyiv = |time: &Bi| -> Result<String, ReceiptError> {
+        Ok(format!(
+            "{} ({})",
+            lang.pick_value(time),
+            labels.get("kyiv")?
+        ))
+    };
     let mut rows = vec![
         (
-            labels.get("label_application")?,
-            view.application_id.as_str(),
+            labels.get("label_application")?.to_owned(),
+            view.application_id.clone(),
         ),
-        (labels.get("label_submitted")?, view.submitted_at.as_str()),
-        (labels.get("label_applicant")?, view.applicant.as_str()),
+        (
+            labels.get("label_submitted")?.to_owned(),
+            kyiv(&view.submitted_at)?,
+        ),
+        (
+            labels.get("label_state")?.to_owned(),
+            kyiv(&view.state_as_of)?,
+        ),
+        (
+            labels.get("label_applicant")?.to_owned(),
+            view.applicant.clone(),
+        ),
     ];
-    rows.extend(view.details.iter().map(|(k, v)| (k.as_str(), v.as_str())));
-    rows.push((labels.get("label_event")?, labels.get("event")?));
+    rows.extend(view.details.iter().map(|(k, v)| (lang.pick(k), v.clone())));
+    rows.push((
+        labels.get("label_event")?.to_owned(),
+        lang.pick(&view.event),
+    ));
     let value_width = CONTENT_WIDTH - KEY_WIDTH;
     for (key, value) in rows {
-        let key = wrap(key, KEY.face(), KEY.size, KEY_WIDTH - 8.0);
+        let key = wrap(&key, KEY.face(), KEY.size, KEY_WIDTH - 8.0);
         let value = wrap_at_most(
-            value,
+            &value,
             VALUE.face(),
             VALUE.size,
             value_width,
@@ -169,12 +214,11 @@ fn verify_block(
         width,
     );
     let link = wrap(&view.verify_url, FOOT_LINK.face(), FOOT_LINK.size, width);
-    let note = wrap(
-        labels.get("verify_note")?,
-        FOOT_NOTE.face(),
-        FOOT_NOTE.size,
-        width,
-    );
+    let note: Vec<String> = labels
+        .paragraphs("verify_note")?
+        .iter()
+        .flat_map(|p| wrap(p, FOOT_NOTE.face(), FOOT_NOTE.size, width))
+        .collect();
     let text_height = FOOT_HEADING.height(heading.len())
         + 4.0
         + FOOT_LINK.height(link.len())
@@ -206,21 +250,20 @@ mod tests {
     use super::*;
 
     fn flow_at(y: f32) -> Flow {
-        let mut flow = Flow::new(FontIds {
-            regular: FontId::new(),
-            bold: FontId::new(),
-        });
+        let mut flow = Flow::new(
+            FontIds {
+                regular: FontId::new(),
+                bold: FontId::new(),
+            },
+            Lang::Both,
+        );
         flow.y = y;
         flow
     }
 
     fn place_verify_block(flow: &mut Flow) {
         let view = sample_view();
-        let labels = Labels::render(&TextsData {
-            event_title_uk: &view.event_title_uk,
-            event_title_en: &view.event_title_en,
-        })
-        .unwrap();
+        let labels = Labels::new(view.lang);
         let symbol = Symbol::encode(&view.verify_url).unwrap();
         verify_block(flow, &view, &labels, &symbol).unwrap();
     }

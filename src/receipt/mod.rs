@@ -18,29 +18,116 @@ mod theme;
 #[cfg(test)]
 mod tests;
 
-pub use from_application::{kyiv_time, view};
+pub use from_application::{kyiv_time, reference_digest, view};
 use printpdf::{PdfDocument, PdfPage, PdfParseErrorSeverity, PdfSaveOptions, Pt};
 
 use canvas::{FontIds, PAGE_HEIGHT, PAGE_WIDTH};
 use text::{Face, Weight};
 
-/// Everything the receipt shows, already formatted for display.
+/// The language of a receipt: Ukrainian (the default), English, or both side by side.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum Lang {
+    #[default]
+    Uk,
+    En,
+    Both,
+}
+
+impl Lang {
+    /// `uk`, `en` or `uk+en` (as in `?lang=`).
+    pub fn parse(code: &str) -> Option<Self> {
+        match code {
+            "uk" => Some(Self::Uk),
+            "en" => Some(Self::En),
+            "uk+en" | "uk en" => Some(Self::Both),
+            _ => None,
+        }
+    }
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::Uk => "uk",
+            Self::En => "en",
+            Self::Both => "uk+en",
+        }
+    }
+
+    /// A short text in this language: one of the two, or "uk / en" for both (one only when
+    /// the other is empty or the same).
+    pub fn pick(self, text: &Bi) -> String {
+        let (uk, en) = (text.uk.trim(), text.en.trim());
+        match self {
+            Self::Uk => uk.to_owned(),
+            Self::En if en.is_empty() => uk.to_owned(),
+            Self::En => en.to_owned(),
+            Self::Both if en.is_empty() || en == uk => uk.to_owned(),
+            Self::Both => format!("{uk} / {en}"),
+        }
+    }
+
+    /// A value in this language where a bilingual receipt shows the Ukrainian one alone (dates,
+    /// authorities, registry references): repeating them in English adds length, not meaning.
+    pub fn pick_value(self, text: &Bi) -> String {
+        match self {
+            Self::En => self.pick(text),
+            Self::Uk | Self::Both => text.uk.trim().to_owned(),
+        }
+    }
+
+    /// A paragraph in this language: one, or the Ukrainian then the English one.
+    pub fn paragraphs(self, text: &Bi) -> Vec<String> {
+        let (uk, en) = (text.uk.trim(), text.en.trim());
+        let both = [uk, en].into_iter().filter(|t| !t.is_empty());
+        match self {
+            Self::Both if en == uk => vec![uk.to_owned()],
+            Self::Both => both.map(str::to_owned).collect(),
+            _ => vec![self.pick(text)],
+        }
+    }
+}
+
+/// A text in Ukrainian and English (the English may be empty).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Bi {
+    pub uk: String,
+    pub en: String,
+}
+
+impl Bi {
+    pub fn new(uk: impl Into<String>, en: impl Into<String>) -> Self {
+        Self {
+            uk: uk.into(),
+            en: en.into(),
+        }
+    }
+}
+
+/// Everything the receipt shows, already formatted for display in both languages; rendering
+/// picks the receipt's language.
 #[derive(Clone, Debug)]
 pub struct ReceiptView {
+    pub lang: Lang,
     /// The application's id, e.g. `0190f3c2-…` (a UUID).
     pub application_id: String,
-    /// Submission time, already formatted in Kyiv time, e.g. `21.11.2026 10:42`.
-    pub submitted_at: String,
-    /// The life event in Ukrainian, e.g. `Народження дитини`.
-    pub event_title_uk: String,
-    /// The life event in English, e.g. `Birth of a child`; may be empty.
-    pub event_title_en: String,
+    /// Submission time in Kyiv time, formatted for each language.
+    pub submitted_at: Bi,
+    /// When the application reached the state this receipt shows (its issue time).
+    pub state_as_of: Bi,
+    /// The same moment, for the PDF's dates (Unix seconds).
+    pub issued_unix: i64,
+    /// The life event, e.g. `Народження дитини` / `Birth of a child`.
+    pub event: Bi,
+    /// The receipt's title and introduction, from the bundle's receipt texts.
+    pub title: Bi,
+    pub intro: Bi,
     /// The applicant's name as it should be printed.
     pub applicant: String,
-    /// Further summary lines after the applicant, as (bilingual label, value).
-    pub details: Vec<(String, String)>,
+    /// Further summary lines after the applicant, as (label, value).
+    pub details: Vec<(Bi, String)>,
     /// One line per service of the bundle, in display order.
     pub services: Vec<ServiceLine>,
+    /// What happens next, and what the applicant must still do.
+    pub next_steps: Vec<Bi>,
     /// What the QR code and the verify link carry.
     pub verify_url: String,
 }
@@ -48,15 +135,15 @@ pub struct ReceiptView {
 /// One service of the bundle and where it stands.
 #[derive(Clone, Debug)]
 pub struct ServiceLine {
-    pub title_uk: String,
-    /// May be empty.
-    pub title_en: String,
-    pub authority_uk: String,
+    pub title: Bi,
+    pub authority: Bi,
     /// Drives the colour and the label of the status cell.
     pub status: StatusKind,
-    /// The registry's reference (e.g. `Актовий запис № 1234; РНОКПП 4567890123`) or the
-    /// reason for a failure; may be empty.
-    pub reference: String,
+    /// The registry's reference (e.g. `Актовий запис № 1234`) or the reason for a failure; may
+    /// be empty.
+    pub reference: Bi,
+    /// A short code that the public verify page shows too (see `reference_digest`).
+    pub digest: String,
 }
 
 /// Where a service stands, as far as the receipt is concerned.
@@ -78,18 +165,32 @@ pub enum ReceiptError {
     TextLine(String),
     #[error("The receipt text template has no `{0}` line")]
     MissingText(&'static str),
+    #[error("The bundle's receipt texts do not render: {0}")]
+    Texts(String),
     #[error("Failed to encode the verify link as a QR code")]
     Qr(#[from] qrcode::types::QrError),
     #[error("printpdf reported errors while writing the receipt: {0}")]
     Pdf(String),
 }
 
-/// Renders the receipt as PDF bytes.
+/// Renders the receipt as PDF bytes: the same view always gives the same bytes (fixed font
+/// resource names, dates from the view, a document id derived from the content).
 pub fn render_pdf(view: &ReceiptView) -> Result<Vec<u8>, ReceiptError> {
-    let mut doc = PdfDocument::new(&format!("Квитанція {}", view.application_id));
+    let title = format!("{} {}", view.lang.pick(&view.title), view.application_id);
+    let mut doc = PdfDocument::new(&title);
+    let issued = printpdf::OffsetDateTime::from_unix_timestamp(view.issued_unix)
+        .map_err(|e| ReceiptError::Pdf(e.to_string()))?;
+    let info = &mut doc.metadata.info;
+    info.creation_date = issued;
+    info.modification_date = issued;
+    info.metadata_date = issued;
+    info.creator = "onestop".into();
+    info.producer = "onestop (printpdf)".into();
+    info.subject = view.lang.pick(&view.event);
+    info.identifier = view.application_id.clone();
     let fonts = FontIds {
-        regular: doc.add_font(Face::get(Weight::Regular).pdf()),
-        bold: doc.add_font(Face::get(Weight::Bold).pdf()),
+        regular: add_font(&mut doc, "F1", Weight::Regular),
+        bold: add_font(&mut doc, "F2", Weight::Bold),
     };
     let pages = layout::compose(view, fonts)?
         .into_iter()
@@ -100,15 +201,52 @@ pub fn render_pdf(view: &ReceiptView) -> Result<Vec<u8>, ReceiptError> {
         ..PdfSaveOptions::default()
     };
     let mut warnings = Vec::new();
-    let bytes = doc.with_pages(pages).save(&options, &mut warnings);
+    let mut pdf = doc
+        .with_pages(pages)
+        .to_lopdf_document(&options, &mut warnings);
     let errors: Vec<String> = warnings
         .into_iter()
         .filter(|w| w.severity == PdfParseErrorSeverity::Error)
         .map(|w| w.msg)
         .collect();
-    if errors.is_empty() {
-        Ok(bytes)
-    } else {
-        Err(ReceiptError::Pdf(errors.join("; ")))
+    if !errors.is_empty() {
+        return Err(ReceiptError::Pdf(errors.join("; ")));
     }
+    finish(&mut pdf, view)
+}
+
+/// A font under a fixed resource name (printpdf's own names are random).
+fn add_font(doc: &mut PdfDocument, name: &str, weight: Weight) -> printpdf::FontId {
+    let id = printpdf::FontId(name.to_owned());
+    let font = printpdf::PdfFont::new(Face::get(weight).pdf().clone());
+    doc.resources.fonts.map.insert(id.clone(), font);
+    id
+}
+
+/// The document's language and a stable id in place of printpdf's random one, then the bytes.
+fn finish(pdf: &mut lopdf::Document, view: &ReceiptView) -> Result<Vec<u8>, ReceiptError> {
+    use lopdf::{Object, StringFormat};
+    let lang = match view.lang {
+        Lang::En => "en",
+        Lang::Uk | Lang::Both => "uk",
+    };
+    pdf.catalog_mut()
+        .map_err(|e| ReceiptError::Pdf(e.to_string()))?
+        .set("Lang", Object::String(lang.into(), StringFormat::Literal));
+    let id = stable_id(view);
+    let id = Object::String(id, StringFormat::Hexadecimal);
+    pdf.trailer.set("ID", Object::Array(vec![id.clone(), id]));
+    pdf.compress();
+    let mut bytes = Vec::new();
+    pdf.save_to(&mut bytes)
+        .map_err(|e| ReceiptError::Pdf(e.to_string()))?;
+    Ok(bytes)
+}
+
+/// 16 bytes that change when anything the receipt shows changes.
+fn stable_id(view: &ReceiptView) -> Vec<u8> {
+    use sha2::{Digest, Sha256};
+    let mut hasher = Sha256::new();
+    hasher.update(format!("{view:?}").as_bytes());
+    hasher.finalize()[..16].to_vec()
 }

@@ -45,7 +45,19 @@ struct Row {
 
 impl Row {
     fn new(index: usize, line: &ServiceLine, labels: &Labels) -> Result<Self, ReceiptError> {
-        let title = bilingual(&line.title_uk, &line.title_en);
+        let lang = labels.lang();
+        let title = lang.pick(&line.title);
+        // A reference is the registry's own words: in a bilingual receipt, the Ukrainian ones.
+        let reference_text = lang.pick_value(&line.reference);
+        let reference_text = match (reference_text.is_empty(), line.digest.is_empty()) {
+            (_, true) => reference_text,
+            (true, false) => format!("{}: {}", labels.get("code")?, line.digest),
+            (false, false) => format!(
+                "{reference_text} · {}: {}",
+                labels.get("code")?,
+                line.digest
+            ),
+        };
         let status_style = TextStyle {
             colour: status_colour(line.status),
             ..STATUS
@@ -61,7 +73,7 @@ impl Row {
             number: (index + 1).to_string(),
             service: cell(&title, &CELL, SERVICE_WIDTH, MAX_CELL_LINES),
             authority: cell(
-                &line.authority_uk,
+                &lang.pick_value(&line.authority),
                 &CELL_MUTED,
                 AUTHORITY_WIDTH,
                 MAX_CELL_LINES,
@@ -69,7 +81,7 @@ impl Row {
             status: label(labels.status(line.status)?, &status_style, STATUS_WIDTH),
             status_style,
             reference: cell(
-                &line.reference,
+                &reference_text,
                 &reference_style,
                 CONTENT_WIDTH - NUMBER_WIDTH,
                 MAX_REFERENCE_LINES,
@@ -111,14 +123,6 @@ impl Row {
             &self.reference,
         );
         page.rule(MARGIN_X, CONTENT_WIDTH, top + height, 0.6, RULE);
-    }
-}
-
-/// "uk / en", or just "uk" when there is no English title.
-fn bilingual(uk: &str, en: &str) -> String {
-    match en.trim() {
-        "" => uk.to_string(),
-        en => format!("{} / {en}", uk.trim()),
     }
 }
 
@@ -214,34 +218,21 @@ pub(super) fn draw(
 
 #[cfg(test)]
 mod tests {
-    use super::super::labels::TextsData;
     use super::*;
-
-    #[test]
-    fn bilingual_titles_drop_a_missing_english_half() {
-        assert_eq!(
-            bilingual("Пакунок малюка", "Baby box"),
-            "Пакунок малюка / Baby box"
-        );
-        assert_eq!(bilingual("Пакунок малюка", " "), "Пакунок малюка");
-    }
+    use crate::receipt::{Bi, Lang};
 
     #[test]
     fn a_long_reference_makes_the_row_taller() {
-        let labels = Labels::render(&TextsData {
-            event_title_uk: "Народження дитини",
-            event_title_en: "",
-        })
-        .unwrap();
+        let labels = Labels::new(Lang::Both);
         let mut line = ServiceLine {
-            title_uk: "Пакунок малюка".into(),
-            title_en: "Baby box".into(),
-            authority_uk: "Мінсоцполітики".into(),
+            title: Bi::new("Пакунок малюка", "Baby box"),
+            authority: Bi::new("Мінсоцполітики", "Ministry of Social Policy"),
             status: StatusKind::Failed,
-            reference: String::new(),
+            reference: Bi::default(),
+            digest: String::new(),
         };
         let short = Row::new(0, &line, &labels).unwrap().height();
-        line.reference = "Реєстр тимчасово недоступний; повторна спроба ".repeat(6);
+        line.reference.uk = "Реєстр тимчасово недоступний; повторна спроба ".repeat(6);
         let row = Row::new(0, &line, &labels).unwrap();
         assert!(row.reference.len() > 1);
         assert!(row.height() > short + REFERENCE.height(row.reference.len()));
