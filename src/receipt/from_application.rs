@@ -274,7 +274,7 @@ fn group(units: u64, separator: char) -> String {
     let digits = units.to_string();
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(separator);
         }
         out.push(c);
@@ -339,7 +339,7 @@ fn line(catalog: &Catalog, sub: &SubRequestRecord) -> ServiceLine {
             "Не надсилалася: попередню послугу не виконано",
             "Not sent: a service it depends on was not performed",
         ),
-        _ => Bi::default(),
+        _ => progress(sub),
     };
     ServiceLine {
         title: service.map_or_else(
@@ -352,6 +352,24 @@ fn line(catalog: &Catalog, sub: &SubRequestRecord) -> ServiceLine {
         status,
         reference,
         digest: String::new(),
+    }
+}
+
+/// Where a service in progress stands, in words.
+fn progress(sub: &SubRequestRecord) -> Bi {
+    match sub.status {
+        SubStatus::Waiting => Bi::new("Очікує на попередні послуги", "Waits for earlier services"),
+        SubStatus::Ready if sub.attempts > 0 => Bi::new(
+            "Реєстр тимчасово недоступний; повторну спробу буде зроблено автоматично",
+            "The registry was unavailable; it will be retried automatically",
+        ),
+        SubStatus::Ready => Bi::new("У черзі до реєстру", "Queued for the registry"),
+        SubStatus::Running => Bi::new("Передається до реєстру", "Being sent to the registry"),
+        SubStatus::Awaiting => Bi::new(
+            "Реєстр прийняв заяву; очікується відповідь",
+            "Accepted by the registry; its answer is awaited",
+        ),
+        _ => Bi::default(),
     }
 }
 

@@ -192,23 +192,31 @@ impl TestApp {
     }
 }
 
-/// The text of a PDF, through poppler's `pdftotext`.
+/// The text of a PDF, through poppler's `pdftotext -layout`.
 pub fn pdf_text(pdf: &[u8]) -> String {
+    pdf_tool("pdftotext", &["-layout"], pdf, &["-"])
+}
+
+/// Run a PDF tool (poppler, qpdf; `bash scripts/test` installs them) on `pdf`: `tool
+/// before… file after…`; its standard output. A failure of the tool fails the test.
+pub fn pdf_tool(tool: &str, before: &[&str], pdf: &[u8], after: &[&str]) -> String {
     let dir = tempfile::tempdir().expect("temporary directory");
     let path = dir.path().join("receipt.pdf");
     std::fs::write(&path, pdf).expect("PDF written");
-    let output = std::process::Command::new("pdftotext")
-        .arg("-layout")
+    let output = std::process::Command::new(tool)
+        .args(before)
         .arg(&path)
-        .arg("-")
+        .args(after)
+        .current_dir(dir.path())
         .output()
-        .expect("pdftotext runs (install poppler-utils; scripts/test does)");
+        .unwrap_or_else(|e| panic!("{tool} runs (bash scripts/test installs it): {e}"));
     assert!(
         output.status.success(),
-        "pdftotext failed: {}",
+        "{tool} failed: {}{}",
+        String::from_utf8_lossy(&output.stdout),
         String::from_utf8_lossy(&output.stderr)
     );
-    String::from_utf8(output.stdout).expect("pdftotext prints UTF-8")
+    String::from_utf8(output.stdout).expect("the tool prints UTF-8")
 }
 
 /// One answer holding the outputs of every birth service, so that a fake registry may give it
