@@ -8,6 +8,7 @@ mod error;
 mod idempotency;
 mod operators;
 mod pages;
+mod ui;
 
 pub use error::ApiError;
 
@@ -42,7 +43,7 @@ pub fn configure(cfg: &mut web::ServiceConfig, max_body_bytes: usize) {
             .content_type_required(false)
             .error_handler(error::json_error),
     )
-    .route("/", web::get().to(pages::index))
+    .configure(|cfg| ui::configure(cfg, max_body_bytes))
     .route("/healthz", web::get().to(pages::healthz))
     .route("/verify/{code}", web::get().to(pages::verify))
     .service(

@@ -1,5 +1,5 @@
-//! The few pages a person sees in this first version: the start page and the public
-//! verification page (status only, no personal data). Fuller pages come later.
+//! The public verification page (status only, no personal data) and the health check. The
+//! pages for applicants live in `http::ui`.
 
 use super::{ApiError, AppState};
 use crate::bundle::ServiceId;
@@ -13,15 +13,6 @@ const LAYOUT_CSS: &str = "body{font-family:system-ui,'DejaVu Sans',sans-serif;ma
 header{background:#0057b8;color:#fff;padding:1rem;border-bottom:.4rem solid #ffd700}
 h1{margin:0;font-size:1.5rem}table{border-collapse:collapse;width:100%}td,th{border-bottom:1px solid #ccc;padding:.4rem;text-align:left}
 .succeeded{color:#1a7f37}.failed,.blocked{color:#b42318}code{background:#f3f3f3;padding:0 .2rem}";
-
-const INDEX: &str = r#"<!doctype html><html lang="uk"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
-<title>onestop — одна заява на життєву подію</title><style>{{{css}}}</style></head><body>
-<header><h1>onestop</h1><p>Одна заява — кілька реєстрів — одна квитанція / One application, several registries, one receipt</p></header>
-<h2>Життєві події / Life events</h2><ul>
-{{#each bundles}}<li><strong>{{title.uk}}</strong> / {{title.en}} — {{description.uk}}.
- Форма / form: <a href="/api/v1/bundles/{{id}}/form">/api/v1/bundles/{{id}}/form</a></li>{{/each}}
-</ul><p>Подати заяву / Submit: <code>POST /api/v1/bundles/{bundle}/applications</code> з тілом <code>{"data": {...}}</code>. Див. README.</p>
-</body></html>"#;
 
 const VERIFY: &str = r#"<!doctype html><html lang="uk"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <title>Перевірка квитанції / Receipt verification</title><style>{{{css}}}</style></head><body>
@@ -39,7 +30,7 @@ const VERIFY: &str = r#"<!doctype html><html lang="uk"><head><meta charset="utf-
 static PAGES: LazyLock<Handlebars<'static>> = LazyLock::new(|| {
     let mut hb = Handlebars::new();
     hb.set_strict_mode(true);
-    for (name, template) in [("index", INDEX), ("verify", VERIFY)] {
+    for (name, template) in [("verify", VERIFY)] {
         if let Err(e) = hb.register_template_string(name, template) {
             tracing::error!(error = %e, page = name, "Built-in page template does not compile");
         }
@@ -54,16 +45,6 @@ fn page(name: &str, data: &Value) -> Result<HttpResponse, ApiError> {
     Ok(HttpResponse::Ok()
         .content_type("text/html; charset=utf-8")
         .body(html))
-}
-
-pub async fn index(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
-    let bundles: Vec<Value> = state
-        .catalog
-        .bundles
-        .values()
-        .map(|b| json!({ "id": b.id, "title": b.title, "description": b.description }))
-        .collect();
-    page("index", &json!({ "css": LAYOUT_CSS, "bundles": bundles }))
 }
 
 pub async fn healthz(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {

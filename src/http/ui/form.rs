@@ -1,0 +1,257 @@
+//! The application form of a life event: drawn from the combined form of the chosen services,
+//! posted back, and then either re-drawn (another language, a row added or removed, or errors,
+//! every typed value kept) or accepted through the one function that accepts applications
+//! (`http::applications::accept`), after which the person is sent to the application's page.
+//! Form data travels in POST bodies only; addresses carry service ids and the language.
+
+use super::csrf;
+use super::fields::{self, FormView};
+use super::i18n::Lang;
+use super::parse::{self, Action, Submitted};
+use super::render::{Page, Problem, Switch, html};
+use super::schema::{self, Field};
+use crate::form::{CombinedForm, FieldError};
+use crate::http::{ApiError, AppState};
+use crate::store::SubmissionKey;
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, web};
+use serde_json::{Value, json};
+use std::sync::Arc;
+
+const FORM_ID: &str = "application-form";
+
+/// `GET /events/{bundle}/form?choice=1&service=…&lang=…`: the empty form. Without `choice`
+/// every optional service is included, as in the API.
+pub async fn show(
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    query: web::Query<Vec<(String, String)>>,
+    req: HttpRequest,
+) -> Result<HttpResponse, Problem> {
+    let pairs = query.into_inner();
+    let get = |name: &str| {
+        pairs
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    };
+    let lang = Lang::parse(get("lang"));
+    let services = get("choice").map(|_| {
+        pairs
+            .iter()
+            .filter(|(k, _)| k == "service")
+            .map(|(_, v)| v.clone())
+            .collect()
+    });
+    let form = Submitted::fresh(lang, services, new_key());
+    draw(&state, &path, &req, form, &[], None, StatusCode::OK)
+}
+
+/// `POST /events/{bundle}/form`: a language switch, a row added or removed, or the submission.
+pub async fn post(
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    body: web::Form<Vec<(String, String)>>,
+    req: HttpRequest,
+) -> Result<HttpResponse, Problem> {
+    let mut form = Submitted::from_pairs(body.into_inner());
+    if !csrf::accepts(&req, &form.csrf) {
+        tracing::warn!("Form post refused: CSRF token missing or wrong");
+        return Err(Problem::new(StatusCode::FORBIDDEN, form.lang, "csrf"));
+    }
+    match form.action.clone() {
+        Action::Language(lang) => {
+            form.lang = lang;
+            draw(&state, &path, &req, form, &[], None, StatusCode::OK)
+        }
+        Action::Add(list) => {
+            let row = form.add_row(&list);
+            draw(&state, &path, &req, form, &[], Some(row), StatusCode::OK)
+        }
+        Action::Remove(list, index) => {
+            form.remove_row(&list, index);
+            let focus = format!("add:{list}");
+            draw(&state, &path, &req, form, &[], Some(focus), StatusCode::OK)
+        }
+        Action::Submit => submit(&state, &path, &req, form).await,
+    }
+}
+
+/// Read the form, and accept it or draw it again with every error.
+async fn submit(
+    state: &AppState,
+    bundle: &str,
+    req: &HttpRequest,
+    form: Submitted,
+) -> Result<HttpResponse, Problem> {
+    let lang = form.lang;
+    let (_, combined) = bundle_form(state, bundle, &form)?;
+    let fields = schema::fields(&combined);
+    let (data, unread) = parse::data(&fields, &form);
+    if !unread.is_empty() {
+        let errors = with_validation(&combined, data, unread);
+        return draw(
+            state,
+            bundle,
+            req,
+            form,
+            &errors,
+            None,
+            StatusCode::UNPROCESSABLE_ENTITY,
+        );
+    }
+    let chosen = form.services.clone();
+    let mut key = form.key.clone();
+    if !key.starts_with("ui-") || key.len() > 64 {
+        key = new_key();
+    }
+    // A second try only when the page's key was already used for other data (the page came
+    // back from the browser's history and was changed): that is a new application.
+    for _ in 0..2 {
+        let body = json!({ "data": data, "services": chosen });
+        let hash = crate::http::idempotency::request_hash(bundle, &body);
+        let accepted = crate::http::applications::accept(
+            state,
+            bundle,
+            data.clone(),
+            chosen.as_deref(),
+            Some((hash.as_str(), key.as_str())),
+        )
+        .await;
+        match accepted {
+            Ok(Some(id)) => return Ok(see_application(&id, lang)),
+            Ok(None) => match stored_earlier(state, &key, &hash, lang).await? {
+                Some(id) => return Ok(see_application(&id, lang)),
+                None => key = new_key(),
+            },
+            Err(ApiError::Invalid(errors)) => {
+                let status = StatusCode::UNPROCESSABLE_ENTITY;
+                return draw(state, bundle, req, form, &errors, None, status);
+            }
+            Err(other) => return Err(Problem::from_api(other, lang)),
+        }
+    }
+    Err(Problem::new(StatusCode::CONFLICT, lang, "busy"))
+}
+
+fn new_key() -> String {
+    format!("ui-{}", crate::store::random_token())
+}
+
+/// The errors of what could not be read, and the form's verdict on the rest (a field that could
+/// not be read is reported once, as unreadable).
+fn with_validation(form: &CombinedForm, data: Value, unread: Vec<FieldError>) -> Vec<FieldError> {
+    let mut errors = unread;
+    if let Err(more) = form.validate(data) {
+        for e in more {
+            if !errors.iter().any(|u| u.pointer == e.pointer) {
+                errors.push(e);
+            }
+        }
+    }
+    errors
+}
+
+/// The application already stored under `key` for this very request (a double click: wait for
+/// the first to be stored); `None` when the key was used for other data.
+async fn stored_earlier(
+    state: &AppState,
+    key: &str,
+    hash: &str,
+    lang: Lang,
+) -> Result<Option<String>, Problem> {
+    for _ in 0..25 {
+        let known = state
+            .store
+            .submission_key(key)
+            .await
+            .map_err(|e| Problem::from_api(e.into(), lang))?;
+        match known {
+            SubmissionKey::Answered { request_hash, .. }
+            | SubmissionKey::Pending { request_hash }
+                if request_hash != hash =>
+            {
+                return Ok(None);
+            }
+            SubmissionKey::Answered { response, .. } => {
+                let answer: Value = serde_json::from_str(&response).unwrap_or_default();
+                return Ok(answer["id"].as_str().map(str::to_owned));
+            }
+            SubmissionKey::Pending { .. } | SubmissionKey::Unused => {}
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    Err(Problem::new(StatusCode::CONFLICT, lang, "busy"))
+}
+
+fn see_application(id: &str, lang: Lang) -> HttpResponse {
+    HttpResponse::SeeOther()
+        .insert_header((
+            "Location",
+            format!("/applications/{id}?lang={}", lang.code()),
+        ))
+        .finish()
+}
+
+fn bundle_form<'a>(
+    state: &'a AppState,
+    bundle: &str,
+    form: &Submitted,
+) -> Result<(&'a crate::bundle::Bundle, Arc<CombinedForm>), Problem> {
+    crate::http::bundles::bundle_form(state, bundle, form.services.as_deref())
+        .map_err(|e| Problem::from_api(e, form.lang))
+}
+
+/// Draw the form page: the fields with `form`'s values and `errors`, the keyboard on `focus`.
+fn draw(
+    state: &AppState,
+    bundle_id: &str,
+    req: &HttpRequest,
+    form: Submitted,
+    errors: &[FieldError],
+    focus: Option<String>,
+    status: StatusCode,
+) -> Result<HttpResponse, Problem> {
+    let lang = form.lang;
+    let (bundle, combined) = bundle_form(state, bundle_id, &form)?;
+    let fields: Vec<Field> = schema::fields(&combined);
+    let FormView { fields, summary } = fields::view(&fields, &form, errors, focus);
+    let chosen: Vec<String> = combined
+        .services
+        .iter()
+        .filter_map(|id| state.catalog.service(id))
+        .map(|s| lang.pick(&s.title))
+        .collect();
+    let (token, cookie) = csrf::token(req);
+    let title = lang.pick(&bundle.title);
+    let page = Page {
+        template: "form",
+        title: title.clone(),
+        lang,
+        switch: Switch::Form(FORM_ID),
+        data: json!({
+            "form_id": FORM_ID,
+            "bundle": bundle.id,
+            "title": title,
+            "action": format!("/events/{}/form", bundle.id),
+            "csrf": token,
+            "key": form.key,
+            "choice": form.services.is_some(),
+            "services": form.services,
+            "chosen_count": chosen.len(),
+            "chosen": chosen,
+            "fields": fields,
+            "error_count": summary.len(),
+            "errors": summary,
+        }),
+    };
+    let mut response = html(status, page.render()?);
+    if let Some(cookie) = cookie
+        && let Ok(value) = actix_web::http::header::HeaderValue::from_str(&cookie)
+    {
+        response
+            .headers_mut()
+            .append(actix_web::http::header::SET_COOKIE, value);
+    }
+    Ok(response)
+}

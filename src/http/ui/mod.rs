@@ -1,0 +1,49 @@
+//! The web pages people use — a maternity-ward clerk, a citizen on a phone, an entrepreneur —
+//! in Ukrainian first and English second, generated from the same bundles and combined forms
+//! as the API, so that a new life event gets its pages with no page code of its own.
+//!
+//! Pages: `/` (life events), `/events/{bundle}` (services, optional ones to choose),
+//! `/events/{bundle}/form` (the form; posted back to the same address), `/applications/{id}`
+//! (statuses, what is left to do, the receipt) and its live part. Plain HTML and CSS with a
+//! little progressive JavaScript, templates and assets embedded in the binary.
+//!
+//! This module must not validate or store anything itself: a submission goes through
+//! `http::applications::accept`, errors are the API's (mapped by JSON pointer onto the fields),
+//! and statuses are read as the API reads them. No personal data goes into an address.
+
+mod application;
+mod assets;
+mod csrf;
+mod dates;
+mod fields;
+mod form;
+mod i18n;
+mod parse;
+mod render;
+mod schema;
+mod start;
+
+use actix_web::web;
+
+/// Register the pages' routes.
+pub fn configure(cfg: &mut web::ServiceConfig, max_body_bytes: usize) {
+    cfg.app_data(
+        web::FormConfig::default()
+            .limit(max_body_bytes)
+            .error_handler(|err, _req| {
+                let status = actix_web::ResponseError::status_code(&err);
+                render::Problem::new(status, i18n::Lang::Uk, &err.to_string()).into()
+            }),
+    )
+    .route("/", web::get().to(start::start))
+    .route("/events/{bundle}", web::get().to(start::services))
+    .route("/events/{bundle}/form", web::get().to(form::show))
+    .route("/events/{bundle}/form", web::post().to(form::post))
+    .route("/applications/{id}", web::get().to(application::show))
+    .route(
+        "/applications/{id}/live",
+        web::get().to(application::live_part),
+    )
+    .route("/ui/style.css", web::get().to(assets::style))
+    .route("/ui/app.js", web::get().to(assets::script));
+}

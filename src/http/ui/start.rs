@@ -1,0 +1,118 @@
+//! The first two pages: the life events, and one event's services with the optional ones to
+//! choose (each with what more it would ask). Choosing sends the person to the form of exactly
+//! those services (`GET`, service ids only in the address: no personal data).
+
+use super::i18n::Lang;
+use super::render::{Page, Problem, Switch, html, other};
+use super::schema;
+use crate::http::AppState;
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, web};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+#[derive(Deserialize)]
+pub struct LangQuery {
+    lang: Option<String>,
+}
+
+impl LangQuery {
+    pub fn lang(&self) -> Lang {
+        Lang::parse(self.lang.as_deref())
+    }
+}
+
+/// `GET /`: the life events, each with its one-line description.
+pub async fn start(
+    state: web::Data<AppState>,
+    query: web::Query<LangQuery>,
+) -> Result<HttpResponse, Problem> {
+    let lang = query.lang();
+    let events: Vec<Value> = state
+        .catalog
+        .bundles
+        .values()
+        .map(|b| {
+            json!({
+                "href": format!("/events/{}?lang={}", b.id, lang.code()),
+                "title": lang.pick(&b.title),
+                "description": lang.pick(&b.description),
+            })
+        })
+        .collect();
+    let page = Page {
+        template: "start",
+        title: lang.t("start_title").to_owned(),
+        lang,
+        switch: Switch::Link(format!("/?lang={}", other(lang).code())),
+        data: json!({ "events": events }),
+    };
+    Ok(html(StatusCode::OK, page.render()?))
+}
+
+/// `GET /events/{bundle}`: the services, the optional ones to tick.
+pub async fn services(
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    query: web::Query<LangQuery>,
+) -> Result<HttpResponse, Problem> {
+    let lang = query.lang();
+    let (bundle, form) = crate::http::bundles::bundle_form(&state, &path, None)
+        .map_err(|e| Problem::from_api(e, lang))?;
+    let titles: Vec<(String, String)> = schema::fields(&form)
+        .into_iter()
+        .map(|f| (f.name, lang.pick(&f.title)))
+        .collect();
+    let mandatory: Vec<&crate::bundle::ServiceId> = bundle
+        .steps
+        .iter()
+        .filter(|s| !s.optional)
+        .map(|s| &s.service)
+        .collect();
+    let mut always = Vec::new();
+    let mut optional = Vec::new();
+    for step in &bundle.steps {
+        let service = state.catalog.service(&step.service);
+        let title = service.map_or_else(|| step.service.0.clone(), |s| lang.pick(&s.title));
+        let authority = service.map(|s| lang.pick(&s.authority)).unwrap_or_default();
+        if !step.optional {
+            always.push(
+                json!({ "title": title, "authority": authority, "each": step.repeat.is_some() }),
+            );
+            continue;
+        }
+        // What only this service asks for (nothing a mandatory service needs anyway).
+        let needs: Vec<&str> = titles
+            .iter()
+            .filter(|(name, _)| {
+                form.fields.get(name).is_some_and(|who| {
+                    who.contains(&step.service) && !who.iter().any(|s| mandatory.contains(&s))
+                })
+            })
+            .map(|(_, title)| title.as_str())
+            .collect();
+        let needs = if needs.is_empty() {
+            lang.t("needs_nothing").to_owned()
+        } else {
+            needs.join("; ")
+        };
+        optional.push(
+            json!({ "id": step.service, "title": title, "authority": authority, "needs": needs }),
+        );
+    }
+    let title = lang.pick(&bundle.title);
+    let page = Page {
+        template: "services",
+        title: title.clone(),
+        lang,
+        switch: Switch::Link(format!("/events/{}?lang={}", bundle.id, other(lang).code())),
+        data: json!({
+            "id": bundle.id,
+            "title": title,
+            "description": lang.pick(&bundle.description),
+            "always": always,
+            "optional": optional,
+        }),
+    };
+    Ok(html(StatusCode::OK, page.render()?))
+}

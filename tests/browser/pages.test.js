@@ -1,0 +1,228 @@
+// onestop's pages in headless Chromium, used as a maternity-ward clerk and a relocating citizen
+// would: start page, services, the form (a wrong RNOKPP and an impossible date first, then
+// corrected), the application page following every service to the end, the receipt download.
+// Screenshots of each page at desktop and 360 px width go to target/screenshots/.
+//
+// Needs a running server: ONESTOP_URL (e.g. http://127.0.0.1:8080); Chromium at CHROMIUM
+// (default /usr/bin/chromium). Run by `bash scripts/test`.
+'use strict';
+
+const test = require('node:test');
+const assert = require('node:assert/strict');
+const fs = require('node:fs');
+const path = require('node:path');
+const { chromium } = require('playwright-core');
+
+const BASE = process.env.ONESTOP_URL || 'http://127.0.0.1:8080';
+const SHOTS = process.env.SCREENSHOTS || path.join(__dirname, '..', '..', 'target', 'screenshots');
+const WAIT = { timeout: 30000 };
+
+let browser;
+
+test.before(async () => {
+  fs.mkdirSync(SHOTS, { recursive: true });
+  browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+    args: ['--no-sandbox', '--disable-dev-shm-usage'],
+  });
+});
+
+test.after(async () => {
+  if (browser) await browser.close();
+});
+
+/** A full-page screenshot at desktop width and at 360 px. */
+async function shoot(page, name) {
+  await page.setViewportSize({ width: 1280, height: 900 });
+  await page.screenshot({ path: path.join(SHOTS, `${name}-desktop.png`), fullPage: true });
+  await page.setViewportSize({ width: 360, height: 780 });
+  await page.screenshot({ path: path.join(SHOTS, `${name}-360.png`), fullPage: true });
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  assert.ok(overflow <= 0, `${name}: the page is ${overflow}px wider than a 360 px screen`);
+  await page.setViewportSize({ width: 1280, height: 900 });
+}
+
+/** A day before today, as a person types it (DD.MM.YYYY). */
+function daysAgo(n) {
+  const d = new Date(Date.now() - n * 86400000);
+  const two = (x) => String(x).padStart(2, '0');
+  return `${two(d.getDate())}.${two(d.getMonth() + 1)}.${d.getFullYear()}`;
+}
+
+const field = (page, name) => page.locator(`[name="${name}"]`);
+
+async function fill(page, values) {
+  for (const [name, value] of Object.entries(values)) {
+    await field(page, name).fill(value);
+  }
+}
+
+async function choose(page, name, value) {
+  await page.locator(`input[name="${name}"][value="${value}"]`).check();
+}
+
+async function fillAddress(page, prefix, address) {
+  await fill(page, {
+    [`${prefix}/region`]: address.region,
+    [`${prefix}/community`]: address.community,
+    [`${prefix}/settlement`]: address.settlement,
+    [`${prefix}/street`]: address.street,
+    [`${prefix}/building`]: address.building,
+  });
+}
+
+const KYIV = {
+  region: 'м. Київ', community: 'Київська міська територіальна громада',
+  settlement: 'Київ', street: 'вул. Хрещатик', building: '22',
+};
+
+/** Wait until the application page says the application is settled; its overall status. */
+async function waitUntilSettled(page) {
+  await page.locator('#live [data-final="true"]').waitFor({ timeout: 60000 });
+  return page.locator('[data-overall]').innerText();
+}
+
+/** Download the receipt through its link and check it is a PDF. */
+async function downloadReceipt(page, name) {
+  const [download] = await Promise.all([page.waitForEvent('download', WAIT), page.click('#receipt')]);
+  const file = path.join(SHOTS, `${name}.pdf`);
+  await download.saveAs(file);
+  const bytes = fs.readFileSync(file);
+  assert.equal(bytes.subarray(0, 5).toString(), '%PDF-', 'the receipt is a PDF');
+  assert.ok(bytes.length > 2000, 'the receipt is not empty');
+}
+
+test('a clerk registers a birth: errors shown and kept, corrected, every service done, receipt', async () => {
+  const page = await browser.newPage();
+  await page.goto(`${BASE}/`);
+  await shoot(page, '01-start');
+  await page.getByRole('link', { name: 'Народження дитини' }).click();
+
+  await page.getByRole('heading', { level: 1, name: 'Народження дитини' }).waitFor(WAIT);
+  await page.getByLabel('Допомога при народженні дитини').check();
+  await page.getByLabel('Пакунок малюка або компенсація').check();
+  await shoot(page, '02-birth-services');
+  await page.getByRole('button', { name: 'Продовжити до форми' }).click();
+
+  await field(page, '/child/surname').waitFor(WAIT);
+  assert.equal(await field(page, '/family/children_count').count(), 0, 'the form shrank to the choice');
+  await shoot(page, '03-birth-form-empty');
+  await fill(page, {
+    '/child/surname': 'Коваленко', '/child/given_name': "Мар'яна", '/child/patronymic': 'Андріївна',
+    '/child/birth_date': '31.02.2026', '/child/birth_place': 'м. Київ',
+    '/mother/surname': 'Коваленко', '/mother/given_name': 'Олена', '/mother/patronymic': 'Петрівна',
+    '/mother/birth_date': '15.03.1994', '/mother/rnokpp': '3440712341',
+    '/mother/identity_document/number': '001234567',
+    '/father/surname': 'Коваленко', '/father/given_name': 'Андрій', '/father/patronymic': 'Іванович',
+    '/father/birth_date': '02.07.1992', '/father/rnokpp': '3378645672',
+    '/father/identity_document/number': 'КВ123456',
+    '/paternity/marriage_act_record': '1234', '/paternity/marriage_date': '15.06.2019',
+    '/medical_conclusion/number': '0123/2026', '/medical_conclusion/issued_on': daysAgo(1),
+    '/medical_conclusion/facility': 'Київський міський пологовий будинок № 5',
+    '/benefit/iban': 'UA573220010000026007233566001',
+  });
+  await choose(page, '/child/sex', 'female');
+  await choose(page, '/mother/identity_document/kind', 'id-card');
+  await choose(page, '/father/identity_document/kind', 'passport');
+  await choose(page, '/paternity/basis', 'marriage');
+  await choose(page, '/benefit/recipient', 'mother');
+  await choose(page, '/baby_box/choice', 'box');
+  await fillAddress(page, '/residence', KYIV);
+  await page.getByRole('button', { name: 'Подати заяву' }).click();
+
+  // The summary at the top, the messages next to the fields, every value kept.
+  const summary = page.locator('#error-summary');
+  await summary.waitFor(WAIT);
+  assert.ok(await summary.evaluate((el) => el === document.activeElement), 'the summary has the focus');
+  const rnokppLink = summary.getByRole('link', { name: /Мати — РНОКПП.*10 цифр/ });
+  await rnokppLink.waitFor(WAIT);
+  await summary.getByRole('link', { name: /Такої дати не існує: 31\.02\.2026/ }).waitFor(WAIT);
+  assert.match(await page.locator('[id="f.mother.rnokpp-error"]').innerText(), /10 цифр/);
+  assert.equal(await field(page, '/mother/rnokpp').getAttribute('aria-invalid'), 'true');
+  assert.equal(await field(page, '/child/given_name').inputValue(), "Мар'яна");
+  assert.equal(await field(page, '/mother/rnokpp').inputValue(), '3440712341');
+  assert.ok(await page.locator('input[name="/baby_box/choice"][value="box"]').isChecked());
+  await shoot(page, '04-birth-form-errors');
+  await rnokppLink.click();
+  assert.equal(await page.evaluate(() => document.activeElement.name), '/mother/rnokpp');
+
+  await fill(page, { '/mother/rnokpp': '3440712340', '/child/birth_date': daysAgo(2) });
+  await page.getByRole('button', { name: 'Подати заяву' }).click();
+  await page.waitForURL(/\/applications\/[0-9a-f-]{36}/, WAIT);
+  assert.ok(!page.url().includes('%D0'), 'no personal data in the address');
+  const overall = await waitUntilSettled(page);
+  assert.equal(overall, 'Виконано');
+  const badges = await page.locator('.statuses .badge').allInnerTexts();
+  assert.ok(badges.length >= 8, `every service is listed (${badges.length})`);
+  assert.deepEqual([...new Set(badges)], ['Виконано'], 'every service succeeded');
+  await page.locator('.reference', { hasText: /РНОКПП \d{10}/ }).waitFor(WAIT);
+  await shoot(page, '05-birth-application-done');
+  await downloadReceipt(page, 'birth-receipt');
+  await page.close();
+});
+
+test('a citizen moves with two children: language switch keeps the data, consent awaited, receipt', async () => {
+  const page = await browser.newPage();
+  await page.goto(`${BASE}/`);
+  await page.getByRole('link', { name: 'Зміна місця проживання' }).click();
+  await page.getByLabel('Повідомлення ТЦК та СП про зміну адреси').check();
+  await page.getByRole('button', { name: 'Продовжити до форми' }).click();
+
+  await field(page, '/applicant/surname').waitFor(WAIT);
+  await fill(page, {
+    '/applicant/surname': 'Шевчук', '/applicant/given_name': 'Ірина', '/applicant/patronymic': 'Олегівна',
+    '/applicant/birth_date': '12.04.1988', '/applicant/rnokpp': '3224412340', '/applicant/phone': '+380671234567',
+    '/people/0/surname': 'Шевчук', '/people/0/given_name': 'Ірина', '/people/0/birth_date': '12.04.1988',
+    '/people/0/rnokpp': '3224412340',
+  });
+  const children = [['Марко', '01.09.2015'], ['Зоряна', '20.02.2019']];
+  for (const [i, [name, born]] of children.entries()) {
+    await page.getByRole('button', { name: /Додати: Особа/ }).click();
+    const row = `/people/${i + 1}`;
+    await field(page, `${row}/surname`).waitFor(WAIT);
+    assert.equal(await page.evaluate(() => document.activeElement.name), `${row}/surname`, 'the new row has the focus');
+    await fill(page, { [`${row}/surname`]: 'Шевчук', [`${row}/given_name`]: name, [`${row}/birth_date`]: born });
+  }
+  assert.equal(await field(page, '/people/2/citizenship').inputValue(), 'UKR', 'a new row starts with the defaults');
+  await fillAddress(page, '/previous_address', { ...KYIV, region: 'Львівська область', settlement: 'Львів', community: 'Львівська міська територіальна громада', street: 'вул. Городоцька', building: '15' });
+  await fillAddress(page, '/new_address', KYIV);
+  await fill(page, { '/homeowner/surname': 'Бондаренко', '/homeowner/given_name': 'Олег', '/homeowner/rnokpp': '2870905575' });
+  await page.locator('input[name="/military/liable"]').check();
+
+  // The language switch posts the form: the page comes back in English with the data.
+  await page.getByRole('button', { name: /ENG/ }).click();
+  await page.getByRole('button', { name: 'Submit the application' }).waitFor(WAIT);
+  assert.equal(await page.locator('html').getAttribute('lang'), 'en');
+  assert.equal(await field(page, '/people/2/given_name').inputValue(), 'Зоряна');
+  assert.ok(await page.locator('input[name="/military/liable"]').isChecked());
+  await shoot(page, '06-relocation-form-english');
+  await page.getByRole('button', { name: /УКР/ }).click();
+  await page.getByRole('button', { name: 'Подати заяву' }).waitFor(WAIT);
+  await shoot(page, '07-relocation-form-filled');
+  await page.getByRole('button', { name: 'Подати заяву' }).click();
+
+  await page.waitForURL(/\/applications\/[0-9a-f-]{36}/, WAIT);
+  const todo = page.locator('.todo');
+  await todo.getByText('Згода власника житла').waitFor(WAIT);
+  const confirmUrl = (await todo.locator('.confirm-url').innerText()).trim();
+  await shoot(page, '08-relocation-awaiting-consent');
+  const answer = await page.request.post(confirmUrl, { data: { decision: 'confirmed' } });
+  assert.equal(answer.status(), 200, 'the homeowner confirms');
+  assert.equal(await waitUntilSettled(page), 'Виконано');
+  assert.equal(await page.locator('.todo').count(), 0, 'nothing is left to do');
+  const people = await page.locator('.service-title', { hasText: 'Реєстрація за новою адресою' }).allInnerTexts();
+  assert.equal(people.length, 3, 'one registration for each of the three people');
+  await shoot(page, '09-relocation-done');
+  await downloadReceipt(page, 'relocation-receipt');
+  await page.close();
+});
+
+test('the entrepreneur form draws lists of codes and a choice of regime', async () => {
+  const page = await browser.newPage();
+  await page.goto(`${BASE}/events/business-start?lang=en`);
+  await shoot(page, '10-business-services-english');
+  await page.getByRole('button', { name: 'Continue to the form' }).click();
+  await field(page, '/kved/0').waitFor(WAIT);
+  await shoot(page, '11-business-form-english');
+  await page.close();
+});
