@@ -26,6 +26,19 @@ async fn completes(db: Db, bundle: &str) -> Vec<(String, String)> {
     app.confirm_human_steps(&id).await;
     let done = app.wait_until_done(&id).await;
     assert_eq!(done["status"], "completed", "{done:#}");
+    // Its receipt texts render (strictly) over the example, in every language.
+    for lang in ["uk", "en", "uk+en"] {
+        let url = format!(
+            "{}/api/v1/applications/{id}/receipt.pdf?lang={lang}",
+            app.address
+        );
+        let response = app.client.get(url).send().await.expect("receipt");
+        assert_eq!(
+            response.status().as_u16(),
+            200,
+            "{bundle} receipt in {lang}"
+        );
+    }
     let calls = calls(&done);
     assert!(
         calls.iter().all(|(_, status)| status == "succeeded"),
