@@ -243,3 +243,15 @@ fn a_service_policy_without_attempts_or_time_is_reported() {
         ],
     );
 }
+
+#[test]
+fn receipt_templates_that_are_missing_broken_or_incomplete_are_reported() {
+    assert_caught(
+        "receipt-errors",
+        &[
+            "error: receipts/event.hbs: invalid template at 6:1: invalid handlebars syntax: expected identifier, helper_parameter, or trailing_tilde_to_omit_whitespace",
+            "error: bundles/other.yaml: receipt: receipt template receipts/missing.hbs cannot be read: No such file or directory (os error 2)",
+            "error: receipts/incomplete.hbs: missing texts: next.in_progress.uk, next.in_progress.en, next.completed.uk, next.completed.en, next.completed_with_failures.uk, next.completed_with_failures.en, next.failed.uk, next.failed.en",
+        ],
+    );
+}

@@ -83,7 +83,12 @@ impl ReceiptTexts {
         registry.register_helper("date", Box::new(date_helper));
         registry
             .register_template_string(NAME, source)
-            .map_err(|e| format!("invalid template: {e}"))?;
+            .map_err(|e| match e.pos() {
+                Some((line, column)) => {
+                    format!("invalid template at {line}:{column}: {}", e.reason())
+                }
+                None => format!("invalid template: {}", e.reason()),
+            })?;
         let texts = Self { registry };
         texts.check_keys()?;
         Ok(texts)
