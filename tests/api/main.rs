@@ -43,4 +43,5 @@ mod operators;
 mod receipts;
 mod repetition;
 mod sandbox;
+mod ui;
 mod validation;

@@ -12,9 +12,7 @@ use crate::http::AppState;
 use crate::store::{ApplicationRecord, ApplicationStatus, SubKind, SubRequestRecord, SubStatus};
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
-use handlebars::Handlebars;
 use serde_json::{Value, json};
-use std::sync::LazyLock;
 
 /// `GET /applications/{id}`.
 pub async fn show(
@@ -63,7 +61,8 @@ pub async fn live_part(
     Ok(html(StatusCode::OK, fragment("live", &data)?))
 }
 
-/// Where the application stands, for the `live` template.
+/// Where the application stands, for the `live` template. Titles and references are the
+/// receipt's own (`receipt::view`), so the page and the PDF say the same.
 fn live(
     state: &AppState,
     lang: Lang,
@@ -71,11 +70,29 @@ fn live(
     subs: &[SubRequestRecord],
 ) -> Value {
     let bundle = state.catalog.bundle(&application.bundle_id);
+    let receipt_lang = match lang {
+        Lang::Uk => crate::receipt::Lang::Uk,
+        Lang::En => crate::receipt::Lang::En,
+    };
+    let receipt = crate::receipt::view(
+        &state.catalog,
+        application,
+        subs,
+        &state.public_url,
+        receipt_lang,
+        &state.receipt_secret,
+    )
+    .inspect_err(|e| tracing::warn!(error = %e, "Receipt view failed; the page shows less"))
+    .ok();
     let services: Vec<Value> = subs
         .iter()
-        .map(|s| match s.kind {
-            SubKind::Service => service_line(state, lang, bundle, application, s),
-            SubKind::Human => human_line(lang, bundle, s),
+        .enumerate()
+        .map(|(i, s)| {
+            let line = receipt.as_ref().and_then(|r| r.services.get(i));
+            match s.kind {
+                SubKind::Service => service_line(state, lang, s, line),
+                SubKind::Human => human_line(lang, bundle, s, line),
+            }
         })
         .collect();
     let todo: Vec<Value> = subs
@@ -93,32 +110,35 @@ fn live(
     })
 }
 
+/// A text of the receipt in the page's language.
+fn pick(lang: Lang, text: &crate::receipt::Bi) -> String {
+    match lang {
+        Lang::En if !text.en.trim().is_empty() => text.en.trim().to_owned(),
+        _ => text.uk.trim().to_owned(),
+    }
+}
+
 fn service_line(
     state: &AppState,
     lang: Lang,
-    bundle: Option<&Bundle>,
-    application: &ApplicationRecord,
     sub: &SubRequestRecord,
+    line: Option<&crate::receipt::ServiceLine>,
 ) -> Value {
-    let id = ServiceId(sub.service_id.clone());
-    let service = state.catalog.service(&id);
-    let reference = match (sub.status, service, &sub.outputs) {
-        (SubStatus::Succeeded, Some(service), Some(outputs)) => {
-            let template = match lang {
-                Lang::En => &service.reference.en,
-                Lang::Uk => &service.reference.uk,
-            };
-            REFERENCES
-                .render_template(template, outputs)
-                .unwrap_or_default()
-        }
-        (SubStatus::Failed, _, _) => sub.error.clone().unwrap_or_default(),
-        (SubStatus::Blocked, _, _) => lang.t("blocked_reason").to_owned(),
-        _ => String::new(),
+    let service = state.catalog.service(&ServiceId(sub.service_id.clone()));
+    let title = line
+        .map(|l| pick(lang, &l.title))
+        .unwrap_or_else(|| service.map_or_else(|| sub.service_id.clone(), |s| lang.pick(&s.title)));
+    let settled = matches!(
+        sub.status,
+        SubStatus::Succeeded | SubStatus::Failed | SubStatus::Blocked
+    );
+    let reference = match (settled, line) {
+        (true, Some(line)) => pick(lang, &line.reference),
+        (true, None) => sub.error.clone().unwrap_or_default(),
+        (false, _) => String::new(),
     };
     json!({
-        "title": service.map_or_else(|| sub.service_id.clone(), |s| lang.pick(&s.title)),
-        "who": person(bundle, application, sub),
+        "title": title,
         "authority": service.map(|s| lang.pick(&s.authority)),
         "status": sub.status.as_str(),
         "status_label": lang.t(&format!("status_{}", sub.status.as_str())),
@@ -126,8 +146,16 @@ fn service_line(
     })
 }
 
-fn human_line(lang: Lang, bundle: Option<&Bundle>, sub: &SubRequestRecord) -> Value {
+fn human_line(
+    lang: Lang,
+    bundle: Option<&Bundle>,
+    sub: &SubRequestRecord,
+    line: Option<&crate::receipt::ServiceLine>,
+) -> Value {
     let step = bundle.and_then(|b| b.human_steps.iter().find(|h| h.id == sub.service_id));
+    let title = line
+        .map(|l| pick(lang, &l.title))
+        .unwrap_or_else(|| step.map_or_else(|| sub.service_id.clone(), |h| lang.pick(&h.title)));
     let (label, reference) = match sub.status {
         SubStatus::Awaiting => (lang.t("status_awaiting_person"), String::new()),
         SubStatus::Succeeded => (lang.t("confirmed"), String::new()),
@@ -138,11 +166,10 @@ fn human_line(lang: Lang, bundle: Option<&Bundle>, sub: &SubRequestRecord) -> Va
         other => (lang.t(&format!("status_{}", other.as_str())), String::new()),
     };
     json!({
-        "title": step.map_or_else(|| sub.service_id.clone(), |h| lang.pick(&h.title)),
+        "title": title,
         "status": sub.status.as_str(),
         "status_label": label,
         "reference": reference,
-        "human": true,
     })
 }
 
@@ -158,31 +185,6 @@ fn to_do(state: &AppState, lang: Lang, bundle: Option<&Bundle>, sub: &SubRequest
     })
 }
 
-/// The name of the family member a repeated service is for.
-fn person(
-    bundle: Option<&Bundle>,
-    application: &ApplicationRecord,
-    sub: &SubRequestRecord,
-) -> Option<String> {
-    let repeat = bundle?
-        .step(&ServiceId(sub.service_id.clone()))?
-        .repeat
-        .as_ref()?;
-    let item = application
-        .data
-        .get(&repeat.items)?
-        .get(usize::try_from(sub.item).ok()?)?;
-    let given = item
-        .get("given_name")
-        .and_then(Value::as_str)
-        .unwrap_or_default();
-    let surname = item
-        .get("surname")
-        .and_then(Value::as_str)
-        .unwrap_or_default();
-    Some(format!("{given} {surname}").trim().to_owned()).filter(|n| !n.is_empty())
-}
-
 /// `dd.mm.yyyy HH:MM`, Kyiv time.
 fn kyiv_time(ms: i64) -> String {
     jiff::Timestamp::from_millisecond(ms)
@@ -192,31 +194,4 @@ fn kyiv_time(ms: i64) -> String {
                 .to_string()
         })
         .unwrap_or_default()
-}
-
-/// Services' reference templates over their outputs: not escaped here (the page's template
-/// escapes), with the `date` helper the definitions use (`2026-11-21` → `21.11.2026`).
-static REFERENCES: LazyLock<Handlebars<'static>> = LazyLock::new(|| {
-    let mut hb = Handlebars::new();
-    hb.register_escape_fn(handlebars::no_escape);
-    hb.register_helper("date", Box::new(date_helper));
-    hb
-});
-
-fn date_helper(
-    h: &handlebars::Helper<'_>,
-    _: &Handlebars<'_>,
-    _: &handlebars::Context,
-    _: &mut handlebars::RenderContext<'_, '_>,
-    out: &mut dyn handlebars::Output,
-) -> handlebars::HelperResult {
-    let value = h
-        .param(0)
-        .and_then(|p| p.value().as_str())
-        .unwrap_or_default();
-    let shown = value
-        .parse::<jiff::civil::Date>()
-        .map_or_else(|_| value.to_owned(), |d| d.strftime("%d.%m.%Y").to_string());
-    out.write(&shown)?;
-    Ok(())
 }

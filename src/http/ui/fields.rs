@@ -97,9 +97,15 @@ impl Draw<'_> {
                 .push(json!({ "href": format!("#{target}"), "text": text }));
         }
         let mut hint = field.hint.as_ref().map(|h| self.lang.pick(h));
-        if matches!(field.kind, Kind::Date) {
-            let format = self.lang.t("date_hint").to_owned();
-            hint = Some(hint.map_or(format.clone(), |h| format!("{h}. {format}")));
+        let extra = match &field.kind {
+            Kind::Date => Some(self.lang.t("date_hint")),
+            Kind::Group(children) if !field.required && asks_required(children) => {
+                Some(self.lang.t("optional_group"))
+            }
+            _ => None,
+        };
+        if let Some(extra) = extra {
+            hint = Some(hint.map_or_else(|| extra.to_owned(), |h| format!("{h}. {extra}")));
         }
         let described: Vec<String> = [
             hint.as_ref().map(|_| format!("{id}-hint")),
@@ -203,18 +209,26 @@ impl Draw<'_> {
     ) -> Value {
         let n = self.form.rows(pointer, min_items);
         let item_title = self.lang.pick(&item.title);
-        let noun = if item_title.is_empty() {
-            self.lang.t("row").to_owned()
+        let (noun, add_label) = if item_title.is_empty() {
+            (
+                self.lang.t("row").to_owned(),
+                self.lang.t("add_row").to_owned(),
+            )
         } else {
-            item_title
+            let add = format!("{}: {item_title}", self.lang.t("add"));
+            (item_title, add)
         };
         let rows: Vec<Value> = (0..n)
             .map(|i| {
                 let at = format!("{pointer}/{i}");
                 let label = format!("{noun} {}", i + 1);
-                let node = self.labelled(item, &at, trail, level + 1, label.clone());
+                let mut node = self.labelled(item, &at, trail, level + 1, label.clone());
+                // A row is there because someone added it: no asterisk on it.
+                node["required"] = Value::Bool(false);
                 json!({
                     "node": node,
+                    // Never fewer rows than the form needs.
+                    "removable": n > min_items,
                     "remove": format!("remove:{at}"),
                     "remove_label": format!("{}: {label}", self.lang.t("remove")),
                 })
@@ -228,7 +242,7 @@ impl Draw<'_> {
             "rows_name": format!("_rows{pointer}"),
             "rows_count": n,
             "add": format!("add:{pointer}"),
-            "add_label": format!("{}: {noun}", self.lang.t("add")),
+            "add_label": add_label,
             "add_autofocus": add_focus,
         })
     }
@@ -274,19 +288,25 @@ fn look(kind: &Kind) -> (&'static str, &'static str, Option<&'static str>) {
         Kind::Date => ("short", "text", None),
         Kind::Number { integer: true } => ("short", "text", Some("numeric")),
         Kind::Number { integer: false } => ("short", "text", Some("decimal")),
-        Kind::Text {
-            format, max_length, ..
-        } => match format.as_deref() {
+        Kind::Text { format, short, .. } => match format.as_deref() {
             Some("rnokpp") => ("short", "text", Some("numeric")),
             Some("phone-ua") => ("short", "tel", Some("tel")),
             Some("iban-ua") => ("long", "text", None),
             Some("email") => ("long", "email", Some("email")),
             Some("kved" | "unzr" | "id-card" | "passport-ua-old") => ("short", "text", None),
-            _ if max_length.is_some_and(|m| m <= 30) => ("short", "text", None),
+            _ if *short => ("short", "text", None),
             _ => ("long", "text", None),
         },
         _ => ("long", "text", None),
     }
+}
+
+/// Whether any field of a group, however deep, is required (within its own group).
+fn asks_required(children: &[Field]) -> bool {
+    children.iter().any(|c| match &c.kind {
+        Kind::Group(inner) => c.required || asks_required(inner),
+        _ => c.required,
+    })
 }
 
 /// The deepest drawn field at or above `pointer`: `""` when it names none.

@@ -39,10 +39,19 @@ impl Lang {
 
     /// One of the pages' own words (see `STRINGS`); empty when unknown.
     pub fn t(self, key: &str) -> &'static str {
-        STRINGS
-            .iter()
-            .find(|(k, _, _)| *k == key)
-            .map_or("", |(_, uk, en)| if self == Self::En { en } else { uk })
+        match STRINGS.iter().find(|(k, _, _)| *k == key) {
+            Some((_, uk, en)) => {
+                if self == Self::En {
+                    en
+                } else {
+                    uk
+                }
+            }
+            None => {
+                tracing::warn!(key, "A page asked for a word it does not have");
+                ""
+            }
+        }
     }
 
     /// Every word of the pages, for the templates (`{{t.key}}`).
@@ -128,7 +137,22 @@ const STRINGS: &[(&str, &str, &str)] = &[
         "Tick the ones needed. The form will ask only for what they need.",
     ),
     ("needs", "Додатково потрібно", "Also needs"),
-    ("needs_nothing", "нічого додатково", "nothing more"),
+    ("add_row", "Додати ще один", "Add another"),
+    (
+        "optional_group",
+        "Необов'язковий розділ: заповніть його повністю або залиште порожнім",
+        "Optional section: fill it in completely or leave it empty",
+    ),
+    (
+        "receipt_both",
+        "Квитанція українською та англійською",
+        "Receipt in Ukrainian and English",
+    ),
+    (
+        "needs_nothing",
+        "Додаткових даних не потрібно",
+        "Needs no more data",
+    ),
     ("continue", "Продовжити до форми", "Continue to the form"),
     (
         "required_note",
@@ -436,6 +460,25 @@ mod tests {
     #[test]
     fn an_unknown_message_stays_ukrainian_in_english() {
         assert_eq!(message(Lang::En, "Відмовлено"), "Відмовлено");
+    }
+
+    #[test]
+    fn every_word_the_templates_use_is_there() {
+        for (name, template) in crate::http::ui::render::TEMPLATES {
+            for piece in template.split("t.").skip(1) {
+                let key: String = piece
+                    .chars()
+                    .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+                    .collect();
+                if key.is_empty() {
+                    continue;
+                }
+                assert!(
+                    STRINGS.iter().any(|(k, _, _)| *k == key),
+                    "{name} uses t.{key}"
+                );
+            }
+        }
     }
 
     #[test]

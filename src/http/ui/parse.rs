@@ -302,6 +302,7 @@ mod tests {
                     default: None,
                     max_length: None,
                     format: None,
+                    short: false,
                 },
                 true,
             )

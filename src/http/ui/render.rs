@@ -11,7 +11,7 @@ use handlebars::Handlebars;
 use serde_json::{Value, json};
 use std::sync::LazyLock;
 
-const TEMPLATES: &[(&str, &str)] = &[
+pub(super) const TEMPLATES: &[(&str, &str)] = &[
     ("layout", include_str!("../../../templates/ui/layout.hbs")),
     ("start", include_str!("../../../templates/ui/start.hbs")),
     (

@@ -26,6 +26,8 @@ pub enum Kind {
         default: Option<String>,
         max_length: Option<u64>,
         format: Option<String>,
+        /// A code or a number, not a name: drawn narrow.
+        short: bool,
     },
     /// A string with a date format, typed as day.month.year.
     Date,
@@ -99,16 +101,48 @@ fn children(schema: &Value, root: &Value, depth: usize) -> Vec<Field> {
 
 fn field(name: &str, schema: &Value, required: bool, root: &Value, depth: usize) -> Field {
     let schema = resolve(schema, root, depth + 1);
-    Field {
-        name: name.to_owned(),
-        title: text(&schema, "title", "x-title-en").unwrap_or_else(|| Text {
+    let kind = kind(&schema, root, depth + 1);
+    let title = match (text(&schema, "title", "x-title-en"), &kind) {
+        // The codes of a choice (`(mother — мати)`) are said by its labelled options.
+        (Some(title), Kind::Choice(options) | Kind::MultiChoice(options)) => Text {
+            uk: without_codes(&title.uk, options),
+            en: without_codes(&title.en, options),
+        },
+        (Some(title), _) => title,
+        // An untitled list (a repeated service's items) is named after its items.
+        (None, Kind::List { item, .. }) if !item.title.uk.is_empty() => item.title.clone(),
+        (None, _) => Text {
             uk: name.to_owned(),
             en: name.to_owned(),
-        }),
+        },
+    };
+    Field {
+        name: name.to_owned(),
+        title,
         hint: text(&schema, "description", "x-description-en"),
         required,
-        kind: kind(&schema, root, depth + 1),
+        kind,
     }
+}
+
+/// A title without the parenthesised parts that name the choice's values.
+fn without_codes(title: &str, options: &[Choice]) -> String {
+    let mut out = String::new();
+    let mut rest = title;
+    while let Some(open) = rest.find('(') {
+        let Some(close) = rest[open..].find(')').map(|c| open + c) else {
+            break;
+        };
+        let inside = &rest[open + 1..close];
+        if options.iter().any(|o| inside.contains(o.value.as_str())) {
+            out.push_str(rest[..open].trim_end());
+        } else {
+            out.push_str(&rest[..=close]);
+        }
+        rest = &rest[close + 1..];
+    }
+    out.push_str(rest);
+    out.trim().to_owned()
 }
 
 fn kind(schema: &Value, root: &Value, depth: usize) -> Kind {
@@ -136,6 +170,8 @@ fn kind(schema: &Value, root: &Value, depth: usize) -> Kind {
             default: schema["default"].as_str().map(str::to_owned),
             max_length: schema["maxLength"].as_u64(),
             format: format.map(str::to_owned),
+            short: schema["maxLength"].as_u64().is_some_and(|m| m <= 30)
+                || schema.get("pattern").is_some(),
         },
     }
 }
@@ -334,5 +370,27 @@ mod tests {
             panic!("a choice")
         };
         assert_eq!(options[0].label.uk, "Жіноча");
+    }
+
+    #[test]
+    fn a_choices_codes_are_dropped_from_its_title() {
+        let schema = json!({"type": "string", "enum": ["mother", "father"],
+            "title": "Отримувач (mother — мати, father — батько)"});
+        assert_eq!(
+            field("r", &schema, true, &json!({}), 0).title.uk,
+            "Отримувач"
+        );
+        let schema = json!({"type": "string", "enum": ["id-card", "passport"],
+            "title": "Вид документа (ID-картка або паспорт)"});
+        assert_eq!(
+            field("k", &schema, true, &json!({}), 0).title.uk,
+            "Вид документа (ID-картка або паспорт)"
+        );
+        let schema = json!({"type": "string", "enum": ["box", "compensation"],
+            "title": "Пакунок (box) або компенсація (compensation)"});
+        assert_eq!(
+            field("b", &schema, true, &json!({}), 0).title.uk,
+            "Пакунок або компенсація"
+        );
     }
 }

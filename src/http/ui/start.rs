@@ -91,11 +91,7 @@ pub async fn services(
             })
             .map(|(_, title)| title.as_str())
             .collect();
-        let needs = if needs.is_empty() {
-            lang.t("needs_nothing").to_owned()
-        } else {
-            needs.join("; ")
-        };
+        let needs = (!needs.is_empty()).then(|| needs.join("; "));
         optional.push(
             json!({ "id": step.service, "title": title, "authority": authority, "needs": needs }),
         );
