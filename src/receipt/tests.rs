@@ -151,18 +151,3 @@ fn the_same_view_renders_to_the_same_bytes() {
     assert_ne!(render_pdf(&view).unwrap(), render_pdf(&later).unwrap());
 }
 
-#[test]
-#[ignore = "writes /tmp/sample-*.pdf for looking at"]
-fn write_samples() {
-    for lang in [Lang::Uk, Lang::En, Lang::Both] {
-        let view = ReceiptView {
-            lang,
-            ..sample_view()
-        };
-        std::fs::write(
-            format!("/tmp/sample-{}.pdf", lang.code()),
-            render_pdf(&view).unwrap(),
-        )
-        .unwrap();
-    }
-}
