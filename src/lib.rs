@@ -3,8 +3,9 @@
 //!
 //! Modules follow the domain: `bundle` (definitions), `form` (merge and validate), `store`
 //! (sqlx), `fanout` (dispatch), `registry` (HTTP adapters), `sandbox` (simulated registries),
-//! `receipt` (PDF), `http` (routes), `startup` and `settings`.
+//! `receipt` (PDF), `http` (routes), `startup` and `settings`; `bench` measures the whole.
 
+pub mod bench;
 pub mod bundle;
 pub mod fanout;
 pub mod form;

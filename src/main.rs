@@ -66,6 +66,9 @@ enum Command {
         /// A submission: `{"data": {...}, "services": [...]}`.
         application: PathBuf,
     },
+    /// Measure onestop against its registries: throughput, completion latency over the critical
+    /// path, memory and CPU of a real `serve` (see README "Performance").
+    Bench(BenchArgs),
     /// Print the combined form (JSON Schema) of a bundle.
     Form {
         bundle: String,
@@ -73,6 +76,38 @@ enum Command {
         #[arg(long)]
         services: Option<String>,
     },
+}
+
+#[derive(clap::Args)]
+struct BenchArgs {
+    /// Concurrent clients, each with one application in flight.
+    #[arg(long, default_value_t = 64)]
+    clients: usize,
+    /// Seconds of submitting.
+    #[arg(long, default_value_t = 30)]
+    duration: u64,
+    /// Latency of every simulated registry call, in milliseconds.
+    #[arg(long, default_value_t = 20)]
+    latency_ms: u64,
+    /// Cap on submissions per second across all clients (default: as fast as they finish).
+    #[arg(long)]
+    rate: Option<f64>,
+    /// How often a client asks about its application once the critical path has passed (ms).
+    #[arg(long, default_value_t = 10)]
+    poll_ms: u64,
+    /// Run on a fresh database on this PostgreSQL server (default URL: the local one) instead
+    /// of SQLite; the database is dropped afterwards.
+    #[arg(long, num_args = 0..=1, default_missing_value = onestop::bench::LOCAL_POSTGRES)]
+    postgres: Option<String>,
+    /// Park this many applications on asynchronous answers and report the server's memory.
+    #[arg(long, num_args = 0..=1, default_missing_value = "10000")]
+    waiting: Option<usize>,
+    /// The server's dispatcher.concurrency.
+    #[arg(long, default_value_t = 256)]
+    dispatcher_concurrency: usize,
+    /// The server's registries.concurrency (calls in flight per registry).
+    #[arg(long, default_value_t = 128)]
+    registry_concurrency: usize,
 }
 
 fn main() -> ExitCode {
@@ -115,6 +150,9 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Sandbox { bind, behaviour } => runtime()?
             .block_on(sandbox(&settings, &bind, behaviour.as_deref()))
             .map(|()| ExitCode::SUCCESS),
+        Command::Bench(args) => runtime()?
+            .block_on(onestop::bench::run(bench_options(&settings, args)))
+            .map(|()| ExitCode::SUCCESS),
         Command::Serve {
             bind,
             database_url,
@@ -127,6 +165,21 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 .block_on(serve(settings))
                 .map(|()| ExitCode::SUCCESS)
         }
+    }
+}
+
+fn bench_options(settings: &Settings, args: BenchArgs) -> onestop::bench::BenchOptions {
+    onestop::bench::BenchOptions {
+        definitions: settings.definitions.root.clone(),
+        clients: args.clients,
+        duration: std::time::Duration::from_secs(args.duration),
+        latency_ms: args.latency_ms,
+        rate: args.rate.filter(|r| *r > 0.0),
+        poll: std::time::Duration::from_millis(args.poll_ms.max(1)),
+        postgres: args.postgres,
+        waiting: args.waiting,
+        dispatcher_concurrency: args.dispatcher_concurrency,
+        registry_concurrency: args.registry_concurrency,
     }
 }
 

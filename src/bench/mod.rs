@@ -1,0 +1,175 @@
+//! `onestop bench`: how close onestop comes to the speed of the registries themselves.
+//!
+//! The bench runs the simulated registries in its own process with a fixed latency per call,
+//! starts the real `onestop serve` as a child process (so its memory and CPU are its own) on a
+//! fresh SQLite or PostgreSQL database, and either drives concurrent clients submitting full
+//! birth applications (`load`) or parks many applications on asynchronous answers and reads the
+//! server's memory (`waiting`). Completion latency comes from the server's own records: the
+//! status API's `submitted_at` and the time of the application's last transition.
+//!
+//! A benchmark prints figures; it asserts nothing, and no test runs it.
+
+mod load;
+mod report;
+mod server;
+mod waiting;
+
+use crate::bundle::{Catalog, ServiceId};
+use crate::sandbox::{Behaviours, SandboxOptions};
+use anyhow::Context;
+use serde_json::{Value, json};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// The PostgreSQL server used by `--postgres` without a URL.
+pub const LOCAL_POSTGRES: &str = "postgres://postgres@127.0.0.1:5432/postgres";
+
+/// What to measure and how.
+#[derive(Debug, Clone)]
+pub struct BenchOptions {
+    /// The folder holding `bundles/`, `services/`, `forms/`.
+    pub definitions: PathBuf,
+    /// Concurrent clients, each with one application in flight at a time.
+    pub clients: usize,
+    /// How long clients submit.
+    pub duration: Duration,
+    /// Each registry call's latency in the sandbox.
+    pub latency_ms: u64,
+    /// Cap on submissions per second across all clients (none: as fast as they complete).
+    pub rate: Option<f64>,
+    /// How often a client asks whether its application has finished, once the critical path
+    /// has passed.
+    pub poll: Duration,
+    /// A PostgreSQL server (its admin URL) to create a fresh database on; SQLite otherwise.
+    pub postgres: Option<String>,
+    /// Park this many applications on asynchronous answers and report memory instead.
+    pub waiting: Option<usize>,
+    /// The server's `dispatcher.concurrency`.
+    pub dispatcher_concurrency: usize,
+    /// The server's `registries.concurrency` (calls in flight per registry).
+    pub registry_concurrency: usize,
+}
+
+/// What every mode shares: the definitions, the example application, the sandbox.
+struct Bench {
+    options: BenchOptions,
+    example: Value,
+    sandbox: String,
+    http: reqwest::Client,
+    /// Stages of the example's plan; the critical path is `stages × latency`.
+    stages: usize,
+}
+
+/// Run the benchmark the options describe and print its figures.
+pub async fn run(options: BenchOptions) -> anyhow::Result<()> {
+    let catalog = Arc::new(crate::bundle::compile(&options.definitions)?);
+    let example = read_example(&options)?;
+    let stages = critical_stages(&catalog, &example)?;
+    let behaviours = sandbox_behaviours(&options)?;
+    let sandbox = spawn_sandbox(catalog, behaviours)?;
+    let http = reqwest::Client::builder()
+        .pool_max_idle_per_host(options.clients.max(1) * 2)
+        .timeout(Duration::from_secs(60))
+        .build()?;
+    let ctx = Bench {
+        options,
+        example,
+        sandbox,
+        http,
+        stages,
+    };
+    let database = server::Database::fresh(ctx.options.postgres.as_deref()).await?;
+    let outcome = run_against(Arc::new(ctx), &database.url).await;
+    database.remove().await;
+    outcome
+}
+
+async fn run_against(ctx: Arc<Bench>, database_url: &str) -> anyhow::Result<()> {
+    let server = server::Server::start(&ctx.options, database_url, &ctx.sandbox).await?;
+    report::heading(&ctx, database_url);
+    match ctx.options.waiting {
+        Some(count) => waiting::run(&ctx, &server, count).await,
+        None => load::run(ctx.clone(), &server).await,
+    }
+}
+
+fn read_example(options: &BenchOptions) -> anyhow::Result<Value> {
+    let path = options.definitions.join("bundles/examples/birth.json");
+    let text = std::fs::read_to_string(&path)
+        .with_context(|| format!("Failed to read {}", path.display()))?;
+    serde_json::from_str(&text).with_context(|| format!("{} is not JSON", path.display()))
+}
+
+/// The number of dependency stages the example birth application runs through: each stage
+/// waits for the one before, so with a fixed latency per call the registries alone need
+/// `stages × latency`.
+fn critical_stages(catalog: &Catalog, example: &Value) -> anyhow::Result<usize> {
+    let bundle = catalog.bundle("birth").context("no birth bundle")?;
+    let chosen: Option<Vec<String>> = example
+        .get("services")
+        .and_then(|s| serde_json::from_value(s.clone()).ok());
+    let selection: Vec<ServiceId> = bundle.select(chosen.as_deref())?;
+    let data = example.get("data").cloned().unwrap_or_default();
+    Ok(crate::fanout::plan(bundle, &selection, &data).stages.len())
+}
+
+/// A fixed latency on every call; in the waiting mode every call is also answered 202 and
+/// its callback held back for an hour.
+fn sandbox_behaviours(options: &BenchOptions) -> anyhow::Result<Behaviours> {
+    let mut default = json!({ "latency": { "fixed_ms": options.latency_ms } });
+    if options.waiting.is_some() {
+        default["asynchronous"] = json!({ "mode": "callback", "delay_ms": 3_600_000 });
+    }
+    Ok(serde_json::from_value(json!({ "default": default }))?)
+}
+
+fn spawn_sandbox(catalog: Arc<Catalog>, behaviours: Behaviours) -> anyhow::Result<String> {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
+    let url = format!("http://{}", listener.local_addr()?);
+    let options = SandboxOptions {
+        behaviours,
+        ..SandboxOptions::default()
+    };
+    let server = crate::sandbox::serve(listener, catalog, options)?;
+    tokio::spawn(server);
+    Ok(url)
+}
+
+impl Bench {
+    /// The registries' own time along the critical path.
+    fn critical_path(&self) -> Duration {
+        Duration::from_millis(self.options.latency_ms * self.stages as u64)
+    }
+
+    /// Every call the sandbox has counted so far.
+    async fn sandbox_calls(&self) -> anyhow::Result<u64> {
+        let stats: Value = self
+            .http
+            .get(format!("{}/_sandbox/stats", self.sandbox))
+            .send()
+            .await?
+            .json()
+            .await?;
+        let calls = stats.as_object().map_or(0, |services| {
+            services.values().filter_map(|s| s["calls"].as_u64()).sum()
+        });
+        Ok(calls)
+    }
+
+    /// Submit the example once; the new application's id.
+    async fn submit(&self, server: &str) -> anyhow::Result<String> {
+        let response = self
+            .http
+            .post(format!("{server}/api/v1/bundles/birth/applications"))
+            .json(&self.example)
+            .send()
+            .await?;
+        let status = response.status();
+        let body: Value = response.json().await?;
+        match body["id"].as_str() {
+            Some(id) if status.as_u16() == 201 => Ok(id.to_owned()),
+            _ => anyhow::bail!("submission answered {status}: {body}"),
+        }
+    }
+}

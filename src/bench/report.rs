@@ -1,0 +1,185 @@
+//! The figures of a run: percentiles of completion latency and of the overhead over the
+//! critical path, rates, and what the server process used; printed as plain text.
+
+use super::Bench;
+use super::server::Usage;
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+/// One application that finished during the run.
+#[derive(Debug, Clone)]
+pub struct Finished {
+    /// From `submitted_at` to its last transition, by the server's clock.
+    pub latency: Duration,
+    pub status: String,
+}
+
+/// What a load run measured, before the server's usage is added.
+pub struct Figures {
+    latencies: Vec<Duration>,
+    statuses: BTreeMap<String, usize>,
+    critical: Duration,
+    elapsed: Duration,
+    calls: u64,
+    polls: u64,
+    errors: u64,
+    last_error: Option<String>,
+}
+
+type ClientSummary<'a> = (&'a [Finished], u64, u64, Option<&'a str>);
+
+impl Figures {
+    pub fn gather<'a>(
+        bench: &Bench,
+        clients: impl Iterator<Item = ClientSummary<'a>>,
+        elapsed: Duration,
+        calls: u64,
+    ) -> Self {
+        let mut figures = Self {
+            latencies: Vec::new(),
+            statuses: BTreeMap::new(),
+            critical: bench.critical_path(),
+            elapsed,
+            calls,
+            polls: 0,
+            errors: 0,
+            last_error: None,
+        };
+        for (finished, polls, errors, last_error) in clients {
+            for f in finished {
+                figures.latencies.push(f.latency);
+                *figures.statuses.entry(f.status.clone()).or_default() += 1;
+            }
+            figures.polls += polls;
+            figures.errors += errors;
+            figures.last_error = last_error.map(str::to_owned).or(figures.last_error);
+        }
+        figures.latencies.sort();
+        figures
+    }
+
+    pub fn print(&self, cpu: Duration, usage: Usage, bench_cpu: Duration) {
+        let n = self.latencies.len();
+        let secs = self.elapsed.as_secs_f64();
+        let statuses: Vec<String> = self
+            .statuses
+            .iter()
+            .map(|(s, c)| format!("{s} {c}"))
+            .collect();
+        println!(
+            "applications finished        {n} in {secs:.1} s ({})",
+            statuses.join(", ")
+        );
+        println!("completed per second         {:.1}", n as f64 / secs);
+        println!(
+            "completion latency           {}",
+            self.percentiles(Duration::ZERO)
+        );
+        println!("critical path                {}", ms(self.critical));
+        println!(
+            "overhead over critical path  {}",
+            self.percentiles(self.critical)
+        );
+        println!(
+            "sub-requests per second      {:.0}",
+            self.calls as f64 / secs
+        );
+        println!("server peak RSS              {:.1} MB", mb(usage.peak_rss));
+        let per_app = cpu.as_secs_f64() / n.max(1) as f64;
+        println!(
+            "server CPU                   {:.2} ms per application ({:.1} s, {:.0} % of one core)",
+            per_app * 1000.0,
+            cpu.as_secs_f64(),
+            100.0 * cpu.as_secs_f64() / secs
+        );
+        println!(
+            "bench process CPU            {:.1} s (sandbox and clients)",
+            bench_cpu.as_secs_f64()
+        );
+        println!(
+            "status polls per application {:.2}",
+            self.polls as f64 / n.max(1) as f64
+        );
+        if self.errors > 0 {
+            let last = self.last_error.as_deref().unwrap_or_default();
+            println!(
+                "errors                       {} (last: {last})",
+                self.errors
+            );
+        }
+    }
+
+    /// p50, p95, p99 of the latencies minus `minus`.
+    fn percentiles(&self, minus: Duration) -> String {
+        let at = |q: f64| {
+            percentile(&self.latencies, q).map_or("-".to_owned(), |d| {
+                let ms = d.as_secs_f64() * 1000.0 - minus.as_secs_f64() * 1000.0;
+                format!("{ms:.0} ms")
+            })
+        };
+        format!("p50 {}  p95 {}  p99 {}", at(0.50), at(0.95), at(0.99))
+    }
+}
+
+/// The `q` quantile of sorted values (nearest rank).
+pub fn percentile(sorted: &[Duration], q: f64) -> Option<Duration> {
+    if sorted.is_empty() {
+        return None;
+    }
+    let rank = (q * sorted.len() as f64).ceil() as usize;
+    sorted.get(rank.clamp(1, sorted.len()) - 1).copied()
+}
+
+pub fn mb(bytes: u64) -> f64 {
+    bytes as f64 / 1_000_000.0
+}
+
+fn ms(d: Duration) -> String {
+    format!("{} ms", d.as_millis())
+}
+
+/// What is being measured, and on what.
+pub fn heading(bench: &Bench, database_url: &str) {
+    let o = &bench.options;
+    let database = if database_url.starts_with("sqlite:") {
+        "SQLite"
+    } else {
+        "PostgreSQL"
+    };
+    let cores = std::thread::available_parallelism().map_or(0, usize::from);
+    let memory = std::fs::read_to_string("/proc/meminfo")
+        .ok()
+        .and_then(|m| {
+            let line = m.lines().find(|l| l.starts_with("MemTotal:"))?.to_owned();
+            line.split_whitespace().nth(1)?.parse::<u64>().ok()
+        })
+        .map_or(0.0, |kib| kib as f64 / 1_048_576.0);
+    println!("onestop bench: {database}, {cores} cores, {memory:.0} GiB");
+    let rate = o.rate.map_or("as fast as they finish".to_owned(), |r| {
+        format!("{r} per s")
+    });
+    println!(
+        "{} clients for {} s, submissions {rate}; registry latency {} ms per call; \
+         critical path {} stages × {} ms; dispatcher concurrency {}, {} per registry",
+        o.clients,
+        o.duration.as_secs(),
+        o.latency_ms,
+        bench.stages,
+        o.latency_ms,
+        o.dispatcher_concurrency,
+        o.registry_concurrency
+    );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nearest_rank_percentiles() {
+        let values: Vec<Duration> = (1..=100).map(Duration::from_millis).collect();
+        assert_eq!(percentile(&values, 0.5), Some(Duration::from_millis(50)));
+        assert_eq!(percentile(&values, 0.99), Some(Duration::from_millis(99)));
+        assert_eq!(percentile(&[], 0.5), None);
+    }
+}
