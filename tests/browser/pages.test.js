@@ -128,7 +128,8 @@ test('a clerk registers a birth: errors shown and kept, corrected, every service
   await choose(page, '/benefit/recipient', 'mother');
   await choose(page, '/baby_box/choice', 'box');
   await fillAddress(page, '/residence', KYIV);
-  await page.getByRole('button', { name: 'Подати заяву' }).click();
+  // Enter in a field sends the form (not a language switch or a row button before it).
+  await field(page, '/residence/building').press('Enter');
 
   // The summary at the top, the messages next to the fields, every value kept.
   const summary = page.locator('#error-summary');
@@ -145,6 +146,8 @@ test('a clerk registers a birth: errors shown and kept, corrected, every service
   await shoot(page, '04-birth-form-errors');
   await rnokppLink.click();
   assert.equal(await page.evaluate(() => document.activeElement.name), '/mother/rnokpp');
+  await page.keyboard.press('Tab');
+  await shoot(page, '04b-birth-form-keyboard-focus');
 
   await fill(page, { '/mother/rnokpp': '3440712340', '/child/birth_date': daysAgo(2) });
   await page.getByRole('button', { name: 'Подати заяву' }).click();
@@ -184,6 +187,12 @@ test('a citizen moves with two children: language switch keeps the data, consent
     await fill(page, { [`${row}/surname`]: 'Шевчук', [`${row}/given_name`]: name, [`${row}/birth_date`]: born });
   }
   assert.equal(await field(page, '/people/2/citizenship').inputValue(), 'UKR', 'a new row starts with the defaults');
+  await page.getByRole('button', { name: /Додати: Особа/ }).click();
+  await page.getByRole('button', { name: 'Видалити: Особа 4' }).click();
+  await page.getByRole('button', { name: /Додати: Особа/ }).waitFor(WAIT);
+  assert.equal(await field(page, '/people/3/surname').count(), 0, 'the row is gone');
+  assert.equal(await field(page, '/people/2/given_name').inputValue(), 'Зоряна', 'the other rows stay');
+  assert.match(await page.evaluate(() => document.activeElement.textContent), /Додати: Особа/, 'the keyboard is on the add button');
   await fillAddress(page, '/previous_address', { ...KYIV, region: 'Львівська область', settlement: 'Львів', community: 'Львівська міська територіальна громада', street: 'вул. Городоцька', building: '15' });
   await fillAddress(page, '/new_address', KYIV);
   await fill(page, { '/homeowner/surname': 'Бондаренко', '/homeowner/given_name': 'Олег', '/homeowner/rnokpp': '2870905575' });

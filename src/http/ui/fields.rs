@@ -96,17 +96,7 @@ impl Draw<'_> {
             self.summary
                 .push(json!({ "href": format!("#{target}"), "text": text }));
         }
-        let mut hint = field.hint.as_ref().map(|h| self.lang.pick(h));
-        let extra = match &field.kind {
-            Kind::Date => Some(self.lang.t("date_hint")),
-            Kind::Group(children) if !field.required && asks_required(children) => {
-                Some(self.lang.t("optional_group"))
-            }
-            _ => None,
-        };
-        if let Some(extra) = extra {
-            hint = Some(hint.map_or_else(|| extra.to_owned(), |h| format!("{h}. {extra}")));
-        }
+        let hint = self.hint(field);
         let described: Vec<String> = [
             hint.as_ref().map(|_| format!("{id}-hint")),
             error.as_ref().map(|_| format!("{id}-error")),
@@ -127,6 +117,23 @@ impl Draw<'_> {
         let extra = self.kind(field, pointer, &id, &trail, level);
         merge(&mut node, extra);
         node
+    }
+
+    /// The field's help text, and what the page adds: how to type a date, that an optional
+    /// section may be left empty.
+    fn hint(&self, field: &Field) -> Option<String> {
+        let own = field.hint.as_ref().map(|h| self.lang.pick(h));
+        let extra = match &field.kind {
+            Kind::Date => Some(self.lang.t("date_hint")),
+            Kind::Group(children) if !field.required && asks_required(children) => {
+                Some(self.lang.t("optional_group"))
+            }
+            _ => None,
+        };
+        match (own, extra) {
+            (Some(own), Some(extra)) => Some(format!("{own}. {extra}")),
+            (own, extra) => own.or_else(|| extra.map(str::to_owned)),
+        }
     }
 
     fn kind(
@@ -153,7 +160,11 @@ impl Draw<'_> {
                     .collect();
                 json!({ "is_group": true, "children": children })
             }
-            Kind::List { item, min_items } => self.list(item, *min_items, pointer, trail, level),
+            Kind::List { item, min_items } => {
+                // A row's own label ("Особа 2") says which list it is in.
+                let parent = &trail[..trail.len().saturating_sub(1)];
+                self.list(item, *min_items, pointer, parent, level)
+            }
             Kind::Choice(options) => {
                 let options = self.options(options, id, pointer, &[typed]);
                 if options.len() <= 4 {

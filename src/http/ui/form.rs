@@ -85,8 +85,8 @@ async fn submit(
     form: Submitted,
 ) -> Result<HttpResponse, Problem> {
     let lang = form.lang;
-    let (_, combined) = bundle_form(state, bundle, &form)?;
-    let fields = schema::fields(&combined);
+    let (definition, combined) = bundle_form(state, bundle, &form)?;
+    let fields = schema::fields(&combined, &definition.applicant);
     let (data, unread) = parse::data(&fields, &form);
     if !unread.is_empty() {
         let errors = with_validation(&combined, data, unread);
@@ -214,7 +214,8 @@ fn draw(
 ) -> Result<HttpResponse, Problem> {
     let lang = form.lang;
     let (bundle, combined) = bundle_form(state, bundle_id, &form)?;
-    let fields: Vec<Field> = schema::fields(&combined);
+    let mut fields: Vec<Field> = schema::fields(&combined, &bundle.applicant);
+    explain_repeats(&mut fields, bundle, state);
     let FormView { fields, summary } = fields::view(&fields, &form, errors, focus);
     let chosen: Vec<String> = combined
         .services
@@ -254,4 +255,31 @@ fn draw(
             .append(actix_web::http::header::SET_COOKIE, value);
     }
     Ok(response)
+}
+
+/// An untitled list whose items each get services of their own (`for_each`) says which.
+fn explain_repeats(fields: &mut [Field], bundle: &crate::bundle::Bundle, state: &AppState) {
+    for field in fields.iter_mut().filter(|f| f.hint.is_none()) {
+        let services: Vec<&crate::bundle::Text> = bundle
+            .steps
+            .iter()
+            .filter(|s| s.repeat.as_ref().is_some_and(|r| r.items == field.name))
+            .filter_map(|s| state.catalog.service(&s.service))
+            .map(|s| &s.title)
+            .collect();
+        if services.is_empty() {
+            continue;
+        }
+        let list = |pick: fn(&crate::bundle::Text) -> &str| {
+            services
+                .iter()
+                .map(|t| pick(t))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        field.hint = Some(crate::bundle::Text {
+            uk: format!("{} {}", Lang::Uk.t("each_gets"), list(|t| &t.uk)),
+            en: format!("{} {}", Lang::En.t("each_gets"), list(|t| &t.en)),
+        });
+    }
 }

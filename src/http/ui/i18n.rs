@@ -139,6 +139,11 @@ const STRINGS: &[(&str, &str, &str)] = &[
     ("needs", "Додатково потрібно", "Also needs"),
     ("add_row", "Додати ще один", "Add another"),
     (
+        "each_gets",
+        "Для кожного окремо:",
+        "For each one separately:",
+    ),
+    (
         "optional_group",
         "Необов'язковий розділ: заповніть його повністю або залиште порожнім",
         "Optional section: fill it in completely or leave it empty",

@@ -55,9 +55,10 @@ pub struct Choice {
 const DATE_FORMATS: [&str; 3] = ["date", "past-date", "adult-birth-date"];
 const MAX_DEPTH: usize = 24;
 
-/// The top-level fields of a combined form, in the order a person fills them in: by the first
+/// The top-level fields of a combined form, in the order a person fills them in: the
+/// applicant first (the fields the bundle's `applicant` template names), then by the first
 /// service that needs each, then as that service's form lists its required fields.
-pub fn fields(form: &CombinedForm) -> Vec<Field> {
+pub fn fields(form: &CombinedForm, applicant: &str) -> Vec<Field> {
     let root = &form.bundled;
     let resolved = resolve(root, root, 0);
     let mut fields = children(&resolved, root, 0);
@@ -76,7 +77,9 @@ pub fn fields(form: &CombinedForm) -> Vec<Field> {
             .iter()
             .position(|r| *r == f.name)
             .unwrap_or(usize::MAX);
-        (service, place)
+        let names_applicant = applicant.contains(&format!("{{{{{}.", f.name))
+            || applicant.contains(&format!("{{{{{}}}}}", f.name));
+        (!names_applicant, service, place)
     };
     fields.sort_by_key(|f| rank(f));
     fields

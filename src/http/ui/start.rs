@@ -59,15 +59,9 @@ pub async fn services(
     let lang = query.lang();
     let (bundle, form) = crate::http::bundles::bundle_form(&state, &path, None)
         .map_err(|e| Problem::from_api(e, lang))?;
-    let titles: Vec<(String, String)> = schema::fields(&form)
+    let titles: Vec<(String, String)> = schema::fields(&form, &bundle.applicant)
         .into_iter()
         .map(|f| (f.name, lang.pick(&f.title)))
-        .collect();
-    let mandatory: Vec<&crate::bundle::ServiceId> = bundle
-        .steps
-        .iter()
-        .filter(|s| !s.optional)
-        .map(|s| &s.service)
         .collect();
     let mut always = Vec::new();
     let mut optional = Vec::new();
@@ -81,17 +75,7 @@ pub async fn services(
             );
             continue;
         }
-        // What only this service asks for (nothing a mandatory service needs anyway).
-        let needs: Vec<&str> = titles
-            .iter()
-            .filter(|(name, _)| {
-                form.fields.get(name).is_some_and(|who| {
-                    who.contains(&step.service) && !who.iter().any(|s| mandatory.contains(&s))
-                })
-            })
-            .map(|(_, title)| title.as_str())
-            .collect();
-        let needs = (!needs.is_empty()).then(|| needs.join("; "));
+        let needs = needs(bundle, &form, &titles, &step.service);
         optional.push(
             json!({ "id": step.service, "title": title, "authority": authority, "needs": needs }),
         );
@@ -111,4 +95,25 @@ pub async fn services(
         }),
     };
     Ok(html(StatusCode::OK, page.render()?))
+}
+
+/// What only `service` asks for (nothing a mandatory service needs anyway): the titles of those
+/// fields, or `None`.
+fn needs(
+    bundle: &crate::bundle::Bundle,
+    form: &crate::form::CombinedForm,
+    titles: &[(String, String)],
+    service: &crate::bundle::ServiceId,
+) -> Option<String> {
+    let mandatory = |s: &crate::bundle::ServiceId| bundle.step(s).is_some_and(|x| !x.optional);
+    let needs: Vec<&str> = titles
+        .iter()
+        .filter(|(name, _)| {
+            form.fields
+                .get(name)
+                .is_some_and(|who| who.contains(service) && !who.iter().any(mandatory))
+        })
+        .map(|(_, title)| title.as_str())
+        .collect();
+    (!needs.is_empty()).then(|| needs.join("; "))
 }
