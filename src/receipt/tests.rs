@@ -150,4 +150,3 @@ fn the_same_view_renders_to_the_same_bytes() {
     later.state_as_of = Bi::new("21.11.2026 10:44", "21 Nov 2026, 10:44");
     assert_ne!(render_pdf(&view).unwrap(), render_pdf(&later).unwrap());
 }
-
