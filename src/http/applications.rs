@@ -252,6 +252,8 @@ fn human_step(
         "deadline": s.deadline.map(timestamp),
         "confirm_url": s.callback_token.as_ref().filter(|_| open)
             .map(|t| format!("{}/api/v1/confirmations/{t}", state.public_url)),
+        "confirm_page": s.callback_token.as_ref().filter(|_| open)
+            .map(|t| format!("{}/confirmations/{t}", state.public_url)),
         "error": s.error,
         "updated_at": timestamp(s.updated_at),
     })

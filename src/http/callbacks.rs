@@ -97,19 +97,39 @@ pub async fn confirm(
     path: web::Path<String>,
     body: web::Json<Decision>,
 ) -> Result<HttpResponse, ApiError> {
-    let target = target(&state, &path, SubKind::Human).await?;
-    let completion = match body.decision {
-        DecisionKind::Confirmed => Completion::Succeeded(json!({ "decision": "confirmed" })),
-        DecisionKind::Declined => Completion::Failed(format!(
-            "відмовлено: {}",
-            body.reason.as_deref().unwrap_or("без пояснення")
-        )),
+    let confirmed = body.decision == DecisionKind::Confirmed;
+    let (target, finish) = decide(&state, &path, confirmed, body.reason.as_deref()).await?;
+    answer(&state, &target, finish)
+}
+
+/// Record a person's decision on the human step behind `token` (shared with the page the
+/// person opens from their link).
+pub(crate) async fn decide(
+    state: &AppState,
+    token: &str,
+    confirmed: bool,
+    reason: Option<&str>,
+) -> Result<(TokenTarget, Finish), ApiError> {
+    let target = target(state, token, SubKind::Human).await?;
+    let completion = if confirmed {
+        Completion::Succeeded(json!({ "decision": "confirmed" }))
+    } else {
+        let reason = reason.map(str::trim).filter(|r| !r.is_empty());
+        Completion::Failed(format!("відмовлено: {}", reason.unwrap_or("без пояснення")))
     };
     let finish = state
         .store
         .finish_from_outside(&target, &completion, "person's decision")
         .await?;
-    answer(&state, &target, finish)
+    if finish == Finish::Applied {
+        state.wake_dispatcher.notify_one();
+    }
+    Ok((target, finish))
+}
+
+/// The human step behind a confirmation link, if the link is valid.
+pub(crate) async fn human_step(state: &AppState, token: &str) -> Result<TokenTarget, ApiError> {
+    target(state, token, SubKind::Human).await
 }
 
 async fn target(state: &AppState, token: &str, kind: SubKind) -> Result<TokenTarget, ApiError> {

@@ -121,6 +121,72 @@ fn set(pairs: &mut [(String, String)], name: &str, value: &str) {
     pair.1 = value.to_owned();
 }
 
+/// The person asked for consent opens their link, sees what is asked, and confirms: the
+/// registration that waited for it goes on. Without the page's token the post is refused.
+async fn the_homeowner_confirms_from_the_page_their_link_opens(db: Db) {
+    let app = spawn_app(db).await;
+    let id = app
+        .submit_ok("relocation", &crate::helpers::example("relocation"))
+        .await;
+    let (_, status) = app.get_json(&format!("/api/v1/applications/{id}")).await;
+    let steps = status["services"].as_array().expect("services");
+    let step = steps
+        .iter()
+        .find(|s| s["kind"] == "human")
+        .expect("a consent step");
+    let page_url = step["confirm_page"]
+        .as_str()
+        .expect("a page for the person");
+    let path = &page_url[page_url.find("/confirmations/").expect("path")..];
+    let response = client()
+        .get(format!("{}{path}", app.address))
+        .send()
+        .await
+        .expect("page");
+    assert_eq!(response.status().as_u16(), 200);
+    let cookie = response.headers()["set-cookie"]
+        .to_str()
+        .expect("cookie")
+        .to_owned();
+    let cookie = cookie.split(';').next().expect("pair").to_owned();
+    let page = response.text().await.expect("text");
+    assert!(
+        page.contains("Згода власника житла") && page.contains("Підтверджую"),
+        "{page}"
+    );
+    assert!(
+        page.contains("Ірина Шевчук") && page.contains("вул. Велика Васильківська"),
+        "who asks, and for which home: {page}"
+    );
+    let token = page
+        .split("name=\"_csrf\" value=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .expect("a hidden CSRF field")
+        .to_owned();
+    let decide = |csrf: String| {
+        client()
+            .post(format!("{}{path}", app.address))
+            .header("Content-Type", "application/x-www-form-urlencoded")
+            .header("Cookie", cookie.clone())
+            .body(format!("_csrf={csrf}&_lang=uk&decision=confirmed&reason="))
+            .send()
+    };
+    let forged = decide("0".repeat(32)).await.expect("post");
+    assert_eq!(forged.status().as_u16(), 403);
+    let done = decide(token).await.expect("post");
+    assert_eq!(done.status().as_u16(), 200);
+    let done = done.text().await.expect("text");
+    assert!(done.contains("підтвердження отримано"), "{done}");
+    let finished = app.wait_until_done(&id).await;
+    assert_eq!(finished["status"], "completed", "{finished:#}");
+    let (_, again) = get(&app, path).await;
+    assert!(
+        !again.contains("Підтверджую"),
+        "a finished step offers no buttons"
+    );
+}
+
 async fn start_page_lists_every_life_event_in_ukrainian_and_in_english(db: Db) {
     let app = spawn_app(db).await;
     let (status, uk) = get(&app, "/").await;
@@ -247,8 +313,8 @@ async fn the_application_page_shows_names_as_text_and_what_is_left_to_do(db: Db)
     assert_eq!(status, 200);
     assert!(page.contains("Що ще потрібно зробити") && page.contains("Згода власника житла"));
     assert!(
-        page.contains("/api/v1/confirmations/"),
-        "the homeowner's link"
+        page.contains("/confirmations/") && !page.contains("/api/v1/confirmations/"),
+        "the homeowner's link opens their page"
     );
     assert!(page.contains("&lt;script&gt;alert(1)&lt;/script&gt;"));
     assert!(page.contains("Мар&#x27;яна"));
@@ -309,4 +375,7 @@ on_sqlite!(
 );
 
 // Accepting stores an application and binds its submission key: on both databases.
-on_both_databases!(a_valid_form_is_accepted_and_sends_the_person_to_the_application_page);
+on_both_databases!(
+    a_valid_form_is_accepted_and_sends_the_person_to_the_application_page,
+    the_homeowner_confirms_from_the_page_their_link_opens,
+);

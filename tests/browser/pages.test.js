@@ -215,8 +215,14 @@ test('a citizen moves with two children: language switch keeps the data, consent
   await todo.getByText('Згода власника житла').waitFor(WAIT);
   const confirmUrl = (await todo.locator('.confirm-url').innerText()).trim();
   await shoot(page, '08-relocation-awaiting-consent');
-  const answer = await page.request.post(confirmUrl, { data: { decision: 'confirmed' } });
-  assert.equal(answer.status(), 200, 'the homeowner confirms');
+  // The homeowner opens the link in their own browser and confirms.
+  const homeowner = await page.context().browser().newPage();
+  await homeowner.goto(confirmUrl);
+  await homeowner.getByRole('heading', { name: 'Згода власника житла' }).waitFor(WAIT);
+  await shoot(homeowner, '08b-homeowner-consent-page');
+  await homeowner.getByRole('button', { name: 'Підтверджую' }).click();
+  await homeowner.getByText('підтвердження отримано').waitFor(WAIT);
+  await homeowner.close();
   assert.equal(await waitUntilSettled(page), 'Виконано');
   assert.equal(await page.locator('.todo').count(), 0, 'nothing is left to do');
   const people = await page.locator('.service-title', { hasText: 'Реєстрація за новою адресою' }).allInnerTexts();

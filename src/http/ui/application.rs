@@ -181,7 +181,7 @@ fn to_do(state: &AppState, lang: Lang, bundle: Option<&Bundle>, sub: &SubRequest
         "instructions": step.map(|h| lang.pick(&h.instructions)),
         "deadline": sub.deadline.map(kyiv_time),
         "confirm_url": sub.callback_token.as_ref()
-            .map(|t| format!("{}/api/v1/confirmations/{t}", state.public_url)),
+            .map(|t| format!("{}/confirmations/{t}", state.public_url)),
     })
 }
 

@@ -272,6 +272,29 @@ const STRINGS: &[(&str, &str, &str)] = &[
         "Not sent: an earlier step did not succeed",
     ),
     ("confirmed", "Підтверджено", "Confirmed"),
+    ("confirm_button", "Підтверджую", "I confirm"),
+    ("applicant", "Заявник", "Applicant"),
+    ("decline_button", "Відмовляю", "I decline"),
+    (
+        "reason_label",
+        "Причина відмови (необов'язково)",
+        "Reason for declining (optional)",
+    ),
+    (
+        "confirm_done",
+        "Дякуємо: підтвердження отримано. Заява виконується далі.",
+        "Thank you: the confirmation is recorded. The application goes on.",
+    ),
+    (
+        "decline_done",
+        "Відмову записано. Послуги, що чекали на цей крок, не виконуватимуться.",
+        "The refusal is recorded. The services waiting for this step will not be performed.",
+    ),
+    (
+        "confirm_closed",
+        "Цей крок уже завершено або його строк минув.",
+        "This step has already ended or its deadline has passed.",
+    ),
 ];
 
 const CHOICES: &[(&str, &str, &str)] = &[

@@ -4,7 +4,8 @@
 //!
 //! Pages: `/` (life events), `/events/{bundle}` (services, optional ones to choose),
 //! `/events/{bundle}/form` (the form; posted back to the same address), `/applications/{id}`
-//! (statuses, what is left to do, the receipt) and its live part. Plain HTML and CSS with a
+//! (statuses, what is left to do, the receipt) and its live part, `/confirmations/{token}` (a
+//! person's consent or co-signature, from the link they were given). Plain HTML and CSS with a
 //! little progressive JavaScript, templates and assets embedded in the binary.
 //!
 //! This module must not validate or store anything itself: a submission goes through
@@ -13,6 +14,7 @@
 
 mod application;
 mod assets;
+mod confirm;
 mod csrf;
 mod dates;
 mod fields;
@@ -44,6 +46,8 @@ pub fn configure(cfg: &mut web::ServiceConfig, max_body_bytes: usize) {
         "/applications/{id}/live",
         web::get().to(application::live_part),
     )
+    .route("/confirmations/{token}", web::get().to(confirm::show))
+    .route("/confirmations/{token}", web::post().to(confirm::post))
     .route("/ui/style.css", web::get().to(assets::style))
     .route("/ui/app.js", web::get().to(assets::script));
 }

@@ -30,6 +30,7 @@ pub(super) const TEMPLATES: &[(&str, &str)] = &[
     ),
     ("live", include_str!("../../../templates/ui/live.hbs")),
     ("problem", include_str!("../../../templates/ui/problem.hbs")),
+    ("confirm", include_str!("../../../templates/ui/confirm.hbs")),
 ];
 
 static PAGES: LazyLock<Handlebars<'static>> = LazyLock::new(|| {

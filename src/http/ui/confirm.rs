@@ -1,0 +1,145 @@
+//! The page a person opens from their confirmation link — the homeowner asked for consent, the
+//! second parent asked to co-sign: what they are asked, by when, and two buttons (confirm, or
+//! decline with a reason). The link's token opens that one step and nothing else; the page shows
+//! what the person consents to — the applicant and the application's summary (the new address,
+//! the child) — and nothing more. The decision is recorded exactly as the API records it
+//! (`http::callbacks::decide`).
+
+use super::csrf;
+use super::i18n::Lang;
+use super::render::{Page, Problem, Switch, html, other};
+use super::start::LangQuery;
+use crate::http::AppState;
+use crate::store::{Finish, SubStatus};
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, web};
+use serde::Deserialize;
+use serde_json::json;
+
+/// The form the page posts.
+#[derive(Debug, Deserialize)]
+pub struct DecisionForm {
+    #[serde(default, rename = "_csrf")]
+    csrf: String,
+    decision: String,
+    #[serde(default)]
+    reason: String,
+    #[serde(default, rename = "_lang")]
+    lang: Option<String>,
+}
+
+/// `GET /confirmations/{token}`.
+pub async fn show(
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    query: web::Query<LangQuery>,
+    req: HttpRequest,
+) -> Result<HttpResponse, Problem> {
+    draw(&state, &path, query.lang(), &req, None).await
+}
+
+/// `POST /confirmations/{token}`: the person's decision.
+pub async fn post(
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    form: web::Form<DecisionForm>,
+    req: HttpRequest,
+) -> Result<HttpResponse, Problem> {
+    let lang = Lang::parse(form.lang.as_deref());
+    if !csrf::accepts(&req, &form.csrf) {
+        tracing::warn!("Confirmation refused: CSRF token missing or wrong");
+        return Err(Problem::new(StatusCode::FORBIDDEN, lang, "csrf"));
+    }
+    let confirmed = match form.decision.as_str() {
+        "confirmed" => true,
+        "declined" => false,
+        _ => return Err(Problem::new(StatusCode::BAD_REQUEST, lang, "internal")),
+    };
+    let (_, finish) = crate::http::callbacks::decide(&state, &path, confirmed, Some(&form.reason))
+        .await
+        .map_err(|e| Problem::from_api(e, lang))?;
+    let outcome = match (finish, confirmed) {
+        (Finish::Applied | Finish::AlreadyDone, true) => "confirm_done",
+        (Finish::Applied | Finish::AlreadyDone, false) => "decline_done",
+        (Finish::Conflict(_), _) => "confirm_closed",
+    };
+    draw(&state, &path, lang, &req, Some(outcome)).await
+}
+
+/// The page: the step, and either its two buttons or what became of it.
+async fn draw(
+    state: &AppState,
+    token: &str,
+    lang: Lang,
+    req: &HttpRequest,
+    outcome: Option<&str>,
+) -> Result<HttpResponse, Problem> {
+    let target = crate::http::callbacks::human_step(state, token)
+        .await
+        .map_err(|e| Problem::from_api(e, lang))?;
+    let (application, subs) = crate::http::applications::load(state, &target.application_id)
+        .await
+        .map_err(|e| Problem::from_api(e, lang))?;
+    let sub = subs.iter().find(|s| s.id == target.id);
+    let bundle = state.catalog.bundle(&application.bundle_id);
+    let step = bundle.and_then(|b| b.human_steps.iter().find(|h| h.id == target.service_id));
+    let open = sub.is_some_and(|s| s.status == SubStatus::Awaiting);
+    let outcome = outcome.or(match sub.map(|s| s.status) {
+        Some(SubStatus::Awaiting) => None,
+        Some(SubStatus::Succeeded) => Some("confirm_done"),
+        _ => Some("confirm_closed"),
+    });
+    let receipt_lang = match lang {
+        Lang::Uk => crate::receipt::Lang::Uk,
+        Lang::En => crate::receipt::Lang::En,
+    };
+    let summary =
+        crate::receipt::view(
+            &state.catalog,
+            &application,
+            &subs,
+            &state.public_url,
+            receipt_lang,
+            &state.receipt_secret,
+        )
+        .map(|view| {
+            let mut rows = vec![json!({ "label": lang.t("applicant"), "value": view.applicant })];
+            rows.extend(view.details.iter().map(
+                |(label, value)| json!({ "label": receipt_lang.pick(label), "value": value }),
+            ));
+            rows
+        })
+        .unwrap_or_default();
+    let (csrf_token, cookie) = csrf::token(req);
+    let title = step.map_or_else(|| target.service_id.clone(), |h| lang.pick(&h.title));
+    let page = Page {
+        template: "confirm",
+        title: title.clone(),
+        lang,
+        switch: Switch::Link(format!(
+            "/confirmations/{token}?lang={}",
+            other(lang).code()
+        )),
+        data: json!({
+            "title": title,
+            "event": bundle.map(|b| lang.pick(&b.title)),
+            "application": application.id,
+            "instructions": step.map(|h| lang.pick(&h.instructions)),
+            "summary": summary,
+            "deadline": sub.and_then(|s| s.deadline).map(crate::receipt::kyiv_time),
+            "open": open && outcome.is_none(),
+            "outcome": outcome.map(|key| lang.t(key)),
+            "action": format!("/confirmations/{token}"),
+            "csrf": csrf_token,
+        }),
+    };
+    let mut response = html(StatusCode::OK, page.render()?);
+    if let Some(cookie) = cookie
+        && let Ok(value) = actix_web::http::header::HeaderValue::from_str(&cookie)
+    {
+        response
+            .headers_mut()
+            .append(actix_web::http::header::SET_COOKIE, value);
+    }
+    Ok(response)
+}
