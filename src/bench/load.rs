@@ -1,9 +1,13 @@
-//! The load mode: N clients, each submitting a full birth application and waiting for it to
-//! finish before submitting the next, for a fixed time (optionally capped at a total rate).
+//! The load mode: clients submitting full birth applications for a fixed time.
 //!
-//! A client sleeps for the critical path before it first asks, then asks every `poll`; the
-//! latency it records is the server's own (`submitted_at` to the application's last
-//! transition), so how often it asks changes the pacing, not the figure.
+//! Without `--rate` (closed loop, for the maximum rate), each client waits for its application
+//! to finish before submitting the next: it sleeps for the critical path, then asks every
+//! `poll` (or a tenth of the time waited so far, whichever is longer). With `--rate` (open
+//! loop, for latency at a given load), clients submit at that total rate and do not wait:
+//! nothing asks the server during the run, which ends when the sandbox has answered every call
+//! of every application; only then is each application read back. Either way the latency is
+//! the server's own (`submitted_at` to the application's last transition), so the questions
+//! change the pacing, not the figure.
 
 use super::Bench;
 use super::report::{Figures, Finished};
@@ -17,6 +21,8 @@ use std::time::{Duration, Instant};
 /// What one client saw.
 #[derive(Default)]
 struct ClientResult {
+    /// Submitted and not waited for (with a rate: the run does not ask during the run).
+    submitted: Vec<String>,
     finished: Vec<Finished>,
     polls: u64,
     errors: u64,
@@ -31,12 +37,18 @@ struct Pacer {
 }
 
 impl Pacer {
-    async fn wait(&self) {
+    /// Wait for the next slot; false when it would come after `deadline`.
+    async fn wait(&self, deadline: Instant) -> bool {
         if let Some(interval) = self.interval {
             let n = self.issued.fetch_add(1, Ordering::Relaxed);
             let n = u32::try_from(n).unwrap_or(u32::MAX);
-            tokio::time::sleep_until(self.start + interval * n).await;
+            let slot = self.start + interval * n;
+            if slot.into_std() >= deadline {
+                return false;
+            }
+            tokio::time::sleep_until(slot).await;
         }
+        Instant::now() < deadline
     }
 }
 
@@ -56,10 +68,17 @@ pub(super) async fn run(bench: Arc<Bench>, server: &Server) -> anyhow::Result<()
         let (bench, url, pacer) = (bench.clone(), server.url.clone(), pacer.clone());
         clients.spawn(async move { client(&bench, &url, deadline, &pacer).await });
     }
-    let results = clients.join_all().await;
+    let mut results = clients.join_all().await;
+    let submitted: Vec<String> = results
+        .iter_mut()
+        .flat_map(|r| r.submitted.drain(..))
+        .collect();
+    let expected = calls_before + submitted.len() as u64 * bench.calls;
+    wait_for_calls(&bench, expected).await?;
     let elapsed = start.elapsed();
     let usage = server.usage()?;
     let calls = bench.sandbox_calls().await? - calls_before;
+    results.push(read_back(&bench, &server.url, submitted).await);
     let figures = Figures::gather(&bench, results.iter().map(summary), elapsed, calls);
     let bench_cpu = own_cpu().saturating_sub(own_before);
     figures.print(usage.cpu.saturating_sub(usage_before.cpu), usage, bench_cpu);
@@ -73,11 +92,14 @@ fn summary(r: &ClientResult) -> (&[Finished], u64, u64, Option<&str>) {
 async fn client(bench: &Bench, server: &str, deadline: Instant, pacer: &Pacer) -> ClientResult {
     let mut result = ClientResult::default();
     loop {
-        pacer.wait().await;
-        if Instant::now() >= deadline {
+        if !pacer.wait(deadline).await {
             return result;
         }
         let outcome = match bench.submit(server).await {
+            Ok(id) if pacer.interval.is_some() => {
+                result.submitted.push(id);
+                continue;
+            }
             Ok(id) => wait_finished(bench, server, &id, &mut result.polls).await,
             Err(e) => Err(e),
         };
@@ -92,6 +114,51 @@ async fn client(bench: &Bench, server: &str, deadline: Instant, pacer: &Pacer) -
     }
 }
 
+/// Wait (at most two minutes after the run) until the sandbox has answered `expected` calls
+/// in all, so every submitted application has made its last call; then a moment for the last
+/// completions to be recorded.
+async fn wait_for_calls(bench: &Bench, expected: u64) -> anyhow::Result<()> {
+    let give_up = Instant::now() + Duration::from_secs(120);
+    while bench.sandbox_calls().await? < expected && Instant::now() < give_up {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    Ok(())
+}
+
+/// After a paced run: each submitted application's latency, read once it has finished (the
+/// questions are asked after the server's usage was read).
+async fn read_back(bench: &Arc<Bench>, server: &str, ids: Vec<String>) -> ClientResult {
+    let mut result = ClientResult::default();
+    let mut tasks = tokio::task::JoinSet::new();
+    for id in ids {
+        if tasks.len() >= 16
+            && let Some(done) = tasks.join_next().await
+        {
+            record(&mut result, done);
+        }
+        let (bench, server) = (bench.clone(), server.to_owned());
+        tasks.spawn(async move { wait_finished(&bench, &server, &id, &mut 0).await });
+    }
+    while let Some(done) = tasks.join_next().await {
+        record(&mut result, done);
+    }
+    result
+}
+
+fn record(
+    result: &mut ClientResult,
+    done: Result<anyhow::Result<Finished>, tokio::task::JoinError>,
+) {
+    match done.map_err(anyhow::Error::from).and_then(|r| r) {
+        Ok(finished) => result.finished.push(finished),
+        Err(e) => {
+            result.errors += 1;
+            result.last_error = Some(format!("{e:#}"));
+        }
+    }
+}
+
 /// Wait until the application is no longer in progress; its latency by the server's records.
 async fn wait_finished(
     bench: &Bench,
@@ -100,6 +167,7 @@ async fn wait_finished(
     polls: &mut u64,
 ) -> anyhow::Result<Finished> {
     let url = format!("{server}/api/v1/applications/{id}");
+    let submitted = Instant::now();
     tokio::time::sleep(bench.critical_path()).await;
     let give_up = Instant::now() + Duration::from_secs(120);
     loop {
@@ -113,7 +181,10 @@ async fn wait_finished(
             Instant::now() < give_up,
             "application {id} still in progress"
         );
-        tokio::time::sleep(bench.options.poll).await;
+        // Every `poll`, or a tenth of the time waited so far when that is longer, so that a
+        // slow server is not slowed further by the questions.
+        let waited = submitted.elapsed() / 10;
+        tokio::time::sleep(bench.options.poll.max(waited)).await;
     }
 }
 

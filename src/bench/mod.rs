@@ -59,13 +59,15 @@ struct Bench {
     http: reqwest::Client,
     /// Stages of the example's plan; the critical path is `stages × latency`.
     stages: usize,
+    /// Registry calls one example application makes.
+    calls: u64,
 }
 
 /// Run the benchmark the options describe and print its figures.
 pub async fn run(options: BenchOptions) -> anyhow::Result<()> {
     let catalog = Arc::new(crate::bundle::compile(&options.definitions)?);
     let example = read_example(&options)?;
-    let stages = critical_stages(&catalog, &example)?;
+    let (stages, calls) = critical_stages(&catalog, &example)?;
     let behaviours = sandbox_behaviours(&options)?;
     let sandbox = spawn_sandbox(catalog, behaviours)?;
     let http = reqwest::Client::builder()
@@ -78,6 +80,7 @@ pub async fn run(options: BenchOptions) -> anyhow::Result<()> {
         sandbox,
         http,
         stages,
+        calls,
     };
     let database = server::Database::fresh(ctx.options.postgres.as_deref()).await?;
     let outcome = run_against(Arc::new(ctx), &database.url).await;
@@ -103,15 +106,17 @@ fn read_example(options: &BenchOptions) -> anyhow::Result<Value> {
 
 /// The number of dependency stages the example birth application runs through: each stage
 /// waits for the one before, so with a fixed latency per call the registries alone need
-/// `stages × latency`.
-fn critical_stages(catalog: &Catalog, example: &Value) -> anyhow::Result<usize> {
+/// `stages × latency`. With it, the number of registry calls the application makes.
+fn critical_stages(catalog: &Catalog, example: &Value) -> anyhow::Result<(usize, u64)> {
     let bundle = catalog.bundle("birth").context("no birth bundle")?;
     let chosen: Option<Vec<String>> = example
         .get("services")
         .and_then(|s| serde_json::from_value(s.clone()).ok());
     let selection: Vec<ServiceId> = bundle.select(chosen.as_deref())?;
     let data = example.get("data").cloned().unwrap_or_default();
-    Ok(crate::fanout::plan(bundle, &selection, &data).stages.len())
+    let plan = crate::fanout::plan(bundle, &selection, &data);
+    let calls = plan.stages.iter().flatten().map(|(_, n)| *n as u64).sum();
+    Ok((plan.stages.len(), calls))
 }
 
 /// A fixed latency on every call; in the waiting mode every call is also answered 202 and

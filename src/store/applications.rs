@@ -93,18 +93,7 @@ impl Store {
         .bind(now)
         .execute(&mut *tx)
         .await?;
-        history(
-            &mut tx,
-            &new.id,
-            None,
-            ApplicationStatus::InProgress.as_str(),
-            None,
-            now,
-        )
-        .await?;
-        for (position, call) in new.calls.iter().enumerate() {
-            insert_call(&mut tx, &new.id, position, call, now).await?;
-        }
+        insert_calls(&mut tx, &new.id, &new.calls, now).await?;
         if let Some((key, response)) = &new.submission_key {
             super::submissions::record_answer(&mut tx, key, &new.id, response).await?;
         }
@@ -150,40 +139,97 @@ impl Store {
     }
 }
 
-async fn insert_call(
+/// Rows per multi-row `INSERT` (13 parameters each, well under either backend's limit).
+const ROWS_PER_INSERT: usize = 32;
+
+/// Insert every sub-request, then the history (the application's `in_progress`, then each
+/// call's first status, in that order), one statement per `ROWS_PER_INSERT` rows instead of two
+/// per call: on SQLite every statement is a round trip to the connection's own thread while
+/// the write lock is held.
+async fn insert_calls(
     tx: &mut sqlx::AnyConnection,
     application_id: &str,
-    position: usize,
-    call: &NewCall,
+    calls: &[NewCall],
     now: i64,
 ) -> Result<(), StoreError> {
-    let status = match (call.kind, call.depends_on.is_empty()) {
+    let mut transitions: Vec<(Option<String>, &str)> =
+        vec![(None, ApplicationStatus::InProgress.as_str())];
+    for (chunk_no, chunk) in calls.chunks(ROWS_PER_INSERT).enumerate() {
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(insert_calls_sql(chunk.len())));
+        for (n, call) in chunk.iter().enumerate() {
+            let status = first_status(call);
+            let (service, item) = (&call.service, call.item);
+            query = query
+                .bind(uuid::Uuid::now_v7().to_string())
+                .bind(application_id)
+                .bind(service)
+                .bind(item)
+                .bind((chunk_no * ROWS_PER_INSERT + n) as i64)
+                .bind(status.as_str())
+                .bind(json_text(&serde_json::json!(call.depends_on)))
+                .bind(call.deadline.unwrap_or(now))
+                .bind(format!("{application_id}:{service}:{item}"))
+                .bind(now)
+                .bind(call.kind.as_str())
+                .bind(super::random_token())
+                .bind(call.deadline);
+            transitions.push((Some(format!("{service}#{item}")), status.as_str()));
+        }
+        query.execute(&mut *tx).await?;
+    }
+    for chunk in transitions.chunks(ROWS_PER_INSERT) {
+        history_rows(tx, application_id, chunk, now).await?;
+    }
+    Ok(())
+}
+
+/// `INSERT INTO sub_requests … VALUES (…), (…)` for `rows` calls of 13 parameters each.
+fn insert_calls_sql(rows: usize) -> String {
+    let values = (0..rows)
+        .map(|r| {
+            let p: Vec<String> = (1..=13).map(|c| format!("${}", r * 13 + c)).collect();
+            format!("({}, 0, {})", p[..7].join(", "), p[7..].join(", "))
+        })
+        .collect::<Vec<_>>()
+        .join(", ");
+    format!(
+        "INSERT INTO sub_requests (id, application_id, service_id, item, position, status, depends_on, attempts, next_attempt_at, idempotency_key, updated_at, kind, callback_token, deadline) VALUES {values}"
+    )
+}
+
+/// Where a new sub-request starts: a person's step awaits them, a call without dependencies
+/// is ready, the others wait.
+fn first_status(call: &NewCall) -> SubStatus {
+    match (call.kind, call.depends_on.is_empty()) {
         (SubKind::Human, _) => SubStatus::Awaiting,
         (SubKind::Service, true) => SubStatus::Ready,
         (SubKind::Service, false) => SubStatus::Waiting,
-    };
-    let (service, item) = (&call.service, call.item);
-    sqlx::query(
-        "INSERT INTO sub_requests (id, application_id, service_id, item, position, status, depends_on, attempts, next_attempt_at, idempotency_key, updated_at, kind, callback_token, deadline)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, 0, $8, $9, $10, $11, $12, $13)",
-    )
-    .bind(uuid::Uuid::now_v7().to_string())
-    .bind(application_id)
-    .bind(service)
-    .bind(item)
-    .bind(position as i64)
-    .bind(status.as_str())
-    .bind(json_text(&serde_json::json!(call.depends_on)))
-    .bind(call.deadline.unwrap_or(now))
-    .bind(format!("{application_id}:{service}:{item}"))
-    .bind(now)
-    .bind(call.kind.as_str())
-    .bind(super::random_token())
-    .bind(call.deadline)
-    .execute(&mut *tx)
-    .await?;
-    let call = format!("{service}#{item}");
-    history(tx, application_id, Some(&call), status.as_str(), None, now).await
+    }
+}
+
+/// Several transitions without detail (`service#item`, or `None` for the application itself,
+/// and the status) in one statement, in order.
+async fn history_rows(
+    conn: &mut sqlx::AnyConnection,
+    application_id: &str,
+    rows: &[(Option<String>, &str)],
+    at: i64,
+) -> Result<(), StoreError> {
+    let values = (0..rows.len())
+        .map(|r| format!("($1, ${}, ${}, NULL, $2)", 3 + 2 * r, 4 + 2 * r))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let sql = format!(
+        "INSERT INTO status_history (application_id, service_id, status, detail, at) VALUES {values}"
+    );
+    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(application_id)
+        .bind(at);
+    for (call, status) in rows {
+        query = query.bind(call.as_deref()).bind(*status);
+    }
+    query.execute(conn).await?;
+    Ok(())
 }
 
 /// One recorded transition of an application (`call` is `None`) or of one of its sub-requests.
