@@ -73,7 +73,10 @@ fn render_birth_receipt(bencher: divan::Bencher) {
 fn receipt_view() -> ReceiptView {
     let services = (1..=10)
         .map(|n| ServiceLine {
-            title: Bi::new(format!("Послуга реєстру № {n}"), format!("Registry service {n}")),
+            title: Bi::new(
+                format!("Послуга реєстру № {n}"),
+                format!("Registry service {n}"),
+            ),
             authority: Bi::new("Відділ державної реєстрації актів цивільного стану", ""),
             status: StatusKind::Succeeded,
             reference: Bi::new(format!("Актовий запис № 10{n} від 21.11.2026"), ""),
@@ -88,7 +91,10 @@ fn receipt_view() -> ReceiptView {
         issued_unix: 1_795_253_460,
         event: Bi::new("Народження дитини", "Birth of a child"),
         title: Bi::new("Квитанція про реєстрацію народження дитини", "Receipt"),
-        intro: Bi::new("Одну заяву передано до всіх реєстрів, перелічених нижче.", ""),
+        intro: Bi::new(
+            "Одну заяву передано до всіх реєстрів, перелічених нижче.",
+            "",
+        ),
         applicant: "Олена Коваленко".into(),
         details: vec![(
             Bi::new("Дитина", "Child"),
