@@ -155,6 +155,13 @@ pub fn heading(bench: &Bench, database_url: &str) {
         })
         .map_or(0.0, |kib| kib as f64 / 1_048_576.0);
     println!("onestop bench: {database}, {cores} cores, {memory:.0} GiB");
+    if let Some(count) = o.waiting {
+        println!(
+            "{count} applications parked on 202s, {} submitting at once; dispatcher concurrency {}",
+            o.clients, o.dispatcher_concurrency
+        );
+        return;
+    }
     let rate = o.rate.map_or("as fast as they finish".to_owned(), |r| {
         format!("{r} per s")
     });
