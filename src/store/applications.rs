@@ -152,8 +152,8 @@ async fn insert_calls(
     calls: &[NewCall],
     now: i64,
 ) -> Result<(), StoreError> {
-    let mut transitions: Vec<(Option<String>, &str)> =
-        vec![(None, ApplicationStatus::InProgress.as_str())];
+    let mut transitions: Vec<Transition> =
+        vec![(None, ApplicationStatus::InProgress.as_str(), None)];
     for (chunk_no, chunk) in calls.chunks(ROWS_PER_INSERT).enumerate() {
         let mut query = sqlx::query(sqlx::AssertSqlSafe(insert_calls_sql(chunk.len())));
         for (n, call) in chunk.iter().enumerate() {
@@ -173,14 +173,11 @@ async fn insert_calls(
                 .bind(call.kind.as_str())
                 .bind(super::random_token())
                 .bind(call.deadline);
-            transitions.push((Some(format!("{service}#{item}")), status.as_str()));
+            transitions.push((Some(format!("{service}#{item}")), status.as_str(), None));
         }
         query.execute(&mut *tx).await?;
     }
-    for chunk in transitions.chunks(ROWS_PER_INSERT) {
-        history_rows(tx, application_id, chunk, now).await?;
-    }
-    Ok(())
+    history_rows(tx, application_id, &transitions, now).await
 }
 
 /// `INSERT INTO sub_requests … VALUES (…), (…)` for `rows` calls of 13 parameters each.
@@ -207,28 +204,33 @@ fn first_status(call: &NewCall) -> SubStatus {
     }
 }
 
-/// Several transitions without detail (`service#item`, or `None` for the application itself,
-/// and the status) in one statement, in order.
-async fn history_rows(
+/// One transition to record: `service#item` (or `None` for the application itself), the
+/// status, the detail.
+pub(super) type Transition<'a> = (Option<String>, &'a str, Option<&'a str>);
+
+/// Several transitions at one time, in order, one statement per `ROWS_PER_INSERT` of them.
+pub(super) async fn history_rows(
     conn: &mut sqlx::AnyConnection,
     application_id: &str,
-    rows: &[(Option<String>, &str)],
+    rows: &[Transition<'_>],
     at: i64,
 ) -> Result<(), StoreError> {
-    let values = (0..rows.len())
-        .map(|r| format!("($1, ${}, ${}, NULL, $2)", 3 + 2 * r, 4 + 2 * r))
-        .collect::<Vec<_>>()
-        .join(", ");
-    let sql = format!(
-        "INSERT INTO status_history (application_id, service_id, status, detail, at) VALUES {values}"
-    );
-    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql))
-        .bind(application_id)
-        .bind(at);
-    for (call, status) in rows {
-        query = query.bind(call.as_deref()).bind(*status);
+    for chunk in rows.chunks(ROWS_PER_INSERT) {
+        let values = (0..chunk.len())
+            .map(|r| format!("($1, ${}, ${}, ${}, $2)", 3 + 3 * r, 4 + 3 * r, 5 + 3 * r))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let sql = format!(
+            "INSERT INTO status_history (application_id, service_id, status, detail, at) VALUES {values}"
+        );
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(application_id)
+            .bind(at);
+        for (call, status, detail) in chunk {
+            query = query.bind(call.as_deref()).bind(*status).bind(*detail);
+        }
+        query.execute(&mut *conn).await?;
     }
-    query.execute(conn).await?;
     Ok(())
 }
 
