@@ -13,13 +13,15 @@ mod graph;
 mod lint;
 mod raw;
 mod receipt_texts;
+mod template_helpers;
 
 pub use applicable::{Applicable, Call, Planned, PlannedHuman};
 pub use compile::compile;
 pub use condition::Condition;
 pub use diag::{Diagnostic, Diagnostics};
 pub use graph::{Notation, graph};
-pub use receipt_texts::{REQUIRED as RECEIPT_TEXT_KEYS, ReceiptTexts, Texts, date_helper};
+pub use receipt_texts::{ReceiptTexts, Texts};
+pub use template_helpers::{Style as TemplateStyle, register as register_template_helpers};
 
 use crate::form::{CombinedForm, FormError, Schemas};
 use serde::Serialize;

@@ -80,7 +80,7 @@ impl ReceiptTexts {
         let mut registry = Handlebars::new();
         registry.set_strict_mode(true);
         registry.register_escape_fn(one_line);
-        registry.register_helper("date", Box::new(date_helper));
+        super::template_helpers::register(&mut registry, super::template_helpers::Style::Ukrainian);
         registry
             .register_template_string(NAME, source)
             .map_err(|e| match e.pos() {
@@ -151,26 +151,6 @@ fn one_line(value: &str) -> String {
         .chars()
         .map(|c| if c.is_control() { ' ' } else { c })
         .collect()
-}
-
-/// `{{date d}}`: an ISO date the Ukrainian way (`2026-11-21` → `21.11.2026`).
-pub fn date_helper(
-    h: &handlebars::Helper<'_>,
-    _: &Handlebars<'_>,
-    _: &handlebars::Context,
-    _: &mut handlebars::RenderContext<'_, '_>,
-    out: &mut dyn handlebars::Output,
-) -> handlebars::HelperResult {
-    let value = h
-        .param(0)
-        .and_then(|p| p.value().as_str())
-        .unwrap_or_default();
-    let shown = value
-        .parse::<jiff::civil::Date>()
-        .map(|d| d.strftime("%d.%m.%Y").to_string())
-        .unwrap_or_else(|_| value.to_owned());
-    out.write(&shown)?;
-    Ok(())
 }
 
 #[cfg(test)]

@@ -4,7 +4,7 @@
 //! reference in Ukrainian and English, dates in Kyiv time, and a check code per service.
 
 use super::{Bi, Lang, ReceiptError, ReceiptView, ServiceLine, StatusKind};
-use crate::bundle::{Bundle, Catalog, ServiceId, Texts};
+use crate::bundle::{Bundle, Catalog, ServiceId, TemplateStyle, Texts};
 use crate::form::KYIV;
 use crate::store::{ApplicationRecord, SubKind, SubRequestRecord, SubStatus};
 use handlebars::Handlebars;
@@ -206,80 +206,12 @@ fn templates(strict: bool, lang: Lang) -> Handlebars<'static> {
     let mut hb = Handlebars::new();
     hb.set_strict_mode(strict);
     hb.register_escape_fn(handlebars::no_escape);
-    if lang == Lang::En {
-        hb.register_helper("date", Box::new(english_date_helper));
-        hb.register_helper("money", Box::new(english_money_helper));
-    } else {
-        hb.register_helper("date", Box::new(crate::bundle::date_helper));
-        hb.register_helper("money", Box::new(ukrainian_money_helper));
-    }
+    let style = match lang {
+        Lang::En => TemplateStyle::English,
+        Lang::Uk | Lang::Both => TemplateStyle::Ukrainian,
+    };
+    crate::bundle::register_template_helpers(&mut hb, style);
     hb
-}
-
-/// `{{date d}}` in English: `21 Nov 2026`.
-fn english_date_helper(
-    h: &handlebars::Helper<'_>,
-    _: &Handlebars<'_>,
-    _: &handlebars::Context,
-    _: &mut handlebars::RenderContext<'_, '_>,
-    out: &mut dyn handlebars::Output,
-) -> handlebars::HelperResult {
-    let value = h
-        .param(0)
-        .and_then(|p| p.value().as_str())
-        .unwrap_or_default();
-    let shown = value
-        .parse::<jiff::civil::Date>()
-        .map(|d| d.strftime("%-d %b %Y").to_string())
-        .unwrap_or_else(|_| value.to_owned());
-    out.write(&shown)?;
-    Ok(())
-}
-
-/// `{{money amount currency}}` the Ukrainian way: `41 280,00 грн`.
-fn ukrainian_money_helper(
-    h: &handlebars::Helper<'_>,
-    _: &Handlebars<'_>,
-    _: &handlebars::Context,
-    _: &mut handlebars::RenderContext<'_, '_>,
-    out: &mut dyn handlebars::Output,
-) -> handlebars::HelperResult {
-    let (units, cents) = amount(h);
-    out.write(&format!("{},{cents:02} грн", group(units, ' ')))?;
-    Ok(())
-}
-
-/// `{{money amount currency}}` in English: `UAH 41,280.00`.
-fn english_money_helper(
-    h: &handlebars::Helper<'_>,
-    _: &Handlebars<'_>,
-    _: &handlebars::Context,
-    _: &mut handlebars::RenderContext<'_, '_>,
-    out: &mut dyn handlebars::Output,
-) -> handlebars::HelperResult {
-    let (units, cents) = amount(h);
-    out.write(&format!("UAH {}.{cents:02}", group(units, ',')))?;
-    Ok(())
-}
-
-/// The first parameter in hryvnias, as whole hryvnias and kopiykas.
-fn amount(h: &handlebars::Helper<'_>) -> (u64, u64) {
-    let value = h.param(0).and_then(|p| p.value().as_f64()).unwrap_or(0.0);
-    let kopiykas = (value.abs() * 100.0).round() as u64;
-    (kopiykas / 100, kopiykas % 100)
-}
-
-/// Digits in groups of three: `41280` → `41 280`.
-fn group(units: u64, separator: char) -> String {
-    let digits = units.to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(separator);
-        }
-        out.push(c);
-    }
-    out
 }
 
 /// A person's step: its title, and what to do while it is open.
@@ -406,19 +338,6 @@ fn kyiv_time_bi(ms: i64) -> Bi {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn amounts_are_grouped_the_way_each_language_writes_them() {
-        assert_eq!(group(41280, ' '), "41 280");
-        assert_eq!(group(1234567, ','), "1,234,567");
-        assert_eq!(group(999, ' '), "999");
-        let hb = templates(true, Lang::Uk);
-        let uk = hb.render_template("{{money amount}}", &json!({ "amount": 41280 }));
-        assert_eq!(uk.unwrap(), "41 280,00 грн");
-        let hb = templates(true, Lang::En);
-        let en = hb.render_template("{{money amount}}", &json!({ "amount": 41280.5 }));
-        assert_eq!(en.unwrap(), "UAH 41,280.50");
-    }
 
     #[test]
     fn a_check_code_changes_with_the_reference_and_the_secret() {

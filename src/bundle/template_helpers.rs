@@ -1,0 +1,102 @@
+//! The helpers a definition's templates may use — `{{date d}}` and `{{money amount}}` — each
+//! written the way its language writes it (`21.11.2026`, `41 280,00 грн` / `21 Nov 2026`,
+//! `UAH 41,280.00`). Registered on every handlebars registry that renders a service's reference
+//! or a bundle's receipt texts; they only format, they read nothing else.
+
+use handlebars::{Context, Handlebars, Helper, HelperDef, HelperResult, Output, RenderContext};
+use serde_json::Value;
+
+/// Which language's conventions the helpers follow.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Style {
+    Ukrainian,
+    English,
+}
+
+/// Register `date` and `money` on `hb`, in `style`.
+pub fn register(hb: &mut Handlebars<'_>, style: Style) {
+    hb.register_helper("date", Box::new(Format(style, date)));
+    hb.register_helper("money", Box::new(Format(style, money)));
+}
+
+/// A helper that formats its first parameter.
+struct Format(Style, fn(Style, &Value) -> String);
+
+impl HelperDef for Format {
+    fn call<'reg: 'rc, 'rc>(
+        &self,
+        h: &Helper<'rc>,
+        _: &'reg Handlebars<'reg>,
+        _: &'rc Context,
+        _: &mut RenderContext<'reg, 'rc>,
+        out: &mut dyn Output,
+    ) -> HelperResult {
+        let value = h.param(0).map_or(&Value::Null, |p| p.value());
+        out.write(&(self.1)(self.0, value))?;
+        Ok(())
+    }
+}
+
+/// An ISO date (`2026-11-21`) as the language writes it; anything else as it is.
+fn date(style: Style, value: &Value) -> String {
+    let text = value.as_str().unwrap_or_default();
+    let format = match style {
+        Style::Ukrainian => "%d.%m.%Y",
+        Style::English => "%-d %b %Y",
+    };
+    text.parse::<jiff::civil::Date>()
+        .map(|d| d.strftime(format).to_string())
+        .unwrap_or_else(|_| text.to_owned())
+}
+
+/// An amount in hryvnias with kopiykas, grouped by thousands.
+fn money(style: Style, value: &Value) -> String {
+    let kopiykas = (value.as_f64().unwrap_or(0.0).abs() * 100.0).round() as u64;
+    let (units, cents) = (kopiykas / 100, kopiykas % 100);
+    match style {
+        Style::Ukrainian => format!("{},{cents:02} грн", group(units, ' ')),
+        Style::English => format!("UAH {}.{cents:02}", group(units, ',')),
+    }
+}
+
+/// Digits in groups of three: `41280` → `41 280`.
+fn group(units: u64, separator: char) -> String {
+    let digits = units.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(separator);
+        }
+        out.push(c);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn render(style: Style, template: &str, data: &Value) -> String {
+        let mut hb = Handlebars::new();
+        hb.set_strict_mode(true);
+        register(&mut hb, style);
+        hb.render_template(template, data).expect("renders")
+    }
+
+    #[test]
+    fn amounts_and_dates_are_written_the_way_each_language_writes_them() {
+        let data = json!({ "amount": 41280, "half": 1234567.5, "on": "2026-11-21" });
+        assert_eq!(
+            render(Style::Ukrainian, "{{money amount}}", &data),
+            "41 280,00 грн"
+        );
+        assert_eq!(
+            render(Style::English, "{{money half}}", &data),
+            "UAH 1,234,567.50"
+        );
+        assert_eq!(render(Style::Ukrainian, "{{date on}}", &data), "21.11.2026");
+        assert_eq!(render(Style::English, "{{date on}}", &data), "21 Nov 2026");
+        assert_eq!(group(999, ' '), "999");
+    }
+}
