@@ -7,7 +7,6 @@ use super::i18n::Lang;
 use super::render::{Page, Problem, Switch, fragment, html, other};
 use super::start::LangQuery;
 use crate::bundle::{Bundle, ServiceId};
-use crate::form::KYIV;
 use crate::http::AppState;
 use crate::store::{ApplicationRecord, ApplicationStatus, SubKind, SubRequestRecord, SubStatus};
 use actix_web::http::StatusCode;
@@ -35,7 +34,7 @@ pub async fn show(
         data: json!({
             "id": id,
             "event": event,
-            "submitted_at": kyiv_time(application.created_at),
+            "submitted_at": crate::receipt::kyiv_time(application.created_at),
             "receipt": format!("/api/v1/applications/{id}/receipt.pdf"),
             "live_url": format!("/applications/{id}/live?lang={}", lang.code()),
             "live": live(&state, lang, &application, &subs),
@@ -179,19 +178,8 @@ fn to_do(state: &AppState, lang: Lang, bundle: Option<&Bundle>, sub: &SubRequest
     json!({
         "title": step.map_or_else(|| sub.service_id.clone(), |h| lang.pick(&h.title)),
         "instructions": step.map(|h| lang.pick(&h.instructions)),
-        "deadline": sub.deadline.map(kyiv_time),
+        "deadline": sub.deadline.map(crate::receipt::kyiv_time),
         "confirm_url": sub.callback_token.as_ref()
             .map(|t| format!("{}/confirmations/{t}", state.public_url)),
     })
-}
-
-/// `dd.mm.yyyy HH:MM`, Kyiv time.
-fn kyiv_time(ms: i64) -> String {
-    jiff::Timestamp::from_millisecond(ms)
-        .map(|t| {
-            t.to_zoned(KYIV.clone())
-                .strftime("%d.%m.%Y %H:%M")
-                .to_string()
-        })
-        .unwrap_or_default()
 }

@@ -25,6 +25,17 @@ pub fn token(req: &HttpRequest) -> (String, Option<String>) {
     }
 }
 
+/// Add the `Set-Cookie` of a new token (from [`token`]) to a page's response.
+pub fn set_cookie(response: &mut actix_web::HttpResponse, cookie: Option<String>) {
+    if let Some(cookie) = cookie
+        && let Ok(value) = actix_web::http::header::HeaderValue::from_str(&cookie)
+    {
+        response
+            .headers_mut()
+            .append(actix_web::http::header::SET_COOKIE, value);
+    }
+}
+
 /// Whether a post carrying `submitted` in its form comes from one of this site's pages.
 pub fn accepts(req: &HttpRequest, submitted: &str) -> bool {
     let Some(expected) = cookie(req) else {

@@ -247,13 +247,7 @@ fn draw(
         }),
     };
     let mut response = html(status, page.render()?);
-    if let Some(cookie) = cookie
-        && let Ok(value) = actix_web::http::header::HeaderValue::from_str(&cookie)
-    {
-        response
-            .headers_mut()
-            .append(actix_web::http::header::SET_COOKIE, value);
-    }
+    csrf::set_cookie(&mut response, cookie);
     Ok(response)
 }
 
