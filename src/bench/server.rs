@@ -39,7 +39,7 @@ impl Database {
         sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
             .execute(&mut conn)
             .await?;
-        let url = database_url(admin, &name);
+        let url = crate::store::with_database_name(admin, &name);
         let admin = admin.to_owned();
         let cleanup = Cleanup::Postgres { admin, name };
         Ok(Self { url, cleanup })
@@ -64,21 +64,6 @@ async fn drop_database(admin: &str, name: &str) -> anyhow::Result<()> {
         .execute(&mut conn)
         .await?;
     Ok(())
-}
-
-/// `admin` with its database name replaced by `name` (query parameters kept).
-fn database_url(admin: &str, name: &str) -> String {
-    let (base, query) = admin
-        .split_once('?')
-        .map_or((admin, None), |(b, q)| (b, Some(q)));
-    let base = match base.rfind('/') {
-        Some(i) if i > base.find("://").map_or(0, |s| s + 2) => &base[..i],
-        _ => base,
-    };
-    match query {
-        Some(q) => format!("{base}/{name}?{q}"),
-        None => format!("{base}/{name}"),
-    }
 }
 
 /// A running `onestop serve`, killed when dropped.
@@ -216,9 +201,10 @@ mod tests {
 
     #[test]
     fn names_the_fresh_database() {
-        let url = database_url("postgres://postgres@127.0.0.1:5432/postgres", "b1");
+        let url =
+            crate::store::with_database_name("postgres://postgres@127.0.0.1:5432/postgres", "b1");
         assert_eq!(url, "postgres://postgres@127.0.0.1:5432/b1");
-        let url = database_url("postgres://h/db?sslmode=disable", "b2");
+        let url = crate::store::with_database_name("postgres://h/db?sslmode=disable", "b2");
         assert_eq!(url, "postgres://h/b2?sslmode=disable");
     }
 }

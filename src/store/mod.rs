@@ -105,6 +105,22 @@ impl Store {
     }
 }
 
+/// A PostgreSQL URL with its database name replaced by `name` (query parameters kept): a fresh
+/// database for a test or a benchmark beside the administrative one.
+pub fn with_database_name(admin: &str, name: &str) -> String {
+    let (base, query) = admin
+        .split_once('?')
+        .map_or((admin, None), |(b, q)| (b, Some(q)));
+    let base = match base.rfind('/') {
+        Some(i) if i > base.find("://").map_or(0, |s| s + 2) => &base[..i],
+        _ => base,
+    };
+    match query {
+        Some(q) => format!("{base}/{name}?{q}"),
+        None => format!("{base}/{name}"),
+    }
+}
+
 /// Milliseconds since the Unix epoch, the unit of every stored time.
 pub fn now_ms() -> i64 {
     jiff::Timestamp::now().as_millisecond()

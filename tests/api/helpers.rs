@@ -61,17 +61,7 @@ async fn fresh_postgres(admin_url: &str) -> String {
         .execute(&mut conn)
         .await
         .expect("test database is created");
-    let (base, query) = admin_url
-        .split_once('?')
-        .map_or((admin_url, None), |(b, q)| (b, Some(q)));
-    let base = match base.rfind('/') {
-        Some(i) if i > base.find("://").map_or(0, |s| s + 2) => &base[..i],
-        _ => base,
-    };
-    match query {
-        Some(q) => format!("{base}/{name}?{q}"),
-        None => format!("{base}/{name}"),
-    }
+    onestop::store::with_database_name(admin_url, &name)
 }
 
 pub async fn spawn_app(db: Db) -> TestApp {
