@@ -88,6 +88,7 @@ impl Application {
             catalog,
             store,
             wake_dispatcher: dispatcher.waker(),
+            submitter: dispatcher.submitter(),
             public_url: public_url.clone(),
             secrets: callback_secrets(&settings),
             callback_window_seconds: settings.registries.callback_window_seconds,

@@ -8,18 +8,23 @@
 mod plan;
 mod policy;
 mod request;
+mod writer;
 
 pub use plan::{Plan, plan};
 pub use policy::{Policies, Policy, RegistryLimits};
 pub use request::build_request;
+pub use writer::{SubmitError, Submitter};
+
+use writer::{Done, Job};
 
 use crate::bundle::{Catalog, ServiceId};
 use crate::registry::{Outcome, RegistryClient};
-use crate::store::{Claim, Completion, Store, StoreError, SubKind, now_ms};
+use crate::store::{CallContext, Claim, Completion, Store, StoreError, SubKind, now_ms};
 use std::collections::BTreeMap;
-use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
-use tokio::sync::{Notify, Semaphore};
+use tokio::sync::{Notify, Semaphore, mpsc};
 
 /// How the dispatcher paces itself and what it tells registries.
 #[derive(Debug, Clone)]
@@ -73,6 +78,15 @@ impl Default for DispatchSettings {
 /// Time left on a lease below which it is renewed before a call (beyond the call's timeout).
 const LEASE_MARGIN: Duration = Duration::from_secs(2);
 
+/// Aborts the task when dropped (the writer ends with the dispatcher).
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
 /// The fan-out engine of one `serve` instance.
 #[derive(Clone)]
 pub struct Dispatcher {
@@ -82,6 +96,12 @@ pub struct Dispatcher {
     settings: Arc<DispatchSettings>,
     policies: Arc<Policies>,
     wake: Arc<Notify>,
+    /// Claims this instance holds in memory (queued, in a call, or waiting to be recorded).
+    held: Arc<AtomicUsize>,
+    /// Work for the writer: outcomes to record, new applications to store.
+    jobs: mpsc::UnboundedSender<Job>,
+    /// The writer's end, taken when the dispatcher runs.
+    jobs_rx: Arc<Mutex<Option<mpsc::UnboundedReceiver<Job>>>>,
 }
 
 impl Dispatcher {
@@ -98,6 +118,7 @@ impl Dispatcher {
             &settings.registries,
             known,
         );
+        let (jobs, jobs_rx) = mpsc::unbounded_channel();
         Self {
             store,
             catalog,
@@ -105,7 +126,17 @@ impl Dispatcher {
             settings: Arc::new(settings),
             policies: Arc::new(policies),
             wake: Arc::new(Notify::new()),
+            held: Arc::new(AtomicUsize::new(0)),
+            jobs,
+            jobs_rx: Arc::new(Mutex::new(Some(jobs_rx))),
         }
+    }
+
+    /// A handle to store new applications through the dispatcher's writer, which claims their
+    /// first calls in the same transaction (they start without a poll). Answers only while
+    /// the dispatcher runs.
+    pub fn submitter(&self) -> Submitter {
+        Submitter::new(self.jobs.clone())
     }
 
     /// A handle to wake the dispatcher when new work was stored.
@@ -114,11 +145,34 @@ impl Dispatcher {
     }
 
     /// Run until the task is dropped: claim due work, call registries, record outcomes.
+    ///
+    /// Outcomes and new applications go to one writer task, which stores all that are ready
+    /// at once in one transaction (a group commit) and claims, in the same transaction, the
+    /// calls they release or start with; those come straight back here, so a dependency stage
+    /// costs one shared commit and no polling. Due work from elsewhere (retries, callbacks,
+    /// expired leases, another instance's applications) is claimed from the database when
+    /// something wakes the dispatcher or every `poll_interval`.
     pub async fn run(self) {
+        let Some(jobs) = self.jobs_rx.lock().ok().and_then(|mut rx| rx.take()) else {
+            tracing::error!("The dispatcher is already running");
+            return;
+        };
         let permits = Arc::new(Semaphore::new(self.settings.concurrency));
+        let done_tx = self.jobs.clone();
+        let (claims_tx, mut claims_rx) = mpsc::unbounded_channel();
+        let writer = tokio::spawn(writer::run(self.clone(), jobs, claims_tx));
+        let _stop_writer = AbortOnDrop(writer);
         let lease = self.settings.lease.as_millis() as i64;
         loop {
-            let free = permits.available_permits();
+            while let Ok(claim) = claims_rx.try_recv() {
+                if !self.start(claim, &permits, &done_tx).await {
+                    return;
+                }
+            }
+            let free = self
+                .settings
+                .concurrency
+                .saturating_sub(self.held.load(Ordering::Relaxed));
             let claimed = if free == 0 {
                 Ok(Vec::new())
             } else {
@@ -127,16 +181,11 @@ impl Dispatcher {
             };
             match claimed {
                 Ok(claims) if !claims.is_empty() => {
+                    self.held.fetch_add(claims.len(), Ordering::Relaxed);
                     for claim in claims {
-                        let Ok(permit) = permits.clone().acquire_owned().await else {
+                        if !self.start(claim, &permits, &done_tx).await {
                             return;
-                        };
-                        let this = self.clone();
-                        tokio::spawn(async move {
-                            this.process(claim).await;
-                            drop(permit);
-                            this.wake.notify_one();
-                        });
+                        }
                     }
                     continue;
                 }
@@ -144,13 +193,48 @@ impl Dispatcher {
                 Err(e) => tracing::error!(error = ?e, "Failed to claim sub-requests"),
             }
             tokio::select! {
+                Some(claim) = claims_rx.recv() => {
+                    if !self.start(claim, &permits, &done_tx).await {
+                        return;
+                    }
+                }
                 () = self.wake.notified() => {}
                 () = tokio::time::sleep(self.settings.poll_interval) => {}
             }
         }
     }
 
-    async fn process(&self, claim: Claim) {
+    /// Work on a held claim once a permit is free; false when the dispatcher is shutting down.
+    async fn start(
+        &self,
+        claim: Claim,
+        permits: &Arc<Semaphore>,
+        done: &mpsc::UnboundedSender<Job>,
+    ) -> bool {
+        let Ok(permit) = permits.clone().acquire_owned().await else {
+            return false;
+        };
+        let (this, done) = (self.clone(), done.clone());
+        tokio::spawn(async move {
+            let completion = this.process(&claim).await;
+            drop(permit);
+            match completion {
+                Some(completion) => {
+                    if done.send(Job::Done(Done { claim, completion })).is_err() {
+                        this.held.fetch_sub(1, Ordering::Relaxed);
+                    }
+                }
+                None => {
+                    this.held.fetch_sub(1, Ordering::Relaxed);
+                }
+            }
+        });
+        true
+    }
+
+    /// Call the registry for a claim (or end it at its deadline): the outcome to record, or
+    /// `None` when the lease was lost before the call.
+    async fn process(&self, claim: &Claim) -> Option<Completion> {
         let now = now_ms();
         let completion = if claim.deadline.is_some_and(|d| d <= now) {
             Completion::Failed(expired(claim.kind).into())
@@ -158,11 +242,11 @@ impl Dispatcher {
             // A person's step is only claimed at its deadline; without one it cannot end.
             Completion::Failed(expired(claim.kind).into())
         } else {
-            match self.call(&claim).await {
+            match self.call(claim).await {
                 Ok(completion) => completion,
                 Err(PrepareError::LeaseLost) => {
                     tracing::warn!(application.id = %claim.application_id, service.id = %claim.service_id, "Lease lost before the call; another instance has it");
-                    return;
+                    return None;
                 }
                 Err(e) => {
                     tracing::error!(error = ?e, application.id = %claim.application_id, service.id = %claim.service_id, "Failed to prepare a registry call");
@@ -179,21 +263,18 @@ impl Dispatcher {
             }
         };
         tracing::info!(application.id = %claim.application_id, service.id = %claim.service_id, attempt = claim.attempts, outcome = completion_name(&completion), "Sub-request step finished");
-        if let Err(e) = self.store.complete(&claim, &completion).await {
-            tracing::error!(error = ?e, application.id = %claim.application_id, service.id = %claim.service_id, "Failed to record a registry outcome; the lease will expire and the call be repeated");
-        }
+        Some(completion)
     }
 
     async fn call(&self, claim: &Claim) -> Result<Completion, PrepareError> {
         let service_id = ServiceId(claim.service_id.clone());
-        let application = self
-            .store
-            .application(&claim.application_id)
-            .await?
-            .ok_or(PrepareError::Missing("application"))?;
+        let context = match &claim.context {
+            Some(context) => context.clone(),
+            None => Arc::new(self.read_context(claim).await?),
+        };
         let bundle = self
             .catalog
-            .bundle(&application.bundle_id)
+            .bundle(&context.bundle_id)
             .ok_or(PrepareError::Missing("bundle"))?;
         let step = bundle
             .step(&service_id)
@@ -213,9 +294,8 @@ impl Dispatcher {
         let outcome = match &claim.poll_url {
             Some(url) => self.client.poll(service, url, policy.timeout).await,
             None => {
-                let siblings = self.store.sub_requests(&claim.application_id).await?;
-                let request =
-                    build_request(service, step, claim.item, &application.data, &siblings)?;
+                let (data, siblings) = (&context.data, &context.siblings);
+                let request = build_request(service, step, claim.item, data, siblings)?;
                 let callback = claim
                     .callback_token
                     .as_ref()
@@ -228,6 +308,25 @@ impl Dispatcher {
             }
         };
         Ok(self.completion(claim, outcome, &policy))
+    }
+
+    /// What a claim taken from the database needs for its request (a claim handed over by the
+    /// recorder brings it along). A poll needs no siblings.
+    async fn read_context(&self, claim: &Claim) -> Result<CallContext, PrepareError> {
+        let application = self
+            .store
+            .application(&claim.application_id)
+            .await?
+            .ok_or(PrepareError::Missing("application"))?;
+        let siblings = match claim.poll_url {
+            Some(_) => Vec::new(),
+            None => self.store.sub_requests(&claim.application_id).await?,
+        };
+        Ok(CallContext {
+            bundle_id: application.bundle_id,
+            data: application.data,
+            siblings,
+        })
     }
 
     /// Renew the lease when the call (up to `timeout`) could outlive it, e.g. after waiting

@@ -86,7 +86,7 @@ pub(crate) async fn accept(
         calls: new_calls(&applicable),
         submission_key: key.map(|(_, k)| (k.to_owned(), answer(&id).to_string())),
     };
-    if let Err(e) = state.store.insert_application(&new).await {
+    if let Err(e) = state.submitter.insert(new).await {
         if let Some((_, key)) = key
             && let Err(release) = state.store.release_submission_key(key).await
         {
@@ -94,7 +94,6 @@ pub(crate) async fn accept(
         }
         return Err(e.into());
     }
-    state.wake_dispatcher.notify_one();
     tracing::info!(application.id = %id, bundle.id = %bundle.id, "Application accepted");
     Ok(Some(id))
 }

@@ -33,6 +33,12 @@ impl From<crate::store::StoreError> for ApiError {
     }
 }
 
+impl From<crate::fanout::SubmitError> for ApiError {
+    fn from(e: crate::fanout::SubmitError) -> Self {
+        Self::Internal(anyhow::Error::new(e))
+    }
+}
+
 impl ApiError {
     /// A single error about the request as a whole, or about one field.
     pub fn invalid(pointer: &str, message: &str) -> Self {

@@ -13,6 +13,7 @@ mod ui;
 pub use error::ApiError;
 
 use crate::bundle::Catalog;
+use crate::fanout::Submitter;
 use crate::registry::signature::Secrets;
 use crate::store::Store;
 use actix_web::web;
@@ -25,6 +26,8 @@ pub struct AppState {
     pub store: Store,
     /// Wakes the dispatcher when new work is stored.
     pub wake_dispatcher: Arc<Notify>,
+    /// Stores new applications through the dispatcher's writer.
+    pub submitter: Submitter,
     /// The address people reach this server at, for links and QR codes.
     pub public_url: String,
     /// The secrets registries sign their callbacks with.

@@ -1,11 +1,13 @@
 //! Storing an accepted application with all its sub-requests, and reading them back.
 
+use super::queue::{CallContext, Claim, Take};
 use super::{
     ApplicationStatus, Store, StoreError, SubKind, SubStatus, json_text, now_ms, parse_json,
 };
 use serde_json::Value;
 use sqlx::Row;
 use sqlx::any::AnyRow;
+use std::sync::Arc;
 
 /// An accepted application, ready to be stored in one transaction.
 pub struct NewApplication {
@@ -68,39 +70,6 @@ const APPLICATION_COLUMNS: &str =
 const SUB_REQUEST_COLUMNS: &str = "id, service_id, item, status, depends_on, attempts, outputs, error, updated_at, kind, callback_token, deadline";
 
 impl Store {
-    /// Store the application and one sub-request per service, all or nothing.
-    pub async fn insert_application(&self, new: &NewApplication) -> Result<(), StoreError> {
-        let now = now_ms();
-        let mut tx = self.pool.begin().await?;
-        let mut services: Vec<&str> = new
-            .calls
-            .iter()
-            .filter(|c| c.kind == SubKind::Service)
-            .map(|c| c.service.as_str())
-            .collect();
-        services.dedup();
-        sqlx::query(
-            "INSERT INTO applications (id, bundle_id, bundle_version, status, data, services, verify_code, created_at, updated_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8)",
-        )
-        .bind(&new.id)
-        .bind(&new.bundle_id)
-        .bind(i64::from(new.bundle_version))
-        .bind(ApplicationStatus::InProgress.as_str())
-        .bind(json_text(&new.data))
-        .bind(json_text(&serde_json::json!(services)))
-        .bind(&new.verify_code)
-        .bind(now)
-        .execute(&mut *tx)
-        .await?;
-        insert_calls(&mut tx, &new.id, &new.calls, now).await?;
-        if let Some((key, response)) = &new.submission_key {
-            super::submissions::record_answer(&mut tx, key, &new.id, response).await?;
-        }
-        tx.commit().await?;
-        Ok(())
-    }
-
     pub async fn application(&self, id: &str) -> Result<Option<ApplicationRecord>, StoreError> {
         let sql = sqlx::AssertSqlSafe(format!(
             "SELECT {APPLICATION_COLUMNS} FROM applications WHERE id = $1"
@@ -139,58 +108,172 @@ impl Store {
     }
 }
 
+/// Store a new application in a transaction. With `take`, its first calls are claimed at once
+/// (within the take's limit, which is lowered by as many) and returned ready to send.
+pub(super) async fn insert_application(
+    tx: &mut sqlx::AnyConnection,
+    new: &NewApplication,
+    now: i64,
+    take: Option<&mut Take<'_>>,
+) -> Result<Vec<Claim>, StoreError> {
+    let mut services: Vec<&str> = new
+        .calls
+        .iter()
+        .filter(|c| c.kind == SubKind::Service)
+        .map(|c| c.service.as_str())
+        .collect();
+    services.dedup();
+    sqlx::query(
+        "INSERT INTO applications (id, bundle_id, bundle_version, status, data, services, verify_code, created_at, updated_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8)",
+    )
+    .bind(&new.id)
+    .bind(&new.bundle_id)
+    .bind(i64::from(new.bundle_version))
+    .bind(ApplicationStatus::InProgress.as_str())
+    .bind(json_text(&new.data))
+    .bind(json_text(&serde_json::json!(services)))
+    .bind(&new.verify_code)
+    .bind(now)
+    .execute(&mut *tx)
+    .await?;
+    let claims = insert_calls(tx, new, now, take).await?;
+    if let Some((key, response)) = &new.submission_key {
+        super::submissions::record_answer(tx, key, &new.id, response).await?;
+    }
+    Ok(claims)
+}
+
 /// Rows per multi-row `INSERT` (13 parameters each, well under either backend's limit).
-const ROWS_PER_INSERT: usize = 32;
+const ROWS_PER_INSERT: usize = 64;
 
 /// Insert every sub-request, then the history (the application's `in_progress`, then each
 /// call's first status, in that order), one statement per `ROWS_PER_INSERT` rows instead of two
 /// per call: on SQLite every statement is a round trip to the connection's own thread while
-/// the write lock is held.
+/// the write lock is held. Calls taken by `take` are stored `running` under its lease (their
+/// history still says `ready`: that is where they started) and returned as claims.
 async fn insert_calls(
     tx: &mut sqlx::AnyConnection,
-    application_id: &str,
-    calls: &[NewCall],
+    new: &NewApplication,
     now: i64,
-) -> Result<(), StoreError> {
-    let mut transitions: Vec<Transition> =
-        vec![(None, ApplicationStatus::InProgress.as_str(), None)];
-    for (chunk_no, chunk) in calls.chunks(ROWS_PER_INSERT).enumerate() {
+    mut take: Option<&mut Take<'_>>,
+) -> Result<Vec<Claim>, StoreError> {
+    let application_id = new.id.as_str();
+    let mut transitions: Vec<(&str, Transition)> = vec![(
+        application_id,
+        (None, ApplicationStatus::InProgress.as_str(), None),
+    )];
+    let mut records: Vec<SubRequestRecord> = Vec::with_capacity(new.calls.len());
+    let mut taken: Vec<(usize, String)> = Vec::new();
+    for (chunk_no, chunk) in new.calls.chunks(ROWS_PER_INSERT).enumerate() {
         let mut query = sqlx::query(sqlx::AssertSqlSafe(insert_calls_sql(chunk.len())));
         for (n, call) in chunk.iter().enumerate() {
-            let status = first_status(call);
+            let first = first_status(call);
+            let take = take
+                .as_deref_mut()
+                .filter(|t| first == SubStatus::Ready && t.limit > 0);
+            let (status, attempts, locked_until, claimed_by) = match take {
+                Some(take) => {
+                    take.limit -= 1;
+                    let until = now + take.lease_ms;
+                    (
+                        SubStatus::Running,
+                        1,
+                        Some(until),
+                        Some(take.instance.to_owned()),
+                    )
+                }
+                None => (first, 0, None, None),
+            };
             let (service, item) = (&call.service, call.item);
+            let id = uuid::Uuid::now_v7().to_string();
+            let key = format!("{application_id}:{service}:{item}");
+            let token = super::random_token();
             query = query
-                .bind(uuid::Uuid::now_v7().to_string())
+                .bind(id.clone())
                 .bind(application_id)
                 .bind(service)
                 .bind(item)
                 .bind((chunk_no * ROWS_PER_INSERT + n) as i64)
                 .bind(status.as_str())
                 .bind(json_text(&serde_json::json!(call.depends_on)))
+                .bind(attempts)
                 .bind(call.deadline.unwrap_or(now))
-                .bind(format!("{application_id}:{service}:{item}"))
+                .bind(key.clone())
                 .bind(now)
                 .bind(call.kind.as_str())
-                .bind(super::random_token())
-                .bind(call.deadline);
-            transitions.push((Some(format!("{service}#{item}")), status.as_str(), None));
+                .bind(token.clone())
+                .bind(call.deadline)
+                .bind(locked_until)
+                .bind(claimed_by);
+            transitions.push((
+                application_id,
+                (Some(format!("{service}#{item}")), first.as_str(), None),
+            ));
+            if locked_until.is_some() {
+                taken.push((records.len(), key));
+            }
+            records.push(SubRequestRecord {
+                id,
+                service_id: service.clone(),
+                item,
+                status,
+                depends_on: call.depends_on.clone(),
+                attempts,
+                outputs: None,
+                error: None,
+                updated_at: now,
+                kind: call.kind,
+                callback_token: Some(token),
+                deadline: call.deadline,
+            });
         }
         query.execute(&mut *tx).await?;
     }
-    history_rows(tx, application_id, &transitions, now).await
+    history_of_many(tx, &transitions, now).await?;
+    if taken.is_empty() {
+        return Ok(Vec::new());
+    }
+    let lease_ms = take.map_or(0, |t| t.lease_ms);
+    let context = Arc::new(CallContext {
+        bundle_id: new.bundle_id.clone(),
+        data: new.data.clone(),
+        siblings: records.clone(),
+    });
+    Ok(taken
+        .into_iter()
+        .map(|(n, idempotency_key)| {
+            let record = &records[n];
+            Claim {
+                id: record.id.clone(),
+                application_id: application_id.to_owned(),
+                service_id: record.service_id.clone(),
+                item: record.item,
+                kind: record.kind,
+                attempts: 1,
+                failures: 0,
+                idempotency_key,
+                callback_token: record.callback_token.clone(),
+                poll_url: None,
+                deadline: record.deadline,
+                locked_until: now + lease_ms,
+                context: Some(context.clone()),
+            }
+        })
+        .collect())
 }
 
-/// `INSERT INTO sub_requests … VALUES (…), (…)` for `rows` calls of 13 parameters each.
+/// `INSERT INTO sub_requests … VALUES (…), (…)` for `rows` calls of 16 parameters each.
 fn insert_calls_sql(rows: usize) -> String {
     let values = (0..rows)
         .map(|r| {
-            let p: Vec<String> = (1..=13).map(|c| format!("${}", r * 13 + c)).collect();
-            format!("({}, 0, {})", p[..7].join(", "), p[7..].join(", "))
+            let p: Vec<String> = (1..=16).map(|c| format!("${}", r * 16 + c)).collect();
+            format!("({})", p.join(", "))
         })
         .collect::<Vec<_>>()
         .join(", ");
     format!(
-        "INSERT INTO sub_requests (id, application_id, service_id, item, position, status, depends_on, attempts, next_attempt_at, idempotency_key, updated_at, kind, callback_token, deadline) VALUES {values}"
+        "INSERT INTO sub_requests (id, application_id, service_id, item, position, status, depends_on, attempts, next_attempt_at, idempotency_key, updated_at, kind, callback_token, deadline, locked_until, claimed_by) VALUES {values}"
     )
 }
 
@@ -206,28 +289,33 @@ fn first_status(call: &NewCall) -> SubStatus {
 
 /// One transition to record: `service#item` (or `None` for the application itself), the
 /// status, the detail.
-pub(super) type Transition<'a> = (Option<String>, &'a str, Option<&'a str>);
+pub(super) type Transition<'a> = (Option<String>, &'a str, Option<String>);
 
-/// Several transitions at one time, in order, one statement per `ROWS_PER_INSERT` of them.
-pub(super) async fn history_rows(
+/// Transitions of any applications at one time, in order, one statement per
+/// `ROWS_PER_INSERT` of them.
+pub(super) async fn history_of_many(
     conn: &mut sqlx::AnyConnection,
-    application_id: &str,
-    rows: &[Transition<'_>],
+    rows: &[(&str, Transition<'_>)],
     at: i64,
 ) -> Result<(), StoreError> {
     for chunk in rows.chunks(ROWS_PER_INSERT) {
         let values = (0..chunk.len())
-            .map(|r| format!("($1, ${}, ${}, ${}, $2)", 3 + 3 * r, 4 + 3 * r, 5 + 3 * r))
+            .map(|r| {
+                let p = 2 + 4 * r;
+                format!("(${}, ${}, ${}, ${}, $1)", p, p + 1, p + 2, p + 3)
+            })
             .collect::<Vec<_>>()
             .join(", ");
         let sql = format!(
             "INSERT INTO status_history (application_id, service_id, status, detail, at) VALUES {values}"
         );
-        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql))
-            .bind(application_id)
-            .bind(at);
-        for (call, status, detail) in chunk {
-            query = query.bind(call.as_deref()).bind(*status).bind(*detail);
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(at);
+        for (application_id, (call, status, detail)) in chunk {
+            query = query
+                .bind(*application_id)
+                .bind(call.as_deref())
+                .bind(*status)
+                .bind(detail.as_deref());
         }
         query.execute(&mut *conn).await?;
     }

@@ -15,7 +15,8 @@ pub use applications::{
     ApplicationRecord, HistoryEntry, NewApplication, NewCall, SubRequestRecord,
 };
 pub use outside::{RetryResult, TokenTarget};
-pub use queue::{Claim, Completion, Finish};
+
+pub use queue::{CallContext, Claim, Completion, Finish, Recorded, Take};
 pub use status::{ApplicationStatus, SubKind, SubStatus};
 pub use submissions::SubmissionKey;
 

@@ -1,11 +1,19 @@
 //! The sub-requests table as a durable work queue: claim ready work under a lease, then record
 //! the outcome and move the rest of the application along, in one transaction each.
 
-use super::applications::{Transition, history, history_rows};
-use super::{ApplicationStatus, Backend, Store, StoreError, SubKind, SubStatus, json_text, now_ms};
+use super::applications::{
+    NewApplication, SubRequestRecord, Transition, history_of_many, insert_application,
+    sub_request_from_row,
+};
+use super::{
+    ApplicationStatus, Backend, Store, StoreError, SubKind, SubStatus, json_text, now_ms,
+    parse_json,
+};
 use serde_json::Value;
 use sqlx::Row;
+use sqlx::any::AnyRow;
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 /// A sub-request this instance holds a lease on.
 #[derive(Debug, Clone)]
@@ -26,6 +34,17 @@ pub struct Claim {
     /// When waiting for a registry or a person ends in failure.
     pub deadline: Option<i64>,
     pub locked_until: i64,
+    /// What the call's request needs, when it was read in the transaction that claimed it
+    /// (otherwise the dispatcher reads it).
+    pub context: Option<Arc<CallContext>>,
+}
+
+/// The application data and sibling sub-requests a call's request is built from.
+#[derive(Debug)]
+pub struct CallContext {
+    pub bundle_id: String,
+    pub data: Value,
+    pub siblings: Vec<SubRequestRecord>,
 }
 
 /// How a call to a registry ended, as far as storage cares.
@@ -88,7 +107,9 @@ impl Store {
             .bind(instance)
             .fetch_all(&self.pool)
             .await?;
-        rows.iter().map(claim_from_row).collect()
+        rows.iter()
+            .map(|row| claim_from_row(row, now + lease_ms))
+            .collect()
     }
 
     /// Extend a held lease to `until` (ms); false if it was lost meanwhile.
@@ -104,78 +125,201 @@ impl Store {
         Ok(updated.rows_affected() == 1)
     }
 
-    /// Record the outcome of a claimed call; on success or failure, release or block the
-    /// dependents and update the application's summary. Returns false if the lease was lost.
+    /// Record the outcome of one claimed call (see `record`). Returns false if the lease was
+    /// lost.
     pub async fn complete(
         &self,
         claim: &Claim,
         completion: &Completion,
     ) -> Result<bool, StoreError> {
+        let recorded = self.record(&[], &[(claim, completion)], None).await?;
+        Ok(recorded.applied.first().copied().unwrap_or(false))
+    }
+
+    /// Store new applications and record the outcomes of claimed calls in one transaction (a
+    /// group commit). Each outcome is fenced
+    /// by its claim (an outcome whose lease was lost changes nothing), gets its history row,
+    /// and on success or failure releases or blocks its dependents and updates its
+    /// application's summary. With `take`, the calls this releases are claimed at once for
+    /// that instance (up to its limit) and come back with what their requests need, so they
+    /// can be sent without another claim, read or commit; the rest become `ready`. The first
+    /// calls of the new applications are taken the same way.
+    ///
+    /// The applications are locked first, in id order: completions of one application run one
+    /// after the other (the last of two parallel services sees the other's result), and two
+    /// instances recording overlapping batches on PostgreSQL cannot deadlock.
+    pub async fn record(
+        &self,
+        new: &[&NewApplication],
+        done: &[(&Claim, &Completion)],
+        mut take: Option<Take<'_>>,
+    ) -> Result<Recorded, StoreError> {
         let now = now_ms();
         let mut tx = self.pool.begin().await?;
-        // Lock the application first: completions of one application then run one after the
-        // other, so the last of two parallel services sees the other's result (on PostgreSQL a
-        // row lock; on SQLite the write lock this statement takes).
-        sqlx::query("UPDATE applications SET updated_at = $1 WHERE id = $2")
-            .bind(now)
-            .bind(&claim.application_id)
-            .execute(&mut *tx)
-            .await?;
-        let mut row = StoredOutcome::from(completion, now);
-        if matches!(completion, Completion::RetryAt(..)) {
-            row.failures = claim.failures + 1;
-        } else if !matches!(completion, Completion::Awaiting { .. }) {
-            row.failures = claim.failures;
+        let mut claims = Vec::new();
+        for application in new {
+            claims.extend(insert_application(&mut tx, application, now, take.as_mut()).await?);
         }
-        if !matches!(completion, Completion::Awaiting { .. }) {
-            row.poll_url = claim.poll_url.clone();
-            row.deadline = claim.deadline;
+        if done.is_empty() {
+            tx.commit().await?;
+            return Ok(Recorded {
+                applied: Vec::new(),
+                claims,
+            });
         }
-        let status = row.status;
-        let error = row.error.clone();
-        let updated = sqlx::query(
-            "UPDATE sub_requests SET status = $1, outputs = $2, error = $3, next_attempt_at = $4, locked_until = NULL, updated_at = $5,
-                failures = $8, poll_url = $9, deadline = $10
-             WHERE id = $6 AND status = 'running' AND attempts = $7",
-        )
-        .bind(status.as_str())
-        .bind(row.outputs)
-        .bind(row.error.as_deref())
-        .bind(row.next)
-        .bind(now)
-        .bind(&claim.id)
-        .bind(claim.attempts)
-        .bind(row.failures)
-        .bind(row.poll_url.as_deref())
-        .bind(row.deadline)
-        .execute(&mut *tx)
-        .await?;
-        if updated.rows_affected() == 0 {
-            return Ok(false);
+        let mut applications: Vec<&str> = done
+            .iter()
+            .map(|(c, _)| c.application_id.as_str())
+            .collect();
+        applications.sort_unstable();
+        applications.dedup();
+        lock_applications(&mut tx, self.backend, &applications, now).await?;
+        let stored = store_outcomes(&mut tx, done, now).await?;
+        let mut applied = Vec::with_capacity(done.len());
+        let mut transitions: Vec<(&str, Transition)> = Vec::with_capacity(done.len());
+        let mut finished: Vec<&str> = Vec::new();
+        for ((claim, completion), row) in done.iter().zip(stored) {
+            let Some(row) = row else {
+                applied.push(false);
+                continue;
+            };
+            applied.push(true);
+            let call = format!("{}#{}", claim.service_id, claim.item);
+            let detail = match completion {
+                Completion::RetryAt(_, reason) => Some(format!("retry: {reason}")),
+                Completion::Awaiting { poll_url, .. } => Some(match poll_url {
+                    Some(url) => format!("accepted by the registry; polling {url}"),
+                    None => "accepted by the registry; waiting for its callback".to_owned(),
+                }),
+                _ => row.error,
+            };
+            transitions.push((
+                &claim.application_id,
+                (Some(call), row.status.as_str(), detail),
+            ));
+            if row.status.is_terminal() {
+                finished.push(&claim.application_id);
+            }
         }
-        let detail = match completion {
-            Completion::RetryAt(_, reason) => Some(format!("retry: {reason}")),
-            Completion::Awaiting { poll_url, .. } => Some(match poll_url {
-                Some(url) => format!("accepted by the registry; polling {url}"),
-                None => "accepted by the registry; waiting for its callback".to_owned(),
-            }),
-            _ => error.clone(),
-        };
-        history(
-            &mut tx,
-            &claim.application_id,
-            Some(&format!("{}#{}", claim.service_id, claim.item)),
-            status.as_str(),
-            detail.as_deref(),
-            now,
-        )
-        .await?;
-        if status.is_terminal() {
-            advance(&mut tx, &claim.application_id, now).await?;
-        }
+        history_of_many(&mut tx, &transitions, now).await?;
+        finished.sort_unstable();
+        finished.dedup();
+        claims.extend(advance_many(&mut tx, &finished, now, take).await?);
         tx.commit().await?;
-        Ok(true)
+        Ok(Recorded { applied, claims })
     }
+}
+
+/// Who takes the calls that recorded outcomes release, and how many at most.
+#[derive(Debug, Clone, Copy)]
+pub struct Take<'a> {
+    pub instance: &'a str,
+    pub lease_ms: i64,
+    pub limit: usize,
+}
+
+/// What `Store::record` did.
+#[derive(Debug, Default)]
+pub struct Recorded {
+    /// Per outcome, in order: false where the lease had been lost and nothing was stored.
+    pub applied: Vec<bool>,
+    /// Calls the outcomes released, claimed for the `Take`'s instance.
+    pub claims: Vec<Claim>,
+}
+
+/// Lock the applications' rows in id order (PostgreSQL: `FOR UPDATE` in a sorted subquery;
+/// SQLite: the write lock, which the first write takes for the whole database).
+pub(super) async fn lock_applications(
+    tx: &mut sqlx::AnyConnection,
+    backend: Backend,
+    applications: &[&str],
+    now: i64,
+) -> Result<(), StoreError> {
+    for chunk in applications.chunks(IN_CHUNK) {
+        let list = placeholders(2, chunk.len());
+        let sql = match backend {
+            Backend::Sqlite => {
+                format!("UPDATE applications SET updated_at = $1 WHERE id IN ({list})")
+            }
+            Backend::Postgres => format!(
+                "UPDATE applications SET updated_at = $1 WHERE id IN (SELECT id FROM applications WHERE id IN ({list}) ORDER BY id FOR UPDATE)"
+            ),
+        };
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(now);
+        for id in chunk {
+            query = query.bind(*id);
+        }
+        query.execute(&mut *tx).await?;
+    }
+    Ok(())
+}
+
+/// Outcome rows per `UPDATE … FROM (VALUES …)` (9 parameters each).
+const OUTCOMES_PER_UPDATE: usize = 64;
+
+/// Store the outcomes, each fenced by its claim (status `running` and the claim's attempt),
+/// with one `UPDATE … FROM (VALUES …)` per `OUTCOMES_PER_UPDATE` of them (both backends accept
+/// it; the casts give PostgreSQL the columns' types, NULLs included). Returns, in order, what
+/// each stored, or `None` where the lease was lost.
+async fn store_outcomes(
+    tx: &mut sqlx::AnyConnection,
+    done: &[(&Claim, &Completion)],
+    now: i64,
+) -> Result<Vec<Option<StoredOutcome>>, StoreError> {
+    let mut stored = Vec::with_capacity(done.len());
+    for chunk in done.chunks(OUTCOMES_PER_UPDATE) {
+        let rows: Vec<StoredOutcome> = chunk
+            .iter()
+            .map(|(claim, completion)| StoredOutcome::of(claim, completion, now))
+            .collect();
+        let types = [
+            "TEXT", "BIGINT", "TEXT", "TEXT", "TEXT", "BIGINT", "BIGINT", "TEXT", "BIGINT",
+        ];
+        let values = (0..rows.len())
+            .map(|r| {
+                let cells: Vec<String> = types
+                    .iter()
+                    .enumerate()
+                    .map(|(c, t)| format!("CAST(${} AS {t})", 2 + r * types.len() + c))
+                    .collect();
+                format!("({})", cells.join(", "))
+            })
+            .collect::<Vec<_>>()
+            .join(", ");
+        let sql = format!(
+            "UPDATE sub_requests SET status = v.column3, outputs = v.column4, error = v.column5,
+                next_attempt_at = v.column6, failures = v.column7, poll_url = v.column8,
+                deadline = v.column9, locked_until = NULL, updated_at = $1
+             FROM (VALUES {values}) AS v
+             WHERE sub_requests.id = v.column1 AND sub_requests.status = 'running'
+               AND sub_requests.attempts = v.column2
+             RETURNING sub_requests.id, sub_requests.attempts"
+        );
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(now);
+        for ((claim, _), row) in chunk.iter().zip(&rows) {
+            query = query
+                .bind(claim.id.as_str())
+                .bind(claim.attempts)
+                .bind(row.status.as_str())
+                .bind(row.outputs.as_deref())
+                .bind(row.error.as_deref())
+                .bind(row.next)
+                .bind(row.failures)
+                .bind(row.poll_url.as_deref())
+                .bind(row.deadline);
+        }
+        let mut updated: Vec<(String, i64)> = Vec::with_capacity(rows.len());
+        for row in query.fetch_all(&mut *tx).await? {
+            updated.push((row.try_get(0)?, row.try_get(1)?));
+        }
+        for ((claim, _), row) in chunk.iter().zip(rows) {
+            let hit = updated
+                .iter()
+                .any(|(id, n)| *id == claim.id && *n == claim.attempts);
+            stored.push(hit.then_some(row));
+        }
+    }
+    Ok(stored)
 }
 
 /// The columns a completion writes.
@@ -190,6 +334,23 @@ struct StoredOutcome {
 }
 
 impl StoredOutcome {
+    /// The columns for a claim's outcome: failures count on (a retry), stay (an end) or start
+    /// again (the registry accepted the call); the poll URL and deadline stay unless it was
+    /// accepted now.
+    fn of(claim: &Claim, completion: &Completion, now: i64) -> Self {
+        let mut row = Self::from(completion, now);
+        if matches!(completion, Completion::RetryAt(..)) {
+            row.failures = claim.failures + 1;
+        } else if !matches!(completion, Completion::Awaiting { .. }) {
+            row.failures = claim.failures;
+        }
+        if !matches!(completion, Completion::Awaiting { .. }) {
+            row.poll_url = claim.poll_url.clone();
+            row.deadline = claim.deadline;
+        }
+        row
+    }
+
     fn from(completion: &Completion, now: i64) -> Self {
         let base = |status, error: Option<&String>| Self {
             status,
@@ -224,7 +385,7 @@ impl StoredOutcome {
     }
 }
 
-fn claim_from_row(row: &sqlx::any::AnyRow) -> Result<Claim, StoreError> {
+fn claim_from_row(row: &AnyRow, locked_until: i64) -> Result<Claim, StoreError> {
     let kind: String = row.try_get("kind")?;
     Ok(Claim {
         id: row.try_get("id")?,
@@ -238,7 +399,8 @@ fn claim_from_row(row: &sqlx::any::AnyRow) -> Result<Claim, StoreError> {
         callback_token: row.try_get("callback_token")?,
         poll_url: row.try_get("poll_url")?,
         deadline: row.try_get("deadline")?,
-        locked_until: row.try_get("locked_until")?,
+        locked_until,
+        context: None,
     })
 }
 
@@ -249,125 +411,289 @@ pub(super) async fn advance(
     application_id: &str,
     now: i64,
 ) -> Result<(), StoreError> {
-    let rows = sqlx::query(
-        "SELECT id, service_id, item, status, depends_on FROM sub_requests WHERE application_id = $1",
-    )
-    .bind(application_id)
-    .fetch_all(&mut *tx)
-    .await?;
-    // Calls are keyed `service#item`, as their dependencies are written.
-    let mut statuses: BTreeMap<String, SubStatus> = BTreeMap::new();
-    let mut deps: BTreeMap<String, Vec<String>> = BTreeMap::new();
-    let mut ids: BTreeMap<String, String> = BTreeMap::new();
-    for row in &rows {
-        let service_id: String = row.try_get("service_id")?;
-        let item: i64 = row.try_get("item")?;
-        let service = format!("{service_id}#{item}");
-        ids.insert(service.clone(), row.try_get("id")?);
-        let status: String = row.try_get("status")?;
-        let depends: String = row.try_get("depends_on")?;
-        let status =
-            SubStatus::parse(&status).ok_or_else(|| StoreError::Corrupt(status.clone()))?;
-        statuses.insert(service.clone(), status);
-        deps.insert(
-            service,
-            serde_json::from_str(&depends).map_err(|e| StoreError::Corrupt(e.to_string()))?,
+    advance_many(tx, &[application_id], now, None).await?;
+    Ok(())
+}
+
+/// Parameters per `IN (…)` list: well under either backend's limit on parameters.
+const IN_CHUNK: usize = 256;
+
+/// `$from, $from+1, …` for `count` parameters.
+fn placeholders(from: usize, count: usize) -> String {
+    (0..count)
+        .map(|n| format!("${}", from + n))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+const ADVANCE_COLUMNS: &str = "id, application_id, service_id, item, status, depends_on, attempts, outputs, error, updated_at, kind, callback_token, deadline, failures, idempotency_key, poll_url";
+
+/// `advance` for several applications at once, with one read of all their sub-requests and
+/// one statement per new status, however many applications. With `take`, released calls are
+/// claimed for that instance (up to its limit) instead of becoming `ready`.
+async fn advance_many(
+    tx: &mut sqlx::AnyConnection,
+    applications: &[&str],
+    now: i64,
+    take: Option<Take<'_>>,
+) -> Result<Vec<Claim>, StoreError> {
+    let mut rows: Vec<AnyRow> = Vec::new();
+    for chunk in applications.chunks(IN_CHUNK) {
+        let sql = format!(
+            "SELECT {ADVANCE_COLUMNS} FROM sub_requests WHERE application_id IN ({}) ORDER BY application_id, position, item",
+            placeholders(1, chunk.len())
         );
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for id in chunk {
+            query = query.bind(*id);
+        }
+        rows.extend(query.fetch_all(&mut *tx).await?);
     }
-    let original = statuses.clone();
+    let mut by_application: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+    for (n, row) in rows.iter().enumerate() {
+        let application: String = row.try_get("application_id")?;
+        by_application.entry(application).or_default().push(n);
+    }
+    let mut released: Vec<usize> = Vec::new();
+    let mut blocked: Vec<usize> = Vec::new();
+    let mut summaries: Vec<(&str, ApplicationStatus)> = Vec::new();
+    let mut transitions: Vec<(&str, Transition)> = Vec::new();
+    for (application, members) in &by_application {
+        let mut calls = Vec::with_capacity(members.len());
+        for &n in members {
+            let row = &rows[n];
+            let service_id: String = row.try_get("service_id")?;
+            let item: i64 = row.try_get("item")?;
+            let status: String = row.try_get("status")?;
+            let depends: String = row.try_get("depends_on")?;
+            calls.push(Call {
+                // Calls are keyed `service#item`, as their dependencies are written.
+                key: format!("{service_id}#{item}"),
+                status: SubStatus::parse(&status)
+                    .ok_or_else(|| StoreError::Corrupt(status.clone()))?,
+                depends_on: serde_json::from_str(&depends)
+                    .map_err(|e| StoreError::Corrupt(e.to_string()))?,
+            });
+        }
+        let settled = settle(&calls);
+        // In `service#item` order, as the history has always listed them.
+        let mut changed: Vec<(usize, SubStatus)> = Vec::new();
+        for (i, call) in calls.iter().enumerate() {
+            if settled[i] != call.status {
+                changed.push((i, settled[i]));
+            }
+        }
+        changed.sort_by(|a, b| calls[a.0].key.cmp(&calls[b.0].key));
+        for (i, status) in changed {
+            let detail =
+                (status == SubStatus::Blocked).then(|| "a service it depends on failed".to_owned());
+            transitions.push((
+                application,
+                (Some(calls[i].key.clone()), status.as_str(), detail),
+            ));
+            match status {
+                SubStatus::Ready => released.push(members[i]),
+                _ => blocked.push(members[i]),
+            }
+        }
+        let summary = ApplicationStatus::summarise(&settled);
+        if summary != ApplicationStatus::InProgress {
+            summaries.push((application, summary));
+        }
+    }
+    let limit = take.map_or(0, |t| t.limit);
+    let taken: Vec<usize> = released.iter().take(limit).copied().collect();
+    let ready: Vec<usize> = released.iter().skip(limit).copied().collect();
+    let ids = |of: &[usize]| -> Result<Vec<String>, StoreError> {
+        of.iter().map(|&n| Ok(rows[n].try_get("id")?)).collect()
+    };
+    let set =
+        "UPDATE sub_requests SET status = $1, next_attempt_at = $2, updated_at = $2 WHERE id IN";
+    update_in(
+        tx,
+        set,
+        &[Param::Text(SubStatus::Ready.as_str()), Param::Int(now)],
+        &ids(&ready)?,
+    )
+    .await?;
+    update_in(
+        tx,
+        set,
+        &[Param::Text(SubStatus::Blocked.as_str()), Param::Int(now)],
+        &ids(&blocked)?,
+    )
+    .await?;
+    let mut claims = Vec::with_capacity(taken.len());
+    if let Some(take) = take.filter(|_| !taken.is_empty()) {
+        let locked_until = now + take.lease_ms;
+        update_in(
+            tx,
+            "UPDATE sub_requests SET status = 'running', locked_until = $1, attempts = attempts + 1, updated_at = $2, next_attempt_at = $2, claimed_by = $3 WHERE id IN",
+            &[Param::Int(locked_until), Param::Int(now), Param::Text(take.instance)],
+            &ids(&taken)?,
+        )
+        .await?;
+        claims = taken_claims(tx, &rows, &by_application, &taken, locked_until).await?;
+    }
+    let mut statuses: Vec<ApplicationStatus> = Vec::new();
+    for (_, status) in &summaries {
+        if !statuses.contains(status) {
+            statuses.push(*status);
+        }
+    }
+    for status in statuses {
+        let of: Vec<String> = summaries
+            .iter()
+            .filter(|(_, s)| *s == status)
+            .map(|(a, _)| (*a).to_owned())
+            .collect();
+        let sql = "UPDATE applications SET status = $1, updated_at = $2 WHERE id IN";
+        update_in(
+            tx,
+            sql,
+            &[Param::Text(status.as_str()), Param::Int(now)],
+            &of,
+        )
+        .await?;
+    }
+    transitions.extend(
+        summaries
+            .iter()
+            .map(|(a, s)| (*a, (None, s.as_str(), None))),
+    );
+    history_of_many(tx, &transitions, now).await?;
+    Ok(claims)
+}
+
+/// One sub-request as `settle` sees it.
+struct Call {
+    key: String,
+    status: SubStatus,
+    depends_on: Vec<String>,
+}
+
+/// The statuses after releasing every waiting call whose dependencies all succeeded and
+/// blocking every one behind a failure, repeated until nothing changes.
+fn settle(calls: &[Call]) -> Vec<SubStatus> {
+    let mut statuses: Vec<SubStatus> = calls.iter().map(|c| c.status).collect();
+    let index: BTreeMap<&str, usize> = calls
+        .iter()
+        .enumerate()
+        .map(|(i, c)| (c.key.as_str(), i))
+        .collect();
     loop {
         let mut changed = false;
-        for (service, depends) in &deps {
-            if statuses.get(service) != Some(&SubStatus::Waiting) {
+        for (i, call) in calls.iter().enumerate() {
+            if statuses[i] != SubStatus::Waiting {
                 continue;
             }
-            let of = |d: &String| statuses.get(d).copied();
-            let next = if depends
+            let of = |d: &String| index.get(d.as_str()).map(|&j| statuses[j]);
+            let next = if call
+                .depends_on
                 .iter()
                 .any(|d| matches!(of(d), Some(SubStatus::Failed | SubStatus::Blocked)))
             {
                 Some(SubStatus::Blocked)
-            } else if depends.iter().all(|d| of(d) == Some(SubStatus::Succeeded)) {
+            } else if call
+                .depends_on
+                .iter()
+                .all(|d| of(d) == Some(SubStatus::Succeeded))
+            {
                 Some(SubStatus::Ready)
             } else {
                 None
             };
             if let Some(next) = next {
-                statuses.insert(service.clone(), next);
+                statuses[i] = next;
                 changed = true;
             }
         }
         if !changed {
-            break;
+            return statuses;
         }
     }
-    release(tx, application_id, &original, &statuses, &ids, now).await?;
-    let all: Vec<SubStatus> = statuses.values().copied().collect();
-    let summary = ApplicationStatus::summarise(&all);
-    if summary != ApplicationStatus::InProgress {
-        sqlx::query("UPDATE applications SET status = $1, updated_at = $2 WHERE id = $3")
-            .bind(summary.as_str())
-            .bind(now)
-            .bind(application_id)
-            .execute(&mut *tx)
-            .await?;
-        history(tx, application_id, None, summary.as_str(), None, now).await?;
-    }
-    Ok(())
 }
 
-/// Store the statuses that `advance` changed: one `UPDATE` per new status and their history
-/// rows in one statement (in `service#item` order, as before), instead of two statements per
-/// released or blocked call, all under the application's lock.
-async fn release(
+/// The claims for the released calls taken at once, each with what its request needs: the
+/// application's data (one read for all of them) and its siblings as they stand now.
+async fn taken_claims(
     tx: &mut sqlx::AnyConnection,
-    application_id: &str,
-    original: &BTreeMap<String, SubStatus>,
-    statuses: &BTreeMap<String, SubStatus>,
-    ids: &BTreeMap<String, String>,
-    now: i64,
-) -> Result<(), StoreError> {
-    let changed: Vec<(&String, SubStatus)> = statuses
+    rows: &[AnyRow],
+    by_application: &BTreeMap<String, Vec<usize>>,
+    taken: &[usize],
+    locked_until: i64,
+) -> Result<Vec<Claim>, StoreError> {
+    let mut applications: Vec<String> = taken
         .iter()
-        .filter(|(call, status)| original.get(*call) != Some(status))
-        .map(|(call, status)| (call, *status))
-        .collect();
-    let mut news: Vec<SubStatus> = Vec::new();
-    for (_, status) in &changed {
-        if !news.contains(status) {
-            news.push(*status);
+        .map(|&n| rows[n].try_get("application_id"))
+        .collect::<Result<_, _>>()?;
+    applications.dedup();
+    let mut contexts: BTreeMap<String, Arc<CallContext>> = BTreeMap::new();
+    for chunk in applications.chunks(IN_CHUNK) {
+        let sql = format!(
+            "SELECT id, bundle_id, data FROM applications WHERE id IN ({})",
+            placeholders(1, chunk.len())
+        );
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for id in chunk {
+            query = query.bind(id.as_str());
+        }
+        for row in query.fetch_all(&mut *tx).await? {
+            let id: String = row.try_get("id")?;
+            let data: String = row.try_get("data")?;
+            let siblings = by_application
+                .get(&id)
+                .into_iter()
+                .flatten()
+                .map(|&n| sub_request_from_row(&rows[n]))
+                .collect::<Result<_, _>>()?;
+            let context = CallContext {
+                bundle_id: row.try_get("bundle_id")?,
+                data: parse_json(&data)?,
+                siblings,
+            };
+            contexts.insert(id, Arc::new(context));
         }
     }
-    for new in news {
-        let of_new: Vec<&String> = changed
-            .iter()
-            .filter(|(_, s)| *s == new)
-            .filter_map(|(call, _)| ids.get(*call))
-            .collect();
-        for chunk in of_new.chunks(256) {
-            let list = (0..chunk.len())
-                .map(|n| format!("${}", n + 3))
-                .collect::<Vec<_>>()
-                .join(", ");
-            let sql = format!(
-                "UPDATE sub_requests SET status = $1, next_attempt_at = $2, updated_at = $2 WHERE id IN ({list})"
-            );
-            let mut query = sqlx::query(sqlx::AssertSqlSafe(sql))
-                .bind(new.as_str())
-                .bind(now);
-            for id in chunk {
-                query = query.bind(id.as_str());
-            }
-            query.execute(&mut *tx).await?;
-        }
-    }
-    let transitions: Vec<Transition> = changed
+    taken
         .iter()
-        .map(|(call, status)| {
-            let detail =
-                (*status == SubStatus::Blocked).then_some("a service it depends on failed");
-            (Some((*call).clone()), status.as_str(), detail)
+        .map(|&n| {
+            let row = &rows[n];
+            let mut claim = claim_from_row(row, locked_until)?;
+            claim.attempts += 1;
+            claim.context = contexts.get(&claim.application_id).cloned();
+            Ok(claim)
         })
-        .collect();
-    history_rows(tx, application_id, &transitions, now).await
+        .collect()
+}
+
+/// A parameter bound before an `IN (…)` list.
+#[derive(Clone, Copy)]
+enum Param<'a> {
+    Text(&'a str),
+    Int(i64),
+}
+
+/// `{sql} (…ids)` with `fixed` bound first, in chunks of `IN_CHUNK` ids; nothing for no ids.
+async fn update_in(
+    tx: &mut sqlx::AnyConnection,
+    sql: &str,
+    fixed: &[Param<'_>],
+    ids: &[String],
+) -> Result<(), StoreError> {
+    for chunk in ids.chunks(IN_CHUNK) {
+        let sql = format!("{sql} ({})", placeholders(fixed.len() + 1, chunk.len()));
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for param in fixed {
+            query = match *param {
+                Param::Text(text) => query.bind(text),
+                Param::Int(n) => query.bind(n),
+            };
+        }
+        for id in chunk {
+            query = query.bind(id.as_str());
+        }
+        query.execute(&mut *tx).await?;
+    }
+    Ok(())
 }

@@ -1,0 +1,164 @@
+//! The writer: one task per instance that stores new applications and the outcomes of calls,
+//! everything that is ready at once in one transaction (a group commit).
+//!
+//! While one transaction runs, the next batch gathers in the channel, so the busier the
+//! instance the larger the batches and the fewer the commits; alone, a job waits for nothing.
+//! In the same transaction the writer claims the calls that the batch releases (or that new
+//! applications start with) and hands them straight to the dispatcher, with what their
+//! requests need. A batch that fails is stored again job by job, so one bad job cannot hold
+//! back the others.
+
+use super::Dispatcher;
+use crate::store::{Claim, Completion, NewApplication, Recorded, StoreError, Take};
+use std::sync::atomic::Ordering;
+use tokio::sync::{mpsc, oneshot};
+
+/// Jobs stored in one transaction at most (more wait for the next).
+const MAX_BATCH: usize = 512;
+
+/// A claim's outcome on its way to the writer.
+pub(super) struct Done {
+    pub claim: Claim,
+    pub completion: Completion,
+}
+
+/// A new application on its way to the writer, and where its answer goes.
+pub(super) struct Insert {
+    new: NewApplication,
+    reply: oneshot::Sender<Result<(), StoreError>>,
+}
+
+pub(super) enum Job {
+    Done(Done),
+    Insert(Insert),
+}
+
+/// Why a new application was not stored.
+#[derive(Debug, thiserror::Error)]
+pub enum SubmitError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("the dispatcher is not running")]
+    Stopped,
+}
+
+/// Stores new applications through the dispatcher's writer (see `Dispatcher::submitter`).
+#[derive(Clone)]
+pub struct Submitter {
+    jobs: mpsc::UnboundedSender<Job>,
+}
+
+impl Submitter {
+    pub(super) fn new(jobs: mpsc::UnboundedSender<Job>) -> Self {
+        Self { jobs }
+    }
+
+    /// Store the application; when this returns `Ok` it is committed, and its first calls are
+    /// on their way.
+    pub async fn insert(&self, new: NewApplication) -> Result<(), SubmitError> {
+        let (reply, answer) = oneshot::channel();
+        self.jobs
+            .send(Job::Insert(Insert { new, reply }))
+            .map_err(|_| SubmitError::Stopped)?;
+        answer.await.map_err(|_| SubmitError::Stopped)??;
+        Ok(())
+    }
+}
+
+/// Run until the channel closes or the task is aborted.
+pub(super) async fn run(
+    dispatcher: Dispatcher,
+    mut jobs: mpsc::UnboundedReceiver<Job>,
+    claims: mpsc::UnboundedSender<Claim>,
+) {
+    let mut batch: Vec<Job> = Vec::new();
+    while jobs.recv_many(&mut batch, MAX_BATCH).await > 0 {
+        let mut inserts: Vec<Insert> = Vec::new();
+        let mut done: Vec<Done> = Vec::new();
+        for job in batch.drain(..) {
+            match job {
+                Job::Insert(insert) => inserts.push(insert),
+                Job::Done(d) => done.push(d),
+            }
+        }
+        let (taken, wake) = write(&dispatcher, inserts, &done).await;
+        let held = &dispatcher.held;
+        held.fetch_add(taken.len(), Ordering::Relaxed);
+        held.fetch_sub(done.len(), Ordering::Relaxed);
+        for claim in taken {
+            if claims.send(claim).is_err() {
+                return;
+            }
+        }
+        if wake {
+            dispatcher.wake.notify_one();
+        }
+    }
+}
+
+/// Store one batch; the claims taken, and whether the dispatcher should look in the database
+/// (work was left `ready`, or claims it could not take for lack of room are now possible).
+async fn write(dispatcher: &Dispatcher, inserts: Vec<Insert>, done: &[Done]) -> (Vec<Claim>, bool) {
+    let settings = &dispatcher.settings;
+    // Claims still held besides this batch's outcomes, which are done.
+    let held = dispatcher
+        .held
+        .load(Ordering::Relaxed)
+        .saturating_sub(done.len());
+    let room = (2 * settings.concurrency).saturating_sub(held);
+    let take = Take {
+        instance: &settings.instance,
+        lease_ms: settings.lease.as_millis() as i64,
+        limit: room,
+    };
+    let news: Vec<&NewApplication> = inserts.iter().map(|i| &i.new).collect();
+    let pairs: Vec<(&Claim, &Completion)> =
+        done.iter().map(|d| (&d.claim, &d.completion)).collect();
+    let store = &dispatcher.store;
+    let recorded = match store.record(&news, &pairs, Some(take)).await {
+        Ok(recorded) => {
+            for insert in inserts {
+                let _ = insert.reply.send(Ok(()));
+            }
+            recorded
+        }
+        Err(e) => {
+            tracing::warn!(error = ?e, applications = news.len(), outcomes = pairs.len(), "Failed to store a batch; storing its jobs one by one");
+            let recorded = one_by_one(dispatcher, inserts, &pairs).await;
+            return (recorded.claims, true);
+        }
+    };
+    for (pair, applied) in pairs.iter().zip(&recorded.applied) {
+        if !applied {
+            tracing::warn!(application.id = %pair.0.application_id, service.id = %pair.0.service_id, "Lease lost before the outcome was recorded; another instance repeats the call");
+        }
+    }
+    let full = recorded.claims.len() >= room;
+    let was_busy = held + done.len() >= settings.concurrency;
+    (recorded.claims, full || was_busy)
+}
+
+/// Each job of a failed batch alone, taking nothing (what they release stays `ready` for the
+/// dispatcher to claim). A new application that still fails gets its error; an outcome that
+/// still fails is logged and its lease left to expire (the call is repeated with the same key).
+async fn one_by_one(
+    dispatcher: &Dispatcher,
+    inserts: Vec<Insert>,
+    pairs: &[(&Claim, &Completion)],
+) -> Recorded {
+    let store = &dispatcher.store;
+    for insert in inserts {
+        let result = store.record(&[&insert.new], &[], None).await.map(|_| ());
+        let _ = insert.reply.send(result);
+    }
+    let mut recorded = Recorded::default();
+    for pair in pairs {
+        match store.record(&[], std::slice::from_ref(pair), None).await {
+            Ok(one) => recorded.applied.extend(one.applied),
+            Err(e) => {
+                tracing::error!(error = ?e, application.id = %pair.0.application_id, service.id = %pair.0.service_id, "Failed to record a registry outcome; the lease will expire and the call be repeated");
+            }
+        }
+    }
+    recorded
+}
