@@ -1,9 +1,7 @@
 //! Storing an accepted application with all its sub-requests, and reading them back.
 
 use super::queue::{CallContext, Claim, Take};
-use super::{
-    ApplicationStatus, Store, StoreError, SubKind, SubStatus, json_text, now_ms, parse_json,
-};
+use super::{ApplicationStatus, Store, StoreError, SubKind, SubStatus, json_text, parse_json};
 use serde_json::Value;
 use sqlx::Row;
 use sqlx::any::AnyRow;
