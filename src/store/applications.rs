@@ -1,6 +1,7 @@
 //! Storing an accepted application with all its sub-requests, and reading them back.
 
 use super::queue::{CallContext, Claim, Take};
+use super::sql::{Ty, bind_null_rows, bucket, typed_values};
 use super::{ApplicationStatus, Store, StoreError, SubKind, SubStatus, json_text, parse_json};
 use serde_json::Value;
 use sqlx::Row;
@@ -106,173 +107,235 @@ impl Store {
     }
 }
 
-/// Store a new application in a transaction. With `take`, its first calls are claimed at once
-/// (within the take's limit, which is lowered by as many) and returned ready to send.
-pub(super) async fn insert_application(
-    tx: &mut sqlx::AnyConnection,
-    new: &NewApplication,
-    now: i64,
-    take: Option<&mut Take<'_>>,
-) -> Result<Vec<Claim>, StoreError> {
-    let mut services: Vec<&str> = new
-        .calls
-        .iter()
-        .filter(|c| c.kind == SubKind::Service)
-        .map(|c| c.service.as_str())
-        .collect();
-    services.dedup();
-    sqlx::query(
-        "INSERT INTO applications (id, bundle_id, bundle_version, status, data, services, verify_code, created_at, updated_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8)",
-    )
-    .bind(&new.id)
-    .bind(&new.bundle_id)
-    .bind(i64::from(new.bundle_version))
-    .bind(ApplicationStatus::InProgress.as_str())
-    .bind(json_text(&new.data))
-    .bind(json_text(&serde_json::json!(services)))
-    .bind(&new.verify_code)
-    .bind(now)
-    .execute(&mut *tx)
-    .await?;
-    let claims = insert_calls(tx, new, now, take).await?;
-    if let Some((key, response)) = &new.submission_key {
-        super::submissions::record_answer(tx, key, &new.id, response).await?;
-    }
-    Ok(claims)
-}
-
-/// Rows per multi-row `INSERT` (13 parameters each, well under either backend's limit).
+/// Rows per multi-row `INSERT` (at most 16 parameters each, well under either backend's limit).
 const ROWS_PER_INSERT: usize = 64;
 
-/// Insert every sub-request, then the history (the application's `in_progress`, then each
-/// call's first status, in that order), one statement per `ROWS_PER_INSERT` rows instead of two
-/// per call: on SQLite every statement is a round trip to the connection's own thread while
-/// the write lock is held. Calls taken by `take` are stored `running` under its lease (their
-/// history still says `ready`: that is where they started) and returned as claims.
-async fn insert_calls(
+/// The columns of a new application row.
+const APPLICATION_ROW: [Ty; 8] = [
+    Ty::Text,
+    Ty::Text,
+    Ty::Int,
+    Ty::Text,
+    Ty::Text,
+    Ty::Text,
+    Ty::Text,
+    Ty::Int,
+];
+
+/// The columns of a new sub-request row.
+const CALL_ROW: [Ty; 16] = [
+    Ty::Text,
+    Ty::Text,
+    Ty::Text,
+    Ty::Int,
+    Ty::Int,
+    Ty::Text,
+    Ty::Text,
+    Ty::Int,
+    Ty::Int,
+    Ty::Text,
+    Ty::Int,
+    Ty::Text,
+    Ty::Text,
+    Ty::Int,
+    Ty::Int,
+    Ty::Text,
+];
+
+/// Store new applications in a transaction: one multi-row `INSERT` for the applications and
+/// one for their sub-requests (per `ROWS_PER_INSERT`), however many there are. Their first
+/// history rows are added to `history`. With `take`, their first calls are claimed at once
+/// (within the take's limit, which is lowered by as many) and returned ready to send; their
+/// history still says `ready`, where they started.
+pub(super) async fn insert_applications(
     tx: &mut sqlx::AnyConnection,
-    new: &NewApplication,
+    news: &[&NewApplication],
     now: i64,
     mut take: Option<&mut Take<'_>>,
+    history: &mut Vec<Change>,
 ) -> Result<Vec<Claim>, StoreError> {
-    let application_id = new.id.as_str();
-    let mut transitions: Vec<(&str, Transition)> = vec![(
-        application_id,
-        (None, ApplicationStatus::InProgress.as_str(), None),
-    )];
-    let mut records: Vec<SubRequestRecord> = Vec::with_capacity(new.calls.len());
-    let mut taken: Vec<(usize, String)> = Vec::new();
-    for (chunk_no, chunk) in new.calls.chunks(ROWS_PER_INSERT).enumerate() {
-        let mut query = sqlx::query(sqlx::AssertSqlSafe(insert_calls_sql(chunk.len())));
-        for (n, call) in chunk.iter().enumerate() {
+    for chunk in news.chunks(ROWS_PER_INSERT) {
+        let size = bucket(chunk.len());
+        let sql = format!(
+            "INSERT INTO applications (id, bundle_id, bundle_version, status, data, services, verify_code, created_at, updated_at)
+             SELECT column1, column2, column3, column4, column5, column6, column7, column8, column8
+             FROM (VALUES {}) AS v WHERE column1 IS NOT NULL",
+            typed_values(&APPLICATION_ROW, size, 1)
+        );
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for new in chunk {
+            let mut services: Vec<&str> = new
+                .calls
+                .iter()
+                .filter(|c| c.kind == SubKind::Service)
+                .map(|c| c.service.as_str())
+                .collect();
+            services.dedup();
+            query = query
+                .bind(new.id.as_str())
+                .bind(new.bundle_id.as_str())
+                .bind(i64::from(new.bundle_version))
+                .bind(ApplicationStatus::InProgress.as_str())
+                .bind(json_text(&new.data))
+                .bind(json_text(&serde_json::json!(services)))
+                .bind(new.verify_code.as_str())
+                .bind(now);
+        }
+        bind_null_rows(query, &APPLICATION_ROW, size - chunk.len())
+            .execute(&mut *tx)
+            .await?;
+    }
+    let mut rows: Vec<(&NewApplication, &NewCall, usize, CallRow)> = Vec::new();
+    for new in news {
+        history.push(Change::of(
+            &new.id,
+            None,
+            ApplicationStatus::InProgress.as_str(),
+        ));
+        for (position, call) in new.calls.iter().enumerate() {
             let first = first_status(call);
-            let take = take
+            let taker = take
                 .as_deref_mut()
                 .filter(|t| first == SubStatus::Ready && t.limit > 0);
-            let (status, attempts, locked_until, claimed_by) = match take {
-                Some(take) => {
-                    take.limit -= 1;
-                    let until = now + take.lease_ms;
-                    (
-                        SubStatus::Running,
-                        1,
-                        Some(until),
-                        Some(take.instance.to_owned()),
-                    )
-                }
-                None => (first, 0, None, None),
-            };
-            let (service, item) = (&call.service, call.item);
-            let id = uuid::Uuid::now_v7().to_string();
-            let key = format!("{application_id}:{service}:{item}");
-            let token = super::random_token();
+            let claimed = taker.map(|t| {
+                t.limit -= 1;
+                (now + t.lease_ms, t.instance.to_owned())
+            });
+            let call_key = format!("{}#{}", call.service, call.item);
+            history.push(Change::of(&new.id, Some(call_key), first.as_str()));
+            rows.push((new, call, position, CallRow::new(new, call, first, claimed)));
+        }
+    }
+    for chunk in rows.chunks(ROWS_PER_INSERT) {
+        let size = bucket(chunk.len());
+        let sql = format!(
+            "INSERT INTO sub_requests (id, application_id, service_id, item, position, status, depends_on, attempts, next_attempt_at, idempotency_key, updated_at, kind, callback_token, deadline, locked_until, claimed_by)
+             SELECT column1, column2, column3, column4, column5, column6, column7, column8, column9, column10, column11, column12, column13, column14, column15, column16
+             FROM (VALUES {}) AS v WHERE column1 IS NOT NULL",
+            typed_values(&CALL_ROW, size, 1)
+        );
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for (new, call, position, row) in chunk {
             query = query
-                .bind(id.clone())
-                .bind(application_id)
-                .bind(service)
-                .bind(item)
-                .bind((chunk_no * ROWS_PER_INSERT + n) as i64)
-                .bind(status.as_str())
+                .bind(row.record.id.as_str())
+                .bind(new.id.as_str())
+                .bind(call.service.as_str())
+                .bind(call.item)
+                .bind(*position as i64)
+                .bind(row.record.status.as_str())
                 .bind(json_text(&serde_json::json!(call.depends_on)))
-                .bind(attempts)
+                .bind(row.record.attempts)
                 .bind(call.deadline.unwrap_or(now))
-                .bind(key.clone())
+                .bind(row.idempotency_key.as_str())
                 .bind(now)
                 .bind(call.kind.as_str())
-                .bind(token.clone())
+                .bind(row.record.callback_token.as_deref())
                 .bind(call.deadline)
-                .bind(locked_until)
-                .bind(claimed_by);
-            transitions.push((
-                application_id,
-                (Some(format!("{service}#{item}")), first.as_str(), None),
-            ));
-            if locked_until.is_some() {
-                taken.push((records.len(), key));
-            }
-            records.push(SubRequestRecord {
-                id,
-                service_id: service.clone(),
-                item,
+                .bind(row.claimed.as_ref().map(|c| c.0))
+                .bind(row.claimed.as_ref().map(|c| c.1.as_str()));
+        }
+        bind_null_rows(query, &CALL_ROW, size - chunk.len())
+            .execute(&mut *tx)
+            .await?;
+    }
+    for new in news {
+        if let Some((key, response)) = &new.submission_key {
+            super::submissions::record_answer(tx, key, &new.id, response).await?;
+        }
+    }
+    Ok(first_claims(news, &rows, now))
+}
+
+/// A sub-request row about to be stored, and its claim if it was taken.
+struct CallRow {
+    record: SubRequestRecord,
+    idempotency_key: String,
+    /// Lease end and instance.
+    claimed: Option<(i64, String)>,
+}
+
+impl CallRow {
+    fn new(
+        new: &NewApplication,
+        call: &NewCall,
+        first: SubStatus,
+        claimed: Option<(i64, String)>,
+    ) -> Self {
+        let (status, attempts) = match claimed {
+            Some(_) => (SubStatus::Running, 1),
+            None => (first, 0),
+        };
+        Self {
+            record: SubRequestRecord {
+                id: uuid::Uuid::now_v7().to_string(),
+                service_id: call.service.clone(),
+                item: call.item,
                 status,
                 depends_on: call.depends_on.clone(),
                 attempts,
                 outputs: None,
                 error: None,
-                updated_at: now,
+                updated_at: 0,
                 kind: call.kind,
-                callback_token: Some(token),
+                callback_token: Some(super::random_token()),
                 deadline: call.deadline,
-            });
+            },
+            idempotency_key: format!("{}:{}:{}", new.id, call.service, call.item),
+            claimed,
         }
-        query.execute(&mut *tx).await?;
     }
-    history_of_many(tx, &transitions, now).await?;
-    if taken.is_empty() {
-        return Ok(Vec::new());
-    }
-    let lease_ms = take.map_or(0, |t| t.lease_ms);
-    let context = Arc::new(CallContext {
-        bundle_id: new.bundle_id.clone(),
-        data: new.data.clone(),
-        siblings: records.clone(),
-    });
-    Ok(taken
-        .into_iter()
-        .map(|(n, idempotency_key)| {
-            let record = &records[n];
-            Claim {
-                id: record.id.clone(),
-                application_id: application_id.to_owned(),
-                service_id: record.service_id.clone(),
-                item: record.item,
-                kind: record.kind,
-                attempts: 1,
-                failures: 0,
-                idempotency_key,
-                callback_token: record.callback_token.clone(),
-                poll_url: None,
-                deadline: record.deadline,
-                locked_until: now + lease_ms,
-                context: Some(context.clone()),
-            }
-        })
-        .collect())
 }
 
-/// `INSERT INTO sub_requests … VALUES (…), (…)` for `rows` calls of 16 parameters each.
-fn insert_calls_sql(rows: usize) -> String {
-    let values = (0..rows)
-        .map(|r| {
-            let p: Vec<String> = (1..=16).map(|c| format!("${}", r * 16 + c)).collect();
-            format!("({})", p.join(", "))
-        })
-        .collect::<Vec<_>>()
-        .join(", ");
-    format!(
-        "INSERT INTO sub_requests (id, application_id, service_id, item, position, status, depends_on, attempts, next_attempt_at, idempotency_key, updated_at, kind, callback_token, deadline, locked_until, claimed_by) VALUES {values}"
-    )
+/// The claims of the calls taken as new applications were stored, each with its
+/// application's data and siblings (nothing has outputs yet).
+fn first_claims(
+    news: &[&NewApplication],
+    rows: &[(&NewApplication, &NewCall, usize, CallRow)],
+    now: i64,
+) -> Vec<Claim> {
+    let mut claims = Vec::new();
+    for new in news {
+        let mine: Vec<&CallRow> = rows
+            .iter()
+            .filter(|(n, ..)| n.id == new.id)
+            .map(|(.., row)| row)
+            .collect();
+        if mine.iter().all(|row| row.claimed.is_none()) {
+            continue;
+        }
+        let context = Arc::new(CallContext {
+            bundle_id: new.bundle_id.clone(),
+            data: new.data.clone(),
+            siblings: mine
+                .iter()
+                .map(|row| SubRequestRecord {
+                    updated_at: now,
+                    ..row.record.clone()
+                })
+                .collect(),
+        });
+        for row in mine {
+            let Some((locked_until, _)) = &row.claimed else {
+                continue;
+            };
+            claims.push(Claim {
+                id: row.record.id.clone(),
+                application_id: new.id.clone(),
+                service_id: row.record.service_id.clone(),
+                item: row.record.item,
+                kind: row.record.kind,
+                attempts: 1,
+                failures: 0,
+                idempotency_key: row.idempotency_key.clone(),
+                callback_token: row.record.callback_token.clone(),
+                poll_url: None,
+                deadline: row.record.deadline,
+                locked_until: *locked_until,
+                context: Some(context.clone()),
+            });
+        }
+    }
+    claims
 }
 
 /// Where a new sub-request starts: a person's step awaits them, a call without dependencies
@@ -285,37 +348,63 @@ fn first_status(call: &NewCall) -> SubStatus {
     }
 }
 
-/// One transition to record: `service#item` (or `None` for the application itself), the
-/// status, the detail.
-pub(super) type Transition<'a> = (Option<String>, &'a str, Option<String>);
+/// One transition to record in the history.
+#[derive(Debug, Clone)]
+pub(super) struct Change {
+    pub application: String,
+    /// `service#item`, or `None` for the application itself.
+    pub call: Option<String>,
+    pub status: &'static str,
+    pub detail: Option<String>,
+}
+
+impl Change {
+    pub fn of(application: &str, call: Option<String>, status: &'static str) -> Self {
+        Self {
+            application: application.to_owned(),
+            call,
+            status,
+            detail: None,
+        }
+    }
+
+    pub fn with_detail(mut self, detail: Option<String>) -> Self {
+        self.detail = detail;
+        self
+    }
+}
+
+/// The columns of a history row before its time: application, call, status, detail, and its
+/// place in the list (the rows are inserted in that order).
+const HISTORY_ROW: [Ty; 5] = [Ty::Text, Ty::Text, Ty::Text, Ty::Text, Ty::Int];
 
 /// Transitions of any applications at one time, in order, one statement per
 /// `ROWS_PER_INSERT` of them.
-pub(super) async fn history_of_many(
+pub(super) async fn record_history(
     conn: &mut sqlx::AnyConnection,
-    rows: &[(&str, Transition<'_>)],
+    changes: &[Change],
     at: i64,
 ) -> Result<(), StoreError> {
-    for chunk in rows.chunks(ROWS_PER_INSERT) {
-        let values = (0..chunk.len())
-            .map(|r| {
-                let p = 2 + 4 * r;
-                format!("(${}, ${}, ${}, ${}, $1)", p, p + 1, p + 2, p + 3)
-            })
-            .collect::<Vec<_>>()
-            .join(", ");
+    for (chunk_no, chunk) in changes.chunks(ROWS_PER_INSERT).enumerate() {
+        let size = bucket(chunk.len());
         let sql = format!(
-            "INSERT INTO status_history (application_id, service_id, status, detail, at) VALUES {values}"
+            "INSERT INTO status_history (application_id, service_id, status, detail, at)
+             SELECT column1, column2, column3, column4, $1
+             FROM (VALUES {}) AS v WHERE column3 IS NOT NULL ORDER BY column5",
+            typed_values(&HISTORY_ROW, size, 2)
         );
         let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(at);
-        for (application_id, (call, status, detail)) in chunk {
+        for (n, change) in chunk.iter().enumerate() {
             query = query
-                .bind(*application_id)
-                .bind(call.as_deref())
-                .bind(*status)
-                .bind(detail.as_deref());
+                .bind(change.application.as_str())
+                .bind(change.call.as_deref())
+                .bind(change.status)
+                .bind(change.detail.as_deref())
+                .bind((chunk_no * ROWS_PER_INSERT + n) as i64);
         }
-        query.execute(&mut *conn).await?;
+        bind_null_rows(query, &HISTORY_ROW, size - chunk.len())
+            .execute(&mut *conn)
+            .await?;
     }
     Ok(())
 }

@@ -6,8 +6,10 @@
 //! module knows nothing about registries or HTTP.
 
 mod applications;
+mod nodelay;
 mod outside;
 mod queue;
+mod sql;
 mod status;
 mod submissions;
 
@@ -49,6 +51,10 @@ pub enum Backend {
 #[derive(Clone)]
 pub struct Store {
     pool: AnyPool,
+    /// One connection for the dispatcher's writer and its claims: its writes queue here
+    /// instead of waiting on each other in the database (on SQLite, sleeping in the busy
+    /// handler), and its statements stay prepared on it.
+    writes: AnyPool,
     backend: Backend,
 }
 
@@ -71,18 +77,8 @@ impl Store {
             _ => url.to_owned(),
         };
         let max = if backend == Backend::Sqlite { 4 } else { 10 };
-        let pool = AnyPoolOptions::new()
-            .max_connections(max)
-            .acquire_timeout(Duration::from_secs(10))
-            .after_connect(move |conn, _| {
-                Box::pin(async move {
-                    if backend == Backend::Sqlite {
-                        conn.execute("PRAGMA busy_timeout = 10000").await?;
-                        conn.execute("PRAGMA foreign_keys = ON").await?;
-                    }
-                    Ok(())
-                })
-            })
+        let port = postgres_port(&url);
+        let pool = pool_options(backend, max, port)
             .connect(&url)
             .await
             .map_err(StoreError::Connect)?;
@@ -92,7 +88,15 @@ impl Store {
         } else {
             sqlx::migrate!("migrations/postgres").run(&pool).await?;
         }
-        Ok(Self { pool, backend })
+        let writes = pool_options(backend, 1, port)
+            .connect(&url)
+            .await
+            .map_err(StoreError::Connect)?;
+        Ok(Self {
+            pool,
+            writes,
+            backend,
+        })
     }
 
     pub fn backend(&self) -> Backend {
@@ -103,6 +107,42 @@ impl Store {
     pub async fn ping(&self) -> Result<(), StoreError> {
         self.pool.execute("SELECT 1").await?;
         Ok(())
+    }
+}
+
+fn pool_options(backend: Backend, max: u32, postgres_port: Option<u16>) -> AnyPoolOptions {
+    AnyPoolOptions::new()
+        .max_connections(max)
+        .acquire_timeout(Duration::from_secs(10))
+        .after_connect(move |conn, _| {
+            Box::pin(async move {
+                if let Some(port) = postgres_port {
+                    nodelay::set_on_sockets_to(port);
+                }
+                if backend == Backend::Sqlite {
+                    conn.execute("PRAGMA busy_timeout = 10000").await?;
+                    conn.execute("PRAGMA foreign_keys = ON").await?;
+                    conn.execute("PRAGMA mmap_size = 268435456").await?;
+                    conn.execute("PRAGMA cache_size = -65536").await?;
+                }
+                Ok(())
+            })
+        })
+}
+
+/// The TCP port of a PostgreSQL URL (5432 unless given); `None` for SQLite or a Unix socket.
+fn postgres_port(url: &str) -> Option<u16> {
+    let rest = url
+        .strip_prefix("postgres://")
+        .or_else(|| url.strip_prefix("postgresql://"))?;
+    if url.contains("host=/") {
+        return None;
+    }
+    let authority = rest.split(['/', '?']).next().unwrap_or_default();
+    let host_port = authority.rsplit('@').next().unwrap_or_default();
+    match host_port.rsplit_once(':') {
+        Some((_, port)) if !port.ends_with(']') => port.parse().ok(),
+        _ => Some(5432),
     }
 }
 
@@ -139,4 +179,25 @@ fn json_text(value: &serde_json::Value) -> String {
 
 fn parse_json(text: &str) -> Result<serde_json::Value, StoreError> {
     serde_json::from_str(text).map_err(|e| StoreError::Corrupt(e.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::postgres_port;
+
+    #[test]
+    fn the_postgres_port_is_read_from_the_url() {
+        assert_eq!(postgres_port("postgres://u@127.0.0.1:5433/db"), Some(5433));
+        assert_eq!(
+            postgres_port("postgresql://u:p@db.example/db?x=1"),
+            Some(5432)
+        );
+        assert_eq!(postgres_port("postgres://u@[::1]/db"), Some(5432));
+        assert_eq!(postgres_port("postgres://u@[::1]:6000/db"), Some(6000));
+        assert_eq!(
+            postgres_port("postgres://u@localhost/db?host=/run/postgresql"),
+            None
+        );
+        assert_eq!(postgres_port("sqlite://onestop.db"), None);
+    }
 }

@@ -2,9 +2,10 @@
 //! the outcome and move the rest of the application along, in one transaction each.
 
 use super::applications::{
-    NewApplication, SubRequestRecord, Transition, history_of_many, insert_application,
+    Change, NewApplication, SubRequestRecord, insert_applications, record_history,
     sub_request_from_row,
 };
+use super::sql::{Ty, bind_null_rows, bucket, padded, placeholders, typed_values};
 use super::{
     ApplicationStatus, Backend, Store, StoreError, SubKind, SubStatus, json_text, now_ms,
     parse_json,
@@ -105,7 +106,7 @@ impl Store {
             .bind(now)
             .bind(limit)
             .bind(instance)
-            .fetch_all(&self.pool)
+            .fetch_all(&self.writes)
             .await?;
         rows.iter()
             .map(|row| claim_from_row(row, now + lease_ms))
@@ -120,7 +121,7 @@ impl Store {
         .bind(until)
         .bind(&claim.id)
         .bind(claim.attempts)
-        .execute(&self.pool)
+        .execute(&self.writes)
         .await?;
         Ok(updated.rows_affected() == 1)
     }
@@ -155,12 +156,15 @@ impl Store {
         mut take: Option<Take<'_>>,
     ) -> Result<Recorded, StoreError> {
         let now = now_ms();
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.writes.begin().await?;
+        let mut history: Vec<Change> = Vec::new();
         let mut claims = Vec::new();
-        for application in new {
-            claims.extend(insert_application(&mut tx, application, now, take.as_mut()).await?);
+        if !new.is_empty() {
+            let first = insert_applications(&mut tx, new, now, take.as_mut(), &mut history);
+            claims = first.await?;
         }
         if done.is_empty() {
+            record_history(&mut tx, &history, now).await?;
             tx.commit().await?;
             return Ok(Recorded {
                 applied: Vec::new(),
@@ -176,7 +180,6 @@ impl Store {
         lock_applications(&mut tx, self.backend, &applications, now).await?;
         let stored = store_outcomes(&mut tx, done, now).await?;
         let mut applied = Vec::with_capacity(done.len());
-        let mut transitions: Vec<(&str, Transition)> = Vec::with_capacity(done.len());
         let mut finished: Vec<&str> = Vec::new();
         for ((claim, completion), row) in done.iter().zip(stored) {
             let Some(row) = row else {
@@ -193,18 +196,17 @@ impl Store {
                 }),
                 _ => row.error,
             };
-            transitions.push((
-                &claim.application_id,
-                (Some(call), row.status.as_str(), detail),
-            ));
+            let change = Change::of(&claim.application_id, Some(call), row.status.as_str());
+            history.push(change.with_detail(detail));
             if row.status.is_terminal() {
                 finished.push(&claim.application_id);
             }
         }
-        history_of_many(&mut tx, &transitions, now).await?;
         finished.sort_unstable();
         finished.dedup();
-        claims.extend(advance_many(&mut tx, &finished, now, take).await?);
+        let released = advance_many(&mut tx, &finished, now, take, &mut history);
+        claims.extend(released.await?);
+        record_history(&mut tx, &history, now).await?;
         tx.commit().await?;
         Ok(Recorded { applied, claims })
     }
@@ -236,7 +238,7 @@ pub(super) async fn lock_applications(
     now: i64,
 ) -> Result<(), StoreError> {
     for chunk in applications.chunks(IN_CHUNK) {
-        let list = placeholders(2, chunk.len());
+        let list = placeholders(2, bucket(chunk.len()));
         let sql = match backend {
             Backend::Sqlite => {
                 format!("UPDATE applications SET updated_at = $1 WHERE id IN ({list})")
@@ -246,8 +248,8 @@ pub(super) async fn lock_applications(
             ),
         };
         let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(now);
-        for id in chunk {
-            query = query.bind(*id);
+        for id in padded(chunk) {
+            query = query.bind(id);
         }
         query.execute(&mut *tx).await?;
     }
@@ -257,10 +259,23 @@ pub(super) async fn lock_applications(
 /// Outcome rows per `UPDATE … FROM (VALUES …)` (9 parameters each).
 const OUTCOMES_PER_UPDATE: usize = 64;
 
+/// The columns of an outcome row: id, attempts (the fence), status, outputs, error, next
+/// attempt, failures, poll URL, deadline.
+const OUTCOME: [Ty; 9] = [
+    Ty::Text,
+    Ty::Int,
+    Ty::Text,
+    Ty::Text,
+    Ty::Text,
+    Ty::Int,
+    Ty::Int,
+    Ty::Text,
+    Ty::Int,
+];
+
 /// Store the outcomes, each fenced by its claim (status `running` and the claim's attempt),
 /// with one `UPDATE … FROM (VALUES …)` per `OUTCOMES_PER_UPDATE` of them (both backends accept
-/// it; the casts give PostgreSQL the columns' types, NULLs included). Returns, in order, what
-/// each stored, or `None` where the lease was lost.
+/// it). Returns, in order, what each stored, or `None` where the lease was lost.
 async fn store_outcomes(
     tx: &mut sqlx::AnyConnection,
     done: &[(&Claim, &Completion)],
@@ -272,28 +287,16 @@ async fn store_outcomes(
             .iter()
             .map(|(claim, completion)| StoredOutcome::of(claim, completion, now))
             .collect();
-        let types = [
-            "TEXT", "BIGINT", "TEXT", "TEXT", "TEXT", "BIGINT", "BIGINT", "TEXT", "BIGINT",
-        ];
-        let values = (0..rows.len())
-            .map(|r| {
-                let cells: Vec<String> = types
-                    .iter()
-                    .enumerate()
-                    .map(|(c, t)| format!("CAST(${} AS {t})", 2 + r * types.len() + c))
-                    .collect();
-                format!("({})", cells.join(", "))
-            })
-            .collect::<Vec<_>>()
-            .join(", ");
+        let size = bucket(rows.len());
         let sql = format!(
             "UPDATE sub_requests SET status = v.column3, outputs = v.column4, error = v.column5,
                 next_attempt_at = v.column6, failures = v.column7, poll_url = v.column8,
                 deadline = v.column9, locked_until = NULL, updated_at = $1
-             FROM (VALUES {values}) AS v
+             FROM (VALUES {}) AS v
              WHERE sub_requests.id = v.column1 AND sub_requests.status = 'running'
                AND sub_requests.attempts = v.column2
-             RETURNING sub_requests.id, sub_requests.attempts"
+             RETURNING sub_requests.id, sub_requests.attempts",
+            typed_values(&OUTCOME, size, 2)
         );
         let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(now);
         for ((claim, _), row) in chunk.iter().zip(&rows) {
@@ -308,6 +311,7 @@ async fn store_outcomes(
                 .bind(row.poll_url.as_deref())
                 .bind(row.deadline);
         }
+        let query = bind_null_rows(query, &OUTCOME, size - rows.len());
         let mut updated: Vec<(String, i64)> = Vec::with_capacity(rows.len());
         for row in query.fetch_all(&mut *tx).await? {
             updated.push((row.try_get(0)?, row.try_get(1)?));
@@ -411,22 +415,19 @@ pub(super) async fn advance(
     application_id: &str,
     now: i64,
 ) -> Result<(), StoreError> {
-    advance_many(tx, &[application_id], now, None).await?;
-    Ok(())
+    let mut history = Vec::new();
+    advance_many(tx, &[application_id], now, None, &mut history).await?;
+    record_history(tx, &history, now).await
 }
 
 /// Parameters per `IN (…)` list: well under either backend's limit on parameters.
 const IN_CHUNK: usize = 256;
 
-/// `$from, $from+1, …` for `count` parameters.
-fn placeholders(from: usize, count: usize) -> String {
-    (0..count)
-        .map(|n| format!("${}", from + n))
-        .collect::<Vec<_>>()
-        .join(", ")
-}
+/// What settling an application's calls reads of every one.
+const ADVANCE_COLUMNS: &str = "id, application_id, service_id, item, status, depends_on";
 
-const ADVANCE_COLUMNS: &str = "id, application_id, service_id, item, status, depends_on, attempts, outputs, error, updated_at, kind, callback_token, deadline, failures, idempotency_key, poll_url";
+/// What a taken call and its siblings are read with.
+const TAKEN_COLUMNS: &str = "id, application_id, service_id, item, status, depends_on, attempts, outputs, error, updated_at, kind, callback_token, deadline, failures, idempotency_key, poll_url";
 
 /// `advance` for several applications at once, with one read of all their sub-requests and
 /// one statement per new status, however many applications. With `take`, released calls are
@@ -436,16 +437,17 @@ async fn advance_many(
     applications: &[&str],
     now: i64,
     take: Option<Take<'_>>,
+    history: &mut Vec<Change>,
 ) -> Result<Vec<Claim>, StoreError> {
     let mut rows: Vec<AnyRow> = Vec::new();
     for chunk in applications.chunks(IN_CHUNK) {
         let sql = format!(
             "SELECT {ADVANCE_COLUMNS} FROM sub_requests WHERE application_id IN ({}) ORDER BY application_id, position, item",
-            placeholders(1, chunk.len())
+            placeholders(1, bucket(chunk.len()))
         );
         let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
-        for id in chunk {
-            query = query.bind(*id);
+        for id in padded(chunk) {
+            query = query.bind(id);
         }
         rows.extend(query.fetch_all(&mut *tx).await?);
     }
@@ -457,7 +459,6 @@ async fn advance_many(
     let mut released: Vec<usize> = Vec::new();
     let mut blocked: Vec<usize> = Vec::new();
     let mut summaries: Vec<(&str, ApplicationStatus)> = Vec::new();
-    let mut transitions: Vec<(&str, Transition)> = Vec::new();
     for (application, members) in &by_application {
         let mut calls = Vec::with_capacity(members.len());
         for &n in members {
@@ -487,10 +488,8 @@ async fn advance_many(
         for (i, status) in changed {
             let detail =
                 (status == SubStatus::Blocked).then(|| "a service it depends on failed".to_owned());
-            transitions.push((
-                application,
-                (Some(calls[i].key.clone()), status.as_str(), detail),
-            ));
+            let change = Change::of(application, Some(calls[i].key.clone()), status.as_str());
+            history.push(change.with_detail(detail));
             match status {
                 SubStatus::Ready => released.push(members[i]),
                 _ => blocked.push(members[i]),
@@ -533,7 +532,7 @@ async fn advance_many(
             &ids(&taken)?,
         )
         .await?;
-        claims = taken_claims(tx, &rows, &by_application, &taken, locked_until).await?;
+        claims = taken_claims(tx, &rows, &taken, locked_until).await?;
     }
     let mut statuses: Vec<ApplicationStatus> = Vec::new();
     for (_, status) in &summaries {
@@ -556,12 +555,11 @@ async fn advance_many(
         )
         .await?;
     }
-    transitions.extend(
+    history.extend(
         summaries
             .iter()
-            .map(|(a, s)| (*a, (None, s.as_str(), None))),
+            .map(|(a, s)| Change::of(a, None, s.as_str())),
     );
-    history_of_many(tx, &transitions, now).await?;
     Ok(claims)
 }
 
@@ -614,57 +612,69 @@ fn settle(calls: &[Call]) -> Vec<SubStatus> {
     }
 }
 
-/// The claims for the released calls taken at once, each with what its request needs: the
-/// application's data (one read for all of them) and its siblings as they stand now.
+/// The claims for the released calls taken at once (read after they were claimed), each with
+/// what its request needs: the application's data and its siblings as they stand now, one read
+/// each for all of them.
 async fn taken_claims(
     tx: &mut sqlx::AnyConnection,
     rows: &[AnyRow],
-    by_application: &BTreeMap<String, Vec<usize>>,
     taken: &[usize],
     locked_until: i64,
 ) -> Result<Vec<Claim>, StoreError> {
+    let taken_ids: std::collections::BTreeSet<String> = taken
+        .iter()
+        .map(|&n| rows[n].try_get("id"))
+        .collect::<Result<_, _>>()?;
     let mut applications: Vec<String> = taken
         .iter()
         .map(|&n| rows[n].try_get("application_id"))
         .collect::<Result<_, _>>()?;
     applications.dedup();
-    let mut contexts: BTreeMap<String, Arc<CallContext>> = BTreeMap::new();
+    let mut contexts: BTreeMap<String, CallContext> = BTreeMap::new();
+    let mut claims = Vec::with_capacity(taken.len());
     for chunk in applications.chunks(IN_CHUNK) {
-        let sql = format!(
-            "SELECT id, bundle_id, data FROM applications WHERE id IN ({})",
-            placeholders(1, chunk.len())
-        );
+        let list = placeholders(1, bucket(chunk.len()));
+        let sql = format!("SELECT id, bundle_id, data FROM applications WHERE id IN ({list})");
         let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
-        for id in chunk {
-            query = query.bind(id.as_str());
+        for id in padded(chunk) {
+            query = query.bind(id);
         }
         for row in query.fetch_all(&mut *tx).await? {
-            let id: String = row.try_get("id")?;
             let data: String = row.try_get("data")?;
-            let siblings = by_application
-                .get(&id)
-                .into_iter()
-                .flatten()
-                .map(|&n| sub_request_from_row(&rows[n]))
-                .collect::<Result<_, _>>()?;
             let context = CallContext {
                 bundle_id: row.try_get("bundle_id")?,
                 data: parse_json(&data)?,
-                siblings,
+                siblings: Vec::new(),
             };
-            contexts.insert(id, Arc::new(context));
+            contexts.insert(row.try_get("id")?, context);
+        }
+        let sql = format!(
+            "SELECT {TAKEN_COLUMNS} FROM sub_requests WHERE application_id IN ({list}) ORDER BY application_id, position, item"
+        );
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for id in padded(chunk) {
+            query = query.bind(id);
+        }
+        for row in query.fetch_all(&mut *tx).await? {
+            let application: String = row.try_get("application_id")?;
+            let Some(context) = contexts.get_mut(&application) else {
+                continue;
+            };
+            context.siblings.push(sub_request_from_row(&row)?);
+            let id: String = row.try_get("id")?;
+            if taken_ids.contains(&id) {
+                claims.push(claim_from_row(&row, locked_until)?);
+            }
         }
     }
-    taken
-        .iter()
-        .map(|&n| {
-            let row = &rows[n];
-            let mut claim = claim_from_row(row, locked_until)?;
-            claim.attempts += 1;
-            claim.context = contexts.get(&claim.application_id).cloned();
-            Ok(claim)
-        })
-        .collect()
+    let contexts: BTreeMap<String, Arc<CallContext>> = contexts
+        .into_iter()
+        .map(|(k, v)| (k, Arc::new(v)))
+        .collect();
+    for claim in &mut claims {
+        claim.context = contexts.get(&claim.application_id).cloned();
+    }
+    Ok(claims)
 }
 
 /// A parameter bound before an `IN (…)` list.
@@ -682,7 +692,8 @@ async fn update_in(
     ids: &[String],
 ) -> Result<(), StoreError> {
     for chunk in ids.chunks(IN_CHUNK) {
-        let sql = format!("{sql} ({})", placeholders(fixed.len() + 1, chunk.len()));
+        let list = placeholders(fixed.len() + 1, bucket(chunk.len()));
+        let sql = format!("{sql} ({list})");
         let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
         for param in fixed {
             query = match *param {
@@ -690,8 +701,8 @@ async fn update_in(
                 Param::Int(n) => query.bind(n),
             };
         }
-        for id in chunk {
-            query = query.bind(id.as_str());
+        for id in padded(chunk) {
+            query = query.bind(id);
         }
         query.execute(&mut *tx).await?;
     }

@@ -1,0 +1,105 @@
+//! Statement texts whose length follows a batch, in a few lengths only.
+//!
+//! sqlx prepares each distinct statement text once per connection and keeps up to 100 of them;
+//! a list of values one longer is another statement, prepared again (on SQLite a parse and a
+//! plan while the write lock is held) and pushing a useful one out. So lists are padded to the
+//! next power of two: `IN (…)` lists by repeating their last value, `VALUES` lists with rows
+//! of NULLs that match nothing and are inserted nowhere. A statement kind then has at most
+//! eight or nine texts.
+
+use sqlx::Any;
+use sqlx::any::AnyArguments;
+use sqlx::query::Query;
+
+pub(super) type AnyQuery<'q> = Query<'q, Any, AnyArguments>;
+
+/// The padded length of a list of `n` values.
+pub(super) fn bucket(n: usize) -> usize {
+    n.max(1).next_power_of_two()
+}
+
+/// `$from, $from+1, …` for `count` parameters.
+pub(super) fn placeholders(from: usize, count: usize) -> String {
+    (0..count)
+        .map(|n| format!("${}", from + n))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// `ids` padded to `bucket(ids.len())` by repeating the last (an `IN` list means the same).
+pub(super) fn padded<S: AsRef<str>>(ids: &[S]) -> impl Iterator<Item = &str> {
+    let last = ids.last().map_or("", |s| s.as_ref());
+    let pad = bucket(ids.len()) - ids.len();
+    ids.iter()
+        .map(AsRef::as_ref)
+        .chain(std::iter::repeat_n(last, pad))
+}
+
+/// The SQL type of a column in a `VALUES` list; the casts tell PostgreSQL the types of the
+/// parameters, NULLs included (SQLite takes them as they are).
+#[derive(Debug, Clone, Copy)]
+pub(super) enum Ty {
+    Text,
+    Int,
+}
+
+/// `(CAST($p AS …), …), (…)` for `rows` rows of `types`, numbered from `from`.
+pub(super) fn typed_values(types: &[Ty], rows: usize, from: usize) -> String {
+    (0..rows)
+        .map(|r| {
+            let cells: Vec<String> = types
+                .iter()
+                .enumerate()
+                .map(|(c, ty)| {
+                    let name = match ty {
+                        Ty::Text => "TEXT",
+                        Ty::Int => "BIGINT",
+                    };
+                    format!("CAST(${} AS {name})", from + r * types.len() + c)
+                })
+                .collect();
+            format!("({})", cells.join(", "))
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Bind `rows` rows of NULLs of `types`: the padding of a `VALUES` list.
+pub(super) fn bind_null_rows<'q>(
+    mut query: AnyQuery<'q>,
+    types: &[Ty],
+    rows: usize,
+) -> AnyQuery<'q> {
+    for _ in 0..rows {
+        for ty in types {
+            query = match ty {
+                Ty::Text => query.bind(None::<String>),
+                Ty::Int => query.bind(None::<i64>),
+            };
+        }
+    }
+    query
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lists_are_padded_to_powers_of_two() {
+        assert_eq!(bucket(0), 1);
+        assert_eq!(bucket(5), 8);
+        assert_eq!(bucket(64), 64);
+        let ids = ["a", "b", "c"];
+        assert_eq!(padded(&ids).collect::<Vec<_>>(), ["a", "b", "c", "c"]);
+    }
+
+    #[test]
+    fn values_are_typed_and_numbered_in_order() {
+        let sql = typed_values(&[Ty::Text, Ty::Int], 2, 2);
+        assert_eq!(
+            sql,
+            "(CAST($2 AS TEXT), CAST($3 AS BIGINT)), (CAST($4 AS TEXT), CAST($5 AS BIGINT))"
+        );
+    }
+}
