@@ -122,8 +122,6 @@ fn pool_options(backend: Backend, max: u32, postgres_port: Option<u16>) -> AnyPo
                 if backend == Backend::Sqlite {
                     conn.execute("PRAGMA busy_timeout = 10000").await?;
                     conn.execute("PRAGMA foreign_keys = ON").await?;
-                    conn.execute("PRAGMA mmap_size = 268435456").await?;
-                    conn.execute("PRAGMA cache_size = -65536").await?;
                 }
                 Ok(())
             })
