@@ -203,7 +203,8 @@ pub(super) async fn insert_applications(
             });
             let call_key = format!("{}#{}", call.service, call.item);
             history.push(Change::of(&new.id, Some(call_key), first.as_str()));
-            rows.push((new, call, position, CallRow::new(new, call, first, claimed)));
+            let row = CallRow::new(new, call, first, claimed, now);
+            rows.push((new, call, position, row));
         }
     }
     for chunk in rows.chunks(ROWS_PER_INSERT) {
@@ -243,7 +244,7 @@ pub(super) async fn insert_applications(
             super::submissions::record_answer(tx, key, &new.id, response).await?;
         }
     }
-    Ok(first_claims(news, &rows, now))
+    Ok(first_claims(news, &rows))
 }
 
 /// A sub-request row about to be stored, and its claim if it was taken.
@@ -260,6 +261,7 @@ impl CallRow {
         call: &NewCall,
         first: SubStatus,
         claimed: Option<(i64, String)>,
+        now: i64,
     ) -> Self {
         let (status, attempts) = match claimed {
             Some(_) => (SubStatus::Running, 1),
@@ -275,7 +277,7 @@ impl CallRow {
                 attempts,
                 outputs: None,
                 error: None,
-                updated_at: 0,
+                updated_at: now,
                 kind: call.kind,
                 callback_token: Some(super::random_token()),
                 deadline: call.deadline,
@@ -291,7 +293,6 @@ impl CallRow {
 fn first_claims(
     news: &[&NewApplication],
     rows: &[(&NewApplication, &NewCall, usize, CallRow)],
-    now: i64,
 ) -> Vec<Claim> {
     let mut claims = Vec::new();
     for new in news {
@@ -306,13 +307,7 @@ fn first_claims(
         let context = Arc::new(CallContext {
             bundle_id: new.bundle_id.clone(),
             data: new.data.clone(),
-            siblings: mine
-                .iter()
-                .map(|row| SubRequestRecord {
-                    updated_at: now,
-                    ..row.record.clone()
-                })
-                .collect(),
+            siblings: mine.iter().map(|row| row.record.clone()).collect(),
         });
         for row in mine {
             let Some((locked_until, _)) = &row.claimed else {

@@ -126,17 +126,6 @@ impl Store {
         Ok(updated.rows_affected() == 1)
     }
 
-    /// Record the outcome of one claimed call (see `record`). Returns false if the lease was
-    /// lost.
-    pub async fn complete(
-        &self,
-        claim: &Claim,
-        completion: &Completion,
-    ) -> Result<bool, StoreError> {
-        let recorded = self.record(&[], &[(claim, completion)], None).await?;
-        Ok(recorded.applied.first().copied().unwrap_or(false))
-    }
-
     /// Store new applications and record the outcomes of claimed calls in one transaction (a
     /// group commit). Each outcome is fenced
     /// by its claim (an outcome whose lease was lost changes nothing), gets its history row,
