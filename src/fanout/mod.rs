@@ -15,7 +15,7 @@ pub use policy::{Policies, Policy, RegistryLimits};
 pub use request::build_request;
 pub use writer::{SubmitError, Submitter};
 
-use writer::{Done, Job};
+use writer::{Done, Inboxes, Job};
 
 use crate::bundle::{Catalog, ServiceId};
 use crate::registry::{Outcome, RegistryClient};
@@ -98,10 +98,10 @@ pub struct Dispatcher {
     wake: Arc<Notify>,
     /// Claims this instance holds in memory (queued, in a call, or waiting to be recorded).
     held: Arc<AtomicUsize>,
-    /// Work for the writer: outcomes to record, new applications to store.
-    jobs: mpsc::UnboundedSender<Job>,
-    /// The writer's end, taken when the dispatcher runs.
-    jobs_rx: Arc<Mutex<Option<mpsc::UnboundedReceiver<Job>>>>,
+    /// Work for the writers: outcomes to record, new applications to store.
+    jobs: Inboxes,
+    /// The writers' ends, taken when the dispatcher runs.
+    jobs_rx: Arc<Mutex<Option<Vec<mpsc::UnboundedReceiver<Job>>>>>,
 }
 
 impl Dispatcher {
@@ -118,7 +118,7 @@ impl Dispatcher {
             &settings.registries,
             known,
         );
-        let (jobs, jobs_rx) = mpsc::unbounded_channel();
+        let (jobs, jobs_rx) = Inboxes::new(store.writers());
         Self {
             store,
             catalog,
@@ -160,15 +160,30 @@ impl Dispatcher {
         let permits = Arc::new(Semaphore::new(self.settings.concurrency));
         let done_tx = self.jobs.clone();
         let (claims_tx, mut claims_rx) = mpsc::unbounded_channel();
-        let writer = tokio::spawn(writer::run(self.clone(), jobs, claims_tx));
-        let _stop_writer = AbortOnDrop(writer);
-        let lease = self.settings.lease.as_millis() as i64;
-        loop {
-            while let Ok(claim) = claims_rx.try_recv() {
-                if !self.start(claim, &permits, &done_tx).await {
-                    return;
-                }
+        let _stop_writers: Vec<AbortOnDrop> = jobs
+            .into_iter()
+            .map(|inbox| {
+                let writer = writer::run(self.clone(), inbox, claims_tx.clone());
+                AbortOnDrop(tokio::spawn(writer))
+            })
+            .collect();
+        let poller = tokio::spawn(self.clone().poll(claims_tx));
+        let _stop_poller = AbortOnDrop(poller);
+        while let Some(claim) = claims_rx.recv().await {
+            if !self.start(claim, &permits, &done_tx).await {
+                return;
             }
+        }
+    }
+
+    /// Claim due work from the database whenever something wakes the dispatcher and every
+    /// `poll_interval`, as much as there is room for, and queue it for `run`. A separate task,
+    /// so that calls handed over by the writers never wait behind a claim.
+    async fn poll(self, claims: mpsc::UnboundedSender<Claim>) {
+        let lease = self.settings.lease.as_millis() as i64;
+        let mut ticks = tokio::time::interval(self.settings.poll_interval);
+        ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
             let free = self
                 .settings
                 .concurrency
@@ -180,37 +195,30 @@ impl Dispatcher {
                 self.store.claim(free as i64, lease, instance).await
             };
             match claimed {
-                Ok(claims) if !claims.is_empty() => {
-                    self.held.fetch_add(claims.len(), Ordering::Relaxed);
-                    for claim in claims {
-                        if !self.start(claim, &permits, &done_tx).await {
+                Ok(found) => {
+                    let full = !found.is_empty() && found.len() == free;
+                    self.held.fetch_add(found.len(), Ordering::Relaxed);
+                    for claim in found {
+                        if claims.send(claim).is_err() {
                             return;
                         }
                     }
-                    continue;
+                    if full {
+                        // There may be more: look again at once.
+                        continue;
+                    }
                 }
-                Ok(_) => {}
                 Err(e) => tracing::error!(error = ?e, "Failed to claim sub-requests"),
             }
             tokio::select! {
-                Some(claim) = claims_rx.recv() => {
-                    if !self.start(claim, &permits, &done_tx).await {
-                        return;
-                    }
-                }
                 () = self.wake.notified() => {}
-                () = tokio::time::sleep(self.settings.poll_interval) => {}
+                _ = ticks.tick() => {}
             }
         }
     }
 
     /// Work on a held claim once a permit is free; false when the dispatcher is shutting down.
-    async fn start(
-        &self,
-        claim: Claim,
-        permits: &Arc<Semaphore>,
-        done: &mpsc::UnboundedSender<Job>,
-    ) -> bool {
+    async fn start(&self, claim: Claim, permits: &Arc<Semaphore>, done: &Inboxes) -> bool {
         let Ok(permit) = permits.clone().acquire_owned().await else {
             return false;
         };

@@ -1,5 +1,7 @@
-//! The writer: one task per instance that stores new applications and the outcomes of calls,
-//! everything that is ready at once in one transaction (a group commit).
+//! The writer: a task that stores new applications and the outcomes of calls, everything that
+//! is ready at once in one transaction (a group commit). An instance has one on SQLite (one
+//! writer at a time is all SQLite allows) and several on PostgreSQL, each with the jobs of its
+//! own share of the applications.
 //!
 //! While one transaction runs, the next batch gathers in the channel, so the busier the
 //! instance the larger the batches and the fewer the commits; alone, a job waits for nothing.
@@ -10,6 +12,7 @@
 
 use super::Dispatcher;
 use crate::store::{Claim, Completion, NewApplication, Recorded, StoreError, Take};
+use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use tokio::sync::{mpsc, oneshot};
 
@@ -42,14 +45,51 @@ pub enum SubmitError {
     Stopped,
 }
 
-/// Stores new applications through the dispatcher's writer (see `Dispatcher::submitter`).
+/// The writers' inboxes. All jobs of one application go to the same writer, so writers never
+/// wait for each other's locks (with several, on PostgreSQL).
+#[derive(Clone)]
+pub(super) struct Inboxes(Arc<[mpsc::UnboundedSender<Job>]>);
+
+impl Inboxes {
+    pub fn new(writers: usize) -> (Self, Vec<mpsc::UnboundedReceiver<Job>>) {
+        let (senders, receivers): (Vec<_>, Vec<_>) = (0..writers.max(1))
+            .map(|_| mpsc::unbounded_channel())
+            .unzip();
+        (Self(senders.into()), receivers)
+    }
+
+    /// Hand the job to its application's writer; `Err` if that writer has stopped.
+    pub fn send(&self, job: Job) -> Result<(), SubmitError> {
+        let application = match &job {
+            Job::Done(done) => &done.claim.application_id,
+            Job::Insert(insert) => &insert.new.id,
+        };
+        let writer = std::hash::BuildHasher::hash_one(&FixedState, application) as usize;
+        self.0[writer % self.0.len()]
+            .send(job)
+            .map_err(|_| SubmitError::Stopped)
+    }
+}
+
+/// The same hash in every process and run.
+struct FixedState;
+
+impl std::hash::BuildHasher for FixedState {
+    type Hasher = std::hash::DefaultHasher;
+
+    fn build_hasher(&self) -> Self::Hasher {
+        std::hash::DefaultHasher::new()
+    }
+}
+
+/// Stores new applications through the dispatcher's writers (see `Dispatcher::submitter`).
 #[derive(Clone)]
 pub struct Submitter {
-    jobs: mpsc::UnboundedSender<Job>,
+    jobs: Inboxes,
 }
 
 impl Submitter {
-    pub(super) fn new(jobs: mpsc::UnboundedSender<Job>) -> Self {
+    pub(super) fn new(jobs: Inboxes) -> Self {
         Self { jobs }
     }
 
@@ -57,9 +97,7 @@ impl Submitter {
     /// on their way.
     pub async fn insert(&self, new: NewApplication) -> Result<(), SubmitError> {
         let (reply, answer) = oneshot::channel();
-        self.jobs
-            .send(Job::Insert(Insert { new, reply }))
-            .map_err(|_| SubmitError::Stopped)?;
+        self.jobs.send(Job::Insert(Insert { new, reply }))?;
         answer.await.map_err(|_| SubmitError::Stopped)??;
         Ok(())
     }

@@ -143,10 +143,10 @@ const CALL_ROW: [Ty; 16] = [
 ];
 
 /// Store new applications in a transaction: one multi-row `INSERT` for the applications and
-/// one for their sub-requests (per `ROWS_PER_INSERT`), however many there are. Their first
-/// history rows are added to `history`. With `take`, their first calls are claimed at once
-/// (within the take's limit, which is lowered by as many) and returned ready to send; their
-/// history still says `ready`, where they started.
+/// one for their sub-requests (per `ROWS_PER_INSERT`), however many there are. The history
+/// gets each application's `in_progress`; a call's first status is its row's, and its history
+/// starts with its first change. With `take`, their first calls are claimed at once (within
+/// the take's limit, which is lowered by as many) and returned ready to send.
 pub(super) async fn insert_applications(
     tx: &mut sqlx::AnyConnection,
     news: &[&NewApplication],
@@ -201,8 +201,6 @@ pub(super) async fn insert_applications(
                 t.limit -= 1;
                 (now + t.lease_ms, t.instance.to_owned())
             });
-            let call_key = format!("{}#{}", call.service, call.item);
-            history.push(Change::of(&new.id, Some(call_key), first.as_str()));
             let row = CallRow::new(new, call, first, claimed, now);
             rows.push((new, call, position, row));
         }

@@ -51,9 +51,9 @@ pub enum Backend {
 #[derive(Clone)]
 pub struct Store {
     pool: AnyPool,
-    /// One connection for the dispatcher's writer and its claims: its writes queue here
-    /// instead of waiting on each other in the database (on SQLite, sleeping in the busy
-    /// handler), and its statements stay prepared on it.
+    /// A connection per writer of the dispatcher (one on SQLite), also used for its claims:
+    /// their writes queue here instead of waiting on each other in the database (on SQLite,
+    /// sleeping in the busy handler), and their statements stay prepared.
     writes: AnyPool,
     backend: Backend,
 }
@@ -88,7 +88,7 @@ impl Store {
         } else {
             sqlx::migrate!("migrations/postgres").run(&pool).await?;
         }
-        let writes = pool_options(backend, 1, port)
+        let writes = pool_options(backend, writers(backend) as u32, port)
             .connect(&url)
             .await
             .map_err(StoreError::Connect)?;
@@ -103,12 +103,28 @@ impl Store {
         self.backend
     }
 
+    /// How many writers an instance runs (see `fanout`), each with a write connection.
+    pub fn writers(&self) -> usize {
+        writers(self.backend)
+    }
+
     /// Whether the database answers.
     pub async fn ping(&self) -> Result<(), StoreError> {
         self.pool.execute("SELECT 1").await?;
         Ok(())
     }
 }
+
+/// SQLite lets one writer in at a time; PostgreSQL runs writers on separate rows in parallel.
+fn writers(backend: Backend) -> usize {
+    match backend {
+        Backend::Sqlite => 1,
+        Backend::Postgres => POSTGRES_WRITERS,
+    }
+}
+
+/// Writers per instance on PostgreSQL (see README "Performance").
+const POSTGRES_WRITERS: usize = 4;
 
 fn pool_options(backend: Backend, max: u32, postgres_port: Option<u16>) -> AnyPoolOptions {
     AnyPoolOptions::new()

@@ -418,8 +418,9 @@ const ADVANCE_COLUMNS: &str = "id, application_id, service_id, item, status, dep
 /// What a taken call and its siblings are read with.
 const TAKEN_COLUMNS: &str = "id, application_id, service_id, item, status, depends_on, attempts, outputs, error, updated_at, kind, callback_token, deadline, failures, idempotency_key, poll_url";
 
-/// `advance` for several applications at once, with one read of all their sub-requests and
-/// one statement per new status, however many applications. With `take`, released calls are
+/// `advance` for several applications at once, with one read of all their unfinished
+/// sub-requests (a call not read has succeeded) and one statement per new status, however many
+/// applications. With `take`, released calls are
 /// claimed for that instance (up to its limit) instead of becoming `ready`.
 async fn advance_many(
     tx: &mut sqlx::AnyConnection,
@@ -431,7 +432,7 @@ async fn advance_many(
     let mut rows: Vec<AnyRow> = Vec::new();
     for chunk in applications.chunks(IN_CHUNK) {
         let sql = format!(
-            "SELECT {ADVANCE_COLUMNS} FROM sub_requests WHERE application_id IN ({}) ORDER BY application_id, position, item",
+            "SELECT {ADVANCE_COLUMNS} FROM sub_requests WHERE application_id IN ({}) AND status <> 'succeeded' ORDER BY application_id, position, item",
             placeholders(1, bucket(chunk.len()))
         );
         let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
@@ -484,9 +485,18 @@ async fn advance_many(
                 _ => blocked.push(members[i]),
             }
         }
-        let summary = ApplicationStatus::summarise(&settled);
+        let mut summary = ApplicationStatus::summarise(&settled);
+        if summary == ApplicationStatus::Failed && any_succeeded(tx, application).await? {
+            summary = ApplicationStatus::CompletedWithFailures;
+        }
         if summary != ApplicationStatus::InProgress {
             summaries.push((application, summary));
+        }
+    }
+    // Nothing left unfinished: every call succeeded.
+    for application in applications {
+        if !by_application.contains_key(*application) {
+            summaries.push((application, ApplicationStatus::Completed));
         }
     }
     let limit = take.map_or(0, |t| t.limit);
@@ -552,6 +562,21 @@ async fn advance_many(
     Ok(claims)
 }
 
+/// Whether any call of the application succeeded: a summary of unfinished calls alone cannot
+/// tell `failed` from `completed_with_failures`.
+async fn any_succeeded(
+    tx: &mut sqlx::AnyConnection,
+    application: &str,
+) -> Result<bool, StoreError> {
+    let row = sqlx::query(
+        "SELECT COUNT(*) FROM sub_requests WHERE application_id = $1 AND status = 'succeeded'",
+    )
+    .bind(application)
+    .fetch_one(&mut *tx)
+    .await?;
+    Ok(row.try_get::<i64, _>(0)? > 0)
+}
+
 /// One sub-request as `settle` sees it.
 struct Call {
     key: String,
@@ -574,17 +599,22 @@ fn settle(calls: &[Call]) -> Vec<SubStatus> {
             if statuses[i] != SubStatus::Waiting {
                 continue;
             }
-            let of = |d: &String| index.get(d.as_str()).map(|&j| statuses[j]);
+            // A dependency not among the calls read has succeeded (only unfinished ones are).
+            let of = |d: &String| {
+                index
+                    .get(d.as_str())
+                    .map_or(SubStatus::Succeeded, |&j| statuses[j])
+            };
             let next = if call
                 .depends_on
                 .iter()
-                .any(|d| matches!(of(d), Some(SubStatus::Failed | SubStatus::Blocked)))
+                .any(|d| matches!(of(d), SubStatus::Failed | SubStatus::Blocked))
             {
                 Some(SubStatus::Blocked)
             } else if call
                 .depends_on
                 .iter()
-                .all(|d| of(d) == Some(SubStatus::Succeeded))
+                .all(|d| of(d) == SubStatus::Succeeded)
             {
                 Some(SubStatus::Ready)
             } else {
