@@ -215,6 +215,35 @@ pub fn render_pdf(view: &ReceiptView) -> Result<Vec<u8>, ReceiptError> {
     finish(&mut pdf, view)
 }
 
+/// Deflate every stream not compressed yet (the subset fonts, mostly) at level 3. lopdf's own
+/// `compress` uses the best level, 9: deflating took 42 % of a receipt's instructions (counted
+/// with callgrind). Level 3 takes 11 % fewer instructions for the whole receipt, for a file 2 %
+/// larger (38.7 → 39.4 KB); level 1 would take 24 % fewer but make it 25 % larger.
+fn compress(pdf: &mut lopdf::Document) {
+    use flate2::Compression;
+    use flate2::write::ZlibEncoder;
+    use std::io::Write;
+    for object in pdf.objects.values_mut() {
+        let lopdf::Object::Stream(stream) = object else {
+            continue;
+        };
+        if !stream.allows_compression || stream.dict.get(b"Filter").is_ok() {
+            continue;
+        }
+        let mut encoder = ZlibEncoder::new(Vec::new(), Compression::new(3));
+        let Ok(compressed) = encoder
+            .write_all(&stream.content)
+            .and_then(|()| encoder.finish())
+        else {
+            continue;
+        };
+        if compressed.len() + 19 < stream.content.len() {
+            stream.dict.set("Filter", "FlateDecode");
+            stream.set_content(compressed);
+        }
+    }
+}
+
 /// A font under a fixed resource name (printpdf's own names are random).
 fn add_font(doc: &mut PdfDocument, name: &str, weight: Weight) -> printpdf::FontId {
     let id = printpdf::FontId(name.to_owned());
@@ -236,7 +265,7 @@ fn finish(pdf: &mut lopdf::Document, view: &ReceiptView) -> Result<Vec<u8>, Rece
     let id = stable_id(view);
     let id = Object::String(id, StringFormat::Hexadecimal);
     pdf.trailer.set("ID", Object::Array(vec![id.clone(), id]));
-    pdf.compress();
+    compress(pdf);
     let mut bytes = Vec::new();
     pdf.save_to(&mut bytes)
         .map_err(|e| ReceiptError::Pdf(e.to_string()))?;
