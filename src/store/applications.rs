@@ -3,6 +3,7 @@
 use super::queue::{CallContext, Claim, Take};
 use super::sql::{Ty, bind_null_rows, bucket, typed_values};
 use super::{ApplicationStatus, Store, StoreError, SubKind, SubStatus, json_text, parse_json};
+use Ty::{Int as I, Text as T};
 use serde_json::Value;
 use sqlx::Row;
 use sqlx::any::AnyRow;
@@ -110,37 +111,14 @@ impl Store {
 /// Rows per multi-row `INSERT` (at most 16 parameters each, well under either backend's limit).
 const ROWS_PER_INSERT: usize = 64;
 
-/// The columns of a new application row.
-const APPLICATION_ROW: [Ty; 8] = [
-    Ty::Text,
-    Ty::Text,
-    Ty::Int,
-    Ty::Text,
-    Ty::Text,
-    Ty::Text,
-    Ty::Text,
-    Ty::Int,
-];
+/// The types of a new application row, in the order of its `INSERT`: id, bundle, version,
+/// status, data, services, verify code, time.
+const APPLICATION_ROW: [Ty; 8] = [T, T, I, T, T, T, T, I];
 
-/// The columns of a new sub-request row.
-const CALL_ROW: [Ty; 16] = [
-    Ty::Text,
-    Ty::Text,
-    Ty::Text,
-    Ty::Int,
-    Ty::Int,
-    Ty::Text,
-    Ty::Text,
-    Ty::Int,
-    Ty::Int,
-    Ty::Text,
-    Ty::Int,
-    Ty::Text,
-    Ty::Text,
-    Ty::Int,
-    Ty::Int,
-    Ty::Text,
-];
+/// The types of a new sub-request row, in the order of its `INSERT`: id, application,
+/// service, item, position, status, dependencies, attempts, next attempt, idempotency key,
+/// time, kind, callback token, deadline, lease end, claimed by.
+const CALL_ROW: [Ty; 16] = [T, T, T, I, I, T, T, I, I, T, I, T, T, I, I, T];
 
 /// Store new applications in a transaction: one multi-row `INSERT` for the applications and
 /// one for their sub-requests (per `ROWS_PER_INSERT`), however many there are. The history
@@ -369,7 +347,7 @@ impl Change {
 
 /// The columns of a history row before its time: application, call, status, detail, and its
 /// place in the list (the rows are inserted in that order).
-const HISTORY_ROW: [Ty; 5] = [Ty::Text, Ty::Text, Ty::Text, Ty::Text, Ty::Int];
+const HISTORY_ROW: [Ty; 5] = [T, T, T, T, I];
 
 /// Transitions of any applications at one time, in order, one statement per
 /// `ROWS_PER_INSERT` of them.

@@ -10,6 +10,7 @@ use super::{
     ApplicationStatus, Backend, Store, StoreError, SubKind, SubStatus, json_text, now_ms,
     parse_json,
 };
+use Ty::{Int as I, Text as T};
 use serde_json::Value;
 use sqlx::Row;
 use sqlx::any::AnyRow;
@@ -250,17 +251,7 @@ const OUTCOMES_PER_UPDATE: usize = 64;
 
 /// The columns of an outcome row: id, attempts (the fence), status, outputs, error, next
 /// attempt, failures, poll URL, deadline.
-const OUTCOME: [Ty; 9] = [
-    Ty::Text,
-    Ty::Int,
-    Ty::Text,
-    Ty::Text,
-    Ty::Text,
-    Ty::Int,
-    Ty::Int,
-    Ty::Text,
-    Ty::Int,
-];
+const OUTCOME: [Ty; 9] = [T, I, T, T, T, I, I, T, I];
 
 /// Store the outcomes, each fenced by its claim (status `running` and the claim's attempt),
 /// with one `UPDATE … FROM (VALUES …)` per `OUTCOMES_PER_UPDATE` of them (both backends accept
@@ -507,20 +498,10 @@ async fn advance_many(
     };
     let set =
         "UPDATE sub_requests SET status = $1, next_attempt_at = $2, updated_at = $2 WHERE id IN";
-    update_in(
-        tx,
-        set,
-        &[Param::Text(SubStatus::Ready.as_str()), Param::Int(now)],
-        &ids(&ready)?,
-    )
-    .await?;
-    update_in(
-        tx,
-        set,
-        &[Param::Text(SubStatus::Blocked.as_str()), Param::Int(now)],
-        &ids(&blocked)?,
-    )
-    .await?;
+    for (status, of) in [(SubStatus::Ready, &ready), (SubStatus::Blocked, &blocked)] {
+        let fixed = [Param::Text(status.as_str()), Param::Int(now)];
+        update_in(tx, set, &fixed, &ids(of)?).await?;
+    }
     let mut claims = Vec::with_capacity(taken.len());
     if let Some(take) = take.filter(|_| !taken.is_empty()) {
         let locked_until = now + take.lease_ms;
