@@ -1,7 +1,7 @@
 //! Storing an accepted application with all its sub-requests, and reading them back.
 
 use super::queue::{CallContext, Claim, Take};
-use super::sql::{Ty, bind_null_rows, bucket, typed_values};
+use super::sql::{Ty, batch, bind_null_rows, bucket, typed_values};
 use super::{ApplicationStatus, Store, StoreError, SubKind, SubStatus, json_text, parse_json};
 use Ty::{Int as I, Text as T};
 use serde_json::Value;
@@ -140,7 +140,7 @@ pub(super) async fn insert_applications(
              FROM (VALUES {}) AS v WHERE column1 IS NOT NULL",
             typed_values(&APPLICATION_ROW, size, 1)
         );
-        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+        let mut query = batch(&*tx, sql);
         for new in chunk {
             let mut services: Vec<&str> = new
                 .calls
@@ -191,7 +191,7 @@ pub(super) async fn insert_applications(
              FROM (VALUES {}) AS v WHERE column1 IS NOT NULL",
             typed_values(&CALL_ROW, size, 1)
         );
-        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+        let mut query = batch(&*tx, sql);
         for (new, call, position, row) in chunk {
             query = query
                 .bind(row.record.id.as_str())
@@ -364,7 +364,7 @@ pub(super) async fn record_history(
              FROM (VALUES {}) AS v WHERE column3 IS NOT NULL ORDER BY column5",
             typed_values(&HISTORY_ROW, size, 2)
         );
-        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(at);
+        let mut query = batch(&*conn, sql).bind(at);
         for (n, change) in chunk.iter().enumerate() {
             query = query
                 .bind(change.application.as_str())

@@ -130,6 +130,9 @@ fn pool_options(backend: Backend, max: u32, postgres_port: Option<u16>) -> AnyPo
     AnyPoolOptions::new()
         .max_connections(max)
         .acquire_timeout(Duration::from_secs(10))
+        // A SQLite connection is a file in this process: there is nothing to ask whether it
+        // is still there, and asking cost a round trip to its thread on every acquire.
+        .test_before_acquire(backend == Backend::Postgres)
         .after_connect(move |conn, _| {
             Box::pin(async move {
                 if let Some(port) = postgres_port {

@@ -5,7 +5,7 @@ use super::applications::{
     Change, NewApplication, SubRequestRecord, insert_applications, record_history,
     sub_request_from_row,
 };
-use super::sql::{Ty, bind_null_rows, bucket, padded, placeholders, typed_values};
+use super::sql::{Ty, batch, bind_null_rows, bucket, padded, placeholders, typed_values};
 use super::{
     ApplicationStatus, Backend, Store, StoreError, SubKind, SubStatus, json_text, now_ms,
     parse_json,
@@ -237,7 +237,7 @@ pub(super) async fn lock_applications(
                 "UPDATE applications SET updated_at = $1 WHERE id IN (SELECT id FROM applications WHERE id IN ({list}) ORDER BY id FOR UPDATE)"
             ),
         };
-        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(now);
+        let mut query = batch(&*tx, sql).bind(now);
         for id in padded(chunk) {
             query = query.bind(id);
         }
@@ -278,7 +278,7 @@ async fn store_outcomes(
              RETURNING sub_requests.id, sub_requests.attempts",
             typed_values(&OUTCOME, size, 2)
         );
-        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(now);
+        let mut query = batch(&*tx, sql).bind(now);
         for ((claim, _), row) in chunk.iter().zip(&rows) {
             query = query
                 .bind(claim.id.as_str())
@@ -426,7 +426,7 @@ async fn advance_many(
             "SELECT {ADVANCE_COLUMNS} FROM sub_requests WHERE application_id IN ({}) AND status <> 'succeeded' ORDER BY application_id, position, item",
             placeholders(1, bucket(chunk.len()))
         );
-        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+        let mut query = batch(&*tx, sql);
         for id in padded(chunk) {
             query = query.bind(id);
         }
@@ -497,9 +497,13 @@ async fn advance_many(
         of.iter().map(|&n| Ok(rows[n].try_get("id")?)).collect()
     };
     let set =
-        "UPDATE sub_requests SET status = $1, next_attempt_at = $2, updated_at = $2 WHERE id IN";
+        "UPDATE sub_requests SET status = $1, next_attempt_at = $2, updated_at = $3 WHERE id IN";
     for (status, of) in [(SubStatus::Ready, &ready), (SubStatus::Blocked, &blocked)] {
-        let fixed = [Param::Text(status.as_str()), Param::Int(now)];
+        let fixed = [
+            Param::Text(status.as_str()),
+            Param::Int(now),
+            Param::Int(now),
+        ];
         update_in(tx, set, &fixed, &ids(of)?).await?;
     }
     let mut claims = Vec::with_capacity(taken.len());
@@ -507,8 +511,8 @@ async fn advance_many(
         let locked_until = now + take.lease_ms;
         update_in(
             tx,
-            "UPDATE sub_requests SET status = 'running', locked_until = $1, attempts = attempts + 1, updated_at = $2, next_attempt_at = $2, claimed_by = $3 WHERE id IN",
-            &[Param::Int(locked_until), Param::Int(now), Param::Text(take.instance)],
+            "UPDATE sub_requests SET status = 'running', locked_until = $1, attempts = attempts + 1, updated_at = $2, next_attempt_at = $3, claimed_by = $4 WHERE id IN",
+            &[Param::Int(locked_until), Param::Int(now), Param::Int(now), Param::Text(take.instance)],
             &ids(&taken)?,
         )
         .await?;
@@ -635,7 +639,7 @@ async fn taken_claims(
     for chunk in applications.chunks(IN_CHUNK) {
         let list = placeholders(1, bucket(chunk.len()));
         let sql = format!("SELECT id, bundle_id, data FROM applications WHERE id IN ({list})");
-        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+        let mut query = batch(&*tx, sql);
         for id in padded(chunk) {
             query = query.bind(id);
         }
@@ -651,7 +655,7 @@ async fn taken_claims(
         let sql = format!(
             "SELECT {TAKEN_COLUMNS} FROM sub_requests WHERE application_id IN ({list}) ORDER BY application_id, position, item"
         );
-        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+        let mut query = batch(&*tx, sql);
         for id in padded(chunk) {
             query = query.bind(id);
         }
@@ -694,7 +698,7 @@ async fn update_in(
     for chunk in ids.chunks(IN_CHUNK) {
         let list = placeholders(fixed.len() + 1, bucket(chunk.len()));
         let sql = format!("{sql} ({list})");
-        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+        let mut query = batch(&*tx, sql);
         for param in fixed {
             query = match *param {
                 Param::Text(text) => query.bind(text),

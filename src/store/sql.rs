@@ -7,11 +7,47 @@
 //! of NULLs that match nothing and are inserted nowhere. A statement kind then has at most
 //! eight or nine texts.
 
-use sqlx::Any;
 use sqlx::any::AnyArguments;
 use sqlx::query::Query;
+use sqlx::{Any, AnyConnection};
 
 pub(super) type AnyQuery<'q> = Query<'q, Any, AnyArguments>;
+
+/// A statement built for a batch, in the form the connection's backend binds fastest.
+///
+/// The texts number their parameters `$1, $2, …` as PostgreSQL wants. SQLite accepts those
+/// too, but keeps numbered parameters in a list it searches from the start each time sqlx
+/// asks a parameter's name while binding, so a batch of a few thousand parameters spent more
+/// time binding than running (6 % of the server's time at full load). On SQLite, a text whose
+/// `$n` appear once each, in order, is sent with plain `?`s, which have no name to look up.
+pub(super) fn batch<'q>(conn: &AnyConnection, sql: String) -> AnyQuery<'q> {
+    let sql = match conn.backend_name() {
+        "SQLite" => positional(&sql).unwrap_or(sql),
+        _ => sql,
+    };
+    sqlx::query(sqlx::AssertSqlSafe(sql))
+}
+
+/// `sql` with `$1 … $n` replaced by `?`, if they appear once each and in that order.
+fn positional(sql: &str) -> Option<String> {
+    let mut out = String::with_capacity(sql.len());
+    let mut next = 1;
+    let mut rest = sql;
+    while let Some(at) = rest.find('$') {
+        out.push_str(&rest[..at]);
+        let after = &rest[at + 1..];
+        let digits = after.bytes().take_while(u8::is_ascii_digit).count();
+        let n: usize = after[..digits].parse().ok()?;
+        if n != next {
+            return None;
+        }
+        next += 1;
+        out.push('?');
+        rest = &after[digits..];
+    }
+    out.push_str(rest);
+    Some(out)
+}
 
 /// The padded length of a list of `n` values.
 pub(super) fn bucket(n: usize) -> usize {
@@ -92,6 +128,19 @@ mod tests {
         assert_eq!(bucket(64), 64);
         let ids = ["a", "b", "c"];
         assert_eq!(padded(&ids).collect::<Vec<_>>(), ["a", "b", "c", "c"]);
+    }
+
+    #[test]
+    fn parameters_in_order_become_positional() {
+        assert_eq!(
+            positional("UPDATE t SET a = $1 WHERE id IN ($2, $3)").as_deref(),
+            Some("UPDATE t SET a = ? WHERE id IN (?, ?)")
+        );
+        assert_eq!(positional("SELECT 1").as_deref(), Some("SELECT 1"));
+        // Repeated, out of order, or not a number: left numbered.
+        assert_eq!(positional("SET a = $1, b = $1"), None);
+        assert_eq!(positional("SET a = $2, b = $1"), None);
+        assert_eq!(positional("SET a = $x"), None);
     }
 
     #[test]
