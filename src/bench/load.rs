@@ -53,7 +53,7 @@ impl Pacer {
 }
 
 pub(super) async fn run(bench: Arc<Bench>, server: &Server) -> anyhow::Result<()> {
-    let calls_before = bench.sandbox_calls().await?;
+    let sandbox_before = bench.sandbox_stats().await?;
     let usage_before = server.usage()?;
     let own_before = own_cpu();
     let start = Instant::now();
@@ -73,13 +73,16 @@ pub(super) async fn run(bench: Arc<Bench>, server: &Server) -> anyhow::Result<()
         .iter_mut()
         .flat_map(|r| r.submitted.drain(..))
         .collect();
-    let expected = calls_before + submitted.len() as u64 * bench.calls;
+    let expected = sandbox_before.calls + submitted.len() as u64 * bench.calls;
     wait_for_calls(&bench, expected).await?;
     let elapsed = start.elapsed();
     let usage = server.usage()?;
-    let calls = bench.sandbox_calls().await? - calls_before;
+    let sandbox = bench.sandbox_stats().await?;
+    let calls = sandbox.calls - sandbox_before.calls;
+    let per_call = sandbox.mean_answer_since(&sandbox_before);
     results.push(read_back(&bench, &server.url, submitted).await);
-    let figures = Figures::gather(&bench, results.iter().map(summary), elapsed, calls);
+    let clients = results.iter().map(summary);
+    let figures = Figures::gather(&bench, clients, elapsed, calls, per_call);
     let bench_cpu = own_cpu().saturating_sub(own_before);
     figures.print(usage.cpu.saturating_sub(usage_before.cpu), usage, bench_cpu);
     Ok(())
@@ -119,7 +122,7 @@ async fn client(bench: &Bench, server: &str, deadline: Instant, pacer: &Pacer) -
 /// completions to be recorded.
 async fn wait_for_calls(bench: &Bench, expected: u64) -> anyhow::Result<()> {
     let give_up = Instant::now() + Duration::from_secs(120);
-    while bench.sandbox_calls().await? < expected && Instant::now() < give_up {
+    while bench.sandbox_stats().await?.calls < expected && Instant::now() < give_up {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     tokio::time::sleep(Duration::from_millis(50)).await;

@@ -63,6 +63,27 @@ struct Bench {
     calls: u64,
 }
 
+/// The sandbox's counts, summed over its services.
+#[derive(Debug, Clone, Copy, Default)]
+struct SandboxStats {
+    calls: u64,
+    answered: u64,
+    /// Time spent answering the calls answered, from arrival to answer.
+    answer_ms: f64,
+}
+
+impl SandboxStats {
+    /// The mean time a call answered since `before` took in the sandbox.
+    fn mean_answer_since(&self, before: &Self) -> Option<Duration> {
+        let answered = self
+            .answered
+            .checked_sub(before.answered)
+            .filter(|n| *n > 0)?;
+        let ms = (self.answer_ms - before.answer_ms) / answered as f64;
+        Duration::try_from_secs_f64(ms / 1000.0).ok()
+    }
+}
+
 /// Run the benchmark the options describe and print its figures.
 pub async fn run(options: BenchOptions) -> anyhow::Result<()> {
     let catalog = Arc::new(crate::bundle::compile(&options.definitions)?);
@@ -147,8 +168,8 @@ impl Bench {
         Duration::from_millis(self.options.latency_ms * self.stages as u64)
     }
 
-    /// Every call the sandbox has counted so far.
-    async fn sandbox_calls(&self) -> anyhow::Result<u64> {
+    /// What the sandbox has counted so far, over all services.
+    async fn sandbox_stats(&self) -> anyhow::Result<SandboxStats> {
         let stats: Value = self
             .http
             .get(format!("{}/_sandbox/stats", self.sandbox))
@@ -156,10 +177,14 @@ impl Bench {
             .await?
             .json()
             .await?;
-        let calls = stats.as_object().map_or(0, |services| {
-            services.values().filter_map(|s| s["calls"].as_u64()).sum()
-        });
-        Ok(calls)
+        let services = stats.as_object().context("sandbox stats")?;
+        let sum =
+            |field: &str| -> f64 { services.values().filter_map(|s| s[field].as_f64()).sum() };
+        Ok(SandboxStats {
+            calls: sum("calls") as u64,
+            answered: sum("answered") as u64,
+            answer_ms: sum("answer_ms"),
+        })
     }
 
     /// Submit the example once; the new application's id.

@@ -56,7 +56,7 @@ async fn submit_all(bench: &Arc<Bench>, server: &str, count: usize) -> anyhow::R
 async fn wait_for_calls(bench: &Bench, count: u64) -> anyhow::Result<u64> {
     let give_up = Instant::now() + Duration::from_secs(120);
     loop {
-        let calls = bench.sandbox_calls().await?;
+        let calls = bench.sandbox_stats().await?.calls;
         if calls >= count || Instant::now() > give_up {
             return Ok(calls);
         }

@@ -6,7 +6,9 @@ use super::{Behaviours, Sandbox, problems};
 use actix_web::{HttpResponse, web};
 use serde_json::json;
 
-/// `{"<service id>": {"calls": n, "effects": m}, …}`; effects are distinct keys that made one.
+/// `{"<service id>": {"calls": n, "effects": m, "answered": a, "answer_ms": t}, …}`; effects
+/// are distinct keys that made one; `answer_ms` is the time the `a` answered calls took in
+/// all, from arrival to answer.
 pub(super) async fn stats(sandbox: web::Data<Sandbox>) -> HttpResponse {
     HttpResponse::Ok().json(sandbox.state().stats())
 }

@@ -32,6 +32,8 @@ pub(super) struct State {
     effects: HashMap<(String, String), Effect>,
     calls: BTreeMap<String, u64>,
     effect_counts: BTreeMap<String, u64>,
+    /// Per service, calls answered and the time taken answering them (arrival to answer).
+    answers: BTreeMap<String, (u64, Duration)>,
     next_sequence: u64,
 }
 
@@ -41,12 +43,23 @@ impl State {
             effects: HashMap::new(),
             calls: BTreeMap::new(),
             effect_counts: BTreeMap::new(),
+            answers: BTreeMap::new(),
             next_sequence: 1,
         }
     }
 
     pub fn count_call(&mut self, service: &str) {
         *self.calls.entry(service.to_owned()).or_default() += 1;
+    }
+
+    /// A call to a known service answered after `took`.
+    pub fn count_answer(&mut self, service: &str, took: Duration) {
+        if !self.calls.contains_key(service) {
+            return;
+        }
+        let (answered, time) = self.answers.entry(service.to_owned()).or_default();
+        *answered += 1;
+        *time += took;
     }
 
     /// The effect of `key` on `service`, and whether this call made it: a repeated key gets
@@ -87,9 +100,11 @@ impl State {
             .iter()
             .map(|(service, calls)| {
                 let effects = self.effect_counts.get(service).copied().unwrap_or(0);
+                let (answered, time) = self.answers.get(service).copied().unwrap_or_default();
+                let answer_ms = time.as_secs_f64() * 1000.0;
                 (
                     service.as_str(),
-                    json!({ "calls": calls, "effects": effects }),
+                    json!({ "calls": calls, "effects": effects, "answered": answered, "answer_ms": answer_ms }),
                 )
             })
             .collect()
