@@ -11,7 +11,9 @@
 //! back the others.
 
 use super::Dispatcher;
-use crate::store::{Claim, Completion, NewApplication, Recorded, StoreError, Take};
+use crate::store::{
+    Claim, Completion, NewApplication, Recorded, Store, StoreError, Take, WriteConnection,
+};
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use tokio::sync::{mpsc, oneshot};
@@ -110,6 +112,8 @@ pub(super) async fn run(
     claims: mpsc::UnboundedSender<Claim>,
 ) {
     let mut batch: Vec<Job> = Vec::new();
+    // Held from the first batch on, and given back after an error (see `WriteConnection`).
+    let mut conn: Option<WriteConnection> = None;
     while jobs.recv_many(&mut batch, MAX_BATCH).await > 0 {
         let mut inserts: Vec<Insert> = Vec::new();
         let mut done: Vec<Done> = Vec::new();
@@ -119,7 +123,7 @@ pub(super) async fn run(
                 Job::Done(d) => done.push(d),
             }
         }
-        let (taken, wake) = write(&dispatcher, inserts, &done).await;
+        let (taken, wake) = write(&dispatcher, &mut conn, inserts, &done).await;
         let held = &dispatcher.held;
         held.fetch_add(taken.len(), Ordering::Relaxed);
         held.fetch_sub(done.len(), Ordering::Relaxed);
@@ -136,7 +140,12 @@ pub(super) async fn run(
 
 /// Store one batch; the claims taken, and whether the dispatcher should look in the database
 /// (work was left `ready`, or claims it could not take for lack of room are now possible).
-async fn write(dispatcher: &Dispatcher, inserts: Vec<Insert>, done: &[Done]) -> (Vec<Claim>, bool) {
+async fn write(
+    dispatcher: &Dispatcher,
+    conn: &mut Option<WriteConnection>,
+    inserts: Vec<Insert>,
+    done: &[Done],
+) -> (Vec<Claim>, bool) {
     let settings = &dispatcher.settings;
     // Claims still held besides this batch's outcomes, which are done.
     let held = dispatcher
@@ -153,7 +162,7 @@ async fn write(dispatcher: &Dispatcher, inserts: Vec<Insert>, done: &[Done]) -> 
     let pairs: Vec<(&Claim, &Completion)> =
         done.iter().map(|d| (&d.claim, &d.completion)).collect();
     let store = &dispatcher.store;
-    let recorded = match store.record(&news, &pairs, Some(take)).await {
+    let recorded = match record(store, conn, &news, &pairs, Some(take)).await {
         Ok(recorded) => {
             for insert in inserts {
                 let _ = insert.reply.send(Ok(()));
@@ -162,7 +171,7 @@ async fn write(dispatcher: &Dispatcher, inserts: Vec<Insert>, done: &[Done]) -> 
         }
         Err(e) => {
             tracing::warn!(error = ?e, applications = news.len(), outcomes = pairs.len(), "Failed to store a batch; storing its jobs one by one");
-            let recorded = one_by_one(dispatcher, inserts, &pairs).await;
+            let recorded = one_by_one(store, conn, inserts, &pairs).await;
             return (recorded.claims, true);
         }
     };
@@ -180,23 +189,44 @@ async fn write(dispatcher: &Dispatcher, inserts: Vec<Insert>, done: &[Done]) -> 
 /// dispatcher to claim). A new application that still fails gets its error; an outcome that
 /// still fails is logged and its lease left to expire (the call is repeated with the same key).
 async fn one_by_one(
-    dispatcher: &Dispatcher,
+    store: &Store,
+    conn: &mut Option<WriteConnection>,
     inserts: Vec<Insert>,
     pairs: &[(&Claim, &Completion)],
 ) -> Recorded {
-    let store = &dispatcher.store;
     for insert in inserts {
-        let result = store.record(&[&insert.new], &[], None).await.map(|_| ());
-        let _ = insert.reply.send(result);
+        let result = record(store, conn, &[&insert.new], &[], None).await;
+        let _ = insert.reply.send(result.map(|_| ()));
     }
     let mut recorded = Recorded::default();
     for pair in pairs {
-        match store.record(&[], std::slice::from_ref(pair), None).await {
+        match record(store, conn, &[], std::slice::from_ref(pair), None).await {
             Ok(one) => recorded.applied.extend(one.applied),
             Err(e) => {
                 tracing::error!(error = ?e, application.id = %pair.0.application_id, service.id = %pair.0.service_id, "Failed to record a registry outcome; the lease will expire and the call be repeated");
             }
         }
+    }
+    recorded
+}
+
+/// `Store::record` on the writer's connection, taken from the pool if it has none; after an
+/// error the connection goes back (the pool closes it if it is broken) and the next batch
+/// takes another.
+async fn record(
+    store: &Store,
+    conn: &mut Option<WriteConnection>,
+    new: &[&NewApplication],
+    done: &[(&Claim, &Completion)],
+    take: Option<Take<'_>>,
+) -> Result<Recorded, StoreError> {
+    let held = match conn {
+        Some(held) => held,
+        None => conn.insert(store.write_connection().await?),
+    };
+    let recorded = store.record(held, new, done, take).await;
+    if recorded.is_err() {
+        *conn = None;
     }
     recorded
 }

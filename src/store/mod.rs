@@ -23,7 +23,7 @@ pub use status::{ApplicationStatus, SubKind, SubStatus};
 pub use submissions::SubmissionKey;
 
 use sqlx::any::{AnyPoolOptions, install_default_drivers};
-use sqlx::{AnyPool, Executor};
+use sqlx::{AnyPool, Connection, Executor};
 use std::time::Duration;
 
 /// What went wrong talking to the database.
@@ -51,8 +51,9 @@ pub enum Backend {
 #[derive(Clone)]
 pub struct Store {
     pool: AnyPool,
-    /// A connection per writer of the dispatcher (one on SQLite), also used for its claims:
-    /// their writes queue here instead of waiting on each other in the database (on SQLite,
+    /// A connection per writer of the dispatcher (one on SQLite), each held by its writer for
+    /// as long as it runs, and one for the dispatcher's claims and lease renewals. Writes
+    /// queue in the writers instead of waiting on each other in the database (on SQLite,
     /// sleeping in the busy handler), and their statements stay prepared.
     writes: AnyPool,
     backend: Backend,
@@ -88,7 +89,7 @@ impl Store {
         } else {
             sqlx::migrate!("migrations/postgres").run(&pool).await?;
         }
-        let writes = pool_options(backend, writers(backend) as u32, port)
+        let writes = pool_options(backend, writers(backend) as u32 + 1, port)
             .connect(&url)
             .await
             .map_err(StoreError::Connect)?;
@@ -108,10 +109,27 @@ impl Store {
         writers(self.backend)
     }
 
+    /// A connection for a writer to hold while it runs (see `record`).
+    pub async fn write_connection(&self) -> Result<WriteConnection, StoreError> {
+        Ok(WriteConnection(self.writes.acquire().await?))
+    }
+
     /// Whether the database answers.
     pub async fn ping(&self) -> Result<(), StoreError> {
         self.pool.execute("SELECT 1").await?;
         Ok(())
+    }
+}
+
+/// A connection of the write pool held by one writer. Lent for each batch instead, it was
+/// tested before each loan and after each return, two round trips (on SQLite, two hand-offs to
+/// its thread) per batch besides the batch's own. Drop it after an error: the pool then tests
+/// it and closes it if broken.
+pub struct WriteConnection(sqlx::pool::PoolConnection<sqlx::Any>);
+
+impl WriteConnection {
+    async fn begin(&mut self) -> Result<sqlx::Transaction<'_, sqlx::Any>, sqlx::Error> {
+        self.0.begin().await
     }
 }
 

@@ -7,8 +7,8 @@ use super::applications::{
 };
 use super::sql::{Ty, batch, bind_null_rows, bucket, padded, placeholders, typed_values};
 use super::{
-    ApplicationStatus, Backend, Store, StoreError, SubKind, SubStatus, json_text, now_ms,
-    parse_json,
+    ApplicationStatus, Backend, Store, StoreError, SubKind, SubStatus, WriteConnection, json_text,
+    now_ms, parse_json,
 };
 use Ty::{Int as I, Text as T};
 use serde_json::Value;
@@ -141,12 +141,13 @@ impl Store {
     /// instances recording overlapping batches on PostgreSQL cannot deadlock.
     pub async fn record(
         &self,
+        conn: &mut WriteConnection,
         new: &[&NewApplication],
         done: &[(&Claim, &Completion)],
         mut take: Option<Take<'_>>,
     ) -> Result<Recorded, StoreError> {
         let now = now_ms();
-        let mut tx = self.writes.begin().await?;
+        let mut tx = conn.begin().await?;
         let mut history: Vec<Change> = Vec::new();
         let mut claims = Vec::new();
         if !new.is_empty() {
