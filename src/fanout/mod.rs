@@ -160,13 +160,16 @@ impl Dispatcher {
         let permits = Arc::new(Semaphore::new(self.settings.concurrency));
         let done_tx = self.jobs.clone();
         let (claims_tx, mut claims_rx) = mpsc::unbounded_channel();
-        let _stop_writers: Vec<AbortOnDrop> = jobs
-            .into_iter()
-            .map(|inbox| {
-                let writer = writer::run(self.clone(), inbox, claims_tx.clone());
-                AbortOnDrop(tokio::spawn(writer))
-            })
-            .collect();
+        let mut _stop_writers = Vec::new();
+        for inbox in jobs {
+            let writer = writer::run(self.clone(), inbox, claims_tx.clone());
+            let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+            if let Err(e) = writer::spawn_thread(writer, stopped) {
+                tracing::error!(error = ?e, "Failed to start a writer's thread");
+                return;
+            }
+            _stop_writers.push(stop);
+        }
         let poller = tokio::spawn(self.clone().poll(claims_tx));
         let _stop_poller = AbortOnDrop(poller);
         while let Some(claim) = claims_rx.recv().await {

@@ -105,6 +105,31 @@ impl Submitter {
     }
 }
 
+/// Run a writer on a thread of its own, with a runtime of its own, until `stopped` (its
+/// sender dropped). A writer mostly waits for the database. On the shared runtime, busy with
+/// hundreds of calls, each answer also waited for a worker to pick it up: under load a
+/// `SELECT 1` inside a batch took 0.37 ms on PostgreSQL (0.08 ms idle); on its own thread,
+/// 0.13 to 0.18 ms.
+pub(super) fn spawn_thread(
+    writer: impl Future<Output = ()> + Send + 'static,
+    stopped: oneshot::Receiver<()>,
+) -> std::io::Result<()> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    std::thread::Builder::new()
+        .name("onestop-writer".to_owned())
+        .spawn(move || {
+            runtime.block_on(async move {
+                tokio::select! {
+                    () = writer => {}
+                    _ = stopped => {}
+                }
+            });
+        })?;
+    Ok(())
+}
+
 /// Run until the channel closes or the task is aborted.
 pub(super) async fn run(
     dispatcher: Dispatcher,
