@@ -130,7 +130,7 @@ pub(super) fn spawn_thread(
     Ok(())
 }
 
-/// Run until the channel closes or the task is aborted.
+/// Run until the channel closes or the writer's thread is stopped.
 pub(super) async fn run(
     dispatcher: Dispatcher,
     mut jobs: mpsc::UnboundedReceiver<Job>,
