@@ -30,36 +30,40 @@ pub(super) struct Making {
 
 pub(super) struct State {
     effects: HashMap<(String, String), Effect>,
-    calls: BTreeMap<String, u64>,
-    effect_counts: BTreeMap<String, u64>,
-    /// Per service, calls answered and the time taken answering them (arrival to answer).
-    answers: BTreeMap<String, (u64, Duration)>,
+    /// What each service that was called has counted.
+    counts: BTreeMap<String, Counts>,
     next_sequence: u64,
+}
+
+/// One service's counts: calls received, effects made, calls answered and the time they took
+/// in all (arrival to answer).
+#[derive(Debug, Default)]
+struct Counts {
+    calls: u64,
+    effects: u64,
+    answered: u64,
+    answer_time: Duration,
 }
 
 impl State {
     pub fn new() -> Self {
         Self {
             effects: HashMap::new(),
-            calls: BTreeMap::new(),
-            effect_counts: BTreeMap::new(),
-            answers: BTreeMap::new(),
+            counts: BTreeMap::new(),
             next_sequence: 1,
         }
     }
 
     pub fn count_call(&mut self, service: &str) {
-        *self.calls.entry(service.to_owned()).or_default() += 1;
+        self.counts.entry(service.to_owned()).or_default().calls += 1;
     }
 
     /// A call to a known service answered after `took`.
     pub fn count_answer(&mut self, service: &str, took: Duration) {
-        if !self.calls.contains_key(service) {
-            return;
+        if let Some(counts) = self.counts.get_mut(service) {
+            counts.answered += 1;
+            counts.answer_time += took;
         }
-        let (answered, time) = self.answers.entry(service.to_owned()).or_default();
-        *answered += 1;
-        *time += took;
     }
 
     /// The effect of `key` on `service`, and whether this call made it: a repeated key gets
@@ -83,7 +87,7 @@ impl State {
             callback: making.callback,
         };
         self.effects.insert(id, effect.clone());
-        *self.effect_counts.entry(service.id.0.clone()).or_default() += 1;
+        self.counts.entry(service.id.0.clone()).or_default().effects += 1;
         (effect, true)
     }
 
@@ -96,16 +100,12 @@ impl State {
 
     /// `{"<service id>": {"calls": n, "effects": m}, …}` for every service called so far.
     pub fn stats(&self) -> BTreeMap<&str, Value> {
-        self.calls
+        self.counts
             .iter()
-            .map(|(service, calls)| {
-                let effects = self.effect_counts.get(service).copied().unwrap_or(0);
-                let (answered, time) = self.answers.get(service).copied().unwrap_or_default();
-                let answer_ms = time.as_secs_f64() * 1000.0;
-                (
-                    service.as_str(),
-                    json!({ "calls": calls, "effects": effects, "answered": answered, "answer_ms": answer_ms }),
-                )
+            .map(|(service, c)| {
+                let answer_ms = c.answer_time.as_secs_f64() * 1000.0;
+                let counts = json!({ "calls": c.calls, "effects": c.effects, "answered": c.answered, "answer_ms": answer_ms });
+                (service.as_str(), counts)
             })
             .collect()
     }
