@@ -142,7 +142,7 @@ impl Store {
             now,
         )
         .await?;
-        advance(&mut tx, &target.application_id, now).await?;
+        advance(&mut tx, self.backend, &target.application_id, now).await?;
         tx.commit().await?;
         Ok(Finish::Applied)
     }
@@ -221,7 +221,7 @@ impl Store {
             .await?;
         }
         unblock(&mut tx, application_id, now).await?;
-        advance(&mut tx, application_id, now).await?;
+        advance(&mut tx, self.backend, application_id, now).await?;
         tx.commit().await?;
         Ok(RetryResult::Retried(failed.len()))
     }
