@@ -168,7 +168,7 @@ impl Store {
             .collect();
         applications.sort_unstable();
         applications.dedup();
-        lock_applications(&mut tx, self.backend, &applications, now).await?;
+        let locked = lock_applications(&mut tx, self.backend, &applications, now).await?;
         let stored = store_outcomes(&mut tx, done, now).await?;
         let mut applied = Vec::with_capacity(done.len());
         let mut finished: Vec<&str> = Vec::new();
@@ -195,6 +195,10 @@ impl Store {
         }
         finished.sort_unstable();
         finished.dedup();
+        let take = take.map(|take| Taking {
+            take,
+            applications: &locked,
+        });
         let released = advance_many(&mut tx, self.backend, &finished, now, take, &mut history);
         claims.extend(released.await?);
         record_history(&mut tx, &history, now).await?;
@@ -221,30 +225,54 @@ pub struct Recorded {
 }
 
 /// Lock the applications' rows in id order (PostgreSQL: `FOR UPDATE` in a sorted subquery;
-/// SQLite: the write lock, which the first write takes for the whole database).
-pub(super) async fn lock_applications(
+/// SQLite: the write lock, which the first write takes for the whole database), and read what
+/// the requests of the calls they release will need.
+async fn lock_applications(
     tx: &mut sqlx::AnyConnection,
     backend: Backend,
     applications: &[&str],
     now: i64,
-) -> Result<(), StoreError> {
+) -> Result<Locked, StoreError> {
+    let mut locked = Locked::new();
     for chunk in applications.chunks(IN_CHUNK) {
         let list = placeholders(2, bucket(chunk.len()));
         let sql = match backend {
-            Backend::Sqlite => {
-                format!("UPDATE applications SET updated_at = $1 WHERE id IN ({list})")
-            }
+            Backend::Sqlite => format!(
+                "UPDATE applications SET updated_at = $1 WHERE id IN ({list}) RETURNING id, bundle_id, data"
+            ),
             Backend::Postgres => format!(
-                "UPDATE applications SET updated_at = $1 WHERE id IN (SELECT id FROM applications WHERE id IN ({list}) ORDER BY id FOR UPDATE)"
+                "UPDATE applications SET updated_at = $1 WHERE id IN (SELECT id FROM applications WHERE id IN ({list}) ORDER BY id FOR UPDATE) RETURNING id, bundle_id, data"
             ),
         };
         let mut query = batch(&*tx, sql).bind(now);
         for id in padded(chunk) {
             query = query.bind(id);
         }
-        query.execute(&mut *tx).await?;
+        for row in query.fetch_all(&mut *tx).await? {
+            let application = LockedApplication {
+                bundle_id: row.try_get("bundle_id")?,
+                data: row.try_get("data")?,
+            };
+            locked.insert(row.try_get("id")?, application);
+        }
     }
-    Ok(())
+    Ok(locked)
+}
+
+/// The locked applications by id.
+type Locked = BTreeMap<String, LockedApplication>;
+
+/// What a locked application's calls are sent with: its bundle and data (as stored, JSON).
+struct LockedApplication {
+    bundle_id: String,
+    data: String,
+}
+
+/// Who takes the calls that outcomes release, and the data of their applications.
+#[derive(Clone, Copy)]
+struct Taking<'a> {
+    take: Take<'a>,
+    applications: &'a Locked,
 }
 
 /// Outcome rows per `UPDATE … FROM (VALUES …)` (9 parameters each).
@@ -405,29 +433,27 @@ pub(super) async fn advance(
 /// Parameters per `IN (…)` list: well under either backend's limit on parameters.
 const IN_CHUNK: usize = 256;
 
-/// What settling an application's calls reads of every one.
-const ADVANCE_COLUMNS: &str = "id, application_id, service_id, item, status, depends_on";
+/// What settling an application's calls reads of every one, and what a taken call's request is
+/// built from (its siblings' outputs).
+const CALL_COLUMNS: &str = "id, application_id, service_id, item, status, depends_on, attempts, outputs, error, updated_at, kind, callback_token, deadline, failures, idempotency_key, poll_url";
 
-/// What a taken call and its siblings are read with.
-const TAKEN_COLUMNS: &str = "id, application_id, service_id, item, status, depends_on, attempts, outputs, error, updated_at, kind, callback_token, deadline, failures, idempotency_key, poll_url";
-
-/// `advance` for several applications at once, with one read of all their unfinished
-/// sub-requests (a call not read has succeeded) and one statement per new status, however many
-/// applications. With `take`, released calls are
-/// claimed for that instance (up to its limit) instead of becoming `ready`.
+/// `advance` for several applications at once, with one read of all their sub-requests and
+/// one statement per new status, however many applications. With `take`, released calls are
+/// claimed for that instance (up to its limit) instead of becoming `ready`, and come back with
+/// what their requests need: the application's data (read as it was locked) and its calls as
+/// they stand in this transaction.
 async fn advance_many(
     tx: &mut sqlx::AnyConnection,
     backend: Backend,
     applications: &[&str],
     now: i64,
-    take: Option<Take<'_>>,
+    take: Option<Taking<'_>>,
     history: &mut Vec<Change>,
 ) -> Result<Vec<Claim>, StoreError> {
     let mut rows: Vec<AnyRow> = Vec::new();
     for chunk in applications.chunks(IN_CHUNK) {
         let list = placeholders(1, bucket(chunk.len()));
-        let sql = calls_of(backend, ADVANCE_COLUMNS, "status <> 'succeeded'", &list);
-        let mut query = batch(&*tx, sql);
+        let mut query = batch(&*tx, calls_of(backend, CALL_COLUMNS, &list));
         for id in padded(chunk) {
             query = query.bind(id);
         }
@@ -438,6 +464,8 @@ async fn advance_many(
         let application: String = row.try_get("application_id")?;
         by_application.entry(application).or_default().push(n);
     }
+    // Each row's status once settled (a taken call's becomes `running` below).
+    let mut statuses: Vec<SubStatus> = vec![SubStatus::Waiting; rows.len()];
     let mut released: Vec<usize> = Vec::new();
     let mut blocked: Vec<usize> = Vec::new();
     let mut summaries: Vec<(&str, ApplicationStatus)> = Vec::new();
@@ -477,21 +505,21 @@ async fn advance_many(
                 _ => blocked.push(members[i]),
             }
         }
-        let mut summary = ApplicationStatus::summarise(&settled);
-        if summary == ApplicationStatus::Failed && any_succeeded(tx, application).await? {
-            summary = ApplicationStatus::CompletedWithFailures;
-        }
+        let summary = ApplicationStatus::summarise(&settled);
         if summary != ApplicationStatus::InProgress {
             summaries.push((application, summary));
         }
+        for (i, &n) in members.iter().enumerate() {
+            statuses[n] = settled[i];
+        }
     }
-    // Nothing left unfinished: every call succeeded.
+    // An application without calls has nothing left to do.
     for application in applications {
         if !by_application.contains_key(*application) {
             summaries.push((application, ApplicationStatus::Completed));
         }
     }
-    let limit = take.map_or(0, |t| t.limit);
+    let limit = take.map_or(0, |t| t.take.limit);
     let taken: Vec<usize> = released.iter().take(limit).copied().collect();
     let ready: Vec<usize> = released.iter().skip(limit).copied().collect();
     let ids = |of: &[usize]| -> Result<Vec<String>, StoreError> {
@@ -508,24 +536,32 @@ async fn advance_many(
         update_in(tx, set, &fixed, &ids(of)?).await?;
     }
     let mut claims = Vec::with_capacity(taken.len());
-    if let Some(take) = take.filter(|_| !taken.is_empty()) {
-        let locked_until = now + take.lease_ms;
+    if let Some(taking) = take.filter(|_| !taken.is_empty()) {
+        let locked_until = now + taking.take.lease_ms;
         update_in(
             tx,
             "UPDATE sub_requests SET status = 'running', locked_until = $1, attempts = attempts + 1, updated_at = $2, next_attempt_at = $3, claimed_by = $4 WHERE id IN",
-            &[Param::Int(locked_until), Param::Int(now), Param::Int(now), Param::Text(take.instance)],
+            &[Param::Int(locked_until), Param::Int(now), Param::Int(now), Param::Text(taking.take.instance)],
             &ids(&taken)?,
         )
         .await?;
-        claims = taken_claims(tx, backend, &rows, &taken, locked_until).await?;
+        for &n in &taken {
+            statuses[n] = SubStatus::Running;
+        }
+        let taken_rows = TakenRows {
+            rows: &rows,
+            statuses: &statuses,
+            by_application: &by_application,
+        };
+        claims = taken_rows.claims(&taken, taking.applications, locked_until, now)?;
     }
-    let mut statuses: Vec<ApplicationStatus> = Vec::new();
+    let mut summary_statuses: Vec<ApplicationStatus> = Vec::new();
     for (_, status) in &summaries {
-        if !statuses.contains(status) {
-            statuses.push(*status);
+        if !summary_statuses.contains(status) {
+            summary_statuses.push(*status);
         }
     }
-    for status in statuses {
+    for status in summary_statuses {
         let of: Vec<String> = summaries
             .iter()
             .filter(|(_, s)| *s == status)
@@ -548,8 +584,8 @@ async fn advance_many(
     Ok(claims)
 }
 
-/// `SELECT columns` of the sub-requests (those meeting `condition`) of the applications whose
-/// ids are bound to `list`, each application's in order.
+/// `SELECT columns` of the sub-requests of the applications whose ids are bound to `list`,
+/// each application's in order.
 ///
 /// On PostgreSQL, not as `application_id IN (list)`: until the table has statistics (a fresh
 /// or fast-growing one, before autovacuum's `ANALYZE`) the planner takes each value of such a
@@ -559,33 +595,18 @@ async fn advance_many(
 /// (unique, so one row a value whatever the statistics) and a subquery per application that
 /// cannot be merged into a join (`LATERAL … OFFSET 0`), each application's calls are read by
 /// index.
-fn calls_of(backend: Backend, columns: &str, condition: &str, list: &str) -> String {
+fn calls_of(backend: Backend, columns: &str, list: &str) -> String {
     match backend {
         Backend::Sqlite => format!(
-            "SELECT {columns} FROM sub_requests WHERE application_id IN ({list}) AND {condition} ORDER BY application_id, position, item"
+            "SELECT {columns} FROM sub_requests WHERE application_id IN ({list}) ORDER BY application_id, position, item"
         ),
         Backend::Postgres => format!(
             "SELECT c.* FROM applications AS a CROSS JOIN LATERAL (
                 SELECT {columns}, position FROM sub_requests
-                WHERE application_id = a.id AND {condition} OFFSET 0) AS c
+                WHERE application_id = a.id OFFSET 0) AS c
              WHERE a.id IN ({list}) ORDER BY c.application_id, c.position, c.item"
         ),
     }
-}
-
-/// Whether any call of the application succeeded: a summary of unfinished calls alone cannot
-/// tell `failed` from `completed_with_failures`.
-async fn any_succeeded(
-    tx: &mut sqlx::AnyConnection,
-    application: &str,
-) -> Result<bool, StoreError> {
-    let row = sqlx::query(
-        "SELECT COUNT(*) FROM sub_requests WHERE application_id = $1 AND status = 'succeeded'",
-    )
-    .bind(application)
-    .fetch_one(&mut *tx)
-    .await?;
-    Ok(row.try_get::<i64, _>(0)? > 0)
 }
 
 /// One sub-request as `settle` sees it.
@@ -642,68 +663,74 @@ fn settle(calls: &[Call]) -> Vec<SubStatus> {
     }
 }
 
-/// The claims for the released calls taken at once (read after they were claimed), each with
-/// what its request needs: the application's data and its siblings as they stand now, one read
-/// each for all of them.
-async fn taken_claims(
-    tx: &mut sqlx::AnyConnection,
-    backend: Backend,
-    rows: &[AnyRow],
-    taken: &[usize],
-    locked_until: i64,
-) -> Result<Vec<Claim>, StoreError> {
-    let taken_ids: std::collections::BTreeSet<String> = taken
-        .iter()
-        .map(|&n| rows[n].try_get("id"))
-        .collect::<Result<_, _>>()?;
-    let mut applications: Vec<String> = taken
-        .iter()
-        .map(|&n| rows[n].try_get("application_id"))
-        .collect::<Result<_, _>>()?;
-    applications.dedup();
-    let mut contexts: BTreeMap<String, CallContext> = BTreeMap::new();
-    let mut claims = Vec::with_capacity(taken.len());
-    for chunk in applications.chunks(IN_CHUNK) {
-        let list = placeholders(1, bucket(chunk.len()));
-        let sql = format!("SELECT id, bundle_id, data FROM applications WHERE id IN ({list})");
-        let mut query = batch(&*tx, sql);
-        for id in padded(chunk) {
-            query = query.bind(id);
-        }
-        for row in query.fetch_all(&mut *tx).await? {
-            let data: String = row.try_get("data")?;
-            let context = CallContext {
-                bundle_id: row.try_get("bundle_id")?,
-                data: parse_json(&data)?,
-                siblings: Vec::new(),
+/// The rows `advance_many` read, with their settled statuses, by application.
+struct TakenRows<'a> {
+    rows: &'a [AnyRow],
+    statuses: &'a [SubStatus],
+    by_application: &'a BTreeMap<String, Vec<usize>>,
+}
+
+impl TakenRows<'_> {
+    /// The claims for the calls taken (rows `taken`, just claimed: one attempt more), each with
+    /// what its request needs: its application's data and calls as they stand now.
+    fn claims(
+        &self,
+        taken: &[usize],
+        applications: &Locked,
+        locked_until: i64,
+        now: i64,
+    ) -> Result<Vec<Claim>, StoreError> {
+        let mut contexts: BTreeMap<String, Arc<CallContext>> = BTreeMap::new();
+        let mut claims = Vec::with_capacity(taken.len());
+        for &n in taken {
+            let mut claim = claim_from_row(&self.rows[n], locked_until)?;
+            claim.attempts += 1;
+            let context = match contexts.get(&claim.application_id) {
+                Some(context) => context.clone(),
+                None => {
+                    let context =
+                        Arc::new(self.context(&claim.application_id, applications, now)?);
+                    contexts.insert(claim.application_id.clone(), context.clone());
+                    context
+                }
             };
-            contexts.insert(row.try_get("id")?, context);
+            claim.context = Some(context);
+            claims.push(claim);
         }
-        let sql = calls_of(backend, TAKEN_COLUMNS, "TRUE", &list);
-        let mut query = batch(&*tx, sql);
-        for id in padded(chunk) {
-            query = query.bind(id);
-        }
-        for row in query.fetch_all(&mut *tx).await? {
-            let application: String = row.try_get("application_id")?;
-            let Some(context) = contexts.get_mut(&application) else {
-                continue;
-            };
-            context.siblings.push(sub_request_from_row(&row)?);
-            let id: String = row.try_get("id")?;
-            if taken_ids.contains(&id) {
-                claims.push(claim_from_row(&row, locked_until)?);
+        Ok(claims)
+    }
+
+    fn context(
+        &self,
+        application: &str,
+        applications: &Locked,
+        now: i64,
+    ) -> Result<CallContext, StoreError> {
+        let locked = applications
+            .get(application)
+            .ok_or_else(|| StoreError::Corrupt(format!("application {application} not locked")))?;
+        let members = self
+            .by_application
+            .get(application)
+            .map_or(&[][..], Vec::as_slice);
+        let mut siblings = Vec::with_capacity(members.len());
+        for &n in members {
+            let mut sibling = sub_request_from_row(&self.rows[n])?;
+            if sibling.status != self.statuses[n] {
+                sibling.status = self.statuses[n];
+                sibling.updated_at = now;
+                if sibling.status == SubStatus::Running {
+                    sibling.attempts += 1;
+                }
             }
+            siblings.push(sibling);
         }
+        Ok(CallContext {
+            bundle_id: locked.bundle_id.clone(),
+            data: parse_json(&locked.data)?,
+            siblings,
+        })
     }
-    let contexts: BTreeMap<String, Arc<CallContext>> = contexts
-        .into_iter()
-        .map(|(k, v)| (k, Arc::new(v)))
-        .collect();
-    for claim in &mut claims {
-        claim.context = contexts.get(&claim.application_id).cloned();
-    }
-    Ok(claims)
 }
 
 /// A parameter bound before an `IN (…)` list.
