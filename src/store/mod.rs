@@ -241,7 +241,8 @@ fn parse_json(text: &str) -> Result<serde_json::Value, StoreError> {
 
 #[cfg(test)]
 mod tests {
-    use super::postgres_port;
+    use super::{Store, postgres_port, with_database_name};
+    use sqlx::{Connection, Row};
 
     #[test]
     fn the_postgres_port_is_read_from_the_url() {
@@ -257,5 +258,39 @@ mod tests {
             None
         );
         assert_eq!(postgres_port("sqlite://onestop.db"), None);
+    }
+
+    /// On PostgreSQL the writers' connections plan each statement afresh, and the others keep
+    /// PostgreSQL's default (see `Plans`).
+    #[tokio::test]
+    async fn postgres_writers_plan_each_statement_afresh() {
+        let Some(admin) = std::env::var("ONESTOP_TEST_DATABASE_URL")
+            .ok()
+            .filter(|url| !url.is_empty())
+        else {
+            let skip = std::env::var("ONESTOP_SKIP_POSTGRES").is_ok_and(|v| v == "1");
+            assert!(
+                skip && std::env::var("CI").is_err(),
+                "ONESTOP_TEST_DATABASE_URL is not set (ONESTOP_SKIP_POSTGRES=1 skips outside CI)"
+            );
+            return;
+        };
+        sqlx::any::install_default_drivers();
+        let name = format!("onestop_unit_{}", uuid::Uuid::new_v4().simple());
+        let mut conn = sqlx::AnyConnection::connect(&admin).await.expect("connect");
+        sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+            .execute(&mut conn)
+            .await
+            .expect("create the database");
+        let store = Store::connect(&with_database_name(&admin, &name))
+            .await
+            .expect("store");
+        let mode = |row: sqlx::any::AnyRow| row.try_get::<String, _>(0).expect("a setting");
+        let mut writer = store.write_connection().await.expect("write connection");
+        let show = "SHOW plan_cache_mode";
+        let row = sqlx::query(show).fetch_one(&mut *writer.0).await;
+        assert_eq!(mode(row.expect("writer")), "force_custom_plan");
+        let row = sqlx::query(show).fetch_one(&store.pool).await;
+        assert_eq!(mode(row.expect("reader")), "auto");
     }
 }

@@ -631,7 +631,8 @@ fn settle(calls: &[Call]) -> Vec<SubStatus> {
             if statuses[i] != SubStatus::Waiting {
                 continue;
             }
-            // A dependency not among the calls read has succeeded (only unfinished ones are).
+            // Every call of the application is read; a dependency that is not (none should
+            // be missing: bundles are checked as they load) does not hold its dependents back.
             let of = |d: &String| {
                 index
                     .get(d.as_str())
