@@ -453,7 +453,7 @@ async fn advance_many(
     let mut rows: Vec<AnyRow> = Vec::new();
     for chunk in applications.chunks(IN_CHUNK) {
         let list = placeholders(1, bucket(chunk.len()));
-        let mut query = batch(&*tx, calls_of(backend, CALL_COLUMNS, &list));
+        let mut query = batch(&*tx, calls_of(backend, &list));
         for id in padded(chunk) {
             query = query.bind(id);
         }
@@ -584,8 +584,8 @@ async fn advance_many(
     Ok(claims)
 }
 
-/// `SELECT columns` of the sub-requests of the applications whose ids are bound to `list`,
-/// each application's in order.
+/// `SELECT CALL_COLUMNS` of the sub-requests of the applications whose ids are bound to
+/// `list`, each application's in order.
 ///
 /// On PostgreSQL, not as `application_id IN (list)`: until the table has statistics (a fresh
 /// or fast-growing one, before autovacuum's `ANALYZE`) the planner takes each value of such a
@@ -595,14 +595,14 @@ async fn advance_many(
 /// (unique, so one row a value whatever the statistics) and a subquery per application that
 /// cannot be merged into a join (`LATERAL … OFFSET 0`), each application's calls are read by
 /// index.
-fn calls_of(backend: Backend, columns: &str, list: &str) -> String {
+fn calls_of(backend: Backend, list: &str) -> String {
     match backend {
         Backend::Sqlite => format!(
-            "SELECT {columns} FROM sub_requests WHERE application_id IN ({list}) ORDER BY application_id, position, item"
+            "SELECT {CALL_COLUMNS} FROM sub_requests WHERE application_id IN ({list}) ORDER BY application_id, position, item"
         ),
         Backend::Postgres => format!(
             "SELECT c.* FROM applications AS a CROSS JOIN LATERAL (
-                SELECT {columns}, position FROM sub_requests
+                SELECT {CALL_COLUMNS}, position FROM sub_requests
                 WHERE application_id = a.id OFFSET 0) AS c
              WHERE a.id IN ({list}) ORDER BY c.application_id, c.position, c.item"
         ),
