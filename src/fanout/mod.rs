@@ -5,6 +5,7 @@
 //! column), so a restarted instance picks up where a dead one stopped. This module does not
 //! decide what an HTTP answer means (`registry::classify` does) nor how it is stored (`store`).
 
+mod flight;
 mod plan;
 mod policy;
 mod request;
@@ -15,6 +16,7 @@ pub use policy::{Policies, Policy, RegistryLimits};
 pub use request::build_request;
 pub use writer::{SubmitError, Submitter};
 
+use flight::Flight;
 use writer::{Done, Inboxes, Job};
 
 use crate::bundle::{Catalog, ServiceId};
@@ -77,6 +79,36 @@ impl Default for DispatchSettings {
 
 /// Time left on a lease below which it is renewed before a call (beyond the call's timeout).
 const LEASE_MARGIN: Duration = Duration::from_secs(2);
+
+/// A claim on its way to the dispatcher, with the flight it belongs to when the writer or an
+/// earlier answer handed it over (a claim taken from the database has none).
+pub(super) struct Handed {
+    claim: Claim,
+    flight: Option<Arc<Flight>>,
+}
+
+impl Handed {
+    /// The claims one batch took, the calls of one application sharing one flight (they
+    /// share their request context: one per application and transaction).
+    fn with_flights(claims: Vec<Claim>) -> Vec<Handed> {
+        let mut flights: Vec<(Arc<CallContext>, Arc<Flight>)> = Vec::new();
+        let mut handed = Vec::with_capacity(claims.len());
+        for claim in claims {
+            let flight = claim.context.as_ref().map(|context| {
+                match flights.iter().rev().find(|(c, _)| Arc::ptr_eq(c, context)) {
+                    Some((_, flight)) => flight.clone(),
+                    None => {
+                        let flight = Arc::new(Flight::new(&claim.application_id, context));
+                        flights.push((context.clone(), flight.clone()));
+                        flight
+                    }
+                }
+            });
+            handed.push(Handed { claim, flight });
+        }
+        handed
+    }
+}
 
 /// Aborts the task when dropped (the writer ends with the dispatcher).
 struct AbortOnDrop(tokio::task::JoinHandle<()>);
@@ -149,9 +181,11 @@ impl Dispatcher {
     /// Outcomes and new applications go to one writer task, which stores all that are ready
     /// at once in one transaction (a group commit) and claims, in the same transaction, the
     /// calls they release or start with; those come straight back here, so a dependency stage
-    /// costs one shared commit and no polling. Due work from elsewhere (retries, callbacks,
-    /// expired leases, another instance's applications) is claimed from the database when
-    /// something wakes the dispatcher or every `poll_interval`.
+    /// costs one shared commit and no polling. Most dependents do not even wait for that: the
+    /// calls handed over together share a `Flight`, which starts a dependent as soon as the
+    /// last answer it needs is back, before the writer has stored it. Due work from elsewhere
+    /// (retries, callbacks, expired leases, another instance's applications) is claimed from
+    /// the database when something wakes the dispatcher or every `poll_interval`.
     pub async fn run(self) {
         let Some(jobs) = self.jobs_rx.lock().ok().and_then(|mut rx| rx.take()) else {
             tracing::error!("The dispatcher is already running");
@@ -170,10 +204,10 @@ impl Dispatcher {
             }
             _stop_writers.push(stop);
         }
-        let poller = tokio::spawn(self.clone().poll(claims_tx));
+        let poller = tokio::spawn(self.clone().poll(claims_tx.clone()));
         let _stop_poller = AbortOnDrop(poller);
-        while let Some(claim) = claims_rx.recv().await {
-            if !self.start(claim, &permits, &done_tx).await {
+        while let Some(handed) = claims_rx.recv().await {
+            if !self.start(handed, &permits, &done_tx, &claims_tx).await {
                 return;
             }
         }
@@ -182,7 +216,7 @@ impl Dispatcher {
     /// Claim due work from the database whenever something wakes the dispatcher and every
     /// `poll_interval`, as much as there is room for, and queue it for `run`. A separate task,
     /// so that calls handed over by the writers never wait behind a claim.
-    async fn poll(self, claims: mpsc::UnboundedSender<Claim>) {
+    async fn poll(self, claims: mpsc::UnboundedSender<Handed>) {
         let lease = self.settings.lease.as_millis() as i64;
         let mut ticks = tokio::time::interval(self.settings.poll_interval);
         ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -202,7 +236,13 @@ impl Dispatcher {
                     let full = !found.is_empty() && found.len() == free;
                     self.held.fetch_add(found.len(), Ordering::Relaxed);
                     for claim in found {
-                        if claims.send(claim).is_err() {
+                        if claims
+                            .send(Handed {
+                                claim,
+                                flight: None,
+                            })
+                            .is_err()
+                        {
                             return;
                         }
                     }
@@ -221,21 +261,44 @@ impl Dispatcher {
     }
 
     /// Work on a held claim once a permit is free; false when the dispatcher is shutting down.
-    async fn start(&self, claim: Claim, permits: &Arc<Semaphore>, done: &Inboxes) -> bool {
+    /// Its outcome goes to the writer; calls it releases in its flight start at once (see
+    /// `Flight`), queued behind the claims already here.
+    async fn start(
+        &self,
+        handed: Handed,
+        permits: &Arc<Semaphore>,
+        done: &Inboxes,
+        claims: &mpsc::UnboundedSender<Handed>,
+    ) -> bool {
         let Ok(permit) = permits.clone().acquire_owned().await else {
             return false;
         };
-        let (this, done) = (self.clone(), done.clone());
+        let (this, done, claims) = (self.clone(), done.clone(), claims.clone());
         tokio::spawn(async move {
+            let Handed { claim, flight } = handed;
             let completion = this.process(&claim).await;
             drop(permit);
-            match completion {
-                Some(completion) => {
-                    if done.send(Job::Done(Done { claim, completion })).is_err() {
-                        this.held.fetch_sub(1, Ordering::Relaxed);
-                    }
+            let Some(completion) = completion else {
+                this.held.fetch_sub(1, Ordering::Relaxed);
+                return;
+            };
+            let outcome = Done::new(claim, completion);
+            let sent = match &flight {
+                Some(flight) => {
+                    let now = now_ms();
+                    let until = now + this.settings.lease.as_millis() as i64;
+                    flight.answered(outcome, &done, now, until)
                 }
-                None => {
+                None => done.send(Job::Done(outcome)).map(|()| Vec::new()),
+            };
+            let Ok(released) = sent else {
+                this.held.fetch_sub(1, Ordering::Relaxed);
+                return;
+            };
+            this.held.fetch_add(released.len(), Ordering::Relaxed);
+            for claim in released {
+                let flight = flight.clone();
+                if claims.send(Handed { claim, flight }).is_err() {
                     this.held.fetch_sub(1, Ordering::Relaxed);
                 }
             }

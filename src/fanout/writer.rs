@@ -7,13 +7,15 @@
 //! instance the larger the batches and the fewer the commits; alone, a job waits for nothing.
 //! In the same transaction the writer claims the calls that the batch releases (or that new
 //! applications start with) and hands them straight to the dispatcher, with what their
-//! requests need. A batch that fails is stored again job by job, so one bad job cannot hold
-//! back the others.
+//! requests need; calls the dispatcher already started on an answer it had (`Flight`) are
+//! claimed too, but not handed over again. A batch that fails is stored again job by job, so
+//! one bad job cannot hold back the others.
 
-use super::Dispatcher;
+use super::{Dispatcher, Handed};
 use crate::store::{
     Claim, Completion, NewApplication, Recorded, Store, StoreError, Take, WriteConnection,
 };
+use std::collections::BTreeSet;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use tokio::sync::{mpsc, oneshot};
@@ -25,6 +27,18 @@ const MAX_BATCH: usize = 512;
 pub(super) struct Done {
     pub claim: Claim,
     pub completion: Completion,
+    /// The calls it released that were started before it was stored (see `Flight`).
+    pub early: Vec<String>,
+}
+
+impl Done {
+    pub fn new(claim: Claim, completion: Completion) -> Self {
+        Self {
+            claim,
+            completion,
+            early: Vec::new(),
+        }
+    }
 }
 
 /// A new application on its way to the writer, and where its answer goes.
@@ -134,26 +148,53 @@ pub(super) fn spawn_thread(
 pub(super) async fn run(
     dispatcher: Dispatcher,
     mut jobs: mpsc::UnboundedReceiver<Job>,
-    claims: mpsc::UnboundedSender<Claim>,
+    claims: mpsc::UnboundedSender<Handed>,
 ) {
     let mut batch: Vec<Job> = Vec::new();
+    // Outcomes put off to the next batch (below).
+    let mut later: Vec<Done> = Vec::new();
     // Held from the first batch on, and given back after an error (see `WriteConnection`).
     let mut conn: Option<WriteConnection> = None;
-    while jobs.recv_many(&mut batch, MAX_BATCH).await > 0 {
+    loop {
+        if later.is_empty() {
+            if jobs.recv_many(&mut batch, MAX_BATCH).await == 0 {
+                return;
+            }
+        } else {
+            // What was put off goes now, with whatever else is waiting, without waiting more.
+            while batch.len() < MAX_BATCH {
+                let Ok(job) = jobs.try_recv() else { break };
+                batch.push(job);
+            }
+        }
         let mut inserts: Vec<Insert> = Vec::new();
-        let mut done: Vec<Done> = Vec::new();
+        let mut done: Vec<Done> = std::mem::take(&mut later);
         for job in batch.drain(..) {
             match job {
                 Job::Insert(insert) => inserts.push(insert),
                 Job::Done(d) => done.push(d),
             }
         }
+        // An outcome of a call started early must be stored after the outcome that released
+        // it, which claims the call: when both are here, it waits for the next batch.
+        let started = started_early(&done);
+        if !started.is_empty() {
+            let waits: Vec<bool> = done
+                .iter()
+                .map(|d| started.contains(d.claim.id.as_str()))
+                .collect();
+            let mut now = Vec::with_capacity(done.len());
+            for (d, wait) in done.into_iter().zip(waits) {
+                if wait { later.push(d) } else { now.push(d) }
+            }
+            done = now;
+        }
         let (taken, wake) = write(&dispatcher, &mut conn, inserts, &done).await;
         let held = &dispatcher.held;
         held.fetch_add(taken.len(), Ordering::Relaxed);
         held.fetch_sub(done.len(), Ordering::Relaxed);
-        for claim in taken {
-            if claims.send(claim).is_err() {
+        for handed in Handed::with_flights(taken) {
+            if claims.send(handed).is_err() {
                 return;
             }
         }
@@ -161,6 +202,14 @@ pub(super) async fn run(
             dispatcher.wake.notify_one();
         }
     }
+}
+
+/// The calls that the outcomes released and started before they were stored.
+fn started_early(done: &[Done]) -> BTreeSet<&str> {
+    done.iter()
+        .flat_map(|d| &d.early)
+        .map(String::as_str)
+        .collect()
 }
 
 /// Store one batch; the claims taken, and whether the dispatcher should look in the database
@@ -178,10 +227,12 @@ async fn write(
         .load(Ordering::Relaxed)
         .saturating_sub(done.len());
     let room = (2 * settings.concurrency).saturating_sub(held);
+    let started = started_early(done);
     let take = Take {
         instance: &settings.instance,
         lease_ms: settings.lease.as_millis() as i64,
         limit: room,
+        started: &started,
     };
     let news: Vec<&NewApplication> = inserts.iter().map(|i| &i.new).collect();
     let pairs: Vec<(&Claim, &Completion)> =

@@ -63,11 +63,15 @@ pub struct SubRequestRecord {
     /// The capability to finish it from outside (callback, confirmation).
     pub callback_token: Option<String>,
     pub deadline: Option<i64>,
+    /// Sent with every attempt of the call, so a registry makes its effect once.
+    pub idempotency_key: String,
+    /// Retriable failures in a row.
+    pub failures: i64,
 }
 
 const APPLICATION_COLUMNS: &str =
     "id, bundle_id, bundle_version, status, data, verify_code, created_at, updated_at";
-const SUB_REQUEST_COLUMNS: &str = "id, service_id, item, status, depends_on, attempts, outputs, error, updated_at, kind, callback_token, deadline";
+const SUB_REQUEST_COLUMNS: &str = "id, service_id, item, status, depends_on, attempts, outputs, error, updated_at, kind, callback_token, deadline, idempotency_key, failures";
 
 impl Store {
     pub async fn application(&self, id: &str) -> Result<Option<ApplicationRecord>, StoreError> {
@@ -203,7 +207,7 @@ pub(super) async fn insert_applications(
                 .bind(json_text(&serde_json::json!(call.depends_on)))
                 .bind(row.record.attempts)
                 .bind(call.deadline.unwrap_or(now))
-                .bind(row.idempotency_key.as_str())
+                .bind(row.record.idempotency_key.as_str())
                 .bind(now)
                 .bind(call.kind.as_str())
                 .bind(row.record.callback_token.as_deref())
@@ -226,7 +230,6 @@ pub(super) async fn insert_applications(
 /// A sub-request row about to be stored, and its claim if it was taken.
 struct CallRow {
     record: SubRequestRecord,
-    idempotency_key: String,
     /// Lease end and instance.
     claimed: Option<(i64, String)>,
 }
@@ -257,8 +260,9 @@ impl CallRow {
                 kind: call.kind,
                 callback_token: Some(super::random_token()),
                 deadline: call.deadline,
+                idempotency_key: format!("{}:{}:{}", new.id, call.service, call.item),
+                failures: 0,
             },
-            idempotency_key: format!("{}:{}:{}", new.id, call.service, call.item),
             claimed,
         }
     }
@@ -297,7 +301,7 @@ fn first_claims(
                 kind: row.record.kind,
                 attempts: 1,
                 failures: 0,
-                idempotency_key: row.idempotency_key.clone(),
+                idempotency_key: row.record.idempotency_key.clone(),
                 callback_token: row.record.callback_token.clone(),
                 poll_url: None,
                 deadline: row.record.deadline,
@@ -470,5 +474,7 @@ pub(super) fn sub_request_from_row(row: &AnyRow) -> Result<SubRequestRecord, Sto
             .ok_or_else(|| StoreError::Corrupt(format!("sub-request kind {kind}")))?,
         callback_token: row.try_get("callback_token")?,
         deadline: row.try_get("deadline")?,
+        idempotency_key: row.try_get("idempotency_key")?,
+        failures: row.try_get("failures")?,
     })
 }

@@ -14,7 +14,7 @@ use Ty::{Int as I, Text as T};
 use serde_json::Value;
 use sqlx::Row;
 use sqlx::any::AnyRow;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 /// A sub-request this instance holds a lease on.
@@ -213,6 +213,9 @@ pub struct Take<'a> {
     pub instance: &'a str,
     pub lease_ms: i64,
     pub limit: usize,
+    /// Calls the instance started before the outcomes that release them were stored (see
+    /// `fanout::Flight`): taken when released, whatever the limit, and not returned as claims.
+    pub started: &'a BTreeSet<&'a str>,
 }
 
 /// What `Store::record` did.
@@ -519,12 +522,34 @@ async fn advance_many(
             summaries.push((application, ApplicationStatus::Completed));
         }
     }
-    let limit = take.map_or(0, |t| t.take.limit);
-    let taken: Vec<usize> = released.iter().take(limit).copied().collect();
-    let ready: Vec<usize> = released.iter().skip(limit).copied().collect();
     let ids = |of: &[usize]| -> Result<Vec<String>, StoreError> {
         of.iter().map(|&n| Ok(rows[n].try_get("id")?)).collect()
     };
+    // Calls already started are taken first; of the others, as many as the limit allows.
+    let mut started: Vec<usize> = Vec::new();
+    if let Some(taking) = take.filter(|t| !t.take.started.is_empty()) {
+        let mut others = Vec::with_capacity(released.len());
+        let mut found = BTreeSet::new();
+        for (n, id) in released.iter().copied().zip(ids(&released)?) {
+            match taking.take.started.get(id.as_str()) {
+                Some(&id) => {
+                    started.push(n);
+                    found.insert(id);
+                }
+                None => others.push(n),
+            }
+        }
+        released = others;
+        for id in taking.take.started.difference(&found) {
+            // Its outcome will not be stored (the claim is not this instance's); the call is
+            // made again, with the same key, when the stored state releases it.
+            tracing::warn!(sub_request.id = %id, "A call started early was not released by the stored outcomes");
+        }
+    }
+    let limit = take.map_or(0, |t| t.take.limit);
+    let handed: Vec<usize> = released.iter().take(limit).copied().collect();
+    let ready: Vec<usize> = released.iter().skip(limit).copied().collect();
+    let taken: Vec<usize> = started.iter().chain(&handed).copied().collect();
     let set =
         "UPDATE sub_requests SET status = $1, next_attempt_at = $2, updated_at = $3 WHERE id IN";
     for (status, of) in [(SubStatus::Ready, &ready), (SubStatus::Blocked, &blocked)] {
@@ -553,7 +578,7 @@ async fn advance_many(
             statuses: &statuses,
             by_application: &by_application,
         };
-        claims = taken_rows.claims(&taken, taking.applications, locked_until, now)?;
+        claims = taken_rows.claims(&handed, taking.applications, locked_until, now)?;
     }
     let mut summary_statuses: Vec<ApplicationStatus> = Vec::new();
     for (_, status) in &summaries {

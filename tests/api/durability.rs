@@ -31,6 +31,17 @@ impl Drop for Instance {
 impl Instance {
     /// Start the real binary against `database` and `registries`; wait for its address.
     fn start(database: &str, registries: &str, name: &str, concurrency: usize) -> Self {
+        Self::start_with(database, registries, name, concurrency, &[])
+    }
+
+    /// `start`, with settings of its own (`ONESTOP__…` variables) over the test's.
+    fn start_with(
+        database: &str,
+        registries: &str,
+        name: &str,
+        concurrency: usize,
+        settings: &[(&str, &str)],
+    ) -> Self {
         let dir = std::env::temp_dir();
         let mut child = Command::new(env!("CARGO_BIN_EXE_onestop"))
             .args(["serve", "--bind", "127.0.0.1:0"])
@@ -46,6 +57,7 @@ impl Instance {
             .env("ONESTOP__DISPATCHER__BACKOFF_BASE_MS", "20")
             .env("ONESTOP__DISPATCHER__BACKOFF_CAP_MS", "500")
             .env("ONESTOP__REGISTRIES__TIMEOUT_MS", "1000")
+            .envs(settings.iter().copied())
             .stdout(Stdio::piped())
             .spawn()
             .expect("onestop serve starts");
@@ -173,7 +185,8 @@ fn assert_one_effect_each(stats: &Value, applications: usize) {
 }
 
 on_both_databases!(
-    killed_mid_flight_and_restarted_every_application_completes_with_one_effect_each
+    killed_mid_flight_and_restarted_every_application_completes_with_one_effect_each,
+    dependents_start_before_the_answer_that_releases_them_is_stored,
 );
 
 async fn killed_mid_flight_and_restarted_every_application_completes_with_one_effect_each(db: Db) {
@@ -216,6 +229,89 @@ async fn killed_mid_flight_and_restarted_every_application_completes_with_one_ef
         total(&after, "calls") > total(&after, "effects"),
         "failures and the crash made retries: {after}"
     );
+}
+
+/// A dependent starts as soon as the answer that releases it is back, not after that answer
+/// has been stored (`fanout::Flight`). With the database locked as the first registry answers,
+/// the other nine calls of a full birth are all made while nothing can be stored; once the lock
+/// goes, the answers are stored in order (each after the one that released it, which claims
+/// it: the writer puts off an answer that comes in the same batch) and none is made again.
+async fn dependents_start_before_the_answer_that_releases_them_is_stored(db: Db) {
+    let (database, _dir) = fresh_database(db).await;
+    let sandbox = spawn_sandbox(json!({
+        "default": { "latency": { "fixed_ms": 0 } },
+        "services": { "civil.birth-registration": { "latency": { "fixed_ms": 400 } } }
+    }))
+    .await;
+    let client = reqwest::Client::new();
+    // A lease long enough for a call not to renew it first (a renewal waits for the lock).
+    let lease = [("ONESTOP__DISPATCHER__LEASE_MS", "60000")];
+    let instance = Instance::start_with(&database, &sandbox, "early", 32, &lease);
+    let ids = submit_births(&client, std::slice::from_ref(&instance.url), 1).await;
+
+    // Stored, and its first call on its way to the registry: lock the database.
+    let mut lock = lock_database(&database).await;
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while total(&stats(&client, &sandbox).await, "answered") < BIRTH_SERVICES as u64 {
+        assert!(
+            Instant::now() < deadline,
+            "not every call was made while the database was locked: {}",
+            stats(&client, &sandbox).await
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let status: Value = client
+        .get(format!("{}/api/v1/applications/{}", instance.url, ids[0]))
+        .send()
+        .await
+        .expect("status")
+        .json()
+        .await
+        .expect("JSON");
+    let stored = |service: &str| -> String {
+        let calls = status["services"].as_array().expect("services");
+        let call = calls.iter().find(|c| c["service"] == service);
+        call.map(|c| c["status"].as_str().unwrap_or_default().to_owned())
+            .unwrap_or_default()
+    };
+    assert_eq!(stored("civil.birth-registration"), "running", "{status:#}");
+    assert_eq!(stored("civil.birth-certificate"), "waiting", "{status:#}");
+    lock.release().await;
+
+    let statuses = wait_all(&client, &instance.url, &ids).await;
+    assert_eq!(statuses, ["completed"]);
+    let stats = stats(&client, &sandbox).await;
+    assert_one_effect_each(&stats, 1);
+    for (service, counts) in stats.as_object().expect("stats object") {
+        assert_eq!(counts["calls"], 1, "{service} was called again: {counts}");
+    }
+}
+
+/// A transaction that holds the database's write lock until released.
+struct DatabaseLock(sqlx::AnyConnection);
+
+async fn lock_database(database: &str) -> DatabaseLock {
+    use sqlx::Connection;
+    sqlx::any::install_default_drivers();
+    let mut conn = sqlx::AnyConnection::connect(database)
+        .await
+        .expect("connect");
+    let lock = if database.starts_with("sqlite:") {
+        "BEGIN IMMEDIATE"
+    } else {
+        "BEGIN; LOCK TABLE sub_requests IN EXCLUSIVE MODE"
+    };
+    sqlx::raw_sql(lock).execute(&mut conn).await.expect("lock");
+    DatabaseLock(conn)
+}
+
+impl DatabaseLock {
+    async fn release(&mut self) {
+        sqlx::raw_sql("COMMIT")
+            .execute(&mut self.0)
+            .await
+            .expect("unlock");
+    }
 }
 
 #[tokio::test]
