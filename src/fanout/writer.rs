@@ -247,7 +247,7 @@ async fn write(
         }
         Err(e) => {
             tracing::warn!(error = ?e, applications = news.len(), outcomes = pairs.len(), "Failed to store a batch; storing its jobs one by one");
-            let recorded = one_by_one(store, conn, inserts, &pairs).await;
+            let recorded = one_by_one(store, conn, inserts, done, take).await;
             return (recorded.claims, true);
         }
     };
@@ -261,25 +261,34 @@ async fn write(
     (recorded.claims, full || was_busy)
 }
 
-/// Each job of a failed batch alone, taking nothing (what they release stays `ready` for the
-/// dispatcher to claim). A new application that still fails gets its error; an outcome that
-/// still fails is logged and its lease left to expire (the call is repeated with the same key).
+/// Each job of a failed batch alone, taking nothing but the calls an outcome started early
+/// (the rest of what they release stays `ready` for the dispatcher to claim). A new application
+/// that still fails gets its error; an outcome that still fails is logged and its lease left to
+/// expire (the call is repeated with the same key).
 async fn one_by_one(
     store: &Store,
     conn: &mut Option<WriteConnection>,
     inserts: Vec<Insert>,
-    pairs: &[(&Claim, &Completion)],
+    done: &[Done],
+    take: Take<'_>,
 ) -> Recorded {
     for insert in inserts {
         let result = record(store, conn, &[&insert.new], &[], None).await;
         let _ = insert.reply.send(result.map(|_| ()));
     }
     let mut recorded = Recorded::default();
-    for pair in pairs {
-        match record(store, conn, &[], std::slice::from_ref(pair), None).await {
+    for d in done {
+        let started = started_early(std::slice::from_ref(d));
+        let take = Take {
+            limit: 0,
+            started: &started,
+            ..take
+        };
+        let pair = (&d.claim, &d.completion);
+        match record(store, conn, &[], &[pair], Some(take)).await {
             Ok(one) => recorded.applied.extend(one.applied),
             Err(e) => {
-                tracing::error!(error = ?e, application.id = %pair.0.application_id, service.id = %pair.0.service_id, "Failed to record a registry outcome; the lease will expire and the call be repeated");
+                tracing::error!(error = ?e, application.id = %d.claim.application_id, service.id = %d.claim.service_id, "Failed to record a registry outcome; the lease will expire and the call be repeated");
             }
         }
     }
