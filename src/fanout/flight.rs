@@ -252,37 +252,17 @@ mod tests {
     #[test]
     fn nothing_starts_behind_a_failure_a_retry_or_a_stale_claim() {
         let (flight, (writer, mut rx)) = (flight(), writer());
-        let b = done("b", Completion::Succeeded(json!({})));
-        assert!(
-            flight
-                .answered(b, &writer, 5, 100)
-                .expect("sent")
-                .is_empty()
-        );
-        let c = done("c", Completion::RetryAt(50, "503".into()));
-        assert!(
-            flight
-                .answered(c, &writer, 6, 100)
-                .expect("sent")
-                .is_empty()
-        );
+        let starts = |done: Done, now: i64| -> Vec<Claim> {
+            flight.answered(done, &writer, now, 100).expect("sent")
+        };
+        assert!(starts(done("b", Completion::Succeeded(json!({}))), 5).is_empty());
+        assert!(starts(done("c", Completion::RetryAt(50, "503".into())), 6).is_empty());
         // The retry is claimed from the database later; its answer does not come here as
         // the attempt the flight held.
         let mut again = done("c", Completion::Succeeded(json!({})));
         again.claim.attempts = 2;
-        assert!(
-            flight
-                .answered(again, &writer, 7, 100)
-                .expect("sent")
-                .is_empty()
-        );
-        let stale = done("c", Completion::Succeeded(json!({})));
-        assert!(
-            flight
-                .answered(stale, &writer, 8, 100)
-                .expect("sent")
-                .is_empty()
-        );
+        assert!(starts(again, 7).is_empty());
+        assert!(starts(done("c", Completion::Succeeded(json!({}))), 8).is_empty());
         for _ in 0..4 {
             assert!(
                 sent(&mut rx).early.is_empty(),

@@ -154,20 +154,19 @@ async fn wait_all(client: &reqwest::Client, server: &str, ids: &[String]) -> Vec
             if status != "in_progress" {
                 continue;
             }
-            let url = format!("{server}/api/v1/applications/{id}");
-            let body: Value = client
-                .get(url)
-                .send()
-                .await
-                .expect("status")
-                .json()
-                .await
-                .expect("JSON");
+            let body = application(client, server, id).await;
             *status = body["status"].as_str().unwrap_or_default().to_owned();
         }
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
     statuses
+}
+
+/// `GET /api/v1/applications/{id}`.
+async fn application(client: &reqwest::Client, server: &str, id: &str) -> Value {
+    let url = format!("{server}/api/v1/applications/{id}");
+    let response = client.get(url).send().await.expect("status");
+    response.json().await.expect("JSON")
 }
 
 /// Every service was performed exactly once per application, however often it was called.
@@ -260,14 +259,7 @@ async fn dependents_start_before_the_answer_that_releases_them_is_stored(db: Db)
         );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
-    let status: Value = client
-        .get(format!("{}/api/v1/applications/{}", instance.url, ids[0]))
-        .send()
-        .await
-        .expect("status")
-        .json()
-        .await
-        .expect("JSON");
+    let status = application(&client, &instance.url, &ids[0]).await;
     let stored = |service: &str| -> String {
         let calls = status["services"].as_array().expect("services");
         let call = calls.iter().find(|c| c["service"] == service);
