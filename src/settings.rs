@@ -32,6 +32,9 @@ pub struct ServerSettings {
 pub struct DatabaseSettings {
     /// `sqlite://file.db` (created if missing) or `postgres://…`.
     pub url: String,
+    /// Writers per instance on PostgreSQL, each storing its share of the applications in
+    /// batches on a connection of its own (default 2; SQLite always has one).
+    pub writers: Option<usize>,
 }
 
 #[derive(Debug, Clone, Deserialize)]

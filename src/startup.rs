@@ -49,7 +49,7 @@ impl Application {
                 )
             }
         };
-        let store = Store::connect(&settings.database.url)
+        let store = Store::connect(&settings.database.url, settings.database.writers)
             .await
             .with_context(|| {
                 format!(

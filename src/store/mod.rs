@@ -57,11 +57,13 @@ pub struct Store {
     /// sleeping in the busy handler), and their statements stay prepared.
     writes: AnyPool,
     backend: Backend,
+    writers: usize,
 }
 
 impl Store {
-    /// Connect (creating a SQLite file if needed) and apply migrations.
-    pub async fn connect(url: &str) -> Result<Self, StoreError> {
+    /// Connect (creating a SQLite file if needed) and apply migrations. `writers`: how many
+    /// writers an instance runs on PostgreSQL (`None`: the default; SQLite always has one).
+    pub async fn connect(url: &str, writers: Option<usize>) -> Result<Self, StoreError> {
         install_default_drivers();
         let backend = if url.starts_with("sqlite:") {
             Backend::Sqlite
@@ -89,7 +91,11 @@ impl Store {
         } else {
             sqlx::migrate!("migrations/postgres").run(&pool).await?;
         }
-        let writes = pool_options(backend, writers(backend) as u32 + 1, port, Plans::Fresh)
+        let writers = match backend {
+            Backend::Sqlite => 1,
+            Backend::Postgres => writers.unwrap_or(POSTGRES_WRITERS).max(1),
+        };
+        let writes = pool_options(backend, writers as u32 + 1, port, Plans::Fresh)
             .connect(&url)
             .await
             .map_err(StoreError::Connect)?;
@@ -97,6 +103,7 @@ impl Store {
             pool,
             writes,
             backend,
+            writers,
         })
     }
 
@@ -106,7 +113,7 @@ impl Store {
 
     /// How many writers an instance runs (see `fanout`), each with a write connection.
     pub fn writers(&self) -> usize {
-        writers(self.backend)
+        self.writers
     }
 
     /// A connection for a writer to hold while it runs (see `record`).
@@ -133,15 +140,9 @@ impl WriteConnection {
     }
 }
 
-/// SQLite lets one writer in at a time; PostgreSQL runs writers on separate rows in parallel.
-fn writers(backend: Backend) -> usize {
-    match backend {
-        Backend::Sqlite => 1,
-        Backend::Postgres => POSTGRES_WRITERS,
-    }
-}
-
-/// Writers per instance on PostgreSQL (see README "Performance"). Two, not four, since
+/// Writers per instance on PostgreSQL unless `database.writers` says otherwise (see README
+/// "Performance"); SQLite lets one writer in at a time, PostgreSQL runs writers on separate
+/// rows in parallel. Two, not four, since
 /// dependents start before the answers that release them are stored (`fanout::Flight`):
 /// answers then come in spread out rather than a stage at a time, and four writers each stored
 /// smaller batches, more transactions for the same work (at 500 applications per second,
@@ -286,7 +287,7 @@ mod tests {
             .execute(&mut conn)
             .await
             .expect("create the database");
-        let store = Store::connect(&with_database_name(&admin, &name))
+        let store = Store::connect(&with_database_name(&admin, &name), None)
             .await
             .expect("store");
         let mode = |row: sqlx::any::AnyRow| row.try_get::<String, _>(0).expect("a setting");

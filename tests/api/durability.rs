@@ -186,6 +186,7 @@ fn assert_one_effect_each(stats: &Value, applications: usize) {
 on_both_databases!(
     killed_mid_flight_and_restarted_every_application_completes_with_one_effect_each,
     dependents_start_before_the_answer_that_releases_them_is_stored,
+    a_refused_batch_is_stored_job_by_job_without_calling_again,
 );
 
 async fn killed_mid_flight_and_restarted_every_application_completes_with_one_effect_each(db: Db) {
@@ -250,15 +251,7 @@ async fn dependents_start_before_the_answer_that_releases_them_is_stored(db: Db)
 
     // Stored, and its first call on its way to the registry: lock the database.
     let mut lock = lock_database(&database).await;
-    let deadline = Instant::now() + Duration::from_secs(5);
-    while total(&stats(&client, &sandbox).await, "answered") < BIRTH_SERVICES as u64 {
-        assert!(
-            Instant::now() < deadline,
-            "not every call was made while the database was locked: {}",
-            stats(&client, &sandbox).await
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    wait_answered(&client, &sandbox, BIRTH_SERVICES).await;
     let status = application(&client, &instance.url, &ids[0]).await;
     let stored = |service: &str| -> String {
         let calls = status["services"].as_array().expect("services");
@@ -279,15 +272,127 @@ async fn dependents_start_before_the_answer_that_releases_them_is_stored(db: Db)
     }
 }
 
+/// Wait (5 s at most) until the sandbox has answered `calls` calls in all.
+async fn wait_answered(client: &reqwest::Client, sandbox: &str, calls: usize) {
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while total(&stats(client, sandbox).await, "answered") < calls as u64 {
+        assert!(
+            Instant::now() < deadline,
+            "not every call was made while the database was locked: {}",
+            stats(client, sandbox).await
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// A batch the database refuses is stored again job by job (`writer::one_by_one`): the
+/// application it refuses gets a 500 and is not stored, another application in that batch is
+/// stored and completes, and the answers in it are stored too, each still claiming the calls
+/// it released and that were started early (`Flight`), so none of them is made again. A
+/// trigger refuses the one application; with the database locked, that application, another
+/// and the answers of a third gather in one batch of the one writer.
+async fn a_refused_batch_is_stored_job_by_job_without_calling_again(db: Db) {
+    let (database, _dir) = fresh_database(db).await;
+    let sandbox = spawn_sandbox(json!({
+        "default": { "latency": { "fixed_ms": 0 } },
+        "services": { "civil.birth-registration": { "latency": { "fixed_ms": 400 } } }
+    }))
+    .await;
+    let client = reqwest::Client::new();
+    let settings = [
+        ("ONESTOP__DISPATCHER__LEASE_MS", "60000"),
+        ("ONESTOP__DATABASE__WRITERS", "1"),
+    ];
+    let instance = Instance::start_with(&database, &sandbox, "refused", 32, &settings);
+    refuse_applications_naming(&database, "Відмовенко").await;
+    let first = submit_births(&client, std::slice::from_ref(&instance.url), 1).await;
+
+    let mut lock = lock_database(&database).await;
+    wait_answered(&client, &sandbox, BIRTH_SERVICES).await;
+    let submit = |surname: &'static str| {
+        let (client, url) = (client.clone(), instance.url.clone());
+        let mut body = crate::helpers::example("birth");
+        body["data"]["child"]["surname"] = json!(surname);
+        tokio::spawn(async move {
+            let url = format!("{url}/api/v1/bundles/birth/applications");
+            let response = client.post(url).json(&body).send().await.expect("sent");
+            let status = response.status().as_u16();
+            (status, response.json::<Value>().await.expect("JSON"))
+        })
+    };
+    let refused = submit("Відмовенко");
+    let accepted = submit("Коваль");
+    // Both wait for the writer, behind the answers of the first application.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert!(!refused.is_finished() && !accepted.is_finished());
+    lock.release().await;
+
+    let (status, body) = refused.await.expect("refused submission");
+    assert_eq!(status, 500, "{body}");
+    assert_eq!(
+        body["errors"][0]["message"],
+        "Внутрішня помилка сервера. Спробуйте пізніше."
+    );
+    let (status, body) = accepted.await.expect("accepted submission");
+    assert_eq!(status, 201, "{body}");
+    let second = body["id"].as_str().expect("id").to_owned();
+    let ids = [first[0].clone(), second];
+    let statuses = wait_all(&client, &instance.url, &ids).await;
+    assert_eq!(statuses, ["completed", "completed"]);
+    let stats = stats(&client, &sandbox).await;
+    assert_one_effect_each(&stats, 2);
+    for (service, counts) in stats.as_object().expect("stats object") {
+        assert_eq!(counts["calls"], 2, "{service} was called again: {counts}");
+    }
+    let listed = application_count(&database).await;
+    assert_eq!(listed, 2, "the refused application was not stored");
+}
+
+/// A trigger that refuses to store an application whose data names `marker`.
+async fn refuse_applications_naming(database: &str, marker: &str) {
+    let mut conn = connect(database).await;
+    let trigger = if database.starts_with("sqlite:") {
+        format!(
+            "CREATE TRIGGER refuse BEFORE INSERT ON applications \
+             WHEN NEW.data LIKE '%{marker}%' \
+             BEGIN SELECT RAISE(ABORT, 'refused by the test'); END"
+        )
+    } else {
+        format!(
+            "CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN \
+               IF NEW.data LIKE '%{marker}%' THEN RAISE EXCEPTION 'refused by the test'; END IF; \
+               RETURN NEW; END $$; \
+             CREATE TRIGGER refuse BEFORE INSERT ON applications \
+               FOR EACH ROW EXECUTE FUNCTION refuse()"
+        )
+    };
+    sqlx::raw_sql(sqlx::AssertSqlSafe(trigger))
+        .execute(&mut conn)
+        .await
+        .expect("create the trigger");
+}
+
+async fn application_count(database: &str) -> i64 {
+    sqlx::query_scalar("SELECT COUNT(*) FROM applications")
+        .fetch_one(&mut connect(database).await)
+        .await
+        .expect("count")
+}
+
+/// A connection of the test's own to the instance's database.
+async fn connect(database: &str) -> sqlx::AnyConnection {
+    use sqlx::Connection;
+    sqlx::any::install_default_drivers();
+    sqlx::AnyConnection::connect(database)
+        .await
+        .expect("connect")
+}
+
 /// A transaction that holds the database's write lock until released.
 struct DatabaseLock(sqlx::AnyConnection);
 
 async fn lock_database(database: &str) -> DatabaseLock {
-    use sqlx::Connection;
-    sqlx::any::install_default_drivers();
-    let mut conn = sqlx::AnyConnection::connect(database)
-        .await
-        .expect("connect");
+    let mut conn = connect(database).await;
     let lock = if database.starts_with("sqlite:") {
         "BEGIN IMMEDIATE"
     } else {
@@ -325,10 +430,7 @@ async fn two_instances_on_one_postgres_share_the_work_with_one_effect_each() {
     assert!(statuses.iter().all(|s| s == "completed"), "{statuses:?}");
     assert_one_effect_each(&stats(&client, &sandbox).await, APPLICATIONS);
 
-    use sqlx::Connection;
-    let mut conn = sqlx::AnyConnection::connect(&database)
-        .await
-        .expect("connect");
+    let mut conn = connect(&database).await;
     let rows: Vec<(String, i64)> = sqlx::query_as(
         "SELECT claimed_by, COUNT(*) FROM sub_requests GROUP BY claimed_by ORDER BY claimed_by",
     )
