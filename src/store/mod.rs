@@ -298,4 +298,23 @@ mod tests {
         let row = sqlx::query(show).fetch_one(&store.pool).await;
         assert_eq!(mode(row.expect("reader")), "auto");
     }
+
+    /// On SQLite a poll that finds nothing due does not wait for the database's write lock
+    /// (see `Store::claim`): with another connection holding it, the claim answers at once,
+    /// not after the busy timeout (10 s).
+    #[tokio::test]
+    async fn a_sqlite_claim_with_nothing_due_does_not_wait_for_the_write_lock() {
+        let dir = tempfile::tempdir().expect("temporary folder");
+        let url = format!("sqlite://{}", dir.path().join("claim.db").display());
+        let store = Store::connect(&url, None).await.expect("store");
+        let mut other = sqlx::AnyConnection::connect(&url).await.expect("connect");
+        sqlx::raw_sql("BEGIN IMMEDIATE")
+            .execute(&mut other)
+            .await
+            .expect("lock");
+        let claim = store.claim(8, 60_000, "test");
+        let claimed = tokio::time::timeout(std::time::Duration::from_secs(5), claim).await;
+        let claimed = claimed.expect("answered without waiting for the lock");
+        assert!(claimed.expect("claimed").is_empty());
+    }
 }
