@@ -95,6 +95,16 @@ async fn spawn_sandbox(behaviours: Value) -> String {
     url
 }
 
+/// A sandbox whose first stage (the birth registration) answers after 400 ms and every other
+/// call at once: time to lock the database while the first call is out.
+async fn spawn_slow_first_stage_sandbox() -> String {
+    spawn_sandbox(json!({
+        "default": { "latency": { "fixed_ms": 0 } },
+        "services": { "civil.birth-registration": { "latency": { "fixed_ms": 400 } } }
+    }))
+    .await
+}
+
 async fn stats(client: &reqwest::Client, sandbox: &str) -> Value {
     let response = client
         .get(format!("{sandbox}/_sandbox/stats"))
@@ -238,11 +248,7 @@ async fn killed_mid_flight_and_restarted_every_application_completes_with_one_ef
 /// it: the writer puts off an answer that comes in the same batch) and none is made again.
 async fn dependents_start_before_the_answer_that_releases_them_is_stored(db: Db) {
     let (database, _dir) = fresh_database(db).await;
-    let sandbox = spawn_sandbox(json!({
-        "default": { "latency": { "fixed_ms": 0 } },
-        "services": { "civil.birth-registration": { "latency": { "fixed_ms": 400 } } }
-    }))
-    .await;
+    let sandbox = spawn_slow_first_stage_sandbox().await;
     let client = reqwest::Client::new();
     // A lease long enough for a call not to renew it first (a renewal waits for the lock).
     let lease = [("ONESTOP__DISPATCHER__LEASE_MS", "60000")];
@@ -293,11 +299,7 @@ async fn wait_answered(client: &reqwest::Client, sandbox: &str, calls: usize) {
 /// and the answers of a third gather in one batch of the one writer.
 async fn a_refused_batch_is_stored_job_by_job_without_calling_again(db: Db) {
     let (database, _dir) = fresh_database(db).await;
-    let sandbox = spawn_sandbox(json!({
-        "default": { "latency": { "fixed_ms": 0 } },
-        "services": { "civil.birth-registration": { "latency": { "fixed_ms": 400 } } }
-    }))
-    .await;
+    let sandbox = spawn_slow_first_stage_sandbox().await;
     let client = reqwest::Client::new();
     let settings = [
         ("ONESTOP__DISPATCHER__LEASE_MS", "60000"),
