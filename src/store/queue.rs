@@ -78,16 +78,10 @@ pub enum Finish {
 
 const CLAIM_RETURNING: &str = "RETURNING id, application_id, service_id, item, kind, attempts, failures, idempotency_key, callback_token, poll_url, deadline, locked_until";
 
-const CLAIM_DUE: &str = "SELECT id FROM sub_requests
-        WHERE (status IN ('ready', 'awaiting') AND next_attempt_at <= $2)
-           OR (status = 'running' AND locked_until < $2)
-        ORDER BY next_attempt_at LIMIT $3";
-
-/// Whether any sub-request is due (`CLAIM_DUE` without the limit).
-const CLAIM_DUE_ANY: &str = "SELECT 1 FROM sub_requests
-        WHERE (status IN ('ready', 'awaiting') AND next_attempt_at <= $1)
-           OR (status = 'running' AND locked_until < $1)
-        LIMIT 1";
+/// What is due at `$1` (now): ready or awaiting work whose time has come, and running work
+/// whose lease has expired. The claim and the look before it (SQLite) share it.
+const DUE: &str = "(status IN ('ready', 'awaiting') AND next_attempt_at <= $1)
+           OR (status = 'running' AND locked_until < $1)";
 
 impl Store {
     /// Claim up to `limit` sub-requests that are due (or whose lease expired) for `lease_ms`,
@@ -108,7 +102,8 @@ impl Store {
         // look first, with a read, which takes no lock. Under load, when the writers hand over
         // everything, nothing is due at most polls.
         if self.backend == Backend::Sqlite {
-            let due = sqlx::query(CLAIM_DUE_ANY)
+            let look = format!("SELECT 1 FROM sub_requests WHERE {DUE} LIMIT 1");
+            let due = sqlx::query(sqlx::AssertSqlSafe(look))
                 .bind(now)
                 .fetch_optional(&self.writes)
                 .await?;
@@ -118,12 +113,13 @@ impl Store {
         }
         let sql = sqlx::AssertSqlSafe(format!(
             "UPDATE sub_requests
-             SET status = 'running', locked_until = $1, attempts = attempts + 1, updated_at = $2, claimed_by = $4
-             WHERE id IN ({CLAIM_DUE}{lock}) {CLAIM_RETURNING}"
+             SET status = 'running', locked_until = $2, attempts = attempts + 1, updated_at = $1, claimed_by = $4
+             WHERE id IN (SELECT id FROM sub_requests WHERE {DUE}
+                          ORDER BY next_attempt_at LIMIT $3{lock}) {CLAIM_RETURNING}"
         ));
         let rows = sqlx::query(sql)
-            .bind(now + lease_ms)
             .bind(now)
+            .bind(now + lease_ms)
             .bind(limit)
             .bind(instance)
             .fetch_all(&self.writes)
