@@ -69,14 +69,19 @@ pub struct SubRequestRecord {
     pub failures: i64,
 }
 
-const APPLICATION_COLUMNS: &str =
-    "id, bundle_id, bundle_version, status, data, verify_code, created_at, updated_at";
+/// An application's `updated_at` is the latest change to it or any of its calls: the row's own
+/// column changes with its status, and a batch that stores a call's outcome does not rewrite
+/// the application's row (on PostgreSQL that would be a new version of the whole row, its data
+/// included, every time; see `store::queue::lock_applications`).
+const APPLICATION_COLUMNS: &str = "a.id, a.bundle_id, a.bundle_version, a.status, a.data, a.verify_code, a.created_at,
+    COALESCE((SELECT MAX(s.updated_at) FROM sub_requests AS s
+              WHERE s.application_id = a.id AND s.updated_at > a.updated_at), a.updated_at) AS updated_at";
 const SUB_REQUEST_COLUMNS: &str = "id, service_id, item, status, depends_on, attempts, outputs, error, updated_at, kind, callback_token, deadline, idempotency_key, failures";
 
 impl Store {
     pub async fn application(&self, id: &str) -> Result<Option<ApplicationRecord>, StoreError> {
         let sql = sqlx::AssertSqlSafe(format!(
-            "SELECT {APPLICATION_COLUMNS} FROM applications WHERE id = $1"
+            "SELECT {APPLICATION_COLUMNS} FROM applications AS a WHERE a.id = $1"
         ));
         let row = sqlx::query(sql).bind(id).fetch_optional(&self.pool).await?;
         row.as_ref().map(application_from_row).transpose()
@@ -87,7 +92,7 @@ impl Store {
         code: &str,
     ) -> Result<Option<ApplicationRecord>, StoreError> {
         let sql = sqlx::AssertSqlSafe(format!(
-            "SELECT {APPLICATION_COLUMNS} FROM applications WHERE verify_code = $1"
+            "SELECT {APPLICATION_COLUMNS} FROM applications AS a WHERE a.verify_code = $1"
         ));
         let row = sqlx::query(sql)
             .bind(code)

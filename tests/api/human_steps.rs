@@ -51,6 +51,12 @@ async fn a_relocation_registers_residence_only_after_the_homeowner_consents(db: 
     tokio::time::sleep(Duration::from_millis(300)).await;
     let (_, body) = app.get_json(&format!("/api/v1/applications/{id}")).await;
     assert_eq!(body["status"], "in_progress");
+    // The application's time is its latest change, its calls' included, although a batch
+    // storing a call's outcome does not rewrite the application's row.
+    let history = body["history"].as_array().expect("history");
+    let last = history.last().expect("a change");
+    assert_ne!(body["updated_at"], body["submitted_at"], "{body:#}");
+    assert_eq!(body["updated_at"], last["at"], "{body:#}");
     let consent = calls_of(&body, "homeowner-consent")[0];
     assert_eq!(consent["kind"], "human");
     assert_eq!(consent["status"], "awaiting");
