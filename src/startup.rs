@@ -205,6 +205,7 @@ pub fn sandbox_options(
     Ok(SandboxOptions {
         behaviours,
         secrets: callback_secrets(settings),
+        answer_log: None,
     })
 }
 

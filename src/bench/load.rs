@@ -10,6 +10,7 @@
 //! change the pacing, not the figure.
 
 use super::Bench;
+use super::chain::Chains;
 use super::report::{Figures, Finished};
 use super::server::{Server, own_cpu};
 use anyhow::Context;
@@ -53,6 +54,7 @@ impl Pacer {
 }
 
 pub(super) async fn run(bench: Arc<Bench>, server: &Server) -> anyhow::Result<()> {
+    bench.answers.take();
     let sandbox_before = bench.sandbox_stats().await?;
     let usage_before = server.usage()?;
     let own_before = own_cpu();
@@ -81,8 +83,9 @@ pub(super) async fn run(bench: Arc<Bench>, server: &Server) -> anyhow::Result<()
     let calls = sandbox.calls - sandbox_before.calls;
     let per_call = sandbox.mean_answer_since(&sandbox_before);
     results.push(read_back(&bench, &server.url, submitted).await);
+    let answered = Chains::by_application(bench.answers.take());
     let clients = results.iter().map(summary);
-    let figures = Figures::gather(&bench, clients, elapsed, calls, per_call);
+    let figures = Figures::gather(&bench, clients, elapsed, calls, per_call, &answered);
     let bench_cpu = own_cpu().saturating_sub(own_before);
     figures.print(usage.cpu.saturating_sub(usage_before.cpu), usage, bench_cpu);
     Ok(())
@@ -178,7 +181,7 @@ async fn wait_finished(
         let body: Value = bench.http.get(&url).send().await?.json().await?;
         let status = body["status"].as_str().unwrap_or_default();
         if status != "in_progress" {
-            return finished(&body);
+            return finished(id, &body);
         }
         anyhow::ensure!(
             Instant::now() < give_up,
@@ -193,7 +196,7 @@ async fn wait_finished(
 
 /// The latency from `submitted_at` to the last recorded transition (the application's own
 /// final status), both stored in milliseconds.
-fn finished(body: &Value) -> anyhow::Result<Finished> {
+fn finished(id: &str, body: &Value) -> anyhow::Result<Finished> {
     let time = |v: &Value| -> anyhow::Result<jiff::Timestamp> {
         let text = v.as_str().context("a timestamp")?;
         Ok(text.parse()?)
@@ -204,7 +207,10 @@ fn finished(body: &Value) -> anyhow::Result<Finished> {
     let ended = time(&last["at"])?;
     let latency = ended.duration_since(submitted).unsigned_abs();
     Ok(Finished {
+        id: id.to_owned(),
         latency,
+        submitted: submitted.as_microsecond(),
+        ended: ended.as_microsecond(),
         status: body["status"].as_str().unwrap_or_default().to_owned(),
     })
 }
@@ -221,7 +227,7 @@ mod tests {
             "submitted_at": "2026-11-21T10:00:00.007Z",
             "history": [{"at": "2026-11-21T10:00:00.007Z"}, {"at": "2026-11-21T10:00:00.1Z"}],
         });
-        let f = finished(&body).expect("finished");
+        let f = finished("x", &body).expect("finished");
         assert_eq!(f.latency, Duration::from_millis(93));
         assert_eq!(f.status, "completed");
     }

@@ -9,13 +9,14 @@
 //!
 //! A benchmark prints figures; it asserts nothing, and no test runs it.
 
+mod chain;
 mod load;
 mod report;
 mod server;
 mod waiting;
 
 use crate::bundle::{Catalog, ServiceId};
-use crate::sandbox::{Behaviours, SandboxOptions};
+use crate::sandbox::{AnswerLog, Behaviours, SandboxOptions};
 use anyhow::Context;
 use serde_json::{Value, json};
 use std::path::PathBuf;
@@ -61,6 +62,10 @@ struct Bench {
     stages: usize,
     /// Registry calls one example application makes.
     calls: u64,
+    /// The example's calls and their dependencies, for each application's own critical path.
+    chains: chain::Chains,
+    /// Every call the sandbox answered and the time it took there.
+    answers: AnswerLog,
 }
 
 /// The sandbox's counts, summed over its services.
@@ -88,9 +93,10 @@ impl SandboxStats {
 pub async fn run(options: BenchOptions) -> anyhow::Result<()> {
     let catalog = Arc::new(crate::bundle::compile(&options.definitions)?);
     let example = read_example(&options)?;
-    let (stages, calls) = critical_stages(&catalog, &example)?;
+    let (stages, calls, chains) = critical_stages(&catalog, &example)?;
     let behaviours = sandbox_behaviours(&options)?;
-    let sandbox = spawn_sandbox(catalog, behaviours)?;
+    let answers = AnswerLog::default();
+    let sandbox = spawn_sandbox(catalog, behaviours, answers.clone())?;
     let http = reqwest::Client::builder()
         .pool_max_idle_per_host(options.clients.max(1) * 2)
         .timeout(Duration::from_secs(60))
@@ -102,6 +108,8 @@ pub async fn run(options: BenchOptions) -> anyhow::Result<()> {
         http,
         stages,
         calls,
+        chains,
+        answers,
     };
     let database = server::Database::fresh(ctx.options.postgres.as_deref()).await?;
     let outcome = run_against(Arc::new(ctx), &database.url).await;
@@ -127,8 +135,12 @@ fn read_example(options: &BenchOptions) -> anyhow::Result<Value> {
 
 /// The number of dependency stages the example birth application runs through: each stage
 /// waits for the one before, so with a fixed latency per call the registries alone need
-/// `stages × latency`. With it, the number of registry calls the application makes.
-fn critical_stages(catalog: &Catalog, example: &Value) -> anyhow::Result<(usize, u64)> {
+/// `stages × latency`. With it, the number of registry calls the application makes, and the
+/// calls with their dependencies.
+fn critical_stages(
+    catalog: &Catalog,
+    example: &Value,
+) -> anyhow::Result<(usize, u64, chain::Chains)> {
     let bundle = catalog.bundle("birth").context("no birth bundle")?;
     let chosen: Option<Vec<String>> = example
         .get("services")
@@ -137,7 +149,8 @@ fn critical_stages(catalog: &Catalog, example: &Value) -> anyhow::Result<(usize,
     let data = example.get("data").cloned().unwrap_or_default();
     let plan = crate::fanout::plan(bundle, &selection, &data);
     let calls = plan.stages.iter().flatten().map(|(_, n)| *n as u64).sum();
-    Ok((plan.stages.len(), calls))
+    let chains = chain::Chains::new(&bundle.applicable(&data, &selection).calls());
+    Ok((plan.stages.len(), calls, chains))
 }
 
 /// A fixed latency on every call; in the waiting mode every call is also answered 202 and
@@ -150,11 +163,16 @@ fn sandbox_behaviours(options: &BenchOptions) -> anyhow::Result<Behaviours> {
     Ok(serde_json::from_value(json!({ "default": default }))?)
 }
 
-fn spawn_sandbox(catalog: Arc<Catalog>, behaviours: Behaviours) -> anyhow::Result<String> {
+fn spawn_sandbox(
+    catalog: Arc<Catalog>,
+    behaviours: Behaviours,
+    answers: AnswerLog,
+) -> anyhow::Result<String> {
     let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
     let url = format!("http://{}", listener.local_addr()?);
     let options = SandboxOptions {
         behaviours,
+        answer_log: Some(answers),
         ..SandboxOptions::default()
     };
     let server = crate::sandbox::serve(listener, catalog, options)?;

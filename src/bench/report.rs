@@ -2,15 +2,20 @@
 //! critical path, rates, and what the server process used; printed as plain text.
 
 use super::Bench;
+use super::chain::{Calls, Timeline};
 use super::server::Usage;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::time::Duration;
 
 /// One application that finished during the run.
 #[derive(Debug, Clone)]
 pub struct Finished {
+    pub id: String,
     /// From `submitted_at` to its last transition, by the server's clock.
     pub latency: Duration,
+    /// Those two times, in microseconds since the epoch.
+    pub submitted: i64,
+    pub ended: i64,
     pub status: String,
 }
 
@@ -23,6 +28,10 @@ pub struct Figures {
     /// Stages, and the mean time a call took in the sandbox (its timer wakes a little late).
     stages: usize,
     per_call: Option<Duration>,
+    /// Where each finished application's time went (`chain`), with its overhead over its own
+    /// critical path, in milliseconds; sorted by that overhead. Of the applications whose
+    /// calls were all answered.
+    timelines: Vec<(f64, Timeline)>,
     elapsed: Duration,
     calls: u64,
     polls: u64,
@@ -39,6 +48,7 @@ impl Figures {
         elapsed: Duration,
         calls: u64,
         per_call: Option<Duration>,
+        answered: &HashMap<String, Calls>,
     ) -> Self {
         let mut figures = Self {
             latencies: Vec::new(),
@@ -46,6 +56,7 @@ impl Figures {
             set: bench.critical_path(),
             stages: bench.stages,
             per_call,
+            timelines: Vec::new(),
             elapsed,
             calls,
             polls: 0,
@@ -55,6 +66,13 @@ impl Figures {
         for (finished, polls, errors, last_error) in clients {
             for f in finished {
                 figures.latencies.push(f.latency);
+                let timeline = answered
+                    .get(&f.id)
+                    .and_then(|calls| bench.chains.timeline(calls, f.submitted, f.ended));
+                if let Some(t) = timeline {
+                    let over = f.latency.as_secs_f64() * 1000.0 - t.own_path;
+                    figures.timelines.push((over, t));
+                }
                 *figures.statuses.entry(f.status.clone()).or_default() += 1;
             }
             figures.polls += polls;
@@ -62,6 +80,7 @@ impl Figures {
             figures.last_error = last_error.map(str::to_owned).or(figures.last_error);
         }
         figures.latencies.sort();
+        figures.timelines.sort_by(|a, b| a.0.total_cmp(&b.0));
         figures
     }
 
@@ -98,6 +117,7 @@ impl Figures {
             "overhead over critical path  {}",
             self.percentiles(self.critical())
         );
+        self.print_timelines(n);
         println!(
             "sub-requests per second      {:.0}",
             self.calls as f64 / secs
@@ -127,6 +147,47 @@ impl Figures {
         }
     }
 
+    /// Each application's own critical path, the overhead over it, and where that went.
+    fn print_timelines(&self, finished: usize) {
+        let n = self.timelines.len();
+        let at = |values: &mut Vec<f64>| {
+            values.sort_by(f64::total_cmp);
+            let q = |q: f64| percentile(values, q).map_or("-".to_owned(), |v| format!("{v:.0}"));
+            format!("p50 {} / p99 {} ms", q(0.50), q(0.99))
+        };
+        let mut own: Vec<f64> = self.timelines.iter().map(|(_, t)| t.own_path).collect();
+        let mut over: Vec<f64> = self.timelines.iter().map(|(o, _)| *o).collect();
+        println!(
+            "each application's own path  {} (its calls' longest chain as the sandbox answered them; {n} of {finished})",
+            at(&mut own)
+        );
+        println!("overhead over its own path   {}", at(&mut over));
+        let part = |f: fn(&Timeline) -> f64| -> Vec<f64> {
+            self.timelines.iter().map(|(_, t)| f(t)).collect()
+        };
+        println!(
+            "where it went                submitted to first call {}; between calls {}; last answer to the end {}",
+            at(&mut part(|t| t.to_first)),
+            at(&mut part(|t| t.between)),
+            at(&mut part(|t| t.to_end))
+        );
+        // The slowest 1 % by overhead, on average: which part makes the tail.
+        let tail = &self.timelines[n - n.div_ceil(100).min(n)..];
+        if !tail.is_empty() {
+            let mean = |f: fn(&Timeline) -> f64| {
+                tail.iter().map(|(_, t)| f(t)).sum::<f64>() / tail.len() as f64
+            };
+            let overhead = tail.iter().map(|(o, _)| o).sum::<f64>() / tail.len() as f64;
+            println!(
+                "the slowest 1 %, on average  overhead {overhead:.1} ms: to first call {:.1}, between calls {:.1}, to the end {:.1}, own path {:.1} ms",
+                mean(|t| t.to_first),
+                mean(|t| t.between),
+                mean(|t| t.to_end),
+                mean(|t| t.own_path)
+            );
+        }
+    }
+
     /// The critical path as the sandbox answered it (as set if it answered nothing): what the
     /// overhead is measured over.
     fn critical(&self) -> Duration {
@@ -146,7 +207,7 @@ impl Figures {
 }
 
 /// The `q` quantile of sorted values (nearest rank).
-pub fn percentile(sorted: &[Duration], q: f64) -> Option<Duration> {
+pub fn percentile<T: Copy>(sorted: &[T], q: f64) -> Option<T> {
     if sorted.is_empty() {
         return None;
     }
@@ -211,6 +272,6 @@ mod tests {
         let values: Vec<Duration> = (1..=100).map(Duration::from_millis).collect();
         assert_eq!(percentile(&values, 0.5), Some(Duration::from_millis(50)));
         assert_eq!(percentile(&values, 0.99), Some(Duration::from_millis(99)));
-        assert_eq!(percentile(&[], 0.5), None);
+        assert_eq!(percentile::<Duration>(&[], 0.5), None);
     }
 }

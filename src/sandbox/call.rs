@@ -27,9 +27,22 @@ pub(super) async fn call(
     body: web::Bytes,
 ) -> HttpResponse {
     let arrived = Instant::now();
+    let arrived_at = jiff::Timestamp::now();
     let (registry, service_id) = path.into_inner();
+    let key = sandbox
+        .answer_log
+        .as_ref()
+        .and_then(|_| header_text(&req, "Idempotency-Key"));
     let response = answer(&sandbox, registry, &service_id, req, body).await;
-    sandbox.state().count_answer(&service_id, arrived.elapsed());
+    let took = arrived.elapsed();
+    sandbox.state().count_answer(&service_id, took);
+    if let (Some(log), Some(key)) = (&sandbox.answer_log, key) {
+        log.note(super::Answered {
+            key,
+            arrived: arrived_at,
+            took,
+        });
+    }
     response
 }
 

@@ -39,6 +39,35 @@ pub struct SandboxOptions {
     pub behaviours: Behaviours,
     /// The secret each registry signs its callbacks with (`signature::sign`).
     pub secrets: Secrets,
+    /// Where to note every answered call's time, for a benchmark (none: nothing is noted).
+    pub answer_log: Option<AnswerLog>,
+}
+
+/// Every answered call's `Idempotency-Key`, when it arrived and the time it took in the
+/// sandbox (arrival to answer): what a benchmark needs to know each application's own critical
+/// path (the longest chain of its calls as the registries answered them) and where the time
+/// between its calls went. Kept only when asked for, since it grows with every call.
+#[derive(Debug, Clone, Default)]
+pub struct AnswerLog(Arc<Mutex<Vec<Answered>>>);
+
+/// One answered call in the `AnswerLog`.
+#[derive(Debug, Clone)]
+pub struct Answered {
+    pub key: String,
+    pub arrived: jiff::Timestamp,
+    pub took: Duration,
+}
+
+impl AnswerLog {
+    fn note(&self, answered: Answered) {
+        let mut log = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        log.push(answered);
+    }
+
+    /// What was noted so far, leaving the log empty.
+    pub fn take(&self) -> Vec<Answered> {
+        std::mem::take(&mut *self.0.lock().unwrap_or_else(|e| e.into_inner()))
+    }
 }
 
 struct Sandbox {
@@ -46,6 +75,7 @@ struct Sandbox {
     state: Mutex<State>,
     behaviours: Mutex<Behaviours>,
     secrets: Secrets,
+    answer_log: Option<AnswerLog>,
     /// Posts callbacks; built once.
     client: reqwest::Client,
 }
@@ -73,6 +103,7 @@ pub fn serve(
         state: Mutex::new(State::new()),
         behaviours: Mutex::new(options.behaviours),
         secrets: options.secrets,
+        answer_log: options.answer_log,
         client,
     });
     let server = HttpServer::new(move || {

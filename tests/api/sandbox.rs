@@ -5,7 +5,7 @@
 
 use crate::helpers::{example, root, serve_fake_registries};
 use onestop::registry::signature::{CALLBACK_URL_HEADER, Secrets, verify};
-use onestop::sandbox::{Behaviours, SandboxOptions};
+use onestop::sandbox::{AnswerLog, Behaviours, SandboxOptions};
 use serde_json::{Value, json};
 use std::net::TcpListener;
 use std::sync::{Arc, Mutex};
@@ -165,7 +165,17 @@ async fn sandbox_refuses_input_that_does_not_satisfy_the_form() {
 
 #[tokio::test]
 async fn a_fixed_latency_delays_every_answer_by_at_least_that_long() {
-    let sandbox = misbehaving(json!({ "default": { "latency": { "fixed_ms": 250 } } })).await;
+    let log = AnswerLog::default();
+    let sandbox = spawn_sandbox_with(SandboxOptions {
+        behaviours: serde_json::from_value(
+            json!({ "default": { "latency": { "fixed_ms": 250 } } }),
+        )
+        .expect("a valid behaviour"),
+        answer_log: Some(log.clone()),
+        ..SandboxOptions::default()
+    })
+    .await;
+    let began = jiff::Timestamp::now();
     for key in ["slow:1", "slow:1", "slow:2"] {
         let started = Instant::now();
         let response = sandbox.call(key).await;
@@ -182,6 +192,20 @@ async fn a_fixed_latency_delays_every_answer_by_at_least_that_long() {
     assert_eq!(stats["answered"], 3);
     let answer_ms = stats["answer_ms"].as_f64().expect("answer_ms");
     assert!((750.0..3.0 * 400.0).contains(&answer_ms), "{answer_ms}");
+    // A benchmark's log has every answered call: its key, when it arrived, how long it took.
+    let answered = log.take();
+    let keys: Vec<&str> = answered.iter().map(|a| a.key.as_str()).collect();
+    assert_eq!(keys, ["slow:1", "slow:1", "slow:2"]);
+    let mut arrived = began;
+    for a in &answered {
+        assert!(
+            a.arrived >= arrived,
+            "{a:?} arrived before the call before it"
+        );
+        assert!((250..400).contains(&a.took.as_millis()), "{a:?}");
+        arrived = a.arrived;
+    }
+    assert!(log.take().is_empty(), "taking the log empties it");
 }
 
 #[tokio::test]
@@ -438,6 +462,7 @@ async fn a_signed_callback_arrives_after_the_delay_and_a_repeated_call_schedules
             default: "other-secret".into(),
             per_registry: [("tax-service".to_owned(), "tax-secret".to_owned())].into(),
         },
+        answer_log: None,
     })
     .await;
     let call = || {
