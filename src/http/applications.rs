@@ -54,6 +54,7 @@ pub(crate) async fn accept(
     chosen: Option<&[String]>,
     key: Option<(&str, &str)>,
 ) -> Result<Option<String>, ApiError> {
+    let received_at = crate::store::now_ms();
     let (bundle, form) = super::bundles::bundle_form(state, bundle_id, chosen)?;
     let valid = form.validate(data).map_err(ApiError::Invalid)?;
     let applicable = bundle.applicable(valid.data(), valid.services());
@@ -83,6 +84,7 @@ pub(crate) async fn accept(
         bundle_version: bundle.version,
         data: valid.data().clone(),
         verify_code: crate::store::random_token(),
+        received_at,
         calls: new_calls(&applicable),
         submission_key: key.map(|(_, k)| (k.to_owned(), answer(&id).to_string())),
     };

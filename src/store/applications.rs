@@ -16,6 +16,9 @@ pub struct NewApplication {
     pub bundle_version: u32,
     pub data: Value,
     pub verify_code: String,
+    /// When the server received it (ms): the application's `created_at`, shown as
+    /// `submitted_at`. It is stored a little later, by the writer's next batch.
+    pub received_at: i64,
     /// Each registry call and human step, in dependency order.
     pub calls: Vec<NewCall>,
     /// The submission's `Idempotency-Key` (reserved beforehand) and the answer to keep for it.
@@ -166,7 +169,7 @@ pub(super) async fn insert_applications(
                 .bind(json_text(&new.data))
                 .bind(json_text(&serde_json::json!(services)))
                 .bind(new.verify_code.as_str())
-                .bind(now);
+                .bind(new.received_at.min(now));
         }
         bind_null_rows(query, &APPLICATION_ROW, size - chunk.len())
             .execute(&mut *tx)
@@ -263,7 +266,7 @@ impl CallRow {
                 error: None,
                 updated_at: now,
                 kind: call.kind,
-                callback_token: Some(super::random_token()),
+                callback_token: Some(super::ordered_token()),
                 deadline: call.deadline,
                 idempotency_key: format!("{}:{}:{}", new.id, call.service, call.item),
                 failures: 0,
