@@ -134,8 +134,7 @@ pub(crate) async fn human_step(state: &AppState, token: &str) -> Result<TokenTar
 
 async fn target(state: &AppState, token: &str, kind: SubKind) -> Result<TokenTarget, ApiError> {
     let unknown = || ApiError::NotFound("Посилання недійсне або застаріле".into());
-    let fine = token.len() == 32 && token.bytes().all(|b| b.is_ascii_hexdigit());
-    if !fine {
+    if !crate::store::is_callback_token(token) {
         return Err(unknown());
     }
     let target = state.store.by_token(token).await?.ok_or_else(unknown)?;
