@@ -46,14 +46,16 @@ impl Chains {
             .iter()
             .map(|c| format!("{}#{}", c.service, c.item))
             .collect();
+        // Calls come in dependency order: each waits only for calls before it.
         let calls = calls
             .iter()
             .zip(&names)
-            .map(|(call, name)| {
+            .enumerate()
+            .map(|(at, (call, name))| {
                 let waits = call
                     .depends_on
                     .iter()
-                    .filter_map(|d| names.iter().position(|n| n == d))
+                    .filter_map(|d| names[..at].iter().position(|n| n == d))
                     .collect();
                 (name.clone(), waits)
             })
