@@ -11,12 +11,18 @@ use std::time::Duration;
 #[derive(Debug, Clone)]
 pub struct Finished {
     pub id: String,
-    /// From `submitted_at` to its last transition, by the server's clock.
-    pub latency: Duration,
-    /// Those two times, in microseconds since the epoch.
+    /// Its `submitted_at` and its last transition, by the server's clock, in microseconds
+    /// since the epoch.
     pub submitted: i64,
     pub ended: i64,
     pub status: String,
+}
+
+impl Finished {
+    /// From `submitted_at` to its last transition.
+    pub fn latency(&self) -> Duration {
+        Duration::from_micros(self.ended.saturating_sub(self.submitted).unsigned_abs())
+    }
 }
 
 /// What a load run measured, before the server's usage is added.
@@ -65,12 +71,12 @@ impl Figures {
         };
         for (finished, polls, errors, last_error) in clients {
             for f in finished {
-                figures.latencies.push(f.latency);
+                figures.latencies.push(f.latency());
                 let timeline = answered
                     .get(&f.id)
                     .and_then(|calls| bench.chains.timeline(calls, f.submitted, f.ended));
                 if let Some(t) = timeline {
-                    let over = f.latency.as_secs_f64() * 1000.0 - t.own_path;
+                    let over = f.latency().as_secs_f64() * 1000.0 - t.own_path;
                     figures.timelines.push((over, t));
                 }
                 *figures.statuses.entry(f.status.clone()).or_default() += 1;

@@ -27,21 +27,19 @@ pub(super) async fn call(
     body: web::Bytes,
 ) -> HttpResponse {
     let arrived = Instant::now();
-    let arrived_at = jiff::Timestamp::now();
+    // For a benchmark's log only: the key and the wall-clock time of arrival.
+    let noted = sandbox.answer_log.as_ref().and_then(|_| {
+        Some((
+            header_text(&req, "Idempotency-Key")?,
+            jiff::Timestamp::now(),
+        ))
+    });
     let (registry, service_id) = path.into_inner();
-    let key = sandbox
-        .answer_log
-        .as_ref()
-        .and_then(|_| header_text(&req, "Idempotency-Key"));
     let response = answer(&sandbox, registry, &service_id, req, body).await;
     let took = arrived.elapsed();
     sandbox.state().count_answer(&service_id, took);
-    if let (Some(log), Some(key)) = (&sandbox.answer_log, key) {
-        log.note(super::Answered {
-            key,
-            arrived: arrived_at,
-            took,
-        });
+    if let (Some(log), Some((key, arrived))) = (&sandbox.answer_log, noted) {
+        log.note(super::Answered { key, arrived, took });
     }
     response
 }
