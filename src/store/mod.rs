@@ -380,6 +380,105 @@ mod tests {
         );
     }
 
+    /// SQLite's fifth migration rebuilds `sub_requests` and `status_history` (to drop an index
+    /// and `AUTOINCREMENT`, which SQLite cannot drop in place): a database made before it keeps
+    /// every row and id, the history numbers on from its largest id, and the call's key is
+    /// still unique through `(application_id, service_id, item)`.
+    #[tokio::test]
+    async fn sqlite_rebuilt_tables_keep_their_rows_and_ids() {
+        let dir = tempfile::tempdir().expect("temporary folder");
+        let url = format!("sqlite://{}?mode=rwc", dir.path().join("old.db").display());
+        sqlx::any::install_default_drivers();
+        let old = sqlx::AnyPool::connect(&url).await.expect("connect");
+        sqlx::migrate!("migrations/sqlite")
+            .run_to(20261121000004, &old)
+            .await
+            .expect("the migrations before the rebuild");
+        for sql in [
+            "INSERT INTO applications (id, bundle_id, bundle_version, status, data, services, verify_code, created_at, updated_at)
+             VALUES ('a1', 'birth', 1, 'in_progress', '{}', '[]', 'V1', 1, 1)",
+            "INSERT INTO sub_requests (id, application_id, service_id, item, position, status, depends_on, attempts, next_attempt_at, idempotency_key, updated_at, kind, failures, callback_token, poll_url, deadline, claimed_by, outputs)
+             VALUES ('s1', 'a1', 'tax.rnokpp-assignment', 0, 2, 'awaiting', '[\"civil.birth-registration\"]', 3, 5, 'a1:tax.rnokpp-assignment:0', 4, 'service', 1, 'tok', 'http://r/poll', 99, 'i1', '{\"x\":1}')",
+            "INSERT INTO status_history (id, application_id, service_id, status, detail, at) VALUES (7, 'a1', NULL, 'in_progress', NULL, 1)",
+            "INSERT INTO status_history (id, application_id, service_id, status, detail, at) VALUES (9, 'a1', 'tax.rnokpp-assignment', 'awaiting', 'd', 2)",
+        ] {
+            sqlx::raw_sql(sql).execute(&old).await.expect(sql);
+        }
+        old.close().await;
+
+        let store = Store::connect(&url, None)
+            .await
+            .expect("the rest of the migrations");
+        let call = sqlx::query(
+            "SELECT application_id, service_id, item, position, status, depends_on, attempts, next_attempt_at, idempotency_key, updated_at, kind, failures, callback_token, poll_url, deadline, claimed_by, outputs FROM sub_requests WHERE id = 's1'",
+        )
+        .fetch_one(&store.pool)
+        .await
+        .expect("the call is kept");
+        let text = |i: usize| call.try_get::<String, _>(i).expect("text");
+        let number = |i: usize| call.try_get::<i64, _>(i).expect("number");
+        assert_eq!(
+            (text(0), text(1), number(2), number(3), text(4)),
+            (
+                "a1".into(),
+                "tax.rnokpp-assignment".into(),
+                0,
+                2,
+                "awaiting".into()
+            )
+        );
+        assert_eq!(text(5), r#"["civil.birth-registration"]"#);
+        assert_eq!((number(6), number(7), number(9)), (3, 5, 4));
+        assert_eq!(text(8), "a1:tax.rnokpp-assignment:0");
+        assert_eq!(
+            (text(10), number(11), text(12)),
+            ("service".into(), 1, "tok".into())
+        );
+        assert_eq!(
+            (text(13), number(14), text(15)),
+            ("http://r/poll".into(), 99, "i1".into())
+        );
+        assert_eq!(text(16), r#"{"x":1}"#);
+
+        let mut conn = store.pool.acquire().await.expect("connection");
+        super::applications::history(&mut conn, "a1", None, "completed", None, 3)
+            .await
+            .expect("a new transition");
+        drop(conn);
+        let ids: Vec<i64> = sqlx::query("SELECT id FROM status_history ORDER BY id")
+            .fetch_all(&store.pool)
+            .await
+            .expect("history")
+            .iter()
+            .map(|row| row.try_get(0).expect("id"))
+            .collect();
+        assert_eq!(ids, [7, 9, 10]);
+
+        let indexes: Vec<String> = sqlx::query(
+            "SELECT sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'sub_requests' AND sql IS NOT NULL",
+        )
+        .fetch_all(&store.pool)
+        .await
+        .expect("indexes")
+        .iter()
+        .map(|row| row.try_get(0).expect("sql"))
+        .collect();
+        assert_eq!(indexes.len(), 2, "{indexes:?}");
+        assert!(indexes.iter().all(|sql| !sql.contains("idempotency_key")));
+        let same_call = "INSERT INTO sub_requests (id, application_id, service_id, item, position, status, depends_on, next_attempt_at, idempotency_key, updated_at)
+             VALUES ('s2', 'a1', 'tax.rnokpp-assignment', 0, 2, 'ready', '[]', 0, 'other', 0)";
+        let duplicate = sqlx::raw_sql(same_call).execute(&store.pool).await;
+        assert!(duplicate.is_err(), "one call per service and item");
+        let autoincrement: i64 =
+            sqlx::query("SELECT count(*) FROM sqlite_master WHERE sql LIKE '%AUTOINCREMENT%'")
+                .fetch_one(&store.pool)
+                .await
+                .expect("schema")
+                .try_get(0)
+                .expect("count");
+        assert_eq!(autoincrement, 0);
+    }
+
     /// On SQLite a poll that finds nothing due does not wait for the database's write lock
     /// (see `Store::claim`): with another connection holding it, the claim answers at once,
     /// not after the busy timeout (10 s).
