@@ -7,6 +7,14 @@
 use serde_json::Value;
 use std::fmt;
 
+thread_local! {
+    /// CEL's standard functions and macros, built once per thread: a new `cel::Context` builds
+    /// them afresh, which was half the time of evaluating a condition (1.7 % of the server's
+    /// CPU at 250 birth applications per second). Each evaluation binds the form's fields in a
+    /// scope of its own inside it.
+    static STANDARD: cel::Context<'static, 'static> = cel::Context::default();
+}
+
 /// A parsed condition and its source text.
 pub struct Condition {
     pub source: String,
@@ -50,18 +58,20 @@ impl Condition {
     /// Evaluate against the application data; a field the data lacks is `null`. Anything but
     /// `true` or `false` is an error.
     pub fn evaluate(&self, data: &Value) -> Result<bool, String> {
-        let mut context = cel::Context::default();
-        for field in &self.fields {
-            let value = data.get(field).cloned().unwrap_or(Value::Null);
-            context
-                .add_variable(field.as_str(), value)
-                .map_err(|e| e.to_string())?;
-        }
-        match self.program.execute(&context) {
-            Ok(cel::Value::Bool(result)) => Ok(result),
-            Ok(other) => Err(format!("the condition gave {other:?}, not true or false")),
-            Err(e) => Err(e.to_string()),
-        }
+        STANDARD.with(|standard| {
+            let mut context = standard.new_inner_scope();
+            for field in &self.fields {
+                let value = data.get(field).cloned().unwrap_or(Value::Null);
+                context
+                    .add_variable(field.as_str(), value)
+                    .map_err(|e| e.to_string())?;
+            }
+            match self.program.execute(&context) {
+                Ok(cel::Value::Bool(result)) => Ok(result),
+                Ok(other) => Err(format!("the condition gave {other:?}, not true or false")),
+                Err(e) => Err(e.to_string()),
+            }
+        })
     }
 }
 

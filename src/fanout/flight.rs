@@ -31,7 +31,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 pub(super) struct Flight {
     application_id: String,
     bundle_id: String,
-    data: Value,
+    data: Arc<Value>,
     calls: Mutex<Vec<SubRequestRecord>>,
 }
 
@@ -182,7 +182,7 @@ mod tests {
         use SubStatus::*;
         let context = CallContext {
             bundle_id: "birth".into(),
-            data: json!({"child": {"name": "Марʼяна"}}),
+            data: Arc::new(json!({"child": {"name": "Марʼяна"}})),
             siblings: vec![
                 call("a", Succeeded, &[]),
                 call("b", Running, &["a#0"]),

@@ -398,7 +398,7 @@ impl Dispatcher {
         };
         Ok(CallContext {
             bundle_id: application.bundle_id,
-            data: application.data,
+            data: Arc::new(application.data),
             siblings,
         })
     }

@@ -294,7 +294,7 @@ fn first_claims(
         }
         let context = Arc::new(CallContext {
             bundle_id: new.bundle_id.clone(),
-            data: new.data.clone(),
+            data: Arc::new(new.data.clone()),
             siblings: mine.iter().map(|row| row.record.clone()).collect(),
         });
         for row in mine {

@@ -45,7 +45,9 @@ pub struct Claim {
 #[derive(Debug)]
 pub struct CallContext {
     pub bundle_id: String,
-    pub data: Value,
+    /// Shared by every call of the application this instance holds (a birth form is a few
+    /// kilobytes of JSON objects; cloning it for each released call was 4 % of the server's CPU).
+    pub data: Arc<Value>,
     pub siblings: Vec<SubRequestRecord>,
 }
 
@@ -782,7 +784,7 @@ impl TakenRows<'_> {
         }
         Ok(CallContext {
             bundle_id: locked.bundle_id.clone(),
-            data: parse_json(&locked.data)?,
+            data: Arc::new(parse_json(&locked.data)?),
             siblings,
         })
     }
