@@ -409,74 +409,40 @@ mod tests {
         let store = Store::connect(&url, None)
             .await
             .expect("the rest of the migrations");
-        let call = sqlx::query(
-            "SELECT application_id, service_id, item, position, status, depends_on, attempts, next_attempt_at, idempotency_key, updated_at, kind, failures, callback_token, poll_url, deadline, claimed_by, outputs FROM sub_requests WHERE id = 's1'",
-        )
-        .fetch_one(&store.pool)
-        .await
-        .expect("the call is kept");
-        let text = |i: usize| call.try_get::<String, _>(i).expect("text");
-        let number = |i: usize| call.try_get::<i64, _>(i).expect("number");
-        assert_eq!(
-            (text(0), text(1), number(2), number(3), text(4)),
-            (
-                "a1".into(),
-                "tax.rnokpp-assignment".into(),
-                0,
-                2,
-                "awaiting".into()
-            )
-        );
-        assert_eq!(text(5), r#"["civil.birth-registration"]"#);
-        assert_eq!((number(6), number(7), number(9)), (3, 5, 4));
-        assert_eq!(text(8), "a1:tax.rnokpp-assignment:0");
-        assert_eq!(
-            (text(10), number(11), text(12)),
-            ("service".into(), 1, "tok".into())
+        // One text per question (SQLite's JSON functions), to compare whole.
+        let ask = async |sql: &str| -> String {
+            let row = sqlx::query(sqlx::AssertSqlSafe(sql.to_owned()));
+            let row = row.fetch_one(&store.pool).await.expect(sql);
+            row.try_get(0).expect(sql)
+        };
+        let call = ask(
+            "SELECT json_array(application_id, service_id, item, position, status, depends_on, attempts, next_attempt_at, idempotency_key, updated_at, kind, failures, callback_token, poll_url, deadline, claimed_by, outputs) FROM sub_requests WHERE id = 's1'",
         );
         assert_eq!(
-            (text(13), number(14), text(15)),
-            ("http://r/poll".into(), 99, "i1".into())
+            call.await,
+            r#"["a1","tax.rnokpp-assignment",0,2,"awaiting","[\"civil.birth-registration\"]",3,5,"a1:tax.rnokpp-assignment:0",4,"service",1,"tok","http://r/poll",99,"i1","{\"x\":1}"]"#
         );
-        assert_eq!(text(16), r#"{"x":1}"#);
 
         let mut conn = store.pool.acquire().await.expect("connection");
         super::applications::history(&mut conn, "a1", None, "completed", None, 3)
             .await
             .expect("a new transition");
         drop(conn);
-        let ids: Vec<i64> = sqlx::query("SELECT id FROM status_history ORDER BY id")
-            .fetch_all(&store.pool)
-            .await
-            .expect("history")
-            .iter()
-            .map(|row| row.try_get(0).expect("id"))
-            .collect();
-        assert_eq!(ids, [7, 9, 10]);
+        let ids = "SELECT json_group_array(id) FROM (SELECT id FROM status_history ORDER BY id)";
+        assert_eq!(ask(ids).await, "[7,9,10]");
 
-        let indexes: Vec<String> = sqlx::query(
-            "SELECT sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'sub_requests' AND sql IS NOT NULL",
-        )
-        .fetch_all(&store.pool)
-        .await
-        .expect("indexes")
-        .iter()
-        .map(|row| row.try_get(0).expect("sql"))
-        .collect();
-        assert_eq!(indexes.len(), 2, "{indexes:?}");
-        assert!(indexes.iter().all(|sql| !sql.contains("idempotency_key")));
+        let indexes = "SELECT json_group_array(name) FROM (SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'sub_requests' ORDER BY name)";
+        assert_eq!(
+            ask(indexes).await,
+            r#"["sqlite_autoindex_sub_requests_1","sqlite_autoindex_sub_requests_2","sub_requests_by_callback_token","sub_requests_due"]"#,
+            "the key, (application_id, service_id, item) and the two indexes made by name"
+        );
         let same_call = "INSERT INTO sub_requests (id, application_id, service_id, item, position, status, depends_on, next_attempt_at, idempotency_key, updated_at)
              VALUES ('s2', 'a1', 'tax.rnokpp-assignment', 0, 2, 'ready', '[]', 0, 'other', 0)";
         let duplicate = sqlx::raw_sql(same_call).execute(&store.pool).await;
         assert!(duplicate.is_err(), "one call per service and item");
-        let autoincrement: i64 =
-            sqlx::query("SELECT count(*) FROM sqlite_master WHERE sql LIKE '%AUTOINCREMENT%'")
-                .fetch_one(&store.pool)
-                .await
-                .expect("schema")
-                .try_get(0)
-                .expect("count");
-        assert_eq!(autoincrement, 0);
+        let schema = ask("SELECT group_concat(sql, ';') FROM sqlite_master").await;
+        assert!(!schema.contains("AUTOINCREMENT"), "{schema}");
     }
 
     /// On SQLite a poll that finds nothing due does not wait for the database's write lock
