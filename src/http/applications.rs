@@ -82,7 +82,7 @@ pub(crate) async fn accept(
         id: id.clone(),
         bundle_id: bundle.id.0.clone(),
         bundle_version: bundle.version,
-        data: valid.data().clone(),
+        data: std::sync::Arc::new(valid.data().clone()),
         verify_code: crate::store::random_token(),
         received_at,
         calls: new_calls(&applicable),

@@ -14,7 +14,8 @@ pub struct NewApplication {
     pub id: String,
     pub bundle_id: String,
     pub bundle_version: u32,
-    pub data: Value,
+    /// Shared with the contexts of its first calls (`CallContext::data`).
+    pub data: Arc<Value>,
     pub verify_code: String,
     /// When the server received it (ms): the application's `created_at`, shown as
     /// `submitted_at`. It is stored a little later, by the writer's next batch.
@@ -294,7 +295,7 @@ fn first_claims(
         }
         let context = Arc::new(CallContext {
             bundle_id: new.bundle_id.clone(),
-            data: Arc::new(new.data.clone()),
+            data: new.data.clone(),
             siblings: mine.iter().map(|row| row.record.clone()).collect(),
         });
         for row in mine {
