@@ -11,6 +11,7 @@
 
 use super::Bench;
 use super::chain::Chains;
+use super::machine::CpuTimes;
 use super::report::{Figures, Finished};
 use super::server::{Server, own_cpu};
 use anyhow::Context;
@@ -58,6 +59,7 @@ pub(super) async fn run(bench: Arc<Bench>, server: &Server) -> anyhow::Result<()
     let sandbox_before = bench.sandbox_stats().await?;
     let usage_before = server.usage()?;
     let own_before = own_cpu();
+    let machine_before = CpuTimes::now();
     let start = Instant::now();
     let deadline = start + bench.options.duration;
     let pacer = Arc::new(Pacer {
@@ -79,6 +81,9 @@ pub(super) async fn run(bench: Arc<Bench>, server: &Server) -> anyhow::Result<()
     wait_for_calls(&bench, expected).await?;
     let elapsed = start.elapsed();
     let usage = server.usage()?;
+    let machine = CpuTimes::now()
+        .zip(machine_before)
+        .and_then(|(after, before)| after.since(&before));
     let sandbox = bench.sandbox_stats().await?;
     let calls = sandbox.calls - sandbox_before.calls;
     let per_call = sandbox.mean_answer_since(&sandbox_before);
@@ -87,7 +92,12 @@ pub(super) async fn run(bench: Arc<Bench>, server: &Server) -> anyhow::Result<()
     let clients = results.iter().map(summary);
     let figures = Figures::gather(&bench, clients, elapsed, calls, per_call, &answered);
     let bench_cpu = own_cpu().saturating_sub(own_before);
-    figures.print(usage.cpu.saturating_sub(usage_before.cpu), usage, bench_cpu);
+    figures.print(
+        usage.cpu.saturating_sub(usage_before.cpu),
+        usage,
+        bench_cpu,
+        machine,
+    );
     Ok(())
 }
 

@@ -11,6 +11,7 @@
 
 mod chain;
 mod load;
+mod machine;
 mod report;
 mod server;
 mod waiting;
@@ -99,6 +100,10 @@ pub async fn run(options: BenchOptions) -> anyhow::Result<()> {
     let sandbox = spawn_sandbox(catalog, behaviours, answers.clone())?;
     let http = reqwest::Client::builder()
         .pool_max_idle_per_host(options.clients.max(1) * 2)
+        // Shorter than the server's keep-alive (actix's 5 s), so that the read-back after a
+        // paced run does not reuse a connection the server is closing ("connection closed
+        // before message completed").
+        .pool_idle_timeout(Duration::from_secs(2))
         .timeout(Duration::from_secs(60))
         .build()?;
     let ctx = Bench {

@@ -3,6 +3,7 @@
 
 use super::Bench;
 use super::chain::{Calls, Timeline};
+use super::machine::MachineShare;
 use super::server::Usage;
 use std::collections::{BTreeMap, HashMap};
 use std::time::Duration;
@@ -90,7 +91,13 @@ impl Figures {
         figures
     }
 
-    pub fn print(&self, cpu: Duration, usage: Usage, bench_cpu: Duration) {
+    pub fn print(
+        &self,
+        cpu: Duration,
+        usage: Usage,
+        bench_cpu: Duration,
+        machine: Option<MachineShare>,
+    ) {
         let n = self.latencies.len();
         let secs = self.elapsed.as_secs_f64();
         let statuses: Vec<String> = self
@@ -140,6 +147,9 @@ impl Figures {
             "bench process CPU            {:.1} s (sandbox and clients)",
             bench_cpu.as_secs_f64()
         );
+        if let Some(machine) = machine {
+            println!("machine CPU                  {machine} (all its cores, the whole run)");
+        }
         println!(
             "status polls per application {:.2}",
             self.polls as f64 / n.max(1) as f64
