@@ -11,7 +11,7 @@ use std::sync::Arc;
 
 /// mimalloc instead of glibc's allocator: a request allocates and frees many small strings
 /// and JSON values across threads, and glibc's arenas spent about a fifth of the server's time
-/// at full load in `malloc`, `free` and their consolidation (README "Performance").
+/// at full load in `malloc`, `free` and their consolidation (`docs/performance-log.md`, round 3).
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 

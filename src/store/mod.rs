@@ -149,9 +149,9 @@ impl WriteConnection {
     }
 }
 
-/// Writers per instance on PostgreSQL unless `database.writers` says otherwise (see README
-/// "Performance"); SQLite lets one writer in at a time, PostgreSQL runs writers on separate
-/// rows in parallel. Two, not four, since
+/// Writers per instance on PostgreSQL unless `database.writers` says otherwise (round 5 of
+/// `docs/performance-log.md`); SQLite lets one writer in at a time, PostgreSQL runs writers on
+/// separate rows in parallel. Two, not four, since
 /// dependents start before the answers that release them are stored (`fanout::Flight`):
 /// answers then come in spread out rather than a stage at a time, and four writers each stored
 /// smaller batches, more transactions for the same work (at 500 applications per second,
@@ -174,7 +174,8 @@ enum Plans {
     /// fix until this) avoided that too, but planning was a fifth of PostgreSQL's work
     /// (0.1–0.15 ms a statement, 0.8 ms an application); with cached plans (all but that of
     /// storing the outcomes, see `queue::store_outcomes`) PostgreSQL spends 10 % less CPU and
-    /// keeps up with 450 applications per second where it did not (README "Performance").
+    /// keeps up with 450 applications per second where it did not (`docs/performance-log.md`,
+    /// round 7).
     ByIndex,
 }
 
