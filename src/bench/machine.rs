@@ -7,7 +7,7 @@
 //! the machine gave it.
 
 /// The aggregate `cpu` line of `/proc/stat`, in clock ticks since boot.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct CpuTimes {
     busy: u64,
     idle: u64,
