@@ -55,7 +55,7 @@ impl Chains {
                 let waits = call
                     .depends_on
                     .iter()
-                    .filter_map(|d| names[..at].iter().position(|n| n == d))
+                    .filter_map(|d| names[..at].iter().position(|n| *n == d.to_string()))
                     .collect();
                 (name.clone(), waits)
             })
@@ -130,7 +130,9 @@ mod tests {
         Call {
             service: ServiceId(service.to_owned()),
             item,
-            depends_on: depends_on.iter().map(|d| (*d).to_owned()).collect(),
+            depends_on: (depends_on.iter())
+                .map(|d| crate::lifecycle::CallKey::parse(d).expect("a call key"))
+                .collect(),
         }
     }
 

@@ -3,6 +3,7 @@
 //! with the dependencies of every call. Pure: the same data always gives the same plan.
 
 use super::{Bundle, ServiceId, Step};
+use crate::lifecycle::CallKey;
 use serde_json::Value;
 
 /// One service that runs: how many calls (items) and which services it waits for.
@@ -17,13 +18,12 @@ pub struct Planned {
     pub depends_on: Vec<ServiceId>,
 }
 
-/// One registry call of an application: a service, an item, and the calls it waits for
-/// (written `service#item`).
+/// One registry call of an application: a service, an item, and the calls it waits for.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Call {
     pub service: ServiceId,
     pub item: usize,
-    pub depends_on: Vec<String>,
+    pub depends_on: Vec<CallKey>,
 }
 
 /// Which services of an application run and which do not (with the reason in Ukrainian), and
@@ -111,9 +111,11 @@ impl Applicable {
                     let same_items = source.repeat_items.is_some()
                         && source.repeat_items == planned.repeat_items;
                     if same_items {
-                        depends_on.push(format!("{dep}#{item}"));
+                        depends_on.push(CallKey::new(dep.to_string(), item as i64));
                     } else {
-                        depends_on.extend((0..source.items).map(|i| format!("{dep}#{i}")));
+                        depends_on.extend(
+                            (0..source.items).map(|i| CallKey::new(dep.to_string(), i as i64)),
+                        );
                     }
                 }
                 for human in self
@@ -121,7 +123,7 @@ impl Applicable {
                     .iter()
                     .filter(|h| h.before.contains(&planned.service))
                 {
-                    depends_on.push(format!("{}#0", human.id));
+                    depends_on.push(CallKey::new(human.id.as_str(), 0));
                 }
                 calls.push(Call {
                     service: planned.service.clone(),

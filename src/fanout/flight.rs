@@ -22,9 +22,9 @@
 //! releases nothing and the writer does, as before.
 
 use super::writer::{Done, Inboxes, Job, SubmitError};
-use crate::store::{CallContext, Claim, Completion, SubKind, SubRequestRecord, SubStatus};
+use crate::lifecycle;
+use crate::store::{CallContext, Claim, Completion, SubRequestRecord, SubStatus};
 use serde_json::Value;
-use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, PoisonError};
 
 /// What this instance knows of one application's calls while it holds some of them.
@@ -67,16 +67,13 @@ impl Flight {
                 if call.status == SubStatus::Running && call.attempts == done.claim.attempts =>
             {
                 call.updated_at = now;
-                match &done.completion {
-                    Completion::Succeeded(outputs) => {
-                        call.status = SubStatus::Succeeded;
-                        call.outputs = Some(outputs.clone());
-                        release(&mut calls, now)
-                    }
-                    // Its next attempt, if any, is claimed from the database.
-                    Completion::Failed(_) => mark(call, SubStatus::Failed),
-                    Completion::RetryAt(..) => mark(call, SubStatus::Ready),
-                    Completion::Awaiting { .. } => mark(call, SubStatus::Awaiting),
+                // Its next attempt, if any, is claimed from the database.
+                call.status = done.completion.status();
+                if let Completion::Succeeded(outputs) = &done.completion {
+                    call.outputs = Some(outputs.clone());
+                    start(&mut calls, now)
+                } else {
+                    Vec::new()
                 }
             }
             _ => Vec::new(),
@@ -120,35 +117,17 @@ impl Flight {
     }
 }
 
-fn mark(call: &mut SubRequestRecord, status: SubStatus) -> Vec<usize> {
-    call.status = status;
-    Vec::new()
-}
-
-/// The waiting registry calls whose dependencies have all succeeded, now claimed (`running`,
-/// one attempt more, as the writer will store them). A dependency the flight does not know
-/// holds its dependent back (the stored state decides then).
-fn release(calls: &mut [SubRequestRecord], now: i64) -> Vec<usize> {
-    let status: BTreeMap<String, SubStatus> = calls
-        .iter()
-        .map(|c| (format!("{}#{}", c.service_id, c.item), c.status))
-        .collect();
-    let released: Vec<usize> = calls
-        .iter()
-        .enumerate()
-        .filter(|(_, c)| c.status == SubStatus::Waiting && c.kind == SubKind::Service)
-        .filter(|(_, c)| {
-            (c.depends_on.iter()).all(|d| status.get(d) == Some(&SubStatus::Succeeded))
-        })
-        .map(|(n, _)| n)
-        .collect();
-    for &n in &released {
+/// The waiting registry calls the lifecycle lets start now (`lifecycle::startable`), claimed
+/// (`running`, one attempt more, as the writer will store them).
+fn start(calls: &mut [SubRequestRecord], now: i64) -> Vec<usize> {
+    let started = lifecycle::startable(calls);
+    for &n in &started {
         let call = &mut calls[n];
         call.status = SubStatus::Running;
         call.attempts += 1;
         call.updated_at = now;
     }
-    released
+    started
 }
 
 #[cfg(test)]
@@ -164,7 +143,9 @@ mod tests {
             service_id: service.to_owned(),
             item: 0,
             status,
-            depends_on: depends_on.iter().map(|d| (*d).to_owned()).collect(),
+            depends_on: (depends_on.iter())
+                .map(|d| lifecycle::CallKey::parse(d).expect("a call key"))
+                .collect(),
             attempts: u8::from(status == SubStatus::Running).into(),
             outputs: None,
             error: None,

@@ -336,7 +336,7 @@ impl Dispatcher {
                 }
             }
         };
-        tracing::info!(application.id = %claim.application_id, service.id = %claim.service_id, attempt = claim.attempts, outcome = completion_name(&completion), "Sub-request step finished");
+        tracing::info!(application.id = %claim.application_id, service.id = %claim.service_id, attempt = claim.attempts, outcome = completion.name(), "Sub-request step finished");
         Some(completion)
     }
 
@@ -457,15 +457,6 @@ fn expired(kind: SubKind) -> &'static str {
         SubKind::Service => {
             "реєстр не надав відповіді до граничного строку (no answer from the registry by the deadline)"
         }
-    }
-}
-
-fn completion_name(completion: &Completion) -> &'static str {
-    match completion {
-        Completion::Succeeded(_) => "succeeded",
-        Completion::Failed(_) => "failed",
-        Completion::RetryAt(..) => "retry",
-        Completion::Awaiting { .. } => "awaiting",
     }
 }
 

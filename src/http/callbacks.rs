@@ -7,7 +7,7 @@
 use super::{ApiError, AppState};
 use crate::bundle::ServiceId;
 use crate::registry::signature::{self, SIGNATURE_HEADER, TIMESTAMP_HEADER};
-use crate::store::{Completion, Finish, SubKind, TokenTarget};
+use crate::store::{Answer, Finish, SubKind, TokenTarget};
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -52,7 +52,7 @@ pub async fn callback(
             &format!("Очікується {{\"status\": \"succeeded\", \"outputs\": {{…}}}} або {{\"status\": \"refused\", \"reason\": \"…\"}}: {e}"),
         )
     })?;
-    let completion = match parsed {
+    let answer_ = match parsed {
         CallbackBody::Succeeded { outputs } => {
             if !service.output_validator.is_valid(&outputs) {
                 return Err(ApiError::invalid(
@@ -60,15 +60,13 @@ pub async fn callback(
                     "Результат не відповідає схемі результату послуги",
                 ));
             }
-            Completion::Succeeded(outputs)
+            Answer::Succeeded(outputs)
         }
-        CallbackBody::Refused { reason } => {
-            Completion::Failed(format!("реєстр відмовив: {reason}"))
-        }
+        CallbackBody::Refused { reason } => Answer::Failed(format!("реєстр відмовив: {reason}")),
     };
     let finish = state
         .store
-        .finish_from_outside(&target, &completion, "registry callback")
+        .finish_from_outside(&target, &answer_, "registry callback")
         .await?;
     answer(&state, &target, finish)
 }
@@ -111,15 +109,15 @@ pub(crate) async fn decide(
     reason: Option<&str>,
 ) -> Result<(TokenTarget, Finish), ApiError> {
     let target = target(state, token, SubKind::Human).await?;
-    let completion = if confirmed {
-        Completion::Succeeded(json!({ "decision": "confirmed" }))
+    let decision = if confirmed {
+        Answer::Succeeded(json!({ "decision": "confirmed" }))
     } else {
         let reason = reason.map(str::trim).filter(|r| !r.is_empty());
-        Completion::Failed(format!("відмовлено: {}", reason.unwrap_or("без пояснення")))
+        Answer::Failed(format!("відмовлено: {}", reason.unwrap_or("без пояснення")))
     };
     let finish = state
         .store
-        .finish_from_outside(&target, &completion, "person's decision")
+        .finish_from_outside(&target, &decision, "person's decision")
         .await?;
     if finish == Finish::Applied {
         state.wake_dispatcher.notify_one();

@@ -5,21 +5,24 @@
 //! that both backends accept; JSON and times are stored as text and integer milliseconds. This
 //! module knows nothing about registries or HTTP.
 
+mod advance;
 mod applications;
+mod claim;
+mod history;
+mod insert;
 mod nodelay;
 mod outside;
-mod queue;
+mod record;
 mod sql;
-mod status;
 mod submissions;
 
-pub use applications::{
-    ApplicationRecord, HistoryEntry, NewApplication, NewCall, SubRequestRecord,
-};
+pub use applications::{ApplicationRecord, NewApplication, NewCall, SubRequestRecord};
+pub use claim::{CallContext, Claim, Take};
+pub use history::HistoryEntry;
 pub use outside::{RetryResult, TokenTarget};
 
-pub use queue::{CallContext, Claim, Completion, Finish, Recorded, Take};
-pub use status::{ApplicationStatus, SubKind, SubStatus};
+pub use crate::lifecycle::{Answer, ApplicationStatus, Completion, Finish, SubKind, SubStatus};
+pub use record::Recorded;
 pub use submissions::SubmissionKey;
 
 use sqlx::any::{AnyPoolOptions, install_default_drivers};
@@ -425,7 +428,7 @@ mod tests {
         );
 
         let mut conn = store.pool.acquire().await.expect("connection");
-        super::applications::history(&mut conn, "a1", None, "completed", None, 3)
+        super::history::history(&mut conn, "a1", None, "completed", None, 3)
             .await
             .expect("a new transition");
         drop(conn);

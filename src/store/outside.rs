@@ -4,11 +4,10 @@
 //! Each runs in one transaction that first locks the application, like a dispatcher's completion,
 //! so the application's summary stays right whoever finishes last.
 
-use super::applications::history;
-use super::queue::advance;
-use super::{
-    ApplicationStatus, Completion, Finish, Store, StoreError, SubKind, SubStatus, json_text, now_ms,
-};
+use super::advance::advance;
+use super::history::history;
+use super::{ApplicationStatus, Finish, Store, StoreError, SubKind, SubStatus, json_text, now_ms};
+use crate::lifecycle::{self, Answer, CallKey, Event};
 use serde_json::Value;
 use sqlx::Row;
 
@@ -68,12 +67,12 @@ impl Store {
         .transpose()
     }
 
-    /// Finish a sub-request with an answer from outside (`Succeeded` or `Failed`); `via` names
-    /// the source in the history. Repeating the same answer changes nothing.
+    /// Finish a sub-request with an answer from outside; `via` names the source in the
+    /// history. Repeating the same answer changes nothing.
     pub async fn finish_from_outside(
         &self,
         target: &TokenTarget,
-        completion: &Completion,
+        answer: &Answer,
         via: &str,
     ) -> Result<Finish, StoreError> {
         let now = now_ms();
@@ -86,58 +85,40 @@ impl Store {
         let status: String = row.try_get("status")?;
         let status = SubStatus::parse(&status).ok_or(StoreError::Corrupt(status))?;
         let outputs: Option<String> = row.try_get("outputs")?;
-        let (new_status, new_outputs, new_error) = match completion {
-            Completion::Succeeded(o) => (SubStatus::Succeeded, Some(json_text(o)), None),
-            Completion::Failed(reason) => (SubStatus::Failed, None, Some(reason.clone())),
-            _ => {
-                return Err(StoreError::Corrupt(
-                    "an outside answer must be final".into(),
-                ));
-            }
+        let outputs = outputs
+            .as_deref()
+            .and_then(|t| serde_json::from_str::<Value>(t).ok());
+        let new_status =
+            match lifecycle::answer_from_outside(target.kind, status, outputs.as_ref(), answer) {
+                Ok(new_status) => new_status,
+                Err(finish) => return Ok(finish),
+            };
+        let (new_outputs, new_error) = match answer {
+            Answer::Succeeded(o) => (Some(json_text(o)), None),
+            Answer::Failed(reason) => (None, Some(reason.as_str())),
         };
-        let open = match target.kind {
-            SubKind::Human => status == SubStatus::Awaiting,
-            SubKind::Service => matches!(
-                status,
-                SubStatus::Ready | SubStatus::Running | SubStatus::Awaiting
-            ),
-        };
-        if !open {
-            let same = status == new_status
-                && match completion {
-                    Completion::Succeeded(o) => outputs
-                        .as_deref()
-                        .and_then(|t| serde_json::from_str::<Value>(t).ok())
-                        .is_some_and(|stored| &stored == o),
-                    _ => true,
-                };
-            return Ok(if same {
-                Finish::AlreadyDone
-            } else {
-                Finish::Conflict(status)
-            });
-        }
         sqlx::query(
             "UPDATE sub_requests SET status = $1, outputs = $2, error = $3, locked_until = NULL, next_attempt_at = $4, updated_at = $4
              WHERE id = $5",
         )
         .bind(new_status.as_str())
         .bind(new_outputs)
-        .bind(new_error.as_deref())
+        .bind(new_error)
         .bind(now)
         .bind(&target.id)
         .execute(&mut *tx)
         .await?;
-        let call = format!("{}#{}", target.service_id, target.item);
-        let detail = match &new_error {
+        let call = CallKey::new(target.service_id.as_str(), target.item).to_string();
+        let detail = match new_error {
             Some(reason) => format!("{via}: {reason}"),
             None => via.to_owned(),
         };
+        let (application, status) = (&target.application_id, new_status.as_str());
         history(
             &mut tx,
-            &target.application_id,
+            application,
             Some(&call),
-            new_status.as_str(),
+            status,
             Some(&detail),
             now,
         )
@@ -161,36 +142,10 @@ impl Store {
         let now = now_ms();
         let mut tx = self.pool.begin().await?;
         lock_application(&mut tx, application_id, now).await?;
-        let rows = sqlx::query(
-            "SELECT id, item, status, kind FROM sub_requests WHERE application_id = $1 AND service_id = $2",
-        )
-        .bind(application_id)
-        .bind(service)
-        .fetch_all(&mut *tx)
-        .await?;
-        let mut failed = Vec::new();
-        let mut other = None;
-        for row in &rows {
-            let this_item: i64 = row.try_get("item")?;
-            if item.is_some_and(|i| i != this_item) {
-                continue;
-            }
-            let status: String = row.try_get("status")?;
-            let status = SubStatus::parse(&status).ok_or(StoreError::Corrupt(status))?;
-            let kind: String = row.try_get("kind")?;
-            let kind = SubKind::parse(&kind).ok_or(StoreError::Corrupt(kind))?;
-            if status == SubStatus::Failed {
-                failed.push((row.try_get::<String, _>("id")?, this_item, kind));
-            } else {
-                other.get_or_insert(status);
-            }
-        }
-        if failed.is_empty() {
-            return Ok(match other {
-                Some(status) => RetryResult::NotFailed(status),
-                None => RetryResult::NotFound,
-            });
-        }
+        let failed = match failed_calls(&mut tx, application_id, service, item).await? {
+            Ok(failed) => failed,
+            Err(nothing) => return Ok(nothing),
+        };
         if let Some(data) = data {
             sqlx::query("UPDATE applications SET data = $1 WHERE id = $2")
                 .bind(json_text(data))
@@ -198,23 +153,19 @@ impl Store {
                 .execute(&mut *tx)
                 .await?;
         }
+        let detail = match data {
+            Some(_) => "operator retry with corrected data",
+            None => "operator retry",
+        };
         for (id, this_item, kind) in &failed {
-            reopen(&mut tx, id, *kind, now, human_deadline).await?;
-            let call = format!("{service}#{this_item}");
-            let status = match kind {
-                SubKind::Human => SubStatus::Awaiting,
-                SubKind::Service => SubStatus::Ready,
-            };
-            let detail = if data.is_some() {
-                "operator retry with corrected data"
-            } else {
-                "operator retry"
-            };
+            let status = reopen(&mut tx, id, *kind, now, human_deadline).await?;
+            let call = CallKey::new(service, *this_item).to_string();
+            let status = status.as_str();
             history(
                 &mut tx,
                 application_id,
                 Some(&call),
-                status.as_str(),
+                status,
                 Some(detail),
                 now,
             )
@@ -227,17 +178,62 @@ impl Store {
     }
 }
 
-/// Put one failed sub-request back in the queue (a human step back to waiting for the person).
+/// The failed calls of `service` (of one `item`, or all): id, item and kind of each; or, when
+/// there is none, why there is nothing to retry.
+async fn failed_calls(
+    tx: &mut sqlx::AnyConnection,
+    application_id: &str,
+    service: &str,
+    item: Option<i64>,
+) -> Result<Result<Vec<(String, i64, SubKind)>, RetryResult>, StoreError> {
+    let rows = sqlx::query(
+        "SELECT id, item, status, kind FROM sub_requests WHERE application_id = $1 AND service_id = $2",
+    )
+    .bind(application_id)
+    .bind(service)
+    .fetch_all(&mut *tx)
+    .await?;
+    let mut failed = Vec::new();
+    let mut other = None;
+    for row in &rows {
+        let this_item: i64 = row.try_get("item")?;
+        if item.is_some_and(|i| i != this_item) {
+            continue;
+        }
+        let status: String = row.try_get("status")?;
+        let status = SubStatus::parse(&status).ok_or(StoreError::Corrupt(status))?;
+        let kind: String = row.try_get("kind")?;
+        let kind = SubKind::parse(&kind).ok_or(StoreError::Corrupt(kind))?;
+        match lifecycle::next(kind, status, Event::Retried) {
+            Ok(_) => failed.push((row.try_get::<String, _>("id")?, this_item, kind)),
+            Err(_) => {
+                other.get_or_insert(status);
+            }
+        }
+    }
+    if failed.is_empty() {
+        return Ok(Err(match other {
+            Some(status) => RetryResult::NotFailed(status),
+            None => RetryResult::NotFound,
+        }));
+    }
+    Ok(Ok(failed))
+}
+
+/// Put one failed sub-request back in the queue (a human step back to waiting for the person);
+/// the status it takes.
 async fn reopen(
     tx: &mut sqlx::AnyConnection,
     id: &str,
     kind: SubKind,
     now: i64,
     human_deadline: i64,
-) -> Result<(), StoreError> {
-    let (status, next, deadline) = match kind {
-        SubKind::Human => (SubStatus::Awaiting, human_deadline, Some(human_deadline)),
-        SubKind::Service => (SubStatus::Ready, now, None),
+) -> Result<SubStatus, StoreError> {
+    let status = lifecycle::next(kind, SubStatus::Failed, Event::Retried)
+        .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    let (next, deadline) = match kind {
+        SubKind::Human => (human_deadline, Some(human_deadline)),
+        SubKind::Service => (now, None),
     };
     sqlx::query(
         "UPDATE sub_requests SET status = $1, next_attempt_at = $2, deadline = $3, failures = 0, error = NULL, outputs = NULL,
@@ -251,7 +247,7 @@ async fn reopen(
     .bind(id)
     .execute(tx)
     .await?;
-    Ok(())
+    Ok(status)
 }
 
 /// Blocked sub-requests wait again (`advance` blocks those still behind another failure), and
@@ -277,12 +273,14 @@ async fn unblock(
     for row in &blocked {
         let service: String = row.try_get("service_id")?;
         let item: i64 = row.try_get("item")?;
-        let call = format!("{service}#{item}");
+        let call = CallKey::new(service, item).to_string();
+        let waiting = lifecycle::next(SubKind::Service, SubStatus::Blocked, Event::Unblocked)
+            .map_err(|e| StoreError::Corrupt(e.to_string()))?;
         history(
             tx,
             application_id,
             Some(&call),
-            "waiting",
+            waiting.as_str(),
             Some("operator retry"),
             now,
         )

@@ -117,6 +117,9 @@ pub(super) fn bind_null_rows<'q>(
     query
 }
 
+/// Parameters per `IN (…)` list: well under either backend's limit on parameters.
+pub(super) const IN_CHUNK: usize = 256;
+
 #[cfg(test)]
 mod tests {
     use super::*;

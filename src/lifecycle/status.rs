@@ -121,3 +121,66 @@ impl SubKind {
             .find(|k| k.as_str() == text)
     }
 }
+
+impl SubKind {
+    /// Where a new sub-request starts: a person's step awaits them, a call without
+    /// dependencies is ready, the others wait.
+    pub fn first_status(self, has_dependencies: bool) -> SubStatus {
+        match (self, has_dependencies) {
+            (Self::Human, _) => SubStatus::Awaiting,
+            (Self::Service, false) => SubStatus::Ready,
+            (Self::Service, true) => SubStatus::Waiting,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use SubStatus::*;
+
+    #[test]
+    fn every_status_reads_back_from_its_text() {
+        for s in [
+            Waiting, Ready, Running, Awaiting, Succeeded, Failed, Blocked,
+        ] {
+            assert_eq!(SubStatus::parse(s.as_str()), Some(s));
+        }
+        for s in [
+            ApplicationStatus::InProgress,
+            ApplicationStatus::Completed,
+            ApplicationStatus::CompletedWithFailures,
+            ApplicationStatus::Failed,
+        ] {
+            assert_eq!(ApplicationStatus::parse(s.as_str()), Some(s));
+        }
+        for k in [SubKind::Service, SubKind::Human] {
+            assert_eq!(SubKind::parse(k.as_str()), Some(k));
+        }
+        assert_eq!(SubStatus::parse("done"), None);
+        assert_eq!(ApplicationStatus::parse(""), None);
+        assert_eq!(SubKind::parse("robot"), None);
+    }
+
+    #[test]
+    fn a_new_call_waits_for_its_dependencies_and_a_persons_step_awaits_them() {
+        assert_eq!(SubKind::Service.first_status(false), Ready);
+        assert_eq!(SubKind::Service.first_status(true), Waiting);
+        assert_eq!(SubKind::Human.first_status(false), Awaiting);
+        assert_eq!(SubKind::Human.first_status(true), Awaiting);
+    }
+
+    #[test]
+    fn an_application_is_summed_up_from_its_calls() {
+        use ApplicationStatus as A;
+        assert_eq!(A::summarise(&[Succeeded, Running]), A::InProgress);
+        assert_eq!(A::summarise(&[Succeeded, Awaiting]), A::InProgress);
+        assert_eq!(A::summarise(&[Succeeded, Succeeded]), A::Completed);
+        assert_eq!(A::summarise(&[]), A::Completed);
+        assert_eq!(
+            A::summarise(&[Succeeded, Failed, Blocked]),
+            A::CompletedWithFailures
+        );
+        assert_eq!(A::summarise(&[Failed, Blocked]), A::Failed);
+    }
+}

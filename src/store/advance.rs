@@ -1,0 +1,463 @@
+//! Settling applications after their calls changed: the calls the lifecycle releases become
+//! ready (or are claimed at once for the writer's instance), those it blocks are blocked, and
+//! each application's summary is stored.
+
+use super::applications::sub_request_from_row;
+use super::claim::{CallContext, Claim, Take, claim_from_row};
+use super::history::{Change, record_history};
+use super::sql::{IN_CHUNK, batch, bucket, padded, placeholders};
+use super::{ApplicationStatus, Backend, StoreError, SubKind, SubStatus, parse_json};
+use crate::lifecycle::{self, CallKey, Node};
+use sqlx::Row;
+use sqlx::any::AnyRow;
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+
+/// The locked applications by id.
+pub(super) type Locked = BTreeMap<String, LockedApplication>;
+
+/// What a locked application's calls are sent with: its bundle and data (as stored, JSON).
+pub(super) struct LockedApplication {
+    pub bundle_id: String,
+    pub data: String,
+}
+
+/// Who takes the calls that outcomes release, and the data of their applications.
+#[derive(Clone, Copy)]
+pub(super) struct Taking<'a> {
+    pub take: Take<'a>,
+    pub applications: &'a Locked,
+}
+
+/// Release waiting sub-requests whose dependencies all succeeded, block those behind a failure,
+/// and store the application's new summary.
+pub(super) async fn advance(
+    tx: &mut sqlx::AnyConnection,
+    backend: Backend,
+    application_id: &str,
+    now: i64,
+) -> Result<(), StoreError> {
+    let mut history = Vec::new();
+    advance_many(tx, backend, &[application_id], now, None, &mut history).await?;
+    record_history(tx, &history, now).await
+}
+
+/// What settling an application's calls reads of every one, and what a taken call's request is
+/// built from (its siblings' outputs).
+const CALL_COLUMNS: &str = "id, application_id, service_id, item, status, depends_on, attempts, outputs, error, updated_at, kind, callback_token, deadline, failures, idempotency_key, poll_url";
+
+/// `advance` for several applications at once, with one read of all their sub-requests and
+/// one statement per new status, however many applications. With `take`, released calls are
+/// claimed for that instance (up to its limit) instead of becoming `ready`, and come back with
+/// what their requests need: the application's data (read as it was locked) and its calls as
+/// they stand in this transaction.
+pub(super) async fn advance_many(
+    tx: &mut sqlx::AnyConnection,
+    backend: Backend,
+    applications: &[&str],
+    now: i64,
+    take: Option<Taking<'_>>,
+    history: &mut Vec<Change>,
+) -> Result<Vec<Claim>, StoreError> {
+    let rows = read_calls(tx, backend, applications).await?;
+    let mut settled = Settled::of(&rows, applications, history)?;
+    let (started, handed, ready) = settled.share_out(take)?;
+    let set =
+        "UPDATE sub_requests SET status = $1, next_attempt_at = $2, updated_at = $3 WHERE id IN";
+    for (status, of) in [
+        (SubStatus::Ready, &ready),
+        (SubStatus::Blocked, &settled.blocked),
+    ] {
+        let fixed = [
+            Param::Text(status.as_str()),
+            Param::Int(now),
+            Param::Int(now),
+        ];
+        update_in(tx, set, &fixed, &settled.ids(of)?).await?;
+    }
+    let taken: Vec<usize> = started.iter().chain(&handed).copied().collect();
+    let mut claims = Vec::new();
+    if let Some(taking) = take.filter(|_| !taken.is_empty()) {
+        claims = settled.claim(tx, taking, &taken, &handed, now).await?;
+    }
+    store_summaries(tx, &settled.summaries, now).await?;
+    history.extend(
+        settled
+            .summaries
+            .iter()
+            .map(|(a, s)| Change::of(a, None, s.as_str())),
+    );
+    Ok(claims)
+}
+
+/// Every call of the applications, each application's together, in order.
+async fn read_calls(
+    tx: &mut sqlx::AnyConnection,
+    backend: Backend,
+    applications: &[&str],
+) -> Result<Vec<AnyRow>, StoreError> {
+    let mut rows: Vec<AnyRow> = Vec::new();
+    for chunk in applications.chunks(IN_CHUNK) {
+        let list = placeholders(1, bucket(chunk.len()));
+        let mut query = batch(&*tx, calls_of(backend, &list));
+        for id in padded(chunk) {
+            query = query.bind(id);
+        }
+        rows.extend(query.fetch_all(&mut *tx).await?);
+    }
+    Ok(rows)
+}
+
+/// Store each application's summary: one statement per status.
+async fn store_summaries(
+    tx: &mut sqlx::AnyConnection,
+    summaries: &[(String, ApplicationStatus)],
+    now: i64,
+) -> Result<(), StoreError> {
+    let mut statuses: Vec<ApplicationStatus> = Vec::new();
+    for (_, status) in summaries {
+        if !statuses.contains(status) {
+            statuses.push(*status);
+        }
+    }
+    for status in statuses {
+        let of: Vec<String> = summaries
+            .iter()
+            .filter(|(_, s)| *s == status)
+            .map(|(a, _)| a.clone())
+            .collect();
+        let sql = "UPDATE applications SET status = $1, updated_at = $2 WHERE id IN";
+        update_in(
+            tx,
+            sql,
+            &[Param::Text(status.as_str()), Param::Int(now)],
+            &of,
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+/// Rows of released calls: started early by the taker, handed to it, left `ready`.
+type Shares = (Vec<usize>, Vec<usize>, Vec<usize>);
+
+/// One sub-request as `lifecycle::settle` sees it.
+struct Settling {
+    service: String,
+    item: i64,
+    kind: SubKind,
+    status: SubStatus,
+    depends_on: Vec<CallKey>,
+}
+
+impl Settling {
+    fn from_row(row: &AnyRow) -> Result<Self, StoreError> {
+        let status: String = row.try_get("status")?;
+        let kind: String = row.try_get("kind")?;
+        let depends: String = row.try_get("depends_on")?;
+        Ok(Self {
+            service: row.try_get("service_id")?,
+            item: row.try_get("item")?,
+            kind: SubKind::parse(&kind).ok_or_else(|| StoreError::Corrupt(kind.clone()))?,
+            status: SubStatus::parse(&status).ok_or_else(|| StoreError::Corrupt(status.clone()))?,
+            depends_on: serde_json::from_str(&depends)
+                .map_err(|e| StoreError::Corrupt(e.to_string()))?,
+        })
+    }
+}
+
+impl Node for Settling {
+    fn key(&self) -> (&str, i64) {
+        (&self.service, self.item)
+    }
+    fn kind(&self) -> SubKind {
+        self.kind
+    }
+    fn status(&self) -> SubStatus {
+        self.status
+    }
+    fn depends_on(&self) -> &[CallKey] {
+        &self.depends_on
+    }
+}
+
+/// The calls `advance_many` read, with what the lifecycle decided for them.
+struct Settled<'a> {
+    rows: &'a [AnyRow],
+    by_application: BTreeMap<String, Vec<usize>>,
+    /// Each row's status once settled (a taken call's becomes `running`).
+    statuses: Vec<SubStatus>,
+    released: Vec<usize>,
+    blocked: Vec<usize>,
+    /// The applications that are no longer in progress, with their summary.
+    summaries: Vec<(String, ApplicationStatus)>,
+}
+
+impl<'a> Settled<'a> {
+    /// Settle each application's calls (`lifecycle::settle`), noting each change in the
+    /// history in `service#item` order, and sum up the applications that are done.
+    fn of(
+        rows: &'a [AnyRow],
+        applications: &[&str],
+        history: &mut Vec<Change>,
+    ) -> Result<Self, StoreError> {
+        let mut by_application: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+        for (n, row) in rows.iter().enumerate() {
+            let application: String = row.try_get("application_id")?;
+            by_application.entry(application).or_default().push(n);
+        }
+        let mut settled = Self {
+            rows,
+            statuses: vec![SubStatus::Waiting; rows.len()],
+            by_application: BTreeMap::new(),
+            released: Vec::new(),
+            blocked: Vec::new(),
+            summaries: Vec::new(),
+        };
+        for (application, members) in &by_application {
+            settled.settle_one(application, members, history)?;
+        }
+        // An application without calls has nothing left to do.
+        for application in applications {
+            if !by_application.contains_key(*application) {
+                let summary = ApplicationStatus::summarise(&[]);
+                settled.summaries.push(((*application).to_owned(), summary));
+            }
+        }
+        settled.by_application = by_application;
+        Ok(settled)
+    }
+
+    fn settle_one(
+        &mut self,
+        application: &str,
+        members: &[usize],
+        history: &mut Vec<Change>,
+    ) -> Result<(), StoreError> {
+        let calls: Vec<Settling> = (members.iter())
+            .map(|&n| Settling::from_row(&self.rows[n]))
+            .collect::<Result<_, _>>()?;
+        let settled = lifecycle::settle(&calls);
+        let mut changed: Vec<(String, usize)> = (0..calls.len())
+            .filter(|&i| settled[i] != calls[i].status)
+            .map(|i| {
+                (
+                    CallKey::new(calls[i].service.as_str(), calls[i].item).to_string(),
+                    i,
+                )
+            })
+            .collect();
+        // In `service#item` order, as the history has always listed them.
+        changed.sort();
+        for (key, i) in changed {
+            let status = settled[i];
+            let detail =
+                (status == SubStatus::Blocked).then(|| "a service it depends on failed".to_owned());
+            let change = Change::of(application, Some(key), status.as_str());
+            history.push(change.with_detail(detail));
+            match status {
+                SubStatus::Ready => self.released.push(members[i]),
+                _ => self.blocked.push(members[i]),
+            }
+        }
+        let summary = ApplicationStatus::summarise(&settled);
+        if summary != ApplicationStatus::InProgress {
+            self.summaries.push((application.to_owned(), summary));
+        }
+        for (i, &n) in members.iter().enumerate() {
+            self.statuses[n] = settled[i];
+        }
+        Ok(())
+    }
+
+    fn ids(&self, of: &[usize]) -> Result<Vec<String>, StoreError> {
+        of.iter()
+            .map(|&n| Ok(self.rows[n].try_get("id")?))
+            .collect()
+    }
+
+    /// The released calls in three: those the taker started already (taken first, whatever
+    /// its limit), those handed to it up to its limit, and those left `ready`.
+    fn share_out(&mut self, take: Option<Taking<'_>>) -> Result<Shares, StoreError> {
+        let mut released = std::mem::take(&mut self.released);
+        let mut started: Vec<usize> = Vec::new();
+        if let Some(taking) = take.filter(|t| !t.take.started.is_empty()) {
+            let mut others = Vec::with_capacity(released.len());
+            let mut found = BTreeSet::new();
+            for (n, id) in released.iter().copied().zip(self.ids(&released)?) {
+                match taking.take.started.get(id.as_str()) {
+                    Some(&id) => {
+                        started.push(n);
+                        found.insert(id);
+                    }
+                    None => others.push(n),
+                }
+            }
+            released = others;
+            for id in taking.take.started.difference(&found) {
+                // Its outcome will not be stored (the claim is not this instance's); the call is
+                // made again, with the same key, when the stored state releases it.
+                tracing::warn!(sub_request.id = %id, "A call started early was not released by the stored outcomes");
+            }
+        }
+        let limit = take.map_or(0, |t| t.take.limit);
+        let ready = released.split_off(limit.min(released.len()));
+        Ok((started, released, ready))
+    }
+
+    /// Claim the taken calls for the taker; the claims for those `handed` (not started yet),
+    /// each with what its request needs.
+    async fn claim(
+        &mut self,
+        tx: &mut sqlx::AnyConnection,
+        taking: Taking<'_>,
+        taken: &[usize],
+        handed: &[usize],
+        now: i64,
+    ) -> Result<Vec<Claim>, StoreError> {
+        let locked_until = now + taking.take.lease_ms;
+        update_in(
+            tx,
+            "UPDATE sub_requests SET status = 'running', locked_until = $1, attempts = attempts + 1, updated_at = $2, next_attempt_at = $3, claimed_by = $4 WHERE id IN",
+            &[Param::Int(locked_until), Param::Int(now), Param::Int(now), Param::Text(taking.take.instance)],
+            &self.ids(taken)?,
+        )
+        .await?;
+        for &n in taken {
+            self.statuses[n] = SubStatus::Running;
+        }
+        let taken_rows = TakenRows {
+            rows: self.rows,
+            statuses: &self.statuses,
+            by_application: &self.by_application,
+        };
+        taken_rows.claims(handed, taking.applications, locked_until, now)
+    }
+}
+
+/// `SELECT CALL_COLUMNS` of the sub-requests of the applications whose ids are bound to
+/// `list`, each application's in order.
+///
+/// On PostgreSQL, not as `application_id IN (list)`: until the table has statistics (a fresh
+/// or fast-growing one, before autovacuum's `ANALYZE`) the planner takes each value of such a
+/// list to match 0.5 % of the rows, so a batch of a few dozen applications was read by a
+/// (parallel) sequential scan of the whole table, slower the more it held: a benchmark at 400
+/// applications per second fell behind within seconds. Through the applications' primary key
+/// (unique, so one row a value whatever the statistics) and a subquery per application that
+/// cannot be merged into a join (`LATERAL … OFFSET 0`), each application's calls are read by
+/// index.
+fn calls_of(backend: Backend, list: &str) -> String {
+    match backend {
+        Backend::Sqlite => format!(
+            "SELECT {CALL_COLUMNS} FROM sub_requests WHERE application_id IN ({list}) ORDER BY application_id, position, item"
+        ),
+        Backend::Postgres => format!(
+            "SELECT c.* FROM applications AS a CROSS JOIN LATERAL (
+                SELECT {CALL_COLUMNS}, position FROM sub_requests
+                WHERE application_id = a.id OFFSET 0) AS c
+             WHERE a.id IN ({list}) ORDER BY c.application_id, c.position, c.item"
+        ),
+    }
+}
+
+/// The rows `advance_many` read, with their settled statuses, by application.
+struct TakenRows<'a> {
+    rows: &'a [AnyRow],
+    statuses: &'a [SubStatus],
+    by_application: &'a BTreeMap<String, Vec<usize>>,
+}
+
+impl TakenRows<'_> {
+    /// The claims for the calls taken (rows `taken`, just claimed: one attempt more), each with
+    /// what its request needs: its application's data and calls as they stand now.
+    fn claims(
+        &self,
+        taken: &[usize],
+        applications: &Locked,
+        locked_until: i64,
+        now: i64,
+    ) -> Result<Vec<Claim>, StoreError> {
+        let mut contexts: BTreeMap<String, Arc<CallContext>> = BTreeMap::new();
+        let mut claims = Vec::with_capacity(taken.len());
+        for &n in taken {
+            let mut claim = claim_from_row(&self.rows[n], locked_until)?;
+            claim.attempts += 1;
+            let context = match contexts.get(&claim.application_id) {
+                Some(context) => context.clone(),
+                None => {
+                    let context =
+                        Arc::new(self.context(&claim.application_id, applications, now)?);
+                    contexts.insert(claim.application_id.clone(), context.clone());
+                    context
+                }
+            };
+            claim.context = Some(context);
+            claims.push(claim);
+        }
+        Ok(claims)
+    }
+
+    fn context(
+        &self,
+        application: &str,
+        applications: &Locked,
+        now: i64,
+    ) -> Result<CallContext, StoreError> {
+        let locked = applications
+            .get(application)
+            .ok_or_else(|| StoreError::Corrupt(format!("application {application} not locked")))?;
+        let members = self
+            .by_application
+            .get(application)
+            .map_or(&[][..], Vec::as_slice);
+        let mut siblings = Vec::with_capacity(members.len());
+        for &n in members {
+            let mut sibling = sub_request_from_row(&self.rows[n])?;
+            if sibling.status != self.statuses[n] {
+                sibling.status = self.statuses[n];
+                sibling.updated_at = now;
+                if sibling.status == SubStatus::Running {
+                    sibling.attempts += 1;
+                }
+            }
+            siblings.push(sibling);
+        }
+        Ok(CallContext {
+            bundle_id: locked.bundle_id.clone(),
+            data: Arc::new(parse_json(&locked.data)?),
+            siblings,
+        })
+    }
+}
+
+/// A parameter bound before an `IN (…)` list.
+#[derive(Clone, Copy)]
+enum Param<'a> {
+    Text(&'a str),
+    Int(i64),
+}
+
+/// `{sql} (…ids)` with `fixed` bound first, in chunks of `IN_CHUNK` ids; nothing for no ids.
+async fn update_in(
+    tx: &mut sqlx::AnyConnection,
+    sql: &str,
+    fixed: &[Param<'_>],
+    ids: &[String],
+) -> Result<(), StoreError> {
+    for chunk in ids.chunks(IN_CHUNK) {
+        let list = placeholders(fixed.len() + 1, bucket(chunk.len()));
+        let sql = format!("{sql} ({list})");
+        let mut query = batch(&*tx, sql);
+        for param in fixed {
+            query = match *param {
+                Param::Text(text) => query.bind(text),
+                Param::Int(n) => query.bind(n),
+            };
+        }
+        for id in padded(chunk) {
+            query = query.bind(id);
+        }
+        query.execute(&mut *tx).await?;
+    }
+    Ok(())
+}

@@ -1,0 +1,211 @@
+//! Storing accepted applications with all their sub-requests, in the writer's transaction,
+//! their first calls claimed at once when the writer has room.
+
+use super::applications::{NewApplication, NewCall, SubRequestRecord};
+use super::claim::{CallContext, Claim, Take};
+use super::history::Change;
+use super::sql::{Ty, batch, bind_null_rows, bucket, typed_values};
+use super::{ApplicationStatus, StoreError, SubKind, SubStatus, json_text};
+use Ty::{Int as I, Text as T};
+use std::sync::Arc;
+
+/// Rows per multi-row `INSERT` (at most 16 parameters each, well under either backend's limit).
+const ROWS_PER_INSERT: usize = 64;
+
+/// The types of a new application row, in the order of its `INSERT`: id, bundle, version,
+/// status, data, services, verify code, time.
+const APPLICATION_ROW: [Ty; 8] = [T, T, I, T, T, T, T, I];
+
+/// The types of a new sub-request row, in the order of its `INSERT`: id, application,
+/// service, item, position, status, dependencies, attempts, next attempt, idempotency key,
+/// time, kind, callback token, deadline, lease end, claimed by.
+const CALL_ROW: [Ty; 16] = [T, T, T, I, I, T, T, I, I, T, I, T, T, I, I, T];
+
+/// Store new applications in a transaction: one multi-row `INSERT` for the applications and
+/// one for their sub-requests (per `ROWS_PER_INSERT`), however many there are. The history
+/// gets each application's `in_progress`; a call's first status is its row's, and its history
+/// starts with its first change. With `take`, their first calls are claimed at once (within
+/// the take's limit, which is lowered by as many) and returned ready to send.
+pub(super) async fn insert_applications(
+    tx: &mut sqlx::AnyConnection,
+    news: &[&NewApplication],
+    now: i64,
+    mut take: Option<&mut Take<'_>>,
+    history: &mut Vec<Change>,
+) -> Result<Vec<Claim>, StoreError> {
+    for chunk in news.chunks(ROWS_PER_INSERT) {
+        let size = bucket(chunk.len());
+        let sql = format!(
+            "INSERT INTO applications (id, bundle_id, bundle_version, status, data, services, verify_code, created_at, updated_at)
+             SELECT column1, column2, column3, column4, column5, column6, column7, column8, column8
+             FROM (VALUES {}) AS v WHERE column1 IS NOT NULL",
+            typed_values(&APPLICATION_ROW, size, 1)
+        );
+        let mut query = batch(&*tx, sql);
+        for new in chunk {
+            let mut services: Vec<&str> = new
+                .calls
+                .iter()
+                .filter(|c| c.kind == SubKind::Service)
+                .map(|c| c.service.as_str())
+                .collect();
+            services.dedup();
+            query = query
+                .bind(new.id.as_str())
+                .bind(new.bundle_id.as_str())
+                .bind(i64::from(new.bundle_version))
+                .bind(ApplicationStatus::InProgress.as_str())
+                .bind(json_text(&new.data))
+                .bind(json_text(&serde_json::json!(services)))
+                .bind(new.verify_code.as_str())
+                .bind(new.received_at.min(now));
+        }
+        bind_null_rows(query, &APPLICATION_ROW, size - chunk.len())
+            .execute(&mut *tx)
+            .await?;
+    }
+    let mut rows: Vec<(&NewApplication, &NewCall, usize, CallRow)> = Vec::new();
+    for new in news {
+        history.push(Change::of(
+            &new.id,
+            None,
+            ApplicationStatus::InProgress.as_str(),
+        ));
+        for (position, call) in new.calls.iter().enumerate() {
+            let first = call.kind.first_status(!call.depends_on.is_empty());
+            let taker = take
+                .as_deref_mut()
+                .filter(|t| first == SubStatus::Ready && t.limit > 0);
+            let claimed = taker.map(|t| {
+                t.limit -= 1;
+                (now + t.lease_ms, t.instance.to_owned())
+            });
+            let row = CallRow::new(new, call, first, claimed, now);
+            rows.push((new, call, position, row));
+        }
+    }
+    for chunk in rows.chunks(ROWS_PER_INSERT) {
+        let size = bucket(chunk.len());
+        let sql = format!(
+            "INSERT INTO sub_requests (id, application_id, service_id, item, position, status, depends_on, attempts, next_attempt_at, idempotency_key, updated_at, kind, callback_token, deadline, locked_until, claimed_by)
+             SELECT column1, column2, column3, column4, column5, column6, column7, column8, column9, column10, column11, column12, column13, column14, column15, column16
+             FROM (VALUES {}) AS v WHERE column1 IS NOT NULL",
+            typed_values(&CALL_ROW, size, 1)
+        );
+        let mut query = batch(&*tx, sql);
+        for (new, call, position, row) in chunk {
+            query = query
+                .bind(row.record.id.as_str())
+                .bind(new.id.as_str())
+                .bind(call.service.as_str())
+                .bind(call.item)
+                .bind(*position as i64)
+                .bind(row.record.status.as_str())
+                .bind(json_text(&serde_json::json!(call.depends_on)))
+                .bind(row.record.attempts)
+                .bind(call.deadline.unwrap_or(now))
+                .bind(row.record.idempotency_key.as_str())
+                .bind(now)
+                .bind(call.kind.as_str())
+                .bind(row.record.callback_token.as_deref())
+                .bind(call.deadline)
+                .bind(row.claimed.as_ref().map(|c| c.0))
+                .bind(row.claimed.as_ref().map(|c| c.1.as_str()));
+        }
+        bind_null_rows(query, &CALL_ROW, size - chunk.len())
+            .execute(&mut *tx)
+            .await?;
+    }
+    for new in news {
+        if let Some((key, response)) = &new.submission_key {
+            super::submissions::record_answer(tx, key, &new.id, response).await?;
+        }
+    }
+    Ok(first_claims(news, &rows))
+}
+
+/// A sub-request row about to be stored, and its claim if it was taken.
+struct CallRow {
+    record: SubRequestRecord,
+    /// Lease end and instance.
+    claimed: Option<(i64, String)>,
+}
+
+impl CallRow {
+    fn new(
+        new: &NewApplication,
+        call: &NewCall,
+        first: SubStatus,
+        claimed: Option<(i64, String)>,
+        now: i64,
+    ) -> Self {
+        let (status, attempts) = match claimed {
+            Some(_) => (SubStatus::Running, 1),
+            None => (first, 0),
+        };
+        Self {
+            record: SubRequestRecord {
+                id: uuid::Uuid::now_v7().to_string(),
+                service_id: call.service.clone(),
+                item: call.item,
+                status,
+                depends_on: call.depends_on.clone(),
+                attempts,
+                outputs: None,
+                error: None,
+                updated_at: now,
+                kind: call.kind,
+                callback_token: Some(super::ordered_token()),
+                deadline: call.deadline,
+                idempotency_key: format!("{}:{}:{}", new.id, call.service, call.item),
+                failures: 0,
+            },
+            claimed,
+        }
+    }
+}
+
+/// The claims of the calls taken as new applications were stored, each with its
+/// application's data and siblings (nothing has outputs yet).
+fn first_claims(
+    news: &[&NewApplication],
+    rows: &[(&NewApplication, &NewCall, usize, CallRow)],
+) -> Vec<Claim> {
+    let mut claims = Vec::new();
+    for new in news {
+        let mine: Vec<&CallRow> = rows
+            .iter()
+            .filter(|(n, ..)| n.id == new.id)
+            .map(|(.., row)| row)
+            .collect();
+        if mine.iter().all(|row| row.claimed.is_none()) {
+            continue;
+        }
+        let context = Arc::new(CallContext {
+            bundle_id: new.bundle_id.clone(),
+            data: new.data.clone(),
+            siblings: mine.iter().map(|row| row.record.clone()).collect(),
+        });
+        for row in mine {
+            let Some((locked_until, _)) = &row.claimed else {
+                continue;
+            };
+            claims.push(Claim {
+                id: row.record.id.clone(),
+                application_id: new.id.clone(),
+                service_id: row.record.service_id.clone(),
+                item: row.record.item,
+                kind: row.record.kind,
+                attempts: 1,
+                failures: 0,
+                idempotency_key: row.record.idempotency_key.clone(),
+                callback_token: row.record.callback_token.clone(),
+                poll_url: None,
+                deadline: row.record.deadline,
+                locked_until: *locked_until,
+                context: Some(context.clone()),
+            });
+        }
+    }
+    claims
+}
