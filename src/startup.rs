@@ -26,6 +26,33 @@ pub struct Application {
     dispatcher: Dispatcher,
 }
 
+/// Where registry calls go: the configured URL, or an in-process sandbox started here.
+fn registries(
+    settings: &Settings,
+    catalog: &Arc<bundle::Catalog>,
+) -> anyhow::Result<(String, Option<Server>)> {
+    if let Some(url) = &settings.registries.url {
+        return Ok((url.clone(), None));
+    }
+    let listener =
+        TcpListener::bind("127.0.0.1:0").context("Failed to bind the in-process sandbox")?;
+    let url = format!("http://{}", listener.local_addr()?);
+    let options = sandbox_options(settings, None)?;
+    let sandbox = crate::sandbox::serve(listener, catalog.clone(), options)?;
+    Ok((url, Some(sandbox)))
+}
+
+/// Real registries must not share the sandbox's well-known callback secret.
+fn warn_of_sandbox_secret(settings: &Settings) {
+    if settings.registries.url.is_some()
+        && settings.registries.callback_secret == crate::settings::SANDBOX_SECRET
+    {
+        tracing::warn!(
+            "Real registries with the sandbox's callback secret: set registries.callback_secret"
+        );
+    }
+}
+
 impl Application {
     /// Compile definitions, connect the database, bind the listener (port 0 works).
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
@@ -33,22 +60,7 @@ impl Application {
         for warning in &catalog.warnings {
             tracing::warn!(%warning, "Definition warning (see onestop check)");
         }
-        let (registries_url, sandbox) = match &settings.registries.url {
-            Some(url) => (url.clone(), None),
-            None => {
-                let listener = TcpListener::bind("127.0.0.1:0")
-                    .context("Failed to bind the in-process sandbox")?;
-                let url = format!("http://{}", listener.local_addr()?);
-                (
-                    url,
-                    Some(crate::sandbox::serve(
-                        listener,
-                        catalog.clone(),
-                        sandbox_options(&settings, None)?,
-                    )?),
-                )
-            }
-        };
+        let (registries_url, sandbox) = registries(&settings, &catalog)?;
         let store = Store::connect(&settings.database.url, settings.database.writers)
             .await
             .with_context(|| {
@@ -71,13 +83,7 @@ impl Application {
             .unwrap_or_else(|| format!("http://{addr}"))
             .trim_end_matches('/')
             .to_owned();
-        if settings.registries.url.is_some()
-            && settings.registries.callback_secret == crate::settings::SANDBOX_SECRET
-        {
-            tracing::warn!(
-                "Real registries with the sandbox's callback secret: set registries.callback_secret"
-            );
-        }
+        warn_of_sandbox_secret(&settings);
         let dispatcher = Dispatcher::new(
             store.clone(),
             catalog.clone(),

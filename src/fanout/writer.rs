@@ -11,14 +11,23 @@
 //! claimed too, but not handed over again. A batch that fails is stored again job by job, so
 //! one bad job cannot hold back the others.
 
-use super::{Dispatcher, Handed};
+use super::{DispatchSettings, Handed};
 use crate::store::{
     Claim, Completion, NewApplication, Recorded, Store, StoreError, Take, WriteConnection,
 };
 use std::collections::BTreeSet;
 use std::sync::Arc;
-use std::sync::atomic::Ordering;
-use tokio::sync::{mpsc, oneshot};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use tokio::sync::{Notify, mpsc, oneshot};
+
+/// What a writer shares with its dispatcher: the store, the settings, the count of claims held
+/// in memory (the writer takes more only while there is room) and the dispatcher's wake-up.
+pub(super) struct Handle {
+    pub store: Store,
+    pub settings: Arc<DispatchSettings>,
+    pub held: Arc<AtomicUsize>,
+    pub wake: Arc<Notify>,
+}
 
 /// Jobs stored in one transaction at most (more wait for the next).
 const MAX_BATCH: usize = 512;
@@ -146,7 +155,7 @@ pub(super) fn spawn_thread(
 
 /// Run until the channel closes or the writer's thread is stopped.
 pub(super) async fn run(
-    dispatcher: Dispatcher,
+    dispatcher: Handle,
     mut jobs: mpsc::UnboundedReceiver<Job>,
     claims: mpsc::UnboundedSender<Handed>,
 ) {
@@ -215,7 +224,7 @@ fn started_early(done: &[Done]) -> BTreeSet<&str> {
 /// Store one batch; the claims taken, and whether the dispatcher should look in the database
 /// (work was left `ready`, or claims it could not take for lack of room are now possible).
 async fn write(
-    dispatcher: &Dispatcher,
+    dispatcher: &Handle,
     conn: &mut Option<WriteConnection>,
     inserts: Vec<Insert>,
     done: &[Done],

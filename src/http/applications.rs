@@ -2,6 +2,7 @@
 
 use super::{ApiError, AppState, idempotency};
 use crate::bundle::{Applicable, ServiceId};
+use crate::lifecycle::ApplicationId;
 use crate::receipt::Lang;
 use crate::store::{ApplicationRecord, NewApplication, NewCall, SubKind, SubRequestRecord};
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -77,7 +78,7 @@ pub(crate) async fn accept(
     {
         return Ok(None);
     }
-    let id = uuid::Uuid::now_v7().to_string();
+    let id = ApplicationId::from_uuid(uuid::Uuid::now_v7()).to_string();
     let new = NewApplication {
         id: id.clone(),
         bundle_id: bundle.id.0.clone(),
@@ -178,7 +179,7 @@ pub(super) async fn load(
     id: &str,
 ) -> Result<(ApplicationRecord, Vec<SubRequestRecord>), ApiError> {
     let not_found = || ApiError::NotFound(format!("Заяву {id} не знайдено"));
-    if uuid::Uuid::parse_str(id).is_err() {
+    if ApplicationId::parse(id).is_none() {
         return Err(not_found());
     }
     let application = state.store.application(id).await?.ok_or_else(not_found)?;

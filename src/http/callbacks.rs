@@ -7,18 +7,11 @@
 use super::{ApiError, AppState};
 use crate::bundle::ServiceId;
 use crate::registry::signature::{self, SIGNATURE_HEADER, TIMESTAMP_HEADER};
+use crate::registry::{self, CallbackError};
 use crate::store::{Answer, Finish, SubKind, TokenTarget};
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
-use serde_json::{Value, json};
-
-/// The body of a registry's callback.
-#[derive(Debug, Deserialize)]
-#[serde(tag = "status", rename_all = "snake_case", deny_unknown_fields)]
-enum CallbackBody {
-    Succeeded { outputs: Value },
-    Refused { reason: String },
-}
+use serde_json::json;
 
 /// `POST /api/v1/callbacks/{token}`: a registry's late answer, signed with its secret.
 pub async fn callback(
@@ -46,24 +39,16 @@ pub async fn callback(
         tracing::warn!(service.id = %service.id, reason = %e, "Callback refused");
         ApiError::Unauthorized(e.to_string())
     })?;
-    let parsed: CallbackBody = serde_json::from_slice(&body).map_err(|e| {
-        ApiError::invalid(
+    let answer_ = registry::callback_answer(service, &body).map_err(|e| match e {
+        CallbackError::Malformed(e) => ApiError::invalid(
             "",
             &format!("Очікується {{\"status\": \"succeeded\", \"outputs\": {{…}}}} або {{\"status\": \"refused\", \"reason\": \"…\"}}: {e}"),
-        )
+        ),
+        CallbackError::Outputs => ApiError::invalid(
+            "/outputs",
+            "Результат не відповідає схемі результату послуги",
+        ),
     })?;
-    let answer_ = match parsed {
-        CallbackBody::Succeeded { outputs } => {
-            if !service.output_validator.is_valid(&outputs) {
-                return Err(ApiError::invalid(
-                    "/outputs",
-                    "Результат не відповідає схемі результату послуги",
-                ));
-            }
-            Answer::Succeeded(outputs)
-        }
-        CallbackBody::Refused { reason } => Answer::Failed(format!("реєстр відмовив: {reason}")),
-    };
     let finish = state
         .store
         .finish_from_outside(&target, &answer_, "registry callback")

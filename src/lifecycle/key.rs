@@ -9,9 +9,10 @@ use std::fmt;
 pub struct ApplicationId(String);
 
 impl ApplicationId {
-    /// A new id, ordered by the time it was made.
-    pub fn new() -> Self {
-        Self(uuid::Uuid::now_v7().to_string())
+    /// The id of a UUID (new ones are made with `Uuid::now_v7`, so they sort by time: the
+    /// caller reads the clock, this module does not).
+    pub fn from_uuid(id: uuid::Uuid) -> Self {
+        Self(id.hyphenated().to_string())
     }
 
     /// The id written in `text` (a URL segment, a stored column), or `None` when it is not one
@@ -23,12 +24,6 @@ impl ApplicationId {
 
     pub fn as_str(&self) -> &str {
         &self.0
-    }
-}
-
-impl Default for ApplicationId {
-    fn default() -> Self {
-        Self::new()
     }
 }
 
@@ -141,7 +136,7 @@ mod tests {
 
     #[test]
     fn an_application_id_is_a_uuid_in_its_lower_case_form() {
-        let id = ApplicationId::new();
+        let id = ApplicationId::from_uuid(uuid::Uuid::now_v7());
         assert_eq!(ApplicationId::parse(id.as_str()), Some(id.clone()));
         let simple = id.as_str().replace('-', "");
         for text in [

@@ -7,6 +7,7 @@
 pub mod signature;
 
 use crate::bundle::Service;
+use crate::lifecycle::Answer;
 use reqwest::StatusCode;
 use serde_json::Value;
 use std::time::Duration;
@@ -138,6 +139,41 @@ pub fn classify(
         return retry(&format!("реєстр відповів {status}"), after);
     }
     Outcome::Refused(refusal_reason(status, body))
+}
+
+/// The body of a registry's callback: its late answer to a call it accepted (202).
+#[derive(Debug, serde::Deserialize)]
+#[serde(tag = "status", rename_all = "snake_case", deny_unknown_fields)]
+enum CallbackBody {
+    Succeeded { outputs: Value },
+    Refused { reason: String },
+}
+
+/// Why a callback's body is not an answer.
+#[derive(Debug, thiserror::Error)]
+pub enum CallbackError {
+    /// Not `{"status": "succeeded", "outputs": {…}}` nor `{"status": "refused", "reason": "…"}`.
+    #[error("{0}")]
+    Malformed(String),
+    /// Outputs that do not satisfy the service's output schema.
+    #[error("the outputs do not satisfy the service's output schema")]
+    Outputs,
+}
+
+/// What a registry's (already authenticated) callback answers, read as an answer to a call is:
+/// outputs must satisfy the service's output schema, a refusal keeps the registry's reason.
+pub fn callback_answer(service: &Service, body: &[u8]) -> Result<Answer, CallbackError> {
+    let parsed: CallbackBody =
+        serde_json::from_slice(body).map_err(|e| CallbackError::Malformed(e.to_string()))?;
+    match parsed {
+        CallbackBody::Succeeded { outputs } if service.output_validator.is_valid(&outputs) => {
+            Ok(Answer::Succeeded(outputs))
+        }
+        CallbackBody::Succeeded { .. } => Err(CallbackError::Outputs),
+        CallbackBody::Refused { reason } => {
+            Ok(Answer::Failed(format!("реєстр відмовив: {reason}")))
+        }
+    }
 }
 
 /// Whether an HTTP status is worth another attempt.

@@ -2,32 +2,14 @@
 //! ready (or are claimed at once for the writer's instance), those it blocks are blocked, and
 //! each application's summary is stored.
 
-use super::applications::sub_request_from_row;
-use super::claim::{CallContext, Claim, Take, claim_from_row};
+use super::claim::{Claim, TakenRows, Taking};
 use super::history::{Change, record_history};
-use super::sql::{IN_CHUNK, batch, bucket, padded, placeholders};
-use super::{ApplicationStatus, Backend, StoreError, SubKind, SubStatus, parse_json};
+use super::sql::{IN_CHUNK, Param, batch, bucket, padded, placeholders, update_in};
+use super::{ApplicationStatus, Backend, StoreError, SubKind, SubStatus};
 use crate::lifecycle::{self, CallKey, Node};
 use sqlx::Row;
 use sqlx::any::AnyRow;
 use std::collections::{BTreeMap, BTreeSet};
-use std::sync::Arc;
-
-/// The locked applications by id.
-pub(super) type Locked = BTreeMap<String, LockedApplication>;
-
-/// What a locked application's calls are sent with: its bundle and data (as stored, JSON).
-pub(super) struct LockedApplication {
-    pub bundle_id: String,
-    pub data: String,
-}
-
-/// Who takes the calls that outcomes release, and the data of their applications.
-#[derive(Clone, Copy)]
-pub(super) struct Taking<'a> {
-    pub take: Take<'a>,
-    pub applications: &'a Locked,
-}
 
 /// Release waiting sub-requests whose dependencies all succeeded, block those behind a failure,
 /// and store the application's new summary.
@@ -358,106 +340,4 @@ fn calls_of(backend: Backend, list: &str) -> String {
              WHERE a.id IN ({list}) ORDER BY c.application_id, c.position, c.item"
         ),
     }
-}
-
-/// The rows `advance_many` read, with their settled statuses, by application.
-struct TakenRows<'a> {
-    rows: &'a [AnyRow],
-    statuses: &'a [SubStatus],
-    by_application: &'a BTreeMap<String, Vec<usize>>,
-}
-
-impl TakenRows<'_> {
-    /// The claims for the calls taken (rows `taken`, just claimed: one attempt more), each with
-    /// what its request needs: its application's data and calls as they stand now.
-    fn claims(
-        &self,
-        taken: &[usize],
-        applications: &Locked,
-        locked_until: i64,
-        now: i64,
-    ) -> Result<Vec<Claim>, StoreError> {
-        let mut contexts: BTreeMap<String, Arc<CallContext>> = BTreeMap::new();
-        let mut claims = Vec::with_capacity(taken.len());
-        for &n in taken {
-            let mut claim = claim_from_row(&self.rows[n], locked_until)?;
-            claim.attempts += 1;
-            let context = match contexts.get(&claim.application_id) {
-                Some(context) => context.clone(),
-                None => {
-                    let context =
-                        Arc::new(self.context(&claim.application_id, applications, now)?);
-                    contexts.insert(claim.application_id.clone(), context.clone());
-                    context
-                }
-            };
-            claim.context = Some(context);
-            claims.push(claim);
-        }
-        Ok(claims)
-    }
-
-    fn context(
-        &self,
-        application: &str,
-        applications: &Locked,
-        now: i64,
-    ) -> Result<CallContext, StoreError> {
-        let locked = applications
-            .get(application)
-            .ok_or_else(|| StoreError::Corrupt(format!("application {application} not locked")))?;
-        let members = self
-            .by_application
-            .get(application)
-            .map_or(&[][..], Vec::as_slice);
-        let mut siblings = Vec::with_capacity(members.len());
-        for &n in members {
-            let mut sibling = sub_request_from_row(&self.rows[n])?;
-            if sibling.status != self.statuses[n] {
-                sibling.status = self.statuses[n];
-                sibling.updated_at = now;
-                if sibling.status == SubStatus::Running {
-                    sibling.attempts += 1;
-                }
-            }
-            siblings.push(sibling);
-        }
-        Ok(CallContext {
-            bundle_id: locked.bundle_id.clone(),
-            data: Arc::new(parse_json(&locked.data)?),
-            siblings,
-        })
-    }
-}
-
-/// A parameter bound before an `IN (…)` list.
-#[derive(Clone, Copy)]
-enum Param<'a> {
-    Text(&'a str),
-    Int(i64),
-}
-
-/// `{sql} (…ids)` with `fixed` bound first, in chunks of `IN_CHUNK` ids; nothing for no ids.
-async fn update_in(
-    tx: &mut sqlx::AnyConnection,
-    sql: &str,
-    fixed: &[Param<'_>],
-    ids: &[String],
-) -> Result<(), StoreError> {
-    for chunk in ids.chunks(IN_CHUNK) {
-        let list = placeholders(fixed.len() + 1, bucket(chunk.len()));
-        let sql = format!("{sql} ({list})");
-        let mut query = batch(&*tx, sql);
-        for param in fixed {
-            query = match *param {
-                Param::Text(text) => query.bind(text),
-                Param::Int(n) => query.bind(n),
-            };
-        }
-        for id in padded(chunk) {
-            query = query.bind(id);
-        }
-        query.execute(&mut *tx).await?;
-    }
-    Ok(())
 }

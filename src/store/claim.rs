@@ -1,13 +1,13 @@
 //! Claiming due work under a lease: what a dispatcher holds while it calls a registry, and
 //! what it needs to build the call's request.
 
-use super::applications::SubRequestRecord;
-use super::{Backend, Store, StoreError, SubKind, now_ms};
+use super::applications::{SubRequestRecord, sub_request_from_row};
+use super::{Backend, Store, StoreError, SubKind, SubStatus, now_ms, parse_json};
 use crate::lifecycle::CallKey;
 use serde_json::Value;
 use sqlx::Row;
 use sqlx::any::AnyRow;
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 /// A sub-request this instance holds a lease on.
@@ -150,4 +150,90 @@ pub struct Take<'a> {
     /// Calls the instance started before the outcomes that release them were stored (see
     /// `fanout::Flight`): taken when released, whatever the limit, and not returned as claims.
     pub started: &'a BTreeSet<&'a str>,
+}
+
+/// The locked applications by id.
+pub(super) type Locked = BTreeMap<String, LockedApplication>;
+
+/// What a locked application's calls are sent with: its bundle and data (as stored, JSON).
+pub(super) struct LockedApplication {
+    pub bundle_id: String,
+    pub data: String,
+}
+
+/// Who takes the calls that outcomes release, and the data of their applications.
+#[derive(Clone, Copy)]
+pub(super) struct Taking<'a> {
+    pub take: Take<'a>,
+    pub applications: &'a Locked,
+}
+
+/// The rows `advance_many` read, with their settled statuses, by application.
+pub(super) struct TakenRows<'a> {
+    pub rows: &'a [AnyRow],
+    pub statuses: &'a [SubStatus],
+    pub by_application: &'a BTreeMap<String, Vec<usize>>,
+}
+
+impl TakenRows<'_> {
+    /// The claims for the calls taken (rows `taken`, just claimed: one attempt more), each with
+    /// what its request needs: its application's data and calls as they stand now.
+    pub fn claims(
+        &self,
+        taken: &[usize],
+        applications: &Locked,
+        locked_until: i64,
+        now: i64,
+    ) -> Result<Vec<Claim>, StoreError> {
+        let mut contexts: BTreeMap<String, Arc<CallContext>> = BTreeMap::new();
+        let mut claims = Vec::with_capacity(taken.len());
+        for &n in taken {
+            let mut claim = claim_from_row(&self.rows[n], locked_until)?;
+            claim.attempts += 1;
+            let context = match contexts.get(&claim.application_id) {
+                Some(context) => context.clone(),
+                None => {
+                    let context =
+                        Arc::new(self.context(&claim.application_id, applications, now)?);
+                    contexts.insert(claim.application_id.clone(), context.clone());
+                    context
+                }
+            };
+            claim.context = Some(context);
+            claims.push(claim);
+        }
+        Ok(claims)
+    }
+
+    fn context(
+        &self,
+        application: &str,
+        applications: &Locked,
+        now: i64,
+    ) -> Result<CallContext, StoreError> {
+        let locked = applications
+            .get(application)
+            .ok_or_else(|| StoreError::Corrupt(format!("application {application} not locked")))?;
+        let members = self
+            .by_application
+            .get(application)
+            .map_or(&[][..], Vec::as_slice);
+        let mut siblings = Vec::with_capacity(members.len());
+        for &n in members {
+            let mut sibling = sub_request_from_row(&self.rows[n])?;
+            if sibling.status != self.statuses[n] {
+                sibling.status = self.statuses[n];
+                sibling.updated_at = now;
+                if sibling.status == SubStatus::Running {
+                    sibling.attempts += 1;
+                }
+            }
+            siblings.push(sibling);
+        }
+        Ok(CallContext {
+            bundle_id: locked.bundle_id.clone(),
+            data: Arc::new(parse_json(&locked.data)?),
+            siblings,
+        })
+    }
 }

@@ -30,9 +30,29 @@ pub(super) async fn insert_applications(
     tx: &mut sqlx::AnyConnection,
     news: &[&NewApplication],
     now: i64,
-    mut take: Option<&mut Take<'_>>,
+    take: Option<&mut Take<'_>>,
     history: &mut Vec<Change>,
 ) -> Result<Vec<Claim>, StoreError> {
+    insert_rows(tx, news, now).await?;
+    let rows = call_rows(news, now, take, history);
+    insert_calls(tx, &rows, now).await?;
+    for new in news {
+        if let Some((key, response)) = &new.submission_key {
+            super::submissions::record_answer(tx, key, &new.id, response).await?;
+        }
+    }
+    Ok(first_claims(news, &rows))
+}
+
+/// A new call with its application and place in it, and its row.
+type NewRow<'a> = (&'a NewApplication, &'a NewCall, usize, CallRow);
+
+/// The applications' own rows.
+async fn insert_rows(
+    tx: &mut sqlx::AnyConnection,
+    news: &[&NewApplication],
+    now: i64,
+) -> Result<(), StoreError> {
     for chunk in news.chunks(ROWS_PER_INSERT) {
         let size = bucket(chunk.len());
         let sql = format!(
@@ -64,7 +84,18 @@ pub(super) async fn insert_applications(
             .execute(&mut *tx)
             .await?;
     }
-    let mut rows: Vec<(&NewApplication, &NewCall, usize, CallRow)> = Vec::new();
+    Ok(())
+}
+
+/// The rows of the applications' calls, each starting where the lifecycle says, those the
+/// taker has room for claimed; each application's `in_progress` in the history.
+fn call_rows<'a>(
+    news: &[&'a NewApplication],
+    now: i64,
+    mut take: Option<&mut Take<'_>>,
+    history: &mut Vec<Change>,
+) -> Vec<NewRow<'a>> {
+    let mut rows: Vec<NewRow<'a>> = Vec::new();
     for new in news {
         history.push(Change::of(
             &new.id,
@@ -84,6 +115,15 @@ pub(super) async fn insert_applications(
             rows.push((new, call, position, row));
         }
     }
+    rows
+}
+
+/// The calls' rows.
+async fn insert_calls(
+    tx: &mut sqlx::AnyConnection,
+    rows: &[NewRow<'_>],
+    now: i64,
+) -> Result<(), StoreError> {
     for chunk in rows.chunks(ROWS_PER_INSERT) {
         let size = bucket(chunk.len());
         let sql = format!(
@@ -116,12 +156,7 @@ pub(super) async fn insert_applications(
             .execute(&mut *tx)
             .await?;
     }
-    for new in news {
-        if let Some((key, response)) = &new.submission_key {
-            super::submissions::record_answer(tx, key, &new.id, response).await?;
-        }
-    }
-    Ok(first_claims(news, &rows))
+    Ok(())
 }
 
 /// A sub-request row about to be stored, and its claim if it was taken.
@@ -167,10 +202,7 @@ impl CallRow {
 
 /// The claims of the calls taken as new applications were stored, each with its
 /// application's data and siblings (nothing has outputs yet).
-fn first_claims(
-    news: &[&NewApplication],
-    rows: &[(&NewApplication, &NewCall, usize, CallRow)],
-) -> Vec<Claim> {
+fn first_claims(news: &[&NewApplication], rows: &[NewRow<'_>]) -> Vec<Claim> {
     let mut claims = Vec::new();
     for new in news {
         let mine: Vec<&CallRow> = rows

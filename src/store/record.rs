@@ -2,9 +2,10 @@
 //! of claimed calls, each fenced by its claim, with what they release settled and, for the
 //! writer's instance, claimed at once.
 
-use super::advance::{Locked, LockedApplication, Taking, advance_many};
+use super::advance::advance_many;
 use super::applications::NewApplication;
 use super::claim::{Claim, Take};
+use super::claim::{Locked, LockedApplication, Taking};
 use super::history::{Change, record_history};
 use super::insert::insert_applications;
 use super::sql::{IN_CHUNK, Ty, batch, bind_null_rows, bucket, padded, placeholders, typed_values};

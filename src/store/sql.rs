@@ -7,6 +7,7 @@
 //! of NULLs that match nothing and are inserted nowhere. A statement kind then has at most
 //! eight or nine texts.
 
+use super::StoreError;
 use sqlx::any::AnyArguments;
 use sqlx::query::Query;
 use sqlx::{Any, AnyConnection};
@@ -115,6 +116,38 @@ pub(super) fn bind_null_rows<'q>(
         }
     }
     query
+}
+
+/// A parameter bound before an `IN (…)` list.
+#[derive(Clone, Copy)]
+pub(super) enum Param<'a> {
+    Text(&'a str),
+    Int(i64),
+}
+
+/// `{sql} (…ids)` with `fixed` bound first, in chunks of `IN_CHUNK` ids; nothing for no ids.
+pub(super) async fn update_in(
+    tx: &mut sqlx::AnyConnection,
+    sql: &str,
+    fixed: &[Param<'_>],
+    ids: &[String],
+) -> Result<(), StoreError> {
+    for chunk in ids.chunks(IN_CHUNK) {
+        let list = placeholders(fixed.len() + 1, bucket(chunk.len()));
+        let sql = format!("{sql} ({list})");
+        let mut query = batch(&*tx, sql);
+        for param in fixed {
+            query = match *param {
+                Param::Text(text) => query.bind(text),
+                Param::Int(n) => query.bind(n),
+            };
+        }
+        for id in padded(chunk) {
+            query = query.bind(id);
+        }
+        query.execute(&mut *tx).await?;
+    }
+    Ok(())
 }
 
 /// Parameters per `IN (…)` list: well under either backend's limit on parameters.
