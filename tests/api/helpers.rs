@@ -72,6 +72,17 @@ pub async fn spawn_app(db: Db) -> TestApp {
     spawn_app_with(db, |_| {}).await
 }
 
+/// The simulated registries (`onestop::sandbox`, the product's own) on a random port, behaving
+/// as `options` say; their base URL.
+pub fn spawn_sandbox(options: onestop::sandbox::SandboxOptions) -> String {
+    let catalog = onestop::bundle::compile(&root()).expect("shipped definitions compile");
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let url = format!("http://{}", listener.local_addr().expect("address"));
+    let server = onestop::sandbox::serve(listener, Arc::new(catalog), options);
+    tokio::spawn(server.expect("sandbox starts"));
+    url
+}
+
 /// The URL of a fresh, empty database, and the folder that holds it (for SQLite).
 pub async fn fresh_database(db: Db) -> (String, tempfile::TempDir) {
     let dir = tempfile::tempdir().expect("temporary directory");

@@ -3,12 +3,10 @@
 //! after the effect, hangs, 429, refusals, 202 by polling or by a signed callback) that never
 //! makes a second effect.
 
-use crate::helpers::{Arrivals, example, root, timed};
+use crate::helpers::{self, Arrivals, example, timed};
 use onestop::registry::signature::{CALLBACK_URL_HEADER, Secrets, verify};
 use onestop::sandbox::{AnswerLog, Behaviours, SandboxOptions};
 use serde_json::{Value, json};
-use std::net::TcpListener;
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
@@ -22,12 +20,8 @@ struct Sandbox {
 }
 
 async fn spawn_sandbox_with(options: SandboxOptions) -> Sandbox {
-    let catalog = Arc::new(onestop::bundle::compile(&root()).expect("shipped definitions compile"));
-    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
-    let url = format!("http://{}", listener.local_addr().expect("address"));
-    tokio::spawn(onestop::sandbox::serve(listener, catalog, options).expect("sandbox starts"));
     Sandbox {
-        url,
+        url: helpers::spawn_sandbox(options),
         client: reqwest::Client::new(),
     }
 }
