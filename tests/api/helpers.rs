@@ -1,6 +1,7 @@
 //! Spawning the real app on a random port against a fresh database (SQLite always, PostgreSQL
 //! when `ONESTOP_TEST_DATABASE_URL` is set) with the in-process simulated registries, or with
-//! fake registries (wiremock) whose mocks count their calls. Nothing here asserts a scenario.
+//! fake registries (wiremock) whose mocks count their calls. A scenario's own assertions live in
+//! its module, not here.
 
 use onestop::settings::Settings;
 use onestop::startup::Application;
