@@ -3,42 +3,25 @@
 //! nothing; a repeated callback is harmless.
 
 use crate::helpers::{
-    Db, TestApp, every_birth_output, example, serve_fake_registries, spawn_app_with,
+    BIRTH_REGISTRATION, Db, TestApp, birth_registries, call, calls_to, example, spawn_app_with,
 };
-use actix_web::{HttpRequest, HttpResponse, web};
 use onestop::registry::signature::{self, CALLBACK_URL_HEADER};
 use onestop::settings::SANDBOX_SECRET;
 use serde_json::{Value, json};
-use std::sync::Mutex;
 use std::time::Duration;
+use wiremock::{MockServer, ResponseTemplate};
 
-/// A registry that accepts the birth registration for later (202) and answers the rest at once.
-#[derive(Default)]
-struct LateCivilRegistry {
-    callback_urls: Mutex<Vec<String>>,
-}
-
-async fn answer(
-    state: web::Data<LateCivilRegistry>,
-    path: web::Path<(String, String)>,
-    req: HttpRequest,
-) -> HttpResponse {
-    let (_, service) = path.into_inner();
-    if service == "civil.birth-registration" {
-        if let Some(url) = req
-            .headers()
-            .get(CALLBACK_URL_HEADER)
-            .and_then(|v| v.to_str().ok())
-        {
-            state
-                .callback_urls
-                .lock()
-                .expect("lock")
-                .push(url.to_owned());
-        }
-        return HttpResponse::Accepted().finish();
-    }
-    HttpResponse::Ok().json(every_birth_output())
+/// Registries that accept the birth registration for later (202), once, and answer the rest at
+/// once.
+async fn late_civil_registry() -> MockServer {
+    let registries = birth_registries().await;
+    call(BIRTH_REGISTRATION)
+        .respond_with(ResponseTemplate::new(202))
+        .expect(1)
+        .named("the registration, called once and answered by its callback")
+        .mount(&registries)
+        .await;
+    registries
 }
 
 fn registration() -> Value {
@@ -68,15 +51,16 @@ async fn post_callback(app: &TestApp, url: &str, body: &Value, secret: &str, age
 }
 
 /// Wait until the registration is awaiting its callback; the callback URL it was given.
-async fn awaiting_callback(app: &TestApp, id: &str, fake: &LateCivilRegistry) -> String {
+async fn awaiting_callback(app: &TestApp, id: &str, registries: &MockServer) -> String {
     for _ in 0..200 {
         let (_, body) = app.get_json(&format!("/api/v1/applications/{id}")).await;
         if body["services"][0]["status"] == "awaiting" {
-            let urls = fake.callback_urls.lock().expect("lock");
-            return urls
+            let calls = calls_to(registries, BIRTH_REGISTRATION).await;
+            let url = calls
                 .first()
-                .expect("the call carried a callback URL")
-                .clone();
+                .and_then(|c| c.headers.get(CALLBACK_URL_HEADER));
+            let url = url.and_then(|v| v.to_str().ok());
+            return url.expect("the call carried a callback URL").to_owned();
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
@@ -89,11 +73,10 @@ on_both_databases!(
 );
 
 async fn a_202_then_a_signed_callback_completes_the_service_and_lets_its_dependents_go(db: Db) {
-    let fake = web::Data::new(LateCivilRegistry::default());
-    let url = serve_fake_registries(fake.clone(), answer);
-    let app = spawn_app_with(db, |s| s.registries.url = Some(url)).await;
+    let registries = late_civil_registry().await;
+    let app = spawn_app_with(db, |s| s.registries.url = Some(registries.uri())).await;
     let id = app.submit_ok("birth", &example("birth")).await;
-    let callback = awaiting_callback(&app, &id, &fake).await;
+    let callback = awaiting_callback(&app, &id, &registries).await;
     assert!(
         callback.starts_with(&format!("{}/api/v1/callbacks/", app.address)),
         "{callback}"
@@ -134,11 +117,10 @@ async fn a_202_then_a_signed_callback_completes_the_service_and_lets_its_depende
 }
 
 async fn a_callback_with_a_bad_signature_or_a_stale_timestamp_changes_nothing(db: Db) {
-    let fake = web::Data::new(LateCivilRegistry::default());
-    let url = serve_fake_registries(fake.clone(), answer);
-    let app = spawn_app_with(db, |s| s.registries.url = Some(url)).await;
+    let registries = late_civil_registry().await;
+    let app = spawn_app_with(db, |s| s.registries.url = Some(registries.uri())).await;
     let id = app.submit_ok("birth", &example("birth")).await;
-    let callback = awaiting_callback(&app, &id, &fake).await;
+    let callback = awaiting_callback(&app, &id, &registries).await;
 
     let wrong_secret = post_callback(&app, &callback, &registration(), "guessed", 0).await;
     let stale = post_callback(&app, &callback, &registration(), SANDBOX_SECRET, 3600).await;

@@ -8,7 +8,6 @@ use onestop::sandbox::{Behaviours, SandboxOptions};
 use serde_json::{Value, json};
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 const APPLICATIONS: usize = 200;
@@ -82,17 +81,11 @@ impl Instance {
 }
 
 async fn spawn_sandbox(behaviours: Value) -> String {
-    let catalog = Arc::new(onestop::bundle::compile(&root()).expect("definitions compile"));
     let behaviours: Behaviours = serde_json::from_value(behaviours).expect("behaviours");
-    let options = SandboxOptions {
+    crate::helpers::spawn_sandbox(SandboxOptions {
         behaviours,
         ..SandboxOptions::default()
-    };
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
-    let url = format!("http://{}", listener.local_addr().expect("address"));
-    let server = onestop::sandbox::serve(listener, catalog, options).expect("sandbox");
-    tokio::spawn(server);
-    url
+    })
 }
 
 /// A sandbox whose first stage (the birth registration) answers after 400 ms and every other

@@ -2,94 +2,19 @@
 //! (never sent); a transient 503 is retried with the same idempotency key until it succeeds; a
 //! 429's `Retry-After` is honoured; a registry slower than its timeout is retried.
 
-use crate::helpers::{Db, every_birth_output, example, serve_fake_registries, spawn_app_with};
-use actix_web::{HttpRequest, HttpResponse, web};
+use crate::helpers::{
+    Arrivals, BIRTH_REGISTRATION, Db, RNOKPP_ASSIGNMENT, UNZR_ENTRY, birth_registries, call,
+    calls_to, every_birth_output, example, spawn_app_with, timed,
+};
 use serde_json::json;
-use std::collections::HashMap;
-use std::sync::Mutex;
+use std::time::Duration;
+use wiremock::{MockServer, ResponseTemplate};
 
-/// How the fake civil registry answers the birth registration.
-#[derive(Clone, Copy)]
-enum Civil {
-    Refuse,
-    FailTwiceThenAnswer,
-    /// 429 with `Retry-After: 2` once, then the answer.
-    RateLimitedOnce,
-    /// Slower than a 300 ms timeout once, then quick.
-    SlowOnce,
-    /// For the `retry-override` fixture: service "first" always answers 503.
-    FirstUnavailable,
-    /// For the `retry-override` fixture: service "first" answers after 1 s.
-    FirstSlow,
-}
+/// The fixture `retry-override`'s first service, which the others wait for.
+const FIRST: &str = "/test-registry/first";
 
-#[derive(Default)]
-struct Seen {
-    calls: HashMap<String, u32>,
-    keys: Vec<String>,
-    /// When each call of the birth registration arrived.
-    civil_times: Vec<std::time::Instant>,
-}
-
-struct FakeRegistries {
-    civil: Civil,
-    seen: Mutex<Seen>,
-}
-
-async fn answer(
-    state: web::Data<FakeRegistries>,
-    path: web::Path<(String, String)>,
-    req: HttpRequest,
-) -> HttpResponse {
-    let (_, service) = path.into_inner();
-    let calls = {
-        let mut seen = state.seen.lock().expect("lock");
-        if let Some(key) = req
-            .headers()
-            .get("Idempotency-Key")
-            .and_then(|v| v.to_str().ok())
-        {
-            seen.keys.push(key.to_owned());
-        }
-        if service == "civil.birth-registration" {
-            seen.civil_times.push(std::time::Instant::now());
-        }
-        let calls = seen.calls.entry(service.clone()).or_default();
-        *calls += 1;
-        *calls
-    };
-    match (service.as_str(), state.civil) {
-        ("first", Civil::FirstUnavailable) => HttpResponse::ServiceUnavailable().finish(),
-        ("first", Civil::FirstSlow) => {
-            tokio::time::sleep(std::time::Duration::from_secs(1)).await;
-            HttpResponse::Ok().json(json!({ "record": "late" }))
-        }
-        ("civil.birth-registration", Civil::Refuse) => HttpResponse::BadRequest()
-            .json(json!({ "errors": [{ "message": "Медичне свідоцтво № 0123/2026 не знайдено" }] })),
-        ("civil.birth-registration", Civil::FailTwiceThenAnswer) if calls <= 2 => HttpResponse::ServiceUnavailable().finish(),
-        ("civil.birth-registration", Civil::RateLimitedOnce) if calls == 1 => HttpResponse::TooManyRequests()
-            .insert_header(("Retry-After", "2"))
-            .finish(),
-        ("civil.birth-registration", Civil::SlowOnce) if calls == 1 => {
-            tokio::time::sleep(std::time::Duration::from_secs(2)).await;
-            HttpResponse::ServiceUnavailable().finish()
-        }
-        ("civil.birth-registration", _) => HttpResponse::Ok()
-            .json(json!({ "act_record_number": "77", "registered_on": "2026-11-20", "registry_office": "Відділ ДРАЦС" })),
-        ("tax.rnokpp-assignment", _) => HttpResponse::Ok().json(json!({ "rnokpp": "4634407986" })),
-        ("migration.unzr-entry", _) => HttpResponse::Ok().json(json!({ "unzr": "20261119-66439" })),
-        // Every later birth service: one answer holding each of their outputs.
-        _ => HttpResponse::Ok().json(every_birth_output()),
-    }
-}
-
-fn fake_registries(civil: Civil) -> (String, web::Data<FakeRegistries>) {
-    let state = web::Data::new(FakeRegistries {
-        civil,
-        seen: Mutex::new(Seen::default()),
-    });
-    let url = serve_fake_registries(state.clone(), answer);
-    (url, state)
+fn answered() -> ResponseTemplate {
+    ResponseTemplate::new(200).set_body_json(every_birth_output())
 }
 
 on_both_databases!(
@@ -100,8 +25,23 @@ on_both_databases!(
 );
 
 async fn a_refused_registration_fails_with_the_reason_and_blocks_its_dependents(db: Db) {
-    let (url, fake) = fake_registries(Civil::Refuse);
-    let app = spawn_app_with(db, |s| s.registries.url = Some(url)).await;
+    let registries = birth_registries().await;
+    let refusal = json!({ "errors": [{ "message": "Медичне свідоцтво № 0123/2026 не знайдено" }] });
+    call(BIRTH_REGISTRATION)
+        .respond_with(ResponseTemplate::new(400).set_body_json(refusal))
+        .expect(1)
+        .named("the refused registration, called once")
+        .mount(&registries)
+        .await;
+    for dependent in [RNOKPP_ASSIGNMENT, UNZR_ENTRY] {
+        call(dependent)
+            .respond_with(answered())
+            .expect(0)
+            .named("dependents are never sent")
+            .mount(&registries)
+            .await;
+    }
+    let app = spawn_app_with(db, |s| s.registries.url = Some(registries.uri())).await;
     let id = app.submit_ok("birth", &example("birth")).await;
     let done = app.wait_until_done(&id).await;
     assert_eq!(done["status"], "failed", "{done:#}");
@@ -118,20 +58,24 @@ async fn a_refused_registration_fails_with_the_reason_and_blocks_its_dependents(
         assert_eq!(dependent["status"], "blocked", "{dependent:#}");
         assert_eq!(dependent["attempts"], 0);
     }
-    let seen = fake.seen.lock().expect("lock");
-    assert_eq!(seen.calls.get("civil.birth-registration"), Some(&1));
-    assert_eq!(
-        seen.calls.get("tax.rnokpp-assignment"),
-        None,
-        "dependents are never sent"
-    );
-    assert_eq!(seen.calls.get("migration.unzr-entry"), None);
 }
 
 async fn a_registry_answering_503_twice_is_retried_with_the_same_key_and_succeeds(db: Db) {
-    let (url, fake) = fake_registries(Civil::FailTwiceThenAnswer);
+    let registries = birth_registries().await;
+    call(BIRTH_REGISTRATION)
+        .respond_with(ResponseTemplate::new(503))
+        .up_to_n_times(2)
+        .expect(2)
+        .mount(&registries)
+        .await;
+    call(BIRTH_REGISTRATION)
+        .respond_with(answered())
+        .expect(1)
+        .named("the third call of the registration")
+        .mount(&registries)
+        .await;
     let app = spawn_app_with(db, |s| {
-        s.registries.url = Some(url);
+        s.registries.url = Some(registries.uri());
         s.dispatcher.backoff_base_ms = 20;
     })
     .await;
@@ -140,37 +84,47 @@ async fn a_registry_answering_503_twice_is_retried_with_the_same_key_and_succeed
     assert_eq!(done["status"], "completed", "{done:#}");
     assert_eq!(done["services"][0]["attempts"], 3);
     assert_eq!(done["services"][1]["outputs"]["rnokpp"], "4634407986");
-    let seen = fake.seen.lock().expect("lock");
-    assert_eq!(seen.calls.get("civil.birth-registration"), Some(&3));
-    let civil_keys: Vec<&String> = seen
-        .keys
+    let keys: Vec<String> = calls_to(&registries, BIRTH_REGISTRATION)
+        .await
         .iter()
-        .filter(|k| k.contains("civil.birth-registration"))
+        .map(|r| {
+            r.headers["Idempotency-Key"]
+                .to_str()
+                .unwrap_or("?")
+                .to_owned()
+        })
         .collect();
-    assert_eq!(civil_keys.len(), 3);
-    assert!(
-        civil_keys
-            .iter()
-            .all(|k| **k == format!("{id}:civil.birth-registration:0")),
-        "{civil_keys:?}"
-    );
+    assert_eq!(keys, vec![format!("{id}:civil.birth-registration:0"); 3]);
 }
 
 async fn a_registry_answering_429_is_called_again_only_after_its_retry_after(db: Db) {
-    let (url, fake) = fake_registries(Civil::RateLimitedOnce);
+    let registries = birth_registries().await;
+    let arrivals = Arrivals::default();
+    let limited = ResponseTemplate::new(429).insert_header("Retry-After", "2");
+    call(BIRTH_REGISTRATION)
+        .respond_with(timed(&arrivals, limited))
+        .up_to_n_times(1)
+        .expect(1)
+        .mount(&registries)
+        .await;
+    call(BIRTH_REGISTRATION)
+        .respond_with(timed(&arrivals, answered()))
+        .expect(1)
+        .named("the registration after its Retry-After")
+        .mount(&registries)
+        .await;
     let app = spawn_app_with(db, |s| {
-        s.registries.url = Some(url);
+        s.registries.url = Some(registries.uri());
         s.dispatcher.backoff_base_ms = 10;
     })
     .await;
     let id = app.submit_ok("birth", &example("birth")).await;
     let done = app.wait_until_done(&id).await;
     assert_eq!(done["status"], "completed", "{done:#}");
-    let seen = fake.seen.lock().expect("lock");
-    assert_eq!(seen.calls.get("civil.birth-registration"), Some(&2));
-    let gap = seen.civil_times[1] - seen.civil_times[0];
+    let arrivals = arrivals.lock().expect("lock");
+    let gap = arrivals[1] - arrivals[0];
     assert!(
-        gap >= std::time::Duration::from_secs(2),
+        gap >= Duration::from_secs(2),
         "the second call came {gap:?} after the 429, before its Retry-After of 2 s"
     );
     let history = done["history"].as_array().expect("history");
@@ -184,9 +138,22 @@ async fn a_registry_answering_429_is_called_again_only_after_its_retry_after(db:
 }
 
 async fn a_registry_slower_than_its_timeout_is_retried_and_succeeds(db: Db) {
-    let (url, fake) = fake_registries(Civil::SlowOnce);
+    let registries = birth_registries().await;
+    let too_late = ResponseTemplate::new(503).set_delay(Duration::from_secs(2));
+    call(BIRTH_REGISTRATION)
+        .respond_with(too_late)
+        .up_to_n_times(1)
+        .expect(1)
+        .mount(&registries)
+        .await;
+    call(BIRTH_REGISTRATION)
+        .respond_with(answered())
+        .expect(1)
+        .named("the registration after its timeout")
+        .mount(&registries)
+        .await;
     let app = spawn_app_with(db, |s| {
-        s.registries.url = Some(url);
+        s.registries.url = Some(registries.uri());
         s.dispatcher.backoff_base_ms = 10;
         // The civil registry's own timeout, from the per-registry settings.
         s.registries.overrides.insert(
@@ -210,38 +177,33 @@ async fn a_registry_slower_than_its_timeout_is_retried_and_succeeds(db: Db) {
                 && h["detail"].as_str().is_some_and(|d| d.contains("timeout"))),
         "the first call was abandoned at the 300 ms timeout (its 503 came too late to be seen): {history:#?}"
     );
-    assert_eq!(
-        fake.seen
-            .lock()
-            .expect("lock")
-            .calls
-            .get("civil.birth-registration"),
-        Some(&2)
-    );
 }
 
-/// Run one application of the `retry-override` fixture against fake registries; its result and
-/// how often "first" was called.
-async fn retry_override_run(civil: Civil) -> (serde_json::Value, Option<u32>) {
-    let (url, fake) = fake_registries(civil);
+/// Run one application of the `retry-override` fixture against `registries`; its result.
+async fn retry_override_run(registries: &MockServer) -> serde_json::Value {
     let root =
         std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/retry-override");
     let app = spawn_app_with(Db::Sqlite, |s| {
-        s.registries.url = Some(url);
+        s.registries.url = Some(registries.uri());
         s.definitions.root = root;
     })
     .await;
     let id = app
         .submit_ok("event", &json!({ "data": { "name": "Олена" } }))
         .await;
-    let done = app.wait_until_done(&id).await;
-    let calls = fake.seen.lock().expect("lock").calls.get("first").copied();
-    (done, calls)
+    app.wait_until_done(&id).await
 }
 
 #[tokio::test]
 async fn a_step_retry_override_limits_the_attempts() {
-    let (done, calls) = retry_override_run(Civil::FirstUnavailable).await;
+    let registries = MockServer::start().await;
+    call(FIRST)
+        .respond_with(ResponseTemplate::new(503))
+        .expect(2)
+        .named("max_attempts: 2 from the bundle")
+        .mount(&registries)
+        .await;
+    let done = retry_override_run(&registries).await;
     assert_eq!(done["status"], "failed", "{done:#}");
     assert_eq!(
         done["services"][0]["attempts"], 2,
@@ -254,12 +216,23 @@ async fn a_step_retry_override_limits_the_attempts() {
         "{done:#}"
     );
     assert_eq!(done["services"][1]["status"], "blocked");
-    assert_eq!(calls, Some(2));
 }
 
 #[tokio::test]
 async fn a_registry_slower_than_the_step_timeout_is_retried_then_fails() {
-    let (done, calls) = retry_override_run(Civil::FirstSlow).await;
+    let registries = MockServer::start().await;
+    let late = json!({ "record": "late" });
+    call(FIRST)
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(late)
+                .set_delay(Duration::from_secs(1)),
+        )
+        .expect(2)
+        .named("two attempts, each too slow")
+        .mount(&registries)
+        .await;
+    let done = retry_override_run(&registries).await;
     assert_eq!(done["status"], "failed", "{done:#}");
     assert_eq!(done["services"][0]["attempts"], 2);
     assert!(
@@ -268,5 +241,4 @@ async fn a_registry_slower_than_the_step_timeout_is_retried_then_fails() {
             .is_some_and(|e| e.contains("timeout")),
         "{done:#}"
     );
-    assert_eq!(calls, Some(2));
 }

@@ -1,12 +1,17 @@
 //! Spawning the real app on a random port against a fresh database (SQLite always, PostgreSQL
-//! when `ONESTOP_TEST_DATABASE_URL` is set) with the in-process simulated registries.
+//! when `ONESTOP_TEST_DATABASE_URL` is set) with the in-process simulated registries, or with
+//! fake registries (wiremock) whose mocks count their calls. A scenario's own assertions live in
+//! its module, not here.
 
 use onestop::settings::Settings;
 use onestop::startup::Application;
 use serde_json::Value;
 use sqlx::Connection;
 use std::path::PathBuf;
-use std::time::Duration;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+use wiremock::matchers::{method, path};
+use wiremock::{Mock, MockBuilder, MockServer, Request, Respond, ResponseTemplate};
 
 #[derive(Debug, Clone, Copy)]
 pub enum Db {
@@ -66,6 +71,17 @@ async fn fresh_postgres(admin_url: &str) -> String {
 
 pub async fn spawn_app(db: Db) -> TestApp {
     spawn_app_with(db, |_| {}).await
+}
+
+/// The simulated registries (`onestop::sandbox`, the product's own) on a random port, behaving
+/// as `options` say; their base URL.
+pub fn spawn_sandbox(options: onestop::sandbox::SandboxOptions) -> String {
+    let catalog = onestop::bundle::compile(&root()).expect("shipped definitions compile");
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let url = format!("http://{}", listener.local_addr().expect("address"));
+    let server = onestop::sandbox::serve(listener, Arc::new(catalog), options);
+    tokio::spawn(server.expect("sandbox starts"));
+    url
 }
 
 /// The URL of a fresh, empty database, and the folder that holds it (for SQLite).
@@ -221,28 +237,44 @@ pub fn every_birth_output() -> Value {
     })
 }
 
-/// A fake registry server on a random port: every `POST /{registry}/{service}` goes to
-/// `handler`, with `state` as app data. Its base URL.
-pub fn serve_fake_registries<S, F, Args>(state: actix_web::web::Data<S>, handler: F) -> String
-where
-    S: 'static + Send + Sync,
-    F: actix_web::Handler<Args> + Clone + Send + 'static,
-    Args: actix_web::FromRequest + 'static,
-    F::Output: actix_web::Responder + 'static,
-{
-    use actix_web::{App, HttpServer, web};
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
-    let url = format!("http://{}", listener.local_addr().expect("address"));
-    let server = HttpServer::new(move || {
-        App::new()
-            .app_data(state.clone())
-            .route("/{registry}/{service}", web::post().to(handler.clone()))
-    })
-    .workers(1)
-    .disable_signals()
-    .listen(listener)
-    .expect("listen")
-    .run();
-    tokio::spawn(server);
-    url
+/// The paths the fake registries are called at: `/{registry}/{service}`.
+pub const BIRTH_REGISTRATION: &str = "/civil-registry/civil.birth-registration";
+pub const RNOKPP_ASSIGNMENT: &str = "/tax-service/tax.rnokpp-assignment";
+pub const UNZR_ENTRY: &str = "/migration-service/migration.unzr-entry";
+
+/// A `POST` to the fake registries at `to` (one of the paths above).
+pub fn call(to: &str) -> MockBuilder {
+    Mock::given(method("POST")).and(path(to))
+}
+
+/// Fake registries (wiremock) that give every birth service the answer it needs unless a test
+/// mounts a closer mock: a test's own mocks come first, this one only catches what they leave.
+pub async fn birth_registries() -> MockServer {
+    let registries = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(every_birth_output()))
+        .with_priority(u8::MAX)
+        .mount(&registries)
+        .await;
+    registries
+}
+
+/// When each call answered by `timed` arrived, in order.
+pub type Arrivals = Arc<Mutex<Vec<Instant>>>;
+
+/// Answer with `template`, noting in `arrivals` when each call came (wiremock keeps the
+/// requests, not their times).
+pub fn timed(arrivals: &Arrivals, template: ResponseTemplate) -> impl Respond + use<> {
+    let arrivals = arrivals.clone();
+    move |_: &Request| {
+        arrivals.lock().expect("lock").push(Instant::now());
+        template.clone()
+    }
+}
+
+/// The requests the fake registries received at `to`, in order.
+pub async fn calls_to(registries: &MockServer, to: &str) -> Vec<Request> {
+    let all = registries.received_requests().await;
+    let all = all.expect("wiremock records requests");
+    all.into_iter().filter(|r| r.url.path() == to).collect()
 }

@@ -1,8 +1,10 @@
 //! Per-registry limits: no more calls in flight to one registry than its `concurrency` setting,
-//! while other registries go on in parallel.
+//! while other registries go on in parallel. The fake registries here are a small actix server,
+//! not wiremock: wiremock does not tell when it has finished answering, so it cannot count the
+//! calls in flight.
 
-use crate::helpers::{Db, every_birth_output, example, serve_fake_registries, spawn_app_with};
-use actix_web::{HttpResponse, web};
+use crate::helpers::{Db, every_birth_output, example, spawn_app_with};
+use actix_web::{App, HttpResponse, HttpServer, web};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
@@ -32,7 +34,7 @@ on_both_databases!(a_registry_never_has_more_calls_in_flight_than_its_concurrenc
 
 async fn a_registry_never_has_more_calls_in_flight_than_its_concurrency_limit(db: Db) {
     let slow = web::Data::new(Slow::default());
-    let url = serve_fake_registries(slow.clone(), answer);
+    let url = serve_slow_registries(slow.clone());
     let app = spawn_app_with(db, |s| {
         s.registries.url = Some(url);
         s.registries.overrides.insert(
@@ -59,4 +61,23 @@ async fn a_registry_never_has_more_calls_in_flight_than_its_concurrency_limit(db
         "the civil registry's limit is 2 (and it was reached)"
     );
     assert!(tax > 2, "other registries are not held to it: {tax}");
+}
+
+/// Fake registries on a random port that answer every `POST /{registry}/{service}` as `answer`
+/// does, with `slow` as its state. Their base URL.
+fn serve_slow_registries(slow: web::Data<Slow>) -> String {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let url = format!("http://{}", listener.local_addr().expect("address"));
+    let server = HttpServer::new(move || {
+        App::new()
+            .app_data(slow.clone())
+            .route("/{registry}/{service}", web::post().to(answer))
+    })
+    .workers(1)
+    .disable_signals()
+    .listen(listener)
+    .expect("listen")
+    .run();
+    tokio::spawn(server);
+    url
 }

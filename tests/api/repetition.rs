@@ -2,35 +2,34 @@
 //! repeated together, and a single follow-on service waiting for all of them. The `family` life
 //! event exists only as files under tests/fixtures.
 
-use crate::helpers::{Db, serve_fake_registries, spawn_app_with};
-use actix_web::{HttpResponse, web};
+use crate::helpers::{Db, call, spawn_app_with};
 use serde_json::{Value, json};
-use std::sync::Mutex;
+use wiremock::{MockServer, Request, ResponseTemplate};
 
-type Requests = Mutex<Vec<(String, Value)>>;
-
-/// A registry that records every request and answers `record: "<service>:<person name>"`.
-async fn record(
-    seen: web::Data<Requests>,
-    path: web::Path<(String, String)>,
-    body: web::Json<Value>,
-) -> HttpResponse {
-    let (_, service) = path.into_inner();
-    let name = body["person"]["name"].as_str().unwrap_or("-").to_owned();
-    seen.lock()
-        .expect("lock")
-        .push((service.clone(), body.into_inner()));
-    HttpResponse::Ok().json(json!({ "record": format!("{service}:{name}") }))
+/// A registry answer `record: "<service>:<person name>"`.
+fn record(request: &Request) -> ResponseTemplate {
+    let service = request.url.path().rsplit('/').next().unwrap_or_default();
+    let body: Value = request.body_json().unwrap_or_default();
+    let name = body["person"]["name"].as_str().unwrap_or("-");
+    ResponseTemplate::new(200).set_body_json(json!({ "record": format!("{service}:{name}") }))
 }
 
 #[tokio::test]
 async fn per_person_services_run_once_per_family_member_item_by_item() {
-    let seen = web::Data::new(Requests::default());
-    let url = serve_fake_registries(seen.clone(), record);
+    let registries = MockServer::start().await;
+    // One call per person per service, and one notice.
+    for (service, calls) in [("deregister", 3), ("register", 3), ("notify", 1)] {
+        call(&format!("/family-registry/{service}"))
+            .respond_with(record)
+            .expect(calls)
+            .named(service)
+            .mount(&registries)
+            .await;
+    }
     let root = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/family");
     let app = spawn_app_with(Db::Sqlite, |s| {
         s.definitions.root = root;
-        s.registries.url = Some(url);
+        s.registries.url = Some(registries.uri());
     })
     .await;
 
@@ -68,12 +67,16 @@ async fn per_person_services_run_once_per_family_member_item_by_item() {
     .collect();
     assert_eq!(calls, expected);
 
-    let seen = seen.lock().expect("lock");
-    assert_eq!(
-        seen.len(),
-        7,
-        "one call per person per service, and one notice"
-    );
+    let seen: Vec<(String, Value)> = registries
+        .received_requests()
+        .await
+        .expect("wiremock records requests")
+        .iter()
+        .map(|r| {
+            let service = r.url.path().rsplit('/').next().unwrap_or_default();
+            (service.to_owned(), r.body_json().unwrap_or_default())
+        })
+        .collect();
     for (service, body) in seen.iter().filter(|(s, _)| s == "register") {
         let name = body["person"]["name"].as_str().expect("name");
         assert_eq!(

@@ -3,13 +3,13 @@
 //! after the effect, hangs, 429, refusals, 202 by polling or by a signed callback) that never
 //! makes a second effect.
 
-use crate::helpers::{example, root, serve_fake_registries};
+use crate::helpers::{self, Arrivals, example, timed};
 use onestop::registry::signature::{CALLBACK_URL_HEADER, Secrets, verify};
 use onestop::sandbox::{AnswerLog, Behaviours, SandboxOptions};
 use serde_json::{Value, json};
-use std::net::TcpListener;
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
+use wiremock::matchers::{method, path};
+use wiremock::{Mock, MockServer, ResponseTemplate};
 
 const RNOKPP: &str = "tax.rnokpp-assignment";
 
@@ -20,12 +20,8 @@ struct Sandbox {
 }
 
 async fn spawn_sandbox_with(options: SandboxOptions) -> Sandbox {
-    let catalog = Arc::new(onestop::bundle::compile(&root()).expect("shipped definitions compile"));
-    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
-    let url = format!("http://{}", listener.local_addr().expect("address"));
-    tokio::spawn(onestop::sandbox::serve(listener, catalog, options).expect("sandbox starts"));
     Sandbox {
-        url,
+        url: helpers::spawn_sandbox(options),
         client: reqwest::Client::new(),
     }
 }
@@ -420,39 +416,17 @@ async fn a_polled_answer_gives_the_outputs_at_its_location_once_the_delay_has_pa
     assert_eq!(sandbox.get(&unknown).await.status().as_u16(), 404);
 }
 
-/// One callback as the receiver saw it.
-struct Received {
-    at: Instant,
-    signature: Result<(), onestop::registry::signature::SignatureError>,
-    body: Value,
-}
-
-async fn receive_callback(
-    received: actix_web::web::Data<Mutex<Vec<Received>>>,
-    req: actix_web::HttpRequest,
-    body: actix_web::web::Bytes,
-) -> actix_web::HttpResponse {
-    let text = |name: &str| req.headers().get(name).and_then(|v| v.to_str().ok());
-    let signature = verify(
-        "tax-secret",
-        text("X-Onestop-Signature"),
-        text("X-Onestop-Timestamp"),
-        &body,
-        jiff::Timestamp::now().as_second(),
-        300,
-    );
-    received.lock().expect("lock").push(Received {
-        at: Instant::now(),
-        signature,
-        body: serde_json::from_slice(&body).unwrap_or(Value::Null),
-    });
-    actix_web::HttpResponse::Ok().finish()
-}
-
 #[tokio::test]
 async fn a_signed_callback_arrives_after_the_delay_and_a_repeated_call_schedules_no_second() {
-    let received = actix_web::web::Data::new(Mutex::new(Vec::<Received>::new()));
-    let receiver = serve_fake_registries(received.clone(), receive_callback);
+    let receiver = MockServer::start().await;
+    let arrivals = Arrivals::default();
+    Mock::given(method("POST"))
+        .and(path("/callbacks/1"))
+        .respond_with(timed(&arrivals, ResponseTemplate::new(200)))
+        .expect(1)
+        .named("one callback for one key")
+        .mount(&receiver)
+        .await;
     let sandbox = spawn_sandbox_with(SandboxOptions {
         behaviours: serde_json::from_value::<Behaviours>(json!({
             "default": { "asynchronous": { "mode": "callback", "delay_ms": 400 } }
@@ -470,7 +444,10 @@ async fn a_signed_callback_arrives_after_the_delay_and_a_repeated_call_schedules
             .client
             .post(sandbox.rnokpp_endpoint())
             .header("Idempotency-Key", "called-back:1")
-            .header(CALLBACK_URL_HEADER, format!("{receiver}/callbacks/1"))
+            .header(
+                CALLBACK_URL_HEADER,
+                format!("{}/callbacks/1", receiver.uri()),
+            )
             .json(&rnokpp_request())
             .send()
     };
@@ -487,19 +464,24 @@ async fn a_signed_callback_arrives_after_the_delay_and_a_repeated_call_schedules
         "pending"
     );
 
-    while received.lock().expect("lock").is_empty() {
+    while arrivals.lock().expect("lock").is_empty() {
         assert!(started.elapsed() < Duration::from_secs(3), "no callback");
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     tokio::time::sleep(Duration::from_millis(300)).await;
-    let outputs = {
-        let received = received.lock().expect("lock");
-        assert_eq!(received.len(), 1, "one callback for one key");
-        assert!(received[0].at - started >= Duration::from_millis(400));
-        assert_eq!(received[0].signature, Ok(()));
-        assert_eq!(received[0].body["status"], "succeeded");
-        received[0].body["outputs"].clone()
-    };
+    let received = receiver.received_requests().await.expect("recorded");
+    assert_eq!(received.len(), 1, "one callback for one key");
+    let arrived = arrivals.lock().expect("lock")[0];
+    assert!(arrived - started >= Duration::from_millis(400));
+    let (callback, now) = (&received[0], jiff::Timestamp::now().as_second());
+    let text = |name: &str| callback.headers.get(name).and_then(|v| v.to_str().ok());
+    let signature = text("X-Onestop-Signature");
+    let timestamp = text("X-Onestop-Timestamp");
+    let signed = verify("tax-secret", signature, timestamp, &callback.body, now, 300);
+    assert_eq!(signed, Ok(()));
+    let body: Value = callback.body_json().expect("JSON");
+    assert_eq!(body["status"], "succeeded");
+    let outputs = body["outputs"].clone();
     assert!(onestop::form::is_rnokpp(
         outputs["rnokpp"].as_str().expect("rnokpp")
     ));
