@@ -1,0 +1,34 @@
+//! What the `onestop` command does once its arguments are parsed: the reports printed at a
+//! terminal (`check`, `form`, `graph`, `explain`) and the start of the long-running servers
+//! (`serve`, `sandbox`).
+//!
+//! This is the terminal's edge, as `http` is the web's: each function calls the domain
+//! (`bundle`, `form`, `fanout`, `startup`) and prints what it answers, in the words a person at
+//! a terminal reads. It must not hold a rule of its own; whatever it decides, the server
+//! decides the same way because both ask the same functions.
+
+mod definitions;
+mod explain;
+mod serve;
+
+pub use definitions::{check, form, graph};
+pub use explain::explain;
+pub use serve::{sandbox, serve};
+
+use crate::bundle::{Bundle, Catalog};
+use anyhow::Context;
+
+/// The bundle `id` of `catalog`, or an error naming it.
+fn find<'a>(catalog: &'a Catalog, id: &str) -> anyhow::Result<&'a Bundle> {
+    catalog
+        .bundle(id)
+        .with_context(|| format!("unknown bundle \"{id}\""))
+}
+
+/// A runtime for a command that serves: every core, timers and I/O.
+fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("Failed to start the async runtime")
+}
