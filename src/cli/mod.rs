@@ -1,6 +1,7 @@
 //! What the `onestop` command does once its arguments are parsed: the reports printed at a
-//! terminal (`check`, `form`, `graph`, `explain`) and the start of the long-running servers
-//! (`serve`, `sandbox`).
+//! terminal (`check`, `form`, `graph`, `explain`), the start of the long-running servers
+//! (`serve`, `sandbox`), and the set-up every binary of the package shares (logging, the
+//! runtime).
 //!
 //! This is the terminal's edge, as `http` is the web's: each function calls the domain
 //! (`bundle`, `form`, `fanout`, `startup`) and prints what it answers, in the words a person at
@@ -25,8 +26,19 @@ fn find<'a>(catalog: &'a Catalog, id: &str) -> anyhow::Result<&'a Bundle> {
         .with_context(|| format!("unknown bundle \"{id}\""))
 }
 
-/// A runtime for a command that serves: every core, timers and I/O.
-fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+/// Log to standard error at `RUST_LOG`'s levels (`info` when unset), leaving standard output
+/// to what a command prints; for the `onestop` and `onestop-bench` binaries alike.
+pub fn logging() {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+}
+
+/// A runtime for a command that serves or measures: every core, timers and I/O.
+pub fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
     tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

@@ -35,19 +35,10 @@ use std::time::Duration;
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
-        )
-        .with_writer(std::io::stderr)
-        .init();
-    let outcome = args::Cli::parse().options().and_then(|options| {
-        tokio::runtime::Builder::new_multi_thread()
-            .enable_all()
-            .build()
-            .context("Failed to start the async runtime")?
-            .block_on(run(options))
-    });
+    onestop::cli::logging();
+    let outcome = args::Cli::parse()
+        .options()
+        .and_then(|options| onestop::cli::runtime()?.block_on(run(options)));
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
