@@ -3,10 +3,12 @@
 //!
 //! Modules follow the domain: `bundle` (definitions), `form` (merge and validate), `store`
 //! (sqlx), `fanout` (dispatch), `registry` (HTTP adapters), `sandbox` (simulated registries),
-//! `receipt` (PDF), `http` (routes), `startup` and `settings`; `bench` measures the whole.
+//! `receipt` (PDF), `http` (routes), `cli` (the command line's reports), `startup` and
+//! `settings`. The load benchmark is a binary of its own (`src/bin/onestop-bench`), not part of
+//! this library.
 
-pub mod bench;
 pub mod bundle;
+pub mod cli;
 pub mod fanout;
 pub mod form;
 pub mod http;

@@ -1,10 +1,11 @@
 //! The whole machine's CPU during a run, from the kernel's counters (`/proc/stat`): how busy
 //! its cores were, and how much time the host took for others (steal, on a virtual machine).
 //!
-//! A run's figures depend on the cores it had: on a shared virtual machine whose host takes a
-//! third of the time, the same binary's overhead is several times that on an idle one. The
-//! bench prints this line so that a run can be judged, and compared with another, for what
-//! the machine gave it.
+//! A run's figures depend on the cores it had: on a shared virtual machine whose host takes
+//! much of the time for others, the same binary's overhead is several times that on an idle
+//! one (round 10 of `docs/performance-log.md`). The bench prints this line so that a run can be
+//! judged, and compared with another, for what the machine gave it. It only reads the
+//! counters; it must not judge a run itself.
 
 /// The aggregate `cpu` line of `/proc/stat`, in clock ticks since boot.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

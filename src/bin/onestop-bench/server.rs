@@ -1,5 +1,9 @@
 //! The server under test: the real `onestop serve` as a child process on a fresh database, and
 //! what the kernel says it used (`/proc/<pid>/status` for memory, `/proc/<pid>/stat` for CPU).
+//!
+//! The server is the `onestop` binary cargo built beside this one (same profile, same target
+//! folder); this module starts it and reads the kernel's counters, and must not change the
+//! server's settings beyond what the bench's flags say.
 
 use super::BenchOptions;
 use anyhow::Context;
@@ -39,7 +43,7 @@ impl Database {
         sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
             .execute(&mut conn)
             .await?;
-        let url = crate::store::with_database_name(admin, &name);
+        let url = onestop::store::with_database_name(admin, &name);
         let admin = admin.to_owned();
         let cleanup = Cleanup::Postgres { admin, name };
         Ok(Self { url, cleanup })
@@ -90,15 +94,15 @@ pub struct Usage {
 }
 
 impl Server {
-    /// Start this very binary as `serve` on `database`, calling the registries at
-    /// `registries`; wait until it prints its address.
+    /// Start the `onestop` binary beside this one as `serve` on `database`, calling the
+    /// registries at `registries`; wait until it prints its address.
     pub async fn start(
         options: &BenchOptions,
         database: &str,
         registries: &str,
     ) -> anyhow::Result<Self> {
         let definitions = std::path::absolute(&options.definitions)?;
-        let mut child = Command::new(std::env::current_exe()?)
+        let mut child = Command::new(server_binary()?)
             .args(["serve", "--bind", "127.0.0.1:0"])
             .args(["--database-url", database, "--registries", registries])
             .arg("--definitions")
@@ -133,6 +137,20 @@ impl Server {
             peak_rss: kib(&status, "VmHWM:").context("no VmHWM")? * 1024,
         })
     }
+}
+
+/// The `onestop` binary in this executable's folder, where `cargo build` puts every binary of
+/// the package. `cargo run --bin onestop-bench` builds only the bench, so the server may be
+/// missing: say so rather than fail to start it.
+fn server_binary() -> anyhow::Result<PathBuf> {
+    let bench = std::env::current_exe().context("Failed to find the bench's own executable")?;
+    let server = bench.with_file_name(format!("onestop{}", std::env::consts::EXE_SUFFIX));
+    anyhow::ensure!(
+        server.is_file(),
+        "no onestop binary at {}: build it first: cargo build --release",
+        server.display()
+    );
+    Ok(server)
 }
 
 /// The address in the server's first line of output; the rest of its output is drained.
@@ -202,9 +220,9 @@ mod tests {
     #[test]
     fn names_the_fresh_database() {
         let url =
-            crate::store::with_database_name("postgres://postgres@127.0.0.1:5432/postgres", "b1");
+            onestop::store::with_database_name("postgres://postgres@127.0.0.1:5432/postgres", "b1");
         assert_eq!(url, "postgres://postgres@127.0.0.1:5432/b1");
-        let url = crate::store::with_database_name("postgres://h/db?sslmode=disable", "b2");
+        let url = onestop::store::with_database_name("postgres://h/db?sslmode=disable", "b2");
         assert_eq!(url, "postgres://h/b2?sslmode=disable");
     }
 }

@@ -1,4 +1,4 @@
-//! `onestop bench`: how close onestop comes to the speed of the registries themselves.
+//! `onestop-bench`: how close onestop comes to the speed of the registries themselves.
 //!
 //! The bench runs the simulated registries in its own process with a fixed latency per call,
 //! starts the real `onestop serve` as a child process (so its memory and CPU are its own) on a
@@ -7,8 +7,11 @@
 //! server's memory (`waiting`). Completion latency comes from the server's own records: the
 //! status API's `submitted_at` and the time of the application's last transition.
 //!
-//! A benchmark prints figures; it asserts nothing, and no test runs it.
+//! It is a binary of its own so that the product does not carry a load generator: it uses the
+//! `onestop` library for the definitions and the sandbox, and runs the `onestop` binary built
+//! beside it as the server. A benchmark prints figures; it asserts nothing, and no test runs it.
 
+mod args;
 mod chain;
 mod load;
 mod machine;
@@ -16,13 +19,34 @@ mod report;
 mod server;
 mod waiting;
 
-use crate::bundle::{Catalog, ServiceId};
-use crate::sandbox::{AnswerLog, Behaviours, SandboxOptions};
 use anyhow::Context;
+use clap::Parser;
+use onestop::bundle::{Catalog, ServiceId};
+use onestop::sandbox::{AnswerLog, Behaviours, SandboxOptions};
 use serde_json::{Value, json};
 use std::path::PathBuf;
+use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
+
+/// The same allocator as the server: the sandbox and the clients in this process allocate as
+/// much per request as the server does, and the bench's own CPU is part of what it reports.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+fn main() -> ExitCode {
+    onestop::cli::logging();
+    let outcome = args::Cli::parse()
+        .options()
+        .and_then(|options| onestop::cli::runtime()?.block_on(run(options)));
+    match outcome {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
 
 /// The PostgreSQL server used by `--postgres` without a URL.
 pub const LOCAL_POSTGRES: &str = "postgres://postgres@127.0.0.1:5432/postgres";
@@ -91,8 +115,8 @@ impl SandboxStats {
 }
 
 /// Run the benchmark the options describe and print its figures.
-pub async fn run(options: BenchOptions) -> anyhow::Result<()> {
-    let catalog = Arc::new(crate::bundle::compile(&options.definitions)?);
+async fn run(options: BenchOptions) -> anyhow::Result<()> {
+    let catalog = Arc::new(onestop::bundle::compile(&options.definitions)?);
     let example = read_example(&options)?;
     let (stages, calls, chains) = critical_stages(&catalog, &example)?;
     let behaviours = sandbox_behaviours(&options)?;
@@ -152,7 +176,7 @@ fn critical_stages(
         .and_then(|s| serde_json::from_value(s.clone()).ok());
     let selection: Vec<ServiceId> = bundle.select(chosen.as_deref())?;
     let data = example.get("data").cloned().unwrap_or_default();
-    let plan = crate::fanout::plan(bundle, &selection, &data);
+    let plan = onestop::fanout::plan(bundle, &selection, &data);
     let calls = plan.stages.iter().flatten().map(|(_, n)| *n as u64).sum();
     let chains = chain::Chains::new(&bundle.applicable(&data, &selection).calls());
     Ok((plan.stages.len(), calls, chains))
@@ -180,7 +204,7 @@ fn spawn_sandbox(
         answer_log: Some(answers),
         ..SandboxOptions::default()
     };
-    let server = crate::sandbox::serve(listener, catalog, options)?;
+    let server = onestop::sandbox::serve(listener, catalog, options)?;
     tokio::spawn(server);
     Ok(url)
 }

@@ -91,6 +91,8 @@ impl Figures {
         figures
     }
 
+    /// Print every figure of the run, given what the server used (`cpu` over the run,
+    /// `usage` at its end), what the bench itself used and the machine's share.
     pub fn print(
         &self,
         cpu: Duration,
@@ -99,6 +101,13 @@ impl Figures {
         machine: Option<MachineShare>,
     ) {
         let n = self.latencies.len();
+        self.print_completions(n);
+        self.print_timelines(n);
+        self.print_usage(n, cpu, usage, bench_cpu, machine);
+    }
+
+    /// How many finished, how fast, and their latency and overhead over the critical path.
+    fn print_completions(&self, n: usize) {
         let secs = self.elapsed.as_secs_f64();
         let statuses: Vec<String> = self
             .statuses
@@ -130,7 +139,19 @@ impl Figures {
             "overhead over critical path  {}",
             self.percentiles(self.critical())
         );
-        self.print_timelines(n);
+    }
+
+    /// The calls' rate, what the server, the bench and the machine used, the polls, and the
+    /// errors the clients met.
+    fn print_usage(
+        &self,
+        n: usize,
+        cpu: Duration,
+        usage: Usage,
+        bench_cpu: Duration,
+        machine: Option<MachineShare>,
+    ) {
+        let secs = self.elapsed.as_secs_f64();
         println!(
             "sub-requests per second      {:.0}",
             self.calls as f64 / secs

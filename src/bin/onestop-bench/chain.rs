@@ -12,8 +12,8 @@
 //! to its first call's arrival, the gaps between a call's answer and the arrival of the call
 //! it released, the calls themselves, and from the last answer to the final transition.
 
-use crate::bundle::Call;
-use crate::sandbox::Answered;
+use onestop::bundle::Call;
+use onestop::sandbox::Answered;
 use std::collections::HashMap;
 use std::time::Duration;
 
@@ -124,7 +124,7 @@ impl Chains {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::bundle::ServiceId;
+    use onestop::bundle::ServiceId;
 
     fn call(service: &str, item: usize, depends_on: &[&str]) -> Call {
         Call {

@@ -1,0 +1,46 @@
+//! What the `onestop` command does once its arguments are parsed: the reports printed at a
+//! terminal (`check`, `form`, `graph`, `explain`), the start of the long-running servers
+//! (`serve`, `sandbox`), and the set-up every binary of the package shares (logging, the
+//! runtime).
+//!
+//! This is the terminal's edge, as `http` is the web's: each function calls the domain
+//! (`bundle`, `form`, `fanout`, `startup`) and prints what it answers, in the words a person at
+//! a terminal reads. It must not hold a rule of its own; whatever it decides, the server
+//! decides the same way because both ask the same functions.
+
+mod definitions;
+mod explain;
+mod serve;
+
+pub use definitions::{check, form, graph};
+pub use explain::explain;
+pub use serve::{sandbox, serve};
+
+use crate::bundle::{Bundle, Catalog};
+use anyhow::Context;
+
+/// The bundle `id` of `catalog`, or an error naming it.
+fn find<'a>(catalog: &'a Catalog, id: &str) -> anyhow::Result<&'a Bundle> {
+    catalog
+        .bundle(id)
+        .with_context(|| format!("unknown bundle \"{id}\""))
+}
+
+/// Log to standard error at `RUST_LOG`'s levels (`info` when unset), leaving standard output
+/// to what a command prints; for the `onestop` and `onestop-bench` binaries alike.
+pub fn logging() {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+}
+
+/// A runtime for a command that serves or measures: every core, timers and I/O.
+pub fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("Failed to start the async runtime")
+}
