@@ -131,7 +131,7 @@ mod tests {
             service: ServiceId(service.to_owned()),
             item,
             depends_on: (depends_on.iter())
-                .map(|d| crate::lifecycle::CallKey::parse(d).expect("a call key"))
+                .map(|d| onestop::lifecycle::CallKey::parse(d).expect("a call key"))
                 .collect(),
         }
     }
