@@ -7,6 +7,7 @@
 //! `settings`. The load benchmark is a binary of its own (`src/bin/onestop-bench`), not part of
 //! this library.
 
+pub mod applications;
 pub mod bundle;
 pub mod cli;
 pub mod fanout;

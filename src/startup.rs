@@ -1,6 +1,7 @@
 //! Building and running the application: definitions compiled, database migrated, registries
 //! chosen (the in-process sandbox unless a URL is given), listener bound, dispatcher started.
 
+use crate::applications::Applications;
 use crate::bundle;
 use crate::bundle::PolicyOverride;
 use crate::fanout::{DispatchSettings, Dispatcher, Policy, RegistryLimits};
@@ -90,14 +91,18 @@ impl Application {
             client,
             dispatch_settings(&settings, &public_url),
         );
+        let applications = Applications::new(
+            catalog.clone(),
+            store.clone(),
+            &dispatcher,
+            callback_secrets(&settings),
+            settings.registries.callback_window_seconds,
+        );
         let state = AppState {
+            applications,
             catalog,
             store,
-            wake_dispatcher: dispatcher.waker(),
-            submitter: dispatcher.submitter(),
             public_url: public_url.clone(),
-            secrets: callback_secrets(&settings),
-            callback_window_seconds: settings.registries.callback_window_seconds,
             receipt_secret: settings.server.receipt_secret.clone(),
         };
         let server = http_server(listener, state, settings.server.max_body_bytes)?;

@@ -1,10 +1,10 @@
 //! Submitting an application, reading its status, and its receipt.
 
 use super::{ApiError, AppState, idempotency};
-use crate::bundle::{Applicable, ServiceId};
-use crate::lifecycle::ApplicationId;
+use crate::applications::{Submission, SubmissionKey};
+use crate::bundle::ServiceId;
 use crate::receipt::Lang;
-use crate::store::{ApplicationRecord, NewApplication, NewCall, SubKind, SubRequestRecord};
+use crate::store::{ApplicationRecord, SubKind, SubRequestRecord};
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde_json::{Value, json};
 
@@ -45,9 +45,9 @@ fn answer(id: &str) -> Value {
 }
 
 /// Validate `data` for `bundle_id` with the `chosen` optional services and store it as a new
-/// application, waking the dispatcher; its id. With `key` (request hash, key), the key is
-/// reserved and bound to the answer; `None` when another request holds it. Shared by the API
-/// and the web pages: every error is the API's (422 with every field error).
+/// application; its id. With `key` (request hash, key), the key is reserved and bound to the
+/// answer; `None` when another request holds it. Shared by the API and the web pages: every
+/// error is the API's (422 with every field error).
 pub(crate) async fn accept(
     state: &AppState,
     bundle_id: &str,
@@ -55,76 +55,18 @@ pub(crate) async fn accept(
     chosen: Option<&[String]>,
     key: Option<(&str, &str)>,
 ) -> Result<Option<String>, ApiError> {
-    let received_at = crate::store::now_ms();
-    let (bundle, form) = super::bundles::bundle_form(state, bundle_id, chosen)?;
-    let valid = form.validate(data).map_err(ApiError::Invalid)?;
-    let applicable = bundle.applicable(valid.data(), valid.services());
-    if applicable.run.is_empty() {
-        let reasons: Vec<String> = applicable
-            .skipped
-            .iter()
-            .map(|(s, why)| format!("{s}: {why}"))
-            .collect();
-        return Err(ApiError::invalid(
-            "",
-            &format!(
-                "Жодна послуга не застосовна до цієї заяви: {}",
-                reasons.join("; ")
-            ),
-        ));
-    }
-    if let Some((hash, key)) = key
-        && !state.store.reserve_submission_key(key, hash).await?
-    {
-        return Ok(None);
-    }
-    let id = ApplicationId::from_uuid(uuid::Uuid::now_v7()).to_string();
-    let new = NewApplication {
-        id: id.clone(),
-        bundle_id: bundle.id.0.clone(),
-        bundle_version: bundle.version,
-        data: std::sync::Arc::new(valid.data().clone()),
-        verify_code: crate::store::random_token(),
-        received_at,
-        calls: new_calls(&applicable),
-        submission_key: key.map(|(_, k)| (k.to_owned(), answer(&id).to_string())),
+    let submission = Submission {
+        bundle_id,
+        data,
+        chosen,
+        key: key.map(|(request_hash, key)| SubmissionKey {
+            key,
+            request_hash,
+            answer: |id| answer(id.as_str()).to_string(),
+        }),
     };
-    if let Err(e) = state.submitter.insert(new).await {
-        if let Some((_, key)) = key
-            && let Err(release) = state.store.release_submission_key(key).await
-        {
-            tracing::error!(error = ?release, "Failed to release a submission key");
-        }
-        return Err(e.into());
-    }
-    tracing::info!(application.id = %id, bundle.id = %bundle.id, "Application accepted");
-    Ok(Some(id))
-}
-
-/// The sub-requests of a new application: its human steps first, then every registry call.
-fn new_calls(applicable: &Applicable) -> Vec<NewCall> {
-    let now = jiff::Zoned::now();
-    let human = applicable.human.iter().map(|h| NewCall {
-        service: h.id.clone(),
-        item: 0,
-        depends_on: Vec::new(),
-        kind: SubKind::Human,
-        deadline: Some(deadline(&now, h.expires_after)),
-    });
-    let services = applicable.calls().into_iter().map(|c| NewCall {
-        service: c.service.0,
-        item: c.item as i64,
-        depends_on: c.depends_on,
-        kind: SubKind::Service,
-        deadline: None,
-    });
-    human.chain(services).collect()
-}
-
-/// When a human step that starts at `now` expires (in ms), calendar-aware (`P1M` is a month).
-pub(super) fn deadline(now: &jiff::Zoned, expires_after: jiff::Span) -> i64 {
-    now.checked_add(expires_after)
-        .map_or(i64::MAX, |z| z.timestamp().as_millisecond())
+    let id = state.applications.submit(submission).await?;
+    Ok(id.map(|id| id.to_string()))
 }
 
 /// Split the body into the form data and the chosen services.
@@ -178,13 +120,7 @@ pub(super) async fn load(
     state: &AppState,
     id: &str,
 ) -> Result<(ApplicationRecord, Vec<SubRequestRecord>), ApiError> {
-    let not_found = || ApiError::NotFound(format!("Заяву {id} не знайдено"));
-    if ApplicationId::parse(id).is_none() {
-        return Err(not_found());
-    }
-    let application = state.store.application(id).await?.ok_or_else(not_found)?;
-    let subs = state.store.sub_requests(id).await?;
-    Ok((application, subs))
+    Ok(state.applications.load(id).await?)
 }
 
 /// `GET /api/v1/applications/{id}`.

@@ -63,15 +63,5 @@ pub(super) fn bundle_form<'a>(
     bundle_id: &str,
     chosen: Option<&[String]>,
 ) -> Result<(&'a Bundle, Arc<CombinedForm>), ApiError> {
-    let bundle = state
-        .catalog
-        .bundle(bundle_id)
-        .ok_or_else(|| ApiError::NotFound(format!("Невідома життєва подія \"{bundle_id}\"")))?;
-    let selection = bundle
-        .select(chosen)
-        .map_err(|e| ApiError::invalid("/services", &e.to_string()))?;
-    let form = bundle
-        .form(&state.catalog, &selection)
-        .map_err(|e| ApiError::Internal(e.into()))?;
-    Ok((bundle, form))
+    Ok(state.applications.bundle_form(bundle_id, chosen)?)
 }

@@ -1,5 +1,5 @@
 //! HTTP: routes, extraction and error mapping. Thin by design: each handler extracts, calls the
-//! domain (`bundle`, `form`, `store`, `receipt`) and maps the result.
+//! domain (`applications` for every change, `store` and `receipt` to read) and maps the result.
 
 mod applications;
 mod bundles;
@@ -8,32 +8,27 @@ mod error;
 mod idempotency;
 mod operators;
 mod pages;
+mod refusals;
 mod ui;
 
 pub use error::ApiError;
 
+use crate::applications::Applications;
 use crate::bundle::Catalog;
-use crate::fanout::Submitter;
-use crate::registry::signature::Secrets;
 use crate::store::Store;
 use actix_web::web;
 use std::sync::Arc;
-use tokio::sync::Notify;
 
 /// What every handler may use.
 pub struct AppState {
+    /// Every change to an application goes through these.
+    pub applications: Applications,
+    /// The definitions, to show them.
     pub catalog: Arc<Catalog>,
+    /// To read applications, their history and the health of the database.
     pub store: Store,
-    /// Wakes the dispatcher when new work is stored.
-    pub wake_dispatcher: Arc<Notify>,
-    /// Stores new applications through the dispatcher's writer.
-    pub submitter: Submitter,
     /// The address people reach this server at, for links and QR codes.
     pub public_url: String,
-    /// The secrets registries sign their callbacks with.
-    pub secrets: Secrets,
-    /// How far a callback's timestamp may be from this server's clock.
-    pub callback_window_seconds: i64,
     /// Keys the check codes on receipts and the verify page.
     pub receipt_secret: String,
 }

@@ -1,0 +1,125 @@
+//! What people and registries do to an application, one entry each: submit it, take a
+//! registry's late answer (callback), take a person's decision on their step, and retry a
+//! failed service. The HTTP handlers and the pages call these and only map their errors; the
+//! rules they apply live in `form` (validation), `bundle` (what applies), `lifecycle` (what a
+//! change does) and `store` (keeping it).
+//!
+//! It must not know about HTTP: errors are kinds with their parameters; their words are chosen
+//! at the edge.
+
+mod outside;
+mod retry;
+mod submit;
+
+pub use outside::Callback;
+pub use retry::Correction;
+pub use submit::{Submission, SubmissionKey};
+
+use crate::bundle::{Bundle, Catalog, ServiceId};
+use crate::fanout::{Dispatcher, SubmitError, Submitter};
+use crate::form::{CombinedForm, FieldError, FormError};
+use crate::lifecycle::{ApplicationId, SubStatus};
+use crate::registry::CallbackError;
+use crate::registry::signature::{Secrets, SignatureError};
+use crate::store::{ApplicationRecord, Store, StoreError, SubRequestRecord};
+use std::sync::Arc;
+use tokio::sync::Notify;
+
+/// The entry points, shared by every request.
+#[derive(Clone)]
+pub struct Applications {
+    catalog: Arc<Catalog>,
+    store: Store,
+    submitter: Submitter,
+    wake: Arc<Notify>,
+    /// The secrets registries sign their callbacks with.
+    secrets: Arc<Secrets>,
+    /// How far a callback's timestamp may be from this server's clock.
+    callback_window_seconds: i64,
+}
+
+/// Why a use of an application did not happen.
+#[derive(Debug, thiserror::Error)]
+pub enum ApplicationError {
+    #[error("unknown bundle {0:?}")]
+    UnknownBundle(String),
+    #[error("the chosen services: {0}")]
+    Selection(FormError),
+    #[error("the submitted data is invalid")]
+    Invalid(Vec<FieldError>),
+    /// No service applies to the data; each skipped one with the reason, in Ukrainian.
+    #[error("no service applies")]
+    NothingApplies(Vec<(ServiceId, String)>),
+    #[error("no application {0:?}")]
+    NotFound(String),
+    /// A callback's sub-request names a service the definitions no longer have.
+    #[error("unknown service {0:?}")]
+    UnknownService(String),
+    /// The link (callback or confirmation token) opens nothing.
+    #[error("the link is not valid")]
+    UnknownLink,
+    #[error("the callback is not signed right: {0}")]
+    Signature(SignatureError),
+    #[error("the callback is not an answer: {0}")]
+    Callback(CallbackError),
+    #[error("the application has no service {0:?}")]
+    NoSuchService(String),
+    #[error("service {service:?} has not failed (it is {status:?})")]
+    NotFailed { service: String, status: SubStatus },
+    #[error("the application's form cannot be built")]
+    Form(#[source] FormError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Submit(#[from] SubmitError),
+}
+
+impl Applications {
+    pub fn new(
+        catalog: Arc<Catalog>,
+        store: Store,
+        dispatcher: &Dispatcher,
+        secrets: Secrets,
+        callback_window_seconds: i64,
+    ) -> Self {
+        Self {
+            catalog,
+            store,
+            submitter: dispatcher.submitter(),
+            wake: dispatcher.waker(),
+            secrets: Arc::new(secrets),
+            callback_window_seconds,
+        }
+    }
+
+    /// The bundle and the combined form of the chosen services (all when `None`).
+    pub fn bundle_form(
+        &self,
+        bundle_id: &str,
+        chosen: Option<&[String]>,
+    ) -> Result<(&Bundle, Arc<CombinedForm>), ApplicationError> {
+        let bundle = (self.catalog.bundle(bundle_id))
+            .ok_or_else(|| ApplicationError::UnknownBundle(bundle_id.to_owned()))?;
+        let selection = bundle.select(chosen).map_err(ApplicationError::Selection)?;
+        let form = (bundle.form(&self.catalog, &selection)).map_err(ApplicationError::Form)?;
+        Ok((bundle, form))
+    }
+
+    /// An application and its sub-requests, by the id as written in a URL.
+    pub async fn load(
+        &self,
+        id: &str,
+    ) -> Result<(ApplicationRecord, Vec<SubRequestRecord>), ApplicationError> {
+        let not_found = || ApplicationError::NotFound(id.to_owned());
+        let id = ApplicationId::parse(id).ok_or_else(not_found)?;
+        let application = (self.store.application(id.as_str()).await?).ok_or_else(not_found)?;
+        let subs = self.store.sub_requests(id.as_str()).await?;
+        Ok((application, subs))
+    }
+}
+
+/// When a human step that starts at `now` expires (in ms), calendar-aware (`P1M` is a month).
+fn deadline(now: &jiff::Zoned, expires_after: jiff::Span) -> i64 {
+    now.checked_add(expires_after)
+        .map_or(i64::MAX, |z| z.timestamp().as_millisecond())
+}

@@ -1,0 +1,92 @@
+//! An operator's retry of a failed service: the corrected data (a JSON merge patch) validated
+//! against the application's combined form exactly as at submission, then the failed calls run
+//! again with everything that was blocked behind them. Nothing that has not failed runs again.
+
+use super::{ApplicationError, Applications, deadline};
+use crate::lifecycle::SubKind;
+use crate::store::RetryResult;
+use serde_json::Value;
+
+/// What an operator asks: run `service` again (one `item` of a repeated one, or all its failed
+/// items), with `patch` applied to the application's data first when given.
+pub struct Correction<'a> {
+    pub application: &'a str,
+    pub service: &'a str,
+    pub item: Option<i64>,
+    pub patch: Option<&'a Value>,
+}
+
+impl Applications {
+    /// Retry a failed service; how many calls run again.
+    pub async fn retry(&self, correction: Correction<'_>) -> Result<usize, ApplicationError> {
+        let (application, subs) = self.load(correction.application).await?;
+        let chosen: Vec<String> = subs
+            .iter()
+            .filter(|s| s.kind == SubKind::Service)
+            .map(|s| s.service_id.clone())
+            .collect();
+        let (bundle, form) = self.bundle_form(&application.bundle_id, Some(&chosen))?;
+        let mut data = application.data.clone();
+        if let Some(patch) = correction.patch {
+            merge_patch(&mut data, patch);
+        }
+        let valid = form.validate(data).map_err(ApplicationError::Invalid)?;
+        let expires_after = (bundle.human_steps.iter())
+            .find(|h| h.id == correction.service)
+            .map_or(jiff::Span::new(), |h| h.expires_after);
+        let human_deadline = deadline(&jiff::Zoned::now(), expires_after);
+        let corrected = correction.patch.is_some().then(|| valid.data());
+        let (id, service) = (application.id.as_str(), correction.service);
+        let result = (self.store)
+            .retry_failed(id, service, correction.item, corrected, human_deadline)
+            .await?;
+        match result {
+            RetryResult::Retried(count) => {
+                self.wake.notify_one();
+                tracing::info!(application.id = %id, service.id = %service, count, "Operator retry");
+                Ok(count)
+            }
+            RetryResult::NotFound => Err(ApplicationError::NoSuchService(service.to_owned())),
+            RetryResult::NotFailed(status) => Err(ApplicationError::NotFailed {
+                service: service.to_owned(),
+                status,
+            }),
+        }
+    }
+}
+
+/// RFC 7396: objects merge key by key, `null` removes, anything else replaces.
+fn merge_patch(target: &mut Value, patch: &Value) {
+    let Value::Object(changes) = patch else {
+        *target = patch.clone();
+        return;
+    };
+    if !target.is_object() {
+        *target = Value::Object(serde_json::Map::new());
+    }
+    if let Value::Object(fields) = target {
+        for (key, change) in changes {
+            if change.is_null() {
+                fields.remove(key);
+            } else {
+                merge_patch(fields.entry(key.clone()).or_insert(Value::Null), change);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::merge_patch;
+    use serde_json::json;
+
+    #[test]
+    fn a_merge_patch_replaces_removes_and_merges_nested_objects() {
+        let mut data = json!({ "mother": { "rnokpp": "1", "surname": "К" }, "note": "x" });
+        merge_patch(
+            &mut data,
+            &json!({ "mother": { "rnokpp": "2" }, "note": null }),
+        );
+        assert_eq!(data, json!({ "mother": { "rnokpp": "2", "surname": "К" } }));
+    }
+}

@@ -1,0 +1,96 @@
+//! Submitting an application: validated against the combined form of the chosen services,
+//! planned (which calls run, in which order, which human steps it waits for) and stored with
+//! all its calls in one transaction by the dispatcher's writer, which starts its first calls.
+
+use super::{ApplicationError, Applications, deadline};
+use crate::bundle::Applicable;
+use crate::lifecycle::{ApplicationId, SubKind};
+use crate::store::{NewApplication, NewCall, now_ms, random_token};
+use serde_json::Value;
+use std::sync::Arc;
+
+/// What a person or a system submits.
+pub struct Submission<'a> {
+    pub bundle_id: &'a str,
+    pub data: Value,
+    /// The optional services chosen (all when `None`).
+    pub chosen: Option<&'a [String]>,
+    pub key: Option<SubmissionKey<'a>>,
+}
+
+/// A submission's `Idempotency-Key`: reserved before the application is stored, and bound to
+/// the answer a retry with the same key gets.
+pub struct SubmissionKey<'a> {
+    pub key: &'a str,
+    /// What the request was, to tell a true retry from a reused key.
+    pub request_hash: &'a str,
+    /// The answer to keep for the new application.
+    pub answer: fn(&ApplicationId) -> String,
+}
+
+impl Applications {
+    /// Validate and store a new application, its first calls on their way when this returns;
+    /// its id, or `None` when another request holds the submission's key.
+    pub async fn submit(
+        &self,
+        submission: Submission<'_>,
+    ) -> Result<Option<ApplicationId>, ApplicationError> {
+        let received_at = now_ms();
+        let (bundle, form) = self.bundle_form(submission.bundle_id, submission.chosen)?;
+        let valid = form
+            .validate(submission.data)
+            .map_err(ApplicationError::Invalid)?;
+        let applicable = bundle.applicable(valid.data(), valid.services());
+        if applicable.run.is_empty() {
+            return Err(ApplicationError::NothingApplies(applicable.skipped));
+        }
+        if let Some(key) = &submission.key
+            && !(self.store)
+                .reserve_submission_key(key.key, key.request_hash)
+                .await?
+        {
+            return Ok(None);
+        }
+        let id = ApplicationId::from_uuid(uuid::Uuid::now_v7());
+        let new = NewApplication {
+            id: id.to_string(),
+            bundle_id: bundle.id.to_string(),
+            bundle_version: bundle.version,
+            data: Arc::new(valid.data().clone()),
+            verify_code: random_token(),
+            received_at,
+            calls: new_calls(&applicable),
+            submission_key: (submission.key.as_ref()).map(|k| (k.key.to_owned(), (k.answer)(&id))),
+        };
+        if let Err(e) = self.submitter.insert(new).await {
+            if let Some(key) = &submission.key
+                && let Err(release) = self.store.release_submission_key(key.key).await
+            {
+                tracing::error!(error = ?release, "Failed to release a submission key");
+            }
+            return Err(e.into());
+        }
+        tracing::info!(application.id = %id, bundle.id = %bundle.id, "Application accepted");
+        Ok(Some(id))
+    }
+}
+
+/// The sub-requests of a new application: its human steps first, then every registry call.
+fn new_calls(applicable: &Applicable) -> Vec<NewCall> {
+    let now = jiff::Zoned::now();
+    let human = applicable.human.iter().map(|h| NewCall {
+        service: h.id.clone(),
+        item: 0,
+        depends_on: Vec::new(),
+        kind: SubKind::Human,
+        deadline: Some(deadline(&now, h.expires_after)),
+    });
+    let services = applicable.calls().into_iter().map(|c| NewCall {
+        service: c.service.to_string(),
+        item: c.item as i64,
+        depends_on: c.depends_on,
+        kind: SubKind::Service,
+        deadline: None,
+    });
+    human.chain(services).collect()
+}

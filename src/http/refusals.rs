@@ -1,0 +1,52 @@
+//! The words and status codes for what `applications` refuses: each kind of
+//! `ApplicationError` as the API answers it.
+
+use super::ApiError;
+use crate::applications::ApplicationError as E;
+use crate::registry::CallbackError;
+
+impl From<E> for ApiError {
+    fn from(e: E) -> Self {
+        match e {
+            E::UnknownBundle(bundle) => {
+                Self::NotFound(format!("Невідома життєва подія \"{bundle}\""))
+            }
+            E::Selection(e) => Self::invalid("/services", &e.to_string()),
+            E::Invalid(errors) => Self::Invalid(errors),
+            E::NothingApplies(skipped) => {
+                let reasons: Vec<String> = (skipped.iter())
+                    .map(|(s, why)| format!("{s}: {why}"))
+                    .collect();
+                let message = format!(
+                    "Жодна послуга не застосовна до цієї заяви: {}",
+                    reasons.join("; ")
+                );
+                Self::invalid("", &message)
+            }
+            E::NotFound(id) => Self::NotFound(format!("Заяву {id} не знайдено")),
+            E::UnknownService(_) => Self::NotFound("Послугу не знайдено".into()),
+            E::UnknownLink => Self::NotFound("Посилання недійсне або застаріле".into()),
+            E::Signature(e) => Self::Unauthorized(e.to_string()),
+            E::Callback(CallbackError::Malformed(e)) => Self::invalid(
+                "",
+                &format!(
+                    "Очікується {{\"status\": \"succeeded\", \"outputs\": {{…}}}} або {{\"status\": \"refused\", \"reason\": \"…\"}}: {e}"
+                ),
+            ),
+            E::Callback(CallbackError::Outputs) => Self::invalid(
+                "/outputs",
+                "Результат не відповідає схемі результату послуги",
+            ),
+            E::NoSuchService(service) => {
+                Self::NotFound(format!("Заява не містить послуги \"{service}\""))
+            }
+            E::NotFailed { service, status } => Self::Conflict(format!(
+                "Послуга \"{service}\" не завершилася помилкою (status: {}); повторювати нічого",
+                status.as_str()
+            )),
+            E::Form(e) => Self::Internal(e.into()),
+            E::Store(e) => e.into(),
+            E::Submit(e) => e.into(),
+        }
+    }
+}
