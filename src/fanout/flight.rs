@@ -120,7 +120,8 @@ impl Flight {
 /// The waiting registry calls the lifecycle lets start now (`lifecycle::startable`), claimed
 /// (`running`, one attempt more, as the writer will store them).
 fn start(calls: &mut [SubRequestRecord], now: i64) -> Vec<usize> {
-    let started = lifecycle::startable(calls);
+    let views: Vec<_> = calls.iter().map(SubRequestRecord::view).collect();
+    let started = lifecycle::startable(&views);
     for &n in &started {
         let call = &mut calls[n];
         call.status = SubStatus::Running;

@@ -15,7 +15,7 @@ mod transition;
 
 pub use key::{ApplicationId, CallKey, CallKeyError};
 pub use outcome::{Answer, Completion, Finish, answer_from_outside};
-pub use settle::{Node, settle, startable};
+pub use settle::{Call, CallView, settle, startable};
 pub use status::{ApplicationStatus, SubKind, SubStatus};
 pub use transition::{Event, IllegalTransition, next};
 

@@ -4,8 +4,8 @@
 //! is the one the dependencies call for. Every step goes through `next`, so an illegal
 //! transition fails the test.
 
-use super::settle::tests::TestCall;
-use super::{CallKey, Event, SubKind, SubStatus, next, settle, startable};
+use super::settle::tests::{settled, started};
+use super::{Call, CallKey, Event, SubKind, SubStatus, next};
 use proptest::prelude::*;
 
 /// One generated application: per call, the earlier calls it depends on, whether its attempts
@@ -39,14 +39,14 @@ fn key(i: usize) -> CallKey {
     CallKey::new(format!("s{i}"), 0)
 }
 
-fn apply(call: &mut TestCall, event: Event) {
+fn apply(call: &mut Call, event: Event) {
     call.status = next(call.kind, call.status, event).expect("a legal transition");
 }
 
 /// Run the case to its end; with `early`, answers start what they release at once.
 fn run(case: &Case, early: bool) -> Vec<SubStatus> {
-    let mut calls: Vec<TestCall> = (case.calls.iter().enumerate())
-        .map(|(i, (deps, ..))| TestCall {
+    let mut calls: Vec<Call> = (case.calls.iter().enumerate())
+        .map(|(i, (deps, ..))| Call {
             key: key(i),
             kind: SubKind::Service,
             status: SubKind::Service.first_status(!deps.is_empty()),
@@ -77,13 +77,13 @@ fn run(case: &Case, early: bool) -> Vec<SubStatus> {
         };
         apply(&mut calls[i], Event::Attempted(status));
         if early && status == SubStatus::Succeeded {
-            for n in startable(&calls) {
+            for n in started(&calls) {
                 apply(&mut calls[n], Event::StartedEarly);
             }
         }
-        for (n, settled) in settle(&calls).into_iter().enumerate() {
-            if settled != calls[n].status {
-                let event = match settled {
+        for (n, status) in settled(&calls).into_iter().enumerate() {
+            if status != calls[n].status {
+                let event = match status {
                     SubStatus::Blocked => Event::Blocked,
                     _ => Event::Released,
                 };

@@ -6,20 +6,53 @@ use super::transition::Event;
 use super::{CallKey, SubKind, SubStatus};
 use std::collections::BTreeMap;
 
-/// One sub-request of an application as the rules see it.
-pub trait Node {
-    fn key(&self) -> (&str, i64);
-    fn kind(&self) -> SubKind;
-    fn status(&self) -> SubStatus;
-    fn depends_on(&self) -> &[CallKey];
+/// One sub-request of an application as the rules see it, borrowed from wherever it is kept.
+#[derive(Debug, Clone, Copy)]
+pub struct CallView<'a> {
+    pub service: &'a str,
+    pub item: i64,
+    pub kind: SubKind,
+    pub status: SubStatus,
+    pub depends_on: &'a [CallKey],
+}
+
+impl<'a> CallView<'a> {
+    pub fn new(
+        (service, item): (&'a str, i64),
+        kind: SubKind,
+        status: SubStatus,
+        depends_on: &'a [CallKey],
+    ) -> Self {
+        Self {
+            service,
+            item,
+            kind,
+            status,
+            depends_on,
+        }
+    }
+}
+
+/// One sub-request of an application as the rules see it, owned.
+#[derive(Debug, Clone)]
+pub struct Call {
+    pub key: CallKey,
+    pub kind: SubKind,
+    pub status: SubStatus,
+    pub depends_on: Vec<CallKey>,
+}
+
+impl Call {
+    pub fn view(&self) -> CallView<'_> {
+        let key = (self.key.service(), self.key.item());
+        CallView::new(key, self.kind, self.status, &self.depends_on)
+    }
 }
 
 /// The application's calls by key, for looking up dependencies.
-fn index<N: Node>(calls: &[N]) -> BTreeMap<(&str, i64), usize> {
-    calls
-        .iter()
-        .enumerate()
-        .map(|(i, c)| (c.key(), i))
+fn index<'a>(calls: &[CallView<'a>]) -> BTreeMap<(&'a str, i64), usize> {
+    (calls.iter().enumerate())
+        .map(|(i, c)| ((c.service, c.item), i))
         .collect()
 }
 
@@ -47,9 +80,9 @@ fn verdict(
 /// The statuses of an application's calls once every waiting one whose dependencies all
 /// succeeded is released (`ready`) and every one behind a failure is blocked, repeated until
 /// nothing changes (a block passes down a chain). In the calls' order.
-pub fn settle<N: Node>(calls: &[N]) -> Vec<SubStatus> {
+pub fn settle(calls: &[CallView<'_>]) -> Vec<SubStatus> {
     let index = index(calls);
-    let mut statuses: Vec<SubStatus> = calls.iter().map(Node::status).collect();
+    let mut statuses: Vec<SubStatus> = calls.iter().map(|c| c.status).collect();
     loop {
         let mut changed = false;
         for (i, call) in calls.iter().enumerate() {
@@ -57,7 +90,7 @@ pub fn settle<N: Node>(calls: &[N]) -> Vec<SubStatus> {
                 continue;
             }
             let of = |d: &CallKey| index.get(&(d.service(), d.item())).map(|&j| statuses[j]);
-            let next = match verdict(call.depends_on(), of) {
+            let next = match verdict(call.depends_on, of) {
                 Some(Event::Blocked) => SubStatus::Blocked,
                 Some(_) => SubStatus::Ready,
                 None => continue,
@@ -74,18 +107,16 @@ pub fn settle<N: Node>(calls: &[N]) -> Vec<SubStatus> {
 /// The waiting registry calls that may start now, before the answers that release them are
 /// stored (`fanout::Flight`): those `settle` would release. A person's step is never started
 /// here: it waits for the person.
-pub fn startable<N: Node>(calls: &[N]) -> Vec<usize> {
+pub fn startable(calls: &[CallView<'_>]) -> Vec<usize> {
     let index = index(calls);
     let of = |d: &CallKey| {
         index
             .get(&(d.service(), d.item()))
-            .map(|&j| calls[j].status())
+            .map(|&j| calls[j].status)
     };
-    calls
-        .iter()
-        .enumerate()
-        .filter(|(_, c)| c.status() == SubStatus::Waiting && c.kind() == SubKind::Service)
-        .filter(|(_, c)| verdict(c.depends_on(), of) == Some(Event::Released))
+    (calls.iter().enumerate())
+        .filter(|(_, c)| c.status == SubStatus::Waiting && c.kind == SubKind::Service)
+        .filter(|(_, c)| verdict(c.depends_on, of) == Some(Event::Released))
         .map(|(n, _)| n)
         .collect()
 }
@@ -95,32 +126,18 @@ pub(super) mod tests {
     use super::*;
     use SubStatus::*;
 
+    /// The rules over owned calls.
+    pub fn settled(calls: &[Call]) -> Vec<SubStatus> {
+        settle(&calls.iter().map(Call::view).collect::<Vec<_>>())
+    }
+
+    pub fn started(calls: &[Call]) -> Vec<usize> {
+        startable(&calls.iter().map(Call::view).collect::<Vec<_>>())
+    }
+
     /// A call for the tests: `service#0`.
-    #[derive(Debug, Clone)]
-    pub struct TestCall {
-        pub key: CallKey,
-        pub kind: SubKind,
-        pub status: SubStatus,
-        pub depends_on: Vec<CallKey>,
-    }
-
-    impl Node for TestCall {
-        fn key(&self) -> (&str, i64) {
-            (self.key.service(), self.key.item())
-        }
-        fn kind(&self) -> SubKind {
-            self.kind
-        }
-        fn status(&self) -> SubStatus {
-            self.status
-        }
-        fn depends_on(&self) -> &[CallKey] {
-            &self.depends_on
-        }
-    }
-
-    pub fn call(service: &str, status: SubStatus, depends_on: &[&str]) -> TestCall {
-        TestCall {
+    pub fn call(service: &str, status: SubStatus, depends_on: &[&str]) -> Call {
+        Call {
             key: CallKey::new(service, 0),
             kind: SubKind::Service,
             status,
@@ -138,10 +155,10 @@ pub(super) mod tests {
             call("e", Waiting, &["b"]),
         ];
         assert_eq!(
-            settle(&calls),
+            settled(&calls),
             [Succeeded, Succeeded, Running, Waiting, Ready]
         );
-        assert_eq!(startable(&calls), [4]);
+        assert_eq!(started(&calls), [4]);
     }
 
     #[test]
@@ -152,8 +169,8 @@ pub(super) mod tests {
             call("c", Waiting, &["b"]),
             call("d", Waiting, &[]),
         ];
-        assert_eq!(settle(&calls), [Failed, Blocked, Blocked, Ready]);
-        assert_eq!(startable(&calls), [3]);
+        assert_eq!(settled(&calls), [Failed, Blocked, Blocked, Ready]);
+        assert_eq!(started(&calls), [3]);
     }
 
     #[test]
@@ -161,8 +178,8 @@ pub(super) mod tests {
         let mut step = call("consent", Waiting, &["a"]);
         step.kind = SubKind::Human;
         let calls = [call("a", Succeeded, &[]), step];
-        assert_eq!(settle(&calls), [Succeeded, Ready]);
-        assert!(startable(&calls).is_empty());
+        assert_eq!(settled(&calls), [Succeeded, Ready]);
+        assert!(started(&calls).is_empty());
     }
 
     #[test]
@@ -173,20 +190,20 @@ pub(super) mod tests {
             call("c", Awaiting, &["a"]),
             call("d", Succeeded, &["a"]),
         ];
-        assert_eq!(settle(&calls), [Failed, Ready, Awaiting, Succeeded]);
-        assert!(startable(&calls).is_empty());
+        assert_eq!(settled(&calls), [Failed, Ready, Awaiting, Succeeded]);
+        assert!(started(&calls).is_empty());
     }
 
     #[test]
     fn a_dependency_that_is_not_among_the_calls_holds_nothing_back() {
         let calls = [call("b", Waiting, &["gone"])];
-        assert_eq!(settle(&calls), [Ready]);
-        assert_eq!(startable(&calls), [0]);
+        assert_eq!(settled(&calls), [Ready]);
+        assert_eq!(started(&calls), [0]);
     }
 
     #[test]
     fn repeated_calls_wait_for_their_own_item() {
-        let item = |service: &str, item, status, deps: &[(&str, i64)]| TestCall {
+        let item = |service: &str, item, status, deps: &[(&str, i64)]| Call {
             key: CallKey::new(service, item),
             kind: SubKind::Service,
             status,
@@ -198,7 +215,7 @@ pub(super) mod tests {
             item("reg", 0, Waiting, &[("dereg", 0)]),
             item("reg", 1, Waiting, &[("dereg", 1)]),
         ];
-        assert_eq!(settle(&calls), [Succeeded, Running, Ready, Waiting]);
-        assert_eq!(startable(&calls), [2]);
+        assert_eq!(settled(&calls), [Succeeded, Running, Ready, Waiting]);
+        assert_eq!(started(&calls), [2]);
     }
 }

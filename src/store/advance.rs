@@ -6,7 +6,7 @@ use super::claim::{Claim, TakenRows, Taking};
 use super::history::{Change, record_history};
 use super::sql::{IN_CHUNK, Param, batch, bucket, padded, placeholders, update_in};
 use super::{ApplicationStatus, Backend, StoreError, SubKind, SubStatus};
-use crate::lifecycle::{self, CallKey, Node};
+use crate::lifecycle::{self, CallKey};
 use sqlx::Row;
 use sqlx::any::AnyRow;
 use std::collections::{BTreeMap, BTreeSet};
@@ -123,44 +123,21 @@ async fn store_summaries(
 /// Rows of released calls: started early by the taker, handed to it, left `ready`.
 type Shares = (Vec<usize>, Vec<usize>, Vec<usize>);
 
-/// One sub-request as `lifecycle::settle` sees it.
-struct Settling {
-    service: String,
-    item: i64,
-    kind: SubKind,
-    status: SubStatus,
-    depends_on: Vec<CallKey>,
-}
-
-impl Settling {
-    fn from_row(row: &AnyRow) -> Result<Self, StoreError> {
-        let status: String = row.try_get("status")?;
-        let kind: String = row.try_get("kind")?;
-        let depends: String = row.try_get("depends_on")?;
-        Ok(Self {
-            service: row.try_get("service_id")?,
-            item: row.try_get("item")?,
-            kind: SubKind::parse(&kind).ok_or_else(|| StoreError::Corrupt(kind.clone()))?,
-            status: SubStatus::parse(&status).ok_or_else(|| StoreError::Corrupt(status.clone()))?,
-            depends_on: serde_json::from_str(&depends)
-                .map_err(|e| StoreError::Corrupt(e.to_string()))?,
-        })
-    }
-}
-
-impl Node for Settling {
-    fn key(&self) -> (&str, i64) {
-        (&self.service, self.item)
-    }
-    fn kind(&self) -> SubKind {
-        self.kind
-    }
-    fn status(&self) -> SubStatus {
-        self.status
-    }
-    fn depends_on(&self) -> &[CallKey] {
-        &self.depends_on
-    }
+/// One sub-request as `lifecycle::settle` sees it, read from a row of `CALL_COLUMNS`.
+fn settling(row: &AnyRow) -> Result<lifecycle::Call, StoreError> {
+    let status: String = row.try_get("status")?;
+    let kind: String = row.try_get("kind")?;
+    let depends: String = row.try_get("depends_on")?;
+    Ok(lifecycle::Call {
+        key: CallKey::new(
+            row.try_get::<String, _>("service_id")?,
+            row.try_get("item")?,
+        ),
+        kind: SubKind::parse(&kind).ok_or_else(|| StoreError::Corrupt(kind.clone()))?,
+        status: SubStatus::parse(&status).ok_or_else(|| StoreError::Corrupt(status.clone()))?,
+        depends_on: serde_json::from_str(&depends)
+            .map_err(|e| StoreError::Corrupt(e.to_string()))?,
+    })
 }
 
 /// The calls `advance_many` read, with what the lifecycle decided for them.
@@ -216,18 +193,14 @@ impl<'a> Settled<'a> {
         members: &[usize],
         history: &mut Vec<Change>,
     ) -> Result<(), StoreError> {
-        let calls: Vec<Settling> = (members.iter())
-            .map(|&n| Settling::from_row(&self.rows[n]))
+        let calls: Vec<lifecycle::Call> = (members.iter())
+            .map(|&n| settling(&self.rows[n]))
             .collect::<Result<_, _>>()?;
-        let settled = lifecycle::settle(&calls);
+        let views: Vec<_> = calls.iter().map(lifecycle::Call::view).collect();
+        let settled = lifecycle::settle(&views);
         let mut changed: Vec<(String, usize)> = (0..calls.len())
             .filter(|&i| settled[i] != calls[i].status)
-            .map(|i| {
-                (
-                    CallKey::new(calls[i].service.as_str(), calls[i].item).to_string(),
-                    i,
-                )
-            })
+            .map(|i| (calls[i].key.to_string(), i))
             .collect();
         // In `service#item` order, as the history has always listed them.
         changed.sort();

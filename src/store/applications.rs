@@ -1,7 +1,7 @@
 //! Applications and their sub-requests as stored: the records, and reading them back.
 
 use super::{ApplicationStatus, Store, StoreError, SubKind, SubStatus, parse_json};
-use crate::lifecycle::{CallKey, Node};
+use crate::lifecycle::{CallKey, CallView};
 use serde_json::Value;
 use sqlx::Row;
 use sqlx::any::AnyRow;
@@ -76,20 +76,11 @@ impl SubRequestRecord {
     pub fn key(&self) -> CallKey {
         CallKey::new(self.service_id.as_str(), self.item)
     }
-}
 
-impl Node for SubRequestRecord {
-    fn key(&self) -> (&str, i64) {
-        (&self.service_id, self.item)
-    }
-    fn kind(&self) -> SubKind {
-        self.kind
-    }
-    fn status(&self) -> SubStatus {
-        self.status
-    }
-    fn depends_on(&self) -> &[CallKey] {
-        &self.depends_on
+    /// The call as the lifecycle's rules see it.
+    pub fn view(&self) -> CallView<'_> {
+        let key = (self.service_id.as_str(), self.item);
+        CallView::new(key, self.kind, self.status, &self.depends_on)
     }
 }
 
