@@ -10,6 +10,7 @@ pub mod bundle;
 pub mod fanout;
 pub mod form;
 pub mod http;
+pub mod lang;
 pub mod receipt;
 pub mod registry;
 pub mod sandbox;

@@ -77,7 +77,7 @@ pub async fn verify(
         &application,
         &subs,
         &state.public_url,
-        crate::receipt::Lang::Uk,
+        crate::receipt::Languages::default(),
         &state.receipt_secret,
     )
     .map_err(|e| ApiError::Internal(e.into()))?;

@@ -34,7 +34,7 @@ pub fn configure(cfg: &mut web::ServiceConfig, max_body_bytes: usize) {
             .limit(max_body_bytes)
             .error_handler(|err, _req| {
                 let status = actix_web::ResponseError::status_code(&err);
-                render::Problem::new(status, i18n::Lang::Uk, &err.to_string()).into()
+                render::Problem::said(status, crate::lang::Lang::Uk, err.to_string()).into()
             }),
     )
     .route("/", web::get().to(start::start))
