@@ -9,8 +9,9 @@
 //! little progressive JavaScript, templates and assets embedded in the binary.
 //!
 //! This module must not validate or store anything itself: a submission goes through
-//! `http::applications::accept`, errors are the API's (mapped by JSON pointer onto the fields),
-//! and statuses are read as the API reads them. No personal data goes into an address.
+//! `http::applications::accept`, errors are the API's (mapped by JSON pointer onto the fields and
+//! worded in the page's language from the message catalogue), and statuses are read as the API
+//! reads them. No personal data goes into an address.
 
 mod application;
 mod assets;
