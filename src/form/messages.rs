@@ -198,6 +198,11 @@ mod tests {
             Message::Format("no-such-format".into()).text(Lang::En),
             "Invalid format"
         );
+        let reasons = "a: b".to_owned();
+        assert_eq!(
+            Message::NothingApplies { reasons }.to_string(),
+            "Жодна послуга не застосовна до цієї заяви: a: b"
+        );
     }
 
     #[test]
