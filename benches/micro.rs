@@ -11,7 +11,7 @@
 
 use onestop::bundle::{Catalog, ServiceId, compile};
 use onestop::form::CombinedForm;
-use onestop::receipt::{Bi, Lang, ReceiptView, ServiceLine, StatusKind, render_pdf};
+use onestop::receipt::{Bi, Languages, ReceiptView, ServiceLine, StatusKind, render_pdf};
 use serde_json::Value;
 use std::path::Path;
 use std::sync::Arc;
@@ -84,7 +84,7 @@ fn receipt_view() -> ReceiptView {
         })
         .collect();
     ReceiptView {
-        lang: Lang::Uk,
+        languages: Languages::default(),
         application_id: "01a1fd71-3afd-715a-8af9-68458bec9ad5".into(),
         submitted_at: Bi::new("21.11.2026 11:30", "21 Nov 2026, 11:30"),
         state_as_of: Bi::new("21.11.2026 11:31", "21 Nov 2026, 11:31"),

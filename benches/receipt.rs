@@ -4,7 +4,8 @@
 //! one thread and prints receipts per second, the median and 99th-percentile render time, and
 //! the median size. A benchmark prints figures; it asserts nothing.
 
-use onestop::receipt::{Bi, Lang, ReceiptView, ServiceLine, StatusKind, render_pdf};
+use onestop::lang::Lang;
+use onestop::receipt::{Bi, Languages, ReceiptView, ServiceLine, StatusKind, render_pdf};
 use std::time::{Duration, Instant};
 
 const SERVICES: [(&str, &str, &str, &str); 10] = [
@@ -70,7 +71,7 @@ const SERVICES: [(&str, &str, &str, &str); 10] = [
     ),
 ];
 
-fn birth_view(lang: Lang) -> ReceiptView {
+fn birth_view(languages: Languages) -> ReceiptView {
     let services = SERVICES
         .iter()
         .map(|(uk, en, authority, reference)| ServiceLine {
@@ -82,7 +83,7 @@ fn birth_view(lang: Lang) -> ReceiptView {
         })
         .collect();
     ReceiptView {
-        lang,
+        languages,
         application_id: "01a1fd71-3afd-715a-8af9-68458bec9ad5".into(),
         submitted_at: Bi::new("21.11.2026 11:30", "21 Nov 2026, 11:30"),
         state_as_of: Bi::new("21.11.2026 11:31", "21 Nov 2026, 11:31"),
@@ -121,8 +122,9 @@ fn main() {
         .and_then(|v| v.parse().ok())
         .unwrap_or(200);
     println!("receipt rendering, one thread, {rounds} receipts per language");
-    for lang in [Lang::Uk, Lang::En, Lang::Both] {
-        let view = birth_view(lang);
+    let one = Languages::One;
+    for languages in [one(Lang::Uk), one(Lang::En), Languages::Both] {
+        let view = birth_view(languages);
         let _warm = render_pdf(&view).expect("renders");
         let mut times: Vec<Duration> = Vec::with_capacity(rounds);
         let mut sizes: Vec<usize> = Vec::with_capacity(rounds);
@@ -138,7 +140,7 @@ fn main() {
         sizes.sort();
         println!(
             "{:>5}: {:>6.1} receipts/s, median {:>5.2} ms, p99 {:>5.2} ms, median size {:.1} KB",
-            lang.code(),
+            languages.code(),
             rounds as f64 / total.as_secs_f64(),
             times[rounds / 2].as_secs_f64() * 1e3,
             times[rounds * 99 / 100].as_secs_f64() * 1e3,

@@ -13,6 +13,7 @@ pub mod cli;
 pub mod fanout;
 pub mod form;
 pub mod http;
+pub mod lang;
 pub mod lifecycle;
 pub mod receipt;
 pub mod registry;

@@ -21,7 +21,7 @@ pub use condition::Condition;
 pub use diag::{Diagnostic, Diagnostics};
 pub use graph::{Notation, graph};
 pub use receipt_texts::{ReceiptTexts, Texts};
-pub use template_helpers::{Style as TemplateStyle, register as register_template_helpers};
+pub use template_helpers::register as register_template_helpers;
 
 use crate::form::{CombinedForm, FormError, Schemas};
 use serde::Serialize;

@@ -80,7 +80,7 @@ impl ReceiptTexts {
         let mut registry = Handlebars::new();
         registry.set_strict_mode(true);
         registry.register_escape_fn(one_line);
-        super::template_helpers::register(&mut registry, super::template_helpers::Style::Ukrainian);
+        super::template_helpers::register(&mut registry, crate::lang::Lang::Uk);
         registry
             .register_template_string(NAME, source)
             .map_err(|e| match e.pos() {

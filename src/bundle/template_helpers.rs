@@ -3,24 +3,18 @@
 //! `UAH 41,280.00`). Registered on every handlebars registry that renders a service's reference
 //! or a bundle's receipt texts; they only format, they read nothing else.
 
+use crate::lang::Lang;
 use handlebars::{Context, Handlebars, Helper, HelperDef, HelperResult, Output, RenderContext};
 use serde_json::Value;
 
-/// Which language's conventions the helpers follow.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Style {
-    Ukrainian,
-    English,
-}
-
-/// Register `date` and `money` on `hb`, in `style`.
-pub fn register(hb: &mut Handlebars<'_>, style: Style) {
-    hb.register_helper("date", Box::new(Format(style, date)));
-    hb.register_helper("money", Box::new(Format(style, money)));
+/// Register `date` and `money` on `hb`, written as `lang` writes them.
+pub fn register(hb: &mut Handlebars<'_>, lang: Lang) {
+    hb.register_helper("date", Box::new(Format(lang, date)));
+    hb.register_helper("money", Box::new(Format(lang, money)));
 }
 
 /// A helper that formats its first parameter.
-struct Format(Style, fn(Style, &Value) -> String);
+struct Format(Lang, fn(Lang, &Value) -> String);
 
 impl HelperDef for Format {
     fn call<'reg: 'rc, 'rc>(
@@ -38,11 +32,11 @@ impl HelperDef for Format {
 }
 
 /// An ISO date (`2026-11-21`) as the language writes it; anything else as it is.
-fn date(style: Style, value: &Value) -> String {
+fn date(lang: Lang, value: &Value) -> String {
     let text = value.as_str().unwrap_or_default();
-    let format = match style {
-        Style::Ukrainian => "%d.%m.%Y",
-        Style::English => "%-d %b %Y",
+    let format = match lang {
+        Lang::Uk => "%d.%m.%Y",
+        Lang::En => "%-d %b %Y",
     };
     text.parse::<jiff::civil::Date>()
         .map(|d| d.strftime(format).to_string())
@@ -50,12 +44,12 @@ fn date(style: Style, value: &Value) -> String {
 }
 
 /// An amount in hryvnias with kopiykas, grouped by thousands.
-fn money(style: Style, value: &Value) -> String {
+fn money(lang: Lang, value: &Value) -> String {
     let kopiykas = (value.as_f64().unwrap_or(0.0).abs() * 100.0).round() as u64;
     let (units, cents) = (kopiykas / 100, kopiykas % 100);
-    match style {
-        Style::Ukrainian => format!("{},{cents:02} грн", group(units, ' ')),
-        Style::English => format!("UAH {}.{cents:02}", group(units, ',')),
+    match lang {
+        Lang::Uk => format!("{},{cents:02} грн", group(units, ' ')),
+        Lang::En => format!("UAH {}.{cents:02}", group(units, ',')),
     }
 }
 
@@ -77,26 +71,23 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    fn render(style: Style, template: &str, data: &Value) -> String {
+    fn render(lang: Lang, template: &str, data: &Value) -> String {
         let mut hb = Handlebars::new();
         hb.set_strict_mode(true);
-        register(&mut hb, style);
+        register(&mut hb, lang);
         hb.render_template(template, data).expect("renders")
     }
 
     #[test]
     fn amounts_and_dates_are_written_the_way_each_language_writes_them() {
         let data = json!({ "amount": 41280, "half": 1234567.5, "on": "2026-11-21" });
+        assert_eq!(render(Lang::Uk, "{{money amount}}", &data), "41 280,00 грн");
         assert_eq!(
-            render(Style::Ukrainian, "{{money amount}}", &data),
-            "41 280,00 грн"
-        );
-        assert_eq!(
-            render(Style::English, "{{money half}}", &data),
+            render(Lang::En, "{{money half}}", &data),
             "UAH 1,234,567.50"
         );
-        assert_eq!(render(Style::Ukrainian, "{{date on}}", &data), "21.11.2026");
-        assert_eq!(render(Style::English, "{{date on}}", &data), "21 Nov 2026");
+        assert_eq!(render(Lang::Uk, "{{date on}}", &data), "21.11.2026");
+        assert_eq!(render(Lang::En, "{{date on}}", &data), "21 Nov 2026");
         assert_eq!(group(999, ' '), "999");
     }
 }

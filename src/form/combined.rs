@@ -1,4 +1,5 @@
-//! The combined form of a bundle: the union of the chosen services' input forms (DESIGN §5).
+//! The combined form of a bundle: the union of the chosen services' input forms, so that an
+//! applicant fills in one form, and each piece of data once, for all the services they chose.
 //!
 //! A property several services need is asked once; its schema is the `allOf` of theirs (one
 //! schema when they agree), `required` is the union, and each field remembers who needs it.

@@ -1,7 +1,8 @@
 //! Custom `format` checks for Ukrainian identifiers and dates.
 //!
 //! Each check is a pure function from a string to `bool`, registered with the JSON Schema
-//! validator by name. Messages in Ukrainian live in `form::messages`; this module only decides.
+//! validator by name; adding a format is one entry in `CUSTOM_FORMATS` plus its message
+//! (`format-<name>`) in each language's `locales/<lang>/validation.ftl`. This module only decides.
 
 use jiff::civil::Date;
 use jiff::tz::TimeZone;

@@ -17,6 +17,7 @@ pub use combined::CombinedForm;
 pub use formats::{
     KYIV, is_past_date, is_rnokpp, is_unzr, rnokpp_check_digit, today_in_kyiv, unzr_check_digit,
 };
+pub use messages::Message;
 pub use schemas::Schemas;
 pub use validate::{FieldError, ValidApplication};
 

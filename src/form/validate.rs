@@ -1,7 +1,8 @@
-//! Validation of a submission against a combined form: every error, in Ukrainian, with pointers.
+//! Validation of a submission against a combined form: every error, as a kind with its
+//! parameters (`Message`), with pointers and the services that need the field.
 
 use super::combined::CombinedForm;
-use super::messages::message;
+use super::messages::Message;
 use crate::bundle::ServiceId;
 use jsonschema::error::ValidationErrorKind;
 use serde::Serialize;
@@ -12,9 +13,21 @@ use serde_json::Value;
 pub struct FieldError {
     /// JSON Pointer into the submitted `data`, e.g. `/mother/rnokpp`.
     pub pointer: String,
-    pub message: String,
+    /// What is wrong; serialised as its Ukrainian text, shown on pages in the page's language.
+    pub message: Message,
     /// The services that need this field.
     pub services: Vec<String>,
+}
+
+impl FieldError {
+    /// An error at `pointer` that no particular service asked for.
+    pub fn new(pointer: impl Into<String>, message: Message) -> Self {
+        Self {
+            pointer: pointer.into(),
+            message,
+            services: Vec::new(),
+        }
+    }
 }
 
 /// Data that satisfied the combined form of the chosen services. Only `validate` makes one.
@@ -40,7 +53,7 @@ impl CombinedForm {
         let mut errors: Vec<FieldError> = Vec::new();
         for error in self.validator.iter_errors(&data) {
             let base = error.instance_path().as_str().to_owned();
-            let text = message(error.kind());
+            let message = Message::from_kind(error.kind());
             let pointers = match error.kind() {
                 ValidationErrorKind::Required { property } => {
                     vec![child(&base, property.as_str().unwrap_or_default())]
@@ -58,7 +71,7 @@ impl CombinedForm {
                         .map(|s| s.0)
                         .collect(),
                     pointer,
-                    message: text.clone(),
+                    message: message.clone(),
                 };
                 if !errors.contains(&error) {
                     errors.push(error);

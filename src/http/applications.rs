@@ -3,7 +3,8 @@
 use super::{ApiError, AppState, idempotency};
 use crate::applications::{Submission, SubmissionKey};
 use crate::bundle::ServiceId;
-use crate::receipt::Lang;
+use crate::form::Message;
+use crate::receipt::Languages;
 use crate::store::{ApplicationRecord, SubKind, SubRequestRecord};
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde_json::{Value, json};
@@ -80,7 +81,7 @@ fn envelope(body: Value) -> Result<(Value, Option<Vec<String>>), ApiError> {
     let data = match body.remove("data") {
         Some(data @ Value::Object(_)) => data,
         Some(_) => return Err(ApiError::invalid("/data", "Поле data має бути об'єктом")),
-        None => return Err(ApiError::invalid("/data", "Обов'язкове поле")),
+        None => return Err(ApiError::because("/data", Message::Required)),
     };
     let services = match body.remove("services") {
         None | Some(Value::Null) => None,
@@ -104,7 +105,10 @@ fn envelope(body: Value) -> Result<(Value, Option<Vec<String>>), ApiError> {
         }
     };
     if let Some(extra) = body.keys().next() {
-        return Err(ApiError::invalid(&format!("/{extra}"), "Невідоме поле"));
+        return Err(ApiError::because(
+            &format!("/{extra}"),
+            Message::UnknownField,
+        ));
     }
     Ok((data, services))
 }
@@ -216,8 +220,8 @@ pub async fn receipt(
     query: web::Query<ReceiptQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let lang = match query.lang.as_deref() {
-        None => Lang::Uk,
-        Some(code) => Lang::parse(code).ok_or_else(|| {
+        None => Languages::default(),
+        Some(code) => Languages::parse(code).ok_or_else(|| {
             ApiError::BadRequest(format!(
                 "Невідома мова квитанції \"{code}\": uk, en або uk+en"
             ))

@@ -2,7 +2,7 @@
 //! shape, `{"errors":[{"pointer","message","services"}]}`; a 5xx body is opaque while the cause
 //! chain goes to the log.
 
-use crate::form::FieldError;
+use crate::form::{FieldError, Message};
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, ResponseError};
 use serde_json::json;
@@ -40,13 +40,15 @@ impl From<crate::fanout::SubmitError> for ApiError {
 }
 
 impl ApiError {
-    /// A single error about the request as a whole, or about one field.
+    /// A single error about the request as a whole, or about one field, in words of its own.
     pub fn invalid(pointer: &str, message: &str) -> Self {
-        Self::Invalid(vec![FieldError {
-            pointer: pointer.into(),
-            message: message.into(),
-            services: vec![],
-        }])
+        Self::because(pointer, Message::from(message))
+    }
+
+    /// A single error about the request as a whole, or about one field, as a kind whose words
+    /// come from the message catalogue.
+    pub fn because(pointer: &str, message: Message) -> Self {
+        Self::Invalid(vec![FieldError::new(pointer, message)])
     }
 }
 

@@ -2,8 +2,9 @@
 //! pages for applicants live in `http::ui`.
 
 use super::{ApiError, AppState};
-use crate::bundle::ServiceId;
-use crate::store::SubKind;
+use crate::bundle::{Bundle, ServiceId};
+use crate::receipt::ReceiptView;
+use crate::store::{SubKind, SubRequestRecord};
 use actix_web::{HttpRequest, HttpResponse, web};
 use handlebars::Handlebars;
 use serde_json::{Value, json};
@@ -77,12 +78,39 @@ pub async fn verify(
         &application,
         &subs,
         &state.public_url,
-        crate::receipt::Lang::Uk,
+        crate::receipt::Languages::default(),
         &state.receipt_secret,
     )
     .map_err(|e| ApiError::Internal(e.into()))?;
-    let services: Vec<Value> = subs
-        .iter()
+    let services = service_rows(&state, bundle, &subs, &receipt);
+    let data = json!({
+        "css": LAYOUT_CSS,
+        "application": application.id,
+        "event": bundle.map(|b| &b.title),
+        "status": application.status,
+        "status_label": status_label(application.status.as_str()),
+        "submitted_at": crate::receipt::kyiv_time(application.created_at),
+        "state_as_of": crate::receipt::kyiv_time(application.updated_at),
+        "services": services,
+    });
+    if wants_json(&req) {
+        let mut data = data;
+        if let Some(map) = data.as_object_mut() {
+            map.remove("css");
+        }
+        return Ok(HttpResponse::Ok().json(data));
+    }
+    page("verify", &data)
+}
+
+/// One row per call: its title, status and check code (the receipt's), nothing personal.
+fn service_rows(
+    state: &AppState,
+    bundle: Option<&Bundle>,
+    subs: &[SubRequestRecord],
+    receipt: &ReceiptView,
+) -> Vec<Value> {
+    subs.iter()
         .zip(&receipt.services)
         .map(|(s, line)| {
             let title = match s.kind {
@@ -103,30 +131,15 @@ pub async fn verify(
                 "check_code": line.digest,
             })
         })
-        .collect();
-    let data = json!({
-        "css": LAYOUT_CSS,
-        "application": application.id,
-        "event": bundle.map(|b| &b.title),
-        "status": application.status,
-        "status_label": status_label(application.status.as_str()),
-        "submitted_at": crate::receipt::kyiv_time(application.created_at),
-        "state_as_of": crate::receipt::kyiv_time(application.updated_at),
-        "services": services,
-    });
-    let wants_json = req
-        .headers()
+        .collect()
+}
+
+/// Whether the client asked for JSON (`Accept: application/json`).
+fn wants_json(req: &HttpRequest) -> bool {
+    req.headers()
         .get("Accept")
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|a| a.contains("application/json"));
-    if wants_json {
-        let mut data = data;
-        if let Some(map) = data.as_object_mut() {
-            map.remove("css");
-        }
-        return Ok(HttpResponse::Ok().json(data));
-    }
-    page("verify", &data)
+        .is_some_and(|a| a.contains("application/json"))
 }
 
 /// A status in words, Ukrainian and English.

@@ -3,6 +3,7 @@
 
 use super::ApiError;
 use crate::applications::ApplicationError as E;
+use crate::form::Message;
 use crate::registry::CallbackError;
 
 impl From<E> for ApiError {
@@ -17,11 +18,8 @@ impl From<E> for ApiError {
                 let reasons: Vec<String> = (skipped.iter())
                     .map(|(s, why)| format!("{s}: {why}"))
                     .collect();
-                let message = format!(
-                    "Жодна послуга не застосовна до цієї заяви: {}",
-                    reasons.join("; ")
-                );
-                Self::invalid("", &message)
+                let reasons = reasons.join("; ");
+                Self::because("", Message::NothingApplies { reasons })
             }
             E::NotFound(id) => Self::NotFound(format!("Заяву {id} не знайдено")),
             E::UnknownService(_) => Self::NotFound("Послугу не знайдено".into()),

@@ -3,21 +3,22 @@
 //! languages — the bundle's receipt texts rendered over the application, each service's
 //! reference in Ukrainian and English, dates in Kyiv time, and a check code per service.
 
-use super::{Bi, Lang, ReceiptError, ReceiptView, ServiceLine, StatusKind};
-use crate::bundle::{Bundle, Catalog, ServiceId, TemplateStyle, Texts};
+use super::{Bi, Languages, ReceiptError, ReceiptView, ServiceLine, StatusKind};
+use crate::bundle::{Bundle, Catalog, ServiceId, Texts};
 use crate::form::KYIV;
+use crate::lang::Lang;
 use crate::store::{ApplicationRecord, SubKind, SubRequestRecord, SubStatus};
 use handlebars::Handlebars;
 use serde_json::{Value, json};
 use std::sync::LazyLock;
 
-/// The receipt view of an application as it stands, in `lang`; `secret` keys the check codes.
+/// The receipt view of an application as it stands, in `languages`; `secret` keys the check codes.
 pub fn view(
     catalog: &Catalog,
     application: &ApplicationRecord,
     subs: &[SubRequestRecord],
     public_url: &str,
-    lang: Lang,
+    languages: Languages,
     secret: &str,
 ) -> Result<ReceiptView, ReceiptError> {
     let bundle = catalog
@@ -49,7 +50,7 @@ pub fn view(
     };
     let services = service_lines(catalog, bundle, application, subs, &texts, secret);
     Ok(ReceiptView {
-        lang,
+        languages,
         application_id: application.id.clone(),
         submitted_at: kyiv_time_bi(application.created_at),
         state_as_of: kyiv_time_bi(application.updated_at),
@@ -206,11 +207,7 @@ fn templates(strict: bool, lang: Lang) -> Handlebars<'static> {
     let mut hb = Handlebars::new();
     hb.set_strict_mode(strict);
     hb.register_escape_fn(handlebars::no_escape);
-    let style = match lang {
-        Lang::En => TemplateStyle::English,
-        Lang::Uk | Lang::Both => TemplateStyle::Ukrainian,
-    };
-    crate::bundle::register_template_helpers(&mut hb, style);
+    crate::bundle::register_template_helpers(&mut hb, lang);
     hb
 }
 

@@ -14,7 +14,7 @@ use super::theme::{
     HEADING, INTRO, KEY, MARGIN_X, PAGE_NUMBER, QR_DARK, RULE, SUBTITLE, TITLE, TOP_MARGIN, VALUE,
     YELLOW,
 };
-use super::{Bi, Lang, ReceiptError, ReceiptView, table};
+use super::{Bi, Languages, ReceiptError, ReceiptView, table};
 
 /// Header band padding above the title and below the subtitle.
 const BAND_PAD: f32 = 16.0;
@@ -41,11 +41,11 @@ pub(super) struct Flow {
 }
 
 impl Flow {
-    fn new(fonts: FontIds, lang: Lang) -> Self {
+    fn new(fonts: FontIds, languages: Languages) -> Self {
         Self {
             page: Canvas::new(fonts.clone()),
             fonts,
-            labels: Labels::new(lang),
+            labels: Labels::new(languages),
             done: Vec::new(),
             y: 0.0,
         }
@@ -79,13 +79,13 @@ impl Flow {
 
 /// Lays the whole receipt out; one `Vec<Op>` per page.
 pub(super) fn compose(view: &ReceiptView, fonts: FontIds) -> Result<Vec<Vec<Op>>, ReceiptError> {
-    let labels = Labels::new(view.lang);
+    let labels = Labels::new(view.languages);
     let symbol = Symbol::encode(&view.verify_url)?;
-    let mut flow = Flow::new(fonts, view.lang);
+    let mut flow = Flow::new(fonts, view.languages);
     header(&mut flow, view);
     key_values(&mut flow, view, &labels)?;
     flow.y += BLOCK_GAP / 2.0;
-    paragraphs(&mut flow, &view.lang.paragraphs(&view.intro), &INTRO);
+    paragraphs(&mut flow, &view.languages.paragraphs(&view.intro), &INTRO);
     flow.y += BLOCK_GAP / 2.0;
     heading(&mut flow, labels.get("services_heading")?);
     table::draw(&mut flow, &view.services, &labels)?;
@@ -93,7 +93,7 @@ pub(super) fn compose(view: &ReceiptView, fonts: FontIds) -> Result<Vec<Vec<Op>>
         flow.y += BLOCK_GAP;
         heading(&mut flow, labels.get("next_heading")?);
         for step in &view.next_steps {
-            paragraphs(&mut flow, &view.lang.paragraphs(step), &INTRO);
+            paragraphs(&mut flow, &view.languages.paragraphs(step), &INTRO);
             flow.y += 4.0;
         }
     }
@@ -127,10 +127,10 @@ fn paragraphs(flow: &mut Flow, texts: &[String], style: &TextStyle) {
 /// The blue band with the title (in Ukrainian, with English under it for a bilingual receipt,
 /// or the life event under it otherwise) and the yellow stripe under it.
 fn header(flow: &mut Flow, view: &ReceiptView) {
-    let (title, subtitle) = match view.lang {
-        Lang::Both => (view.title.uk.clone(), view.title.en.clone()),
-        lang => {
-            let one = |bi: &Bi| lang.pick(bi);
+    let (title, subtitle) = match view.languages {
+        Languages::Both => (view.title.uk.clone(), view.title.en.clone()),
+        one_language => {
+            let one = |bi: &Bi| one_language.pick(bi);
             (one(&view.title), one(&view.event))
         }
     };
@@ -148,11 +148,11 @@ fn header(flow: &mut Flow, view: &ReceiptView) {
 
 /// Application number, dates, applicant, summary and life event, labels left, values right.
 fn key_values(flow: &mut Flow, view: &ReceiptView, labels: &Labels) -> Result<(), ReceiptError> {
-    let lang = view.lang;
+    let languages = view.languages;
     let kyiv = |time: &Bi| -> Result<String, ReceiptError> {
         Ok(format!(
             "{} ({})",
-            lang.pick_value(time),
+            languages.pick_value(time),
             labels.get("kyiv")?
         ))
     };
@@ -174,10 +174,14 @@ fn key_values(flow: &mut Flow, view: &ReceiptView, labels: &Labels) -> Result<()
             view.applicant.clone(),
         ),
     ];
-    rows.extend(view.details.iter().map(|(k, v)| (lang.pick(k), v.clone())));
+    rows.extend(
+        view.details
+            .iter()
+            .map(|(k, v)| (languages.pick(k), v.clone())),
+    );
     rows.push((
         labels.get("label_event")?.to_owned(),
-        lang.pick(&view.event),
+        languages.pick(&view.event),
     ));
     let value_width = CONTENT_WIDTH - KEY_WIDTH;
     for (key, value) in rows {
@@ -255,7 +259,7 @@ mod tests {
                 regular: FontId::new(),
                 bold: FontId::new(),
             },
-            Lang::Both,
+            Languages::Both,
         );
         flow.y = y;
         flow
@@ -263,7 +267,7 @@ mod tests {
 
     fn place_verify_block(flow: &mut Flow) {
         let view = sample_view();
-        let labels = Labels::new(view.lang);
+        let labels = Labels::new(view.languages);
         let symbol = Symbol::encode(&view.verify_url).unwrap();
         verify_block(flow, &view, &labels, &symbol).unwrap();
     }

@@ -2,13 +2,14 @@
 //! services table is long) that sums up what was asked, what each registry answered, and how
 //! to check the current status (a verify link and its QR code). It renders a ready-made
 //! [`ReceiptView`] and nothing else: no database or network access, no clock, no formatting of
-//! dates or ids, and no more personal data than the view carries. Texts come from an embedded
-//! handlebars template (`labels`), fonts are the vendored DejaVu Sans faces, embedded and
+//! dates or ids, and no more personal data than the view carries. Its fixed words come from the
+//! message catalogue (`labels`), fonts are the vendored DejaVu Sans faces, embedded and
 //! subset so Cyrillic renders and can be searched and copied.
 
 mod canvas;
 mod from_application;
 mod labels;
+mod languages;
 mod layout;
 mod qr;
 mod table;
@@ -19,94 +20,17 @@ mod theme;
 mod tests;
 
 pub use from_application::{kyiv_time, reference_digest, view};
+pub use languages::{Bi, Languages};
 use printpdf::{PdfDocument, PdfPage, PdfParseErrorSeverity, PdfSaveOptions, Pt};
 
 use canvas::{FontIds, PAGE_HEIGHT, PAGE_WIDTH};
 use text::{Face, Weight};
 
-/// The language of a receipt: Ukrainian (the default), English, or both side by side.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
-pub enum Lang {
-    #[default]
-    Uk,
-    En,
-    Both,
-}
-
-impl Lang {
-    /// `uk`, `en` or `uk+en` (as in `?lang=`).
-    pub fn parse(code: &str) -> Option<Self> {
-        match code {
-            "uk" => Some(Self::Uk),
-            "en" => Some(Self::En),
-            "uk+en" | "uk en" => Some(Self::Both),
-            _ => None,
-        }
-    }
-
-    pub fn code(self) -> &'static str {
-        match self {
-            Self::Uk => "uk",
-            Self::En => "en",
-            Self::Both => "uk+en",
-        }
-    }
-
-    /// A short text in this language: one of the two, or "uk / en" for both (one only when
-    /// the other is empty or the same).
-    pub fn pick(self, text: &Bi) -> String {
-        let (uk, en) = (text.uk.trim(), text.en.trim());
-        match self {
-            Self::Uk => uk.to_owned(),
-            Self::En if en.is_empty() => uk.to_owned(),
-            Self::En => en.to_owned(),
-            Self::Both if en.is_empty() || en == uk => uk.to_owned(),
-            Self::Both => format!("{uk} / {en}"),
-        }
-    }
-
-    /// A value in this language where a bilingual receipt shows the Ukrainian one alone (dates,
-    /// authorities, registry references): repeating them in English adds length, not meaning.
-    pub fn pick_value(self, text: &Bi) -> String {
-        match self {
-            Self::En => self.pick(text),
-            Self::Uk | Self::Both => text.uk.trim().to_owned(),
-        }
-    }
-
-    /// A paragraph in this language: one, or the Ukrainian then the English one.
-    pub fn paragraphs(self, text: &Bi) -> Vec<String> {
-        let (uk, en) = (text.uk.trim(), text.en.trim());
-        let both = [uk, en].into_iter().filter(|t| !t.is_empty());
-        match self {
-            Self::Both if en == uk => vec![uk.to_owned()],
-            Self::Both => both.map(str::to_owned).collect(),
-            _ => vec![self.pick(text)],
-        }
-    }
-}
-
-/// A text in Ukrainian and English (the English may be empty).
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Bi {
-    pub uk: String,
-    pub en: String,
-}
-
-impl Bi {
-    pub fn new(uk: impl Into<String>, en: impl Into<String>) -> Self {
-        Self {
-            uk: uk.into(),
-            en: en.into(),
-        }
-    }
-}
-
 /// Everything the receipt shows, already formatted for display in both languages; rendering
 /// picks the receipt's language.
 #[derive(Clone, Debug)]
 pub struct ReceiptView {
-    pub lang: Lang,
+    pub languages: Languages,
     /// The application's id, e.g. `0190f3c2-…` (a UUID).
     pub application_id: String,
     /// Submission time in Kyiv time, formatted for each language.
@@ -157,13 +81,7 @@ pub enum StatusKind {
 
 #[derive(Debug, thiserror::Error)]
 pub enum ReceiptError {
-    #[error("The receipt text template does not compile: {0}")]
-    TemplateSyntax(String),
-    #[error("Failed to render the receipt texts")]
-    Template(#[from] handlebars::RenderError),
-    #[error("The receipt text template produced a line without `key: text`: {0:?}")]
-    TextLine(String),
-    #[error("The receipt text template has no `{0}` line")]
+    #[error("The message catalogue has no receipt text `{0}`")]
     MissingText(&'static str),
     #[error("The bundle's receipt texts do not render: {0}")]
     Texts(String),
@@ -176,7 +94,11 @@ pub enum ReceiptError {
 /// Renders the receipt as PDF bytes: the same view always gives the same bytes (fixed font
 /// resource names, dates from the view, a document id derived from the content).
 pub fn render_pdf(view: &ReceiptView) -> Result<Vec<u8>, ReceiptError> {
-    let title = format!("{} {}", view.lang.pick(&view.title), view.application_id);
+    let title = format!(
+        "{} {}",
+        view.languages.pick(&view.title),
+        view.application_id
+    );
     let mut doc = PdfDocument::new(&title);
     let issued = printpdf::OffsetDateTime::from_unix_timestamp(view.issued_unix)
         .map_err(|e| ReceiptError::Pdf(e.to_string()))?;
@@ -186,7 +108,7 @@ pub fn render_pdf(view: &ReceiptView) -> Result<Vec<u8>, ReceiptError> {
     info.metadata_date = issued;
     info.creator = "onestop".into();
     info.producer = "onestop (printpdf)".into();
-    info.subject = view.lang.pick(&view.event);
+    info.subject = view.languages.pick(&view.event);
     info.identifier = view.application_id.clone();
     let fonts = FontIds {
         regular: add_font(&mut doc, "F1", Weight::Regular),
@@ -255,10 +177,7 @@ fn add_font(doc: &mut PdfDocument, name: &str, weight: Weight) -> printpdf::Font
 /// The document's language and a stable id in place of printpdf's random one, then the bytes.
 fn finish(pdf: &mut lopdf::Document, view: &ReceiptView) -> Result<Vec<u8>, ReceiptError> {
     use lopdf::{Object, StringFormat};
-    let lang = match view.lang {
-        Lang::En => "en",
-        Lang::Uk | Lang::Both => "uk",
-    };
+    let lang = view.languages.first().code();
     pdf.catalog_mut()
         .map_err(|e| ReceiptError::Pdf(e.to_string()))?
         .set("Lang", Object::String(lang.into(), StringFormat::Literal));

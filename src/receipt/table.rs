@@ -45,10 +45,10 @@ struct Row {
 
 impl Row {
     fn new(index: usize, line: &ServiceLine, labels: &Labels) -> Result<Self, ReceiptError> {
-        let lang = labels.lang();
-        let title = lang.pick(&line.title);
+        let languages = labels.languages();
+        let title = languages.pick(&line.title);
         // A reference is the registry's own words: in a bilingual receipt, the Ukrainian ones.
-        let reference_text = lang.pick_value(&line.reference);
+        let reference_text = languages.pick_value(&line.reference);
         let reference_text = match (reference_text.is_empty(), line.digest.is_empty()) {
             (_, true) => reference_text,
             (true, false) => format!("{}: {}", labels.get("code")?, line.digest),
@@ -73,7 +73,7 @@ impl Row {
             number: (index + 1).to_string(),
             service: cell(&title, &CELL, SERVICE_WIDTH, MAX_CELL_LINES),
             authority: cell(
-                &lang.pick_value(&line.authority),
+                &languages.pick_value(&line.authority),
                 &CELL_MUTED,
                 AUTHORITY_WIDTH,
                 MAX_CELL_LINES,
@@ -219,11 +219,11 @@ pub(super) fn draw(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::receipt::{Bi, Lang};
+    use crate::receipt::{Bi, Languages};
 
     #[test]
     fn a_long_reference_makes_the_row_taller() {
-        let labels = Labels::new(Lang::Both);
+        let labels = Labels::new(Languages::Both);
         let mut line = ServiceLine {
             title: Bi::new("Пакунок малюка", "Baby box"),
             authority: Bi::new("Мінсоцполітики", "Ministry of Social Policy"),

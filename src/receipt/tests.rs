@@ -2,6 +2,7 @@
 //! file), long content paginated instead of drawn over the verify block.
 
 use super::*;
+use crate::lang::Lang;
 
 fn service(
     title_uk: &str,
@@ -21,7 +22,7 @@ fn service(
 
 pub(super) fn sample_view() -> ReceiptView {
     ReceiptView {
-        lang: Lang::Both,
+        languages: Languages::Both,
         application_id: "0190f3c2-7d1e-7b3a-9f00-5c3e2a1b4d6f".into(),
         submitted_at: Bi::new("21.11.2026 10:42", "21 Nov 2026, 10:42"),
         state_as_of: Bi::new("21.11.2026 10:43", "21 Nov 2026, 10:43"),
@@ -41,53 +42,58 @@ pub(super) fn sample_view() -> ReceiptView {
             "Частина послуг ще виконується.",
             "Some services are still in progress.",
         )],
-        services: vec![
-            service(
-                "Державна реєстрація народження",
-                "State registration of birth",
-                "Відділ ДРАЦС",
-                StatusKind::Succeeded,
-                "Актовий запис № 1234 від 21.11.2026",
-            ),
-            service(
-                "Присвоєння РНОКПП",
-                "Taxpayer number",
-                "ДПС України",
-                StatusKind::Succeeded,
-                "РНОКПП 4567890123",
-            ),
-            service(
-                "Реєстрація місця проживання дитини",
-                "Residence registration",
-                "ЦНАП",
-                StatusKind::InProgress,
-                "",
-            ),
-            service(
-                "Допомога при народженні дитини",
-                "Childbirth benefit",
-                "Пенсійний фонд України",
-                StatusKind::InProgress,
-                "Заяву передано до органу",
-            ),
-            service(
-                "Пакунок малюка",
-                "Baby box",
-                "Мінсоцполітики",
-                StatusKind::Failed,
-                "Реєстр отримувачів тимчасово недоступний: сервіс повернув помилку 503. Повторну спробу буде виконано автоматично протягом доби; додаткових дій від заявника не потрібно.",
-            ),
-            service(
-                "Внесення до реєстру територіальної громади",
-                "Community register",
-                "Виконавчий орган ради",
-                StatusKind::Blocked,
-                "Очікує на реєстрацію місця проживання",
-            ),
-        ],
+        services: sample_services(),
         verify_url: "https://example.gov.ua/verify/0190f3c2-7d1e-7b3a-9f00-5c3e2a1b4d6f?c=7f3a9c"
             .into(),
     }
+}
+
+/// Six services, one of each status and one with a long reference.
+fn sample_services() -> Vec<ServiceLine> {
+    vec![
+        service(
+            "Державна реєстрація народження",
+            "State registration of birth",
+            "Відділ ДРАЦС",
+            StatusKind::Succeeded,
+            "Актовий запис № 1234 від 21.11.2026",
+        ),
+        service(
+            "Присвоєння РНОКПП",
+            "Taxpayer number",
+            "ДПС України",
+            StatusKind::Succeeded,
+            "РНОКПП 4567890123",
+        ),
+        service(
+            "Реєстрація місця проживання дитини",
+            "Residence registration",
+            "ЦНАП",
+            StatusKind::InProgress,
+            "",
+        ),
+        service(
+            "Допомога при народженні дитини",
+            "Childbirth benefit",
+            "Пенсійний фонд України",
+            StatusKind::InProgress,
+            "Заяву передано до органу",
+        ),
+        service(
+            "Пакунок малюка",
+            "Baby box",
+            "Мінсоцполітики",
+            StatusKind::Failed,
+            "Реєстр отримувачів тимчасово недоступний: сервіс повернув помилку 503. Повторну спробу буде виконано автоматично протягом доби; додаткових дій від заявника не потрібно.",
+        ),
+        service(
+            "Внесення до реєстру територіальної громади",
+            "Community register",
+            "Виконавчий орган ради",
+            StatusKind::Blocked,
+            "Очікує на реєстрацію місця проживання",
+        ),
+    ]
 }
 
 fn page_count(view: &ReceiptView) -> usize {
@@ -111,12 +117,13 @@ fn a_sample_receipt_is_a_small_pdf() {
 
 #[test]
 fn a_sample_receipt_fits_one_page_in_one_language_and_two_in_both() {
-    for (lang, pages) in [(Lang::Uk, 1), (Lang::En, 1), (Lang::Both, 2)] {
+    let one = Languages::One;
+    for (languages, pages) in [(one(Lang::Uk), 1), (one(Lang::En), 1), (Languages::Both, 2)] {
         let view = ReceiptView {
-            lang,
+            languages,
             ..sample_view()
         };
-        assert!(page_count(&view) <= pages, "{lang:?}");
+        assert!(page_count(&view) <= pages, "{languages:?}");
     }
 }
 
@@ -138,7 +145,7 @@ fn a_receipt_without_services_or_english_titles_still_renders() {
     let mut view = sample_view();
     view.services.clear();
     view.event.en.clear();
-    view.lang = Lang::En;
+    view.languages = Languages::One(Lang::En);
     assert!(render_pdf(&view).unwrap().starts_with(b"%PDF"));
 }
 

@@ -113,7 +113,7 @@ fn valid_request(service: &Service, body: &[u8]) -> Result<Value, Box<HttpRespon
         .iter_errors(&request)
         .map(|e| FieldError {
             pointer: e.instance_path().as_str().to_owned(),
-            message: e.to_string(),
+            message: e.to_string().into(),
             services: vec![service.id.0.clone()],
         })
         .collect();

@@ -3,11 +3,11 @@
 //! Its live part is also served alone (`/applications/{id}/live`) for the page's script to
 //! follow the statuses. It only reads; every change comes from the fan-out or a confirmation.
 
-use super::i18n::Lang;
-use super::render::{Page, Problem, Switch, fragment, html, other};
+use super::render::{Page, Problem, Switch, fragment, html};
 use super::start::LangQuery;
 use crate::bundle::{Bundle, ServiceId};
 use crate::http::AppState;
+use crate::lang::Lang;
 use crate::store::{ApplicationRecord, ApplicationStatus, SubKind, SubRequestRecord, SubStatus};
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
@@ -28,9 +28,9 @@ pub async fn show(
     let id = &application.id;
     let page = Page {
         template: "application",
-        title: format!("{} — {event}", lang.t("application")),
+        title: format!("{} — {event}", lang.text("application")),
         lang,
-        switch: Switch::Link(format!("/applications/{id}?lang={}", other(lang).code())),
+        switch: Switch::Link(format!("/applications/{id}?lang={}", lang.other().code())),
         data: json!({
             "id": id,
             "event": event,
@@ -55,7 +55,7 @@ pub async fn live_part(
         .map_err(|e| Problem::from_api(e, lang))?;
     let mut data = live(&state, lang, &application, &subs);
     if let Value::Object(map) = &mut data {
-        map.insert("t".into(), lang.words());
+        map.insert("t".into(), super::i18n::words(lang));
     }
     Ok(html(StatusCode::OK, fragment("live", &data)?))
 }
@@ -69,16 +69,12 @@ fn live(
     subs: &[SubRequestRecord],
 ) -> Value {
     let bundle = state.catalog.bundle(&application.bundle_id);
-    let receipt_lang = match lang {
-        Lang::Uk => crate::receipt::Lang::Uk,
-        Lang::En => crate::receipt::Lang::En,
-    };
     let receipt = crate::receipt::view(
         &state.catalog,
         application,
         subs,
         &state.public_url,
-        receipt_lang,
+        lang.into(),
         &state.receipt_secret,
     )
     .inspect_err(|e| tracing::warn!(error = %e, "Receipt view failed; the page shows less"))
@@ -102,7 +98,7 @@ fn live(
     let status = application.status;
     json!({
         "status": status.as_str(),
-        "status_label": lang.t(&format!("status_{}", status.as_str())),
+        "status_label": lang.text(&format!("status_{}", status.as_str())),
         "final": status != ApplicationStatus::InProgress,
         "services": services,
         "todo": todo,
@@ -111,10 +107,7 @@ fn live(
 
 /// A text of the receipt in the page's language.
 fn pick(lang: Lang, text: &crate::receipt::Bi) -> String {
-    match lang {
-        Lang::En if !text.en.trim().is_empty() => text.en.trim().to_owned(),
-        _ => text.uk.trim().to_owned(),
-    }
+    crate::receipt::Languages::from(lang).pick(text)
 }
 
 fn service_line(
@@ -140,7 +133,7 @@ fn service_line(
         "title": title,
         "authority": service.map(|s| lang.pick(&s.authority)),
         "status": sub.status.as_str(),
-        "status_label": lang.t(&format!("status_{}", sub.status.as_str())),
+        "status_label": lang.text(&format!("status_{}", sub.status.as_str())),
         "reference": reference,
     })
 }
@@ -156,13 +149,16 @@ fn human_line(
         .map(|l| pick(lang, &l.title))
         .unwrap_or_else(|| step.map_or_else(|| sub.service_id.clone(), |h| lang.pick(&h.title)));
     let (label, reference) = match sub.status {
-        SubStatus::Awaiting => (lang.t("status_awaiting_person"), String::new()),
-        SubStatus::Succeeded => (lang.t("confirmed"), String::new()),
+        SubStatus::Awaiting => (lang.text("status_awaiting_person"), String::new()),
+        SubStatus::Succeeded => (lang.text("confirmed"), String::new()),
         SubStatus::Failed => (
-            lang.t("status_failed"),
+            lang.text("status_failed"),
             sub.error.clone().unwrap_or_default(),
         ),
-        other => (lang.t(&format!("status_{}", other.as_str())), String::new()),
+        other => (
+            lang.text(&format!("status_{}", other.as_str())),
+            String::new(),
+        ),
     };
     json!({
         "title": title,

@@ -6,15 +6,16 @@
 //! (`http::callbacks::decide`).
 
 use super::csrf;
-use super::i18n::Lang;
-use super::render::{Page, Problem, Switch, html, other};
+use super::render::{Page, Problem, Switch, html};
 use super::start::LangQuery;
 use crate::http::AppState;
-use crate::store::{Finish, SubStatus};
+use crate::lang::Lang;
+use crate::receipt::Languages;
+use crate::store::{ApplicationRecord, Finish, SubRequestRecord, SubStatus};
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
-use serde_json::json;
+use serde_json::{Value, json};
 
 /// The form the page posts.
 #[derive(Debug, Deserialize)]
@@ -45,7 +46,7 @@ pub async fn post(
     form: web::Form<DecisionForm>,
     req: HttpRequest,
 ) -> Result<HttpResponse, Problem> {
-    let lang = Lang::parse(form.lang.as_deref());
+    let lang = Lang::or_ukrainian(form.lang.as_deref());
     if !csrf::accepts(&req, &form.csrf) {
         tracing::warn!("Confirmation refused: CSRF token missing or wrong");
         return Err(Problem::new(StatusCode::FORBIDDEN, lang, "csrf"));
@@ -89,27 +90,7 @@ async fn draw(
         Some(SubStatus::Succeeded) => Some("confirm_done"),
         _ => Some("confirm_closed"),
     });
-    let receipt_lang = match lang {
-        Lang::Uk => crate::receipt::Lang::Uk,
-        Lang::En => crate::receipt::Lang::En,
-    };
-    let summary =
-        crate::receipt::view(
-            &state.catalog,
-            &application,
-            &subs,
-            &state.public_url,
-            receipt_lang,
-            &state.receipt_secret,
-        )
-        .map(|view| {
-            let mut rows = vec![json!({ "label": lang.t("applicant"), "value": view.applicant })];
-            rows.extend(view.details.iter().map(
-                |(label, value)| json!({ "label": receipt_lang.pick(label), "value": value }),
-            ));
-            rows
-        })
-        .unwrap_or_default();
+    let summary = summary(state, lang, &application, &subs);
     let (csrf_token, cookie) = csrf::token(req);
     let title = step.map_or_else(|| target.service_id.clone(), |h| lang.pick(&h.title));
     let page = Page {
@@ -118,7 +99,7 @@ async fn draw(
         lang,
         switch: Switch::Link(format!(
             "/confirmations/{token}?lang={}",
-            other(lang).code()
+            lang.other().code()
         )),
         data: json!({
             "title": title,
@@ -128,7 +109,7 @@ async fn draw(
             "summary": summary,
             "deadline": sub.and_then(|s| s.deadline).map(crate::receipt::kyiv_time),
             "open": open && outcome.is_none(),
-            "outcome": outcome.map(|key| lang.t(key)),
+            "outcome": outcome.map(|key| lang.text(key)),
             "action": format!("/confirmations/{token}"),
             "csrf": csrf_token,
         }),
@@ -136,4 +117,33 @@ async fn draw(
     let mut response = html(StatusCode::OK, page.render()?);
     csrf::set_cookie(&mut response, cookie);
     Ok(response)
+}
+
+/// What the person consents to: the applicant and the application's summary rows, as the
+/// receipt words them (nothing when the receipt's view cannot be made).
+fn summary(
+    state: &AppState,
+    lang: Lang,
+    application: &ApplicationRecord,
+    subs: &[SubRequestRecord],
+) -> Vec<Value> {
+    let view = crate::receipt::view(
+        &state.catalog,
+        application,
+        subs,
+        &state.public_url,
+        lang.into(),
+        &state.receipt_secret,
+    );
+    let Ok(view) = view else {
+        return Vec::new();
+    };
+    let languages = Languages::from(lang);
+    let mut rows = vec![json!({ "label": lang.text("applicant"), "value": view.applicant })];
+    rows.extend(
+        view.details
+            .iter()
+            .map(|(label, value)| json!({ "label": languages.pick(label), "value": value })),
+    );
+    rows
 }

@@ -2,18 +2,17 @@
 //! into the `YYYY-MM-DD` the forms and the API want, with a clear message for an impossible one.
 //! Whether a date may be in the future is the form's business, not this module's.
 
-/// Why a typed date was not taken; the messages are the pages' (Ukrainian, see `i18n`).
-pub const FORMAT_MESSAGE: &str = "Введіть дату як ДД.ММ.РРРР, наприклад 19.11.2026";
+use crate::form::Message;
 
-/// The ISO date of what a person typed, or the (Ukrainian) message saying what is wrong.
-pub fn parse(typed: &str) -> Result<String, String> {
+/// The ISO date of what a person typed, or what is wrong with it.
+pub fn parse(typed: &str) -> Result<String, Message> {
     let typed = typed.trim();
-    let (day, month, year) = parts(typed).ok_or_else(|| FORMAT_MESSAGE.to_owned())?;
+    let (day, month, year) = parts(typed).ok_or(Message::DateShape)?;
     match jiff::civil::Date::new(year, month, day) {
         Ok(date) => Ok(date.strftime("%Y-%m-%d").to_string()),
-        Err(_) => Err(format!(
-            "Такої дати не існує: {typed}. Перевірте день і місяць"
-        )),
+        Err(_) => Err(Message::NoSuchDate {
+            typed: typed.to_owned(),
+        }),
     }
 }
 
@@ -39,6 +38,7 @@ fn parts(typed: &str) -> Option<(i8, i8, i16)> {
 #[cfg(test)]
 mod tests {
     use super::parse;
+    use crate::form::Message;
 
     #[test]
     fn a_date_typed_day_month_year_becomes_iso() {
@@ -50,7 +50,7 @@ mod tests {
 
     #[test]
     fn an_impossible_date_is_refused_in_ukrainian() {
-        let error = parse("31.02.2026").unwrap_err();
+        let error = parse("31.02.2026").unwrap_err().to_string();
         assert!(error.contains("Такої дати не існує: 31.02.2026"), "{error}");
         assert!(parse("29.02.2023").is_err());
         assert!(parse("29.02.2024").is_ok());
@@ -58,7 +58,7 @@ mod tests {
 
     #[test]
     fn something_that_is_not_a_date_asks_for_day_month_year() {
-        assert_eq!(parse("вчора").unwrap_err(), super::FORMAT_MESSAGE);
-        assert_eq!(parse("19.11.26").unwrap_err(), super::FORMAT_MESSAGE);
+        assert_eq!(parse("вчора").unwrap_err(), Message::DateShape);
+        assert_eq!(parse("19.11.26").unwrap_err(), Message::DateShape);
     }
 }

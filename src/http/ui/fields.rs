@@ -3,10 +3,10 @@
 //! to each field. An error whose pointer names no drawn field goes to the nearest drawn one
 //! above it (a list's `minItems` to the list). Nothing here reads or judges the data.
 
-use super::i18n::{self, Lang};
 use super::parse::{Submitted, segment};
 use super::schema::{Choice, Field, Kind};
 use crate::form::FieldError;
+use crate::lang::Lang;
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
 
@@ -26,7 +26,7 @@ pub fn view(
 ) -> FormView {
     let mut anchored: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for e in errors {
-        let text = i18n::message(form.lang, &e.message);
+        let text = e.message.text(form.lang);
         let list = anchored.entry(anchor(fields, &e.pointer)).or_default();
         if !list.contains(&text) {
             list.push(text);
@@ -124,15 +124,15 @@ impl Draw<'_> {
     fn hint(&self, field: &Field) -> Option<String> {
         let own = field.hint.as_ref().map(|h| self.lang.pick(h));
         let extra = match &field.kind {
-            Kind::Date => Some(self.lang.t("date_hint")),
+            Kind::Date => Some(self.lang.text("date_hint")),
             Kind::Group(children) if !field.required && asks_required(children) => {
-                Some(self.lang.t("optional_group"))
+                Some(self.lang.text("optional_group"))
             }
             _ => None,
         };
         match (own, extra) {
             (Some(own), Some(extra)) => Some(format!("{own}. {extra}")),
-            (own, extra) => own.or_else(|| extra.map(str::to_owned)),
+            (own, extra) => own.or(extra),
         }
     }
 
@@ -221,12 +221,9 @@ impl Draw<'_> {
         let n = self.form.rows(pointer, min_items);
         let item_title = self.lang.pick(&item.title);
         let (noun, add_label) = if item_title.is_empty() {
-            (
-                self.lang.t("row").to_owned(),
-                self.lang.t("add_row").to_owned(),
-            )
+            (self.lang.text("row"), self.lang.text("add_row"))
         } else {
-            let add = format!("{}: {item_title}", self.lang.t("add"));
+            let add = format!("{}: {item_title}", self.lang.text("add"));
             (item_title, add)
         };
         let rows: Vec<Value> = (0..n)
@@ -241,7 +238,7 @@ impl Draw<'_> {
                     // Never fewer rows than the form needs.
                     "removable": n > min_items,
                     "remove": format!("remove:{at}"),
-                    "remove_label": format!("{}: {label}", self.lang.t("remove")),
+                    "remove_label": format!("{}: {label}", self.lang.text("remove")),
                 })
             })
             .collect();

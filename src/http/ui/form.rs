@@ -6,12 +6,12 @@
 
 use super::csrf;
 use super::fields::{self, FormView};
-use super::i18n::Lang;
 use super::parse::{self, Action, Submitted};
 use super::render::{Page, Problem, Switch, html};
 use super::schema::{self, Field};
 use crate::form::{CombinedForm, FieldError};
 use crate::http::{ApiError, AppState};
+use crate::lang::Lang;
 use crate::store::SubmissionKey;
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -35,7 +35,7 @@ pub async fn show(
             .find(|(k, _)| k == name)
             .map(|(_, v)| v.as_str())
     };
-    let lang = Lang::parse(get("lang"));
+    let lang = Lang::or_ukrainian(get("lang"));
     let services = get("choice").map(|_| {
         pairs
             .iter()
@@ -272,8 +272,8 @@ fn explain_repeats(fields: &mut [Field], bundle: &crate::bundle::Bundle, state: 
                 .join(", ")
         };
         field.hint = Some(crate::bundle::Text {
-            uk: format!("{} {}", Lang::Uk.t("each_gets"), list(|t| &t.uk)),
-            en: format!("{} {}", Lang::En.t("each_gets"), list(|t| &t.en)),
+            uk: format!("{} {}", Lang::Uk.text("each_gets"), list(|t| &t.uk)),
+            en: format!("{} {}", Lang::En.text("each_gets"), list(|t| &t.en)),
         });
     }
 }

@@ -9,8 +9,9 @@
 //! little progressive JavaScript, templates and assets embedded in the binary.
 //!
 //! This module must not validate or store anything itself: a submission goes through
-//! `http::applications::accept`, errors are the API's (mapped by JSON pointer onto the fields),
-//! and statuses are read as the API reads them. No personal data goes into an address.
+//! `http::applications::accept`, errors are the API's (mapped by JSON pointer onto the fields and
+//! worded in the page's language from the message catalogue), and statuses are read as the API
+//! reads them. No personal data goes into an address.
 
 mod application;
 mod assets;
@@ -34,7 +35,7 @@ pub fn configure(cfg: &mut web::ServiceConfig, max_body_bytes: usize) {
             .limit(max_body_bytes)
             .error_handler(|err, _req| {
                 let status = actix_web::ResponseError::status_code(&err);
-                render::Problem::new(status, i18n::Lang::Uk, &err.to_string()).into()
+                render::Problem::said(status, crate::lang::Lang::Uk, err.to_string()).into()
             }),
     )
     .route("/", web::get().to(start::start))

@@ -6,9 +6,9 @@
 //! taken; judging the data is left to the form's validation.
 
 use super::dates;
-use super::i18n::Lang;
 use super::schema::{Field, Kind};
-use crate::form::FieldError;
+use crate::form::{FieldError, Message};
+use crate::lang::Lang;
 use serde_json::{Map, Value};
 use std::collections::HashMap;
 
@@ -60,7 +60,7 @@ impl Submitted {
         for (name, value) in pairs {
             match name.as_str() {
                 "_csrf" => form.csrf = value,
-                "_lang" => form.lang = Lang::parse(Some(&value)),
+                "_lang" => form.lang = Lang::or_ukrainian(Some(&value)),
                 "_key" => form.key = value,
                 "_choice" => chosen = true,
                 "_service" => services.push(value),
@@ -144,7 +144,7 @@ fn renamed<V>(
 
 fn action(value: &str) -> Action {
     if let Some(code) = value.strip_prefix("lang:") {
-        return Action::Language(Lang::parse(Some(code)));
+        return Action::Language(Lang::or_ukrainian(Some(code)));
     }
     if let Some(list) = value.strip_prefix("add:") {
         return Action::Add(list.to_owned());
@@ -198,12 +198,8 @@ fn value(
     errors: &mut Vec<FieldError>,
 ) -> Option<(Value, bool)> {
     let typed = form.value(pointer).map(str::trim).unwrap_or_default();
-    let mut refuse = |message: &str| {
-        errors.push(FieldError {
-            pointer: pointer.to_owned(),
-            message: message.to_owned(),
-            services: Vec::new(),
-        });
+    let mut refuse = |message: Message| {
+        errors.push(FieldError::new(pointer, message));
         None
     };
     match &field.kind {
@@ -235,12 +231,12 @@ fn value(
         _ if typed.is_empty() => None,
         Kind::Date => match dates::parse(typed) {
             Ok(iso) => Some((Value::String(iso), true)),
-            Err(message) => refuse(&message),
+            Err(message) => refuse(message),
         },
         Kind::Number { integer } => match number(typed, *integer) {
             Some(n) => Some((Value::Number(n), true)),
-            None if *integer => refuse("Введіть ціле число"),
-            None => refuse("Введіть число, наприклад 2500000"),
+            None if *integer => refuse(Message::NotAWholeNumber),
+            None => refuse(Message::NotANumber),
         },
         Kind::Text { .. } | Kind::Choice(_) => Some((Value::String(typed.to_owned()), true)),
     }

@@ -4,7 +4,7 @@
 //! Security Policy, no caching of pages with personal data), and the error page. It decides
 //! nothing about what a page shows.
 
-use super::i18n::Lang;
+use crate::lang::Lang;
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, ResponseError};
 use handlebars::Handlebars;
@@ -65,10 +65,10 @@ impl Page<'_> {
         let mut data = self.data;
         if let Value::Object(map) = &mut data {
             map.insert("lang".into(), json!(self.lang.code()));
-            map.insert("t".into(), self.lang.words());
+            map.insert("t".into(), super::i18n::words(self.lang));
         }
         let body = fragment(self.template, &data)?;
-        let other = other(self.lang);
+        let other = self.lang.other();
         let (href, form) = match self.switch {
             Switch::Link(href) => (Some(href), None),
             Switch::Form(form) => (None, Some(form)),
@@ -117,16 +117,18 @@ pub fn html(status: StatusCode, body: String) -> HttpResponse {
 pub struct Problem {
     status: StatusCode,
     lang: Lang,
-    /// A key of the pages' words, or a message of its own.
+    /// What went wrong, in the page's language.
     message: String,
 }
 
 impl Problem {
+    /// A problem said in one of the pages' words (`key`).
     pub fn new(status: StatusCode, lang: Lang, key: &str) -> Self {
-        let message = match lang.t(key) {
-            "" => key.to_owned(),
-            word => word.to_owned(),
-        };
+        Self::said(status, lang, lang.text(key))
+    }
+
+    /// A problem said in words of its own, already in the page's language.
+    pub fn said(status: StatusCode, lang: Lang, message: String) -> Self {
         Self {
             status,
             lang,
@@ -145,10 +147,10 @@ impl Problem {
                 Self::new(status, lang, "internal")
             }
             E::Invalid(errors) => {
-                let text: Vec<String> = errors.into_iter().map(|e| e.message).collect();
-                Self::new(status, lang, &text.join("; "))
+                let text: Vec<String> = errors.iter().map(|e| e.message.text(lang)).collect();
+                Self::said(status, lang, text.join("; "))
             }
-            other => Self::new(status, lang, &other.to_string()),
+            other => Self::said(status, lang, other.to_string()),
         }
     }
 }
@@ -167,9 +169,9 @@ impl ResponseError for Problem {
     fn error_response(&self) -> HttpResponse {
         let page = Page {
             template: "problem",
-            title: self.lang.t("problem_title").to_owned(),
+            title: self.lang.text("problem_title"),
             lang: self.lang,
-            switch: Switch::Link(format!("/?lang={}", other(self.lang).code())),
+            switch: Switch::Link(format!("/?lang={}", self.lang.other().code())),
             data: json!({ "message": self.message }),
         };
         match page.render() {
@@ -178,13 +180,5 @@ impl ResponseError for Problem {
                 .content_type("text/plain; charset=utf-8")
                 .body(self.message.clone()),
         }
-    }
-}
-
-/// The language a switch leads to.
-pub fn other(lang: Lang) -> Lang {
-    match lang {
-        Lang::Uk => Lang::En,
-        Lang::En => Lang::Uk,
     }
 }

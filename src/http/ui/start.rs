@@ -2,10 +2,10 @@
 //! choose (each with what more it would ask). Choosing sends the person to the form of exactly
 //! those services (`GET`, service ids only in the address: no personal data).
 
-use super::i18n::Lang;
-use super::render::{Page, Problem, Switch, html, other};
+use super::render::{Page, Problem, Switch, html};
 use super::schema;
 use crate::http::AppState;
+use crate::lang::Lang;
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use serde::Deserialize;
@@ -18,7 +18,7 @@ pub struct LangQuery {
 
 impl LangQuery {
     pub fn lang(&self) -> Lang {
-        Lang::parse(self.lang.as_deref())
+        Lang::or_ukrainian(self.lang.as_deref())
     }
 }
 
@@ -42,9 +42,9 @@ pub async fn start(
         .collect();
     let page = Page {
         template: "start",
-        title: lang.t("start_title").to_owned(),
+        title: lang.text("start_title"),
         lang,
-        switch: Switch::Link(format!("/?lang={}", other(lang).code())),
+        switch: Switch::Link(format!("/?lang={}", lang.other().code())),
         data: json!({ "events": events }),
     };
     Ok(html(StatusCode::OK, page.render()?))
@@ -85,7 +85,11 @@ pub async fn services(
         template: "services",
         title: title.clone(),
         lang,
-        switch: Switch::Link(format!("/events/{}?lang={}", bundle.id, other(lang).code())),
+        switch: Switch::Link(format!(
+            "/events/{}?lang={}",
+            bundle.id,
+            lang.other().code()
+        )),
         data: json!({
             "id": bundle.id,
             "title": title,

@@ -1,0 +1,72 @@
+//! A step a person takes (a consent, a co-signature): the services that wait for it, how long
+//! it stays open, and when it is needed. Pure, like the rest of compilation.
+
+use super::step::compile_condition;
+use super::text;
+use crate::bundle::HumanStep;
+use crate::bundle::ServiceId;
+use crate::bundle::diag::Diagnostic;
+use crate::bundle::raw::RawHumanStep;
+use std::collections::BTreeSet;
+use std::path::Path;
+
+pub(super) fn compile_human_step(
+    file: &Path,
+    i: usize,
+    raw: &RawHumanStep,
+    in_bundle: &BTreeSet<&str>,
+    fields: &BTreeSet<String>,
+    diags: &mut Vec<Diagnostic>,
+) -> Option<HumanStep> {
+    let at = format!("human_steps[{i}]");
+    let before = diags.len();
+    for (j, service) in raw.before.iter().enumerate() {
+        if !in_bundle.contains(service.value.as_str()) {
+            let message = format!("unknown service \"{}\": not in this bundle", service.value);
+            diags.push(
+                Diagnostic::new(file, format!("{at}.before[{j}]"), message).at(&service.referenced),
+            );
+        }
+    }
+    if raw.before.is_empty() {
+        diags.push(Diagnostic::new(
+            file,
+            format!("{at}.before"),
+            "name at least one service that waits for this step",
+        ));
+    }
+    let expiry_at = format!("{at}.expires_after");
+    let expires_after = match raw.expires_after.value.parse::<jiff::Span>() {
+        Ok(span) if span.is_positive() => Some(span),
+        Ok(_) => {
+            let problem = Diagnostic::new(file, expiry_at, "must be a positive duration");
+            diags.push(problem.at(&raw.expires_after.referenced));
+            None
+        }
+        Err(e) => {
+            let message = format!("not a duration (write P14D or \"14 days\"): {e}");
+            let problem = Diagnostic::new(file, expiry_at, message);
+            diags.push(problem.at(&raw.expires_after.referenced));
+            None
+        }
+    };
+    let condition = raw
+        .when
+        .as_ref()
+        .map(|source| compile_condition(file, &format!("{at}.when"), source, fields, diags));
+    if diags.len() > before {
+        return None;
+    }
+    Some(HumanStep {
+        id: raw.id.clone(),
+        title: text(raw.title.clone()),
+        instructions: text(raw.instructions.clone()),
+        condition: condition.flatten(),
+        before: raw
+            .before
+            .iter()
+            .map(|s| ServiceId(s.value.clone()))
+            .collect(),
+        expires_after: expires_after?,
+    })
+}

@@ -1,0 +1,169 @@
+//! From files to a `Catalog`: parse every definition, check every reference, report every
+//! problem at once. Split by what it compiles: `files` reads the definition files (the only
+//! I/O), `service` a service, `bundle` a bundle and the order of its services, `step` one step
+//! of a bundle, `human_step` a step a person takes. No network, no database.
+
+mod bundle;
+mod files;
+mod human_step;
+mod service;
+mod step;
+
+use super::diag::{Diagnostic, Diagnostics};
+use super::raw::{RawBundle, RawRetry, RawService, RawText};
+use super::{Catalog, PolicyOverride, Service, ServiceId, Text};
+use crate::form::{CombinedForm, Schemas};
+use serde_json::Value;
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+use std::time::Duration;
+
+/// Load and check everything under `root` (`bundles/`, `services/`, `forms/`).
+pub fn compile(root: &Path) -> Result<Catalog, Diagnostics> {
+    let mut diags = Vec::new();
+    let forms = files::load_forms(root, &mut diags);
+    let schemas = match index_forms(&forms) {
+        Ok(schemas) => schemas,
+        Err(problem) => {
+            diags.push(problem);
+            return Err(Diagnostics {
+                errors: diags,
+                warnings: Vec::new(),
+            });
+        }
+    };
+    let (services, broken) = compile_services(root, &forms, &schemas, &mut diags);
+    let warnings = super::lint::lint(&forms, &services);
+    let mut catalog = Catalog {
+        bundles: BTreeMap::new(),
+        services,
+        schemas,
+        warnings: Vec::new(),
+    };
+    compile_bundles(root, &mut catalog, &forms, &broken, &mut diags);
+    if diags.is_empty() {
+        catalog.warnings = warnings;
+        Ok(catalog)
+    } else {
+        Err(Diagnostics {
+            errors: diags,
+            warnings,
+        })
+    }
+}
+
+/// Every form file in one offline registry, so `$ref`s between them resolve without a fetch.
+fn index_forms(forms: &BTreeMap<String, Value>) -> Result<Schemas, Diagnostic> {
+    let all = forms
+        .iter()
+        .map(|(rel, v)| (Schemas::uri_for(rel), v.clone()))
+        .collect();
+    Schemas::new(all).map_err(|e| {
+        Diagnostic::new(
+            Path::new("forms"),
+            "",
+            format!("cannot index the form files: {e}"),
+        )
+    })
+}
+
+/// Every service that compiles, and the ids of those that do not (so that bundles naming them
+/// do not report their problems twice).
+fn compile_services(
+    root: &Path,
+    forms: &BTreeMap<String, Value>,
+    schemas: &Schemas,
+    diags: &mut Vec<Diagnostic>,
+) -> (BTreeMap<ServiceId, Service>, BTreeSet<String>) {
+    let mut services = BTreeMap::new();
+    let mut broken = BTreeSet::new();
+    for (file, raw) in files::load_yaml::<RawService>(root, "services", diags) {
+        let id = raw.id.clone();
+        match service::compile_service(&file, raw, forms, schemas, diags) {
+            Some(service) => {
+                services.insert(service.id.clone(), service);
+            }
+            None => {
+                broken.insert(id);
+            }
+        }
+    }
+    (services, broken)
+}
+
+/// Every bundle that compiles, into `catalog`, each checked for a combined form that can be
+/// built and filled in.
+fn compile_bundles(
+    root: &Path,
+    catalog: &mut Catalog,
+    forms: &BTreeMap<String, Value>,
+    broken: &BTreeSet<String>,
+    diags: &mut Vec<Diagnostic>,
+) {
+    for (file, raw) in files::load_yaml::<RawBundle>(root, "bundles", diags) {
+        let Some(bundle) = bundle::compile_bundle(root, &file, raw, catalog, broken, diags) else {
+            continue;
+        };
+        let ids: Vec<ServiceId> = bundle.steps.iter().map(|s| s.service.clone()).collect();
+        if let Err(e) = CombinedForm::build(&bundle, catalog, &ids) {
+            diags.push(Diagnostic::new(&file, "services", e.to_string()));
+        }
+        diags.extend(bundle::incompatible_fields(&file, &bundle, catalog, forms));
+        catalog.bundles.insert(bundle.id.clone(), bundle);
+    }
+}
+
+fn text(raw: RawText) -> Text {
+    Text {
+        uk: raw.uk,
+        en: raw.en,
+    }
+}
+
+/// A definition's id must be its file's name.
+fn check_id_matches_file(file: &Path, id: &str, diags: &mut Vec<Diagnostic>) {
+    let stem = files::file_stem(file);
+    if id != stem {
+        let message = format!("id \"{id}\" must match the file name \"{stem}\"");
+        diags.push(Diagnostic::new(file, "id", message));
+    }
+}
+
+/// `retry:` and `timeout_ms:` of a service or a step, checked.
+fn compile_policy(
+    file: &Path,
+    at: &str,
+    retry: Option<&RawRetry>,
+    timeout_ms: Option<u64>,
+    diags: &mut Vec<Diagnostic>,
+) -> PolicyOverride {
+    let prefix = if at.is_empty() {
+        String::new()
+    } else {
+        format!("{at}.")
+    };
+    if retry.is_some_and(|r| r.max_attempts == Some(0)) {
+        diags.push(Diagnostic::new(
+            file,
+            format!("{prefix}retry.max_attempts"),
+            "must be at least 1",
+        ));
+    }
+    if timeout_ms == Some(0) {
+        diags.push(Diagnostic::new(
+            file,
+            format!("{prefix}timeout_ms"),
+            "must be more than 0",
+        ));
+    }
+    PolicyOverride {
+        max_attempts: retry.and_then(|r| r.max_attempts).map(i64::from),
+        backoff_base: retry
+            .and_then(|r| r.backoff_base_ms)
+            .map(Duration::from_millis),
+        backoff_cap: retry
+            .and_then(|r| r.backoff_cap_ms)
+            .map(Duration::from_millis),
+        timeout: timeout_ms.map(Duration::from_millis),
+    }
+}
