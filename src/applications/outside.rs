@@ -4,7 +4,6 @@
 //! unguessable token.
 
 use super::{ApplicationError, Applications};
-use crate::bundle::ServiceId;
 use crate::lifecycle::{Answer, Finish, SubKind};
 use crate::registry::{self, signature};
 use crate::store::{TokenTarget, is_callback_token};
@@ -26,8 +25,7 @@ impl Applications {
         callback: Callback<'_>,
     ) -> Result<(TokenTarget, Finish), ApplicationError> {
         let target = self.target(callback.token, SubKind::Service).await?;
-        let service_id = ServiceId(target.service_id.clone());
-        let service = (self.catalog.service(&service_id))
+        let service = (self.catalog.service(&target.service_id))
             .ok_or_else(|| ApplicationError::UnknownService(target.service_id.clone()))?;
         signature::verify(
             self.secrets.for_registry(&service.registry),

@@ -15,7 +15,7 @@ pub fn graph(bundle: &Bundle, catalog: &Catalog, notation: Notation) -> String {
     let title = |step: &Step| {
         catalog
             .service(&step.service)
-            .map_or_else(|| step.service.0.clone(), |s| s.title.uk.clone())
+            .map_or_else(|| step.service.to_string(), |s| s.title.uk.clone())
     };
     let node = |id: &str| id.replace(['.', '-'], "_");
     let mut out = match notation {
@@ -26,7 +26,7 @@ pub fn graph(bundle: &Bundle, catalog: &Catalog, notation: Notation) -> String {
         ),
     };
     for step in &bundle.steps {
-        let (id, label) = (node(&step.service.0), title(step).replace('"', "'"));
+        let (id, label) = (node(step.service.as_str()), title(step).replace('"', "'"));
         out += &match (notation, step.optional) {
             (Notation::Mermaid, false) => {
                 format!("  {id}[\"{label}<br/><small>{}</small>\"]\n", step.service)
@@ -50,7 +50,7 @@ pub fn graph(bundle: &Bundle, catalog: &Catalog, notation: Notation) -> String {
                 .filter(|b| &b.from == dep)
                 .map(|b| b.output.as_str())
                 .collect();
-            let (from, to) = (node(&dep.0), node(&step.service.0));
+            let (from, to) = (node(dep.as_str()), node(step.service.as_str()));
             out += &match (notation, carried.is_empty()) {
                 (Notation::Mermaid, true) => format!("  {from} --> {to}\n"),
                 (Notation::Mermaid, false) => {

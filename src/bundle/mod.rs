@@ -10,6 +10,7 @@ mod compile;
 mod condition;
 mod diag;
 mod graph;
+mod ids;
 mod lint;
 mod raw;
 mod receipt_texts;
@@ -20,36 +21,14 @@ pub use compile::compile;
 pub use condition::Condition;
 pub use diag::{Diagnostic, Diagnostics};
 pub use graph::{Notation, graph};
+pub use ids::{BundleId, IdError, ServiceId};
 pub use receipt_texts::{ReceiptTexts, Texts};
 pub use template_helpers::register as register_template_helpers;
 
 use crate::form::{CombinedForm, FormError, Schemas};
 use serde::Serialize;
 use std::collections::BTreeMap;
-use std::fmt;
 use std::sync::{Arc, Mutex};
-
-/// Identifier of a bundle (life event), e.g. `birth`.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-#[serde(transparent)]
-pub struct BundleId(pub String);
-
-/// Identifier of a service, e.g. `tax.rnokpp-assignment`.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-#[serde(transparent)]
-pub struct ServiceId(pub String);
-
-impl fmt::Display for BundleId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl fmt::Display for ServiceId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
 
 /// A text in Ukrainian and English.
 #[derive(Debug, Clone, Serialize)]
@@ -169,8 +148,10 @@ pub struct Bundle {
 }
 
 impl Bundle {
-    pub fn step(&self, service: &ServiceId) -> Option<&Step> {
-        self.steps.iter().find(|s| &s.service == service)
+    /// The step of a service, given as a `ServiceId` or as text.
+    pub fn step(&self, service: &(impl AsRef<str> + ?Sized)) -> Option<&Step> {
+        let service = service.as_ref();
+        self.steps.iter().find(|s| s.service.as_str() == service)
     }
 
     /// The services an application runs: every mandatory one, the chosen optional ones, and what
@@ -181,14 +162,14 @@ impl Bundle {
         };
         if let Some(unknown) = chosen
             .iter()
-            .find(|c| self.step(&ServiceId((*c).clone())).is_none())
+            .find(|c| !self.steps.iter().any(|s| s.service.as_str() == c.as_str()))
         {
             return Err(FormError::UnknownService(unknown.clone()));
         }
         let mut wanted: Vec<ServiceId> = self
             .steps
             .iter()
-            .filter(|s| !s.optional || chosen.contains(&s.service.0))
+            .filter(|s| !s.optional || chosen.iter().any(|c| c == s.service.as_str()))
             .map(|s| s.service.clone())
             .collect();
         let mut i = 0;
@@ -237,10 +218,11 @@ pub struct Catalog {
 
 impl Catalog {
     pub fn bundle(&self, id: &str) -> Option<&Bundle> {
-        self.bundles.get(&BundleId(id.to_owned()))
+        self.bundles.get(id)
     }
 
-    pub fn service(&self, id: &ServiceId) -> Option<&Service> {
-        self.services.get(id)
+    /// The service of an id, given as a `ServiceId` or as text.
+    pub fn service(&self, id: &(impl AsRef<str> + ?Sized)) -> Option<&Service> {
+        self.services.get(id.as_ref())
     }
 }

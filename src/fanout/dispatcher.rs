@@ -5,7 +5,7 @@
 
 use super::writer::{self, Done, Inboxes, Job};
 use super::{DispatchSettings, Handed, Policies, Policy, PrepareError, Submitter, build_request};
-use crate::bundle::{Catalog, ServiceId};
+use crate::bundle::Catalog;
 use crate::registry::{Outcome, RegistryClient};
 use crate::store::{CallContext, Claim, Completion, Store, SubKind, now_ms};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -257,7 +257,6 @@ impl Dispatcher {
     }
 
     async fn call(&self, claim: &Claim) -> Result<Completion, PrepareError> {
-        let service_id = ServiceId(claim.service_id.clone());
         let context = match &claim.context {
             Some(context) => context.clone(),
             None => Arc::new(self.read_context(claim).await?),
@@ -267,11 +266,11 @@ impl Dispatcher {
             .bundle(&context.bundle_id)
             .ok_or(PrepareError::Missing("bundle"))?;
         let step = bundle
-            .step(&service_id)
+            .step(&claim.service_id)
             .ok_or(PrepareError::Missing("bundle step"))?;
         let service = self
             .catalog
-            .service(&service_id)
+            .service(&claim.service_id)
             .ok_or(PrepareError::Missing("service"))?;
         let policy = self.policies.for_call(service, step);
         let _permit = self

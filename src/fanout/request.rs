@@ -47,12 +47,12 @@ pub fn build_request(
         let value = siblings
             .iter()
             .filter(from_item)
-            .find(|s| s.service_id == binding.from.0)
+            .find(|s| s.service_id == binding.from.as_str())
             .and_then(|s| s.outputs.as_ref())
             .and_then(|outputs| outputs.get(&binding.output))
             .ok_or_else(|| PrepareError::Unbound {
                 input: binding.input.clone(),
-                from: binding.from.0.clone(),
+                from: binding.from.to_string(),
                 output: binding.output.clone(),
             })?;
         request.insert(binding.input.clone(), value.clone());

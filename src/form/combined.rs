@@ -42,7 +42,7 @@ impl CombinedForm {
         let mut required: Vec<String> = Vec::new();
         for id in selection {
             let (Some(step), Some(service)) = (bundle.step(id), catalog.service(id)) else {
-                return Err(FormError::UnknownService(id.0.clone()));
+                return Err(FormError::UnknownService(id.to_string()));
             };
             let repeated = |name: &str| step.repeat.as_ref().is_some_and(|r| r.as_input == name);
             let bound =

@@ -68,7 +68,7 @@ impl CombinedForm {
                     services: self
                         .services_for(&pointer)
                         .into_iter()
-                        .map(|s| s.0)
+                        .map(|s| s.to_string())
                         .collect(),
                     pointer,
                     message: message.clone(),

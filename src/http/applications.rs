@@ -2,7 +2,6 @@
 
 use super::{ApiError, AppState, idempotency};
 use crate::applications::{Submission, SubmissionKey};
-use crate::bundle::ServiceId;
 use crate::form::Message;
 use crate::receipt::Languages;
 use crate::store::{ApplicationRecord, SubKind, SubRequestRecord};
@@ -138,7 +137,7 @@ pub async fn show(
         .iter()
         .map(|s| match s.kind {
             SubKind::Service => {
-                let service = state.catalog.service(&ServiceId(s.service_id.clone()));
+                let service = state.catalog.service(&s.service_id);
                 json!({
                     "service": s.service_id,
                     "kind": s.kind,

@@ -2,7 +2,7 @@
 //! pages for applicants live in `http::ui`.
 
 use super::{ApiError, AppState};
-use crate::bundle::{Bundle, ServiceId};
+use crate::bundle::Bundle;
 use crate::receipt::ReceiptView;
 use crate::store::{SubKind, SubRequestRecord};
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -114,10 +114,7 @@ fn service_rows(
         .zip(&receipt.services)
         .map(|(s, line)| {
             let title = match s.kind {
-                SubKind::Service => state
-                    .catalog
-                    .service(&ServiceId(s.service_id.clone()))
-                    .map(|x| &x.title),
+                SubKind::Service => state.catalog.service(&s.service_id).map(|x| &x.title),
                 SubKind::Human => bundle
                     .and_then(|b| b.human_steps.iter().find(|h| h.id == s.service_id))
                     .map(|h| &h.title),

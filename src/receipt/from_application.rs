@@ -4,7 +4,7 @@
 //! reference in Ukrainian and English, dates in Kyiv time, and a check code per service.
 
 use super::{Bi, Languages, ReceiptError, ReceiptView, ServiceLine, StatusKind};
-use crate::bundle::{Bundle, Catalog, ServiceId, Texts};
+use crate::bundle::{Bundle, Catalog, Texts};
 use crate::form::KYIV;
 use crate::lang::Lang;
 use crate::store::{ApplicationRecord, SubKind, SubRequestRecord, SubStatus};
@@ -182,10 +182,7 @@ fn item_name(
     application: &ApplicationRecord,
     sub: &SubRequestRecord,
 ) -> Option<String> {
-    let repeat = bundle
-        .step(&ServiceId(sub.service_id.clone()))?
-        .repeat
-        .as_ref()?;
+    let repeat = bundle.step(&sub.service_id)?.repeat.as_ref()?;
     let item = application
         .data
         .get(&repeat.items)?
@@ -253,7 +250,7 @@ fn status_kind(status: SubStatus) -> StatusKind {
 }
 
 fn line(catalog: &Catalog, sub: &SubRequestRecord) -> ServiceLine {
-    let service = catalog.service(&ServiceId(sub.service_id.clone()));
+    let service = catalog.service(&sub.service_id);
     let status = status_kind(sub.status);
     let reference = match (status, service, &sub.outputs) {
         (StatusKind::Succeeded, Some(service), Some(outputs)) => Bi::new(

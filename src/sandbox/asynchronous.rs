@@ -43,7 +43,7 @@ pub(super) fn answer(
     let mut answer = HttpResponse::Accepted();
     answer.insert_header((header::RETRY_AFTER, seconds));
     if !effect.callback {
-        let url = status_url(req, &pending.registry, &service.id.0, &pending.key);
+        let url = status_url(req, &pending.registry, service.id.as_str(), &pending.key);
         answer.insert_header((header::LOCATION, url));
     }
     answer.json(json!({ "status": "pending" }))

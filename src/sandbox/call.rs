@@ -114,7 +114,7 @@ fn valid_request(service: &Service, body: &[u8]) -> Result<Value, Box<HttpRespon
         .map(|e| FieldError {
             pointer: e.instance_path().as_str().to_owned(),
             message: e.to_string().into(),
-            services: vec![service.id.0.clone()],
+            services: vec![service.id.to_string()],
         })
         .collect();
     if errors.is_empty() {

@@ -9,7 +9,7 @@ use serde_json::{Map, Value, json};
 
 /// The answer of the simulated registry for `service` to a valid `request`.
 pub fn outputs(service: &Service, request: &Value, sequence: u64) -> Value {
-    match service.id.0.as_str() {
+    match service.id.as_str() {
         "civil.birth-registration" => json!({
             "act_record_number": format!("{}", 100 + sequence),
             "registered_on": today_in_kyiv().to_string(),

@@ -23,7 +23,7 @@ pub use behaviour::{
     Asynchronous, Behaviour, BehaviourError, Behaviours, Latency, Mode, Problem, RateLimit, Refusal,
 };
 
-use crate::bundle::{Catalog, Service, ServiceId};
+use crate::bundle::{Catalog, Service};
 use crate::registry::signature::Secrets;
 use actix_web::http::StatusCode;
 use actix_web::{App, HttpResponse, HttpServer, dev::Server, web};
@@ -133,7 +133,7 @@ pub fn serve(
 fn problems(behaviours: &Behaviours, catalog: &Catalog) -> Vec<Problem> {
     let mut problems = behaviours.validate().err().unwrap_or_default();
     for service in behaviours.services.keys() {
-        if catalog.service(&ServiceId(service.clone())).is_none() {
+        if catalog.service(&service).is_none() {
             problems.push(Problem {
                 pointer: format!(
                     "/services/{}",
@@ -158,7 +158,7 @@ impl Sandbox {
     /// The service `registry` performs under that id.
     fn service(&self, registry: &str, service: &str) -> Option<&Service> {
         self.catalog
-            .service(&ServiceId(service.to_owned()))
+            .service(service)
             .filter(|s| s.registry == registry)
     }
 }

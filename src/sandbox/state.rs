@@ -75,7 +75,7 @@ impl State {
         request: &Value,
         making: Making,
     ) -> (Effect, bool) {
-        let id = (service.id.0.clone(), key.to_owned());
+        let id = (service.id.to_string(), key.to_owned());
         if let Some(effect) = self.effects.get(&id) {
             return (effect.clone(), false);
         }
@@ -87,7 +87,10 @@ impl State {
             callback: making.callback,
         };
         self.effects.insert(id, effect.clone());
-        self.counts.entry(service.id.0.clone()).or_default().effects += 1;
+        self.counts
+            .entry(service.id.to_string())
+            .or_default()
+            .effects += 1;
         (effect, true)
     }
 

@@ -128,7 +128,7 @@ mod tests {
 
     fn call(service: &str, item: usize, depends_on: &[&str]) -> Call {
         Call {
-            service: ServiceId(service.to_owned()),
+            service: ServiceId::parse(service).expect("an id"),
             item,
             depends_on: (depends_on.iter())
                 .map(|d| onestop::lifecycle::CallKey::parse(d).expect("a call key"))

@@ -55,7 +55,7 @@ pub(super) fn compile_bundle(
         return None;
     }
     Some(Bundle {
-        id: BundleId(raw.id),
+        id: BundleId::parse(&raw.id).ok()?,
         version: raw.version,
         title: text(raw.title),
         description: text(raw.description),
@@ -167,7 +167,7 @@ fn form_fields(raw: &RawBundle, catalog: &Catalog) -> BTreeSet<String> {
     raw.services
         .iter()
         .filter_map(|step| {
-            let service = catalog.service(&ServiceId(step.service.value.clone()))?;
+            let service = catalog.service(&step.service.value)?;
             let as_input = step
                 .for_each
                 .as_ref()
@@ -211,13 +211,13 @@ fn find_cycle(left: &[&Step]) -> Vec<String> {
             break;
         };
         if let Some(start) = path.iter().position(|p| *p == next) {
-            let mut cycle: Vec<String> = path[start..].iter().map(|s| s.0.clone()).collect();
-            cycle.push(next.0.clone());
+            let mut cycle: Vec<String> = path[start..].iter().map(|s| s.to_string()).collect();
+            cycle.push(next.to_string());
             return cycle;
         }
         path.push(next);
     }
-    path.iter().map(|s| s.0.clone()).collect()
+    path.iter().map(|s| s.to_string()).collect()
 }
 
 /// Fields that two services of a bundle demand with different JSON types: no data could satisfy

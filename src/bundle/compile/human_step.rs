@@ -65,7 +65,7 @@ pub(super) fn compile_human_step(
         before: raw
             .before
             .iter()
-            .map(|s| ServiceId(s.value.clone()))
+            .filter_map(|s| ServiceId::parse(&s.value).ok())
             .collect(),
         expires_after: expires_after?,
     })

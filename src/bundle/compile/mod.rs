@@ -121,7 +121,12 @@ fn text(raw: RawText) -> Text {
 }
 
 /// A definition's id must be its file's name.
+/// A definition's own id: an identifier (`ServiceId::parse`, the same rule for bundles), the
+/// same as its file's name.
 fn check_id_matches_file(file: &Path, id: &str, diags: &mut Vec<Diagnostic>) {
+    if let Err(e) = ServiceId::parse(id) {
+        diags.push(Diagnostic::new(file, "id", e.to_string()));
+    }
     let stem = files::file_stem(file);
     if id != stem {
         let message = format!("id \"{id}\" must match the file name \"{stem}\"");

@@ -38,7 +38,7 @@ pub(super) fn compile_service(
     }
     let (input, input_validator) = input?;
     Some(Service {
-        id: ServiceId(raw.id),
+        id: ServiceId::parse(&raw.id).ok()?,
         title: text(raw.title),
         registry: raw.registry,
         authority: text(raw.authority),

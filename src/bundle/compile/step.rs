@@ -19,8 +19,8 @@ pub(super) fn compile_step(
     catalog: &Catalog,
     diags: &mut Vec<Diagnostic>,
 ) -> Option<Step> {
-    let id = ServiceId(raw.service.value.clone());
-    let Some(service) = catalog.service(&id) else {
+    let Some(service) = catalog.service(&raw.service.value) else {
+        let id = &raw.service.value;
         let message = format!("unknown service \"{id}\" (no services/{id}.yaml)");
         diags.push(
             Diagnostic::new(file, format!("{at}.service"), message).at(&raw.service.referenced),
@@ -29,8 +29,9 @@ pub(super) fn compile_step(
     };
     let mut depends_on: Vec<ServiceId> = Vec::new();
     for (j, after) in raw.after.iter().enumerate() {
-        if in_bundle.contains(after.value.as_str()) {
-            depends_on.push(ServiceId(after.value.clone()));
+        let id = ServiceId::parse(&after.value).ok();
+        if let Some(id) = id.filter(|_| in_bundle.contains(after.value.as_str())) {
+            depends_on.push(id);
         } else {
             let message = format!("unknown service \"{}\": not in this bundle", after.value);
             diags.push(
@@ -54,7 +55,7 @@ pub(super) fn compile_step(
     let policy = compile_policy(file, at, raw.retry.as_ref(), raw.timeout_ms, diags);
     let repeat = repeat(file, at, raw, service, diags);
     Some(Step {
-        service: id,
+        service: service.id.clone(),
         optional: raw.optional,
         condition: None,
         depends_on,
@@ -124,7 +125,7 @@ pub(super) fn check_repeated_bindings(
                 let position = raw
                     .services
                     .iter()
-                    .position(|s| s.service.value == step.service.0);
+                    .position(|s| s.service.value == step.service.as_str());
                 let written = position.and_then(|i| raw.services[i].inputs.get(&binding.input));
                 let path = format!(
                     "services[{}].inputs.{}",
@@ -201,7 +202,7 @@ fn check_binding(
         ));
     }
     let from_service = catalog
-        .service(&ServiceId(from.to_owned()))
+        .service(from)
         .ok_or_else(|| format!("unknown service \"{from}\""))?;
     let Some(produced) = from_service
         .outputs
@@ -220,7 +221,7 @@ fn check_binding(
     }
     Ok(Binding {
         input: input.to_owned(),
-        from: ServiceId(from.to_owned()),
+        from: from_service.id.clone(),
         output: output.to_owned(),
     })
 }

@@ -5,7 +5,7 @@
 
 use super::render::{Page, Problem, Switch, fragment, html};
 use super::start::LangQuery;
-use crate::bundle::{Bundle, ServiceId};
+use crate::bundle::Bundle;
 use crate::http::AppState;
 use crate::lang::Lang;
 use crate::store::{ApplicationRecord, ApplicationStatus, SubKind, SubRequestRecord, SubStatus};
@@ -116,7 +116,7 @@ fn service_line(
     sub: &SubRequestRecord,
     line: Option<&crate::receipt::ServiceLine>,
 ) -> Value {
-    let service = state.catalog.service(&ServiceId(sub.service_id.clone()));
+    let service = state.catalog.service(&sub.service_id);
     let title = line
         .map(|l| pick(lang, &l.title))
         .unwrap_or_else(|| service.map_or_else(|| sub.service_id.clone(), |s| lang.pick(&s.title)));

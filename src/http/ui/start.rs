@@ -67,7 +67,7 @@ pub async fn services(
     let mut optional = Vec::new();
     for step in &bundle.steps {
         let service = state.catalog.service(&step.service);
-        let title = service.map_or_else(|| step.service.0.clone(), |s| lang.pick(&s.title));
+        let title = service.map_or_else(|| step.service.to_string(), |s| lang.pick(&s.title));
         let authority = service.map(|s| lang.pick(&s.authority)).unwrap_or_default();
         if !step.optional {
             always.push(
