@@ -1,8 +1,8 @@
 //! Early release: a call whose dependencies have all succeeded starts as soon as the last of
 //! their answers is back here, not after that answer has been stored.
 //!
-//! Storing an answer takes the writer's turn and a commit (at a few hundred applications per
-//! second, 5 to 8 ms of each stage's overhead went there). So the calls the writer hands over
+//! Storing an answer takes the writer's turn and a commit, most of each stage's overhead under
+//! load. So the calls the writer hands over
 //! together, one application's, share a `Flight`: the application's calls as that transaction
 //! left them. When one of its calls succeeds, the flight notes the outputs, and every waiting
 //! call whose dependencies have now all succeeded is claimed here (one attempt more, as the

@@ -138,9 +138,9 @@ pub fn render_pdf(view: &ReceiptView) -> Result<Vec<u8>, ReceiptError> {
 }
 
 /// Deflate every stream not compressed yet (the subset fonts, mostly) at level 3. lopdf's own
-/// `compress` uses the best level, 9: deflating took 42 % of a receipt's instructions (counted
-/// with callgrind). Level 3 takes 11 % fewer instructions for the whole receipt, for a file 2 %
-/// larger (38.7 → 39.4 KB); level 1 would take 24 % fewer but make it 25 % larger.
+/// `compress` uses the best level, 9, and deflating was then the largest share of a receipt's
+/// work; level 3 costs far less for a file barely larger, level 1 less still but for a much
+/// larger file (figures in `docs/performance-log.md`, "Figures once in the code").
 fn compress(pdf: &mut lopdf::Document) {
     use flate2::Compression;
     use flate2::write::ZlibEncoder;

@@ -295,9 +295,8 @@ impl<'a> Settled<'a> {
 ///
 /// On PostgreSQL, not as `application_id IN (list)`: until the table has statistics (a fresh
 /// or fast-growing one, before autovacuum's `ANALYZE`) the planner takes each value of such a
-/// list to match 0.5 % of the rows, so a batch of a few dozen applications was read by a
-/// (parallel) sequential scan of the whole table, slower the more it held: a benchmark at 400
-/// applications per second fell behind within seconds. Through the applications' primary key
+/// list to match a fixed share of the rows, so a batch of a few dozen applications was read by
+/// a (parallel) sequential scan of the whole table, slower the more it held. Through the applications' primary key
 /// (unique, so one row a value whatever the statistics) and a subquery per application that
 /// cannot be merged into a join (`LATERAL … OFFSET 0`), each application's calls are read by
 /// index.

@@ -87,7 +87,7 @@ impl SubRequestRecord {
 /// An application's `updated_at` is the latest change to it or any of its calls: the row's own
 /// column changes with its status, and a batch that stores a call's outcome does not rewrite
 /// the application's row (on PostgreSQL that would be a new version of the whole row, its data
-/// included, every time; see `store::queue::lock_applications`).
+/// included, every time; see `store::record::lock_applications`).
 const APPLICATION_COLUMNS: &str = "a.id, a.bundle_id, a.bundle_version, a.status, a.data, a.verify_code, a.created_at,
     COALESCE((SELECT MAX(s.updated_at) FROM sub_requests AS s
               WHERE s.application_id = a.id AND s.updated_at > a.updated_at), a.updated_at) AS updated_at";

@@ -39,7 +39,7 @@ pub struct Claim {
 pub struct CallContext {
     pub bundle_id: String,
     /// Shared by every call of the application this instance holds (a birth form is a few
-    /// kilobytes of JSON objects; cloning it for each released call was 4 % of the server's CPU).
+    /// kilobytes of JSON objects, too many to clone for each released call).
     pub data: Arc<Value>,
     pub siblings: Vec<SubRequestRecord>,
 }

@@ -157,8 +157,7 @@ impl WriteConnection {
 /// separate rows in parallel. Two, not four, since
 /// dependents start before the answers that release them are stored (`fanout::Flight`):
 /// answers then come in spread out rather than a stage at a time, and four writers each stored
-/// smaller batches, more transactions for the same work (at 500 applications per second,
-/// 1.7–1.9 ms of server CPU an application instead of 1.4, and the rate not kept up).
+/// smaller batches, more transactions for the same work.
 const POSTGRES_WRITERS: usize = 2;
 
 /// How PostgreSQL plans a pool's prepared statements.
@@ -171,14 +170,11 @@ enum Plans {
     /// their statements finds its rows by key (an id, an application, what is due), and their
     /// connections live as long as the instance. A generic plan made in the first seconds of
     /// a fresh database, when `sub_requests` was a page, read it by sequential scan ever after
-    /// (until autovacuum analysed the table, a minute or more later): each `UPDATE … WHERE id
-    /// IN (…)` of eight calls scanned 25,000 rows, 20–30 ms a batch at 450 applications per
-    /// second. Planning every execution afresh (`plan_cache_mode = force_custom_plan`, the
-    /// fix until this) avoided that too, but planning was a fifth of PostgreSQL's work
-    /// (0.1–0.15 ms a statement, 0.8 ms an application); with cached plans (all but that of
-    /// storing the outcomes, see `queue::store_outcomes`) PostgreSQL spends 10 % less CPU and
-    /// keeps up with 450 applications per second where it did not (`docs/performance-log.md`,
-    /// round 7).
+    /// (until autovacuum analysed the table, a minute or more later), a whole table for every
+    /// batch. Planning every execution afresh (`plan_cache_mode = force_custom_plan`, the fix
+    /// until this) avoided that too, but planning was then a large share of PostgreSQL's work;
+    /// cached plans (all but that of storing the outcomes, see `record::store_outcomes`) cost
+    /// less and keep up with a higher rate (`docs/performance-log.md`, round 7).
     ByIndex,
 }
 

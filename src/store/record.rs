@@ -126,8 +126,7 @@ async fn lock_applications(
 ) -> Result<Locked, StoreError> {
     let mut locked = Locked::new();
     // A row lock, not an `UPDATE`: that would write a new version of the whole row (its data
-    // included) for every batch that touches the application (5.3 versions an application at
-    // 250 per second on PostgreSQL; on SQLite a tenth of the log's pages). SQLite has no row
+    // included) for every batch that touches the application. SQLite has no row
     // locks: the batch holds the database's write lock from its start (`BEGIN IMMEDIATE`).
     let lock = match backend {
         Backend::Sqlite => "",

@@ -19,7 +19,7 @@ pub(super) type AnyQuery<'q> = Query<'q, Any, AnyArguments>;
 /// The texts number their parameters `$1, $2, …` as PostgreSQL wants. SQLite accepts those
 /// too, but keeps numbered parameters in a list it searches from the start each time sqlx
 /// asks a parameter's name while binding, so a batch of a few thousand parameters spent more
-/// time binding than running (6 % of the server's time at full load). On SQLite, a text whose
+/// time binding than running. On SQLite, a text whose
 /// `$n` appear once each, in order, is sent with plain `?`s, which have no name to look up.
 pub(super) fn batch<'q>(conn: &AnyConnection, sql: String) -> AnyQuery<'q> {
     let sql = match conn.backend_name() {
