@@ -227,15 +227,9 @@ pub async fn receipt(
         })?,
     };
     let (application, subs) = load(&state, &path).await?;
-    let view = crate::receipt::view(
-        &state.catalog,
-        &application,
-        &subs,
-        &state.public_url,
-        lang,
-        &state.receipt_secret,
-    )
-    .map_err(|e| ApiError::Internal(e.into()))?;
+    let view = state
+        .receipt_view(&application, &subs, lang)
+        .map_err(|e| ApiError::Internal(e.into()))?;
     let pdf = web::block(move || crate::receipt::render_pdf(&view))
         .await
         .map_err(|e| ApiError::Internal(e.into()))?

@@ -33,6 +33,20 @@ pub struct AppState {
     pub receipt_secret: String,
 }
 
+impl AppState {
+    /// The receipt's view of an application: its words, rows and check code, for the PDF and
+    /// for the pages that show the same.
+    pub fn receipt_view(
+        &self,
+        application: &crate::store::ApplicationRecord,
+        subs: &[crate::store::SubRequestRecord],
+        languages: crate::receipt::Languages,
+    ) -> Result<crate::receipt::ReceiptView, crate::receipt::ReceiptError> {
+        let (catalog, url, secret) = (&self.catalog, &self.public_url, &self.receipt_secret);
+        crate::receipt::view(catalog, application, subs, url, languages, secret)
+    }
+}
+
 /// Register every route.
 pub fn configure(cfg: &mut web::ServiceConfig, max_body_bytes: usize) {
     cfg.app_data(

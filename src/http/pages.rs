@@ -73,15 +73,9 @@ pub async fn verify(
     let bundle = state.catalog.bundle(&application.bundle_id);
     // The receipt's own view gives the same check codes the receipt prints; of it, only the
     // codes and statuses are shown (its titles may name family members).
-    let receipt = crate::receipt::view(
-        &state.catalog,
-        &application,
-        &subs,
-        &state.public_url,
-        crate::receipt::Languages::default(),
-        &state.receipt_secret,
-    )
-    .map_err(|e| ApiError::Internal(e.into()))?;
+    let receipt = state
+        .receipt_view(&application, &subs, crate::receipt::Languages::default())
+        .map_err(|e| ApiError::Internal(e.into()))?;
     let services = service_rows(&state, bundle, &subs, &receipt);
     let data = json!({
         "css": LAYOUT_CSS,

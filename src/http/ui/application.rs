@@ -69,16 +69,10 @@ fn live(
     subs: &[SubRequestRecord],
 ) -> Value {
     let bundle = state.catalog.bundle(&application.bundle_id);
-    let receipt = crate::receipt::view(
-        &state.catalog,
-        application,
-        subs,
-        &state.public_url,
-        lang.into(),
-        &state.receipt_secret,
-    )
-    .inspect_err(|e| tracing::warn!(error = %e, "Receipt view failed; the page shows less"))
-    .ok();
+    let receipt = state
+        .receipt_view(application, subs, lang.into())
+        .inspect_err(|e| tracing::warn!(error = %e, "Receipt view failed; the page shows less"))
+        .ok();
     let services: Vec<Value> = subs
         .iter()
         .enumerate()

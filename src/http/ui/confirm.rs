@@ -127,14 +127,7 @@ fn summary(
     application: &ApplicationRecord,
     subs: &[SubRequestRecord],
 ) -> Vec<Value> {
-    let view = crate::receipt::view(
-        &state.catalog,
-        application,
-        subs,
-        &state.public_url,
-        lang.into(),
-        &state.receipt_secret,
-    );
+    let view = state.receipt_view(application, subs, lang.into());
     let Ok(view) = view else {
         return Vec::new();
     };
