@@ -112,8 +112,8 @@ impl Applications {
     ) -> Result<(ApplicationRecord, Vec<SubRequestRecord>), ApplicationError> {
         let not_found = || ApplicationError::NotFound(id.to_owned());
         let id = ApplicationId::parse(id).ok_or_else(not_found)?;
-        let application = (self.store.application(id.as_str()).await?).ok_or_else(not_found)?;
-        let subs = self.store.sub_requests(id.as_str()).await?;
+        let application = (self.store.application(&id).await?).ok_or_else(not_found)?;
+        let subs = self.store.sub_requests(&id).await?;
         Ok((application, subs))
     }
 }

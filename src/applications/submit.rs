@@ -53,7 +53,7 @@ impl Applications {
         }
         let id = ApplicationId::from_uuid(uuid::Uuid::now_v7());
         let new = NewApplication {
-            id: id.to_string(),
+            id: id.clone(),
             bundle_id: bundle.id.to_string(),
             bundle_version: bundle.version,
             data: Arc::new(valid.data().clone()),

@@ -22,14 +22,14 @@
 //! releases nothing and the writer does, as before.
 
 use super::writer::{Done, Inboxes, Job, SubmitError};
-use crate::lifecycle;
+use crate::lifecycle::{self, ApplicationId};
 use crate::store::{CallContext, Claim, Completion, SubRequestRecord, SubStatus};
 use serde_json::Value;
 use std::sync::{Arc, Mutex, PoisonError};
 
 /// What this instance knows of one application's calls while it holds some of them.
 pub(super) struct Flight {
-    application_id: String,
+    application_id: ApplicationId,
     bundle_id: String,
     data: Arc<Value>,
     calls: Mutex<Vec<SubRequestRecord>>,
@@ -37,9 +37,9 @@ pub(super) struct Flight {
 
 impl Flight {
     /// The calls as the transaction that handed them over left them.
-    pub fn new(application_id: &str, context: &CallContext) -> Self {
+    pub fn new(application_id: &ApplicationId, context: &CallContext) -> Self {
         Self {
-            application_id: application_id.to_owned(),
+            application_id: application_id.clone(),
             bundle_id: context.bundle_id.clone(),
             data: context.data.clone(),
             calls: Mutex::new(context.siblings.clone()),
@@ -176,7 +176,7 @@ mod tests {
                 },
             ],
         };
-        Flight::new("app", &context)
+        Flight::new(&ApplicationId::from_uuid(uuid::Uuid::nil()), &context)
     }
 
     fn done(service: &str, completion: Completion) -> Done {

@@ -170,7 +170,7 @@ pub async fn show(
         "updated_at": timestamp(application.updated_at),
         "services": services,
         "history": history,
-        "links": links(&application.id),
+        "links": links(application.id.as_str()),
         "verify_url": format!("{}/verify/{}", state.public_url, application.verify_code),
     })))
 }

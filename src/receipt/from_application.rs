@@ -51,7 +51,7 @@ pub fn view(
     let services = service_lines(catalog, bundle, application, subs, &texts, secret);
     Ok(ReceiptView {
         languages,
-        application_id: application.id.clone(),
+        application_id: application.id.to_string(),
         submitted_at: kyiv_time_bi(application.created_at),
         state_as_of: kyiv_time_bi(application.updated_at),
         issued_unix: application.updated_at.div_euclid(1000),
@@ -145,8 +145,13 @@ fn service_lines(
             }
             let call = format!("{}#{}", s.service_id, s.item);
             let status = s.status.as_str();
-            line.digest =
-                reference_digest(secret, &application.id, &call, status, &line.reference.uk);
+            line.digest = reference_digest(
+                secret,
+                application.id.as_str(),
+                &call,
+                status,
+                &line.reference.uk,
+            );
             line
         })
         .collect()

@@ -1,7 +1,7 @@
 //! Applications and their sub-requests as stored: the records, and reading them back.
 
 use super::{ApplicationStatus, Store, StoreError, SubKind, SubStatus, parse_json};
-use crate::lifecycle::{CallKey, CallView};
+use crate::lifecycle::{ApplicationId, CallKey, CallView};
 use serde_json::Value;
 use sqlx::Row;
 use sqlx::any::AnyRow;
@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 /// An accepted application, ready to be stored in one transaction.
 pub struct NewApplication {
-    pub id: String,
+    pub id: ApplicationId,
     pub bundle_id: String,
     pub bundle_version: u32,
     /// Shared with the contexts of its first calls (`CallContext::data`).
@@ -39,7 +39,7 @@ pub struct NewCall {
 /// An application as stored.
 #[derive(Debug, Clone)]
 pub struct ApplicationRecord {
-    pub id: String,
+    pub id: ApplicationId,
     pub bundle_id: String,
     pub bundle_version: i64,
     pub status: ApplicationStatus,
@@ -94,11 +94,17 @@ const APPLICATION_COLUMNS: &str = "a.id, a.bundle_id, a.bundle_version, a.status
 const SUB_REQUEST_COLUMNS: &str = "id, service_id, item, status, depends_on, attempts, outputs, error, updated_at, kind, callback_token, deadline, idempotency_key, failures";
 
 impl Store {
-    pub async fn application(&self, id: &str) -> Result<Option<ApplicationRecord>, StoreError> {
+    pub async fn application(
+        &self,
+        id: &ApplicationId,
+    ) -> Result<Option<ApplicationRecord>, StoreError> {
         let sql = sqlx::AssertSqlSafe(format!(
             "SELECT {APPLICATION_COLUMNS} FROM applications AS a WHERE a.id = $1"
         ));
-        let row = sqlx::query(sql).bind(id).fetch_optional(&self.pool).await?;
+        let row = sqlx::query(sql)
+            .bind(id.as_str())
+            .fetch_optional(&self.pool)
+            .await?;
         row.as_ref().map(application_from_row).transpose()
     }
 
@@ -119,13 +125,13 @@ impl Store {
     /// The sub-requests of an application, in dependency order.
     pub async fn sub_requests(
         &self,
-        application_id: &str,
+        application_id: &ApplicationId,
     ) -> Result<Vec<SubRequestRecord>, StoreError> {
         let sql = sqlx::AssertSqlSafe(format!(
             "SELECT {SUB_REQUEST_COLUMNS} FROM sub_requests WHERE application_id = $1 ORDER BY position, item"
         ));
         let rows = sqlx::query(sql)
-            .bind(application_id)
+            .bind(application_id.as_str())
             .fetch_all(&self.pool)
             .await?;
         rows.iter().map(sub_request_from_row).collect()
@@ -136,7 +142,7 @@ fn application_from_row(row: &AnyRow) -> Result<ApplicationRecord, StoreError> {
     let status: String = row.try_get("status")?;
     let data: String = row.try_get("data")?;
     Ok(ApplicationRecord {
-        id: row.try_get("id")?,
+        id: super::application_id(row, "id")?,
         bundle_id: row.try_get("bundle_id")?,
         bundle_version: row.try_get("bundle_version")?,
         status: ApplicationStatus::parse(&status)

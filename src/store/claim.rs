@@ -3,6 +3,7 @@
 
 use super::applications::{SubRequestRecord, sub_request_from_row};
 use super::{Backend, Store, StoreError, SubKind, SubStatus, now_ms, parse_json};
+use crate::lifecycle::ApplicationId;
 use crate::lifecycle::CallKey;
 use serde_json::Value;
 use sqlx::Row;
@@ -14,7 +15,7 @@ use std::sync::Arc;
 #[derive(Debug, Clone)]
 pub struct Claim {
     pub id: String,
-    pub application_id: String,
+    pub application_id: ApplicationId,
     pub service_id: String,
     pub item: i64,
     pub kind: SubKind,
@@ -126,7 +127,7 @@ pub(super) fn claim_from_row(row: &AnyRow, locked_until: i64) -> Result<Claim, S
     let kind: String = row.try_get("kind")?;
     Ok(Claim {
         id: row.try_get("id")?,
-        application_id: row.try_get("application_id")?,
+        application_id: super::application_id(row, "application_id")?,
         service_id: row.try_get("service_id")?,
         item: row.try_get("item")?,
         kind: SubKind::parse(&kind).ok_or_else(|| StoreError::Corrupt(kind.clone()))?,
@@ -185,7 +186,7 @@ impl TakenRows<'_> {
         locked_until: i64,
         now: i64,
     ) -> Result<Vec<Claim>, StoreError> {
-        let mut contexts: BTreeMap<String, Arc<CallContext>> = BTreeMap::new();
+        let mut contexts: BTreeMap<ApplicationId, Arc<CallContext>> = BTreeMap::new();
         let mut claims = Vec::with_capacity(taken.len());
         for &n in taken {
             let mut claim = claim_from_row(&self.rows[n], locked_until)?;
@@ -194,7 +195,7 @@ impl TakenRows<'_> {
                 Some(context) => context.clone(),
                 None => {
                     let context =
-                        Arc::new(self.context(&claim.application_id, applications, now)?);
+                        Arc::new(self.context(claim.application_id.as_str(), applications, now)?);
                     contexts.insert(claim.application_id.clone(), context.clone());
                     context
                 }

@@ -2,7 +2,7 @@
 //! its time and what caused it.
 
 use super::sql::{Ty, batch, bind_null_rows, bucket, typed_values};
-use super::{Store, StoreError};
+use super::{ApplicationId, Store, StoreError};
 use Ty::{Int as I, Text as T};
 use sqlx::Row;
 
@@ -83,11 +83,14 @@ pub struct HistoryEntry {
 
 impl Store {
     /// Every transition of an application and its sub-requests, oldest first.
-    pub async fn history(&self, application_id: &str) -> Result<Vec<HistoryEntry>, StoreError> {
+    pub async fn history(
+        &self,
+        application_id: &ApplicationId,
+    ) -> Result<Vec<HistoryEntry>, StoreError> {
         let rows = sqlx::query(
             "SELECT service_id, status, detail, at FROM status_history WHERE application_id = $1 ORDER BY id",
         )
-        .bind(application_id)
+        .bind(application_id.as_str())
         .fetch_all(&self.pool)
         .await?;
         rows.iter()

@@ -38,7 +38,7 @@ pub(super) async fn insert_applications(
     insert_calls(tx, &rows, now).await?;
     for new in news {
         if let Some((key, response)) = &new.submission_key {
-            super::submissions::record_answer(tx, key, &new.id, response).await?;
+            super::submissions::record_answer(tx, key, new.id.as_str(), response).await?;
         }
     }
     Ok(first_claims(news, &rows))
@@ -98,7 +98,7 @@ fn call_rows<'a>(
     let mut rows: Vec<NewRow<'a>> = Vec::new();
     for new in news {
         history.push(Change::of(
-            &new.id,
+            new.id.as_str(),
             None,
             ApplicationStatus::InProgress.as_str(),
         ));

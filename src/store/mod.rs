@@ -21,7 +21,9 @@ pub use claim::{CallContext, Claim, Take};
 pub use history::HistoryEntry;
 pub use outside::{RetryResult, TokenTarget};
 
-pub use crate::lifecycle::{Answer, ApplicationStatus, Completion, Finish, SubKind, SubStatus};
+pub use crate::lifecycle::{
+    Answer, ApplicationId, ApplicationStatus, Completion, Finish, SubKind, SubStatus,
+};
 pub use record::Recorded;
 pub use submissions::SubmissionKey;
 
@@ -262,6 +264,13 @@ pub fn ordered_token() -> String {
 /// (`random_token`, as they were made before). Nothing else is looked up.
 pub fn is_callback_token(token: &str) -> bool {
     matches!(token.len(), 32 | 44) && token.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
+/// An application's id as stored in `column` of `row`.
+fn application_id(row: &sqlx::any::AnyRow, column: &str) -> Result<ApplicationId, StoreError> {
+    use sqlx::Row;
+    let text: String = row.try_get(column)?;
+    ApplicationId::parse(&text).ok_or_else(|| StoreError::Corrupt(format!("application id {text}")))
 }
 
 fn json_text(value: &serde_json::Value) -> String {

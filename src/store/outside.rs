@@ -7,6 +7,7 @@
 use super::advance::advance;
 use super::history::history;
 use super::{ApplicationStatus, Finish, Store, StoreError, SubKind, SubStatus, json_text, now_ms};
+use crate::lifecycle::ApplicationId;
 use crate::lifecycle::{self, Answer, CallKey, Event};
 use serde_json::Value;
 use sqlx::Row;
@@ -15,7 +16,7 @@ use sqlx::Row;
 #[derive(Debug, Clone)]
 pub struct TokenTarget {
     pub id: String,
-    pub application_id: String,
+    pub application_id: ApplicationId,
     pub service_id: String,
     pub item: i64,
     pub kind: SubKind,
@@ -58,7 +59,7 @@ impl Store {
             let kind: String = row.try_get("kind")?;
             Ok(TokenTarget {
                 id: row.try_get("id")?,
-                application_id: row.try_get("application_id")?,
+                application_id: super::application_id(&row, "application_id")?,
                 service_id: row.try_get("service_id")?,
                 item: row.try_get("item")?,
                 kind: SubKind::parse(&kind).ok_or_else(|| StoreError::Corrupt(kind.clone()))?,
@@ -77,7 +78,7 @@ impl Store {
     ) -> Result<Finish, StoreError> {
         let now = now_ms();
         let mut tx = self.pool.begin().await?;
-        lock_application(&mut tx, &target.application_id, now).await?;
+        lock_application(&mut tx, target.application_id.as_str(), now).await?;
         let row = sqlx::query("SELECT status, outputs FROM sub_requests WHERE id = $1")
             .bind(&target.id)
             .fetch_one(&mut *tx)
@@ -113,7 +114,7 @@ impl Store {
             Some(reason) => format!("{via}: {reason}"),
             None => via.to_owned(),
         };
-        let (application, status) = (&target.application_id, new_status.as_str());
+        let (application, status) = (target.application_id.as_str(), new_status.as_str());
         history(
             &mut tx,
             application,
@@ -123,7 +124,7 @@ impl Store {
             now,
         )
         .await?;
-        advance(&mut tx, self.backend, &target.application_id, now).await?;
+        advance(&mut tx, self.backend, target.application_id.as_str(), now).await?;
         tx.commit().await?;
         Ok(Finish::Applied)
     }

@@ -98,10 +98,10 @@ fn noted<'a>(
             _ => row.error,
         };
         let call = Some(claim.key().to_string());
-        let change = Change::of(&claim.application_id, call, row.status.as_str());
+        let change = Change::of(claim.application_id.as_str(), call, row.status.as_str());
         history.push(change.with_detail(detail));
         if row.status.is_terminal() {
-            finished.push(&claim.application_id);
+            finished.push(claim.application_id.as_str());
         }
     }
     (applied, finished)
