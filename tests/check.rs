@@ -188,3 +188,8 @@ fn a_service_policy_without_attempts_or_time_is_reported() {
 fn receipt_templates_that_are_missing_broken_or_incomplete_are_reported() {
     insta::assert_snapshot!(failed_check("receipt-errors"));
 }
+
+#[test]
+fn an_id_that_is_not_an_identifier_is_reported_with_its_file() {
+    insta::assert_snapshot!(failed_check("bad-id"));
+}
