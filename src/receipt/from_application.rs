@@ -143,7 +143,7 @@ fn service_lines(
                 line.title.uk = format!("{} ({uk})", line.title.uk);
                 line.title.en = format!("{} ({en})", line.title.en);
             }
-            let call = format!("{}#{}", s.service_id, s.item);
+            let call = s.key().to_string();
             let status = s.status.as_str();
             line.digest = reference_digest(
                 secret,

@@ -13,6 +13,7 @@
 //! it released, the calls themselves, and from the last answer to the final transition.
 
 use onestop::bundle::Call;
+use onestop::lifecycle::CallKey;
 use onestop::sandbox::Answered;
 use std::collections::HashMap;
 use std::time::Duration;
@@ -44,7 +45,7 @@ impl Chains {
     pub fn new(calls: &[Call]) -> Self {
         let names: Vec<String> = calls
             .iter()
-            .map(|c| format!("{}#{}", c.service, c.item))
+            .map(|c| CallKey::new(c.service.as_str(), c.item as i64).to_string())
             .collect();
         // Calls come in dependency order: each waits only for calls before it.
         let calls = calls
@@ -74,11 +75,14 @@ impl Chains {
             else {
                 continue;
             };
+            let Ok(item) = item.parse::<i64>() else {
+                continue;
+            };
             let arrived = a.arrived.as_microsecond();
             let call = answered
                 .entry(app.to_owned())
                 .or_default()
-                .entry(format!("{service}#{item}"))
+                .entry(CallKey::new(service, item).to_string())
                 .or_insert((arrived, Duration::ZERO));
             call.0 = call.0.min(arrived);
             call.1 += a.took;

@@ -20,6 +20,10 @@ pub(super) fn compile_human_step(
 ) -> Option<HumanStep> {
     let at = format!("human_steps[{i}]");
     let before = diags.len();
+    // A step's id is a call's service in the store, its key and the retry URL: an identifier.
+    if let Err(e) = ServiceId::parse(&raw.id) {
+        diags.push(Diagnostic::new(file, format!("{at}.id"), e.to_string()));
+    }
     for (j, service) in raw.before.iter().enumerate() {
         if !in_bundle.contains(service.value.as_str()) {
             let message = format!("unknown service \"{}\": not in this bundle", service.value);

@@ -120,7 +120,6 @@ fn text(raw: RawText) -> Text {
     }
 }
 
-/// A definition's id must be its file's name.
 /// A definition's own id: an identifier (`ServiceId::parse`, the same rule for bundles), the
 /// same as its file's name.
 fn check_id_matches_file(file: &Path, id: &str, diags: &mut Vec<Diagnostic>) {
