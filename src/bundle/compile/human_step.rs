@@ -39,21 +39,7 @@ pub(super) fn compile_human_step(
             "name at least one service that waits for this step",
         ));
     }
-    let expiry_at = format!("{at}.expires_after");
-    let expires_after = match raw.expires_after.value.parse::<jiff::Span>() {
-        Ok(span) if span.is_positive() => Some(span),
-        Ok(_) => {
-            let problem = Diagnostic::new(file, expiry_at, "must be a positive duration");
-            diags.push(problem.at(&raw.expires_after.referenced));
-            None
-        }
-        Err(e) => {
-            let message = format!("not a duration (write P14D or \"14 days\"): {e}");
-            let problem = Diagnostic::new(file, expiry_at, message);
-            diags.push(problem.at(&raw.expires_after.referenced));
-            None
-        }
-    };
+    let expires_after = compile_expiry(file, &at, raw, diags);
     let condition = raw
         .when
         .as_ref()
@@ -73,4 +59,28 @@ pub(super) fn compile_human_step(
             .collect(),
         expires_after: expires_after?,
     })
+}
+
+/// How long the step stays open: a positive ISO 8601 or friendly duration.
+fn compile_expiry(
+    file: &Path,
+    at: &str,
+    raw: &RawHumanStep,
+    diags: &mut Vec<Diagnostic>,
+) -> Option<jiff::Span> {
+    let expiry_at = format!("{at}.expires_after");
+    match raw.expires_after.value.parse::<jiff::Span>() {
+        Ok(span) if span.is_positive() => Some(span),
+        Ok(_) => {
+            let problem = Diagnostic::new(file, expiry_at, "must be a positive duration");
+            diags.push(problem.at(&raw.expires_after.referenced));
+            None
+        }
+        Err(e) => {
+            let message = format!("not a duration (write P14D or \"14 days\"): {e}");
+            let problem = Diagnostic::new(file, expiry_at, message);
+            diags.push(problem.at(&raw.expires_after.referenced));
+            None
+        }
+    }
 }
