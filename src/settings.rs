@@ -55,9 +55,24 @@ pub struct RegistrySettings {
     pub answer_deadline_hours: u64,
     /// Misbehaviour of the in-process sandbox (JSON, see `onestop sandbox --behaviour`).
     pub sandbox_behaviour: Option<PathBuf>,
-    /// Per registry (by name, e.g. `tax-service`): timeout, concurrency, retries, secret.
+    /// When a registry counts as unavailable, and how it is probed meanwhile.
+    pub circuit: CircuitSettings,
+    /// Per registry (by name, e.g. `tax-service`): timeout, concurrency, rate, retries, secret.
     #[serde(default)]
     pub overrides: BTreeMap<String, RegistryOverride>,
+}
+
+/// A registry's circuit: after `failures_to_open` retriable failures in a row (seen by one
+/// instance) it is unavailable for every instance; its calls are held and one probe call goes
+/// out after `probe_first_ms`, then at intervals doubling up to `probe_max_ms`, until one is
+/// answered.
+#[derive(Debug, Clone, Deserialize)]
+pub struct CircuitSettings {
+    pub failures_to_open: u32,
+    pub probe_first_ms: u64,
+    pub probe_max_ms: u64,
+    /// How often an instance reads the circuits' state, which other instances may change.
+    pub refresh_ms: u64,
 }
 
 /// One registry's settings where they differ from the defaults.
@@ -66,6 +81,9 @@ pub struct RegistrySettings {
 pub struct RegistryOverride {
     pub timeout_ms: Option<u64>,
     pub concurrency: Option<usize>,
+    /// Calls a second at most (none: as fast as its concurrency allows).
+    pub rate_per_second: Option<f64>,
+    pub retry_for_seconds: Option<u64>,
     pub max_attempts: Option<i64>,
     pub backoff_base_ms: Option<u64>,
     pub backoff_cap_ms: Option<u64>,
@@ -87,7 +105,10 @@ pub struct DispatcherSettings {
     pub poll_interval_ms: u64,
     pub concurrency: usize,
     pub lease_ms: u64,
-    pub max_attempts: i64,
+    /// How long retriable failures of a call are retried, from the first of a run (72 hours).
+    pub retry_for_seconds: u64,
+    /// An optional cap on retriable failures in a row, besides the time budget (none).
+    pub max_attempts: Option<i64>,
     pub backoff_base_ms: u64,
     pub backoff_cap_ms: u64,
 }
@@ -130,11 +151,15 @@ fn defaults() -> Result<config::ConfigBuilder<config::builder::DefaultState>, co
         .set_default("registries.callback_window_seconds", 300)?
         .set_default("registries.recheck_after_seconds", 900)?
         .set_default("registries.answer_deadline_hours", 24 * 30)?
+        .set_default("registries.circuit.failures_to_open", 5)?
+        .set_default("registries.circuit.probe_first_ms", 2_000)?
+        .set_default("registries.circuit.probe_max_ms", 60_000)?
+        .set_default("registries.circuit.refresh_ms", 1_000)?
         .set_default("definitions.root", ".")?
         .set_default("dispatcher.poll_interval_ms", 200)?
         .set_default("dispatcher.concurrency", 32)?
         .set_default("dispatcher.lease_ms", 60_000)?
-        .set_default("dispatcher.max_attempts", 8)?
+        .set_default("dispatcher.retry_for_seconds", 72 * 3600)?
         .set_default("dispatcher.backoff_base_ms", 500)?
         .set_default("dispatcher.backoff_cap_ms", 300_000)
 }

@@ -103,6 +103,8 @@ pub struct Repeat {
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct PolicyOverride {
     pub max_attempts: Option<i64>,
+    /// How long retriable failures are retried, from the first of a run.
+    pub retry_for: Option<std::time::Duration>,
     pub backoff_base: Option<std::time::Duration>,
     pub backoff_cap: Option<std::time::Duration>,
     pub timeout: Option<std::time::Duration>,

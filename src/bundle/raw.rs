@@ -117,6 +117,7 @@ pub struct RawStep {
 #[serde(deny_unknown_fields)]
 pub struct RawRetry {
     pub max_attempts: Option<u32>,
+    pub retry_for_seconds: Option<u64>,
     pub backoff_base_ms: Option<u64>,
     pub backoff_cap_ms: Option<u64>,
 }

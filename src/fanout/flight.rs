@@ -105,6 +105,7 @@ impl Flight {
                     kind: call.kind,
                     attempts: call.attempts,
                     failures: call.failures,
+                    failing_since: call.failing_since,
                     idempotency_key: call.idempotency_key.clone(),
                     callback_token: call.callback_token.clone(),
                     poll_url: None,
@@ -156,6 +157,8 @@ mod tests {
             deadline: None,
             idempotency_key: format!("app:{service}:0"),
             failures: 0,
+            next_attempt_at: 0,
+            failing_since: None,
         }
     }
 
@@ -238,7 +241,20 @@ mod tests {
             flight.answered(done, &writer, now, 100).expect("sent")
         };
         assert!(starts(done("b", Completion::Succeeded(json!({}))), 5).is_empty());
-        assert!(starts(done("c", Completion::RetryAt(50, "503".into())), 6).is_empty());
+        assert!(
+            starts(
+                done(
+                    "c",
+                    Completion::Retry {
+                        at: 50,
+                        reason: "503".into(),
+                        since: 1,
+                    }
+                ),
+                6
+            )
+            .is_empty()
+        );
         // The retry is claimed from the database later; its answer does not come here as
         // the attempt the flight held.
         let mut again = done("c", Completion::Succeeded(json!({})));

@@ -7,6 +7,7 @@
 
 mod dispatcher;
 mod flight;
+mod gates;
 mod plan;
 mod policy;
 mod request;
@@ -41,6 +42,8 @@ pub struct DispatchSettings {
     /// Calls in flight to one registry, unless its limits say otherwise.
     pub registry_concurrency: usize,
     pub registries: BTreeMap<String, RegistryLimits>,
+    /// When a registry counts as unavailable and how it is probed.
+    pub circuit: Circuit,
     /// After a 202 without a status URL: when to ask again if no callback came.
     pub recheck_after: Duration,
     /// After a 202 with a status URL and no `Retry-After`: when to poll.
@@ -60,12 +63,19 @@ impl Default for DispatchSettings {
             lease: Duration::from_secs(60),
             defaults: Policy {
                 timeout: Duration::from_secs(10),
-                max_attempts: 8,
+                retry_for: Duration::from_secs(72 * 3600),
+                max_attempts: None,
                 backoff_base: Duration::from_millis(500),
                 backoff_cap: Duration::from_secs(300),
             },
             registry_concurrency: 16,
             registries: BTreeMap::new(),
+            circuit: Circuit {
+                failures_to_open: 5,
+                probe_first: Duration::from_secs(2),
+                probe_max: Duration::from_secs(60),
+                refresh: Duration::from_secs(1),
+            },
             recheck_after: Duration::from_secs(900),
             poll_every: Duration::from_secs(5),
             answer_deadline: Duration::from_secs(30 * 24 * 3600),
@@ -74,11 +84,24 @@ impl Default for DispatchSettings {
     }
 }
 
+/// A registry's circuit: unavailable after `failures_to_open` retriable failures in a row,
+/// probed after `probe_first`, then at intervals doubling up to `probe_max`; each instance
+/// reads the shared state every `refresh`.
+#[derive(Debug, Clone, Copy)]
+pub struct Circuit {
+    pub failures_to_open: u32,
+    pub probe_first: Duration,
+    pub probe_max: Duration,
+    pub refresh: Duration,
+}
+
 /// A claim on its way to the dispatcher, with the flight it belongs to when the writer or an
 /// earlier answer handed it over (a claim taken from the database has none).
 pub(super) struct Handed {
     claim: Claim,
     flight: Option<Arc<Flight>>,
+    /// The one call that probes an unavailable registry (see `gates`).
+    probe: bool,
 }
 
 impl Handed {
@@ -98,7 +121,11 @@ impl Handed {
                     }
                 }
             });
-            handed.push(Handed { claim, flight });
+            handed.push(Handed {
+                claim,
+                flight,
+                probe: false,
+            });
         }
         handed
     }

@@ -1,4 +1,4 @@
-//! The call policy of each registry call — timeout, attempts, back-off — and each registry's
+//! The call policy of each registry call — timeout, time budget, back-off — and each registry's
 //! concurrency limit.
 //!
 //! Defaults come from code and settings; a registry's settings override them, a service's
@@ -7,16 +7,17 @@
 
 use crate::bundle::{PolicyOverride, Service, Step};
 use std::collections::BTreeMap;
-use std::sync::Arc;
 use std::time::Duration;
-use tokio::sync::Semaphore;
 
 /// The effective policy of one call.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Policy {
     pub timeout: Duration,
-    /// Consecutive retriable failures before the sub-request fails for good.
-    pub max_attempts: i64,
+    /// How long a run of retriable failures is retried, from its first attempt, before the
+    /// sub-request fails for good.
+    pub retry_for: Duration,
+    /// An optional cap on consecutive retriable failures besides the time budget.
+    pub max_attempts: Option<i64>,
     /// First back-off step and its cap (exponential, full jitter).
     pub backoff_base: Duration,
     pub backoff_cap: Duration,
@@ -25,10 +26,33 @@ pub struct Policy {
 impl Policy {
     fn with(mut self, over: &PolicyOverride) -> Self {
         self.timeout = over.timeout.unwrap_or(self.timeout);
-        self.max_attempts = over.max_attempts.unwrap_or(self.max_attempts);
+        self.retry_for = over.retry_for.unwrap_or(self.retry_for);
+        self.max_attempts = over.max_attempts.or(self.max_attempts);
         self.backoff_base = over.backoff_base.unwrap_or(self.backoff_base);
         self.backoff_cap = over.backoff_cap.unwrap_or(self.backoff_cap);
         self
+    }
+
+    /// What the `failures`-th retriable failure in a row, of a run that began at `since`, leads
+    /// to at `now` (ms): the time of the next attempt, or why the call gives up. The last
+    /// attempt is made at the budget's end, not skipped because the back-off would pass it.
+    pub fn after_failure(
+        &self,
+        failures: i64,
+        since: i64,
+        now: i64,
+        retry_after: Option<Duration>,
+    ) -> Result<i64, GaveUp> {
+        if self.max_attempts.is_some_and(|cap| failures >= cap) {
+            return Err(GaveUp::Attempts(failures));
+        }
+        let end = since.saturating_add(ms(self.retry_for));
+        if now >= end {
+            return Err(GaveUp::Time(self.retry_for));
+        }
+        Ok(now
+            .saturating_add(ms(self.backoff(failures, retry_after)))
+            .min(end))
     }
 
     /// How long to wait after the `failures`-th consecutive failure: capped exponential back-off
@@ -46,46 +70,55 @@ impl Policy {
     }
 }
 
-/// One registry's settings: its policy overrides and how many calls it takes at once.
+/// Why a call stopped being retried.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GaveUp {
+    /// The optional cap on attempts was reached, at this many failures in a row.
+    Attempts(i64),
+    /// The time budget ran out.
+    Time(Duration),
+}
+
+impl GaveUp {
+    /// What the failure reason gets added, for operators and the receipt.
+    pub fn describe(self) -> String {
+        match self {
+            Self::Attempts(n) => format!("спроб: {n}"),
+            Self::Time(budget) => {
+                let span = jiff::SignedDuration::try_from(budget).unwrap_or_default();
+                format!("повторювали {span:#} (retried for {span:#})")
+            }
+        }
+    }
+}
+
+fn ms(d: Duration) -> i64 {
+    i64::try_from(d.as_millis()).unwrap_or(i64::MAX)
+}
+
+/// One registry's settings: its policy overrides, how many calls it takes at once and how many
+/// a second at most.
 #[derive(Debug, Clone, Default)]
 pub struct RegistryLimits {
     pub policy: PolicyOverride,
     pub concurrency: Option<usize>,
+    pub rate_per_second: Option<f64>,
 }
 
-/// The policies of every registry, and a semaphore per registry for its concurrency limit.
+/// The policies of every registry: the defaults and each registry's overrides.
 pub struct Policies {
     defaults: Policy,
     registries: BTreeMap<String, PolicyOverride>,
-    permits: BTreeMap<String, Arc<Semaphore>>,
-    default_concurrency: usize,
-    fallback: Arc<Semaphore>,
 }
 
 impl Policies {
-    pub fn new(
-        defaults: Policy,
-        default_concurrency: usize,
-        registries: &BTreeMap<String, RegistryLimits>,
-        known: impl IntoIterator<Item = String>,
-    ) -> Self {
-        let mut permits = BTreeMap::new();
-        for name in known.into_iter().chain(registries.keys().cloned()) {
-            let limit = registries
-                .get(&name)
-                .and_then(|r| r.concurrency)
-                .unwrap_or(default_concurrency);
-            permits.insert(name, Arc::new(Semaphore::new(limit.max(1))));
-        }
+    pub fn new(defaults: Policy, registries: &BTreeMap<String, RegistryLimits>) -> Self {
         Self {
             defaults,
             registries: registries
                 .iter()
                 .map(|(name, r)| (name.clone(), r.policy))
                 .collect(),
-            permits,
-            default_concurrency,
-            fallback: Arc::new(Semaphore::new(default_concurrency.max(1))),
         }
     }
 
@@ -106,18 +139,6 @@ impl Policies {
     pub fn defaults(&self) -> Policy {
         self.defaults
     }
-
-    /// The semaphore limiting calls in flight to `registry`.
-    pub fn permits(&self, registry: &str) -> Arc<Semaphore> {
-        self.permits
-            .get(registry)
-            .cloned()
-            .unwrap_or_else(|| self.fallback.clone())
-    }
-
-    pub fn default_concurrency(&self) -> usize {
-        self.default_concurrency
-    }
 }
 
 #[cfg(test)]
@@ -127,7 +148,8 @@ mod tests {
     fn policy() -> Policy {
         Policy {
             timeout: Duration::from_secs(10),
-            max_attempts: 8,
+            retry_for: Duration::from_secs(3600),
+            max_attempts: None,
             backoff_base: Duration::from_millis(500),
             backoff_cap: Duration::from_secs(300),
         }
@@ -177,8 +199,38 @@ mod tests {
         };
         let p = policy().with(&registry).with(&service).with(&step);
         assert_eq!(p.timeout, Duration::from_secs(3));
-        assert_eq!(p.max_attempts, 2);
+        assert_eq!(p.max_attempts, Some(2));
         assert_eq!(p.backoff_base, Duration::from_millis(10));
         assert_eq!(p.backoff_cap, Duration::from_secs(300));
+    }
+
+    #[test]
+    fn a_failure_is_retried_until_the_time_budget_ends_and_the_last_attempt_is_at_its_end() {
+        let p = Policy {
+            retry_for: Duration::from_secs(60),
+            backoff_base: Duration::from_secs(100),
+            ..policy()
+        };
+        let at = p.after_failure(1, 1_000, 2_000, None).expect("a retry");
+        assert!((2_000..=61_000).contains(&at), "{at}");
+        assert_eq!(
+            p.after_failure(9, 1_000, 59_000, Some(Duration::from_secs(30))),
+            Ok(61_000)
+        );
+        assert_eq!(
+            p.after_failure(500, 1_000, 61_000, None),
+            Err(GaveUp::Time(Duration::from_secs(60))),
+            "hundreds of failures are no reason to stop before the budget ends"
+        );
+    }
+
+    #[test]
+    fn an_attempt_cap_when_set_ends_the_retries_before_the_budget() {
+        let p = Policy {
+            max_attempts: Some(3),
+            ..policy()
+        };
+        assert!(p.after_failure(2, 0, 10, None).is_ok());
+        assert_eq!(p.after_failure(3, 0, 10, None), Err(GaveUp::Attempts(3)));
     }
 }

@@ -10,8 +10,20 @@ use serde_json::Value;
 pub enum Completion {
     Succeeded(Value),
     Failed(String),
-    /// Try again at this time (ms); the text is the last error, kept for operators.
-    RetryAt(i64, String),
+    /// A retriable failure: try again `at` (ms). `reason` is the error, kept for operators;
+    /// `since` is when the call's current run of failures began (its time budget counts from
+    /// there).
+    Retry {
+        at: i64,
+        reason: String,
+        since: i64,
+    },
+    /// Not attempted: the call's registry is unavailable (or asked to be left alone), so the
+    /// call waits until `at` and uses nothing of its budget.
+    Held {
+        at: i64,
+        reason: String,
+    },
     /// The registry accepted the call (202): wait for its callback or poll `poll_url`; look again
     /// at `check_at` and fail at `deadline`.
     Awaiting {
@@ -27,7 +39,7 @@ impl Completion {
         match self {
             Self::Succeeded(_) => SubStatus::Succeeded,
             Self::Failed(_) => SubStatus::Failed,
-            Self::RetryAt(..) => SubStatus::Ready,
+            Self::Retry { .. } | Self::Held { .. } => SubStatus::Ready,
             Self::Awaiting { .. } => SubStatus::Awaiting,
         }
     }
@@ -37,7 +49,8 @@ impl Completion {
         match self {
             Self::Succeeded(_) => "succeeded",
             Self::Failed(_) => "failed",
-            Self::RetryAt(..) => "retry",
+            Self::Retry { .. } => "retry",
+            Self::Held { .. } => "held",
             Self::Awaiting { .. } => "awaiting",
         }
     }
@@ -104,7 +117,21 @@ mod tests {
         let completions = [
             (Completion::Succeeded(json!({})), Succeeded),
             (Completion::Failed("no".into()), Failed),
-            (Completion::RetryAt(5, "503".into()), Ready),
+            (
+                Completion::Retry {
+                    at: 5,
+                    reason: "503".into(),
+                    since: 1,
+                },
+                Ready,
+            ),
+            (
+                Completion::Held {
+                    at: 5,
+                    reason: "unavailable".into(),
+                },
+                Ready,
+            ),
             (
                 Completion::Awaiting {
                     check_at: 1,

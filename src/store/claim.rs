@@ -23,6 +23,8 @@ pub struct Claim {
     pub attempts: i64,
     /// Retriable failures in a row (reset when the registry accepts the call).
     pub failures: i64,
+    /// When its current run of retriable failures began (`None`: not failing).
+    pub failing_since: Option<i64>,
     pub idempotency_key: String,
     pub callback_token: Option<String>,
     /// Where to ask for the result of a call the registry accepted (202).
@@ -52,7 +54,7 @@ impl Claim {
     }
 }
 
-const CLAIM_RETURNING: &str = "RETURNING id, application_id, service_id, item, kind, attempts, failures, idempotency_key, callback_token, poll_url, deadline, locked_until";
+const CLAIM_RETURNING: &str = "RETURNING id, application_id, service_id, item, kind, attempts, failures, failing_since, idempotency_key, callback_token, poll_url, deadline, locked_until";
 
 /// What is due at `$1` (now): ready or awaiting work whose time has come, and running work
 /// whose lease has expired. The claim and the look before it (SQLite) share it. Its first
@@ -62,14 +64,47 @@ const DUE: &str = "status IN ('ready', 'awaiting', 'running')
            AND ((status IN ('ready', 'awaiting') AND next_attempt_at <= $1)
                 OR (status = 'running' AND locked_until < $1))";
 
+/// Which services' calls a claim may take: all but some (those of registries that are
+/// unavailable or busy), or only some (a probe of an unavailable registry).
+#[derive(Debug, Clone, Copy)]
+pub enum Services<'a> {
+    Except(&'a [&'a str]),
+    Only(&'a [&'a str]),
+}
+
+impl Services<'_> {
+    /// The condition on `service_id`, its parameters numbered from `from`.
+    fn condition(&self, from: usize) -> String {
+        let (list, not) = match self {
+            Self::Except([]) => return String::new(),
+            Self::Except(list) => (list, " NOT"),
+            Self::Only(list) => (list, ""),
+        };
+        let marks: Vec<String> = (0..list.len().max(1))
+            .map(|n| format!("${}", from + n))
+            .collect();
+        format!(" AND service_id{not} IN ({})", marks.join(", "))
+    }
+
+    fn list(&self) -> &[&str] {
+        match self {
+            Self::Except(list) => list,
+            // `IN ()` is no SQL: an empty list matches no service by an impossible id.
+            Self::Only([]) => &[""],
+            Self::Only(list) => list,
+        }
+    }
+}
+
 impl Store {
-    /// Claim up to `limit` sub-requests that are due (or whose lease expired) for `lease_ms`,
-    /// as `instance`.
+    /// Claim up to `limit` sub-requests of `services` that are due (or whose lease expired)
+    /// for `lease_ms`, as `instance`.
     pub async fn claim(
         &self,
         limit: i64,
         lease_ms: i64,
         instance: &str,
+        services: Services<'_>,
     ) -> Result<Vec<Claim>, StoreError> {
         let now = now_ms();
         let lock = match self.backend {
@@ -81,28 +116,33 @@ impl Store {
         // look first, with a read, which takes no lock. Under load, when the writers hand over
         // everything, nothing is due at most polls.
         if self.backend == Backend::Sqlite {
-            let look = format!("SELECT 1 FROM sub_requests WHERE {DUE} LIMIT 1");
-            let due = sqlx::query(sqlx::AssertSqlSafe(look))
-                .bind(now)
-                .fetch_optional(&self.writes)
-                .await?;
+            let only = services.condition(2);
+            let look = format!("SELECT 1 FROM sub_requests WHERE {DUE}{only} LIMIT 1");
+            let mut query = sqlx::query(sqlx::AssertSqlSafe(look)).bind(now);
+            for service in services.list() {
+                query = query.bind(*service);
+            }
+            let due = query.fetch_optional(&self.writes).await?;
             if due.is_none() {
                 return Ok(Vec::new());
             }
         }
+        let only = services.condition(5);
         let sql = sqlx::AssertSqlSafe(format!(
             "UPDATE sub_requests
              SET status = 'running', locked_until = $2, attempts = attempts + 1, updated_at = $1, claimed_by = $4
-             WHERE id IN (SELECT id FROM sub_requests WHERE {DUE}
+             WHERE id IN (SELECT id FROM sub_requests WHERE {DUE}{only}
                           ORDER BY next_attempt_at LIMIT $3{lock}) {CLAIM_RETURNING}"
         ));
-        let rows = sqlx::query(sql)
+        let mut query = sqlx::query(sql)
             .bind(now)
             .bind(now + lease_ms)
             .bind(limit)
-            .bind(instance)
-            .fetch_all(&self.writes)
-            .await?;
+            .bind(instance);
+        for service in services.list() {
+            query = query.bind(*service);
+        }
+        let rows = query.fetch_all(&self.writes).await?;
         rows.iter()
             .map(|row| claim_from_row(row, now + lease_ms))
             .collect()
@@ -133,6 +173,7 @@ pub(super) fn claim_from_row(row: &AnyRow, locked_until: i64) -> Result<Claim, S
         kind: SubKind::parse(&kind).ok_or_else(|| StoreError::Corrupt(kind.clone()))?,
         attempts: row.try_get("attempts")?,
         failures: row.try_get("failures")?,
+        failing_since: row.try_get("failing_since")?,
         idempotency_key: row.try_get("idempotency_key")?,
         callback_token: row.try_get("callback_token")?,
         poll_url: row.try_get("poll_url")?,

@@ -194,6 +194,8 @@ impl CallRow {
                 deadline: call.deadline,
                 idempotency_key: format!("{}:{}:{}", new.id, call.service, call.item),
                 failures: 0,
+                next_attempt_at: call.deadline.unwrap_or(now),
+                failing_since: None,
             },
             claimed,
         }
@@ -230,6 +232,7 @@ fn first_claims(news: &[&NewApplication], rows: &[NewRow<'_>]) -> Vec<Claim> {
                 kind: row.record.kind,
                 attempts: 1,
                 failures: 0,
+                failing_since: None,
                 idempotency_key: row.record.idempotency_key.clone(),
                 callback_token: row.record.callback_token.clone(),
                 poll_url: None,

@@ -7,6 +7,7 @@
 
 mod advance;
 mod applications;
+mod circuits;
 mod claim;
 mod history;
 mod insert;
@@ -17,7 +18,8 @@ mod sql;
 mod submissions;
 
 pub use applications::{ApplicationRecord, NewApplication, NewCall, SubRequestRecord};
-pub use claim::{CallContext, Claim, Take};
+pub use circuits::{Closed, OpenCircuit};
+pub use claim::{CallContext, Claim, Services, Take};
 pub use history::HistoryEntry;
 pub use outside::{RetryResult, TokenTarget};
 

@@ -237,7 +237,7 @@ async fn reopen(
         SubKind::Service => (now, None),
     };
     sqlx::query(
-        "UPDATE sub_requests SET status = $1, next_attempt_at = $2, deadline = $3, failures = 0, error = NULL, outputs = NULL,
+        "UPDATE sub_requests SET status = $1, next_attempt_at = $2, deadline = $3, failures = 0, failing_since = NULL, error = NULL, outputs = NULL,
             poll_url = NULL, locked_until = NULL, updated_at = $4
          WHERE id = $5",
     )

@@ -90,7 +90,8 @@ fn noted<'a>(
         };
         applied.push(true);
         let detail = match completion {
-            Completion::RetryAt(_, reason) => Some(format!("retry: {reason}")),
+            Completion::Retry { reason, .. } => Some(format!("retry: {reason}")),
+            Completion::Held { reason, .. } => Some(format!("held: {reason}")),
             Completion::Awaiting { poll_url, .. } => Some(match poll_url {
                 Some(url) => format!("accepted by the registry; polling {url}"),
                 None => "accepted by the registry; waiting for its callback".to_owned(),
@@ -152,12 +153,12 @@ async fn lock_applications(
     Ok(locked)
 }
 
-/// Outcome rows per `UPDATE … FROM (VALUES …)` (9 parameters each).
+/// Outcome rows per `UPDATE … FROM (VALUES …)` (10 parameters each).
 const OUTCOMES_PER_UPDATE: usize = 64;
 
 /// The columns of an outcome row: id, attempts (the fence), status, outputs, error, next
-/// attempt, failures, poll URL, deadline.
-const OUTCOME: [Ty; 9] = [T, I, T, T, T, I, I, T, I];
+/// attempt, failures, poll URL, deadline, failing since.
+const OUTCOME: [Ty; 10] = [T, I, T, T, T, I, I, T, I, I];
 
 /// Store the outcomes, each fenced by its claim (status `running` and the claim's attempt),
 /// with one `UPDATE … FROM (VALUES …)` per `OUTCOMES_PER_UPDATE` of them (both backends accept
@@ -178,7 +179,7 @@ async fn store_outcomes(
         let sql = format!(
             "UPDATE sub_requests SET status = v.column3, outputs = v.column4, error = v.column5,
                 next_attempt_at = v.column6, failures = v.column7, poll_url = v.column8,
-                deadline = v.column9, locked_until = NULL, updated_at = $1
+                deadline = v.column9, failing_since = v.column10, locked_until = NULL, updated_at = $1
              FROM (VALUES {}) AS v
              WHERE sub_requests.id = v.column1 AND sub_requests.status = 'running'
                AND sub_requests.attempts = v.column2
@@ -204,7 +205,8 @@ async fn store_outcomes(
                 .bind(row.next)
                 .bind(row.failures)
                 .bind(row.poll_url.as_deref())
-                .bind(row.deadline);
+                .bind(row.deadline)
+                .bind(row.failing_since);
         }
         let query = bind_null_rows(query, &OUTCOME, size - rows.len());
         let mut updated: Vec<(String, i64)> = Vec::with_capacity(rows.len());
@@ -230,18 +232,26 @@ struct StoredOutcome {
     failures: i64,
     poll_url: Option<String>,
     deadline: Option<i64>,
+    failing_since: Option<i64>,
 }
 
 impl StoredOutcome {
-    /// The columns for a claim's outcome: failures count on (a retry), stay (an end) or start
-    /// again (the registry accepted the call); the poll URL and deadline stay unless it was
-    /// accepted now.
+    /// The columns for a claim's outcome: failures count on (a retry), stay (an end, a held
+    /// call) or start again (the registry accepted the call); the poll URL and deadline stay
+    /// unless it was accepted now.
     fn of(claim: &Claim, completion: &Completion, now: i64) -> Self {
         let mut row = Self::from(completion, now);
-        if matches!(completion, Completion::RetryAt(..)) {
-            row.failures = claim.failures + 1;
-        } else if !matches!(completion, Completion::Awaiting { .. }) {
-            row.failures = claim.failures;
+        match completion {
+            Completion::Retry { since, .. } => {
+                row.failures = claim.failures + 1;
+                row.failing_since = Some(*since);
+            }
+            Completion::Held { .. } | Completion::Failed(_) => {
+                row.failures = claim.failures;
+                row.failing_since = claim.failing_since;
+            }
+            Completion::Succeeded(_) => row.failures = claim.failures,
+            Completion::Awaiting { .. } => {}
         }
         if !matches!(completion, Completion::Awaiting { .. }) {
             row.poll_url = claim.poll_url.clone();
@@ -259,6 +269,7 @@ impl StoredOutcome {
             failures: 0,
             poll_url: None,
             deadline: None,
+            failing_since: None,
         };
         match completion {
             Completion::Succeeded(outputs) => Self {
@@ -266,7 +277,7 @@ impl StoredOutcome {
                 ..base(None)
             },
             Completion::Failed(reason) => base(Some(reason)),
-            Completion::RetryAt(at, reason) => Self {
+            Completion::Retry { at, reason, .. } | Completion::Held { at, reason } => Self {
                 next: *at,
                 ..base(Some(reason))
             },

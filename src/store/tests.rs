@@ -185,7 +185,7 @@ async fn a_sqlite_claim_with_nothing_due_does_not_wait_for_the_write_lock() {
         .execute(&mut other)
         .await
         .expect("lock");
-    let claim = store.claim(8, 60_000, "test");
+    let claim = store.claim(8, 60_000, "test", super::Services::Except(&[]));
     let claimed = tokio::time::timeout(std::time::Duration::from_secs(5), claim).await;
     let claimed = claimed.expect("answered without waiting for the lock");
     assert!(claimed.expect("claimed").is_empty());

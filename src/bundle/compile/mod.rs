@@ -153,6 +153,13 @@ fn compile_policy(
             "must be at least 1",
         ));
     }
+    if retry.is_some_and(|r| r.retry_for_seconds == Some(0)) {
+        diags.push(Diagnostic::new(
+            file,
+            format!("{prefix}retry.retry_for_seconds"),
+            "must be more than 0",
+        ));
+    }
     if timeout_ms == Some(0) {
         diags.push(Diagnostic::new(
             file,
@@ -162,6 +169,9 @@ fn compile_policy(
     }
     PolicyOverride {
         max_attempts: retry.and_then(|r| r.max_attempts).map(i64::from),
+        retry_for: retry
+            .and_then(|r| r.retry_for_seconds)
+            .map(Duration::from_secs),
         backoff_base: retry
             .and_then(|r| r.backoff_base_ms)
             .map(Duration::from_millis),

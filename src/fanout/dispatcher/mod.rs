@@ -3,8 +3,14 @@
 //! an answer means (`registry`) or what it does to the application (`lifecycle`, through the
 //! writer and the store).
 
+mod outcome;
+mod poll;
+
+use outcome::expired;
+
+use super::gates::{Admit, Gate, Gates};
 use super::writer::{self, Done, Inboxes, Job};
-use super::{DispatchSettings, Handed, Policies, Policy, PrepareError, Submitter, build_request};
+use super::{DispatchSettings, Handed, Policies, PrepareError, Submitter, build_request};
 use crate::bundle::Catalog;
 use crate::registry::{Outcome, RegistryClient};
 use crate::store::{CallContext, Claim, Completion, Store, SubKind, now_ms};
@@ -33,6 +39,10 @@ pub struct Dispatcher {
     client: RegistryClient,
     settings: Arc<DispatchSettings>,
     policies: Arc<Policies>,
+    /// Each registry's limits, pace and circuit.
+    gates: Arc<Gates>,
+    /// The instance's permits: calls in flight across registries.
+    calls: Arc<Semaphore>,
     wake: Arc<Notify>,
     /// Claims this instance holds in memory (queued, in a call, or waiting to be recorded).
     held: Arc<AtomicUsize>,
@@ -49,20 +59,23 @@ impl Dispatcher {
         client: RegistryClient,
         settings: DispatchSettings,
     ) -> Self {
-        let known = catalog.services.values().map(|s| s.registry.clone());
-        let policies = Policies::new(
-            settings.defaults,
+        let policies = Policies::new(settings.defaults, &settings.registries);
+        let gates = Gates::new(
+            store.clone(),
+            &catalog,
+            settings.circuit,
             settings.registry_concurrency,
             &settings.registries,
-            known,
         );
         let (jobs, jobs_rx) = Inboxes::new(store.writers());
         Self {
             store,
             catalog,
             client,
+            calls: Arc::new(Semaphore::new(settings.concurrency.max(1))),
             settings: Arc::new(settings),
             policies: Arc::new(policies),
+            gates: Arc::new(gates),
             wake: Arc::new(Notify::new()),
             held: Arc::new(AtomicUsize::new(0)),
             jobs,
@@ -107,7 +120,6 @@ impl Dispatcher {
             tracing::error!("The dispatcher is already running");
             return;
         };
-        let permits = Arc::new(Semaphore::new(self.settings.concurrency));
         let done_tx = self.jobs.clone();
         let (claims_tx, mut claims_rx) = mpsc::unbounded_channel();
         let mut _stop_writers = Vec::new();
@@ -123,78 +135,22 @@ impl Dispatcher {
         let poller = tokio::spawn(self.clone().poll(claims_tx.clone()));
         let _stop_poller = AbortOnDrop(poller);
         while let Some(handed) = claims_rx.recv().await {
-            if !self.start(handed, &permits, &done_tx, &claims_tx).await {
-                return;
-            }
+            self.start(handed, &done_tx, &claims_tx);
         }
     }
 
-    /// Claim due work from the database whenever something wakes the dispatcher and every
-    /// `poll_interval`, as much as there is room for, and queue it for `run`. A separate task,
-    /// so that calls handed over by the writers never wait behind a claim.
-    async fn poll(self, claims: mpsc::UnboundedSender<Handed>) {
-        let lease = self.settings.lease.as_millis() as i64;
-        let mut ticks = tokio::time::interval(self.settings.poll_interval);
-        ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        loop {
-            let free = self
-                .settings
-                .concurrency
-                .saturating_sub(self.held.load(Ordering::Relaxed));
-            let claimed = if free == 0 {
-                Ok(Vec::new())
-            } else {
-                let instance = &self.settings.instance;
-                self.store.claim(free as i64, lease, instance).await
-            };
-            match claimed {
-                Ok(found) => {
-                    let full = !found.is_empty() && found.len() == free;
-                    self.held.fetch_add(found.len(), Ordering::Relaxed);
-                    for claim in found {
-                        if claims
-                            .send(Handed {
-                                claim,
-                                flight: None,
-                            })
-                            .is_err()
-                        {
-                            return;
-                        }
-                    }
-                    if full {
-                        // There may be more: look again at once.
-                        continue;
-                    }
-                }
-                Err(e) => tracing::error!(error = ?e, "Failed to claim sub-requests"),
-            }
-            tokio::select! {
-                () = self.wake.notified() => {}
-                _ = ticks.tick() => {}
-            }
-        }
-    }
-
-    /// Work on a held claim once a permit is free; false when the dispatcher is shutting down.
-    /// Its outcome goes to the writer; calls it releases in its flight start at once (see
-    /// `Flight`), queued behind the claims already here.
-    async fn start(
-        &self,
-        handed: Handed,
-        permits: &Arc<Semaphore>,
-        done: &Inboxes,
-        claims: &mpsc::UnboundedSender<Handed>,
-    ) -> bool {
-        let Ok(permit) = permits.clone().acquire_owned().await else {
-            return false;
-        };
+    /// Work on a held claim: a task of its own, which waits for the claim's registry and only
+    /// then for one of the instance's permits (see `gates`). Its outcome goes to the writer;
+    /// calls it releases in its flight start at once (see `Flight`).
+    fn start(&self, handed: Handed, done: &Inboxes, claims: &mpsc::UnboundedSender<Handed>) {
         let (this, done, claims) = (self.clone(), done.clone(), claims.clone());
         tokio::spawn(async move {
-            let Handed { claim, flight } = handed;
-            let completion = this.process(&claim).await;
-            drop(permit);
-            let Some(completion) = completion else {
+            let Handed {
+                claim,
+                flight,
+                probe,
+            } = handed;
+            let Some(completion) = this.process(&claim, probe).await else {
                 this.held.fetch_sub(1, Ordering::Relaxed);
                 return;
             };
@@ -214,17 +170,21 @@ impl Dispatcher {
             this.held.fetch_add(released.len(), Ordering::Relaxed);
             for claim in released {
                 let flight = flight.clone();
-                if claims.send(Handed { claim, flight }).is_err() {
+                let handed = Handed {
+                    claim,
+                    flight,
+                    probe: false,
+                };
+                if claims.send(handed).is_err() {
                     this.held.fetch_sub(1, Ordering::Relaxed);
                 }
             }
         });
-        true
     }
 
     /// Call the registry for a claim (or end it at its deadline): the outcome to record, or
     /// `None` when the lease was lost before the call.
-    async fn process(&self, claim: &Claim) -> Option<Completion> {
+    async fn process(&self, claim: &Claim, probe: bool) -> Option<Completion> {
         let now = now_ms();
         let completion = if claim.deadline.is_some_and(|d| d <= now) {
             Completion::Failed(expired(claim.kind).into())
@@ -232,7 +192,7 @@ impl Dispatcher {
             // A person's step is only claimed at its deadline; without one it cannot end.
             Completion::Failed(expired(claim.kind).into())
         } else {
-            match self.call(claim).await {
+            match self.call(claim, probe).await {
                 Ok(completion) => completion,
                 Err(PrepareError::LeaseLost) => {
                     tracing::warn!(application.id = %claim.application_id, service.id = %claim.service_id, "Lease lost before the call; another instance has it");
@@ -241,22 +201,37 @@ impl Dispatcher {
                 Err(e) => {
                     tracing::error!(error = ?e, application.id = %claim.application_id, service.id = %claim.service_id, "Failed to prepare a registry call");
                     // Perhaps passing (the database); if it persists, fail visibly.
-                    let policy = self.policies.defaults();
                     let reason = format!("внутрішня помилка підготовки запиту: {e}");
-                    if claim.failures + 1 >= policy.max_attempts {
-                        Completion::Failed(reason)
-                    } else {
-                        let wait = policy.backoff(claim.failures + 1, None);
-                        Completion::RetryAt(now + wait.as_millis() as i64, reason)
-                    }
+                    self.retry(claim, &self.policies.defaults(), reason, now, None)
                 }
             }
         };
-        tracing::info!(application.id = %claim.application_id, service.id = %claim.service_id, attempt = claim.attempts, outcome = completion.name(), "Sub-request step finished");
+        if let Completion::Held { .. } = completion {
+            // Not an attempt: the registry is unavailable, which the log says once.
+            tracing::debug!(application.id = %claim.application_id, service.id = %claim.service_id, "Sub-request held");
+        } else {
+            tracing::info!(application.id = %claim.application_id, service.id = %claim.service_id, attempt = claim.attempts, outcome = completion.name(), "Sub-request step finished");
+        }
         Some(completion)
     }
 
-    async fn call(&self, claim: &Claim) -> Result<Completion, PrepareError> {
+    /// Wait for the registry and a permit, then call it, unless its gate holds the call.
+    async fn call(&self, claim: &Claim, probe: bool) -> Result<Completion, PrepareError> {
+        let service = self
+            .catalog
+            .service(&claim.service_id)
+            .ok_or(PrepareError::Missing("service"))?;
+        let gate = self.gates.of(&service.registry);
+        let _waiting = gate.enter();
+        if let Some(held) = held(gate, probe) {
+            return Ok(held);
+        }
+        let _registry = gate.permit().await;
+        let _permit = self.calls.clone().acquire_owned().await;
+        // The circuit may have opened while this call waited.
+        if let Some(held) = held(gate, probe) {
+            return Ok(held);
+        }
         let context = match &claim.context {
             Some(context) => context.clone(),
             None => Arc::new(self.read_context(claim).await?),
@@ -268,18 +243,9 @@ impl Dispatcher {
         let step = bundle
             .step(&claim.service_id)
             .ok_or(PrepareError::Missing("bundle step"))?;
-        let service = self
-            .catalog
-            .service(&claim.service_id)
-            .ok_or(PrepareError::Missing("service"))?;
         let policy = self.policies.for_call(service, step);
-        let _permit = self
-            .policies
-            .permits(&service.registry)
-            .acquire_owned()
-            .await
-            .map_err(|_| PrepareError::Missing("registry permit"))?;
         self.keep_lease(claim, policy.timeout).await?;
+        let started = now_ms();
         let outcome = match &claim.poll_url {
             Some(url) => self.client.poll(service, url, policy.timeout).await,
             None => {
@@ -296,7 +262,11 @@ impl Dispatcher {
                     .await
             }
         };
-        Ok(self.completion(claim, outcome, &policy))
+        match &outcome {
+            Outcome::Retry { after, .. } => self.gates.failed(gate, *after).await,
+            _ => self.gates.answered(gate).await,
+        }
+        Ok(self.completion(claim, outcome, &policy, started))
     }
 
     /// What a claim taken from the database needs for its request (a claim handed over by the
@@ -332,45 +302,16 @@ impl Dispatcher {
             false => Err(PrepareError::LeaseLost),
         }
     }
-
-    /// What to store for an outcome under the call's policy.
-    fn completion(&self, claim: &Claim, outcome: Outcome, policy: &Policy) -> Completion {
-        let now = now_ms();
-        let ms = |d: Duration| d.as_millis() as i64;
-        match outcome {
-            Outcome::Succeeded(outputs) => Completion::Succeeded(outputs),
-            Outcome::Refused(reason) => Completion::Failed(reason),
-            Outcome::Accepted { status_url, after } => {
-                let poll_url = status_url.or_else(|| claim.poll_url.clone());
-                let default_wait = match poll_url {
-                    Some(_) => self.settings.poll_every,
-                    None => self.settings.recheck_after,
-                };
-                let deadline = claim
-                    .deadline
-                    .unwrap_or(now + ms(self.settings.answer_deadline));
-                Completion::Awaiting {
-                    check_at: (now + ms(after.unwrap_or(default_wait))).min(deadline),
-                    poll_url,
-                    deadline,
-                }
-            }
-            Outcome::Retry { reason, .. } if claim.failures + 1 >= policy.max_attempts => {
-                Completion::Failed(format!("{reason}; спроб: {}", claim.failures + 1))
-            }
-            Outcome::Retry { reason, after } => {
-                let wait = policy.backoff(claim.failures + 1, after);
-                Completion::RetryAt(now + ms(wait), reason)
-            }
-        }
-    }
 }
 
-fn expired(kind: SubKind) -> &'static str {
-    match kind {
-        SubKind::Human => "строк виконання кроку минув (the step expired)",
-        SubKind::Service => {
-            "реєстр не надав відповіді до граничного строку (no answer from the registry by the deadline)"
-        }
+/// The call `gate` holds, if it does: to be tried again when the registry is back.
+fn held(gate: &Gate, probe: bool) -> Option<Completion> {
+    let now = now_ms();
+    match gate.admit(probe, now) {
+        Admit::Go => None,
+        Admit::Hold { at, reason } => Some(Completion::Held {
+            at,
+            reason: reason.to_owned(),
+        }),
     }
 }

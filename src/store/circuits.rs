@@ -1,0 +1,118 @@
+//! Registry circuits as every instance sharing the database sees them (issue 21): a registry
+//! that keeps failing is `open` — its calls are held and one probe at a time goes out — until a
+//! call to it is answered. Each transition is a conditional write, so of several instances
+//! exactly one opens, probes or closes a circuit, and only that one says so in the log.
+
+use super::{Store, StoreError};
+use sqlx::Row;
+
+/// An unavailable registry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OpenCircuit {
+    pub registry: String,
+    /// When it became unavailable (ms).
+    pub opened_at: i64,
+    /// When the next probe may go (ms).
+    pub probe_at: i64,
+    /// The interval the next probe's successor is due after (ms); it grows with each probe.
+    pub probe_interval_ms: i64,
+}
+
+/// How a circuit closed: how long it was open and how many probes went out meanwhile.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Closed {
+    pub opened_at: i64,
+    pub probes: i64,
+}
+
+impl Store {
+    /// The registries unavailable now.
+    pub async fn open_circuits(&self) -> Result<Vec<OpenCircuit>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT registry, opened_at, probe_at, probe_interval_ms FROM registry_circuits WHERE state = 'open'",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                Ok(OpenCircuit {
+                    registry: row.try_get("registry")?,
+                    opened_at: row.try_get("opened_at")?,
+                    probe_at: row.try_get("probe_at")?,
+                    probe_interval_ms: row.try_get("probe_interval_ms")?,
+                })
+            })
+            .collect()
+    }
+
+    /// Mark `registry` unavailable at `now`, its first probe due after `first_probe_ms`; true
+    /// when this call opened it (false: it was open already).
+    pub async fn open_circuit(
+        &self,
+        registry: &str,
+        now: i64,
+        first_probe_ms: i64,
+    ) -> Result<bool, StoreError> {
+        let opened = sqlx::query(
+            "INSERT INTO registry_circuits (registry, state, opened_at, probe_at, probe_interval_ms, probes, updated_at)
+             VALUES ($1, 'open', $2, $3, $4, 0, $2)
+             ON CONFLICT (registry) DO UPDATE SET state = 'open', opened_at = $2, probe_at = $3,
+                 probe_interval_ms = $4, probes = 0, updated_at = $2
+             WHERE registry_circuits.state <> 'open'",
+        )
+        .bind(registry)
+        .bind(now)
+        .bind(now + first_probe_ms)
+        .bind(first_probe_ms)
+        .execute(&self.writes)
+        .await?;
+        Ok(opened.rows_affected() == 1)
+    }
+
+    /// Take the probe of `circuit` that is due at `now` (as this instance last read it), the
+    /// next one due `next_interval_ms` later; false when another instance took it first or
+    /// the circuit closed meanwhile.
+    pub async fn take_probe(
+        &self,
+        circuit: &OpenCircuit,
+        now: i64,
+        next_interval_ms: i64,
+    ) -> Result<bool, StoreError> {
+        let taken = sqlx::query(
+            "UPDATE registry_circuits SET probe_at = $2, probe_interval_ms = $3, probes = probes + 1, updated_at = $4
+             WHERE registry = $1 AND state = 'open' AND probe_at = $5 AND probe_at <= $4",
+        )
+        .bind(&circuit.registry)
+        .bind(now + circuit.probe_interval_ms)
+        .bind(next_interval_ms)
+        .bind(now)
+        .bind(circuit.probe_at)
+        .execute(&self.writes)
+        .await?;
+        Ok(taken.rows_affected() == 1)
+    }
+
+    /// Mark `registry` available again; what it was when this call closed it (`None`: it was
+    /// not open).
+    pub async fn close_circuit(
+        &self,
+        registry: &str,
+        now: i64,
+    ) -> Result<Option<Closed>, StoreError> {
+        let row = sqlx::query(
+            "UPDATE registry_circuits SET state = 'closed', updated_at = $2
+             WHERE registry = $1 AND state = 'open' RETURNING opened_at, probes",
+        )
+        .bind(registry)
+        .bind(now)
+        .fetch_optional(&self.writes)
+        .await?;
+        row.map(|row| {
+            Ok(Closed {
+                opened_at: row.try_get("opened_at")?,
+                probes: row.try_get("probes")?,
+            })
+        })
+        .transpose()
+    }
+}
