@@ -70,3 +70,7 @@ reason_label = Reason for declining (optional)
 confirm_done = Thank you: the confirmation is recorded. The application goes on.
 decline_done = The refusal is recorded. The services waiting for this step will not be performed.
 confirm_closed = This step has already ended or its deadline has passed.
+status_registry_unavailable = Registry unavailable
+status_registry_retrying = Waiting for the registry
+waiting_unavailable = The registry ({ $registry }) has been unavailable since { $since }. The request is not lost: it goes out as soon as the registry is back (next check { $next }).
+waiting_retrying = The registry ({ $registry }) has not answered since { $since }. The request is not lost: next attempt { $next }.

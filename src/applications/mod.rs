@@ -10,10 +10,12 @@
 mod outside;
 mod retry;
 mod submit;
+mod waiting;
 
 pub use outside::Callback;
 pub use retry::Correction;
 pub use submit::{Submission, SubmissionKey};
+pub use waiting::Waiting;
 
 use crate::bundle::{Bundle, Catalog, ServiceId};
 use crate::fanout::{Dispatcher, SubmitError, Submitter};

@@ -1,7 +1,7 @@
 //! Submitting an application, reading its status, and its receipt.
 
 use super::{ApiError, AppState, idempotency};
-use crate::applications::{Submission, SubmissionKey};
+use crate::applications::{Submission, SubmissionKey, Waiting};
 use crate::form::Message;
 use crate::receipt::Languages;
 use crate::store::{ApplicationRecord, SubKind, SubRequestRecord};
@@ -133,24 +133,12 @@ pub async fn show(
 ) -> Result<HttpResponse, ApiError> {
     let (application, subs) = load(&state, &path).await?;
     let bundle = state.catalog.bundle(&application.bundle_id);
+    let waiting = state.applications.waiting(&subs).await?;
     let services: Vec<Value> = subs
         .iter()
-        .map(|s| match s.kind {
-            SubKind::Service => {
-                let service = state.catalog.service(&s.service_id);
-                json!({
-                    "service": s.service_id,
-                    "kind": s.kind,
-                    "item": s.item,
-                    "title": service.map(|x| &x.title),
-                    "status": s.status,
-                    "attempts": s.attempts,
-                    "depends_on": s.depends_on,
-                    "outputs": s.outputs,
-                    "error": s.error,
-                    "updated_at": timestamp(s.updated_at),
-                })
-            }
+        .zip(&waiting)
+        .map(|(s, waiting)| match s.kind {
+            SubKind::Service => registry_call(&state, s, waiting.as_ref()),
             SubKind::Human => human_step(&state, bundle, s),
         })
         .collect();
@@ -173,6 +161,30 @@ pub async fn show(
         "links": links(application.id.as_str()),
         "verify_url": format!("{}/verify/{}", state.public_url, application.verify_code),
     })))
+}
+
+/// A registry call as the status shows it; `waiting` when it waits for its registry (being
+/// retried, or held while the registry is unavailable).
+fn registry_call(state: &AppState, s: &SubRequestRecord, waiting: Option<&Waiting>) -> Value {
+    let service = state.catalog.service(&s.service_id);
+    json!({
+        "service": s.service_id,
+        "kind": s.kind,
+        "item": s.item,
+        "title": service.map(|x| &x.title),
+        "status": s.status,
+        "attempts": s.attempts,
+        "depends_on": s.depends_on,
+        "outputs": s.outputs,
+        "error": s.error,
+        "waiting": waiting.map(|w| json!({
+            "registry": w.registry,
+            "unavailable": w.unavailable,
+            "since": timestamp(w.since),
+            "next_attempt_at": timestamp(w.next_attempt_at),
+        })),
+        "updated_at": timestamp(s.updated_at),
+    })
 }
 
 /// A human step as the status shows it: what the person must do, by when, and where to confirm.

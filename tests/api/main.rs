@@ -45,3 +45,4 @@ mod repetition;
 mod sandbox;
 mod ui;
 mod validation;
+mod waiting;

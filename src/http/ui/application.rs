@@ -5,12 +5,14 @@
 
 use super::render::{Page, Problem, Switch, fragment, html};
 use super::start::LangQuery;
+use crate::applications::Waiting;
 use crate::bundle::Bundle;
 use crate::http::AppState;
 use crate::lang::Lang;
 use crate::store::{ApplicationRecord, ApplicationStatus, SubKind, SubRequestRecord, SubStatus};
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
+use fluent_bundle::FluentValue;
 use serde_json::{Value, json};
 
 /// `GET /applications/{id}`.
@@ -26,6 +28,7 @@ pub async fn show(
     let bundle = state.catalog.bundle(&application.bundle_id);
     let event = bundle.map_or_else(|| application.bundle_id.clone(), |b| lang.pick(&b.title));
     let id = &application.id;
+    let waiting = waiting(&state, &subs).await;
     let page = Page {
         template: "application",
         title: format!("{} — {event}", lang.text("application")),
@@ -37,7 +40,7 @@ pub async fn show(
             "submitted_at": crate::receipt::kyiv_time(application.created_at),
             "receipt": format!("/api/v1/applications/{id}/receipt.pdf"),
             "live_url": format!("/applications/{id}/live?lang={}", lang.code()),
-            "live": live(&state, lang, &application, &subs),
+            "live": live(&state, lang, &application, &subs, &waiting),
         }),
     };
     Ok(html(StatusCode::OK, page.render()?))
@@ -53,7 +56,8 @@ pub async fn live_part(
     let (application, subs) = crate::http::applications::load(&state, &path)
         .await
         .map_err(|e| Problem::from_api(e, lang))?;
-    let mut data = live(&state, lang, &application, &subs);
+    let waiting = waiting(&state, &subs).await;
+    let mut data = live(&state, lang, &application, &subs, &waiting);
     if let Value::Object(map) = &mut data {
         map.insert("t".into(), super::i18n::words(lang));
     }
@@ -67,6 +71,7 @@ fn live(
     lang: Lang,
     application: &ApplicationRecord,
     subs: &[SubRequestRecord],
+    waiting: &[Option<Waiting>],
 ) -> Value {
     let bundle = state.catalog.bundle(&application.bundle_id);
     let receipt = state
@@ -79,7 +84,10 @@ fn live(
         .map(|(i, s)| {
             let line = receipt.as_ref().and_then(|r| r.services.get(i));
             match s.kind {
-                SubKind::Service => service_line(state, lang, s, line),
+                SubKind::Service => {
+                    let waiting = waiting.get(i).and_then(Option::as_ref);
+                    service_line(state, lang, s, line, waiting)
+                }
                 SubKind::Human => human_line(lang, bundle, s, line),
             }
         })
@@ -109,8 +117,10 @@ fn service_line(
     lang: Lang,
     sub: &SubRequestRecord,
     line: Option<&crate::receipt::ServiceLine>,
+    waiting: Option<&Waiting>,
 ) -> Value {
     let service = state.catalog.service(&sub.service_id);
+    let authority = service.map(|s| lang.pick(&s.authority));
     let title = line
         .map(|l| pick(lang, &l.title))
         .unwrap_or_else(|| service.map_or_else(|| sub.service_id.clone(), |s| lang.pick(&s.title)));
@@ -123,13 +133,57 @@ fn service_line(
         (true, None) => sub.error.clone().unwrap_or_default(),
         (false, _) => String::new(),
     };
+    let (status, label, reference) = match waiting {
+        Some(waiting) => {
+            let registry = authority
+                .clone()
+                .unwrap_or_else(|| waiting.registry.clone());
+            let (label, text) = waiting_words(lang, waiting, registry);
+            ("waiting-registry", label, text)
+        }
+        None => {
+            let label = lang.text(&format!("status_{}", sub.status.as_str()));
+            (sub.status.as_str(), label, reference)
+        }
+    };
     json!({
         "title": title,
-        "authority": service.map(|s| lang.pick(&s.authority)),
-        "status": sub.status.as_str(),
-        "status_label": lang.text(&format!("status_{}", sub.status.as_str())),
+        "authority": authority,
+        "status": status,
+        "status_label": label,
         "reference": reference,
     })
+}
+
+/// The badge and the line of a call waiting for its registry: which, since when, and when it
+/// is tried next.
+fn waiting_words(lang: Lang, waiting: &Waiting, registry: String) -> (String, String) {
+    let args = [
+        ("registry", FluentValue::from(registry)),
+        (
+            "since",
+            FluentValue::from(crate::receipt::kyiv_time(waiting.since)),
+        ),
+        (
+            "next",
+            FluentValue::from(crate::receipt::kyiv_time(waiting.next_attempt_at)),
+        ),
+    ];
+    let (label, line) = match waiting.unavailable {
+        true => ("status_registry_unavailable", "waiting_unavailable"),
+        false => ("status_registry_retrying", "waiting_retrying"),
+    };
+    (lang.text(label), lang.text_with(line, &args))
+}
+
+/// What the page's calls are waiting for; less (nothing) if that cannot be read now.
+async fn waiting(state: &AppState, subs: &[SubRequestRecord]) -> Vec<Option<Waiting>> {
+    state
+        .applications
+        .waiting(subs)
+        .await
+        .inspect_err(|e| tracing::warn!(error = %e, "Failed to read what calls wait for"))
+        .unwrap_or_default()
 }
 
 fn human_line(
