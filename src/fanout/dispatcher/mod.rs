@@ -1,6 +1,8 @@
 //! The dispatcher of one `serve` instance: claims due work, calls the registries within their
-//! limits, and hands each outcome to its application's writer. It decides nothing about what
-//! an answer means (`registry`) or what it does to the application (`lifecycle`, through the
+//! limits, and hands each outcome to its application's writer. Each call waits at its
+//! registry's gate (`gates`: concurrency, pace, circuit) before it takes one of the instance's
+//! permits, so one registry's trouble never slows the others. It decides nothing about what an
+//! answer means (`registry`) or what it does to the application (`lifecycle`, through the
 //! writer and the store).
 
 mod outcome;
