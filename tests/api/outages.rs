@@ -365,8 +365,8 @@ fn assert_only_probed_while_down(t: &Timeline, instances: u64) {
     let settled = t.at(opened) + IN_FLIGHT;
     let probes = t.calls_between(TAX, settled, t.up);
     let span = t.up - settled;
-    // Past the first, probes go `PROBE_MAX_MS` apart (give or take a few ms on the way).
-    let most = (span + Duration::from_millis(50)).as_millis() as u64 / PROBE_MAX_MS + 1;
+    // Past the first, probes go `PROBE_MAX_MS` apart, give or take their way to the sandbox.
+    let most = (span + Duration::from_millis(100)).as_millis() as u64 / PROBE_MAX_MS + 1;
     let sent = t.sent_between(settled, t.up);
     let all = t.calls_between(TAX, t.down, t.up);
     eprintln!(
@@ -415,8 +415,8 @@ fn assert_the_others_went_on(t: &Timeline) {
 
 /// Once the tax service answered again, its backlog (at least the applications sent while
 /// it was down) went out at its pace: `rate` a second, so it took at least
-/// `(backlog - 1) / rate`, and no half second saw more than `rate / 2` and a little jitter,
-/// nor much fewer (the drain kept its pace).
+/// `(backlog - 1) / rate`, and no half second saw many more than `rate / 2`, nor much fewer
+/// (the drain kept its pace).
 fn assert_drained_at_pace(t: &Timeline, rate: f64) {
     let up = t.last_before(t.up);
     let base = t.calls(up, TAX);
@@ -440,9 +440,10 @@ fn assert_drained_at_pace(t: &Timeline, rate: f64) {
         took + Duration::from_millis(100) >= least,
         "a backlog of {backlog} went out in {took:?}, faster than {rate} a second"
     );
+    // Paced calls go 1 / rate apart, but a few go together after the dispatcher was held up.
     let half = rate / 2.0;
     assert!(
-        (half * 0.6..=half + 3.0).contains(&(busiest as f64)),
+        (half * 0.6..=half + 4.0).contains(&(busiest as f64)),
         "{busiest} calls in the busiest half second, at {rate} a second"
     );
 }
