@@ -170,7 +170,7 @@ pub(crate) async fn wait_all(
 }
 
 /// `GET /api/v1/applications/{id}`.
-pub(crate) async fn application(client: &reqwest::Client, server: &str, id: &str) -> Value {
+async fn application(client: &reqwest::Client, server: &str, id: &str) -> Value {
     let url = format!("{server}/api/v1/applications/{id}");
     let response = client.get(url).send().await.expect("status");
     response.json().await.expect("JSON")

@@ -71,13 +71,27 @@ fn compressed(settings: &mut Settings, sandbox: &str) {
 /// killed here, and with the crash tests' 2 s lease (less than a call's timeout and 2 s) a call
 /// started early renews its lease before the writer has stored it, which fails ("Lease lost"),
 /// and the call then waits for that lease to run out: a delay that is not this test's subject.
-const COMPRESSED: [(&str, &str); 5] = [
-    ("ONESTOP__DISPATCHER__LEASE_MS", "60000"),
-    ("ONESTOP__REGISTRIES__CIRCUIT__FAILURES_TO_OPEN", "5"),
-    ("ONESTOP__REGISTRIES__CIRCUIT__PROBE_FIRST_MS", "200"),
-    ("ONESTOP__REGISTRIES__CIRCUIT__PROBE_MAX_MS", "400"),
-    ("ONESTOP__REGISTRIES__CIRCUIT__REFRESH_MS", "100"),
-];
+fn compressed_variables() -> Vec<(&'static str, String)> {
+    vec![
+        ("ONESTOP__DISPATCHER__LEASE_MS", "60000".into()),
+        (
+            "ONESTOP__REGISTRIES__CIRCUIT__FAILURES_TO_OPEN",
+            FAILURES_TO_OPEN.to_string(),
+        ),
+        (
+            "ONESTOP__REGISTRIES__CIRCUIT__PROBE_FIRST_MS",
+            PROBE_FIRST_MS.to_string(),
+        ),
+        (
+            "ONESTOP__REGISTRIES__CIRCUIT__PROBE_MAX_MS",
+            PROBE_MAX_MS.to_string(),
+        ),
+        (
+            "ONESTOP__REGISTRIES__CIRCUIT__REFRESH_MS",
+            REFRESH_MS.to_string(),
+        ),
+    ]
+}
 
 on_both_databases!(
     a_registry_down_for_a_while_under_steady_load_fails_nobody,
@@ -122,8 +136,10 @@ async fn two_instances_on_one_postgres_agree_on_the_circuit() {
     let (database, _dir) = fresh_database(Db::Postgres).await;
     let sandbox = spawn_sandbox(json!({})).await;
     let client = reqwest::Client::new();
-    let a = Instance::start_with(&database, &sandbox, "instance-a", 16, &COMPRESSED);
-    let b = Instance::start_with(&database, &sandbox, "instance-b", 16, &COMPRESSED);
+    let variables = compressed_variables();
+    let settings: Vec<(&str, &str)> = variables.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let a = Instance::start_with(&database, &sandbox, "instance-a", 16, &settings);
+    let b = Instance::start_with(&database, &sandbox, "instance-b", 16, &settings);
     let servers = [a.url.clone(), b.url.clone()];
     let (ids, timeline) = outage_under_steady_load(&client, &sandbox, &servers).await;
 
