@@ -15,9 +15,9 @@ const APPLICATIONS: usize = 200;
 const BIRTH_SERVICES: usize = 10;
 
 /// A running `onestop serve`; killed (SIGKILL) when dropped.
-struct Instance {
+pub(crate) struct Instance {
     child: Child,
-    url: String,
+    pub(crate) url: String,
 }
 
 impl Drop for Instance {
@@ -34,7 +34,7 @@ impl Instance {
     }
 
     /// `start`, with settings of its own (`ONESTOP__…` variables) over the test's.
-    fn start_with(
+    pub(crate) fn start_with(
         database: &str,
         registries: &str,
         name: &str,
@@ -80,7 +80,7 @@ impl Instance {
     }
 }
 
-async fn spawn_sandbox(behaviours: Value) -> String {
+pub(crate) async fn spawn_sandbox(behaviours: Value) -> String {
     let behaviours: Behaviours = serde_json::from_value(behaviours).expect("behaviours");
     crate::helpers::spawn_sandbox(SandboxOptions {
         behaviours,
@@ -98,7 +98,7 @@ async fn spawn_slow_first_stage_sandbox() -> String {
     .await
 }
 
-async fn stats(client: &reqwest::Client, sandbox: &str) -> Value {
+pub(crate) async fn stats(client: &reqwest::Client, sandbox: &str) -> Value {
     let response = client
         .get(format!("{sandbox}/_sandbox/stats"))
         .send()
@@ -144,7 +144,11 @@ async fn submit_births(client: &reqwest::Client, servers: &[String], count: usiz
 }
 
 /// Poll every application until none is in progress (bounded); their final statuses.
-async fn wait_all(client: &reqwest::Client, server: &str, ids: &[String]) -> Vec<String> {
+pub(crate) async fn wait_all(
+    client: &reqwest::Client,
+    server: &str,
+    ids: &[String],
+) -> Vec<String> {
     let deadline = Instant::now() + Duration::from_secs(240);
     let mut statuses = vec![String::from("in_progress"); ids.len()];
     while statuses.iter().any(|s| s == "in_progress") {
@@ -173,7 +177,7 @@ async fn application(client: &reqwest::Client, server: &str, id: &str) -> Value 
 }
 
 /// Every service was performed exactly once per application, however often it was called.
-fn assert_one_effect_each(stats: &Value, applications: usize) {
+pub(crate) fn assert_one_effect_each(stats: &Value, applications: usize) {
     let services = stats.as_object().expect("stats object");
     assert_eq!(services.len(), BIRTH_SERVICES, "{stats:#}");
     for (service, counts) in services {
@@ -375,7 +379,7 @@ async fn application_count(database: &str) -> i64 {
 }
 
 /// A connection of the test's own to the instance's database.
-async fn connect(database: &str) -> sqlx::AnyConnection {
+pub(crate) async fn connect(database: &str) -> sqlx::AnyConnection {
     use sqlx::Connection;
     sqlx::any::install_default_drivers();
     sqlx::AnyConnection::connect(database)

@@ -40,6 +40,7 @@ mod idempotency;
 mod life_events;
 mod limits;
 mod operators;
+mod outages;
 mod receipts;
 mod repetition;
 mod sandbox;
