@@ -162,9 +162,8 @@ impl Gates {
             let next = (due.probe_interval_ms.saturating_mul(2)).min(ms(self.circuit.probe_max));
             let taken = self.store.take_probe(&due, now, next).await;
             if let Some(open) = gate.state().open.as_mut() {
-                // Whoever took it, the next is not due before the interval (or a refresh).
-                open.probe_at = now + due.probe_interval_ms.min(ms(self.circuit.refresh));
-                open.probe_interval_ms = next;
+                // Whoever took it, look again at the next refresh, which reads the next probe.
+                open.probe_at = now + next.min(ms(self.circuit.refresh));
             }
             match taken {
                 Ok(true) => won.push(&**gate),

@@ -100,8 +100,19 @@ pub struct Circuit {
 pub(super) struct Handed {
     claim: Claim,
     flight: Option<Arc<Flight>>,
+    start: Start,
+}
+
+/// How a held claim came to the dispatcher.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Start {
+    /// Claimed from the database, or handed over by the writer that claimed it.
+    Claimed,
+    /// Started by its flight on an answer not yet stored: its row becomes `running` only when
+    /// the writer stores that answer (see `Flight`).
+    Early,
     /// The one call that probes an unavailable registry (see `gates`).
-    probe: bool,
+    Probe,
 }
 
 impl Handed {
@@ -124,7 +135,7 @@ impl Handed {
             handed.push(Handed {
                 claim,
                 flight,
-                probe: false,
+                start: Start::Claimed,
             });
         }
         handed

@@ -14,7 +14,7 @@ pub struct OpenCircuit {
     pub opened_at: i64,
     /// When the next probe may go (ms).
     pub probe_at: i64,
-    /// The interval the next probe's successor is due after (ms); it grows with each probe.
+    /// The interval before `probe_at` (ms); it doubles with each probe, up to a cap.
     pub probe_interval_ms: i64,
 }
 
@@ -70,8 +70,8 @@ impl Store {
     }
 
     /// Take the probe of `circuit` that is due at `now` (as this instance last read it), the
-    /// next one due `next_interval_ms` later; false when another instance took it first or
-    /// the circuit closed meanwhile.
+    /// next one due `next_interval_ms` later (the interval grows); false when another instance
+    /// took it first or the circuit closed meanwhile.
     pub async fn take_probe(
         &self,
         circuit: &OpenCircuit,
@@ -83,7 +83,7 @@ impl Store {
              WHERE registry = $1 AND state = 'open' AND probe_at = $5 AND probe_at <= $4",
         )
         .bind(&circuit.registry)
-        .bind(now + circuit.probe_interval_ms)
+        .bind(now + next_interval_ms)
         .bind(next_interval_ms)
         .bind(now)
         .bind(circuit.probe_at)

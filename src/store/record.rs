@@ -153,12 +153,12 @@ async fn lock_applications(
     Ok(locked)
 }
 
-/// Outcome rows per `UPDATE … FROM (VALUES …)` (10 parameters each).
+/// Outcome rows per `UPDATE … FROM (VALUES …)` (11 parameters each).
 const OUTCOMES_PER_UPDATE: usize = 64;
 
 /// The columns of an outcome row: id, attempts (the fence), status, outputs, error, next
-/// attempt, failures, poll URL, deadline, failing since.
-const OUTCOME: [Ty; 10] = [T, I, T, T, T, I, I, T, I, I];
+/// attempt, failures, poll URL, deadline, failing since, attempts after.
+const OUTCOME: [Ty; 11] = [T, I, T, T, T, I, I, T, I, I, I];
 
 /// Store the outcomes, each fenced by its claim (status `running` and the claim's attempt),
 /// with one `UPDATE … FROM (VALUES …)` per `OUTCOMES_PER_UPDATE` of them (both backends accept
@@ -179,7 +179,8 @@ async fn store_outcomes(
         let sql = format!(
             "UPDATE sub_requests SET status = v.column3, outputs = v.column4, error = v.column5,
                 next_attempt_at = v.column6, failures = v.column7, poll_url = v.column8,
-                deadline = v.column9, failing_since = v.column10, locked_until = NULL, updated_at = $1
+                deadline = v.column9, failing_since = v.column10, attempts = v.column11,
+                locked_until = NULL, updated_at = $1
              FROM (VALUES {}) AS v
              WHERE sub_requests.id = v.column1 AND sub_requests.status = 'running'
                AND sub_requests.attempts = v.column2
@@ -206,7 +207,8 @@ async fn store_outcomes(
                 .bind(row.failures)
                 .bind(row.poll_url.as_deref())
                 .bind(row.deadline)
-                .bind(row.failing_since);
+                .bind(row.failing_since)
+                .bind(row.attempts);
         }
         let query = bind_null_rows(query, &OUTCOME, size - rows.len());
         let mut updated: Vec<(String, i64)> = Vec::with_capacity(rows.len());
@@ -216,7 +218,7 @@ async fn store_outcomes(
         for ((claim, _), row) in chunk.iter().zip(rows) {
             let hit = updated
                 .iter()
-                .any(|(id, n)| *id == claim.id && *n == claim.attempts);
+                .any(|(id, n)| *id == claim.id && *n == row.attempts);
             stored.push(hit.then_some(row));
         }
     }
@@ -233,6 +235,8 @@ struct StoredOutcome {
     poll_url: Option<String>,
     deadline: Option<i64>,
     failing_since: Option<i64>,
+    /// What `attempts` becomes: the claim's, less the one a held call did not make.
+    attempts: i64,
 }
 
 impl StoredOutcome {
@@ -241,12 +245,20 @@ impl StoredOutcome {
     /// unless it was accepted now.
     fn of(claim: &Claim, completion: &Completion, now: i64) -> Self {
         let mut row = Self::from(completion, now);
+        row.attempts = claim.attempts;
         match completion {
             Completion::Retry { since, .. } => {
                 row.failures = claim.failures + 1;
                 row.failing_since = Some(*since);
             }
-            Completion::Held { .. } | Completion::Failed(_) => {
+            Completion::Held { .. } => {
+                // Not an attempt: the claim's count is given back. The fence stays sound: a
+                // claim with this number again can only follow this outcome, stored once.
+                row.failures = claim.failures;
+                row.failing_since = claim.failing_since;
+                row.attempts = claim.attempts - 1;
+            }
+            Completion::Failed(_) => {
                 row.failures = claim.failures;
                 row.failing_since = claim.failing_since;
             }
@@ -270,6 +282,7 @@ impl StoredOutcome {
             poll_url: None,
             deadline: None,
             failing_since: None,
+            attempts: 0,
         };
         match completion {
             Completion::Succeeded(outputs) => Self {

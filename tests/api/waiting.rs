@@ -78,10 +78,7 @@ async fn a_call_being_retried_is_shown_as_waiting_for_its_registry(db: Db) {
     let uk = page(&app, &id, "uk").await;
     assert!(uk.contains("Очікує на реєстр"), "{uk}");
     assert!(uk.contains("не відповідає з"), "{uk}");
-    assert!(
-        uk.contains("ДПС України"),
-        "which registry: {uk}"
-    );
+    assert!(uk.contains("ДПС України"), "which registry: {uk}");
     let en = page(&app, &id, "en").await;
     assert!(en.contains("has not answered since"), "{en}");
     assert!(!uk.contains("status-failed"), "not shown as failing");

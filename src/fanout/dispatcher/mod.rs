@@ -12,7 +12,7 @@ use outcome::expired;
 
 use super::gates::{Admit, Gate, Gates};
 use super::writer::{self, Done, Inboxes, Job};
-use super::{DispatchSettings, Handed, Policies, PrepareError, Submitter, build_request};
+use super::{DispatchSettings, Handed, Policies, PrepareError, Start, Submitter, build_request};
 use crate::bundle::Catalog;
 use crate::registry::{Outcome, RegistryClient};
 use crate::store::{CallContext, Claim, Completion, Store, SubKind, now_ms};
@@ -150,9 +150,9 @@ impl Dispatcher {
             let Handed {
                 claim,
                 flight,
-                probe,
+                start,
             } = handed;
-            let Some(completion) = this.process(&claim, probe).await else {
+            let Some(completion) = this.process(&claim, start).await else {
                 this.held.fetch_sub(1, Ordering::Relaxed);
                 return;
             };
@@ -175,7 +175,7 @@ impl Dispatcher {
                 let handed = Handed {
                     claim,
                     flight,
-                    probe: false,
+                    start: Start::Early,
                 };
                 if claims.send(handed).is_err() {
                     this.held.fetch_sub(1, Ordering::Relaxed);
@@ -186,7 +186,7 @@ impl Dispatcher {
 
     /// Call the registry for a claim (or end it at its deadline): the outcome to record, or
     /// `None` when the lease was lost before the call.
-    async fn process(&self, claim: &Claim, probe: bool) -> Option<Completion> {
+    async fn process(&self, claim: &Claim, start: Start) -> Option<Completion> {
         let now = now_ms();
         let completion = if claim.deadline.is_some_and(|d| d <= now) {
             Completion::Failed(expired(claim.kind).into())
@@ -194,7 +194,7 @@ impl Dispatcher {
             // A person's step is only claimed at its deadline; without one it cannot end.
             Completion::Failed(expired(claim.kind).into())
         } else {
-            match self.call(claim, probe).await {
+            match self.call(claim, start).await {
                 Ok(completion) => completion,
                 Err(PrepareError::LeaseLost) => {
                     tracing::warn!(application.id = %claim.application_id, service.id = %claim.service_id, "Lease lost before the call; another instance has it");
@@ -218,7 +218,8 @@ impl Dispatcher {
     }
 
     /// Wait for the registry and a permit, then call it, unless its gate holds the call.
-    async fn call(&self, claim: &Claim, probe: bool) -> Result<Completion, PrepareError> {
+    async fn call(&self, claim: &Claim, start: Start) -> Result<Completion, PrepareError> {
+        let probe = start == Start::Probe;
         let service = self
             .catalog
             .service(&claim.service_id)
@@ -246,7 +247,7 @@ impl Dispatcher {
             .step(&claim.service_id)
             .ok_or(PrepareError::Missing("bundle step"))?;
         let policy = self.policies.for_call(service, step);
-        self.keep_lease(claim, policy.timeout).await?;
+        self.keep_lease(claim, policy.timeout, start).await?;
         let started = now_ms();
         let outcome = match &claim.poll_url {
             Some(url) => self.client.poll(service, url, policy.timeout).await,
@@ -291,8 +292,16 @@ impl Dispatcher {
     }
 
     /// Renew the lease when the call (up to `timeout`) could outlive it, e.g. after waiting
-    /// for a busy registry.
-    async fn keep_lease(&self, claim: &Claim, timeout: Duration) -> Result<(), PrepareError> {
+    /// for a busy registry. A call started early may not be `running` in the database yet (the
+    /// answer that released it is still being stored), so a failed renewal does not stop it:
+    /// were it really lost, its idempotency key would make the repeat harmless at the
+    /// registry and the claim's fence would refuse its outcome here.
+    async fn keep_lease(
+        &self,
+        claim: &Claim,
+        timeout: Duration,
+        start: Start,
+    ) -> Result<(), PrepareError> {
         let now = now_ms();
         let needed = (timeout + LEASE_MARGIN).as_millis() as i64;
         if claim.locked_until - now >= needed {
@@ -301,6 +310,7 @@ impl Dispatcher {
         let until = now + needed + self.settings.lease.as_millis() as i64;
         match self.store.renew(claim, until).await? {
             true => Ok(()),
+            false if start == Start::Early => Ok(()),
             false => Err(PrepareError::LeaseLost),
         }
     }

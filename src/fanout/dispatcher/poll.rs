@@ -3,7 +3,7 @@
 //! and, when an unavailable registry's probe is due, the one call that probes it.
 
 use super::Dispatcher;
-use crate::fanout::Handed;
+use crate::fanout::{Handed, Start};
 use crate::store::{Claim, Services, now_ms};
 use std::sync::atomic::Ordering;
 use std::time::Instant;
@@ -53,7 +53,7 @@ impl Dispatcher {
             }
         };
         let full = !found.is_empty() && found.len() == free;
-        self.hand(found, false, claims)?;
+        self.hand(found, Start::Claimed, claims)?;
         Some(full)
     }
 
@@ -61,7 +61,7 @@ impl Dispatcher {
     async fn probe(&self, claims: &mpsc::UnboundedSender<Handed>) -> Option<()> {
         for gate in self.gates.probes(now_ms()).await {
             match self.take(1, Services::Only(&gate.services())).await {
-                Ok(found) => self.hand(found, true, claims)?,
+                Ok(found) => self.hand(found, Start::Probe, claims)?,
                 Err(e) => tracing::error!(error = ?e, "Failed to claim a probe"),
             }
         }
@@ -83,7 +83,7 @@ impl Dispatcher {
     fn hand(
         &self,
         found: Vec<Claim>,
-        probe: bool,
+        start: Start,
         claims: &mpsc::UnboundedSender<Handed>,
     ) -> Option<()> {
         self.held.fetch_add(found.len(), Ordering::Relaxed);
@@ -91,7 +91,7 @@ impl Dispatcher {
             let handed = Handed {
                 claim,
                 flight: None,
-                probe,
+                start,
             };
             if claims.send(handed).is_err() {
                 return None;
