@@ -8,7 +8,9 @@ use super::claim::{Claim, Take};
 use super::claim::{Locked, LockedApplication, Taking};
 use super::history::{Change, record_history};
 use super::insert::insert_applications;
-use super::sql::{IN_CHUNK, Ty, batch, bind_null_rows, bucket, padded, placeholders, typed_values};
+use super::sql::{
+    AnyQuery, IN_CHUNK, Ty, batch, bind_null_rows, bucket, padded, placeholders, typed_values,
+};
 use super::{
     Backend, Completion, Store, StoreError, SubStatus, WriteConnection, json_text, now_ms,
 };
@@ -197,18 +199,7 @@ async fn store_outcomes(
             .persistent(backend == Backend::Sqlite)
             .bind(now);
         for ((claim, _), row) in chunk.iter().zip(&rows) {
-            query = query
-                .bind(claim.id.as_str())
-                .bind(claim.attempts)
-                .bind(row.status.as_str())
-                .bind(row.outputs.as_deref())
-                .bind(row.error.as_deref())
-                .bind(row.next)
-                .bind(row.failures)
-                .bind(row.poll_url.as_deref())
-                .bind(row.deadline)
-                .bind(row.failing_since)
-                .bind(row.attempts);
+            query = row.bind(query, claim);
         }
         let query = bind_null_rows(query, &OUTCOME, size - rows.len());
         let mut updated: Vec<(String, i64)> = Vec::with_capacity(rows.len());
@@ -270,6 +261,22 @@ impl StoredOutcome {
             row.deadline = claim.deadline;
         }
         row
+    }
+
+    /// Bind this outcome's row of `OUTCOME` values, for `claim`.
+    fn bind<'q>(&'q self, query: AnyQuery<'q>, claim: &'q Claim) -> AnyQuery<'q> {
+        query
+            .bind(claim.id.as_str())
+            .bind(claim.attempts)
+            .bind(self.status.as_str())
+            .bind(self.outputs.as_deref())
+            .bind(self.error.as_deref())
+            .bind(self.next)
+            .bind(self.failures)
+            .bind(self.poll_url.as_deref())
+            .bind(self.deadline)
+            .bind(self.failing_since)
+            .bind(self.attempts)
     }
 
     fn from(completion: &Completion, now: i64) -> Self {
