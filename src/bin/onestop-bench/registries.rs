@@ -146,35 +146,46 @@ fn print_drain(bench: &Bench, run: &Run, window: Window, due: &[Due]) {
         .filter(|d| d.answered.is_none_or(|at| at >= window.start))
         .collect();
     let never = backlog.iter().filter(|d| d.answered.is_none()).count();
-    let drained = backlog.iter().filter_map(|d| d.answered).max();
-    let after = |at: i64| (at - window.end).max(0) as f64 / 1e6;
-    let Some(drained) = drained else {
-        let text = format!("{} calls due, none answered successfully", backlog.len());
-        line("the drain", text);
-        return;
-    };
-    let seconds = after(drained);
-    let calls = (down_replies(bench, run))
-        .filter(|r| (window.end..=drained).contains(&r.arrived))
-        .count();
-    line(
-        "the drain",
-        format!(
-            "{} calls held by the outage; the last answered successfully {seconds:.1} s after it ended ({never} never); {:.1} calls per second to it meanwhile",
-            backlog.len(),
-            calls as f64 / seconds.max(1e-6)
-        ),
+    let held = format!(
+        "{} calls held by the outage ({never} never answered successfully)",
+        backlog.len()
     );
+    let drained = (backlog.iter().filter_map(|d| d.answered)).filter(|&at| at >= window.end);
+    match drained.max() {
+        None => line("the drain", format!("{held}; none answered after it ended")),
+        Some(drained) => {
+            let seconds = (drained - window.end) as f64 / 1e6;
+            let calls = (down_replies(bench, run))
+                .filter(|r| (window.end..=drained).contains(&r.arrived))
+                .count();
+            line(
+                "the drain",
+                format!(
+                    "{held}; the last answered successfully {seconds:.1} s after it ended; {:.1} calls per second to it meanwhile",
+                    calls as f64 / seconds.max(1e-6)
+                ),
+            );
+        }
+    }
+    print_last_finished(run, window);
+}
+
+/// When the last application submitted before the outage ended finished, beside that end.
+fn print_last_finished(run: &Run, window: Window) {
     let affected = |at: i64| at < window.end;
     let last = (run.finished.iter().filter(|f| affected(f.submitted)))
         .map(|f| f.ended)
         .max();
     let open = run.open.iter().filter(|o| affected(o.submitted)).count();
-    let last = last.map_or("-".to_owned(), |at| format!("{:.1} s", after(at)));
+    let last = last.map_or("-".to_owned(), |at| {
+        let seconds = (at - window.end) as f64 / 1e6;
+        let side = if seconds < 0.0 { "before" } else { "after" };
+        format!("{:.1} s {side}", seconds.abs())
+    });
     line(
         "last application finished",
         format!(
-            "{last} after the outage ended, of those submitted by its end ({open} still in progress)"
+            "{last} the outage ended, of those submitted by its end ({open} still in progress)"
         ),
     );
 }
@@ -193,27 +204,20 @@ fn print_waits(bench: &Bench, window: Option<Window>, due: &[Due]) {
             waits.entry(phase).or_default().push(ms);
         }
     }
-    let at = |values: &mut Vec<f64>| {
+    let at = |values: &mut Vec<f64>, whose: &str| {
         values.sort_by(f64::total_cmp);
         let q = |q: f64| percentile(values, q).map_or("-".to_owned(), |v| format!("{v:.1}"));
-        format!(
-            "p50 {} / p99 {} ms ({} calls)",
-            q(0.50),
-            q(0.99),
-            values.len()
-        )
+        let n = values.len();
+        format!("p50 {} / p99 {} ms ({n} calls{whose})", q(0.50), q(0.99))
     };
     if window.is_none() {
         let all = waits.entry(None).or_default();
-        line(
-            "call wait, due to answer",
-            format!("{} (the whole run)", at(all)),
-        );
+        line("call wait, due to answer", at(all, ", the whole run"));
         return;
     }
     let parts: Vec<String> = [Phase::Before, Phase::During, Phase::After]
         .into_iter()
-        .map(|p| format!("{} {}", name(p), at(waits.entry(Some(p)).or_default())))
+        .map(|p| format!("{} {}", name(p), at(waits.entry(Some(p)).or_default(), "")))
         .collect();
     line(
         "other registries' call wait",
