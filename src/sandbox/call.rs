@@ -39,7 +39,13 @@ pub(super) async fn call(
     let took = arrived.elapsed();
     sandbox.state().count_answer(&service_id, took);
     if let (Some(log), Some((key, arrived))) = (&sandbox.answer_log, noted) {
-        log.note(super::Answered { key, arrived, took });
+        let status = response.status().as_u16();
+        log.note(super::Answered {
+            key,
+            arrived,
+            took,
+            status,
+        });
     }
     response
 }

@@ -43,10 +43,11 @@ pub struct SandboxOptions {
     pub answer_log: Option<AnswerLog>,
 }
 
-/// Every answered call's `Idempotency-Key`, when it arrived and the time it took in the
-/// sandbox (arrival to answer): what a benchmark needs to know each application's own critical
-/// path (the longest chain of its calls as the registries answered them) and where the time
-/// between its calls went. Kept only when asked for, since it grows with every call.
+/// Every answered call's `Idempotency-Key`, when it arrived, the time it took in the sandbox
+/// (arrival to answer) and its status: what a benchmark needs to know each application's own
+/// critical path (the longest chain of its calls as the registries answered them), where the
+/// time between its calls went, and what a registry that was down was asked. Kept only when
+/// asked for, since it grows with every call.
 #[derive(Debug, Clone, Default)]
 pub struct AnswerLog(Arc<Mutex<Vec<Answered>>>);
 
@@ -56,6 +57,9 @@ pub struct Answered {
     pub key: String,
     pub arrived: jiff::Timestamp,
     pub took: Duration,
+    /// The answer's HTTP status: a benchmark that takes a registry down tells the calls it
+    /// refused (503) from those it answered.
+    pub status: u16,
 }
 
 impl AnswerLog {

@@ -3,6 +3,7 @@
 //!
 //! It parses and resolves flags only; it must not measure or start anything.
 
+use crate::outage::Outage;
 use crate::{BenchOptions, LOCAL_POSTGRES};
 use anyhow::Context;
 use clap::Parser;
@@ -49,6 +50,18 @@ pub struct Cli {
     /// The server's registries.concurrency (calls in flight per registry).
     #[arg(long, default_value_t = 128)]
     registry_concurrency: usize,
+    /// Take a registry down for a while (e.g. tax-service:600): every service of it answers
+    /// 503 to every call. Needs --rate.
+    #[arg(long, value_name = "REGISTRY:SECONDS", value_parser = parse_outage)]
+    outage: Option<(String, u64)>,
+    /// When the outage begins, in seconds after the load starts.
+    #[arg(
+        long,
+        value_name = "SECONDS",
+        default_value_t = 10,
+        requires = "outage"
+    )]
+    outage_at: u64,
 }
 
 impl Cli {
@@ -56,17 +69,67 @@ impl Cli {
     /// environment) unless `--definitions` names one, as for every `onestop` command.
     pub fn options(self) -> anyhow::Result<BenchOptions> {
         let settings = Settings::load(self.config.as_deref()).context("Failed to load settings")?;
+        let rate = self.rate.filter(|r| *r > 0.0);
+        let outage = self.outage.map(|(registry, seconds)| Outage {
+            registry,
+            at: Duration::from_secs(self.outage_at),
+            length: Duration::from_secs(seconds),
+        });
+        if outage.is_some() {
+            anyhow::ensure!(
+                self.waiting.is_none(),
+                "--outage measures a load, not parked applications: drop --waiting"
+            );
+            anyhow::ensure!(
+                rate.is_some(),
+                "--outage needs the open loop: give --rate too (e.g. --rate 50); without it \
+                 each client waits for its application, so the clients would stall behind the \
+                 outage instead of submitting through it"
+            );
+        }
         Ok(BenchOptions {
             definitions: self.definitions.unwrap_or(settings.definitions.root),
             clients: self.clients,
             duration: Duration::from_secs(self.duration),
             latency_ms: self.latency_ms,
-            rate: self.rate.filter(|r| *r > 0.0),
+            rate,
             poll: Duration::from_millis(self.poll_ms.max(1)),
             postgres: self.postgres,
             waiting: self.waiting,
             dispatcher_concurrency: self.dispatcher_concurrency,
             registry_concurrency: self.registry_concurrency,
+            outage,
         })
+    }
+}
+
+/// `REGISTRY:SECONDS`, a registry's name and a positive number of seconds.
+fn parse_outage(text: &str) -> Result<(String, u64), String> {
+    let (registry, seconds) = text
+        .rsplit_once(':')
+        .ok_or_else(|| format!("\"{text}\" is not REGISTRY:SECONDS (e.g. tax-service:600)"))?;
+    let seconds: u64 = seconds
+        .parse()
+        .map_err(|_| format!("\"{seconds}\" is not a whole number of seconds"))?;
+    if registry.is_empty() || seconds == 0 {
+        return Err(format!(
+            "\"{text}\" names no registry or no time (e.g. tax-service:600)"
+        ));
+    }
+    Ok((registry.to_owned(), seconds))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_outage_is_a_registry_and_its_seconds() {
+        let outage = parse_outage("tax-service:600").expect("an outage");
+        assert_eq!(outage, ("tax-service".to_owned(), 600));
+        assert!(parse_outage("tax-service").is_err());
+        assert!(parse_outage("tax-service:ten").is_err());
+        assert!(parse_outage(":600").is_err());
+        assert!(parse_outage("tax-service:0").is_err());
     }
 }

@@ -8,12 +8,19 @@
 //! of every application; only then is each application read back. Either way the latency is
 //! the server's own (`submitted_at` to the application's last transition), so the questions
 //! change the pacing, not the figure.
+//!
+//! With `--outage` (open loop only) a registry goes down during the run (`outage`), and the
+//! run ends when every application has finished (`settle`), not when the expected calls were
+//! answered: refused calls are retried, and a call that fails for good releases none.
 
-use super::Bench;
 use super::chain::Chains;
 use super::machine::CpuTimes;
+use super::outage::{self, Window};
+use super::registries;
 use super::report::{Figures, Finished};
-use super::server::{Server, own_cpu};
+use super::server::{Server, Usage, own_cpu};
+use super::settle::{Open, settle};
+use super::{Bench, SandboxStats};
 use anyhow::Context;
 use serde_json::Value;
 use std::sync::Arc;
@@ -54,51 +61,142 @@ impl Pacer {
     }
 }
 
+/// What was read when the load began.
+struct Before {
+    at: Instant,
+    sandbox: SandboxStats,
+    usage: Usage,
+    own: Duration,
+    machine: Option<CpuTimes>,
+}
+
+/// What was read when the run ended, and the applications read back.
+struct End {
+    elapsed: Duration,
+    sandbox: SandboxStats,
+    usage: Usage,
+    own: Duration,
+    machine: Option<CpuTimes>,
+    read: ClientResult,
+    /// Still in progress when the bench stopped waiting (only after an outage).
+    open: Vec<Open>,
+    window: Option<Window>,
+}
+
 pub(super) async fn run(bench: Arc<Bench>, server: &Server) -> anyhow::Result<()> {
     bench.answers.take();
-    let sandbox_before = bench.sandbox_stats().await?;
-    let usage_before = server.usage()?;
-    let own_before = own_cpu();
-    let machine_before = CpuTimes::now();
-    let start = Instant::now();
+    let before = Before {
+        sandbox: bench.sandbox_stats().await?,
+        usage: server.usage()?,
+        own: own_cpu(),
+        machine: CpuTimes::now(),
+        at: Instant::now(),
+    };
+    let outage = (bench.options.outage.clone())
+        .map(|o| tokio::spawn(outage::impose(bench.clone(), o, before.at)));
+    let mut results = submit(&bench, &server.url, before.at).await;
+    let submitted: Vec<String> = (results.iter_mut())
+        .flat_map(|r| r.submitted.drain(..))
+        .collect();
+    let count = submitted.len();
+    let end = match outage {
+        None => paced_end(&bench, server, &before, submitted).await?,
+        Some(task) => outage_end(&bench, server, &before, task.await??, submitted).await?,
+    };
+    results.push(end.read);
+    let log = bench.answers.take();
+    let answered = Chains::by_application(&log);
+    let calls = end.sandbox.calls - before.sandbox.calls;
+    let per_call = end.sandbox.mean_answer_since(&before.sandbox);
+    let clients = results.iter().map(summary);
+    let figures = Figures::gather(&bench, clients, end.elapsed, calls, per_call, &answered);
+    let machine = (end.machine.zip(before.machine)).and_then(|(a, b)| a.since(&b));
+    let server_cpu = end.usage.cpu.saturating_sub(before.usage.cpu);
+    figures.print(
+        server_cpu,
+        end.usage,
+        end.own.saturating_sub(before.own),
+        machine,
+    );
+    if bench.options.rate.is_some() {
+        let run = registries::Run {
+            finished: results.iter().flat_map(|r| &r.finished).collect(),
+            open: &end.open,
+            submitted: count,
+            window: end.window,
+            answered: &answered,
+            effects: end.sandbox.effects_since(&before.sandbox),
+        };
+        registries::print(&bench, &run);
+    }
+    Ok(())
+}
+
+/// The clients, each submitting until the run's time is up.
+async fn submit(bench: &Arc<Bench>, server: &str, start: Instant) -> Vec<ClientResult> {
     let deadline = start + bench.options.duration;
     let pacer = Arc::new(Pacer {
-        start: tokio::time::Instant::now(),
+        start: tokio::time::Instant::from_std(start),
         interval: bench.options.rate.map(|r| Duration::from_secs_f64(1.0 / r)),
         issued: AtomicU64::new(0),
     });
     let mut clients = tokio::task::JoinSet::new();
     for _ in 0..bench.options.clients.max(1) {
-        let (bench, url, pacer) = (bench.clone(), server.url.clone(), pacer.clone());
+        let (bench, url, pacer) = (bench.clone(), server.to_owned(), pacer.clone());
         clients.spawn(async move { client(&bench, &url, deadline, &pacer).await });
     }
-    let mut results = clients.join_all().await;
-    let submitted: Vec<String> = results
-        .iter_mut()
-        .flat_map(|r| r.submitted.drain(..))
-        .collect();
-    let expected = sandbox_before.calls + submitted.len() as u64 * bench.calls;
-    wait_for_calls(&bench, expected).await?;
-    let elapsed = start.elapsed();
-    let usage = server.usage()?;
-    let machine = CpuTimes::now()
-        .zip(machine_before)
-        .and_then(|(after, before)| after.since(&before));
-    let sandbox = bench.sandbox_stats().await?;
-    let calls = sandbox.calls - sandbox_before.calls;
-    let per_call = sandbox.mean_answer_since(&sandbox_before);
-    results.push(read_back(&bench, &server.url, submitted).await);
-    let answered = Chains::by_application(bench.answers.take());
-    let clients = results.iter().map(summary);
-    let figures = Figures::gather(&bench, clients, elapsed, calls, per_call, &answered);
-    let bench_cpu = own_cpu().saturating_sub(own_before);
-    figures.print(
-        usage.cpu.saturating_sub(usage_before.cpu),
-        usage,
-        bench_cpu,
-        machine,
-    );
-    Ok(())
+    clients.join_all().await
+}
+
+/// The usual end: once the sandbox has answered every call of every application submitted,
+/// the server's usage is read, then each application (so the reads are not counted).
+async fn paced_end(
+    bench: &Arc<Bench>,
+    server: &Server,
+    before: &Before,
+    submitted: Vec<String>,
+) -> anyhow::Result<End> {
+    let expected = before.sandbox.calls + submitted.len() as u64 * bench.calls;
+    wait_for_calls(bench, expected).await?;
+    let mut end = End::now(bench, server, before).await?;
+    end.read = read_back(bench, &server.url, submitted).await;
+    Ok(end)
+}
+
+/// The end after an outage: every application is read until none is in progress, at most ten
+/// minutes after the outage (or the load, if later) ended; the reads are counted in the
+/// server's usage, since the drain goes on while they are made.
+async fn outage_end(
+    bench: &Arc<Bench>,
+    server: &Server,
+    before: &Before,
+    window: Window,
+    submitted: Vec<String>,
+) -> anyhow::Result<End> {
+    let give_up = Instant::now() + Duration::from_secs(600);
+    let settled = settle(bench, &server.url, submitted, give_up).await;
+    let mut end = End::now(bench, server, before).await?;
+    end.read.finished = settled.finished;
+    end.read.errors = settled.errors;
+    end.read.last_error = settled.last_error;
+    end.open = settled.open;
+    end.window = Some(window);
+    Ok(end)
+}
+
+impl End {
+    async fn now(bench: &Bench, server: &Server, before: &Before) -> anyhow::Result<Self> {
+        Ok(Self {
+            elapsed: before.at.elapsed(),
+            sandbox: bench.sandbox_stats().await?,
+            usage: server.usage()?,
+            own: own_cpu(),
+            machine: CpuTimes::now(),
+            read: ClientResult::default(),
+            open: Vec::new(),
+            window: None,
+        })
+    }
 }
 
 fn summary(r: &ClientResult) -> (&[Finished], u64, u64, Option<&str>) {
@@ -206,7 +304,7 @@ async fn wait_finished(
 
 /// The latency from `submitted_at` to the last recorded transition (the application's own
 /// final status), both stored in milliseconds.
-fn finished(id: &str, body: &Value) -> anyhow::Result<Finished> {
+pub(super) fn finished(id: &str, body: &Value) -> anyhow::Result<Finished> {
     let time = |v: &Value| -> anyhow::Result<jiff::Timestamp> {
         let text = v.as_str().context("a timestamp")?;
         Ok(text.parse()?)

@@ -15,8 +15,11 @@ mod args;
 mod chain;
 mod load;
 mod machine;
+mod outage;
+mod registries;
 mod report;
 mod server;
+mod settle;
 mod waiting;
 
 use anyhow::Context;
@@ -24,6 +27,7 @@ use clap::Parser;
 use onestop::bundle::{Catalog, ServiceId};
 use onestop::sandbox::{AnswerLog, Behaviours, SandboxOptions};
 use serde_json::{Value, json};
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -75,6 +79,8 @@ pub struct BenchOptions {
     pub dispatcher_concurrency: usize,
     /// The server's `registries.concurrency` (calls in flight per registry).
     pub registry_concurrency: usize,
+    /// A registry to take down during an open-loop run.
+    pub outage: Option<outage::Outage>,
 }
 
 /// What every mode shares: the definitions, the example application, the sandbox.
@@ -91,18 +97,31 @@ struct Bench {
     chains: chain::Chains,
     /// Every call the sandbox answered and the time it took there.
     answers: AnswerLog,
+    /// The services of the registry `--outage` takes down (none without it).
+    down: BTreeSet<String>,
 }
 
-/// The sandbox's counts, summed over its services.
-#[derive(Debug, Clone, Copy, Default)]
+/// The sandbox's counts, summed over its services, and its effects by service.
+#[derive(Debug, Clone, Default)]
 struct SandboxStats {
     calls: u64,
     answered: u64,
     /// Time spent answering the calls answered, from arrival to answer.
     answer_ms: f64,
+    effects: BTreeMap<String, u64>,
 }
 
 impl SandboxStats {
+    /// The effects made since `before`, by service.
+    fn effects_since(&self, before: &Self) -> BTreeMap<String, u64> {
+        let made = |service: &str, n: u64| {
+            n.saturating_sub(before.effects.get(service).copied().unwrap_or(0))
+        };
+        (self.effects.iter())
+            .map(|(service, n)| (service.clone(), made(service, *n)))
+            .collect()
+    }
+
     /// The mean time a call answered since `before` took in the sandbox.
     fn mean_answer_since(&self, before: &Self) -> Option<Duration> {
         let answered = self
@@ -119,6 +138,10 @@ async fn run(options: BenchOptions) -> anyhow::Result<()> {
     let catalog = Arc::new(onestop::bundle::compile(&options.definitions)?);
     let example = read_example(&options)?;
     let (stages, calls, chains) = critical_stages(&catalog, &example)?;
+    let down = match &options.outage {
+        Some(o) => outage::down_services(&catalog, &chains, &o.registry)?,
+        None => BTreeSet::new(),
+    };
     let behaviours = sandbox_behaviours(&options)?;
     let answers = AnswerLog::default();
     let sandbox = spawn_sandbox(catalog, behaviours, answers.clone())?;
@@ -139,6 +162,7 @@ async fn run(options: BenchOptions) -> anyhow::Result<()> {
         calls,
         chains,
         answers,
+        down,
     };
     let database = server::Database::fresh(ctx.options.postgres.as_deref()).await?;
     let outcome = run_against(Arc::new(ctx), &database.url).await;
@@ -227,10 +251,14 @@ impl Bench {
         let services = stats.as_object().context("sandbox stats")?;
         let sum =
             |field: &str| -> f64 { services.values().filter_map(|s| s[field].as_f64()).sum() };
+        let effects = (services.iter())
+            .map(|(service, s)| (service.clone(), s["effects"].as_u64().unwrap_or(0)))
+            .collect();
         Ok(SandboxStats {
             calls: sum("calls") as u64,
             answered: sum("answered") as u64,
             answer_ms: sum("answer_ms"),
+            effects,
         })
     }
 

@@ -298,6 +298,15 @@ pub fn heading(bench: &Bench, database_url: &str) {
         o.dispatcher_concurrency,
         o.registry_concurrency
     );
+    if let Some(outage) = &o.outage {
+        println!(
+            "outage: {} ({}) answers 503 to every call for {} s from {} s after the load starts",
+            outage.registry,
+            bench.down.iter().cloned().collect::<Vec<_>>().join(", "),
+            outage.length.as_secs(),
+            outage.at.as_secs()
+        );
+    }
 }
 
 #[cfg(test)]
