@@ -18,7 +18,7 @@ pub use submit::{Submission, SubmissionKey};
 pub use waiting::Waiting;
 
 use crate::bundle::{Bundle, Catalog, ServiceId};
-use crate::fanout::{Dispatcher, SubmitError, Submitter};
+use crate::fanout::{Dispatcher, Registries, SubmitError, Submitter};
 use crate::form::{CombinedForm, FieldError, FormError};
 use crate::lifecycle::{ApplicationId, SubStatus};
 use crate::registry::CallbackError;
@@ -34,6 +34,8 @@ pub struct Applications {
     store: Store,
     submitter: Submitter,
     wake: Arc<Notify>,
+    /// Which registries are unavailable, as the dispatcher knows.
+    registries: Registries,
     /// The secrets registries sign their callbacks with.
     secrets: Arc<Secrets>,
     /// How far a callback's timestamp may be from this server's clock.
@@ -89,6 +91,7 @@ impl Applications {
             store,
             submitter: dispatcher.submitter(),
             wake: dispatcher.waker(),
+            registries: dispatcher.registries(),
             secrets: Arc::new(secrets),
             callback_window_seconds,
         }

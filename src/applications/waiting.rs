@@ -3,8 +3,8 @@
 //! and the application's page say so.
 
 use super::{ApplicationError, Applications};
-use crate::lifecycle::{SubKind, SubStatus};
-use crate::store::{OpenCircuit, SubRequestRecord};
+use crate::lifecycle::{ApplicationId, SubKind, SubStatus};
+use crate::store::{CallTiming, OpenCircuit, SubRequestRecord};
 
 /// A call waiting for its registry.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -19,41 +19,78 @@ pub struct Waiting {
 }
 
 impl Applications {
-    /// For each of `subs`, in order, what it is waiting for, if a registry.
+    /// For each of `subs` (the calls of application `id`), in order, what it is waiting for,
+    /// if a registry.
     pub async fn waiting(
         &self,
+        id: &ApplicationId,
         subs: &[SubRequestRecord],
     ) -> Result<Vec<Option<Waiting>>, ApplicationError> {
+        let open: Vec<OpenCircuit> = self.unavailable(subs);
         let pending = |s: &SubRequestRecord| {
             s.kind == SubKind::Service && matches!(s.status, SubStatus::Ready | SubStatus::Running)
         };
-        let open = if subs.iter().any(pending) {
-            self.store.open_circuits().await?
-        } else {
-            Vec::new()
+        let held = |s: &SubRequestRecord| {
+            let registry = self.catalog.service(&s.service_id).map(|x| &x.registry);
+            registry.is_some_and(|r| open.iter().any(|c| &c.registry == r))
         };
+        // Most statuses are read while nothing fails: then no query at all.
+        if !subs
+            .iter()
+            .any(|s| pending(s) && (s.failures > 0 || held(s)))
+        {
+            return Ok(vec![None; subs.len()]);
+        }
+        let timings = self.store.call_timings(id).await?;
         Ok(subs
             .iter()
-            .map(|s| pending(s).then(|| self.waiting_for(s, &open)).flatten())
+            .map(|s| {
+                let timing = timings
+                    .iter()
+                    .find(|t| t.service_id == s.service_id && t.item == s.item);
+                pending(s)
+                    .then(|| self.waiting_for(s, timing?, &open))
+                    .flatten()
+            })
             .collect())
     }
 
-    fn waiting_for(&self, sub: &SubRequestRecord, open: &[OpenCircuit]) -> Option<Waiting> {
+    /// The circuits of the registries `subs` call that are unavailable now.
+    fn unavailable(&self, subs: &[SubRequestRecord]) -> Vec<OpenCircuit> {
+        let mut open: Vec<OpenCircuit> = Vec::new();
+        for sub in subs {
+            let Some(service) = self.catalog.service(&sub.service_id) else {
+                continue;
+            };
+            if open.iter().any(|c| c.registry == service.registry) {
+                continue;
+            }
+            open.extend(self.registries.unavailable(&service.registry));
+        }
+        open
+    }
+
+    fn waiting_for(
+        &self,
+        sub: &SubRequestRecord,
+        timing: &CallTiming,
+        open: &[OpenCircuit],
+    ) -> Option<Waiting> {
         let registry = &self.catalog.service(&sub.service_id)?.registry;
         if let Some(circuit) = open.iter().find(|c| &c.registry == registry) {
             return Some(Waiting {
                 registry: registry.clone(),
                 unavailable: true,
-                since: sub.failing_since.unwrap_or(circuit.opened_at),
+                since: timing.failing_since.unwrap_or(circuit.opened_at),
                 next_attempt_at: circuit.probe_at,
             });
         }
-        let since = sub.failing_since.filter(|_| sub.failures > 0)?;
+        let since = timing.failing_since.filter(|_| sub.failures > 0)?;
         Some(Waiting {
             registry: registry.clone(),
             unavailable: false,
             since,
-            next_attempt_at: sub.next_attempt_at,
+            next_attempt_at: timing.next_attempt_at,
         })
     }
 }

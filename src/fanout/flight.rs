@@ -105,7 +105,8 @@ impl Flight {
                     kind: call.kind,
                     attempts: call.attempts,
                     failures: call.failures,
-                    failing_since: call.failing_since,
+                    // Released from waiting: it has never failed.
+                    failing_since: None,
                     idempotency_key: call.idempotency_key.clone(),
                     callback_token: call.callback_token.clone(),
                     poll_url: None,
@@ -157,8 +158,6 @@ mod tests {
             deadline: None,
             idempotency_key: format!("app:{service}:0"),
             failures: 0,
-            next_attempt_at: 0,
-            failing_since: None,
         }
     }
 

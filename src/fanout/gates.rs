@@ -307,3 +307,19 @@ impl Gate {
 fn ms(d: Duration) -> i64 {
     i64::try_from(d.as_millis()).unwrap_or(i64::MAX)
 }
+
+/// What this instance knows of the registries' circuits (as it last read or changed them,
+/// at most `refresh` ago), for the pages and the status API: no query on their path.
+#[derive(Clone)]
+pub struct Registries(Arc<Gates>);
+
+impl Registries {
+    pub(super) fn new(gates: Arc<Gates>) -> Self {
+        Self(gates)
+    }
+
+    /// The circuit of `registry` when it is unavailable.
+    pub fn unavailable(&self, registry: &str) -> Option<OpenCircuit> {
+        self.0.by_registry.get(registry)?.state().open.clone()
+    }
+}

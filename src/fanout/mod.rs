@@ -14,6 +14,7 @@ mod request;
 mod writer;
 
 pub use dispatcher::Dispatcher;
+pub use gates::Registries;
 pub use plan::{Plan, plan};
 pub use policy::{Policies, Policy, RegistryLimits};
 pub use request::build_request;

@@ -133,7 +133,7 @@ pub async fn show(
 ) -> Result<HttpResponse, ApiError> {
     let (application, subs) = load(&state, &path).await?;
     let bundle = state.catalog.bundle(&application.bundle_id);
-    let waiting = state.applications.waiting(&subs).await?;
+    let waiting = state.applications.waiting(&application.id, &subs).await?;
     let services: Vec<Value> = subs
         .iter()
         .zip(&waiting)

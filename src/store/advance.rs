@@ -26,7 +26,7 @@ pub(super) async fn advance(
 
 /// What settling an application's calls reads of every one, and what a taken call's request is
 /// built from (its siblings' outputs).
-const CALL_COLUMNS: &str = "id, application_id, service_id, item, status, depends_on, attempts, outputs, error, updated_at, kind, callback_token, deadline, failures, idempotency_key, poll_url, next_attempt_at, failing_since";
+const CALL_COLUMNS: &str = "id, application_id, service_id, item, status, depends_on, attempts, outputs, error, updated_at, kind, callback_token, deadline, failures, idempotency_key, poll_url";
 
 /// `advance` for several applications at once, with one read of all their sub-requests and
 /// one statement per new status, however many applications. With `take`, released calls are

@@ -69,10 +69,6 @@ pub struct SubRequestRecord {
     pub idempotency_key: String,
     /// Retriable failures in a row.
     pub failures: i64,
-    /// When it may be claimed next (a retry's time, a poll's).
-    pub next_attempt_at: i64,
-    /// When its current run of retriable failures began; `None` while it is not failing.
-    pub failing_since: Option<i64>,
 }
 
 impl SubRequestRecord {
@@ -95,7 +91,7 @@ impl SubRequestRecord {
 const APPLICATION_COLUMNS: &str = "a.id, a.bundle_id, a.bundle_version, a.status, a.data, a.verify_code, a.created_at,
     COALESCE((SELECT MAX(s.updated_at) FROM sub_requests AS s
               WHERE s.application_id = a.id AND s.updated_at > a.updated_at), a.updated_at) AS updated_at";
-const SUB_REQUEST_COLUMNS: &str = "id, service_id, item, status, depends_on, attempts, outputs, error, updated_at, kind, callback_token, deadline, idempotency_key, failures, next_attempt_at, failing_since";
+const SUB_REQUEST_COLUMNS: &str = "id, service_id, item, status, depends_on, attempts, outputs, error, updated_at, kind, callback_token, deadline, idempotency_key, failures";
 
 impl Store {
     pub async fn application(
@@ -182,7 +178,5 @@ pub(super) fn sub_request_from_row(row: &AnyRow) -> Result<SubRequestRecord, Sto
         deadline: row.try_get("deadline")?,
         idempotency_key: row.try_get("idempotency_key")?,
         failures: row.try_get("failures")?,
-        next_attempt_at: row.try_get("next_attempt_at")?,
-        failing_since: row.try_get("failing_since")?,
     })
 }

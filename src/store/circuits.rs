@@ -116,3 +116,39 @@ impl Store {
         .transpose()
     }
 }
+
+/// When a call that has not ended is tried next, and since when it has been failing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CallTiming {
+    pub service_id: String,
+    pub item: i64,
+    pub next_attempt_at: i64,
+    pub failing_since: Option<i64>,
+}
+
+impl Store {
+    /// The timing of an application's calls that are ready or running (the status API's
+    /// `waiting`), apart from the calls' records, which the fan-out reads far more often.
+    pub async fn call_timings(
+        &self,
+        application: &crate::lifecycle::ApplicationId,
+    ) -> Result<Vec<CallTiming>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT service_id, item, next_attempt_at, failing_since FROM sub_requests
+             WHERE application_id = $1 AND status IN ('ready', 'running')",
+        )
+        .bind(application.as_str())
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                Ok(CallTiming {
+                    service_id: row.try_get("service_id")?,
+                    item: row.try_get("item")?,
+                    next_attempt_at: row.try_get("next_attempt_at")?,
+                    failing_since: row.try_get("failing_since")?,
+                })
+            })
+            .collect()
+    }
+}

@@ -144,7 +144,11 @@ impl Store {
         }
         let rows = query.fetch_all(&self.writes).await?;
         rows.iter()
-            .map(|row| claim_from_row(row, now + lease_ms))
+            .map(|row| {
+                let mut claim = claim_from_row(row, now + lease_ms)?;
+                claim.failing_since = row.try_get("failing_since")?;
+                Ok(claim)
+            })
             .collect()
     }
 
@@ -162,7 +166,9 @@ impl Store {
     }
 }
 
-/// A claim read back from a row of `CLAIM_RETURNING` (or more), leased until `locked_until`.
+/// A claim read back from a row of `CLAIM_RETURNING` (or more), leased until `locked_until`;
+/// its `failing_since` is left out (a call released from waiting has never failed; the claim of
+/// due work reads it).
 pub(super) fn claim_from_row(row: &AnyRow, locked_until: i64) -> Result<Claim, StoreError> {
     let kind: String = row.try_get("kind")?;
     Ok(Claim {
@@ -173,7 +179,7 @@ pub(super) fn claim_from_row(row: &AnyRow, locked_until: i64) -> Result<Claim, S
         kind: SubKind::parse(&kind).ok_or_else(|| StoreError::Corrupt(kind.clone()))?,
         attempts: row.try_get("attempts")?,
         failures: row.try_get("failures")?,
-        failing_since: row.try_get("failing_since")?,
+        failing_since: None,
         idempotency_key: row.try_get("idempotency_key")?,
         callback_token: row.try_get("callback_token")?,
         poll_url: row.try_get("poll_url")?,

@@ -194,8 +194,6 @@ impl CallRow {
                 deadline: call.deadline,
                 idempotency_key: format!("{}:{}:{}", new.id, call.service, call.item),
                 failures: 0,
-                next_attempt_at: call.deadline.unwrap_or(now),
-                failing_since: None,
             },
             claimed,
         }

@@ -18,7 +18,7 @@ mod sql;
 mod submissions;
 
 pub use applications::{ApplicationRecord, NewApplication, NewCall, SubRequestRecord};
-pub use circuits::{Closed, OpenCircuit};
+pub use circuits::{CallTiming, Closed, OpenCircuit};
 pub use claim::{CallContext, Claim, Services, Take};
 pub use history::HistoryEntry;
 pub use outside::{RetryResult, TokenTarget};

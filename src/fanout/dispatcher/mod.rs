@@ -102,6 +102,11 @@ impl Dispatcher {
         }
     }
 
+    /// What this instance knows of the registries' circuits.
+    pub fn registries(&self) -> super::Registries {
+        super::Registries::new(self.gates.clone())
+    }
+
     /// A handle to wake the dispatcher when new work was stored.
     pub fn waker(&self) -> Arc<Notify> {
         self.wake.clone()

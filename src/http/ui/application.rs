@@ -9,6 +9,7 @@ use crate::applications::Waiting;
 use crate::bundle::Bundle;
 use crate::http::AppState;
 use crate::lang::Lang;
+use crate::lifecycle::ApplicationId;
 use crate::store::{ApplicationRecord, ApplicationStatus, SubKind, SubRequestRecord, SubStatus};
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
@@ -28,7 +29,7 @@ pub async fn show(
     let bundle = state.catalog.bundle(&application.bundle_id);
     let event = bundle.map_or_else(|| application.bundle_id.clone(), |b| lang.pick(&b.title));
     let id = &application.id;
-    let waiting = waiting(&state, &subs).await;
+    let waiting = waiting(&state, &application.id, &subs).await;
     let page = Page {
         template: "application",
         title: format!("{} — {event}", lang.text("application")),
@@ -56,7 +57,7 @@ pub async fn live_part(
     let (application, subs) = crate::http::applications::load(&state, &path)
         .await
         .map_err(|e| Problem::from_api(e, lang))?;
-    let waiting = waiting(&state, &subs).await;
+    let waiting = waiting(&state, &application.id, &subs).await;
     let mut data = live(&state, lang, &application, &subs, &waiting);
     if let Value::Object(map) = &mut data {
         map.insert("t".into(), super::i18n::words(lang));
@@ -177,10 +178,14 @@ fn waiting_words(lang: Lang, waiting: &Waiting, registry: String) -> (String, St
 }
 
 /// What the page's calls are waiting for; less (nothing) if that cannot be read now.
-async fn waiting(state: &AppState, subs: &[SubRequestRecord]) -> Vec<Option<Waiting>> {
+async fn waiting(
+    state: &AppState,
+    id: &ApplicationId,
+    subs: &[SubRequestRecord],
+) -> Vec<Option<Waiting>> {
     state
         .applications
-        .waiting(subs)
+        .waiting(id, subs)
         .await
         .inspect_err(|e| tracing::warn!(error = %e, "Failed to read what calls wait for"))
         .unwrap_or_default()
