@@ -189,7 +189,8 @@ impl Gates {
         match self.store.close_circuit(&gate.name, now_ms()).await {
             Ok(Some(closed)) => {
                 let seconds = (now_ms() - closed.opened_at).max(0) / 1000;
-                tracing::info!(registry = %gate.name, unavailable_for_seconds = seconds, probes = closed.probes, "Registry available again; its held calls go out at its pace");
+                // At the outage's level, so that a log filtered to warnings shows both ends.
+                tracing::warn!(registry = %gate.name, unavailable_for_seconds = seconds, probes = closed.probes, "Registry available again; its held calls go out at its pace");
             }
             Ok(None) => {}
             Err(e) => {
