@@ -152,8 +152,8 @@ impl Gates {
     }
 
     /// The unavailable registries whose probe is due and which this instance won the right to
-    /// probe (at most one instance per probe), with the services to probe with.
-    pub async fn probes(&self, now: i64) -> Vec<&Gate> {
+    /// probe (at most one instance per probe), each with when the next probe is due.
+    pub async fn probes(&self, now: i64) -> Vec<(&Gate, i64)> {
         let mut won = Vec::new();
         for gate in self.by_registry.values() {
             let Some(due) = gate.state().open.clone().filter(|c| c.probe_at <= now) else {
@@ -166,7 +166,7 @@ impl Gates {
                 open.probe_at = now + next.min(ms(self.circuit.refresh));
             }
             match taken {
-                Ok(true) => won.push(&**gate),
+                Ok(true) => won.push((&**gate, now + next)),
                 Ok(false) => {}
                 Err(e) => {
                     tracing::error!(error = ?e, registry = %gate.name, "Failed to take a probe")
@@ -186,7 +186,11 @@ impl Gates {
         if !was_open {
             return;
         }
-        match self.store.close_circuit(&gate.name, now_ms()).await {
+        match self
+            .store
+            .close_circuit(&gate.name, now_ms(), &gate.services())
+            .await
+        {
             Ok(Some(closed)) => {
                 let seconds = (now_ms() - closed.opened_at).max(0) / 1000;
                 // At the outage's level, so that a log filtered to warnings shows both ends.
@@ -274,9 +278,10 @@ impl Gate {
         let state = self.state();
         if probe {
             Admit::Go
-        } else if state.open.is_some() {
+        } else if let Some(open) = &state.open {
+            // Parked until the next probe (see `store::circuits::park`).
             Admit::Hold {
-                at: now,
+                at: open.probe_at.max(now),
                 reason: UNAVAILABLE,
             }
         } else if state.paused_until > now {

@@ -92,12 +92,50 @@ impl Store {
         Ok(taken.rows_affected() == 1)
     }
 
-    /// Mark `registry` available again; what it was when this call closed it (`None`: it was
-    /// not open).
+    /// Park the due calls of `services` (an unavailable registry's) until `until`, its next
+    /// probe: while it is unavailable, claims leave them out, and a due call left out is a row
+    /// every claim reads past (with 30,000 held on PostgreSQL, a claim took over a second).
+    /// Bounded by the next probe, a call parked by mistake waits no longer than that.
+    pub async fn park(&self, services: &[&str], now: i64, until: i64) -> Result<(), StoreError> {
+        self.move_ready(services, "next_attempt_at <= $1", until, now)
+            .await
+    }
+
+    /// Set `next_attempt_at` to `to` for the ready calls of `services` that `condition` (on
+    /// `$1`, `at`) picks.
+    async fn move_ready(
+        &self,
+        services: &[&str],
+        condition: &str,
+        to: i64,
+        at: i64,
+    ) -> Result<(), StoreError> {
+        if services.is_empty() {
+            return Ok(());
+        }
+        let marks: Vec<String> = (0..services.len()).map(|n| format!("${}", n + 3)).collect();
+        // The first term is the partial index's predicate (see `claim::DUE`).
+        let sql = format!(
+            "UPDATE sub_requests SET next_attempt_at = $2
+             WHERE status IN ('ready', 'awaiting', 'running') AND status = 'ready' AND {condition}
+               AND service_id IN ({})",
+            marks.join(", ")
+        );
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(at).bind(to);
+        for service in services {
+            query = query.bind(*service);
+        }
+        query.execute(&self.writes).await?;
+        Ok(())
+    }
+
+    /// Mark `registry` available again and let its parked calls (`services`') go now; what the
+    /// circuit was when this call closed it (`None`: it was not open).
     pub async fn close_circuit(
         &self,
         registry: &str,
         now: i64,
+        services: &[&str],
     ) -> Result<Option<Closed>, StoreError> {
         let row = sqlx::query(
             "UPDATE registry_circuits SET state = 'closed', updated_at = $2
@@ -107,13 +145,15 @@ impl Store {
         .bind(now)
         .fetch_optional(&self.writes)
         .await?;
-        row.map(|row| {
-            Ok(Closed {
-                opened_at: row.try_get("opened_at")?,
-                probes: row.try_get("probes")?,
-            })
-        })
-        .transpose()
+        let Some(row) = row else {
+            return Ok(None);
+        };
+        self.move_ready(services, "next_attempt_at > $1", now, now)
+            .await?;
+        Ok(Some(Closed {
+            opened_at: row.try_get("opened_at")?,
+            probes: row.try_get("probes")?,
+        }))
     }
 }
 

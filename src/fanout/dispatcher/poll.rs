@@ -57,12 +57,19 @@ impl Dispatcher {
         Some(full)
     }
 
-    /// One call to each unavailable registry whose probe this instance took.
+    /// One call to each unavailable registry whose probe this instance took; the registry's
+    /// other due calls are parked until the next probe, so that claims do not read past them
+    /// while it is unavailable.
     async fn probe(&self, claims: &mpsc::UnboundedSender<Handed>) -> Option<()> {
-        for gate in self.gates.probes(now_ms()).await {
-            match self.take(1, Services::Only(&gate.services())).await {
+        let now = now_ms();
+        for (gate, next_probe) in self.gates.probes(now).await {
+            let services = gate.services();
+            match self.take(1, Services::Only(&services)).await {
                 Ok(found) => self.hand(found, Start::Probe, claims)?,
                 Err(e) => tracing::error!(error = ?e, "Failed to claim a probe"),
+            }
+            if let Err(e) = self.store.park(&services, now, next_probe).await {
+                tracing::error!(error = ?e, "Failed to park an unavailable registry's calls");
             }
         }
         Some(())
