@@ -92,10 +92,11 @@ impl Store {
         Ok(taken.rows_affected() == 1)
     }
 
-    /// Park the due calls of `services` (an unavailable registry's) until `until`, its next
-    /// probe: while it is unavailable, claims leave them out, and a due call left out is a row
-    /// every claim reads past (with 30,000 held on PostgreSQL, a claim took over a second).
-    /// Bounded by the next probe, a call parked by mistake waits no longer than that.
+    /// Park the due calls of `services` (an unavailable registry's) until `until`: while it is
+    /// unavailable, claims leave them out, and a due call left out is a row every claim reads
+    /// past (with 30,000 held on PostgreSQL, a claim took over a second). The circuit's close
+    /// lets them go; were that lost (the closing instance dying between its two statements),
+    /// they would wait until `until`.
     pub async fn park(&self, services: &[&str], now: i64, until: i64) -> Result<(), StoreError> {
         self.move_ready(services, "next_attempt_at <= $1", until, now)
             .await
