@@ -48,7 +48,8 @@ impl Flight {
 
     /// Take in the outcome of one of the flight's calls and send it to the writer, with the
     /// calls it releases; those come back claimed (leased until `locked_until`), with what
-    /// their requests need, for the caller to start.
+    /// their requests need, for the caller to start. A call to a registry that is
+    /// `unavailable` is not started: the writer parks it as it stores the release.
     ///
     /// The outcome is sent while the flight is locked: two answers that together release a
     /// call reach the writer in the order the flight saw them, so the writer never sees the
@@ -59,6 +60,7 @@ impl Flight {
         writer: &Inboxes,
         now: i64,
         locked_until: i64,
+        unavailable: impl Fn(&str) -> bool,
     ) -> Result<Vec<Claim>, SubmitError> {
         let mut calls = self.calls.lock().unwrap_or_else(PoisonError::into_inner);
         let released = match calls.iter_mut().find(|c| c.id == done.claim.id) {
@@ -71,7 +73,7 @@ impl Flight {
                 call.status = done.completion.status();
                 if let Completion::Succeeded(outputs) = &done.completion {
                     call.outputs = Some(outputs.clone());
-                    start(&mut calls, now)
+                    start(&mut calls, now, unavailable)
                 } else {
                     Vec::new()
                 }
@@ -119,11 +121,17 @@ impl Flight {
     }
 }
 
-/// The waiting registry calls the lifecycle lets start now (`lifecycle::startable`), claimed
-/// (`running`, one attempt more, as the writer will store them).
-fn start(calls: &mut [SubRequestRecord], now: i64) -> Vec<usize> {
+/// The waiting registry calls the lifecycle lets start now (`lifecycle::startable`) but those
+/// of unavailable registries, claimed (`running`, one attempt more, as the writer will store
+/// them).
+fn start(
+    calls: &mut [SubRequestRecord],
+    now: i64,
+    unavailable: impl Fn(&str) -> bool,
+) -> Vec<usize> {
     let views: Vec<_> = calls.iter().map(SubRequestRecord::view).collect();
-    let started = lifecycle::startable(&views);
+    let mut started = lifecycle::startable(&views);
+    started.retain(|&n| !unavailable(&calls[n].service_id));
     for &n in &started {
         let call = &mut calls[n];
         call.status = SubStatus::Running;
@@ -203,12 +211,12 @@ mod tests {
     fn a_call_starts_when_the_last_of_its_dependencies_succeeds() {
         let (flight, (writer, mut rx)) = (flight(), writer());
         let b = done("b", Completion::Succeeded(json!({"rnokpp": "1"})));
-        let first = flight.answered(b, &writer, 5, 100).expect("sent");
+        let first = flight.answered(b, &writer, 5, 100, |_| false).expect("sent");
         assert!(first.is_empty(), "d still waits for c: {first:?}");
         assert!(sent(&mut rx).early.is_empty());
 
         let c = done("c", Completion::Succeeded(json!({"unzr": "2"})));
-        let claims = flight.answered(c, &writer, 6, 100).expect("sent");
+        let claims = flight.answered(c, &writer, 6, 100, |_| false).expect("sent");
         let ids: Vec<&str> = claims.iter().map(|c| c.id.as_str()).collect();
         assert_eq!(
             ids,
@@ -234,10 +242,23 @@ mod tests {
     }
 
     #[test]
+    fn a_call_to_an_unavailable_registry_is_left_for_the_writer_to_park() {
+        let (flight, (writer, mut rx)) = (flight(), writer());
+        let unavailable = |service: &str| service == "d";
+        let b = done("b", Completion::Succeeded(json!({})));
+        let c = done("c", Completion::Succeeded(json!({})));
+        assert!((flight.answered(b, &writer, 5, 100, unavailable)).is_ok());
+        let claims = flight.answered(c, &writer, 6, 100, unavailable);
+        assert!(claims.expect("sent").is_empty(), "d is not started");
+        assert!(sent(&mut rx).early.is_empty());
+        assert!(sent(&mut rx).early.is_empty(), "nor named as started");
+    }
+
+    #[test]
     fn nothing_starts_behind_a_failure_a_retry_or_a_stale_claim() {
         let (flight, (writer, mut rx)) = (flight(), writer());
         let starts = |done: Done, now: i64| -> Vec<Claim> {
-            flight.answered(done, &writer, now, 100).expect("sent")
+            flight.answered(done, &writer, now, 100, |_| false).expect("sent")
         };
         assert!(starts(done("b", Completion::Succeeded(json!({}))), 5).is_empty());
         assert!(

@@ -69,6 +69,13 @@ struct Pace {
     next: Mutex<tokio::time::Instant>,
 }
 
+/// The registries unavailable, as this instance sees them, and their services.
+#[derive(Default)]
+pub(super) struct Unavailable<'a> {
+    pub registries: Vec<&'a Gate>,
+    pub services: Vec<&'a str>,
+}
+
 /// A call's place at its registry: a permit of its concurrency, counted as busy until dropped.
 pub(super) struct Entered<'a> {
     gate: &'a Gate,
@@ -131,6 +138,43 @@ impl Gates {
         held
     }
 
+    /// The registries unavailable now, as this instance last saw them, with their services.
+    pub fn unavailable(&self) -> Unavailable<'_> {
+        let mut unavailable = Unavailable::default();
+        for gate in self.by_registry.values() {
+            if gate.is_open() {
+                unavailable.registries.push(gate);
+                unavailable.services.extend(gate.services.iter().map(String::as_str));
+            }
+        }
+        unavailable
+    }
+
+    /// Until when an unavailable registry's calls are parked (`store::Parked`): ten of its
+    /// longest probe intervals. The circuit's close lets them go at once; this bounds the wait
+    /// of a call parked on a view already stale.
+    pub fn park_until(&self, now: i64) -> i64 {
+        now.saturating_add(ms(self.circuit.probe_max).saturating_mul(10))
+    }
+
+    /// After calls of `registries` were parked on this instance's view that they were
+    /// unavailable: let those of a registry that has closed since go now. The close lets the
+    /// calls parked before it go; the view changes before that, so a park committed after the
+    /// close is seen here (or by `refresh`, when the close was another instance's).
+    pub async fn unpark_closed(&self, registries: &[&Gate]) {
+        for gate in registries {
+            if !gate.is_open() {
+                self.unpark(gate).await;
+            }
+        }
+    }
+
+    async fn unpark(&self, gate: &Gate) {
+        if let Err(e) = self.store.unpark(&gate.services(), now_ms()).await {
+            tracing::error!(error = ?e, registry = %gate.name, "Failed to let a registry's parked calls go");
+        }
+    }
+
     /// Read the circuits other instances may have opened or closed.
     pub async fn refresh(&self) {
         match self.store.open_circuits().await {
@@ -138,12 +182,17 @@ impl Gates {
                 let mut open: BTreeMap<String, OpenCircuit> =
                     open.into_iter().map(|c| (c.registry.clone(), c)).collect();
                 for (name, gate) in &self.by_registry {
-                    let mut state = gate.state();
-                    let was_open = state.open.is_some();
-                    state.open = open.remove(name);
-                    if was_open && state.open.is_none() {
-                        // Closed elsewhere: this instance's run of failures is over too.
-                        state.failures = 0;
+                    let closed = {
+                        let mut state = gate.state();
+                        let was_open = state.open.is_some();
+                        state.open = open.remove(name);
+                        was_open && state.open.is_none()
+                    };
+                    if closed {
+                        // Closed elsewhere: this instance's run of failures is over too, and
+                        // what it parked meanwhile goes (see `unpark_closed`).
+                        gate.state().failures = 0;
+                        self.unpark(gate).await;
                     }
                 }
             }
@@ -264,6 +313,11 @@ impl Gate {
 
     fn state(&self) -> MutexGuard<'_, State> {
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Whether the registry is unavailable, as this instance last saw it.
+    pub fn is_open(&self) -> bool {
+        self.state().open.is_some()
     }
 
     /// Count a call as waiting here until the guard is dropped.

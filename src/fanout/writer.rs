@@ -11,9 +11,11 @@
 //! claimed too, but not handed over again. A batch that fails is stored again job by job, so
 //! one bad job cannot hold back the others.
 
+use super::gates::Gates;
 use super::{DispatchSettings, Handed};
 use crate::store::{
-    Claim, Completion, NewApplication, Recorded, Store, StoreError, Take, WriteConnection,
+    Claim, Completion, NewApplication, Parked, Recorded, Store, StoreError, Take,
+    WriteConnection, now_ms,
 };
 use std::collections::BTreeSet;
 use std::sync::Arc;
@@ -21,12 +23,14 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use tokio::sync::{Notify, mpsc, oneshot};
 
 /// What a writer shares with its dispatcher: the store, the settings, the count of claims held
-/// in memory (the writer takes more only while there is room) and the dispatcher's wake-up.
+/// in memory (the writer takes more only while there is room), the dispatcher's wake-up and
+/// the registries' gates (the calls of an unavailable registry are parked, not taken).
 pub(super) struct Handle {
     pub store: Store,
     pub settings: Arc<DispatchSettings>,
     pub held: Arc<AtomicUsize>,
     pub wake: Arc<Notify>,
+    pub gates: Arc<Gates>,
 }
 
 /// Jobs stored in one transaction at most (more wait for the next).
@@ -236,11 +240,16 @@ async fn write(
         .saturating_sub(done.len());
     let room = (2 * settings.concurrency).saturating_sub(held);
     let started = started_early(done);
+    let unavailable = dispatcher.gates.unavailable();
     let take = Take {
         instance: &settings.instance,
         lease_ms: settings.lease.as_millis() as i64,
         limit: room,
         started: &started,
+        parked: Parked {
+            services: &unavailable.services,
+            until: dispatcher.gates.park_until(now_ms()),
+        },
     };
     let news: Vec<&NewApplication> = inserts.iter().map(|i| &i.new).collect();
     let pairs: Vec<(&Claim, &Completion)> =
@@ -256,9 +265,11 @@ async fn write(
         Err(e) => {
             tracing::warn!(error = ?e, applications = news.len(), outcomes = pairs.len(), "Failed to store a batch; storing its jobs one by one");
             let recorded = one_by_one(store, conn, inserts, done, take).await;
+            dispatcher.gates.unpark_closed(&unavailable.registries).await;
             return (recorded.claims, true);
         }
     };
+    dispatcher.gates.unpark_closed(&unavailable.registries).await;
     for (pair, applied) in pairs.iter().zip(&recorded.applied) {
         if !applied {
             tracing::warn!(application.id = %pair.0.application_id, service.id = %pair.0.service_id, "Lease lost before the outcome was recorded; another instance repeats the call");

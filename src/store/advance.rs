@@ -43,16 +43,23 @@ pub(super) async fn advance_many(
 ) -> Result<Vec<Claim>, StoreError> {
     let rows = read_calls(tx, backend, applications).await?;
     let mut settled = Settled::of(&rows, applications, history)?;
-    let (started, handed, ready) = settled.share_out(take)?;
+    let Shares {
+        started,
+        handed,
+        ready,
+        parked,
+    } = settled.share_out(take)?;
     let set =
         "UPDATE sub_requests SET status = $1, next_attempt_at = $2, updated_at = $3 WHERE id IN";
-    for (status, of) in [
-        (SubStatus::Ready, &ready),
-        (SubStatus::Blocked, &settled.blocked),
+    let parked_until = take.map_or(now, |t| t.take.parked.until);
+    for (status, at, of) in [
+        (SubStatus::Ready, now, &ready),
+        (SubStatus::Ready, parked_until, &parked),
+        (SubStatus::Blocked, now, &settled.blocked),
     ] {
         let fixed = [
             Param::Text(status.as_str()),
-            Param::Int(now),
+            Param::Int(at),
             Param::Int(now),
         ];
         update_in(tx, set, &fixed, &settled.ids(of)?).await?;
@@ -120,8 +127,14 @@ async fn store_summaries(
     Ok(())
 }
 
-/// Rows of released calls: started early by the taker, handed to it, left `ready`.
-type Shares = (Vec<usize>, Vec<usize>, Vec<usize>);
+/// Rows of released calls: started early by the taker, handed to it, left `ready`, and left
+/// `ready` but parked (their registry is unavailable).
+struct Shares {
+    started: Vec<usize>,
+    handed: Vec<usize>,
+    ready: Vec<usize>,
+    parked: Vec<usize>,
+}
 
 /// One sub-request as `lifecycle::settle` sees it, read from a row of `CALL_COLUMNS`.
 fn settling(row: &AnyRow) -> Result<lifecycle::Call, StoreError> {
@@ -231,8 +244,9 @@ impl<'a> Settled<'a> {
             .collect()
     }
 
-    /// The released calls in three: those the taker started already (taken first, whatever
-    /// its limit), those handed to it up to its limit, and those left `ready`.
+    /// The released calls in four: those the taker started already (taken first, whatever
+    /// its limit), those of unavailable registries (parked), those handed to it up to its
+    /// limit, and those left `ready`.
     fn share_out(&mut self, take: Option<Taking<'_>>) -> Result<Shares, StoreError> {
         let mut released = std::mem::take(&mut self.released);
         let mut started: Vec<usize> = Vec::new();
@@ -255,9 +269,26 @@ impl<'a> Settled<'a> {
                 tracing::warn!(sub_request.id = %id, "A call started early was not released by the stored outcomes");
             }
         }
+        let mut parked = Vec::new();
+        if let Some(taking) = take.filter(|t| !t.take.parked.services.is_empty()) {
+            let mut others = Vec::with_capacity(released.len());
+            for n in released {
+                let service: String = self.rows[n].try_get("service_id")?;
+                match taking.take.parked.holds(&service) {
+                    true => parked.push(n),
+                    false => others.push(n),
+                }
+            }
+            released = others;
+        }
         let limit = take.map_or(0, |t| t.take.limit);
         let ready = released.split_off(limit.min(released.len()));
-        Ok((started, released, ready))
+        Ok(Shares {
+            started,
+            handed: released,
+            ready,
+            parked,
+        })
     }
 
     /// Claim the taken calls for the taker; the claims for those `handed` (not started yet),

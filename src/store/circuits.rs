@@ -102,6 +102,12 @@ impl Store {
             .await
     }
 
+    /// Let the parked calls of `services` (an available registry's again) go at `now`.
+    pub async fn unpark(&self, services: &[&str], now: i64) -> Result<(), StoreError> {
+        self.move_ready(services, "next_attempt_at > $1", now, now)
+            .await
+    }
+
     /// Set `next_attempt_at` to `to` for the ready calls of `services` that `condition` (on
     /// `$1`, `at`) picks.
     async fn move_ready(
@@ -149,8 +155,7 @@ impl Store {
         let Some(row) = row else {
             return Ok(None);
         };
-        self.move_ready(services, "next_attempt_at > $1", now, now)
-            .await?;
+        self.unpark(services, now).await?;
         Ok(Some(Closed {
             opened_at: row.try_get("opened_at")?,
             probes: row.try_get("probes")?,

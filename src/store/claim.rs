@@ -64,34 +64,43 @@ const DUE: &str = "status IN ('ready', 'awaiting', 'running')
            AND ((status IN ('ready', 'awaiting') AND next_attempt_at <= $1)
                 OR (status = 'running' AND locked_until < $1))";
 
-/// Which services' calls a claim may take: all but some (those of registries that are
-/// unavailable or busy), or only some (a probe of an unavailable registry).
+/// The calls of a probe: those of the unavailable registry's services that are due, or
+/// `ready` and parked until the registry is back (`Parked`) — with nothing due, the probe takes
+/// a parked call, or none would ever go out and the circuit would never close.
+const PROBE: &str = "status IN ('ready', 'awaiting', 'running')
+           AND (status = 'ready'
+                OR (status = 'awaiting' AND next_attempt_at <= $1)
+                OR (status = 'running' AND locked_until < $1))";
+
+/// Which calls a claim may take: the due calls of all services but some (those of registries
+/// that are unavailable or busy), or a probe's of some (an unavailable registry's).
 #[derive(Debug, Clone, Copy)]
 pub enum Services<'a> {
     Except(&'a [&'a str]),
-    Only(&'a [&'a str]),
+    Probe(&'a [&'a str]),
 }
 
 impl Services<'_> {
-    /// The condition on `service_id`, its parameters numbered from `from`.
+    /// The condition on the calls, its parameters from `$1` (now) and for the services from
+    /// `from`.
     fn condition(&self, from: usize) -> String {
-        let (list, not) = match self {
-            Self::Except([]) => return String::new(),
-            Self::Except(list) => (list, " NOT"),
-            Self::Only(list) => (list, ""),
+        let (list, not, which) = match self {
+            Self::Except([]) => return DUE.to_owned(),
+            Self::Except(list) => (list, " NOT", DUE),
+            Self::Probe(list) => (list, "", PROBE),
         };
         let marks: Vec<String> = (0..list.len().max(1))
             .map(|n| format!("${}", from + n))
             .collect();
-        format!(" AND service_id{not} IN ({})", marks.join(", "))
+        format!("{which} AND service_id{not} IN ({})", marks.join(", "))
     }
 
     fn list(&self) -> &[&str] {
         match self {
             Self::Except(list) => list,
             // `IN ()` is no SQL: an empty list matches no service by an impossible id.
-            Self::Only([]) => &[""],
-            Self::Only(list) => list,
+            Self::Probe([]) => &[""],
+            Self::Probe(list) => list,
         }
     }
 }
@@ -116,8 +125,8 @@ impl Store {
         // look first, with a read, which takes no lock. Under load, when the writers hand over
         // everything, nothing is due at most polls.
         if self.backend == Backend::Sqlite {
-            let only = services.condition(2);
-            let look = format!("SELECT 1 FROM sub_requests WHERE {DUE}{only} LIMIT 1");
+            let which = services.condition(2);
+            let look = format!("SELECT 1 FROM sub_requests WHERE {which} LIMIT 1");
             let mut query = sqlx::query(sqlx::AssertSqlSafe(look)).bind(now);
             for service in services.list() {
                 query = query.bind(*service);
@@ -127,11 +136,11 @@ impl Store {
                 return Ok(Vec::new());
             }
         }
-        let only = services.condition(5);
+        let which = services.condition(5);
         let sql = sqlx::AssertSqlSafe(format!(
             "UPDATE sub_requests
              SET status = 'running', locked_until = $2, attempts = attempts + 1, updated_at = $1, claimed_by = $4
-             WHERE id IN (SELECT id FROM sub_requests WHERE {DUE}{only}
+             WHERE id IN (SELECT id FROM sub_requests WHERE {which}
                           ORDER BY next_attempt_at LIMIT $3{lock}) {CLAIM_RETURNING}"
         ));
         let mut query = sqlx::query(sql)
@@ -198,6 +207,24 @@ pub struct Take<'a> {
     /// Calls the instance started before the outcomes that release them were stored (see
     /// `fanout::Flight`): taken when released, whatever the limit, and not returned as claims.
     pub started: &'a BTreeSet<&'a str>,
+    /// Calls of unavailable registries: left `ready`, parked, when released.
+    pub parked: Parked<'a>,
+}
+
+/// The services of the registries that are unavailable (as the taker last saw them): their
+/// calls, when released or first stored, are left `ready` until `until` instead of taken, so
+/// that nobody handles them until the registry is back (the circuit's close lets them go; see
+/// `store::circuits`).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Parked<'a> {
+    pub services: &'a [&'a str],
+    pub until: i64,
+}
+
+impl Parked<'_> {
+    pub fn holds(&self, service: &str) -> bool {
+        self.services.contains(&service)
+    }
 }
 
 /// The locked applications by id.

@@ -104,14 +104,18 @@ fn call_rows<'a>(
         ));
         for (position, call) in new.calls.iter().enumerate() {
             let first = call.kind.first_status(!call.depends_on.is_empty());
-            let taker = take
-                .as_deref_mut()
-                .filter(|t| first == SubStatus::Ready && t.limit > 0);
+            // A first call to an unavailable registry waits, parked, for it to be back.
+            let parked = (take.as_deref())
+                .filter(|t| first == SubStatus::Ready && t.parked.holds(call.service.as_str()))
+                .map(|t| t.parked.until);
+            let taker = (take.as_deref_mut())
+                .filter(|t| first == SubStatus::Ready && t.limit > 0 && parked.is_none());
             let claimed = taker.map(|t| {
                 t.limit -= 1;
                 (now + t.lease_ms, t.instance.to_owned())
             });
-            let row = CallRow::new(new, call, first, claimed, now);
+            let mut row = CallRow::new(new, call, first, claimed, now);
+            row.next_attempt_at = parked.or(call.deadline).unwrap_or(now);
             rows.push((new, call, position, row));
         }
     }
@@ -143,7 +147,7 @@ async fn insert_calls(
                 .bind(row.record.status.as_str())
                 .bind(json_text(&serde_json::json!(call.depends_on)))
                 .bind(row.record.attempts)
-                .bind(call.deadline.unwrap_or(now))
+                .bind(row.next_attempt_at)
                 .bind(row.record.idempotency_key.as_str())
                 .bind(now)
                 .bind(call.kind.as_str())
@@ -164,6 +168,8 @@ struct CallRow {
     record: SubRequestRecord,
     /// Lease end and instance.
     claimed: Option<(i64, String)>,
+    /// When it is due: now, at its deadline (a person's step), or parked.
+    next_attempt_at: i64,
 }
 
 impl CallRow {
@@ -196,6 +202,7 @@ impl CallRow {
                 failures: 0,
             },
             claimed,
+            next_attempt_at: call.deadline.unwrap_or(now),
         }
     }
 }

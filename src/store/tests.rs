@@ -190,3 +190,46 @@ async fn a_sqlite_claim_with_nothing_due_does_not_wait_for_the_write_lock() {
     let claimed = claimed.expect("answered without waiting for the lock");
     assert!(claimed.expect("claimed").is_empty());
 }
+
+/// An unavailable registry's calls are parked (`ready`, due far ahead): claims leave them
+/// out, its probe takes one though none is due (or no probe would ever go out), and the
+/// circuit's close lets the rest go at once.
+#[tokio::test]
+async fn a_probe_takes_a_parked_call_and_the_close_lets_the_others_go() {
+    let dir = tempfile::tempdir().expect("temporary folder");
+    let url = format!("sqlite://{}", dir.path().join("parked.db").display());
+    let store = Store::connect(&url, None).await.expect("store");
+    let now = super::now_ms();
+    let parked = now + 600_000;
+    let application = "INSERT INTO applications (id, bundle_id, bundle_version, status, data, services, verify_code, created_at, updated_at)
+         VALUES ('a1', 'birth', 1, 'in_progress', '{}', '[]', 'V1', 1, 1)";
+    sqlx::raw_sql(application)
+        .execute(&store.pool)
+        .await
+        .expect(application);
+    for (id, service, at) in [
+        ("t1", "tax.rnokpp-assignment", parked),
+        ("t2", "tax.rnokpp-assignment", parked + 1),
+        ("u1", "migration.unzr-entry", now - 1),
+    ] {
+        let sql = "INSERT INTO sub_requests (id, application_id, service_id, item, position, status, depends_on, attempts, next_attempt_at, idempotency_key, updated_at, kind)
+             VALUES ($1, 'a1', $2, 0, 0, 'ready', '[]', 0, $3, $1, 1, 'service')";
+        let insert = sqlx::query(sql).bind(id).bind(service).bind(at);
+        insert.execute(&store.pool).await.expect("a call");
+    }
+    let tax = ["tax.rnokpp-assignment"];
+    let ids = |claims: Vec<super::Claim>| -> Vec<String> {
+        claims.into_iter().map(|c| c.id).collect()
+    };
+    let claim = |services| store.claim(8, 60_000, "test", services);
+    let due = claim(super::Services::Except(&tax)).await.expect("claim");
+    assert_eq!(ids(due), ["u1"], "the parked calls are left out");
+    let due = claim(super::Services::Except(&[])).await.expect("claim");
+    assert!(due.is_empty(), "and are not due: {:?}", ids(due));
+
+    let probe = store.claim(1, 60_000, "test", super::Services::Probe(&tax));
+    assert_eq!(ids(probe.await.expect("probe")), ["t1"], "the oldest");
+    store.unpark(&tax, super::now_ms()).await.expect("unpark");
+    let due = claim(super::Services::Except(&[])).await.expect("claim");
+    assert_eq!(ids(due), ["t2"], "let go when the registry is back");
+}

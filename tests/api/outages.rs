@@ -121,6 +121,7 @@ async fn a_registry_down_for_a_while_under_steady_load_fails_nobody(db: Db) {
     assert_only_probed_while_down(&timeline, 1);
     assert_the_others_went_on(&timeline);
     assert_drained_at_pace(&timeline, TAX_RATE);
+    assert_parked_not_held(&app.client, &app.address, &ids, &timeline).await;
 }
 
 /// The same outage with two `onestop serve` on one PostgreSQL: the circuit one opens holds the
@@ -146,6 +147,7 @@ async fn two_instances_on_one_postgres_agree_on_the_circuit() {
     assert_one_effect_each(&stats(&client, &sandbox).await, APPLICATIONS);
     assert_only_probed_while_down(&timeline, 2);
     assert_the_others_went_on(&timeline);
+    assert_parked_not_held(&client, &a.url, &ids, &timeline).await;
 
     let (state, probes, open_ms): (String, i64, i64) = sqlx::query_as(
         "SELECT state, probes, updated_at - opened_at FROM registry_circuits WHERE registry = 'tax-service'",
@@ -309,7 +311,7 @@ fn tax_calls(stats: &Value) -> u64 {
 
 /// Send a birth every 100 ms for 6 s to `servers` in turn, the tax service answering 503 to
 /// everything from 1 s to 4 s, and sample the sandbox's counts until every certificate is made;
-/// the applications' ids and the timeline.
+/// the applications' ids (in the order sent) and the timeline.
 async fn outage_under_steady_load(
     client: &reqwest::Client,
     sandbox: &str,
@@ -338,7 +340,7 @@ async fn outage_under_steady_load(
                 let response = client.post(url).json(&body).send().await.expect("sent");
                 assert_eq!(response.status().as_u16(), 201, "accepted");
                 let created: Value = response.json().await.expect("JSON");
-                created["id"].as_str().expect("id").to_owned()
+                (tick, created["id"].as_str().expect("id").to_owned())
             });
         }
         timeline.note_sample(stats(client, sandbox).await);
@@ -352,7 +354,9 @@ async fn outage_under_steady_load(
             timeline.last()
         );
     }
-    (submissions.join_all().await, timeline)
+    let mut ids = submissions.join_all().await;
+    ids.sort();
+    (ids.into_iter().map(|(_, id)| id).collect(), timeline)
 }
 
 async fn set_behaviour(client: &reqwest::Client, sandbox: &str, behaviours: Value) {
@@ -372,10 +376,7 @@ async fn set_behaviour(client: &reqwest::Client, sandbox: &str, behaviours: Valu
 /// sent meanwhile, and more than one. Before, each instance failed `FAILURES_TO_OPEN` calls
 /// at most (each counts its own), and a few more were on their way.
 fn assert_only_probed_while_down(t: &Timeline, instances: u64) {
-    let at_down = t.calls(t.last_before(t.down), TAX);
-    let opened = (t.first_from(t.down)..t.len())
-        .find(|&s| t.calls(s, TAX) >= at_down + FAILURES_TO_OPEN)
-        .expect("the tax service failed enough calls to open its circuit");
+    let opened = circuit_opened(t);
     let settled = t.at(opened) + IN_FLIGHT;
     let probes = t.calls_between(TAX, settled, t.up);
     let span = t.up - settled;
@@ -410,6 +411,41 @@ fn assert_only_probed_while_down(t: &Timeline, instances: u64) {
         early <= most_early,
         "{early} calls before the circuit opened and settled ({most_early} at most)"
     );
+}
+
+/// The sample by which the tax service had failed enough calls to open its circuit.
+fn circuit_opened(t: &Timeline) -> usize {
+    let at_down = t.calls(t.last_before(t.down), TAX);
+    (t.first_from(t.down)..t.len())
+        .find(|&s| t.calls(s, TAX) >= at_down + FAILURES_TO_OPEN)
+        .expect("the tax service failed enough calls to open its circuit")
+}
+
+/// The applications sent while every instance knew the circuit open (from a refresh after it
+/// had settled until a while before the tax service came back): their tax calls were parked
+/// as they were released, never handed to a dispatcher and held there (which would have cost
+/// the writer an outcome each, and shown as `held` in their history).
+async fn assert_parked_not_held(
+    client: &reqwest::Client,
+    server: &str,
+    ids: &[String],
+    t: &Timeline,
+) {
+    let from = t.at(circuit_opened(t)) + IN_FLIGHT + Duration::from_millis(2 * REFRESH_MS);
+    let to = t.up - Duration::from_millis(300);
+    let during: Vec<&String> = (ids.iter().enumerate())
+        .filter(|(n, _)| (from..to).contains(&t.sent_at(*n)))
+        .map(|(_, id)| id)
+        .collect();
+    assert!(during.len() >= 10, "{} applications sent", during.len());
+    for id in during {
+        let url = format!("{server}/api/v1/applications/{id}");
+        let response = client.get(url).send().await.expect("sent");
+        let application: Value = response.json().await.expect("JSON");
+        let history = application["history"].as_array().expect("history");
+        let held = |h: &Value| h["detail"].as_str().is_some_and(|d| d.starts_with("held"));
+        assert!(!history.iter().any(held), "parked, not held: {history:#?}");
+    }
 }
 
 /// While the tax service was down, the registration and the UNZR (in the tax call's stage)

@@ -99,6 +99,7 @@ impl Dispatcher {
             settings: self.settings.clone(),
             held: self.held.clone(),
             wake: self.wake.clone(),
+            gates: self.gates.clone(),
         }
     }
 
@@ -166,7 +167,8 @@ impl Dispatcher {
                 Some(flight) => {
                     let now = now_ms();
                     let until = now + this.settings.lease.as_millis() as i64;
-                    flight.answered(outcome, &done, now, until)
+                    let unavailable = |service: &str| this.unavailable(service);
+                    flight.answered(outcome, &done, now, until, unavailable)
                 }
                 None => done.send(Job::Done(outcome)).map(|()| Vec::new()),
             };
@@ -187,6 +189,12 @@ impl Dispatcher {
                 }
             }
         });
+    }
+
+    /// Whether the registry of `service` is unavailable (its calls are parked, not started).
+    fn unavailable(&self, service: &str) -> bool {
+        let registry = self.catalog.service(service).map(|s| s.registry.as_str());
+        registry.is_some_and(|r| self.gates.of(r).is_open())
     }
 
     /// Call the registry for a claim (or end it at its deadline): the outcome to record, or

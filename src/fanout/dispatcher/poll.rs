@@ -57,22 +57,23 @@ impl Dispatcher {
         Some(full)
     }
 
-    /// One call to each unavailable registry whose probe this instance took; the registry's
-    /// other due calls are parked, so that claims do not read past them while it is
-    /// unavailable: until it closes (which lets them go), or ten of its longest probe
-    /// intervals at most. Each probe then parks only the calls held since the last one.
+    /// One call to each unavailable registry whose probe this instance took (a due call, or
+    /// else a parked one); the registry's other due calls are parked (`store::Parked`), so
+    /// that claims do not read past them while it is unavailable. Most of its calls were
+    /// parked as they were released; these are those held on their way to it.
     async fn probe(&self, claims: &mpsc::UnboundedSender<Handed>) -> Option<()> {
         let now = now_ms();
-        let park = now + 10 * self.settings.circuit.probe_max.as_millis() as i64;
+        let park = self.gates.park_until(now);
         for (gate, next_probe) in self.gates.probes(now).await {
             let until = park.max(next_probe);
             let services = gate.services();
-            match self.take(1, Services::Only(&services)).await {
+            match self.take(1, Services::Probe(&services)).await {
                 Ok(found) => self.hand(found, Start::Probe, claims)?,
                 Err(e) => tracing::error!(error = ?e, "Failed to claim a probe"),
             }
-            if let Err(e) = self.store.park(&services, now, until).await {
-                tracing::error!(error = ?e, "Failed to park an unavailable registry's calls");
+            match self.store.park(&services, now, until).await {
+                Ok(()) => self.gates.unpark_closed(&[gate]).await,
+                Err(e) => tracing::error!(error = ?e, "Failed to park an unavailable registry's calls"),
             }
         }
         Some(())

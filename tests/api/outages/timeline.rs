@@ -42,6 +42,11 @@ impl Timeline {
         self.sent.push(now);
     }
 
+    /// When application `n` (in the order sent) was sent.
+    pub fn sent_at(&self, n: usize) -> Duration {
+        self.sent[n]
+    }
+
     pub fn last(&self) -> &Value {
         &self.samples.last().expect("a sample").1
     }
