@@ -121,22 +121,27 @@ impl Flight {
     }
 }
 
-/// The waiting registry calls the lifecycle lets start now (`lifecycle::startable`) but those
-/// of unavailable registries, claimed (`running`, one attempt more, as the writer will store
-/// them).
+/// The waiting registry calls the lifecycle lets start now (`lifecycle::startable`), claimed
+/// (`running`, one attempt more, as the writer will store them); but those of unavailable
+/// registries, which become `ready` here as in the database (the writer parks them), so that
+/// no later answer starts them.
 fn start(
     calls: &mut [SubRequestRecord],
     now: i64,
     unavailable: impl Fn(&str) -> bool,
 ) -> Vec<usize> {
     let views: Vec<_> = calls.iter().map(SubRequestRecord::view).collect();
-    let mut started = lifecycle::startable(&views);
-    started.retain(|&n| !unavailable(&calls[n].service_id));
-    for &n in &started {
+    let mut started = Vec::new();
+    for n in lifecycle::startable(&views) {
         let call = &mut calls[n];
+        call.updated_at = now;
+        if unavailable(&call.service_id) {
+            call.status = SubStatus::Ready;
+            continue;
+        }
         call.status = SubStatus::Running;
         call.attempts += 1;
-        call.updated_at = now;
+        started.push(n);
     }
     started
 }
@@ -241,17 +246,32 @@ mod tests {
         assert_eq!(context.data["child"]["name"], "Марʼяна");
     }
 
+    /// A call to an unavailable registry is released but not started: the writer parks it as
+    /// it stores the answer. Nor does a later answer start it, once the registry is back.
     #[test]
     fn a_call_to_an_unavailable_registry_is_left_for_the_writer_to_park() {
-        let (flight, (writer, mut rx)) = (flight(), writer());
-        let unavailable = |service: &str| service == "d";
-        let b = done("b", Completion::Succeeded(json!({})));
-        let c = done("c", Completion::Succeeded(json!({})));
-        assert!((flight.answered(b, &writer, 5, 100, unavailable)).is_ok());
-        let claims = flight.answered(c, &writer, 6, 100, unavailable);
-        assert!(claims.expect("sent").is_empty(), "d is not started");
-        assert!(sent(&mut rx).early.is_empty());
+        use SubStatus::*;
+        let context = CallContext {
+            bundle_id: "birth".into(),
+            data: Arc::new(json!({})),
+            siblings: vec![
+                call("a", Succeeded, &[]),
+                call("b", Running, &["a#0"]),
+                call("c", Running, &["a#0"]),
+                call("d", Waiting, &["b#0"]),
+            ],
+        };
+        let flight = Flight::new(&ApplicationId::from_uuid(uuid::Uuid::nil()), &context);
+        let (writer, mut rx) = writer();
+        let answer = |service: &str, unavailable: bool| {
+            let done = done(service, Completion::Succeeded(json!({})));
+            let claims = flight.answered(done, &writer, 5, 100, |s| unavailable && s == "d");
+            claims.expect("sent")
+        };
+        assert!(answer("b", true).is_empty(), "d is not started");
         assert!(sent(&mut rx).early.is_empty(), "nor named as started");
+        assert!(answer("c", false).is_empty(), "d is the writer's now");
+        assert!(sent(&mut rx).early.is_empty());
     }
 
     #[test]

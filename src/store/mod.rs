@@ -19,7 +19,7 @@ mod submissions;
 
 pub use applications::{ApplicationRecord, NewApplication, NewCall, SubRequestRecord};
 pub use circuits::{CallTiming, Closed, OpenCircuit};
-pub use claim::{CallContext, Claim, Services, Take};
+pub use claim::{CallContext, Claim, Parked, Services, Take};
 pub use history::HistoryEntry;
 pub use outside::{RetryResult, TokenTarget};
 
