@@ -216,12 +216,16 @@ mod tests {
     fn a_call_starts_when_the_last_of_its_dependencies_succeeds() {
         let (flight, (writer, mut rx)) = (flight(), writer());
         let b = done("b", Completion::Succeeded(json!({"rnokpp": "1"})));
-        let first = flight.answered(b, &writer, 5, 100, |_| false).expect("sent");
+        let first = flight
+            .answered(b, &writer, 5, 100, |_| false)
+            .expect("sent");
         assert!(first.is_empty(), "d still waits for c: {first:?}");
         assert!(sent(&mut rx).early.is_empty());
 
         let c = done("c", Completion::Succeeded(json!({"unzr": "2"})));
-        let claims = flight.answered(c, &writer, 6, 100, |_| false).expect("sent");
+        let claims = flight
+            .answered(c, &writer, 6, 100, |_| false)
+            .expect("sent");
         let ids: Vec<&str> = claims.iter().map(|c| c.id.as_str()).collect();
         assert_eq!(
             ids,
@@ -278,7 +282,9 @@ mod tests {
     fn nothing_starts_behind_a_failure_a_retry_or_a_stale_claim() {
         let (flight, (writer, mut rx)) = (flight(), writer());
         let starts = |done: Done, now: i64| -> Vec<Claim> {
-            flight.answered(done, &writer, now, 100, |_| false).expect("sent")
+            flight
+                .answered(done, &writer, now, 100, |_| false)
+                .expect("sent")
         };
         assert!(starts(done("b", Completion::Succeeded(json!({}))), 5).is_empty());
         assert!(

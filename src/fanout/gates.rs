@@ -144,7 +144,9 @@ impl Gates {
         for gate in self.by_registry.values() {
             if gate.is_open() {
                 unavailable.registries.push(gate);
-                unavailable.services.extend(gate.services.iter().map(String::as_str));
+                unavailable
+                    .services
+                    .extend(gate.services.iter().map(String::as_str));
             }
         }
         unavailable

@@ -14,8 +14,8 @@
 use super::gates::Gates;
 use super::{DispatchSettings, Handed};
 use crate::store::{
-    Claim, Completion, NewApplication, Parked, Recorded, Store, StoreError, Take,
-    WriteConnection, now_ms,
+    Claim, Completion, NewApplication, Parked, Recorded, Store, StoreError, Take, WriteConnection,
+    now_ms,
 };
 use std::collections::BTreeSet;
 use std::sync::Arc;
@@ -265,11 +265,17 @@ async fn write(
         Err(e) => {
             tracing::warn!(error = ?e, applications = news.len(), outcomes = pairs.len(), "Failed to store a batch; storing its jobs one by one");
             let recorded = one_by_one(store, conn, inserts, done, take).await;
-            dispatcher.gates.unpark_closed(&unavailable.registries).await;
+            dispatcher
+                .gates
+                .unpark_closed(&unavailable.registries)
+                .await;
             return (recorded.claims, true);
         }
     };
-    dispatcher.gates.unpark_closed(&unavailable.registries).await;
+    dispatcher
+        .gates
+        .unpark_closed(&unavailable.registries)
+        .await;
     for (pair, applied) in pairs.iter().zip(&recorded.applied) {
         if !applied {
             tracing::warn!(application.id = %pair.0.application_id, service.id = %pair.0.service_id, "Lease lost before the outcome was recorded; another instance repeats the call");

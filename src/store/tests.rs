@@ -218,9 +218,8 @@ async fn a_probe_takes_a_parked_call_and_the_close_lets_the_others_go() {
         insert.execute(&store.pool).await.expect("a call");
     }
     let tax = ["tax.rnokpp-assignment"];
-    let ids = |claims: Vec<super::Claim>| -> Vec<String> {
-        claims.into_iter().map(|c| c.id).collect()
-    };
+    let ids =
+        |claims: Vec<super::Claim>| -> Vec<String> { claims.into_iter().map(|c| c.id).collect() };
     let claim = |services| store.claim(8, 60_000, "test", services);
     let due = claim(super::Services::Except(&tax)).await.expect("claim");
     assert_eq!(ids(due), ["u1"], "the parked calls are left out");

@@ -62,6 +62,10 @@ pub struct Cli {
         requires = "outage"
     )]
     outage_at: u64,
+    /// Take nothing down, but report by the outage's windows as if: the run without the
+    /// outage to set beside one with it (the same moments, the database grown the same).
+    #[arg(long, requires = "outage")]
+    outage_control: bool,
 }
 
 impl Cli {
@@ -74,6 +78,7 @@ impl Cli {
             registry,
             at: Duration::from_secs(self.outage_at),
             length: Duration::from_secs(seconds),
+            control: self.outage_control,
         });
         if outage.is_some() {
             anyhow::ensure!(

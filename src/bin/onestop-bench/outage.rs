@@ -23,6 +23,8 @@ pub struct Outage {
     /// After the load starts.
     pub at: Duration,
     pub length: Duration,
+    /// Nobody goes down: the windows only (`--outage-control`).
+    pub control: bool,
 }
 
 /// When the outage was, in microseconds since the epoch: from the moment the sandbox took the
@@ -95,7 +97,7 @@ pub fn down_services(
 pub async fn impose(bench: Arc<Bench>, outage: Outage, start: Instant) -> anyhow::Result<Window> {
     let usual = super::sandbox_behaviours(&bench.options)?;
     let mut down = usual.clone();
-    for service in &bench.down {
+    for service in bench.down.iter().filter(|_| !outage.control) {
         let refuse = Behaviour {
             failure_rate: 1.0,
             ..usual.default.clone()

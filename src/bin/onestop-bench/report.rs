@@ -298,7 +298,14 @@ pub fn heading(bench: &Bench, database_url: &str) {
         o.dispatcher_concurrency,
         o.registry_concurrency
     );
-    if let Some(outage) = &o.outage {
+    if let Some(outage) = o.outage.as_ref().filter(|o| o.control) {
+        println!(
+            "outage window only (--outage-control): {} s from {} s after the load starts; {} stays up",
+            outage.length.as_secs(),
+            outage.at.as_secs(),
+            outage.registry,
+        );
+    } else if let Some(outage) = &o.outage {
         println!(
             "outage: {} ({}) answers 503 to every call for {} s from {} s after the load starts",
             outage.registry,

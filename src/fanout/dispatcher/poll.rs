@@ -73,7 +73,9 @@ impl Dispatcher {
             }
             match self.store.park(&services, now, until).await {
                 Ok(()) => self.gates.unpark_closed(&[gate]).await,
-                Err(e) => tracing::error!(error = ?e, "Failed to park an unavailable registry's calls"),
+                Err(e) => {
+                    tracing::error!(error = ?e, "Failed to park an unavailable registry's calls")
+                }
             }
         }
         Some(())
