@@ -202,19 +202,19 @@ async fn a_probe_takes_a_parked_call_and_the_close_lets_the_others_go() {
     let now = super::now_ms();
     let parked = now + 600_000;
     let application = "INSERT INTO applications (id, bundle_id, bundle_version, status, data, services, verify_code, created_at, updated_at)
-         VALUES ('a1', 'birth', 1, 'in_progress', '{}', '[]', 'V1', 1, 1)";
+         VALUES ('01a2425f-078f-732f-a2e4-554354c28bab', 'birth', 1, 'in_progress', '{}', '[]', 'V1', 1, 1)";
     sqlx::raw_sql(application)
         .execute(&store.pool)
         .await
         .expect(application);
-    for (id, service, at) in [
-        ("t1", "tax.rnokpp-assignment", parked),
-        ("t2", "tax.rnokpp-assignment", parked + 1),
-        ("u1", "migration.unzr-entry", now - 1),
+    for (id, service, item, at) in [
+        ("t1", "tax.rnokpp-assignment", 0, parked),
+        ("t2", "tax.rnokpp-assignment", 1, parked + 1),
+        ("u1", "migration.unzr-entry", 0, now - 1),
     ] {
         let sql = "INSERT INTO sub_requests (id, application_id, service_id, item, position, status, depends_on, attempts, next_attempt_at, idempotency_key, updated_at, kind)
-             VALUES ($1, 'a1', $2, 0, 0, 'ready', '[]', 0, $3, $1, 1, 'service')";
-        let insert = sqlx::query(sql).bind(id).bind(service).bind(at);
+             VALUES ($1, '01a2425f-078f-732f-a2e4-554354c28bab', $2, $3, 0, 'ready', '[]', 0, $4, $1, 1, 'service')";
+        let insert = sqlx::query(sql).bind(id).bind(service).bind(item).bind(at);
         insert.execute(&store.pool).await.expect("a call");
     }
     let tax = ["tax.rnokpp-assignment"];
