@@ -7,6 +7,7 @@
 //! `settings`. The load benchmark is a binary of its own (`src/bin/onestop-bench`), not part of
 //! this library.
 
+pub mod access;
 pub mod applications;
 pub mod bundle;
 pub mod cli;
@@ -15,6 +16,7 @@ pub mod form;
 pub mod http;
 pub mod lang;
 pub mod lifecycle;
+pub mod people;
 pub mod receipt;
 pub mod registry;
 pub mod sandbox;

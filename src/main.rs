@@ -72,12 +72,87 @@ enum Command {
         /// A submission: `{"data": {...}, "services": [...]}`.
         application: PathBuf,
     },
+    /// Institutions (a maternity ward, a CNAP, an online channel) and the bundles they offer.
+    Institution {
+        #[command(subcommand)]
+        command: InstitutionCommand,
+    },
+    /// Staff accounts.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+    /// Machine clients' bearer tokens.
+    Token {
+        #[command(subcommand)]
+        command: TokenCommand,
+    },
     /// Print the combined form (JSON Schema) of a bundle.
     Form {
         bundle: String,
         /// Comma-separated optional services to include (default: all).
         #[arg(long)]
         services: Option<String>,
+    },
+}
+
+#[derive(Subcommand)]
+enum InstitutionCommand {
+    /// Add an institution.
+    Add {
+        id: String,
+        /// The Ukrainian title.
+        #[arg(long)]
+        title: String,
+        #[arg(long)]
+        title_en: String,
+        /// The bundles it offers, comma-separated (birth,relocation,business-start).
+        #[arg(long)]
+        bundles: String,
+        /// sqlite://file.db or postgres://… (setting database.url).
+        #[arg(long)]
+        database_url: Option<String>,
+    },
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Add a staff account; the password is read from standard input (one line).
+    Add {
+        login: String,
+        #[arg(long)]
+        institution: Option<String>,
+        /// clerk, registrar, supervisor, auditor or admin.
+        #[arg(long)]
+        role: String,
+        /// Make a password and print it once instead of reading one.
+        #[arg(long)]
+        generate_password: bool,
+        #[arg(long)]
+        database_url: Option<String>,
+    },
+}
+
+#[derive(Subcommand)]
+enum TokenCommand {
+    /// Make a machine client's token, bound to an institution and a role; printed once.
+    Add {
+        name: String,
+        #[arg(long)]
+        institution: Option<String>,
+        #[arg(long)]
+        role: String,
+        /// How long it is valid, as an ISO 8601 duration.
+        #[arg(long, default_value = "P90D")]
+        expires: String,
+        #[arg(long)]
+        database_url: Option<String>,
+    },
+    /// Revoke a machine client's token.
+    Revoke {
+        name: String,
+        #[arg(long)]
+        database_url: Option<String>,
     },
 }
 
@@ -110,6 +185,36 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Sandbox { bind, behaviour } => {
             cli::sandbox(&settings, &bind, behaviour.as_deref()).map(|()| ExitCode::SUCCESS)
         }
+        Command::Institution {
+            command:
+                InstitutionCommand::Add {
+                    id,
+                    title,
+                    title_en,
+                    bundles,
+                    database_url,
+                },
+        } => {
+            settings.database.url = database_url.unwrap_or(settings.database.url);
+            cli::add_institution(&settings, &id, &title, &title_en, &bundles)
+                .map(|()| ExitCode::SUCCESS)
+        }
+        Command::User {
+            command:
+                UserCommand::Add {
+                    login,
+                    institution,
+                    role,
+                    generate_password,
+                    database_url,
+                },
+        } => {
+            settings.database.url = database_url.unwrap_or(settings.database.url);
+            let institution = institution.as_deref();
+            cli::add_user(&settings, &login, institution, &role, generate_password)
+                .map(|()| ExitCode::SUCCESS)
+        }
+        Command::Token { command } => token(&mut settings, command).map(|()| ExitCode::SUCCESS),
         Command::Serve {
             bind,
             database_url,
@@ -119,6 +224,25 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             settings.database.url = database_url.unwrap_or(settings.database.url);
             settings.registries.url = registries.or(settings.registries.url);
             cli::serve(settings).map(|()| ExitCode::SUCCESS)
+        }
+    }
+}
+
+fn token(settings: &mut Settings, command: TokenCommand) -> anyhow::Result<()> {
+    match command {
+        TokenCommand::Add {
+            name,
+            institution,
+            role,
+            expires,
+            database_url,
+        } => {
+            settings.database.url = database_url.unwrap_or(settings.database.url.clone());
+            cli::add_token(settings, &name, institution.as_deref(), &role, &expires)
+        }
+        TokenCommand::Revoke { name, database_url } => {
+            settings.database.url = database_url.unwrap_or(settings.database.url.clone());
+            cli::revoke_token(settings, &name)
         }
     }
 }

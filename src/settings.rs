@@ -13,6 +13,20 @@ pub struct Settings {
     pub registries: RegistrySettings,
     pub definitions: DefinitionSettings,
     pub dispatcher: DispatcherSettings,
+    pub auth: AuthSettings,
+}
+
+/// Sign-in: how long a session lasts, and when repeated wrong passwords lock an account.
+#[derive(Debug, Clone, Deserialize)]
+pub struct AuthSettings {
+    /// A session ends after this long without a request.
+    pub session_idle_minutes: i64,
+    /// A session ends this long after sign-in, however busy.
+    pub session_hours: i64,
+    /// Wrong passwords in a row that lock an account …
+    pub lockout_after: i64,
+    /// … for this long.
+    pub lockout_minutes: i64,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -161,5 +175,9 @@ fn defaults() -> Result<config::ConfigBuilder<config::builder::DefaultState>, co
         .set_default("dispatcher.lease_ms", 60_000)?
         .set_default("dispatcher.retry_for_seconds", 72 * 3600)?
         .set_default("dispatcher.backoff_base_ms", 500)?
-        .set_default("dispatcher.backoff_cap_ms", 300_000)
+        .set_default("dispatcher.backoff_cap_ms", 300_000)?
+        .set_default("auth.session_idle_minutes", 30)?
+        .set_default("auth.session_hours", 12)?
+        .set_default("auth.lockout_after", 5)?
+        .set_default("auth.lockout_minutes", 15)
 }

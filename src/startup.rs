@@ -25,6 +25,8 @@ pub struct Application {
     server: Server,
     sandbox: Option<Server>,
     dispatcher: Dispatcher,
+    store: Store,
+    catalog: Arc<bundle::Catalog>,
 }
 
 /// Where registry calls go: the configured URL, or an in-process sandbox started here.
@@ -100,10 +102,11 @@ impl Application {
         );
         let state = AppState {
             applications,
-            catalog,
-            store,
+            catalog: catalog.clone(),
+            store: store.clone(),
             public_url: public_url.clone(),
             receipt_secret: settings.server.receipt_secret.clone(),
+            auth: settings.auth.clone(),
         };
         let server = http_server(listener, state, settings.server.max_body_bytes)?;
         Ok(Self {
@@ -113,7 +116,17 @@ impl Application {
             server,
             sandbox,
             dispatcher,
+            store,
+            catalog,
         })
+    }
+
+    /// On a database without accounts, make the first admin, and while the in-process sandbox
+    /// is the registry (the demo), a demo ward and CNAP with their staff; what was made, to
+    /// print once. Against real registries no demo data is ever made.
+    pub async fn first_run(&self) -> anyhow::Result<Option<crate::people::FirstRun>> {
+        let demo = self.sandbox.is_some();
+        crate::people::first_run(&self.store, &self.catalog, demo).await
     }
 
     pub fn port(&self) -> u16 {
@@ -122,6 +135,11 @@ impl Application {
 
     pub fn public_url(&self) -> &str {
         &self.public_url
+    }
+
+    /// The database, for tools and tests that set up people beside the server.
+    pub fn store(&self) -> &Store {
+        &self.store
     }
 
     pub fn registries_url(&self) -> &str {

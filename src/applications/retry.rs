@@ -14,6 +14,8 @@ pub struct Correction<'a> {
     pub service: &'a str,
     pub item: Option<i64>,
     pub patch: Option<&'a Value>,
+    /// Who asks (a staff login or `token:NAME`), kept with the patch.
+    pub author: &'a str,
 }
 
 impl Applications {
@@ -37,9 +39,16 @@ impl Applications {
         let human_deadline = deadline(&jiff::Zoned::now(), expires_after);
         let corrected = correction.patch.is_some().then(|| valid.data());
         let (id, service) = (application.id.as_str(), correction.service);
-        let result = (self.store)
-            .retry_failed(id, service, correction.item, corrected, human_deadline)
-            .await?;
+        let asked = crate::store::Retry {
+            application: id,
+            service,
+            item: correction.item,
+            data: corrected,
+            patch: correction.patch,
+            author: correction.author,
+            human_deadline,
+        };
+        let result = self.store.retry_failed(asked).await?;
         match result {
             RetryResult::Retried(count) => {
                 self.wake.notify_one();

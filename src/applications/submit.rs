@@ -5,7 +5,7 @@
 use super::{ApplicationError, Applications, deadline};
 use crate::bundle::Applicable;
 use crate::lifecycle::{ApplicationId, SubKind};
-use crate::store::{NewApplication, NewCall, now_ms, random_token};
+use crate::store::{NewApplication, NewCall, Origin, now_ms, random_token};
 use serde_json::Value;
 use std::sync::Arc;
 
@@ -16,6 +16,8 @@ pub struct Submission<'a> {
     /// The optional services chosen (all when `None`).
     pub chosen: Option<&'a [String]>,
     pub key: Option<SubmissionKey<'a>>,
+    /// Who submits it (staff and their institution, or a citizen's access secret, hashed).
+    pub origin: Origin,
 }
 
 /// A submission's `Idempotency-Key`: reserved before the application is stored, and bound to
@@ -61,6 +63,7 @@ impl Applications {
             received_at,
             calls: new_calls(&applicable),
             submission_key: (submission.key.as_ref()).map(|k| (k.key.to_owned(), (k.answer)(&id))),
+            origin: submission.origin,
         };
         if let Err(e) = self.submitter.insert(new).await {
             if let Some(key) = &submission.key

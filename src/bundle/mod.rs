@@ -137,6 +137,8 @@ pub struct Bundle {
     pub version: u32,
     pub title: Text,
     pub description: Text,
+    /// Whether citizens may submit it online without an account.
+    pub public: bool,
     pub applicant: String,
     /// Further lines of the receipt's summary.
     pub summary: Vec<SummaryRow>,

@@ -45,6 +45,10 @@ pub struct RawBundle {
     pub version: u32,
     pub title: RawText,
     pub description: RawText,
+    /// Whether citizens may submit it online without an account (birth is not: ward staff
+    /// submit it).
+    #[serde(default)]
+    pub public: bool,
     /// Who the receipt names as the applicant (handlebars over the application data).
     pub applicant: String,
     /// Further lines of the receipt's summary (the child, the business …).

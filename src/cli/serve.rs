@@ -22,6 +22,9 @@ pub fn serve(settings: Settings) -> anyhow::Result<()> {
             "onestop працює: відкрийте {}/ у браузері (open it in a browser)",
             app.public_url()
         );
+        if let Some(made) = app.first_run().await? {
+            super::people::print_first_run(&made, app.public_url());
+        }
         app.run_until_stopped().await
     })
 }

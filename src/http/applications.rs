@@ -1,23 +1,30 @@
 //! Submitting an application, reading its status, and its receipt.
 
-use super::{ApiError, AppState, idempotency};
+use super::{ApiError, AppState, auth, idempotency};
+use crate::access::{self, Action, Caller, Submitter};
 use crate::applications::{Submission, SubmissionKey, Waiting};
 use crate::form::Message;
 use crate::receipt::Languages;
-use crate::store::{ApplicationRecord, SubKind, SubRequestRecord};
+use crate::store::{ApplicationRecord, Origin, SubKind, SubRequestRecord};
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde_json::{Value, json};
 
 /// `POST /api/v1/bundles/{bundle}/applications` with `{"data": {...}, "services": [...]}` and
-/// an optional `Idempotency-Key` header.
+/// an optional `Idempotency-Key` header: by staff of an institution that offers the bundle, or
+/// by anyone for a public bundle (the answer then carries the citizen's access secret).
 pub async fn submit(
     state: web::Data<AppState>,
     path: web::Path<String>,
     req: HttpRequest,
     body: web::Json<Value>,
 ) -> Result<HttpResponse, ApiError> {
+    let caller = auth::api_caller(&state, &req).await?;
+    let submitter = submitter(&state, &caller, &path)?;
     let body = body.into_inner();
-    let key = idempotency::key(&req)?.map(|key| (idempotency::request_hash(&path, &body), key));
+    let key = idempotency::key(&req)?.map(|key| {
+        let hash = idempotency::request_hash(&path, &body);
+        (hash, idempotency::scoped(&submitter, &key))
+    });
     if let Some((hash, key)) = &key
         && let Some(replayed) = idempotency::replay(&state.store, key, hash).await?
     {
@@ -27,8 +34,15 @@ pub async fn submit(
     let key_ref = key
         .as_ref()
         .map(|(hash, key)| (hash.as_str(), key.as_str()));
-    match accept(&state, &path, data, chosen.as_deref(), key_ref).await? {
-        Some(id) => Ok(idempotency::created(&id, answer(&id), false)),
+    let (origin, access) = origin(&submitter);
+    match accept(&state, &path, data, chosen.as_deref(), key_ref, origin).await? {
+        Some(id) => {
+            let mut answer = answer(&id);
+            if let Some(access) = access {
+                answer["access"] = json!(access);
+            }
+            Ok(idempotency::created(&id, answer, false))
+        }
         // Another request with this key got there first.
         None => match &key {
             Some((hash, key)) => idempotency::replay(&state.store, key, hash)
@@ -36,6 +50,41 @@ pub async fn submit(
                 .ok_or_else(|| ApiError::Conflict(idempotency::BUSY.into())),
             None => Err(ApiError::Conflict(idempotency::BUSY.into())),
         },
+    }
+}
+
+/// Who submits `bundle`, if `caller` may (an unknown bundle is 404 for everyone).
+pub(crate) fn submitter(
+    state: &AppState,
+    caller: &Caller,
+    bundle: &str,
+) -> Result<Submitter, ApiError> {
+    let Some(found) = state.catalog.bundle(bundle) else {
+        return Err(crate::applications::ApplicationError::UnknownBundle(bundle.into()).into());
+    };
+    access::may_submit(caller, bundle, found.public).map_err(|r| auth::refused(r, bundle))
+}
+
+/// What is stored about who submitted, and the citizen's new access secret (shown once, kept
+/// only as its hash).
+pub(crate) fn origin(submitter: &Submitter) -> (Origin, Option<String>) {
+    match submitter {
+        Submitter::Staff { who, institution } => {
+            let origin = Origin {
+                submitted_by: Some(who.clone()),
+                institution: Some(institution.clone()),
+                access_hash: None,
+            };
+            (origin, None)
+        }
+        Submitter::Citizen => {
+            let (secret, hash) = access::secret::new(access::secret::Kind::Citizen);
+            let origin = Origin {
+                access_hash: Some(hash),
+                ..Origin::default()
+            };
+            (origin, Some(secret))
+        }
     }
 }
 
@@ -54,11 +103,13 @@ pub(crate) async fn accept(
     data: Value,
     chosen: Option<&[String]>,
     key: Option<(&str, &str)>,
+    origin: Origin,
 ) -> Result<Option<String>, ApiError> {
     let submission = Submission {
         bundle_id,
         data,
         chosen,
+        origin,
         key: key.map(|(request_hash, key)| SubmissionKey {
             key,
             request_hash,
@@ -119,19 +170,23 @@ pub(super) fn links(id: &str) -> Value {
     })
 }
 
-pub(super) async fn load(
+/// The application `id` for the API's caller to read.
+async fn readable(
     state: &AppState,
+    req: &HttpRequest,
     id: &str,
 ) -> Result<(ApplicationRecord, Vec<SubRequestRecord>), ApiError> {
-    Ok(state.applications.load(id).await?)
+    let caller = auth::api_caller(state, req).await?;
+    auth::application_for(state, &caller, Action::Read, id).await
 }
 
 /// `GET /api/v1/applications/{id}`.
 pub async fn show(
     state: web::Data<AppState>,
     path: web::Path<String>,
+    req: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
-    let (application, subs) = load(&state, &path).await?;
+    let (application, subs) = readable(&state, &req, &path).await?;
     let bundle = state.catalog.bundle(&application.bundle_id);
     let waiting = state.applications.waiting(&application.id, &subs).await?;
     let services: Vec<Value> = subs
@@ -224,23 +279,41 @@ pub struct ReceiptQuery {
     lang: Option<String>,
 }
 
+impl ReceiptQuery {
+    /// The receipt's languages (Ukrainian when not said), or 400.
+    pub fn languages(&self) -> Result<Languages, ApiError> {
+        match self.lang.as_deref() {
+            None => Ok(Languages::default()),
+            Some(code) => Languages::parse(code).ok_or_else(|| {
+                ApiError::BadRequest(format!(
+                    "Невідома мова квитанції \"{code}\": uk, en або uk+en"
+                ))
+            }),
+        }
+    }
+}
+
 /// `GET /api/v1/applications/{id}/receipt.pdf[?lang=uk|en|uk+en]`.
 pub async fn receipt(
     state: web::Data<AppState>,
     path: web::Path<String>,
     query: web::Query<ReceiptQuery>,
+    req: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
-    let lang = match query.lang.as_deref() {
-        None => Languages::default(),
-        Some(code) => Languages::parse(code).ok_or_else(|| {
-            ApiError::BadRequest(format!(
-                "Невідома мова квитанції \"{code}\": uk, en або uk+en"
-            ))
-        })?,
-    };
-    let (application, subs) = load(&state, &path).await?;
+    let lang = query.languages()?;
+    let (application, subs) = readable(&state, &req, &path).await?;
+    receipt_pdf(&state, &application, &subs, lang).await
+}
+
+/// The receipt of an application as a PDF response (the API's and the pages').
+pub(crate) async fn receipt_pdf(
+    state: &AppState,
+    application: &ApplicationRecord,
+    subs: &[SubRequestRecord],
+    lang: Languages,
+) -> Result<HttpResponse, ApiError> {
     let view = state
-        .receipt_view(&application, &subs, lang)
+        .receipt_view(application, subs, lang)
         .map_err(|e| ApiError::Internal(e.into()))?;
     let pdf = web::block(move || crate::receipt::render_pdf(&view))
         .await

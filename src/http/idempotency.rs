@@ -28,6 +28,15 @@ pub fn key(req: &HttpRequest) -> Result<Option<String>, ApiError> {
     Ok(Some(key.to_owned()))
 }
 
+/// The key as stored: a key is its submitter's own (an institution's, or the citizens'), so
+/// one institution's key never answers with another's application.
+pub fn scoped(submitter: &crate::access::Submitter, key: &str) -> String {
+    match submitter {
+        crate::access::Submitter::Staff { institution, .. } => format!("{institution}:{key}"),
+        crate::access::Submitter::Citizen => format!(":{key}"),
+    }
+}
+
 /// What a request is, for telling a true retry from a reused key: the bundle and the body.
 pub fn request_hash(bundle: &str, body: &Value) -> String {
     let mut hasher = Sha256::new();

@@ -2,6 +2,7 @@
 //! domain (`applications` for every change, `store` and `receipt` to read) and maps the result.
 
 mod applications;
+mod auth;
 mod bundles;
 mod callbacks;
 mod error;
@@ -9,6 +10,7 @@ mod idempotency;
 mod operators;
 mod pages;
 mod refusals;
+mod session;
 mod ui;
 
 pub use error::ApiError;
@@ -31,6 +33,8 @@ pub struct AppState {
     pub public_url: String,
     /// Keys the check codes on receipts and the verify page.
     pub receipt_secret: String,
+    /// How long sessions last, when accounts lock.
+    pub auth: crate::settings::AuthSettings,
 }
 
 impl AppState {
@@ -60,6 +64,14 @@ pub fn configure(cfg: &mut web::ServiceConfig, max_body_bytes: usize) {
     .route("/verify/{code}", web::get().to(pages::verify))
     .service(
         web::scope("/api/v1")
+            .wrap(actix_web::middleware::from_fn(json_only))
+            .route("/session", web::post().to(session::create))
+            .route("/session", web::get().to(session::show))
+            .route("/session", web::delete().to(session::delete))
+            .route(
+                "/session/password",
+                web::post().to(session::change_password),
+            )
             .route("/bundles", web::get().to(bundles::list))
             .route("/bundles/{bundle}/form", web::get().to(bundles::form))
             .route(
@@ -79,6 +91,37 @@ pub fn configure(cfg: &mut web::ServiceConfig, max_body_bytes: usize) {
             .route("/confirmations/{token}", web::post().to(callbacks::confirm)),
     )
     .default_service(web::to(not_found));
+}
+
+/// The API takes JSON bodies only: a request with a body of another type (a cross-site form
+/// post is `text/plain`, `multipart/form-data` or `application/x-www-form-urlencoded`) is
+/// refused with 415 before any handler runs, whatever its credentials.
+async fn json_only(
+    req: actix_web::dev::ServiceRequest,
+    next: actix_web::middleware::Next<impl actix_web::body::MessageBody + 'static>,
+) -> Result<actix_web::dev::ServiceResponse<actix_web::body::BoxBody>, actix_web::Error> {
+    use actix_web::http::{Method, header};
+    let writes = matches!(*req.method(), Method::POST | Method::PUT | Method::PATCH);
+    let content_type = req.headers().get(header::CONTENT_TYPE);
+    let json = content_type
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .map(|v| v.trim().to_ascii_lowercase())
+        .is_some_and(|v| {
+            v == "application/json" || (v.starts_with("application/") && v.ends_with("+json"))
+        });
+    let has_body = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .is_some_and(|v| v.as_bytes() != b"0")
+        || req.headers().contains_key(header::TRANSFER_ENCODING);
+    if writes && !json && (content_type.is_some() || has_body) {
+        let refusal = ApiError::UnsupportedMediaType(
+            "Очікується Content-Type: application/json (the API takes JSON only)".into(),
+        );
+        return Ok(req.error_response(refusal));
+    }
+    Ok(next.call(req).await?.map_into_boxed_body())
 }
 
 async fn not_found() -> Result<actix_web::HttpResponse, ApiError> {

@@ -1,9 +1,10 @@
 //! What an operator may do to a running application: correct the data behind a failed service
 //! and run it again, with everything that was blocked behind it (`applications::retry`).
 
-use super::{ApiError, AppState};
+use super::{ApiError, AppState, auth};
+use crate::access::{Action, Caller, Refusal};
 use crate::applications::Correction;
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -22,9 +23,15 @@ struct RetryRequest {
 pub async fn retry(
     state: web::Data<AppState>,
     path: web::Path<(String, String)>,
+    req: HttpRequest,
     body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
     let (id, service) = path.into_inner();
+    let caller = auth::api_caller(&state, &req).await?;
+    auth::application_for(&state, &caller, Action::Correct, &id).await?;
+    let Caller::Staff(staff) = &caller else {
+        return Err(auth::refused(Refusal::Forbidden, &id));
+    };
     let request: RetryRequest = if body.iter().all(u8::is_ascii_whitespace) {
         RetryRequest::default()
     } else {
@@ -36,6 +43,7 @@ pub async fn retry(
         service: &service,
         item: request.item,
         patch: request.data.as_ref(),
+        author: &staff.who,
     };
     let count = state.applications.retry(correction).await?;
     Ok(HttpResponse::Accepted().json(json!({

@@ -22,6 +22,17 @@ pub struct NewApplication {
     pub calls: Vec<NewCall>,
     /// The submission's `Idempotency-Key` (reserved beforehand) and the answer to keep for it.
     pub submission_key: Option<(String, String)>,
+    /// Who submitted it and for which institution; a citizen's access secret's hash instead.
+    pub origin: Origin,
+}
+
+/// Who submitted an application: staff (`submitted_by`, `institution`), or a citizen online,
+/// who holds the secret hashed in `access_hash`.
+#[derive(Debug, Clone, Default)]
+pub struct Origin {
+    pub submitted_by: Option<String>,
+    pub institution: Option<String>,
+    pub access_hash: Option<String>,
 }
 
 /// One sub-request of a new application.
@@ -45,6 +56,10 @@ pub struct ApplicationRecord {
     pub status: ApplicationStatus,
     pub data: Value,
     pub verify_code: String,
+    /// The institution it was submitted at (`None`: by a citizen online).
+    pub institution: Option<String>,
+    /// Who submitted it: a staff login or `token:NAME` (`None`: a citizen online).
+    pub submitted_by: Option<String>,
     pub created_at: i64,
     pub updated_at: i64,
 }
@@ -88,7 +103,7 @@ impl SubRequestRecord {
 /// column changes with its status, and a batch that stores a call's outcome does not rewrite
 /// the application's row (on PostgreSQL that would be a new version of the whole row, its data
 /// included, every time; see `store::record::lock_applications`).
-const APPLICATION_COLUMNS: &str = "a.id, a.bundle_id, a.bundle_version, a.status, a.data, a.verify_code, a.created_at,
+const APPLICATION_COLUMNS: &str = "a.id, a.bundle_id, a.bundle_version, a.status, a.data, a.verify_code, a.institution, a.submitted_by, a.created_at,
     COALESCE((SELECT MAX(s.updated_at) FROM sub_requests AS s
               WHERE s.application_id = a.id AND s.updated_at > a.updated_at), a.updated_at) AS updated_at";
 const SUB_REQUEST_COLUMNS: &str = "id, service_id, item, status, depends_on, attempts, outputs, error, updated_at, kind, callback_token, deadline, idempotency_key, failures";
@@ -149,6 +164,8 @@ fn application_from_row(row: &AnyRow) -> Result<ApplicationRecord, StoreError> {
             .ok_or_else(|| StoreError::Corrupt(format!("application status {status}")))?,
         data: parse_json(&data)?,
         verify_code: row.try_get("verify_code")?,
+        institution: row.try_get("institution")?,
+        submitted_by: row.try_get("submitted_by")?,
         created_at: row.try_get("created_at")?,
         updated_at: row.try_get("updated_at")?,
     })

@@ -13,8 +13,8 @@ use std::sync::Arc;
 const ROWS_PER_INSERT: usize = 64;
 
 /// The types of a new application row, in the order of its `INSERT`: id, bundle, version,
-/// status, data, services, verify code, time.
-const APPLICATION_ROW: [Ty; 8] = [T, T, I, T, T, T, T, I];
+/// status, data, services, verify code, time, submitted by, institution, access hash.
+const APPLICATION_ROW: [Ty; 11] = [T, T, I, T, T, T, T, I, T, T, T];
 
 /// The types of a new sub-request row, in the order of its `INSERT`: id, application,
 /// service, item, position, status, dependencies, attempts, next attempt, idempotency key,
@@ -56,8 +56,10 @@ async fn insert_rows(
     for chunk in news.chunks(ROWS_PER_INSERT) {
         let size = bucket(chunk.len());
         let sql = format!(
-            "INSERT INTO applications (id, bundle_id, bundle_version, status, data, services, verify_code, created_at, updated_at)
-             SELECT column1, column2, column3, column4, column5, column6, column7, column8, column8
+            "INSERT INTO applications (id, bundle_id, bundle_version, status, data, services, verify_code,
+                created_at, updated_at, submitted_by, institution, access_hash)
+             SELECT column1, column2, column3, column4, column5, column6, column7, column8, column8,
+                column9, column10, column11
              FROM (VALUES {}) AS v WHERE column1 IS NOT NULL",
             typed_values(&APPLICATION_ROW, size, 1)
         );
@@ -78,7 +80,10 @@ async fn insert_rows(
                 .bind(json_text(&new.data))
                 .bind(json_text(&serde_json::json!(services)))
                 .bind(new.verify_code.as_str())
-                .bind(new.received_at.min(now));
+                .bind(new.received_at.min(now))
+                .bind(new.origin.submitted_by.clone())
+                .bind(new.origin.institution.clone())
+                .bind(new.origin.access_hash.clone());
         }
         bind_null_rows(query, &APPLICATION_ROW, size - chunk.len())
             .execute(&mut *tx)

@@ -13,15 +13,17 @@ mod history;
 mod insert;
 mod nodelay;
 mod outside;
+mod people;
 mod record;
 mod sql;
 mod submissions;
 
-pub use applications::{ApplicationRecord, NewApplication, NewCall, SubRequestRecord};
+pub use applications::{ApplicationRecord, NewApplication, NewCall, Origin, SubRequestRecord};
 pub use circuits::{CallTiming, Closed, OpenCircuit};
 pub use claim::{CallContext, Claim, Parked, Services, Take};
 pub use history::HistoryEntry;
-pub use outside::{RetryResult, TokenTarget};
+pub use outside::{Retry, RetryResult, TokenTarget};
+pub use people::{Credential, Institution, NewCredential, User};
 
 pub use crate::lifecycle::{
     Answer, ApplicationId, ApplicationStatus, Completion, Finish, SubKind, SubStatus,

@@ -132,14 +132,15 @@ impl Store {
     /// Run the failed calls of `service` (one `item`, or all) again, with `data` replacing the
     /// application's data when given; what was blocked behind them waits again. A human step
     /// reopens until `human_deadline`.
-    pub async fn retry_failed(
-        &self,
-        application_id: &str,
-        service: &str,
-        item: Option<i64>,
-        data: Option<&Value>,
-        human_deadline: i64,
-    ) -> Result<RetryResult, StoreError> {
+    pub async fn retry_failed(&self, retry: Retry<'_>) -> Result<RetryResult, StoreError> {
+        let Retry {
+            application: application_id,
+            service,
+            item,
+            data,
+            human_deadline,
+            ..
+        } = retry;
         let now = now_ms();
         let mut tx = self.pool.begin().await?;
         lock_application(&mut tx, application_id, now).await?;
@@ -154,6 +155,7 @@ impl Store {
                 .execute(&mut *tx)
                 .await?;
         }
+        record_correction(&mut tx, &retry, now).await?;
         let detail = match data {
             Some(_) => "operator retry with corrected data",
             None => "operator retry",
@@ -177,6 +179,42 @@ impl Store {
         tx.commit().await?;
         Ok(RetryResult::Retried(failed.len()))
     }
+}
+
+/// An operator's retry, as the store carries it out.
+pub struct Retry<'a> {
+    pub application: &'a str,
+    pub service: &'a str,
+    /// One item of a repeated service, or all its failed ones.
+    pub item: Option<i64>,
+    /// The corrected data, validated, when there was a patch.
+    pub data: Option<&'a Value>,
+    /// The patch as the operator sent it, kept with its author.
+    pub patch: Option<&'a Value>,
+    pub author: &'a str,
+    /// When a reopened human step expires (ms).
+    pub human_deadline: i64,
+}
+
+/// Keep who asked for a retry, and the patch they sent.
+async fn record_correction(
+    tx: &mut sqlx::AnyConnection,
+    retry: &Retry<'_>,
+    now: i64,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO corrections (application_id, service_id, item, patch, author, at)
+         VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(retry.application)
+    .bind(retry.service)
+    .bind(retry.item)
+    .bind(retry.patch.map(json_text))
+    .bind(retry.author)
+    .bind(now)
+    .execute(&mut *tx)
+    .await?;
+    Ok(())
 }
 
 /// The failed calls of `service` (of one `item`, or all): id, item and kind of each; or, when

@@ -202,7 +202,7 @@ async fn killed_mid_flight_and_restarted_every_application_completes_with_one_ef
         "default": { "latency": { "uniform_ms": [10, 60] }, "failure_rate": 0.1 }
     }))
     .await;
-    let client = reqwest::Client::new();
+    let client = crate::helpers::staff_client(&database).await;
     let first = Instance::start(&database, &sandbox, "first", 8);
     let ids = submit_births(&client, std::slice::from_ref(&first.url), APPLICATIONS).await;
     assert_eq!(ids.len(), APPLICATIONS);
@@ -246,7 +246,7 @@ async fn killed_mid_flight_and_restarted_every_application_completes_with_one_ef
 async fn dependents_start_before_the_answer_that_releases_them_is_stored(db: Db) {
     let (database, _dir) = fresh_database(db).await;
     let sandbox = spawn_slow_first_stage_sandbox().await;
-    let client = reqwest::Client::new();
+    let client = crate::helpers::staff_client(&database).await;
     // A lease long enough for a call not to renew it first (a renewal waits for the lock).
     let lease = [("ONESTOP__DISPATCHER__LEASE_MS", "60000")];
     let instance = Instance::start_with(&database, &sandbox, "early", 32, &lease);
@@ -297,7 +297,7 @@ async fn wait_answered(client: &reqwest::Client, sandbox: &str, calls: usize) {
 async fn a_refused_batch_is_stored_job_by_job_without_calling_again(db: Db) {
     let (database, _dir) = fresh_database(db).await;
     let sandbox = spawn_slow_first_stage_sandbox().await;
-    let client = reqwest::Client::new();
+    let client = crate::helpers::staff_client(&database).await;
     let settings = [
         ("ONESTOP__DISPATCHER__LEASE_MS", "60000"),
         ("ONESTOP__DATABASE__WRITERS", "1"),
@@ -420,7 +420,7 @@ async fn two_instances_on_one_postgres_share_the_work_with_one_effect_each() {
         "default": { "latency": { "uniform_ms": [5, 25] }, "failure_rate": 0.05 }
     }))
     .await;
-    let client = reqwest::Client::new();
+    let client = crate::helpers::staff_client(&database).await;
     let a = Instance::start(&database, &sandbox, "instance-a", 16);
     let b = Instance::start(&database, &sandbox, "instance-b", 16);
     let servers = [a.url.clone(), b.url.clone()];

@@ -21,8 +21,124 @@ pub enum Db {
 
 pub struct TestApp {
     pub address: String,
+    /// Sends a machine token of a registrar of [`INSTITUTION`] (which offers every bundle).
     pub client: reqwest::Client,
+    /// A browser signed in as that registrar (its session cookie), following no redirects.
+    pub pages: reqwest::Client,
+    /// That browser's session secret, for a test that sends its own `Cookie` header.
+    pub session: String,
+    pub store: onestop::store::Store,
     _dir: tempfile::TempDir,
+}
+
+/// The institution the tests' own client acts for.
+pub const INSTITUTION: &str = "test-cnap";
+
+/// Add `institution` offering every bundle (of the shipped definitions and of every fixture),
+/// unless it exists.
+pub async fn add_institution(store: &onestop::store::Store, institution: &str) {
+    let new = onestop::store::Institution {
+        id: institution.into(),
+        title_uk: format!("Установа {institution}"),
+        title_en: format!("Institution {institution}"),
+        bundles: every_bundle(),
+    };
+    store
+        .add_institution(&new)
+        .await
+        .expect("institution stored");
+}
+
+/// The id of every bundle file under `bundles/` and `tests/fixtures/*/bundles/`.
+fn every_bundle() -> Vec<String> {
+    let mut folders = vec![root().join("bundles")];
+    let fixtures = std::fs::read_dir(root().join("tests/fixtures")).expect("fixtures");
+    folders.extend(
+        fixtures
+            .filter_map(Result::ok)
+            .map(|e| e.path().join("bundles")),
+    );
+    let mut ids = Vec::new();
+    for folder in folders {
+        let Ok(files) = std::fs::read_dir(folder) else {
+            continue;
+        };
+        for file in files.filter_map(Result::ok) {
+            let text = std::fs::read_to_string(file.path()).unwrap_or_default();
+            let id = text.lines().find_map(|l| l.strip_prefix("id:"));
+            ids.extend(id.map(|id| id.trim().trim_matches('"').to_owned()));
+        }
+    }
+    ids.sort();
+    ids.dedup();
+    ids
+}
+
+/// A machine token of `role` at `institution` (made if missing).
+pub async fn token(store: &onestop::store::Store, institution: Option<&str>, role: &str) -> String {
+    if let Some(institution) = institution {
+        add_institution(store, institution).await;
+    }
+    let name = format!("test-{}", uuid::Uuid::new_v4().simple());
+    onestop::people::add_token(store, &name, institution, role, "P1D")
+        .await
+        .expect("token made")
+}
+
+/// A session of a new account `login` with `role` at [`INSTITUTION`], made in the store (no
+/// password is checked: the sign-in itself has its own tests).
+pub async fn session(store: &onestop::store::Store, login: &str, role: &str) -> String {
+    add_institution(store, INSTITUTION).await;
+    let added = store
+        .add_user(login, Some(INSTITUTION), role, "not a hash")
+        .await;
+    assert!(added.expect("user stored"), "a new login");
+    let (secret, hash) = onestop::access::secret::new(onestop::access::secret::Kind::Session);
+    let new = onestop::store::NewCredential {
+        hash: &hash,
+        kind: "session",
+        login: Some(login),
+        name: None,
+        institution: Some(INSTITUTION),
+        role,
+        expires_at: onestop::store::now_ms() + 3_600_000,
+    };
+    assert!(store.add_credential(&new).await.expect("session stored"));
+    secret
+}
+
+/// A browser (no redirects followed) with the session cookie `session`.
+pub fn pages_with(session: &str) -> reqwest::Client {
+    let mut headers = reqwest::header::HeaderMap::new();
+    let value = format!("onestop_session={session}")
+        .parse()
+        .expect("cookie");
+    headers.insert(reqwest::header::COOKIE, value);
+    reqwest::Client::builder()
+        .default_headers(headers)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client")
+}
+
+/// A client that sends `Authorization: Bearer <secret>` with every request.
+pub fn client_with(secret: &str) -> reqwest::Client {
+    let mut headers = reqwest::header::HeaderMap::new();
+    let value = format!("Bearer {secret}").parse().expect("header value");
+    headers.insert(reqwest::header::AUTHORIZATION, value);
+    reqwest::Client::builder()
+        .default_headers(headers)
+        .build()
+        .expect("client")
+}
+
+/// A registrar's client of [`INSTITUTION`] against the database at `url` (for servers the test
+/// starts as processes).
+pub async fn staff_client(url: &str) -> reqwest::Client {
+    let store = onestop::store::Store::connect(url, Some(1))
+        .await
+        .expect("database opens");
+    client_with(&token(&store, Some(INSTITUTION), "registrar").await)
 }
 
 pub fn root() -> PathBuf {
@@ -104,15 +220,27 @@ pub async fn spawn_app_with(db: Db, adjust: impl FnOnce(&mut Settings)) -> TestA
     adjust(&mut settings);
     let app = Application::build(settings).await.expect("the app builds");
     let address = format!("http://127.0.0.1:{}", app.port());
+    let store = app.store().clone();
+    let secret = token(&store, Some(INSTITUTION), "registrar").await;
+    let session = session(&store, "test-registrar", "registrar").await;
     tokio::spawn(app.run_until_stopped());
     TestApp {
         address,
-        client: reqwest::Client::new(),
+        client: client_with(&secret),
+        pages: pages_with(&session),
+        session,
+        store,
         _dir: dir,
     }
 }
 
 impl TestApp {
+    /// A `Cookie` header with `pairs` and the browser's session (a request's own `Cookie`
+    /// header replaces the client's).
+    pub fn cookie(&self, pairs: &str) -> String {
+        format!("{pairs}; onestop_session={}", self.session)
+    }
+
     pub async fn submit(&self, bundle: &str, body: &Value) -> reqwest::Response {
         self.client
             .post(format!(

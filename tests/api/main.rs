@@ -26,6 +26,7 @@ macro_rules! on_both_databases {
     };
 }
 
+mod access;
 mod applications;
 mod asynchronous;
 mod bundles;

@@ -134,7 +134,7 @@ async fn two_instances_on_one_postgres_agree_on_the_circuit() {
     }
     let (database, _dir) = fresh_database(Db::Postgres).await;
     let sandbox = spawn_sandbox(json!({})).await;
-    let client = reqwest::Client::new();
+    let client = crate::helpers::staff_client(&database).await;
     let variables = compressed_variables();
     let settings: Vec<(&str, &str)> = variables.iter().map(|(k, v)| (*k, v.as_str())).collect();
     let a = Instance::start_with(&database, &sandbox, "instance-a", 16, &settings);

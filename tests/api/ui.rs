@@ -5,16 +5,9 @@
 use crate::helpers::{Db, TestApp, example, spawn_app};
 use serde_json::Value;
 
-/// A client that does not follow redirects, so that a 303 can be seen.
-fn client() -> reqwest::Client {
-    reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .expect("client")
-}
-
 async fn get(app: &TestApp, path: &str) -> (u16, String) {
-    let response = client()
+    let response = app
+        .pages
         .get(format!("{}{path}", app.address))
         .send()
         .await
@@ -25,7 +18,8 @@ async fn get(app: &TestApp, path: &str) -> (u16, String) {
 
 /// The CSRF token a fresh form page hands out: (cookie value, hidden field value).
 async fn csrf(app: &TestApp, bundle: &str) -> (String, String) {
-    let response = client()
+    let response = app
+        .pages
         .get(format!("{}/events/{bundle}/form?choice=1", app.address))
         .send()
         .await
@@ -71,12 +65,13 @@ async fn post(
         .iter()
         .map(|(k, v)| format!("{}={}", urlencode(k), urlencode(v)))
         .collect();
-    let mut request = client()
+    let mut request = app
+        .pages
         .post(format!("{}/events/{bundle}/form", app.address))
         .header("Content-Type", "application/x-www-form-urlencoded")
         .body(body.join("&"));
     if let Some(cookie) = cookie {
-        request = request.header("Cookie", cookie);
+        request = request.header("Cookie", app.cookie(cookie));
     }
     let response = request.send().await.expect("form post");
     let status = response.status().as_u16();
@@ -138,7 +133,8 @@ async fn the_homeowner_confirms_from_the_page_their_link_opens(db: Db) {
         .as_str()
         .expect("a page for the person");
     let path = &page_url[page_url.find("/confirmations/").expect("path")..];
-    let response = client()
+    let response = app
+        .pages
         .get(format!("{}{path}", app.address))
         .send()
         .await
@@ -165,7 +161,7 @@ async fn the_homeowner_confirms_from_the_page_their_link_opens(db: Db) {
         .expect("a hidden CSRF field")
         .to_owned();
     let decide = |csrf: String| {
-        client()
+        app.pages
             .post(format!("{}{path}", app.address))
             .header("Content-Type", "application/x-www-form-urlencoded")
             .header("Cookie", cookie.clone())
@@ -297,7 +293,7 @@ async fn a_valid_form_is_accepted_and_sends_the_person_to_the_application_page(d
     let (status, page) = get(&app, &location).await;
     assert_eq!(status, 200);
     assert!(page.contains("Народження дитини") && page.contains("data-final=\"true\""));
-    assert!(page.contains(&format!("/api/v1/applications/{id}/receipt.pdf")));
+    assert!(page.contains(&format!("/applications/{id}/receipt.pdf")));
     let (status, live) = get(&app, &format!("/applications/{id}/live?lang=en")).await;
     assert_eq!(status, 200);
     assert!(live.contains("Completed"));

@@ -35,7 +35,7 @@ async fn tax_call_when(app: &TestApp, id: &str, ready: impl Fn(&Value) -> bool) 
 
 async fn page(app: &TestApp, id: &str, lang: &str) -> String {
     let url = format!("{}/applications/{id}?lang={lang}", app.address);
-    let response = app.client.get(url).send().await.expect("the page");
+    let response = app.pages.get(url).send().await.expect("the page");
     response.text().await.expect("HTML")
 }
 

@@ -59,6 +59,7 @@ pub(super) fn compile_bundle(
         version: raw.version,
         title: text(raw.title),
         description: text(raw.description),
+        public: raw.public,
         applicant: raw.applicant,
         summary: raw
             .summary

@@ -12,7 +12,7 @@ use crate::lang::Lang;
 use crate::lifecycle::ApplicationId;
 use crate::store::{ApplicationRecord, ApplicationStatus, SubKind, SubRequestRecord, SubStatus};
 use actix_web::http::StatusCode;
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 use fluent_bundle::FluentValue;
 use serde_json::{Value, json};
 
@@ -21,11 +21,10 @@ pub async fn show(
     state: web::Data<AppState>,
     path: web::Path<String>,
     query: web::Query<LangQuery>,
+    req: HttpRequest,
 ) -> Result<HttpResponse, Problem> {
     let lang = query.lang();
-    let (application, subs) = crate::http::applications::load(&state, &path)
-        .await
-        .map_err(|e| Problem::from_api(e, lang))?;
+    let (application, subs, access) = super::session::readable(&state, &req, &path, lang).await?;
     let bundle = state.catalog.bundle(&application.bundle_id);
     let event = bundle.map_or_else(|| application.bundle_id.clone(), |b| lang.pick(&b.title));
     let id = &application.id;
@@ -39,12 +38,28 @@ pub async fn show(
             "id": id,
             "event": event,
             "submitted_at": crate::receipt::kyiv_time(application.created_at),
-            "receipt": format!("/api/v1/applications/{id}/receipt.pdf"),
+            "receipt": format!("/applications/{id}/receipt.pdf"),
             "live_url": format!("/applications/{id}/live?lang={}", lang.code()),
             "live": live(&state, lang, &application, &subs, &waiting),
+            "private_link": access.map(|a| super::session::private_link(&state, &a)),
         }),
     };
     Ok(html(StatusCode::OK, page.render()?))
+}
+
+/// `GET /applications/{id}/receipt.pdf[?lang=…]`: the receipt, for whoever may see the page.
+pub async fn receipt(
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    query: web::Query<crate::http::applications::ReceiptQuery>,
+    req: HttpRequest,
+) -> Result<HttpResponse, Problem> {
+    let lang = Lang::Uk;
+    let languages = query.languages().map_err(|e| Problem::from_api(e, lang))?;
+    let (application, subs, _) = super::session::readable(&state, &req, &path, lang).await?;
+    crate::http::applications::receipt_pdf(&state, &application, &subs, languages)
+        .await
+        .map_err(|e| Problem::from_api(e, lang))
 }
 
 /// `GET /applications/{id}/live`: the statuses part of the page alone.
@@ -52,11 +67,10 @@ pub async fn live_part(
     state: web::Data<AppState>,
     path: web::Path<String>,
     query: web::Query<LangQuery>,
+    req: HttpRequest,
 ) -> Result<HttpResponse, Problem> {
     let lang = query.lang();
-    let (application, subs) = crate::http::applications::load(&state, &path)
-        .await
-        .map_err(|e| Problem::from_api(e, lang))?;
+    let (application, subs, _) = super::session::readable(&state, &req, &path, lang).await?;
     let waiting = waiting(&state, &application.id, &subs).await;
     let mut data = live(&state, lang, &application, &subs, &waiting);
     if let Value::Object(map) = &mut data {

@@ -78,10 +78,11 @@ async fn draw(
     let target = crate::http::callbacks::human_step(state, token)
         .await
         .map_err(|e| Problem::from_api(e, lang))?;
-    let (application, subs) =
-        crate::http::applications::load(state, target.application_id.as_str())
-            .await
-            .map_err(|e| Problem::from_api(e, lang))?;
+    let (application, subs) = (state
+        .applications
+        .load(target.application_id.as_str())
+        .await)
+        .map_err(|e| Problem::from_api(e.into(), lang))?;
     let sub = subs.iter().find(|s| s.id == target.id);
     let bundle = state.catalog.bundle(&application.bundle_id);
     let step = bundle.and_then(|b| b.human_steps.iter().find(|h| h.id == target.service_id));

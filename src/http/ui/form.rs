@@ -9,6 +9,7 @@ use super::fields::{self, FormView};
 use super::parse::{self, Action, Submitted};
 use super::render::{Page, Problem, Switch, html};
 use super::schema::{self, Field};
+use crate::access::Submitter;
 use crate::form::{CombinedForm, FieldError};
 use crate::http::{ApiError, AppState};
 use crate::lang::Lang;
@@ -43,6 +44,9 @@ pub async fn show(
             .map(|(_, v)| v.clone())
             .collect()
     });
+    if let Err(refused) = submitter(&state, &req, &path, lang).await? {
+        return Ok(refused);
+    }
     let form = Submitted::fresh(lang, services, new_key());
     draw(&state, &path, &req, form, &[], None, StatusCode::OK)
 }
@@ -77,6 +81,28 @@ pub async fn post(
     }
 }
 
+/// Who submits `bundle` from this browser: staff signed in at an institution that offers it,
+/// or a citizen for a public bundle; otherwise the answer to give instead (sign in first, or
+/// the refusal).
+async fn submitter(
+    state: &AppState,
+    req: &HttpRequest,
+    bundle: &str,
+    lang: Lang,
+) -> Result<Result<Submitter, HttpResponse>, Problem> {
+    let caller = super::session::caller(state, req)
+        .await
+        .map_err(|e| Problem::from_api(e, lang))?;
+    match crate::http::applications::submitter(state, &caller, bundle) {
+        Ok(submitter) => Ok(Ok(submitter)),
+        Err(ApiError::Unauthorized(_)) => {
+            let next = format!("/events/{bundle}/form?lang={}", lang.code());
+            Ok(Err(super::session::to_sign_in(&next, lang)))
+        }
+        Err(other) => Err(Problem::from_api(other, lang)),
+    }
+}
+
 /// Read the form, and accept it or draw it again with every error.
 async fn submit(
     state: &AppState,
@@ -85,6 +111,10 @@ async fn submit(
     form: Submitted,
 ) -> Result<HttpResponse, Problem> {
     let lang = form.lang;
+    let submitter = match submitter(state, req, bundle, lang).await? {
+        Ok(submitter) => submitter,
+        Err(refused) => return Ok(refused),
+    };
     let (definition, combined) = bundle_form(state, bundle, &form)?;
     let fields = schema::fields(&combined, &definition.applicant);
     let (data, unread) = parse::data(&fields, &form);
@@ -110,17 +140,27 @@ async fn submit(
     for _ in 0..2 {
         let body = json!({ "data": data, "services": chosen });
         let hash = crate::http::idempotency::request_hash(bundle, &body);
+        let scoped = crate::http::idempotency::scoped(&submitter, &key);
+        let (origin, access) = crate::http::applications::origin(&submitter);
         let accepted = crate::http::applications::accept(
             state,
             bundle,
             data.clone(),
             chosen.as_deref(),
-            Some((hash.as_str(), key.as_str())),
+            Some((hash.as_str(), scoped.as_str())),
+            origin,
         )
         .await;
         match accepted {
-            Ok(Some(id)) => return Ok(see_application(&id, lang)),
-            Ok(None) => match stored_earlier(state, &key, &hash, lang).await? {
+            Ok(Some(id)) => {
+                let mut response = see_application(&id, lang);
+                if let Some(access) = access {
+                    let cookie = super::session::access_cookie(req, &id, &access);
+                    csrf::set_cookie(&mut response, Some(cookie));
+                }
+                return Ok(response);
+            }
+            Ok(None) => match stored_earlier(state, &scoped, &hash, lang).await? {
                 Some(id) => return Ok(see_application(&id, lang)),
                 None => key = new_key(),
             },

@@ -24,6 +24,7 @@ mod i18n;
 mod parse;
 mod render;
 mod schema;
+mod session;
 mod start;
 
 use actix_web::web;
@@ -44,11 +45,19 @@ pub fn configure(cfg: &mut web::ServiceConfig, max_body_bytes: usize) {
     .route("/events/{bundle}/form", web::post().to(form::post))
     .route("/applications/{id}", web::get().to(application::show))
     .route(
+        "/applications/{id}/receipt.pdf",
+        web::get().to(application::receipt),
+    )
+    .route(
         "/applications/{id}/live",
         web::get().to(application::live_part),
     )
     .route("/confirmations/{token}", web::get().to(confirm::show))
     .route("/confirmations/{token}", web::post().to(confirm::post))
+    .route("/sign-in", web::get().to(session::show))
+    .route("/sign-in", web::post().to(session::post))
+    .route("/sign-out", web::post().to(session::sign_out))
+    .route("/access/{secret}", web::get().to(session::open_link))
     .route("/ui/style.css", web::get().to(assets::style))
     .route("/ui/app.js", web::get().to(assets::script));
 }

@@ -31,6 +31,7 @@ pub(super) const TEMPLATES: &[(&str, &str)] = &[
     ("live", include_str!("../../../templates/ui/live.hbs")),
     ("problem", include_str!("../../../templates/ui/problem.hbs")),
     ("confirm", include_str!("../../../templates/ui/confirm.hbs")),
+    ("sign_in", include_str!("../../../templates/ui/sign_in.hbs")),
 ];
 
 static PAGES: LazyLock<Handlebars<'static>> = LazyLock::new(|| {

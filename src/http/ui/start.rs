@@ -26,8 +26,19 @@ impl LangQuery {
 pub async fn start(
     state: web::Data<AppState>,
     query: web::Query<LangQuery>,
+    req: actix_web::HttpRequest,
 ) -> Result<HttpResponse, Problem> {
     let lang = query.lang();
+    let caller = super::session::caller(&state, &req)
+        .await
+        .map_err(|e| Problem::from_api(e, lang))?;
+    let staff = match &caller {
+        crate::access::Caller::Staff(s) => Some(json!({
+            "login": s.who, "institution": s.institution, "role": s.role.as_str(),
+        })),
+        _ => None,
+    };
+    let (csrf_token, cookie) = super::csrf::token(&req);
     let events: Vec<Value> = state
         .catalog
         .bundles
@@ -37,6 +48,7 @@ pub async fn start(
                 "href": format!("/events/{}?lang={}", b.id, lang.code()),
                 "title": lang.pick(&b.title),
                 "description": lang.pick(&b.description),
+                "public": b.public,
             })
         })
         .collect();
@@ -45,9 +57,11 @@ pub async fn start(
         title: lang.text("start_title"),
         lang,
         switch: Switch::Link(format!("/?lang={}", lang.other().code())),
-        data: json!({ "events": events }),
+        data: json!({ "events": events, "staff": staff, "csrf": csrf_token }),
     };
-    Ok(html(StatusCode::OK, page.render()?))
+    let mut response = html(StatusCode::OK, page.render()?);
+    super::csrf::set_cookie(&mut response, cookie);
+    Ok(response)
 }
 
 /// `GET /events/{bundle}`: the services, the optional ones to tick.

@@ -1,0 +1,178 @@
+//! Who may do what. A request's caller is nobody, a member of staff (a person signed in, or a
+//! machine client's token) acting for one institution with one role, or a citizen holding the
+//! private secret of the one application they submitted. The rules below decide every route;
+//! the HTTP edge only finds out who the caller is and maps the decision to 401, 403 or 404.
+//!
+//! The rules are pure: no database, no clock, no I/O. The secrets and the passwords that prove
+//! a caller are in `secret` and `password`; keeping them (hashed) is the store's.
+
+pub mod password;
+pub mod secret;
+
+use crate::lifecycle::ApplicationId;
+
+/// A role of staff (and of a machine client).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    /// Submits the bundles their institution offers; reads and lists its applications.
+    Clerk,
+    /// A clerk who may also correct-and-retry a failed service and reopen a human step.
+    Registrar,
+    /// A registrar who also manages the clerks and registrars of their institution.
+    Supervisor,
+    /// Reads the audit trail; no personal data.
+    Auditor,
+    /// Manages institutions, staff, machine tokens and settings; no personal data.
+    Admin,
+}
+
+impl Role {
+    pub const ALL: [Role; 5] = [
+        Role::Clerk,
+        Role::Registrar,
+        Role::Supervisor,
+        Role::Auditor,
+        Role::Admin,
+    ];
+
+    pub fn parse(text: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|r| r.as_str() == text)
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Clerk => "clerk",
+            Role::Registrar => "registrar",
+            Role::Supervisor => "supervisor",
+            Role::Auditor => "auditor",
+            Role::Admin => "admin",
+        }
+    }
+
+    /// Whether the role works with applications (and so with personal data) at all.
+    fn handles_applications(self) -> bool {
+        matches!(self, Role::Clerk | Role::Registrar | Role::Supervisor)
+    }
+
+    /// Whether the role may correct an application and run a failed service again.
+    fn corrects(self) -> bool {
+        matches!(self, Role::Registrar | Role::Supervisor)
+    }
+
+    /// Whether the role must act for an institution (an admin or auditor may answer for all).
+    pub fn needs_institution(self) -> bool {
+        self.handles_applications()
+    }
+}
+
+/// Staff, signed in or by a machine client's token.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Staff {
+    /// The login of a person, or `token:NAME` for a machine client; recorded as the author of
+    /// what they submit and correct.
+    pub who: String,
+    pub institution: Option<String>,
+    pub role: Role,
+    /// The bundles the institution offers.
+    pub offers: Vec<String>,
+}
+
+/// Who is asking.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Caller {
+    Nobody,
+    Staff(Staff),
+    /// A citizen with the secret of their own application.
+    Citizen(ApplicationId),
+}
+
+/// What may be done to one application.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    /// Its status, data, receipt and live page.
+    Read,
+    /// Correct its data and run a failed service again, or reopen a human step.
+    Correct,
+}
+
+/// A refusal, worded at the edge: 401, 403 or 404.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refusal {
+    /// No credentials: sign in first.
+    SignIn,
+    /// The caller's role may not do this.
+    Forbidden,
+    /// Not the caller's to see: answered as if it did not exist.
+    Hidden,
+}
+
+/// Who submits an application, recorded with it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Submitter {
+    /// Staff of `institution` (`who` as in [`Staff::who`]).
+    Staff { who: String, institution: String },
+    /// A citizen without an account, through a public bundle: they get the access secret.
+    Citizen,
+}
+
+/// Whether `caller` may submit an application of `bundle` (`public` when citizens may submit it
+/// online without an account).
+pub fn may_submit(caller: &Caller, bundle: &str, public: bool) -> Result<Submitter, Refusal> {
+    match caller {
+        Caller::Nobody | Caller::Citizen(_) if public => Ok(Submitter::Citizen),
+        Caller::Nobody | Caller::Citizen(_) => Err(Refusal::SignIn),
+        Caller::Staff(staff) if !staff.role.handles_applications() => Err(Refusal::Forbidden),
+        Caller::Staff(staff) => match &staff.institution {
+            Some(institution) if staff.offers.iter().any(|b| b == bundle) => Ok(Submitter::Staff {
+                who: staff.who.clone(),
+                institution: institution.clone(),
+            }),
+            _ => Err(Refusal::Forbidden),
+        },
+    }
+}
+
+/// Whether `caller` may attempt `action` on any application at all, before one is looked up
+/// (so that a role refused everywhere learns nothing of which ids exist).
+pub fn may_attempt(caller: &Caller, action: Action) -> Result<(), Refusal> {
+    match (caller, action) {
+        (Caller::Nobody, _) => Err(Refusal::SignIn),
+        (Caller::Citizen(_), Action::Read) => Ok(()),
+        (Caller::Citizen(_), Action::Correct) => Err(Refusal::Forbidden),
+        // A clerk's correction is refused on their own institution's application (403), and
+        // hidden on another's (404): decided once the application is known.
+        (Caller::Staff(staff), _) if staff.role.handles_applications() => Ok(()),
+        (Caller::Staff(_), _) => Err(Refusal::Forbidden),
+    }
+}
+
+/// Whether `caller` may do `action` to the application `id` of `institution` (`None`: submitted
+/// by a citizen online). Another institution's or another citizen's application is hidden (404),
+/// whatever the action, so ids cannot be probed; on one's own, a role that may not is refused.
+pub fn may(
+    caller: &Caller,
+    action: Action,
+    id: &ApplicationId,
+    institution: Option<&str>,
+) -> Result<(), Refusal> {
+    may_attempt(caller, action)?;
+    let own = match caller {
+        Caller::Nobody => false,
+        Caller::Citizen(mine) => mine == id,
+        Caller::Staff(staff) => {
+            staff.institution.is_some() && staff.institution.as_deref() == institution
+        }
+    };
+    if !own {
+        return Err(Refusal::Hidden);
+    }
+    match (caller, action) {
+        (Caller::Staff(staff), Action::Correct) if !staff.role.corrects() => {
+            Err(Refusal::Forbidden)
+        }
+        _ => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,224 @@
+//! Signing in with a local account: `POST /api/v1/session` takes a login and a password and
+//! answers with a session token (also what the pages keep in their cookie), `GET` says who the
+//! token stands for, `DELETE` signs out, `POST /api/v1/session/password` changes the password
+//! and ends every session of the account. A wrong login and a wrong password get the same
+//! answer in the same time; repeated wrong passwords lock the account for a while.
+
+use super::{ApiError, AppState, auth};
+use crate::access::secret::{self, Kind};
+use crate::access::{Caller, Role, password};
+use crate::store::{NewCredential, now_ms};
+use actix_web::{HttpRequest, HttpResponse, web};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+/// The one answer to every failed sign-in.
+pub const WRONG: &str = "Неправильний логін або пароль, або вхід тимчасово заблоковано після \
+                         кількох невдалих спроб (wrong login or password, or sign-in is locked \
+                         for a while after several failures)";
+
+/// The body of a sign-in.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Credentials {
+    login: String,
+    password: String,
+}
+
+/// A new session: its secret (shown once), when it ends, and who it is.
+pub struct SignedIn {
+    pub token: String,
+    pub expires_at: i64,
+    pub login: String,
+    pub institution: Option<String>,
+    pub role: Role,
+}
+
+impl SignedIn {
+    fn answer(&self) -> Value {
+        json!({
+            "token": self.token,
+            "expires_at": timestamp(self.expires_at),
+            "user": { "login": self.login, "institution": self.institution, "role": self.role.as_str() },
+        })
+    }
+}
+
+/// `POST /api/v1/session`.
+pub async fn create(
+    state: web::Data<AppState>,
+    body: web::Json<Credentials>,
+) -> Result<HttpResponse, ApiError> {
+    let signed_in = sign_in(&state, &body.login, &body.password).await?;
+    Ok(HttpResponse::Ok().json(signed_in.answer()))
+}
+
+/// `GET /api/v1/session`: who the token stands for.
+pub async fn show(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpResponse, ApiError> {
+    match auth::api_caller(&state, &req).await? {
+        Caller::Staff(staff) => Ok(HttpResponse::Ok().json(json!({
+            "user": { "login": staff.who, "institution": staff.institution, "role": staff.role.as_str() },
+        }))),
+        Caller::Citizen(id) => Ok(HttpResponse::Ok().json(json!({ "application": id }))),
+        Caller::Nobody => Err(auth::refused(crate::access::Refusal::SignIn, "")),
+    }
+}
+
+/// `DELETE /api/v1/session`: the session in the `Authorization` header ends.
+pub async fn delete(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+) -> Result<HttpResponse, ApiError> {
+    let caller = auth::api_caller(&state, &req).await?;
+    let presented = bearer(&req);
+    match (caller, presented.and_then(secret::kind_of)) {
+        (Caller::Staff(_), Some(Kind::Session)) => {
+            let hash = secret::hash(presented.unwrap_or_default());
+            state.store.revoke_credential(&hash).await?;
+            Ok(HttpResponse::NoContent().finish())
+        }
+        (Caller::Nobody, _) => Err(auth::refused(crate::access::Refusal::SignIn, "")),
+        _ => Err(ApiError::BadRequest(
+            "Це не сеанс входу: токен клієнта відкликає адміністратор (not a session)".into(),
+        )),
+    }
+}
+
+/// The body of a password change.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PasswordChange {
+    current: String,
+    new: String,
+}
+
+/// `POST /api/v1/session/password`: every session of the account ends; the answer is a new one.
+pub async fn change_password(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    body: web::Json<PasswordChange>,
+) -> Result<HttpResponse, ApiError> {
+    let caller = auth::api_caller(&state, &req).await?;
+    let is_session = bearer(&req).and_then(secret::kind_of) == Some(Kind::Session);
+    let Caller::Staff(staff) = caller.clone() else {
+        return Err(auth::refused(crate::access::Refusal::SignIn, ""));
+    };
+    if !is_session {
+        return Err(ApiError::BadRequest(
+            "Пароль змінюють лише в сеансі входу (sign in first)".into(),
+        ));
+    }
+    let user = state.store.user(&staff.who).await?;
+    let stored = user.as_ref().map(|u| u.password_hash.clone());
+    let current = body.current.clone();
+    if !verify(current, stored).await? {
+        return Err(ApiError::invalid(
+            "/current",
+            "Поточний пароль неправильний",
+        ));
+    }
+    let new = body.new.clone();
+    let hash = web::block(move || password::hash(&new))
+        .await
+        .map_err(|e| ApiError::Internal(e.into()))?
+        .map_err(|e| ApiError::invalid("/new", &password_problem(&e)))?;
+    state.store.set_password(&staff.who, &hash).await?;
+    let signed_in = start_session(&state, &staff.who, staff.institution, staff.role).await?;
+    Ok(HttpResponse::Ok().json(signed_in.answer()))
+}
+
+/// Check a login and password and start a session; [`WRONG`] (401) whatever was wrong.
+pub async fn sign_in(state: &AppState, login: &str, given: &str) -> Result<SignedIn, ApiError> {
+    let wrong = || ApiError::Unauthorized(WRONG.into());
+    let fine = |s: &str| !s.is_empty() && s.len() <= 256 && !s.chars().any(char::is_control);
+    if !fine(login) || given.len() > 1024 {
+        return Err(wrong());
+    }
+    let now = now_ms();
+    let user = state.store.user(login).await?;
+    let locked = user
+        .as_ref()
+        .is_some_and(|u| u.locked_until.is_some_and(|t| t > now));
+    let stored = user.as_ref().map(|u| u.password_hash.clone());
+    let matches = verify(given.to_owned(), stored).await?;
+    let Some(user) = user else {
+        return Err(wrong());
+    };
+    if locked {
+        return Err(wrong());
+    }
+    if !matches {
+        let lock_until = now + state.auth.lockout_minutes.max(1) * 60_000;
+        let (after, login) = (state.auth.lockout_after.max(1), user.login.as_str());
+        state.store.login_failed(login, after, lock_until).await?;
+        tracing::warn!("Sign-in refused: wrong password");
+        return Err(wrong());
+    }
+    state.store.login_succeeded(&user.login).await?;
+    let role = Role::parse(&user.role).ok_or_else(wrong)?;
+    start_session(state, &user.login, user.institution, role).await
+}
+
+async fn start_session(
+    state: &AppState,
+    login: &str,
+    institution: Option<String>,
+    role: Role,
+) -> Result<SignedIn, ApiError> {
+    let (token, hash) = secret::new(Kind::Session);
+    let expires_at = now_ms() + state.auth.session_hours.max(1) * 3_600_000;
+    let new = NewCredential {
+        hash: &hash,
+        kind: Kind::Session.as_str(),
+        login: Some(login),
+        name: None,
+        institution: institution.as_deref(),
+        role: role.as_str(),
+        expires_at,
+    };
+    state.store.add_credential(&new).await?;
+    Ok(SignedIn {
+        token,
+        expires_at,
+        login: login.to_owned(),
+        institution,
+        role,
+    })
+}
+
+/// argon2 off the async threads.
+async fn verify(given: String, stored: Option<String>) -> Result<bool, ApiError> {
+    web::block(move || password::verify(&given, stored.as_deref()))
+        .await
+        .map_err(|e| ApiError::Internal(e.into()))
+}
+
+/// The secret in a request's `Authorization: Bearer` header.
+fn bearer(req: &HttpRequest) -> Option<&str> {
+    req.headers()
+        .get(actix_web::http::header::AUTHORIZATION)?
+        .to_str()
+        .ok()?
+        .strip_prefix("Bearer ")
+        .map(str::trim)
+}
+
+/// Why a new password is refused, in Ukrainian.
+pub fn password_problem(e: &password::PasswordError) -> String {
+    match e {
+        password::PasswordError::TooShort => {
+            format!(
+                "Пароль має містити щонайменше {} символів",
+                password::MIN_LENGTH
+            )
+        }
+        password::PasswordError::Control => "Пароль містить керівний символ".into(),
+        password::PasswordError::Hash => "Пароль не вдалося зберегти".into(),
+    }
+}
+
+fn timestamp(ms: i64) -> String {
+    jiff::Timestamp::from_millisecond(ms)
+        .map(|t| t.to_string())
+        .unwrap_or_default()
+}

@@ -1,0 +1,280 @@
+//! Who is looking at a page: staff signed in (a session in an `HttpOnly`, `SameSite=Lax`
+//! cookie, `Secure` over HTTPS, the same sessions as the API's tokens), or a citizen holding the
+//! private access secret of their application (a cookie sent only to that application's pages,
+//! set when they submit it or open their private link). Also the sign-in, sign-out and
+//! private-link pages. What each may see is `access`'s to decide, as for the API.
+
+use super::csrf;
+use super::render::{Page, Problem, Switch, html};
+use super::start::LangQuery;
+use crate::access::secret::{self, Kind};
+use crate::access::{Action, Caller};
+use crate::http::{ApiError, AppState, auth, session};
+use crate::lang::Lang;
+use crate::store::{ApplicationRecord, SubRequestRecord};
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, web};
+use serde::Deserialize;
+use serde_json::json;
+
+const SESSION: &str = "onestop_session";
+
+/// The staff member signed in on this browser, or nobody.
+pub async fn caller(state: &AppState, req: &HttpRequest) -> Result<Caller, ApiError> {
+    match cookie(req, SESSION).filter(|s| secret::kind_of(s) == Some(Kind::Session)) {
+        Some(token) => Ok(auth::resolve(state, &token)
+            .await?
+            .unwrap_or(Caller::Nobody)),
+        None => Ok(Caller::Nobody),
+    }
+}
+
+/// The application `id` if this browser may read it: staff of its institution, or the citizen
+/// whose access cookie opens it (their secret comes along, for the private link).
+pub async fn readable(
+    state: &AppState,
+    req: &HttpRequest,
+    id: &str,
+    lang: Lang,
+) -> Result<(ApplicationRecord, Vec<SubRequestRecord>, Option<String>), Problem> {
+    let problem = |e| Problem::from_api(e, lang);
+    let mut caller = caller(state, req).await.map_err(problem)?;
+    let mut access = None;
+    if caller == Caller::Nobody
+        && let Some(secret) = cookie(req, &access_name(id))
+        && let Some(citizen) = auth::resolve(state, &secret).await.map_err(problem)?
+    {
+        caller = citizen;
+        access = Some(secret);
+    }
+    let (application, subs) = auth::application_for(state, &caller, Action::Read, id)
+        .await
+        .map_err(|e| signed_out(e, lang))?;
+    Ok((application, subs, access))
+}
+
+/// A refusal as a page: 401 asks to sign in.
+pub fn signed_out(error: ApiError, lang: Lang) -> Problem {
+    match error {
+        ApiError::Unauthorized(_) => Problem::new(StatusCode::UNAUTHORIZED, lang, "sign_in_needed"),
+        other => Problem::from_api(other, lang),
+    }
+}
+
+/// The cookie that lets a citizen's browser back into application `id`.
+pub fn access_cookie(req: &HttpRequest, id: &str, secret: &str) -> String {
+    let name = access_name(id);
+    let secure = secure(req);
+    format!(
+        "{name}={secret}; Path=/applications/{id}; Max-Age=2592000; HttpOnly; SameSite=Lax{secure}"
+    )
+}
+
+/// The private link a citizen comes back through.
+pub fn private_link(state: &AppState, secret: &str) -> String {
+    format!("{}/access/{secret}", state.public_url)
+}
+
+/// A redirect to the sign-in page, coming back to `next` after.
+pub fn to_sign_in(next: &str, lang: Lang) -> HttpResponse {
+    let next: String = form_urlencoded(next);
+    HttpResponse::SeeOther()
+        .insert_header((
+            "Location",
+            format!("/sign-in?lang={}&next={next}", lang.code()),
+        ))
+        .finish()
+}
+
+#[derive(Deserialize)]
+pub struct SignInQuery {
+    lang: Option<String>,
+    next: Option<String>,
+}
+
+/// `GET /sign-in`.
+pub async fn show(
+    req: HttpRequest,
+    query: web::Query<SignInQuery>,
+) -> Result<HttpResponse, Problem> {
+    let lang = Lang::or_ukrainian(query.lang.as_deref());
+    let next = safe_next(query.next.as_deref());
+    draw(&req, lang, &next, "", None, StatusCode::OK)
+}
+
+/// `POST /sign-in`: a login and password from the page's form.
+pub async fn post(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    body: web::Form<Vec<(String, String)>>,
+) -> Result<HttpResponse, Problem> {
+    let get = |name: &str| {
+        body.iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    };
+    let lang = Lang::or_ukrainian(get("_lang"));
+    if !csrf::accepts(&req, get("_csrf").unwrap_or_default()) {
+        return Err(Problem::new(StatusCode::FORBIDDEN, lang, "csrf"));
+    }
+    let next = safe_next(get("next"));
+    let login = get("login").unwrap_or_default();
+    match session::sign_in(&state, login, get("password").unwrap_or_default()).await {
+        Ok(signed_in) => {
+            let secure = secure(&req);
+            let cookie = format!(
+                "{SESSION}={}; Path=/; HttpOnly; SameSite=Lax{secure}",
+                signed_in.token
+            );
+            Ok(HttpResponse::SeeOther()
+                .insert_header(("Location", next))
+                .insert_header(("Set-Cookie", cookie))
+                .finish())
+        }
+        Err(ApiError::Unauthorized(_)) => {
+            let shown = if login.chars().any(char::is_control) {
+                ""
+            } else {
+                login
+            };
+            draw(
+                &req,
+                lang,
+                &next,
+                shown,
+                Some(session::WRONG),
+                StatusCode::UNAUTHORIZED,
+            )
+        }
+        Err(other) => Err(Problem::from_api(other, lang)),
+    }
+}
+
+/// `POST /sign-out`: the session ends, on the server too.
+pub async fn sign_out(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    body: web::Form<Vec<(String, String)>>,
+) -> Result<HttpResponse, Problem> {
+    let csrf_token = body
+        .iter()
+        .find(|(k, _)| k == "_csrf")
+        .map(|(_, v)| v.as_str());
+    if !csrf::accepts(&req, csrf_token.unwrap_or_default()) {
+        return Err(Problem::new(StatusCode::FORBIDDEN, Lang::Uk, "csrf"));
+    }
+    if let Some(token) = cookie(&req, SESSION) {
+        let revoked = state.store.revoke_credential(&secret::hash(&token)).await;
+        revoked.map_err(|e| Problem::from_api(e.into(), Lang::Uk))?;
+    }
+    let secure = secure(&req);
+    Ok(HttpResponse::SeeOther()
+        .insert_header(("Location", "/"))
+        .insert_header((
+            "Set-Cookie",
+            format!("{SESSION}=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax{secure}"),
+        ))
+        .finish())
+}
+
+/// `GET /access/{secret}`: a citizen's private link; this browser gets the application's
+/// cookie and goes to its page.
+pub async fn open_link(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<String>,
+    query: web::Query<LangQuery>,
+) -> Result<HttpResponse, Problem> {
+    let lang = query.lang();
+    let presented = path.into_inner();
+    let caller = match secret::kind_of(&presented) {
+        Some(Kind::Citizen) => auth::resolve(&state, &presented).await,
+        _ => Ok(None),
+    };
+    let Some(Caller::Citizen(id)) = caller.map_err(|e| Problem::from_api(e, lang))? else {
+        return Err(Problem::new(StatusCode::NOT_FOUND, lang, "not_found"));
+    };
+    Ok(HttpResponse::SeeOther()
+        .insert_header((
+            "Location",
+            format!("/applications/{id}?lang={}", lang.code()),
+        ))
+        .insert_header(("Set-Cookie", access_cookie(&req, id.as_str(), &presented)))
+        .insert_header(("Referrer-Policy", "no-referrer"))
+        .finish())
+}
+
+fn draw(
+    req: &HttpRequest,
+    lang: Lang,
+    next: &str,
+    login: &str,
+    error: Option<&str>,
+    status: StatusCode,
+) -> Result<HttpResponse, Problem> {
+    let (csrf_token, cookie) = csrf::token(req);
+    let page = Page {
+        template: "sign_in",
+        title: lang.text("sign_in_title"),
+        lang,
+        switch: Switch::Link(format!(
+            "/sign-in?lang={}&next={}",
+            lang.other().code(),
+            form_urlencoded(next)
+        )),
+        data: json!({ "csrf": csrf_token, "next": next, "login": login, "error": error }),
+    };
+    let mut response = html(status, page.render()?);
+    csrf::set_cookie(&mut response, cookie);
+    Ok(response)
+}
+
+/// Where to go after signing in: a path of this site, never another site.
+fn safe_next(next: Option<&str>) -> String {
+    match next {
+        Some(n)
+            if n.starts_with('/')
+                && !n.starts_with("//")
+                && !n.contains('\\')
+                && !n.chars().any(char::is_control) =>
+        {
+            n.to_owned()
+        }
+        _ => "/".into(),
+    }
+}
+
+fn secure(req: &HttpRequest) -> &'static str {
+    if req.connection_info().scheme() == "https" {
+        "; Secure"
+    } else {
+        ""
+    }
+}
+
+fn access_name(id: &str) -> String {
+    format!("onestop_access_{id}")
+}
+
+/// The value of cookie `name`, if the request has it.
+fn cookie(req: &HttpRequest, name: &str) -> Option<String> {
+    req.headers()
+        .get_all(actix_web::http::header::COOKIE)
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(n, _)| *n == name)
+        .map(|(_, value)| value.to_owned())
+}
+
+/// `text` percent-encoded for a query string.
+fn form_urlencoded(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
