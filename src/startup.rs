@@ -93,21 +93,7 @@ impl Application {
             client,
             dispatch_settings(&settings, &public_url),
         );
-        let applications = Applications::new(
-            catalog.clone(),
-            store.clone(),
-            &dispatcher,
-            callback_secrets(&settings),
-            settings.registries.callback_window_seconds,
-        );
-        let state = AppState {
-            applications,
-            catalog: catalog.clone(),
-            store: store.clone(),
-            public_url: public_url.clone(),
-            receipt_secret: settings.server.receipt_secret.clone(),
-            auth: settings.auth.clone(),
-        };
+        let state = app_state(&settings, &catalog, &store, &dispatcher, &public_url);
         let server = http_server(listener, state, settings.server.max_body_bytes)?;
         Ok(Self {
             port: addr.port(),
@@ -156,6 +142,31 @@ impl Application {
             sandbox.abort();
         }
         result.context("The HTTP server failed")
+    }
+}
+
+/// What every request handler shares.
+fn app_state(
+    settings: &Settings,
+    catalog: &Arc<bundle::Catalog>,
+    store: &Store,
+    dispatcher: &Dispatcher,
+    public_url: &str,
+) -> AppState {
+    let applications = Applications::new(
+        catalog.clone(),
+        store.clone(),
+        dispatcher,
+        callback_secrets(settings),
+        settings.registries.callback_window_seconds,
+    );
+    AppState {
+        applications,
+        catalog: catalog.clone(),
+        store: store.clone(),
+        public_url: public_url.to_owned(),
+        receipt_secret: settings.server.receipt_secret.clone(),
+        auth: settings.auth.clone(),
     }
 }
 

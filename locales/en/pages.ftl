@@ -86,3 +86,4 @@ signed_in_as = Signed in as
 staff_only = Submitted by an institution's staff (sign-in needed)
 sign_in_needed = To go on, sign in as a member of an institution's staff.
 private_link = Your private link to this application: keep it to come back. Do not share it.
+sign_in_wrong = Wrong login or password, or sign-in is locked for a while after several failed attempts.

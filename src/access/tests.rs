@@ -15,124 +15,20 @@ fn id(n: u128) -> ApplicationId {
     ApplicationId::from_uuid(uuid::Uuid::from_u128(n))
 }
 
-#[test]
-fn each_caller_reads_and_corrects_only_what_the_rules_give_them() {
-    use Action::{Correct, Read};
-    use Refusal::{Forbidden, Hidden, SignIn};
-    let admin = Caller::Staff(Staff {
-        who: "admin".into(),
+fn nobody_in_particular(role: Role) -> Caller {
+    Caller::Staff(Staff {
+        who: role.as_str().into(),
         institution: None,
-        role: Role::Admin,
+        role,
         offers: vec![],
-    });
-    let auditor = Caller::Staff(Staff {
-        who: "auditor".into(),
-        institution: None,
-        role: Role::Auditor,
-        offers: vec![],
-    });
-    // (caller, action, application of A, of B, of citizen X (institution none))
-    type Row = (
-        Caller,
-        Action,
-        Result<(), Refusal>,
-        Result<(), Refusal>,
-        Result<(), Refusal>,
-    );
-    let table: Vec<Row> = vec![
-        (Caller::Nobody, Read, Err(SignIn), Err(SignIn), Err(SignIn)),
-        (
-            Caller::Nobody,
-            Correct,
-            Err(SignIn),
-            Err(SignIn),
-            Err(SignIn),
-        ),
-        (
-            staff("A", Role::Clerk),
-            Read,
-            Ok(()),
-            Err(Hidden),
-            Err(Hidden),
-        ),
-        (
-            staff("A", Role::Clerk),
-            Correct,
-            Err(Forbidden),
-            Err(Hidden),
-            Err(Hidden),
-        ),
-        (
-            staff("A", Role::Registrar),
-            Read,
-            Ok(()),
-            Err(Hidden),
-            Err(Hidden),
-        ),
-        (
-            staff("A", Role::Registrar),
-            Correct,
-            Ok(()),
-            Err(Hidden),
-            Err(Hidden),
-        ),
-        (
-            staff("A", Role::Supervisor),
-            Correct,
-            Ok(()),
-            Err(Hidden),
-            Err(Hidden),
-        ),
-        (
-            staff("A", Role::Auditor),
-            Read,
-            Err(Forbidden),
-            Err(Forbidden),
-            Err(Forbidden),
-        ),
-        (
-            auditor,
-            Read,
-            Err(Forbidden),
-            Err(Forbidden),
-            Err(Forbidden),
-        ),
-        (
-            admin.clone(),
-            Read,
-            Err(Forbidden),
-            Err(Forbidden),
-            Err(Forbidden),
-        ),
-        (
-            admin,
-            Correct,
-            Err(Forbidden),
-            Err(Forbidden),
-            Err(Forbidden),
-        ),
-        (
-            Caller::Citizen(id(3)),
-            Read,
-            Err(Hidden),
-            Err(Hidden),
-            Ok(()),
-        ),
-        (
-            Caller::Citizen(id(4)),
-            Read,
-            Err(Hidden),
-            Err(Hidden),
-            Err(Hidden),
-        ),
-        (
-            Caller::Citizen(id(3)),
-            Correct,
-            Err(Forbidden),
-            Err(Forbidden),
-            Err(Forbidden),
-        ),
-    ];
+    })
+}
+
+/// (caller, action, answer on an application of A, of B, of citizen X (no institution))
+type Row = (Caller, Action, Answer, Answer, Answer);
+type Answer = Result<(), Refusal>;
+
+fn check(table: Vec<Row>) {
     for (caller, action, a, b, x) in table {
         assert_eq!(
             may(&caller, action, &id(1), Some("A")),
@@ -150,6 +46,40 @@ fn each_caller_reads_and_corrects_only_what_the_rules_give_them() {
             "{caller:?} {action:?} X"
         );
     }
+}
+
+#[test]
+#[rustfmt::skip]
+fn each_caller_reads_only_their_institutions_or_their_own_application() {
+    use Action::Read;
+    use Refusal::{Forbidden as Forb, Hidden, SignIn};
+    let (auditor, admin) = (nobody_in_particular(Role::Auditor), nobody_in_particular(Role::Admin));
+    check(vec![
+        (Caller::Nobody,              Read, Err(SignIn), Err(SignIn), Err(SignIn)),
+        (staff("A", Role::Clerk),     Read, Ok(()),      Err(Hidden), Err(Hidden)),
+        (staff("A", Role::Registrar), Read, Ok(()),      Err(Hidden), Err(Hidden)),
+        (staff("A", Role::Supervisor),Read, Ok(()),      Err(Hidden), Err(Hidden)),
+        (staff("A", Role::Auditor),   Read, Err(Forb),   Err(Forb),   Err(Forb)),
+        (auditor,                     Read, Err(Forb),   Err(Forb),   Err(Forb)),
+        (admin,                       Read, Err(Forb),   Err(Forb),   Err(Forb)),
+        (Caller::Citizen(id(3)),      Read, Err(Hidden), Err(Hidden), Ok(())),
+        (Caller::Citizen(id(4)),      Read, Err(Hidden), Err(Hidden), Err(Hidden)),
+    ]);
+}
+
+#[test]
+#[rustfmt::skip]
+fn only_registrars_and_supervisors_correct_and_only_at_their_institution() {
+    use Action::Correct as Fix;
+    use Refusal::{Forbidden as Forb, Hidden, SignIn};
+    check(vec![
+        (Caller::Nobody,                    Fix, Err(SignIn), Err(SignIn), Err(SignIn)),
+        (staff("A", Role::Clerk),           Fix, Err(Forb),   Err(Hidden), Err(Hidden)),
+        (staff("A", Role::Registrar),       Fix, Ok(()),      Err(Hidden), Err(Hidden)),
+        (staff("A", Role::Supervisor),      Fix, Ok(()),      Err(Hidden), Err(Hidden)),
+        (nobody_in_particular(Role::Admin), Fix, Err(Forb),   Err(Forb),   Err(Forb)),
+        (Caller::Citizen(id(3)),            Fix, Err(Forb),   Err(Forb),   Err(Forb)),
+    ]);
 }
 
 #[test]

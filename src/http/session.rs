@@ -13,7 +13,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 /// The one answer to every failed sign-in.
-pub const WRONG: &str = "Неправильний логін або пароль, або вхід тимчасово заблоковано після \
+const WRONG: &str = "Неправильний логін або пароль, або вхід тимчасово заблоковано після \
                          кількох невдалих спроб (wrong login or password, or sign-in is locked \
                          for a while after several failures)";
 

@@ -3,8 +3,10 @@
 // corrected), the application page following every service to the end, the receipt download.
 // Screenshots of each page at desktop and 360 px width go to target/screenshots/.
 //
-// Needs a running server: ONESTOP_URL (e.g. http://127.0.0.1:8080); Chromium at CHROMIUM
-// (default /usr/bin/chromium). Run by `bash scripts/test`.
+// Needs a running server: ONESTOP_URL (e.g. http://127.0.0.1:8080) on a new database with the
+// in-process sandbox, whose first-run table of demo logins is in the file ONESTOP_FIRST_RUN (the
+// server's console output); Chromium at CHROMIUM (default /usr/bin/chromium). Run by
+// `bash scripts/test`.
 'use strict';
 
 const test = require('node:test');
@@ -47,6 +49,24 @@ function daysAgo(n) {
   const d = new Date(Date.now() - n * 86400000);
   const two = (x) => String(x).padStart(2, '0');
   return `${two(d.getDate())}.${two(d.getMonth() + 1)}.${d.getFullYear()}`;
+}
+
+/** The one-time password the server printed for `login` on its first run. */
+function demoPassword(login) {
+  const text = fs.readFileSync(process.env.ONESTOP_FIRST_RUN, 'utf8');
+  const line = text.split('\n').find((l) => l.startsWith(`${login} `));
+  assert.ok(line, `the first run printed ${login}`);
+  return line.trim().split(/\s+/).pop();
+}
+
+/** Sign in on the staff sign-in page, as a person would. */
+async function signIn(page, login, password) {
+  await page.goto(`${BASE}/`);
+  await page.getByRole('link', { name: 'Вхід для працівників' }).click();
+  await fill(page, { login, password });
+  await page.getByRole('button', { name: 'Увійти' }).click();
+  await page.locator('#signed-in-as').waitFor(WAIT);
+  assert.equal(await page.locator('#signed-in-as').innerText(), login);
 }
 
 const field = (page, name) => page.locator(`[name="${name}"]`);
@@ -92,9 +112,15 @@ async function downloadReceipt(page, name) {
   assert.ok(bytes.length > 2000, 'the receipt is not empty');
 }
 
-test('a clerk registers a birth: errors shown and kept, corrected, every service done, receipt', async () => {
+test('a clerk signs in, registers a birth (errors shown and kept, corrected), gets the receipt, signs out', async () => {
   const page = await browser.newPage();
-  await page.goto(`${BASE}/`);
+  await page.goto(`${BASE}/events/birth/form`);
+  await page.waitForURL(/\/sign-in/, WAIT);
+  await fill(page, { login: 'ward-clerk', password: 'a wrong password' });
+  await page.getByRole('button', { name: 'Увійти' }).click();
+  await page.locator('#sign-in-error').waitFor(WAIT);
+  await shoot(page, '00-sign-in-refused');
+  await signIn(page, 'ward-clerk', demoPassword('ward-clerk'));
   await shoot(page, '01-start');
   await page.getByRole('link', { name: 'Народження дитини' }).click();
 
@@ -161,6 +187,12 @@ test('a clerk registers a birth: errors shown and kept, corrected, every service
   await page.locator('.reference', { hasText: /РНОКПП \d{10}/ }).waitFor(WAIT);
   await shoot(page, '05-birth-application-done');
   await downloadReceipt(page, 'birth-receipt');
+  const applicationPage = page.url();
+  await page.goto(`${BASE}/`);
+  await page.getByRole('button', { name: 'Вийти' }).click();
+  await page.locator('#sign-in-link').waitFor(WAIT);
+  const after = await page.goto(applicationPage);
+  assert.equal(after.status(), 401, 'signed out, the application is closed');
   await page.close();
 });
 
@@ -229,7 +261,18 @@ test('a citizen moves with two children: language switch keeps the data, consent
   assert.equal(people.length, 3, 'one registration for each of the three people');
   await shoot(page, '09-relocation-done');
   await downloadReceipt(page, 'relocation-receipt');
-  await page.close();
+  // The private link, kept by the citizen; a new browser (all cookies gone) comes back by it.
+  const link = (await page.locator('#private-link').innerText()).trim();
+  const applicationPage = page.url();
+  await page.context().close();
+  const fresh = await browser.newPage();
+  const closed = await fresh.goto(applicationPage);
+  assert.equal(closed.status(), 401, 'without the link the application is closed');
+  await fresh.goto(link);
+  await fresh.waitForURL(/\/applications\/[0-9a-f-]{36}/, WAIT);
+  assert.equal(await waitUntilSettled(fresh), 'Виконано');
+  await shoot(fresh, '09b-relocation-back-by-private-link');
+  await fresh.close();
 });
 
 test('the entrepreneur form draws lists of codes and a choice of regime', async () => {

@@ -144,8 +144,18 @@ async fn run(options: BenchOptions) -> anyhow::Result<()> {
     };
     let behaviours = sandbox_behaviours(&options)?;
     let answers = AnswerLog::default();
+    let bundles: Vec<String> = catalog.bundles.keys().map(|b| b.to_string()).collect();
     let sandbox = spawn_sandbox(catalog, behaviours, answers.clone())?;
+    let database = server::Database::fresh(options.postgres.as_deref()).await?;
+    // Signed in as a machine client (a hospital information system would be).
+    let token = server::machine_token(&options, &database.url, &bundles)?;
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert(
+        reqwest::header::AUTHORIZATION,
+        format!("Bearer {token}").parse()?,
+    );
     let http = reqwest::Client::builder()
+        .default_headers(headers)
         .pool_max_idle_per_host(options.clients.max(1) * 2)
         // Shorter than the server's keep-alive (actix's 5 s), so that the read-back after a
         // paced run does not reuse a connection the server is closing ("connection closed
@@ -164,7 +174,6 @@ async fn run(options: BenchOptions) -> anyhow::Result<()> {
         answers,
         down,
     };
-    let database = server::Database::fresh(ctx.options.postgres.as_deref()).await?;
     let outcome = run_against(Arc::new(ctx), &database.url).await;
     database.remove().await;
     outcome

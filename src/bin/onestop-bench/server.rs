@@ -139,6 +139,38 @@ impl Server {
     }
 }
 
+/// A machine client's token for the bench (a clerk of an institution `bench` offering
+/// `bundles`), made in `database` with the commands an operator uses.
+pub fn machine_token(
+    options: &BenchOptions,
+    database: &str,
+    bundles: &[String],
+) -> anyhow::Result<String> {
+    let definitions = std::path::absolute(&options.definitions)?;
+    let run = |args: &[&str]| -> anyhow::Result<String> {
+        let output = Command::new(server_binary()?)
+            .args(args)
+            .arg("--definitions")
+            .arg(&definitions)
+            .args(["--database-url", database])
+            .env("RUST_LOG", "warn")
+            .output()
+            .context("Failed to run onestop")?;
+        anyhow::ensure!(
+            output.status.success(),
+            "onestop {} failed: {}",
+            args.join(" "),
+            String::from_utf8_lossy(&output.stderr)
+        );
+        Ok(String::from_utf8(output.stdout)?)
+    };
+    let bundles = bundles.join(",");
+    let title = ["--title", "Бенчмарк", "--title-en", "Bench"];
+    run(&[&["institution", "add", "bench"], &title[..], &["--bundles", &bundles]].concat())?;
+    let token = run(&["token", "add", "bench", "--institution", "bench", "--role", "clerk"])?;
+    Ok(token.trim().to_owned())
+}
+
 /// The `onestop` binary in this executable's folder, where `cargo build` puts every binary of
 /// the package. `cargo run --bin onestop-bench` builds only the bench, so the server may be
 /// missing: say so rather than fail to start it.

@@ -130,6 +130,20 @@ async fn submit(
             StatusCode::UNPROCESSABLE_ENTITY,
         );
     }
+    store(state, bundle, req, form, data, &submitter).await
+}
+
+/// Store the form's valid `data` as a new application (once, whatever the clicks), and send
+/// the browser to its page; a citizen's browser gets the application's access cookie.
+async fn store(
+    state: &AppState,
+    bundle: &str,
+    req: &HttpRequest,
+    form: Submitted,
+    data: Value,
+    submitter: &Submitter,
+) -> Result<HttpResponse, Problem> {
+    let lang = form.lang;
     let chosen = form.services.clone();
     let mut key = form.key.clone();
     if !key.starts_with("ui-") || key.len() > 64 {
@@ -140,8 +154,8 @@ async fn submit(
     for _ in 0..2 {
         let body = json!({ "data": data, "services": chosen });
         let hash = crate::http::idempotency::request_hash(bundle, &body);
-        let scoped = crate::http::idempotency::scoped(&submitter, &key);
-        let (origin, access) = crate::http::applications::origin(&submitter);
+        let scoped = crate::http::idempotency::scoped(submitter, &key);
+        let (origin, access) = crate::http::applications::origin(submitter);
         let accepted = crate::http::applications::accept(
             state,
             bundle,

@@ -137,12 +137,13 @@ pub async fn post(
             } else {
                 login
             };
+            let wrong = lang.text("sign_in_wrong");
             draw(
                 &req,
                 lang,
                 &next,
                 shown,
-                Some(session::WRONG),
+                Some(&wrong),
                 StatusCode::UNAUTHORIZED,
             )
         }
