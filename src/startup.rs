@@ -187,8 +187,13 @@ fn http_server(
     Ok(server)
 }
 
+/// One line per request: method, path with its secrets left out (`http::loggable_path`; no
+/// query string), status and time. Headers, cookies and bodies are never logged.
 fn tracing_actix() -> actix_web::middleware::Logger {
-    actix_web::middleware::Logger::new("%r %s %Dms")
+    actix_web::middleware::Logger::new("%{request}xi %s %Dms")
+        .custom_request_replace("request", |req| {
+            format!("{} {}", req.method(), http::loggable_path(req.path()))
+        })
 }
 
 fn dispatch_settings(settings: &Settings, public_url: &str) -> DispatchSettings {

@@ -1,4 +1,5 @@
-//! `onestop graph` and `onestop explain` on the shipped birth bundle.
+//! `onestop graph` and `onestop explain` on the shipped birth bundle, and the people commands
+//! (`institution add`, `user add`, `token add`, `token revoke`).
 
 use std::process::Command;
 
@@ -105,4 +106,198 @@ fn explain_asks_for_the_second_parent_only_without_marriage() {
         unmarried.contains("human step: second-parent-co-signature — Підпис другого з батьків"),
         "{unmarried}"
     );
+}
+
+/// `onestop ARGS --database-url DB` with `input` on standard input: success, stdout, stderr.
+fn people(db: &str, args: &[&str], input: &str) -> (bool, String, String) {
+    use std::io::Write;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_onestop"))
+        .args(args)
+        .args(["--database-url", db])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env("RUST_LOG", "warn")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("onestop runs");
+    let mut stdin = child.stdin.take().expect("stdin");
+    stdin.write_all(input.as_bytes()).expect("input written");
+    drop(stdin);
+    let output = child.wait_with_output().expect("onestop ends");
+    let text = |b: Vec<u8>| String::from_utf8_lossy(&b).into_owned();
+    (
+        output.status.success(),
+        text(output.stdout),
+        text(output.stderr),
+    )
+}
+
+#[test]
+fn people_commands_add_institutions_users_and_tokens_and_refuse_bad_input_clearly() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let db = format!("sqlite://{}", dir.path().join("people.db").display());
+    let ward = [
+        "institution",
+        "add",
+        "ward-5",
+        "--title",
+        "Пологовий будинок № 5",
+        "--title-en",
+        "Maternity ward 5",
+        "--bundles",
+        "birth",
+    ];
+    assert!(people(&db, &ward, "").0, "a new institution");
+    let refusals: Vec<(Vec<&str>, &str, &str)> = vec![
+        (ward.to_vec(), "", "exists already"),
+        (
+            vec![
+                "institution",
+                "add",
+                "x",
+                "--title",
+                "X",
+                "--title-en",
+                "X",
+                "--bundles",
+                "divorce",
+            ],
+            "",
+            "unknown bundle",
+        ),
+        (
+            vec![
+                "institution",
+                "add",
+                "Bad Id",
+                "--title",
+                "X",
+                "--title-en",
+                "X",
+                "--bundles",
+                "birth",
+            ],
+            "",
+            "lower-case",
+        ),
+        (
+            vec![
+                "user",
+                "add",
+                "olena",
+                "--institution",
+                "nowhere",
+                "--role",
+                "clerk",
+            ],
+            "a long enough password\n",
+            "unknown institution",
+        ),
+        (
+            vec![
+                "user",
+                "add",
+                "olena",
+                "--institution",
+                "ward-5",
+                "--role",
+                "boss",
+            ],
+            "a long enough password\n",
+            "unknown role",
+        ),
+        (
+            vec![
+                "user",
+                "add",
+                "olena",
+                "--institution",
+                "ward-5",
+                "--role",
+                "clerk",
+            ],
+            "short\n",
+            "shorter than 12",
+        ),
+        (
+            vec![
+                "user",
+                "add",
+                "ol\u{7}ena",
+                "--institution",
+                "ward-5",
+                "--role",
+                "clerk",
+            ],
+            "a long enough password\n",
+            "login",
+        ),
+        (
+            vec!["user", "add", "olena", "--role", "clerk"],
+            "a long enough password\n",
+            "--institution",
+        ),
+        (
+            vec![
+                "token",
+                "add",
+                "his",
+                "--institution",
+                "ward-5",
+                "--role",
+                "clerk",
+                "--expires",
+                "banana",
+            ],
+            "",
+            "ISO 8601",
+        ),
+    ];
+    for (args, input, said) in &refusals {
+        let (ok, _, err) = people(&db, args, input);
+        assert!(!ok && err.contains(said), "{args:?}: {err}");
+    }
+    let clerk = [
+        "user",
+        "add",
+        "olena",
+        "--institution",
+        "ward-5",
+        "--role",
+        "clerk",
+    ];
+    assert!(people(&db, &clerk, "correct horse battery\n").0);
+    let (ok, _, err) = people(&db, &clerk, "correct horse battery\n");
+    assert!(!ok && err.contains("taken"), "{err}");
+    let generated = [
+        "user",
+        "add",
+        "admin",
+        "--role",
+        "admin",
+        "--generate-password",
+    ];
+    let (ok, out, _) = people(&db, &generated, "");
+    assert!(ok && out.lines().any(|l| l.contains("shown once")), "{out}");
+    let token = [
+        "token",
+        "add",
+        "his",
+        "--institution",
+        "ward-5",
+        "--role",
+        "clerk",
+    ];
+    let (ok, out, err) = people(&db, &token, "");
+    assert!(ok, "{err}");
+    assert!(
+        out.trim().starts_with("ost_") && out.trim().len() == 36,
+        "{out}"
+    );
+    assert!(err.contains("shown once"), "{err}");
+    assert!(!people(&db, &token, "").0, "one token per name");
+    assert!(people(&db, &["token", "revoke", "his"], "").0);
+    let (ok, _, err) = people(&db, &["token", "revoke", "his"], "");
+    assert!(!ok && err.contains("no token"), "{err}");
 }

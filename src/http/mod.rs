@@ -93,6 +93,47 @@ pub fn configure(cfg: &mut web::ServiceConfig, max_body_bytes: usize) {
     .default_service(web::to(not_found));
 }
 
+/// A request's path as it may be logged: the segment after `/access/`, `/confirmations/`,
+/// `/callbacks/` and `/verify/` is a secret or a capability (a citizen's access, a person's
+/// confirmation link, a registry's callback, a receipt's check code) and is left out.
+pub fn loggable_path(path: &str) -> String {
+    const SECRET_AFTER: [&str; 4] = ["access", "confirmations", "callbacks", "verify"];
+    let mut previous = "";
+    let segments: Vec<&str> = path
+        .split('/')
+        .map(|segment| {
+            let shown = if SECRET_AFTER.contains(&previous) {
+                "…"
+            } else {
+                segment
+            };
+            previous = segment;
+            shown
+        })
+        .collect();
+    segments.join("/")
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_secret_in_a_path_is_left_out_of_the_log() {
+        let cases = [
+            ("/access/osc_0123456789abcdef0123456789abcdef", "/access/…"),
+            (
+                "/api/v1/confirmations/abc/code",
+                "/api/v1/confirmations/…/code",
+            ),
+            ("/api/v1/callbacks/0123", "/api/v1/callbacks/…"),
+            ("/verify/abc", "/verify/…"),
+            ("/applications/0193-x/live", "/applications/0193-x/live"),
+        ];
+        for (path, logged) in cases {
+            assert_eq!(super::loggable_path(path), logged);
+        }
+    }
+}
+
 /// The API takes JSON bodies only: a request with a body of another type (a cross-site form
 /// post is `text/plain`, `multipart/form-data` or `application/x-www-form-urlencoded`) is
 /// refused with 415 before any handler runs, whatever its credentials.

@@ -28,6 +28,8 @@ pub struct TestApp {
     /// That browser's session secret, for a test that sends its own `Cookie` header.
     pub session: String,
     pub store: onestop::store::Store,
+    /// The database, for a second instance sharing it.
+    pub database_url: String,
     _dir: tempfile::TempDir,
 }
 
@@ -218,6 +220,7 @@ pub async fn spawn_app_with(db: Db, adjust: impl FnOnce(&mut Settings)) -> TestA
     settings.dispatcher.poll_interval_ms = 50;
     settings.database.url = url;
     adjust(&mut settings);
+    let database_url = settings.database.url.clone();
     let app = Application::build(settings).await.expect("the app builds");
     let address = format!("http://127.0.0.1:{}", app.port());
     let store = app.store().clone();
@@ -230,11 +233,25 @@ pub async fn spawn_app_with(db: Db, adjust: impl FnOnce(&mut Settings)) -> TestA
         pages: pages_with(&session),
         session,
         store,
+        database_url,
         _dir: dir,
     }
 }
 
 impl TestApp {
+    /// Another instance of the app on the same database (and the in-process sandbox); its
+    /// address.
+    pub async fn another_instance(&self) -> String {
+        let mut settings = Settings::defaults().expect("default settings");
+        settings.server.bind = "127.0.0.1:0".into();
+        settings.definitions.root = root();
+        settings.database.url = self.database_url.clone();
+        let app = Application::build(settings).await.expect("the app builds");
+        let address = format!("http://127.0.0.1:{}", app.port());
+        tokio::spawn(app.run_until_stopped());
+        address
+    }
+
     /// A `Cookie` header with `pairs` and the browser's session (a request's own `Cookie`
     /// header replaces the client's).
     pub fn cookie(&self, pairs: &str) -> String {

@@ -45,6 +45,7 @@ mod outages;
 mod receipts;
 mod repetition;
 mod sandbox;
+mod sign_in;
 mod ui;
 mod validation;
 mod waiting;

@@ -1,9 +1,12 @@
 //! An operator corrects the data behind a refused service and runs it again: the correction is
-//! validated like a submission, and what was blocked behind the service runs too.
+//! validated like a submission, only a registrar of the application's institution may make it,
+//! it is kept with its author, and what was blocked behind the service runs too.
 
 use crate::helpers::{
-    BIRTH_REGISTRATION, Db, birth_registries, call, every_birth_output, example, spawn_app_with,
+    BIRTH_REGISTRATION, Db, INSTITUTION, birth_registries, call, client_with, every_birth_output,
+    example, spawn_app_with, token,
 };
+use onestop::lifecycle::ApplicationId;
 use serde_json::{Value, json};
 use wiremock::matchers::body_partial_json;
 use wiremock::{MockServer, ResponseTemplate};
@@ -76,6 +79,19 @@ async fn an_operator_corrects_a_refused_registration_and_it_runs_with_what_was_b
         "a refused correction changes nothing"
     );
 
+    // Only a registrar (or supervisor) of the application's own institution may correct it.
+    let patch = json!({ "data": { "medical_conclusion": { "number": "0124/2026" } } });
+    let clerk = token(&app.store, Some(INSTITUTION), "clerk").await;
+    let elsewhere = token(&app.store, Some("another-cnap"), "registrar").await;
+    for (secret, answer) in [(clerk, 403), (elsewhere, 404)] {
+        let url = format!(
+            "{}/api/v1/applications/{id}/services/civil.birth-registration/retry",
+            app.address
+        );
+        let response = client_with(&secret).post(url).json(&patch).send().await;
+        assert_eq!(response.expect("sent").status().as_u16(), answer);
+    }
+
     let corrected = retry(
         "civil.birth-registration",
         json!({ "data": { "medical_conclusion": { "number": "0124/2026" } } }),
@@ -100,4 +116,13 @@ async fn an_operator_corrects_a_refused_registration_and_it_runs_with_what_was_b
             .any(|h| h["detail"] == "operator retry with corrected data"),
         "{history:#?}"
     );
+    // The patch is kept with its author: the registrar's machine token, and nobody else's.
+    let application = ApplicationId::parse(&id).expect("an application id");
+    let kept = app.store.corrections(&application).await.expect("read");
+    assert_eq!(kept.len(), 1, "{kept:?}");
+    let (service, author, patch) = &kept[0];
+    assert_eq!(service, "civil.birth-registration");
+    assert!(author.starts_with("token:test-"), "{author}");
+    let patch: Value = serde_json::from_str(patch.as_deref().expect("a patch")).expect("JSON");
+    assert_eq!(patch["medical_conclusion"]["number"], "0124/2026");
 }

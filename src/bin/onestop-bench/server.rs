@@ -166,8 +166,21 @@ pub fn machine_token(
     };
     let bundles = bundles.join(",");
     let title = ["--title", "Бенчмарк", "--title-en", "Bench"];
-    run(&[&["institution", "add", "bench"], &title[..], &["--bundles", &bundles]].concat())?;
-    let token = run(&["token", "add", "bench", "--institution", "bench", "--role", "clerk"])?;
+    run(&[
+        &["institution", "add", "bench"],
+        &title[..],
+        &["--bundles", &bundles],
+    ]
+    .concat())?;
+    let token = run(&[
+        "token",
+        "add",
+        "bench",
+        "--institution",
+        "bench",
+        "--role",
+        "clerk",
+    ])?;
     Ok(token.trim().to_owned())
 }
 

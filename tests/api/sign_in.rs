@@ -1,0 +1,239 @@
+//! Signing in with a local account: a session token that works on every instance sharing the
+//! database, the same answer for a wrong login and a wrong password, a lockout after repeated
+//! failures, sessions that end on sign-out, on password change, when idle and at their end, and
+//! machine tokens that end when revoked or expired. Hostile input gets a 4xx with the usual body.
+
+use crate::helpers::{Db, INSTITUTION, TestApp, add_institution, spawn_app};
+use serde_json::{Value, json};
+
+const PASSWORD: &str = "correct horse battery staple";
+
+async fn with_clerk(db: Db) -> TestApp {
+    let app = spawn_app(db).await;
+    add_institution(&app.store, INSTITUTION).await;
+    onestop::people::add_user(&app.store, "olena", Some(INSTITUTION), "clerk", PASSWORD)
+        .await
+        .expect("user added");
+    app
+}
+
+async fn sign_in(address: &str, login: &str, password: &str) -> (u16, Value) {
+    let response = reqwest::Client::new()
+        .post(format!("{address}/api/v1/session"))
+        .json(&json!({ "login": login, "password": password }))
+        .send()
+        .await
+        .expect("sent");
+    let status = response.status().as_u16();
+    (status, response.json().await.expect("JSON"))
+}
+
+async fn who(address: &str, token: &str) -> u16 {
+    let response = reqwest::Client::new()
+        .get(format!("{address}/api/v1/session"))
+        .bearer_auth(token)
+        .send()
+        .await
+        .expect("sent");
+    response.status().as_u16()
+}
+
+async fn a_clerk_signs_in_on_one_instance_is_known_on_another_and_signs_out(db: Db) {
+    let app = with_clerk(db).await;
+    let (status, body) = sign_in(&app.address, "olena", PASSWORD).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(
+        body["user"],
+        json!({ "login": "olena", "institution": INSTITUTION, "role": "clerk" })
+    );
+    assert!(
+        body["expires_at"]
+            .as_str()
+            .is_some_and(|t| t.parse::<jiff::Timestamp>().is_ok())
+    );
+    let token = body["token"].as_str().expect("a token");
+    let other = app.another_instance().await;
+    assert_eq!(
+        who(&other, token).await,
+        200,
+        "a session is valid on every instance"
+    );
+    let out = reqwest::Client::new()
+        .delete(format!("{}/api/v1/session", app.address))
+        .bearer_auth(token)
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(out.status().as_u16(), 204);
+    assert_eq!(who(&app.address, token).await, 401);
+    assert_eq!(who(&other, token).await, 401, "signed out everywhere");
+}
+
+async fn a_wrong_password_and_an_unknown_login_get_one_answer_and_five_lock_the_account(db: Db) {
+    let app = with_clerk(db).await;
+    let (status, unknown) = sign_in(&app.address, "nobody-here", PASSWORD).await;
+    assert_eq!(status, 401);
+    let (status, wrong) = sign_in(&app.address, "olena", "not the password").await;
+    assert_eq!(status, 401);
+    assert_eq!(unknown, wrong, "the same answer for both");
+    for _ in 0..4 {
+        sign_in(&app.address, "olena", "still not the password").await;
+    }
+    let (status, locked) = sign_in(&app.address, "olena", PASSWORD).await;
+    assert_eq!(
+        (status, &locked),
+        (401, &wrong),
+        "locked after five failures"
+    );
+}
+
+async fn changing_the_password_ends_every_session_of_the_account(db: Db) {
+    let app = with_clerk(db).await;
+    let (_, first) = sign_in(&app.address, "olena", PASSWORD).await;
+    let (_, second) = sign_in(&app.address, "olena", PASSWORD).await;
+    let first = first["token"].as_str().expect("token");
+    let short = json!({ "current": PASSWORD, "new": "too short" });
+    let change = |body: Value| {
+        reqwest::Client::new()
+            .post(format!("{}/api/v1/session/password", app.address))
+            .bearer_auth(first)
+            .json(&body)
+            .send()
+    };
+    assert_eq!(change(short).await.expect("sent").status().as_u16(), 422);
+    let body = json!({ "current": PASSWORD, "new": "a much longer passphrase" });
+    let response = change(body).await.expect("sent");
+    assert_eq!(response.status().as_u16(), 200);
+    let renewed: Value = response.json().await.expect("JSON");
+    assert_eq!(who(&app.address, first).await, 401);
+    assert_eq!(
+        who(&app.address, second["token"].as_str().expect("token")).await,
+        401
+    );
+    assert_eq!(
+        who(&app.address, renewed["token"].as_str().expect("token")).await,
+        200
+    );
+    assert_eq!(sign_in(&app.address, "olena", PASSWORD).await.0, 401);
+    assert_eq!(
+        sign_in(&app.address, "olena", "a much longer passphrase")
+            .await
+            .0,
+        200
+    );
+}
+
+async fn an_idle_session_a_revoked_token_and_an_expired_one_are_refused(db: Db) {
+    let app = with_clerk(db).await;
+    let (_, body) = sign_in(&app.address, "olena", PASSWORD).await;
+    let session = body["token"].as_str().expect("token");
+    let hash = onestop::access::secret::hash(session);
+    let an_hour_ago = onestop::store::now_ms() - 3_600_000;
+    app.store
+        .touch_credential(&hash, an_hour_ago)
+        .await
+        .expect("touched");
+    assert_eq!(
+        who(&app.address, session).await,
+        401,
+        "idle for an hour (30 minutes allowed)"
+    );
+
+    let token = onestop::people::add_token(&app.store, "his", Some(INSTITUTION), "clerk", "P1D")
+        .await
+        .expect("token");
+    assert_eq!(who(&app.address, &token).await, 200);
+    onestop::people::revoke_token(&app.store, "his")
+        .await
+        .expect("revoked");
+    assert_eq!(who(&app.address, &token).await, 401);
+
+    let (expired, hash) = onestop::access::secret::new(onestop::access::secret::Kind::Token);
+    let new = onestop::store::NewCredential {
+        hash: &hash,
+        kind: "token",
+        login: None,
+        name: Some("old"),
+        institution: Some(INSTITUTION),
+        role: "clerk",
+        expires_at: an_hour_ago,
+    };
+    assert!(app.store.add_credential(&new).await.expect("stored"));
+    assert_eq!(who(&app.address, &expired).await, 401);
+}
+
+async fn hostile_input_to_the_new_routes_gets_a_4xx_with_the_usual_error_body(db: Db) {
+    let app = with_clerk(db).await;
+    let client = reqwest::Client::new();
+    let session = format!("{}/api/v1/session", app.address);
+    let huge = "x".repeat(300 * 1024);
+    let bodies: Vec<(&str, String)> = vec![
+        ("application/json", "{not json".into()),
+        ("application/json", r#"{"login": 1, "password": []}"#.into()),
+        (
+            "application/json",
+            r#"{"login": "ol\u0000ena", "password": "x"}"#.into(),
+        ),
+        ("application/json", r#"{"login": "olena"}"#.into()),
+        (
+            "application/json",
+            format!(r#"{{"login": "olena", "password": "{huge}"}}"#),
+        ),
+        (
+            "text/plain",
+            format!(r#"{{"login": "olena", "password": "{PASSWORD}"}}"#),
+        ),
+        ("application/x-www-form-urlencoded", "login=olena".into()),
+    ];
+    for (content_type, body) in bodies {
+        let response = client
+            .post(&session)
+            .header("Content-Type", content_type)
+            .body(body.clone());
+        let response = response.send().await.expect("sent");
+        assert_usual_4xx(response, &body[..body.len().min(60)]).await;
+    }
+    let applications = format!("{}/api/v1/applications/{}", app.address, uuid::Uuid::nil());
+    for header in [
+        "Bearer",
+        "Bearer oss_short",
+        "Basic b2xlbmE6eA==",
+        "Bearer osc_0000",
+        "Bearer ost_ZZZZ",
+    ] {
+        let response = client
+            .get(&applications)
+            .header("Authorization", header)
+            .send();
+        assert_usual_4xx(response.await.expect("sent"), header).await;
+    }
+    let forged = format!("Bearer ost_{}", "0".repeat(32));
+    let response = client
+        .get(&applications)
+        .header("Authorization", forged)
+        .send();
+    assert_usual_4xx(response.await.expect("sent"), "an unknown token").await;
+}
+
+async fn assert_usual_4xx(response: reqwest::Response, what: &str) {
+    let status = response.status().as_u16();
+    assert!((400..500).contains(&status), "{what}: {status}");
+    let body: Value = response
+        .json()
+        .await
+        .unwrap_or_else(|e| panic!("{what}: {e}"));
+    assert!(
+        body["errors"][0]["message"]
+            .as_str()
+            .is_some_and(|m| !m.is_empty()),
+        "{what}: {body}"
+    );
+}
+
+on_both_databases!(
+    a_clerk_signs_in_on_one_instance_is_known_on_another_and_signs_out,
+    a_wrong_password_and_an_unknown_login_get_one_answer_and_five_lock_the_account,
+    changing_the_password_ends_every_session_of_the_account,
+    an_idle_session_a_revoked_token_and_an_expired_one_are_refused,
+    hostile_input_to_the_new_routes_gets_a_4xx_with_the_usual_error_body,
+);
