@@ -16,6 +16,7 @@ pub mod form;
 pub mod http;
 pub mod lang;
 pub mod lifecycle;
+pub mod notify;
 pub mod people;
 pub mod receipt;
 pub mod registry;

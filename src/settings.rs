@@ -14,6 +14,24 @@ pub struct Settings {
     pub definitions: DefinitionSettings,
     pub dispatcher: DispatcherSettings,
     pub auth: AuthSettings,
+    #[serde(default)]
+    pub notifications: NotificationSettings,
+}
+
+/// How people are reached (invitations, reminders, one-time codes).
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct NotificationSettings {
+    #[serde(default)]
+    pub sms: SmsSettings,
+}
+
+/// An SMS gateway reached over HTTP (`POST {url}` with `{"to", "text"}`). Unset with the
+/// in-process sandbox: the sandbox's gateway, whose messages the demo shows.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct SmsSettings {
+    pub url: Option<String>,
+    /// Sent as `Authorization: Bearer <token>` when set.
+    pub token: Option<String>,
 }
 
 /// Sign-in: how long a session lasts, and when repeated wrong passwords lock an account.

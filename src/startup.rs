@@ -1,11 +1,12 @@
 //! Building and running the application: definitions compiled, database migrated, registries
 //! chosen (the in-process sandbox unless a URL is given), listener bound, dispatcher started.
 
-use crate::applications::Applications;
+use crate::applications::{Applications, Confirming};
 use crate::bundle;
 use crate::bundle::PolicyOverride;
 use crate::fanout::{Circuit, DispatchSettings, Dispatcher, Policy, RegistryLimits};
 use crate::http::{self, AppState};
+use crate::notify::Notifier;
 use crate::registry::RegistryClient;
 use crate::registry::signature::Secrets;
 use crate::sandbox::{Behaviours, SandboxOptions};
@@ -27,6 +28,7 @@ pub struct Application {
     dispatcher: Dispatcher,
     store: Store,
     catalog: Arc<bundle::Catalog>,
+    applications: Applications,
 }
 
 /// Where registry calls go: the configured URL, or an in-process sandbox started here.
@@ -64,14 +66,7 @@ impl Application {
             tracing::warn!(%warning, "Definition warning (see onestop check)");
         }
         let (registries_url, sandbox) = registries(&settings, &catalog)?;
-        let store = Store::connect(&settings.database.url, settings.database.writers)
-            .await
-            .with_context(|| {
-                format!(
-                    "Failed to open the database {}",
-                    redact(&settings.database.url)
-                )
-            })?;
+        let store = connect(&settings).await?;
         let client = RegistryClient::new(
             &registries_url,
             Duration::from_millis(settings.registries.timeout_ms),
@@ -93,7 +88,16 @@ impl Application {
             client,
             dispatch_settings(&settings, &public_url),
         );
-        let state = app_state(&settings, &catalog, &store, &dispatcher, &public_url);
+        let notifier = notifier(&settings, &registries_url, sandbox.is_some())?;
+        let state = app_state(
+            &settings,
+            &catalog,
+            &store,
+            &dispatcher,
+            &public_url,
+            notifier,
+        );
+        let applications = state.applications.clone();
         let server = http_server(listener, state, settings.server.max_body_bytes)?;
         Ok(Self {
             port: addr.port(),
@@ -104,6 +108,7 @@ impl Application {
             dispatcher,
             store,
             catalog,
+            applications,
         })
     }
 
@@ -135,9 +140,11 @@ impl Application {
     /// Serve until the server stops (Ctrl-C, or the task is dropped).
     pub async fn run_until_stopped(self) -> anyhow::Result<()> {
         let dispatcher = tokio::spawn(self.dispatcher.run());
+        let reminders = tokio::spawn(remind(self.applications));
         let sandbox = self.sandbox.map(tokio::spawn);
         let result = self.server.await;
         dispatcher.abort();
+        reminders.abort();
         if let Some(sandbox) = sandbox {
             sandbox.abort();
         }
@@ -152,13 +159,20 @@ fn app_state(
     store: &Store,
     dispatcher: &Dispatcher,
     public_url: &str,
+    (notifier, sms_outbox): (Notifier, Option<String>),
 ) -> AppState {
+    let confirming = Confirming {
+        notifier,
+        public_url: public_url.to_owned(),
+        code_key: settings.server.receipt_secret.clone(),
+    };
     let applications = Applications::new(
         catalog.clone(),
         store.clone(),
         dispatcher,
         callback_secrets(settings),
         settings.registries.callback_window_seconds,
+        confirming,
     );
     AppState {
         applications,
@@ -167,6 +181,50 @@ fn app_state(
         public_url: public_url.to_owned(),
         receipt_secret: settings.server.receipt_secret.clone(),
         auth: settings.auth.clone(),
+        sms_outbox,
+    }
+}
+
+async fn connect(settings: &Settings) -> anyhow::Result<Store> {
+    let url = &settings.database.url;
+    Store::connect(url, settings.database.writers)
+        .await
+        .with_context(|| format!("Failed to open the database {}", redact(url)))
+}
+
+/// The notification channels: the configured SMS gateway, or with the in-process sandbox its
+/// gateway (and where its messages are read, for the demo's pages).
+fn notifier(
+    settings: &Settings,
+    registries_url: &str,
+    in_process: bool,
+) -> anyhow::Result<(Notifier, Option<String>)> {
+    let sms = &settings.notifications.sms;
+    let (url, outbox) = match (&sms.url, in_process) {
+        (Some(url), _) => (url.clone(), None),
+        (None, true) => (
+            format!("{registries_url}/_sandbox/sms"),
+            Some(format!("{registries_url}/_sandbox/messages")),
+        ),
+        (None, false) => {
+            tracing::warn!(
+                "No SMS gateway (notifications.sms.url): nobody can be sent a confirmation code"
+            );
+            return Ok((Notifier::default(), None));
+        }
+    };
+    let gateway = crate::notify::SmsGateway::new(&url, sms.token.clone())?;
+    Ok((Notifier::new(vec![Arc::new(gateway)]), outbox))
+}
+
+/// Every minute, remind the people whose steps end within a day.
+async fn remind(applications: Applications) {
+    let mut every = tokio::time::interval(Duration::from_secs(60));
+    loop {
+        every.tick().await;
+        if let Err(e) = applications.remind().await {
+            tracing::warn!(error = %e, "Reminders failed; trying again in a minute");
+        }
     }
 }
 

@@ -7,11 +7,13 @@
 //! It must not know about HTTP: errors are kinds with their parameters; their words are chosen
 //! at the edge.
 
+mod confirm;
 mod outside;
 mod retry;
 mod submit;
 mod waiting;
 
+pub use confirm::{CodeRefusal, Confirming};
 pub use outside::Callback;
 pub use retry::Correction;
 pub use submit::{Submission, SubmissionKey};
@@ -40,6 +42,8 @@ pub struct Applications {
     secrets: Arc<Secrets>,
     /// How far a callback's timestamp may be from this server's clock.
     callback_window_seconds: i64,
+    /// Invitations and one-time codes for the people who confirm steps.
+    confirming: Arc<Confirming>,
 }
 
 /// Why a use of an application did not happen.
@@ -73,6 +77,8 @@ pub enum ApplicationError {
     #[error("the application's form cannot be built")]
     Form(#[source] FormError),
     #[error(transparent)]
+    Code(#[from] CodeRefusal),
+    #[error(transparent)]
     Store(#[from] StoreError),
     #[error(transparent)]
     Submit(#[from] SubmitError),
@@ -85,6 +91,7 @@ impl Applications {
         dispatcher: &Dispatcher,
         secrets: Secrets,
         callback_window_seconds: i64,
+        confirming: Confirming,
     ) -> Self {
         Self {
             catalog,
@@ -94,6 +101,7 @@ impl Applications {
             registries: dispatcher.registries(),
             secrets: Arc::new(secrets),
             callback_window_seconds,
+            confirming: Arc::new(confirming),
         }
     }
 

@@ -45,20 +45,23 @@ impl Applications {
     }
 
     /// Take a person's decision on the human step behind `token`.
-    pub async fn decide(
+    /// `identified_by` says how the person proved who they are (kept with the decision).
+    pub(super) async fn decide(
         &self,
         token: &str,
         confirmed: bool,
         reason: Option<&str>,
+        identified_by: &str,
     ) -> Result<(TokenTarget, Finish), ApplicationError> {
         let target = self.target(token, SubKind::Human).await?;
         let decision = if confirmed {
-            Answer::Succeeded(json!({ "decision": "confirmed" }))
+            Answer::Succeeded(json!({ "decision": "confirmed", "identified_by": identified_by }))
         } else {
             let reason = reason.map(str::trim).filter(|r| !r.is_empty());
             Answer::Failed(format!("відмовлено: {}", reason.unwrap_or("без пояснення")))
         };
-        self.finish(target, &decision, "person's decision").await
+        let via = format!("person's decision, identified by {identified_by}");
+        self.finish(target, &decision, &via).await
     }
 
     /// The human step behind a confirmation link, if the link is valid.

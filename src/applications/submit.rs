@@ -65,6 +65,14 @@ impl Applications {
             submission_key: (submission.key.as_ref()).map(|k| (k.key.to_owned(), (k.answer)(&id))),
             origin: submission.origin,
         };
+        let invites = (new.calls.iter())
+            .filter(|c| c.kind == SubKind::Human)
+            .any(|c| {
+                bundle
+                    .human_steps
+                    .iter()
+                    .any(|h| h.id == c.service && h.person.is_some())
+            });
         if let Err(e) = self.submitter.insert(new).await {
             if let Some(key) = &submission.key
                 && let Err(release) = self.store.release_submission_key(key.key).await
@@ -74,6 +82,10 @@ impl Applications {
             return Err(e.into());
         }
         tracing::info!(application.id = %id, bundle.id = %bundle.id, "Application accepted");
+        if invites {
+            let (this, id) = (self.clone(), id.clone());
+            tokio::spawn(async move { this.invite_all(&id).await });
+        }
         Ok(Some(id))
     }
 }

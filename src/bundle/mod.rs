@@ -128,6 +128,26 @@ pub struct HumanStep {
     pub condition: Option<Arc<Condition>>,
     pub before: Vec<ServiceId>,
     pub expires_after: jiff::Span,
+    /// Who must confirm, where the data names them (none: the link alone is enough).
+    pub person: Option<Person>,
+}
+
+/// Where an application names the person who must confirm a step: their name (a handlebars
+/// template over the data), RNOKPP and mobile number (JSON pointers into the data).
+#[derive(Debug, Clone)]
+pub struct Person {
+    pub name: String,
+    pub rnokpp: String,
+    pub phone: String,
+}
+
+impl Person {
+    /// The mobile number `data` gives for the person, if any.
+    pub fn phone_in<'a>(&self, data: &'a serde_json::Value) -> Option<&'a str> {
+        data.pointer(&self.phone)
+            .and_then(serde_json::Value::as_str)
+            .filter(|p| !p.is_empty())
+    }
 }
 
 /// A life event, checked: its services exist, its graph is acyclic, its form merges.

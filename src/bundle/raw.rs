@@ -78,6 +78,20 @@ pub struct RawHumanStep {
     pub before: Vec<Spanned<String>>,
     /// How long the person has, as an ISO 8601 duration (`P14D`) or a friendly one (`14 days`).
     pub expires_after: Spanned<String>,
+    /// Who the person is, in the application's data: they prove it before their decision counts.
+    #[serde(default)]
+    pub person: Option<RawPerson>,
+}
+
+/// Where the application names the person who must confirm.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawPerson {
+    /// Their name as the invitation says it (handlebars over the data).
+    pub name: String,
+    /// JSON pointers to their RNOKPP and their mobile number.
+    pub rnokpp: String,
+    pub phone: String,
 }
 
 /// One line of the receipt's summary: a label and a handlebars template over the data.

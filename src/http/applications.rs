@@ -258,6 +258,7 @@ fn human_step(
         "instructions": step.map(|h| &h.instructions),
         "status": s.status,
         "deadline": s.deadline.map(timestamp),
+        "identified_by": s.outputs.as_ref().and_then(|o| o.get("identified_by")),
         "confirm_url": s.callback_token.as_ref().filter(|_| open)
             .map(|t| format!("{}/api/v1/confirmations/{t}", state.public_url)),
         "confirm_page": s.callback_token.as_ref().filter(|_| open)

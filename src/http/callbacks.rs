@@ -37,6 +37,9 @@ pub struct Decision {
     /// Why it was declined, in the person's words.
     #[serde(default)]
     reason: Option<String>,
+    /// The one-time code sent to the person's phone (when the step names its person).
+    #[serde(default)]
+    code: Option<String>,
 }
 
 #[derive(Debug, Deserialize, PartialEq, Eq)]
@@ -46,26 +49,42 @@ enum DecisionKind {
     Declined,
 }
 
-/// `POST /api/v1/confirmations/{token}` with `{"decision": "confirmed"}` (or `declined`).
+/// `POST /api/v1/confirmations/{token}` with `{"decision": "confirmed", "code": "123456"}` (or
+/// `declined` with a `reason`). Who calls does not matter: the code proves the person.
 pub async fn confirm(
     state: web::Data<AppState>,
     path: web::Path<String>,
     body: web::Json<Decision>,
 ) -> Result<HttpResponse, ApiError> {
     let confirmed = body.decision == DecisionKind::Confirmed;
-    let (_, finish) = decide(&state, &path, confirmed, body.reason.as_deref()).await?;
+    let (reason, code) = (body.reason.as_deref(), body.code.as_deref());
+    let (_, finish) = decide(&state, &path, confirmed, reason, code).await?;
     answer(finish)
 }
 
-/// Record a person's decision on the human step behind `token` (shared with the page the
-/// person opens from their link).
+/// `POST /api/v1/confirmations/{token}/code`: a one-time code to the person's phone; 202 with
+/// the number, masked.
+pub async fn send_code(
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let sent_to = state.applications.send_code(&path).await?;
+    Ok(HttpResponse::Accepted().json(json!({ "sent_to": sent_to, "valid_minutes": 10 })))
+}
+
+/// Record a person's decision on the human step behind `token`, with their one-time code
+/// (shared with the page the person opens from their link).
 pub(crate) async fn decide(
     state: &AppState,
     token: &str,
     confirmed: bool,
     reason: Option<&str>,
+    code: Option<&str>,
 ) -> Result<(TokenTarget, Finish), ApiError> {
-    Ok(state.applications.decide(token, confirmed, reason).await?)
+    let decided = state
+        .applications
+        .decide_with_code(token, confirmed, reason, code);
+    Ok(decided.await?)
 }
 
 /// The human step behind a confirmation link, if the link is valid.

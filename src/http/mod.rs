@@ -35,6 +35,9 @@ pub struct AppState {
     pub receipt_secret: String,
     /// How long sessions last, when accounts lock.
     pub auth: crate::settings::AuthSettings,
+    /// Where the demo's SMS can be read (the in-process sandbox's messages), said on the pages
+    /// that ask for a code; `None` with a real gateway.
+    pub sms_outbox: Option<String>,
 }
 
 impl AppState {
@@ -88,7 +91,15 @@ pub fn configure(cfg: &mut web::ServiceConfig, max_body_bytes: usize) {
                 web::post().to(operators::retry),
             )
             .route("/callbacks/{token}", web::post().to(callbacks::callback))
-            .route("/confirmations/{token}", web::post().to(callbacks::confirm)),
+            .route("/confirmations/{token}", web::post().to(callbacks::confirm))
+            .route(
+                "/confirmations/{token}/code",
+                web::post().to(callbacks::send_code),
+            )
+            .route(
+                "/applications/{id}/steps/{step}/invitation",
+                web::post().to(operators::invite),
+            ),
     )
     .default_service(web::to(not_found));
 }
@@ -112,26 +123,6 @@ pub fn loggable_path(path: &str) -> String {
         })
         .collect();
     segments.join("/")
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn a_secret_in_a_path_is_left_out_of_the_log() {
-        let cases = [
-            ("/access/osc_0123456789abcdef0123456789abcdef", "/access/…"),
-            (
-                "/api/v1/confirmations/abc/code",
-                "/api/v1/confirmations/…/code",
-            ),
-            ("/api/v1/callbacks/0123", "/api/v1/callbacks/…"),
-            ("/verify/abc", "/verify/…"),
-            ("/applications/0193-x/live", "/applications/0193-x/live"),
-        ];
-        for (path, logged) in cases {
-            assert_eq!(super::loggable_path(path), logged);
-        }
-    }
 }
 
 /// The API takes JSON bodies only: a request with a body of another type (a cross-site form
@@ -167,4 +158,24 @@ async fn json_only(
 
 async fn not_found() -> Result<actix_web::HttpResponse, ApiError> {
     Err(ApiError::NotFound("Сторінку не знайдено".into()))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_secret_in_a_path_is_left_out_of_the_log() {
+        let cases = [
+            ("/access/osc_0123456789abcdef0123456789abcdef", "/access/…"),
+            (
+                "/api/v1/confirmations/abc/code",
+                "/api/v1/confirmations/…/code",
+            ),
+            ("/api/v1/callbacks/0123", "/api/v1/callbacks/…"),
+            ("/verify/abc", "/verify/…"),
+            ("/applications/0193-x/live", "/applications/0193-x/live"),
+        ];
+        for (path, logged) in cases {
+            assert_eq!(super::loggable_path(path), logged);
+        }
+    }
 }

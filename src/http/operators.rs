@@ -51,3 +51,21 @@ pub async fn retry(
         "links": super::applications::links(&id),
     })))
 }
+
+/// `POST /api/v1/applications/{id}/steps/{step}/invitation`: the applicant (staff of the
+/// institution, or the citizen) sends the person of an open step a new invitation; the count of
+/// wrong codes and the lock start again. 202.
+pub async fn invite(
+    state: web::Data<AppState>,
+    path: web::Path<(String, String)>,
+    req: HttpRequest,
+) -> Result<HttpResponse, ApiError> {
+    let (id, step) = path.into_inner();
+    let caller = auth::api_caller(&state, &req).await?;
+    let (application, subs) = auth::application_for(&state, &caller, Action::Read, &id).await?;
+    state
+        .applications
+        .invite_again(&application, &subs, &step)
+        .await?;
+    Ok(HttpResponse::Accepted().json(json!({ "invited": step })))
+}

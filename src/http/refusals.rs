@@ -3,6 +3,7 @@
 
 use super::ApiError;
 use crate::applications::ApplicationError as E;
+use crate::applications::CodeRefusal;
 use crate::form::Message;
 use crate::registry::CallbackError;
 
@@ -42,9 +43,39 @@ impl From<E> for ApiError {
                 "Послуга \"{service}\" не завершилася помилкою (status: {}); повторювати нічого",
                 status.as_str()
             )),
+            E::Code(refusal) => code_refusal(refusal),
             E::Form(e) => Self::Internal(e.into()),
             E::Store(e) => e.into(),
             E::Submit(e) => e.into(),
         }
+    }
+}
+
+/// A one-time code not sent or not taken.
+fn code_refusal(refusal: CodeRefusal) -> ApiError {
+    use ApiError as A;
+    match refusal {
+        CodeRefusal::NoPhone => A::invalid(
+            "",
+            "Заява не містить номера мобільного телефону цієї особи: код надіслати нікуди",
+        ),
+        CodeRefusal::TooSoon => {
+            A::TooManyRequests("Код уже надіслано менш ніж хвилину тому; зачекайте".into())
+        }
+        CodeRefusal::TooMany => A::TooManyRequests(
+            "Надіслано забагато кодів; попросіть заявника надіслати нове запрошення".into(),
+        ),
+        CodeRefusal::Locked => A::Locked(
+            "Забагато неправильних кодів: крок заблоковано, доки заявник не надішле нове запрошення"
+                .into(),
+        ),
+        CodeRefusal::Wrong => A::invalid(
+            "/code",
+            "Код відсутній, неправильний або його строк минув (10 хвилин)",
+        ),
+        CodeRefusal::Closed => A::Conflict("Цей крок уже завершено або його строк минув".into()),
+        CodeRefusal::NotSent => A::Unavailable(
+            "Повідомлення не вдалося надіслати; спробуйте за хвилину".into(),
+        ),
     }
 }

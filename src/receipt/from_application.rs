@@ -197,6 +197,14 @@ fn item_name(
     Some(format!("{given} {surname}"))
 }
 
+/// `template` (a bundle's `applicant`, a person's `name`) rendered over an application's data;
+/// empty when it does not render.
+pub fn render_data(template: &str, data: &serde_json::Value) -> String {
+    DATA_TEMPLATES
+        .render_template(template, data)
+        .unwrap_or_default()
+}
+
 /// Handlebars over the form data (summary rows, the applicant): not strict, since optional
 /// fields may be absent; no HTML escaping (this is a PDF).
 static DATA_TEMPLATES: LazyLock<Handlebars<'static>> = LazyLock::new(|| templates(false, Lang::Uk));

@@ -19,7 +19,7 @@ mod theme;
 #[cfg(test)]
 mod tests;
 
-pub use from_application::{kyiv_time, reference_digest, view};
+pub use from_application::{kyiv_time, reference_digest, render_data, view};
 pub use languages::{Bi, Languages};
 use printpdf::{PdfDocument, PdfPage, PdfParseErrorSeverity, PdfSaveOptions, Pt};
 

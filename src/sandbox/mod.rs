@@ -7,7 +7,8 @@
 //! 429, refusals, 202 answered by polling or by a signed callback), so tests and benchmarks can
 //! prove that retries and crashes never make a second effect. Without knobs every valid call is
 //! answered at once, 200. `/_sandbox/stats` counts calls and effects, `/_sandbox/behaviour`
-//! reads and replaces the knobs at runtime.
+//! reads and replaces the knobs at runtime. It is also the SMS gateway of the demo and the tests
+//! (`POST /_sandbox/sms`, and `GET /_sandbox/messages` to read what was sent).
 //!
 //! The sandbox shares the compiled definitions with the server but nothing else: onestop talks
 //! to it only over HTTP, exactly as it would to a real registry.
@@ -17,6 +18,7 @@ mod behaviour;
 mod call;
 mod control;
 mod generate;
+mod sms;
 mod state;
 
 pub use behaviour::{
@@ -82,6 +84,8 @@ struct Sandbox {
     answer_log: Option<AnswerLog>,
     /// Posts callbacks; built once.
     client: reqwest::Client,
+    /// What the SMS gateway was asked to send.
+    messages: Mutex<Vec<sms::Sent>>,
 }
 
 /// Serve the simulated registries on an already-bound listener, with one worker: every wait is
@@ -109,12 +113,15 @@ pub fn serve(
         secrets: options.secrets,
         answer_log: options.answer_log,
         client,
+        messages: Mutex::new(Vec::new()),
     });
     let server = HttpServer::new(move || {
         App::new()
             .app_data(sandbox.clone())
             .app_data(web::PayloadConfig::new(1 << 20))
             .route("/_sandbox/stats", web::get().to(control::stats))
+            .route("/_sandbox/sms", web::post().to(sms::send))
+            .route("/_sandbox/messages", web::get().to(sms::messages))
             .service(
                 web::resource("/_sandbox/behaviour")
                     .route(web::get().to(control::behaviour))
@@ -153,6 +160,10 @@ fn problems(behaviours: &Behaviours, catalog: &Catalog) -> Vec<Problem> {
 impl Sandbox {
     fn state(&self) -> MutexGuard<'_, State> {
         self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn messages(&self) -> MutexGuard<'_, Vec<sms::Sent>> {
+        self.messages.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     fn behaviours(&self) -> MutexGuard<'_, Behaviours> {

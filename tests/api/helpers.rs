@@ -30,6 +30,8 @@ pub struct TestApp {
     pub store: onestop::store::Store,
     /// The database, for a second instance sharing it.
     pub database_url: String,
+    /// Where the SMS the app sent are read (`GET …/_sandbox/messages` of a sandbox).
+    pub sms: String,
     _dir: tempfile::TempDir,
 }
 
@@ -220,8 +222,19 @@ pub async fn spawn_app_with(db: Db, adjust: impl FnOnce(&mut Settings)) -> TestA
     settings.dispatcher.poll_interval_ms = 50;
     settings.database.url = url;
     adjust(&mut settings);
+    // With fake registries, a sandbox of its own is the SMS gateway.
+    if settings.registries.url.is_some() && settings.notifications.sms.url.is_none() {
+        let gateway = spawn_sandbox(onestop::sandbox::SandboxOptions::default());
+        settings.notifications.sms.url = Some(format!("{gateway}/_sandbox/sms"));
+    }
     let database_url = settings.database.url.clone();
-    let app = Application::build(settings).await.expect("the app builds");
+    let app = Application::build(settings.clone())
+        .await
+        .expect("the app builds");
+    let sms = match &settings.notifications.sms.url {
+        Some(url) => url.replace("/_sandbox/sms", "/_sandbox/messages"),
+        None => format!("{}/_sandbox/messages", app.registries_url()),
+    };
     let address = format!("http://127.0.0.1:{}", app.port());
     let store = app.store().clone();
     let secret = token(&store, Some(INSTITUTION), "registrar").await;
@@ -234,6 +247,7 @@ pub async fn spawn_app_with(db: Db, adjust: impl FnOnce(&mut Settings)) -> TestA
         session,
         store,
         database_url,
+        sms,
         _dir: dir,
     }
 }
@@ -317,10 +331,11 @@ impl TestApp {
             let url = step["confirm_url"]
                 .as_str()
                 .expect("an open step has a link");
+            let code = self.code_for(url).await;
             let response = self
                 .client
                 .post(url)
-                .json(&serde_json::json!({ "decision": "confirmed" }))
+                .json(&serde_json::json!({ "decision": "confirmed", "code": code }))
                 .send()
                 .await
                 .expect("confirmation is sent");
@@ -328,6 +343,44 @@ impl TestApp {
             confirmed += 1;
         }
         confirmed
+    }
+
+    /// Ask for the one-time code of the step whose API link is `confirm_url`, and read it from
+    /// the SMS the gateway was asked to send.
+    pub async fn code_for(&self, confirm_url: &str) -> String {
+        let asked = reqwest::Client::new()
+            .post(format!("{confirm_url}/code"))
+            .send()
+            .await;
+        assert_eq!(
+            asked.expect("sent").status().as_u16(),
+            202,
+            "a code is sent"
+        );
+        self.last_code().await
+    }
+
+    /// The code in the last SMS the app sent.
+    pub async fn last_code(&self) -> String {
+        let messages: Value = reqwest::get(&self.sms)
+            .await
+            .expect("messages")
+            .json()
+            .await
+            .expect("JSON");
+        let last = messages["messages"]
+            .as_array()
+            .and_then(|m| m.last())
+            .expect("an SMS");
+        let text = last["text"].as_str().expect("text");
+        let code: String = text
+            .split_whitespace()
+            .find(|w| {
+                w.len() == 7 && w.ends_with('.') && w[..6].bytes().all(|b| b.is_ascii_digit())
+            })
+            .map(|w| w[..6].to_owned())
+            .expect("a code in the SMS");
+        code
     }
 
     /// Poll the application until it leaves `in_progress` (bounded), and return it.

@@ -39,6 +39,7 @@ async fn decide(app: &TestApp, url: &str, decision: &Value) -> u16 {
 }
 
 on_both_databases!(
+    the_homeowner_proves_who_they_are_with_the_code_sent_to_their_phone,
     a_relocation_registers_residence_only_after_the_homeowner_consents,
     a_declined_consent_blocks_the_services_waiting_for_it,
     an_expired_step_fails_and_blocks_what_waits_until_an_operator_reopens_it,
@@ -67,10 +68,9 @@ async fn a_relocation_registers_residence_only_after_the_homeowner_consents(db: 
         assert_eq!(call["attempts"], 0, "not sent before the consent");
     }
     let confirm = consent["confirm_url"].as_str().expect("a link to confirm");
-    assert_eq!(
-        decide(&app, confirm, &json!({ "decision": "confirmed" })).await,
-        200
-    );
+    let code = app.code_for(confirm).await;
+    let confirmed = json!({ "decision": "confirmed", "code": code });
+    assert_eq!(decide(&app, confirm, &confirmed).await, 200);
     let done = app.wait_until_done(&id).await;
     assert_eq!(done["status"], "completed", "{done:#}");
     assert_eq!(
@@ -88,6 +88,114 @@ async fn a_relocation_registers_residence_only_after_the_homeowner_consents(db: 
     );
 }
 
+/// The messages the app's SMS gateway was asked to send to `phone`.
+async fn texts_to(app: &TestApp, phone: &str) -> Vec<String> {
+    let messages: Value = reqwest::get(&app.sms)
+        .await
+        .expect("sms")
+        .json()
+        .await
+        .expect("JSON");
+    (messages["messages"].as_array().expect("messages").iter())
+        .filter(|m| m["to"] == phone)
+        .map(|m| m["text"].as_str().unwrap_or_default().to_owned())
+        .collect()
+}
+
+/// Set a column of the step's code row, as time passing would (a code expiring, the minute
+/// between two codes going by).
+async fn age_code(app: &TestApp, column: &str) {
+    sqlx::any::install_default_drivers();
+    let pool = sqlx::AnyPool::connect(&app.database_url)
+        .await
+        .expect("database");
+    let sql = format!("UPDATE confirmation_codes SET {column} = 0");
+    sqlx::query(sqlx::AssertSqlSafe(sql))
+        .execute(&pool)
+        .await
+        .expect("aged");
+}
+
+async fn the_homeowner_proves_who_they_are_with_the_code_sent_to_their_phone(db: Db) {
+    let app = spawn_app(db).await;
+    let id = app.submit_ok("relocation", &example("relocation")).await;
+    let phone = "+380501112233";
+    for _ in 0..100 {
+        if !texts_to(&app, phone).await.is_empty() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let invitation = texts_to(&app, phone).await.join("\n");
+    assert!(
+        invitation.contains("Олег Бондаренко, Ірина Шевчук просить вас підтвердити"),
+        "{invitation}"
+    );
+    let (_, body) = app.get_json(&format!("/api/v1/applications/{id}")).await;
+    let confirm = calls_of(&body, "homeowner-consent")[0]["confirm_url"]
+        .as_str()
+        .expect("link")
+        .to_owned();
+    // The applicant's own credentials do not confirm: without the code it is refused.
+    let yes = |code: &str| json!({ "decision": "confirmed", "code": code });
+    assert_eq!(
+        decide(&app, &confirm, &json!({ "decision": "confirmed" })).await,
+        422
+    );
+    let sent = reqwest::Client::new()
+        .post(format!("{confirm}/code"))
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(sent.status().as_u16(), 202);
+    let sent: Value = sent.json().await.expect("JSON");
+    assert_eq!(sent["sent_to"], "+380•••••2233");
+    let code = app.last_code().await;
+    let wrong = if code == "000000" { "111111" } else { "000000" };
+    for _ in 0..3 {
+        assert_eq!(decide(&app, &confirm, &yes(wrong)).await, 422);
+    }
+    assert_eq!(
+        decide(&app, &confirm, &yes(wrong)).await,
+        423,
+        "the fifth locks the step"
+    );
+    assert_eq!(
+        decide(&app, &confirm, &yes(&code)).await,
+        423,
+        "even the right code now"
+    );
+    // The applicant asks for a new invitation: the step opens again.
+    let url = format!(
+        "{}/api/v1/applications/{id}/steps/homeowner-consent/invitation",
+        app.address
+    );
+    let invited = app.client.post(url).send().await.expect("sent");
+    assert_eq!(invited.status().as_u16(), 202);
+    let code = app.code_for(&confirm).await;
+    age_code(&app, "expires_at").await;
+    assert_eq!(
+        decide(&app, &confirm, &yes(&code)).await,
+        422,
+        "an expired code"
+    );
+    age_code(&app, "last_sent_at").await;
+    let code = app.code_for(&confirm).await;
+    assert_eq!(decide(&app, &confirm, &yes(&code)).await, 200);
+    let done = app.wait_until_done(&id).await;
+    let consent = calls_of(&done, "homeowner-consent")[0];
+    let identified = &consent["identified_by"];
+    assert_eq!(
+        identified, "a one-time code sent to their phone",
+        "{consent:#}"
+    );
+    let history = serde_json::to_string(&done["history"]).expect("JSON");
+    assert!(
+        history.contains("identified by a one-time code"),
+        "{history}"
+    );
+}
+
 async fn a_declined_consent_blocks_the_services_waiting_for_it(db: Db) {
     let app = spawn_app(db).await;
     let id = app.submit_ok("relocation", &example("relocation")).await;
@@ -100,7 +208,9 @@ async fn a_declined_consent_blocks_the_services_waiting_for_it(db: Db) {
         decide(&app, &confirm, &json!({ "decision": "maybe" })).await,
         400
     );
-    let declined = json!({ "decision": "declined", "reason": "Не власник цієї квартири" });
+    let code = app.code_for(&confirm).await;
+    let declined =
+        json!({ "decision": "declined", "reason": "Не власник цієї квартири", "code": code });
     assert_eq!(decide(&app, &confirm, &declined).await, 200);
     let done = app.wait_until_done(&id).await;
     assert_eq!(done["status"], "completed_with_failures", "{done:#}");

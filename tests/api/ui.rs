@@ -160,17 +160,33 @@ async fn the_homeowner_confirms_from_the_page_their_link_opens(db: Db) {
         .and_then(|rest| rest.split('"').next())
         .expect("a hidden CSRF field")
         .to_owned();
-    let decide = |csrf: String| {
+    let post = |body: String| {
         app.pages
             .post(format!("{}{path}", app.address))
             .header("Content-Type", "application/x-www-form-urlencoded")
             .header("Cookie", cookie.clone())
-            .body(format!("_csrf={csrf}&_lang=uk&decision=confirmed&reason="))
+            .body(body)
             .send()
     };
-    let forged = decide("0".repeat(32)).await.expect("post");
-    assert_eq!(forged.status().as_u16(), 403);
-    let done = decide(token).await.expect("post");
+    let forged = post(format!("_csrf={}&_lang=uk&decision=code", "0".repeat(32)));
+    assert_eq!(forged.await.expect("post").status().as_u16(), 403);
+    // The person asks for the code on the page, and it comes to the phone the application gives.
+    let sent = post(format!("_csrf={token}&_lang=uk&decision=code"))
+        .await
+        .expect("post");
+    let sent = sent.text().await.expect("text");
+    assert!(
+        sent.contains("Код надіслано на номер +380•••••2233"),
+        "{sent}"
+    );
+    let without = post(format!(
+        "_csrf={token}&_lang=uk&decision=confirmed&reason=&code="
+    ));
+    let without = without.await.expect("post").text().await.expect("text");
+    assert!(without.contains("Код відсутній, неправильний"), "{without}");
+    let code = app.last_code().await;
+    let body = format!("_csrf={token}&_lang=uk&decision=confirmed&reason=&code={code}");
+    let done = post(body).await.expect("post");
     assert_eq!(done.status().as_u16(), 200);
     let done = done.text().await.expect("text");
     assert!(done.contains("підтвердження отримано"), "{done}");

@@ -227,7 +227,10 @@ test('a citizen moves with two children: language switch keeps the data, consent
   assert.match(await page.evaluate(() => document.activeElement.textContent), /Додати: Особа/, 'the keyboard is on the add button');
   await fillAddress(page, '/previous_address', { ...KYIV, region: 'Львівська область', settlement: 'Львів', community: 'Львівська міська територіальна громада', street: 'вул. Городоцька', building: '15' });
   await fillAddress(page, '/new_address', KYIV);
-  await fill(page, { '/homeowner/surname': 'Бондаренко', '/homeowner/given_name': 'Олег', '/homeowner/rnokpp': '2870905575' });
+  await fill(page, {
+    '/homeowner/surname': 'Бондаренко', '/homeowner/given_name': 'Олег', '/homeowner/rnokpp': '2870905575',
+    '/homeowner/phone': '+380501112233',
+  });
   await page.locator('input[name="/military/liable"]').check();
 
   // The language switch posts the form: the page comes back in English with the data.
@@ -252,6 +255,16 @@ test('a citizen moves with two children: language switch keeps the data, consent
   await homeowner.goto(confirmUrl);
   await homeowner.getByRole('heading', { name: 'Згода власника житла' }).waitFor(WAIT);
   await shoot(homeowner, '08b-homeowner-consent-page');
+  // The homeowner proves who they are: a code by SMS (the demo's gateway shows its messages).
+  await homeowner.getByRole('button', { name: 'Надіслати код у SMS' }).click();
+  await homeowner.locator('#code-notice').getByText('+380•••••2233').waitFor(WAIT);
+  const outbox = await homeowner.locator('#demo-messages a').getAttribute('href');
+  const { messages } = await (await fetch(outbox)).json();
+  const sms = messages.filter((m) => m.to === '+380501112233').map((m) => m.text);
+  assert.match(sms[0], /Олег Бондаренко, Ірина Шевчук просить вас підтвердити/, 'the invitation came first');
+  const code = sms[sms.length - 1].match(/код підтвердження (\d{6})/)[1];
+  await homeowner.getByLabel('Код із SMS (6 цифр)').fill(code);
+  await shoot(homeowner, '08c-homeowner-code');
   await homeowner.getByRole('button', { name: 'Підтверджую' }).click();
   await homeowner.getByText('підтвердження отримано').waitFor(WAIT);
   await homeowner.close();

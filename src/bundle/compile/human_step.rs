@@ -40,6 +40,10 @@ pub(super) fn compile_human_step(
         ));
     }
     let expires_after = compile_expiry(file, &at, raw, diags);
+    let person = raw
+        .person
+        .as_ref()
+        .map(|p| compile_person(file, &at, p, fields, diags));
     let condition = raw
         .when
         .as_ref()
@@ -58,6 +62,34 @@ pub(super) fn compile_human_step(
             .filter_map(|s| ServiceId::parse(&s.value).ok())
             .collect(),
         expires_after: expires_after?,
+        person: person.flatten(),
+    })
+}
+
+/// The person's pointers must point into the combined form's fields.
+fn compile_person(
+    file: &Path,
+    at: &str,
+    raw: &crate::bundle::raw::RawPerson,
+    fields: &BTreeSet<String>,
+    diags: &mut Vec<Diagnostic>,
+) -> Option<crate::bundle::Person> {
+    let before = diags.len();
+    for (name, pointer) in [("rnokpp", &raw.rnokpp), ("phone", &raw.phone)] {
+        let top = pointer.strip_prefix('/').and_then(|p| p.split('/').next());
+        if !top.is_some_and(|t| fields.contains(t)) {
+            let message = format!("\"{pointer}\" is not a JSON pointer to a field of the form");
+            diags.push(Diagnostic::new(
+                file,
+                format!("{at}.person.{name}"),
+                message,
+            ));
+        }
+    }
+    (diags.len() == before).then(|| crate::bundle::Person {
+        name: raw.name.clone(),
+        rnokpp: raw.rnokpp.clone(),
+        phone: raw.phone.clone(),
     })
 }
 

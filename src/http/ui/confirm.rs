@@ -8,7 +8,7 @@
 use super::csrf;
 use super::render::{Page, Problem, Switch, html};
 use super::start::LangQuery;
-use crate::http::AppState;
+use crate::http::{ApiError, AppState};
 use crate::lang::Lang;
 use crate::receipt::Languages;
 use crate::store::{ApplicationRecord, Finish, SubRequestRecord, SubStatus};
@@ -25,6 +25,9 @@ pub struct DecisionForm {
     decision: String,
     #[serde(default)]
     reason: String,
+    /// The one-time code from the SMS.
+    #[serde(default)]
+    code: String,
     #[serde(default, rename = "_lang")]
     lang: Option<String>,
 }
@@ -36,7 +39,7 @@ pub async fn show(
     query: web::Query<LangQuery>,
     req: HttpRequest,
 ) -> Result<HttpResponse, Problem> {
-    draw(&state, &path, query.lang(), &req, None).await
+    draw(&state, &path, query.lang(), &req, None, None).await
 }
 
 /// `POST /confirmations/{token}`: the person's decision.
@@ -54,17 +57,31 @@ pub async fn post(
     let confirmed = match form.decision.as_str() {
         "confirmed" => true,
         "declined" => false,
+        "code" => {
+            let notice = match state.applications.send_code(&path).await {
+                Ok(masked) => format!("{} {masked}", lang.text("code_sent")),
+                Err(e) => ApiError::from(e).to_string(),
+            };
+            return draw(&state, &path, lang, &req, None, Some(notice)).await;
+        }
         _ => return Err(Problem::new(StatusCode::BAD_REQUEST, lang, "internal")),
     };
-    let (_, finish) = crate::http::callbacks::decide(&state, &path, confirmed, Some(&form.reason))
-        .await
-        .map_err(|e| Problem::from_api(e, lang))?;
+    let (reason, code) = (Some(form.reason.as_str()), Some(form.code.as_str()));
+    let decided = crate::http::callbacks::decide(&state, &path, confirmed, reason, code).await;
+    let finish = match decided {
+        Ok((_, finish)) => finish,
+        Err(e @ (ApiError::Invalid(_) | ApiError::Locked(_))) => {
+            let notice = Problem::from_api(e, lang).to_string();
+            return draw(&state, &path, lang, &req, None, Some(notice)).await;
+        }
+        Err(e) => return Err(Problem::from_api(e, lang)),
+    };
     let outcome = match (finish, confirmed) {
         (Finish::Applied | Finish::AlreadyDone, true) => "confirm_done",
         (Finish::Applied | Finish::AlreadyDone, false) => "decline_done",
         (Finish::Conflict(_), _) => "confirm_closed",
     };
-    draw(&state, &path, lang, &req, Some(outcome)).await
+    draw(&state, &path, lang, &req, Some(outcome), None).await
 }
 
 /// The page: the step, and either its two buttons or what became of it.
@@ -74,6 +91,7 @@ async fn draw(
     lang: Lang,
     req: &HttpRequest,
     outcome: Option<&str>,
+    notice: Option<String>,
 ) -> Result<HttpResponse, Problem> {
     let target = crate::http::callbacks::human_step(state, token)
         .await
@@ -114,6 +132,9 @@ async fn draw(
             "outcome": outcome.map(|key| lang.text(key)),
             "action": format!("/confirmations/{token}"),
             "csrf": csrf_token,
+            "needs_code": step.is_some_and(|h| h.person.is_some()),
+            "notice": notice,
+            "demo_messages": state.sms_outbox,
         }),
     };
     let mut response = html(StatusCode::OK, page.render()?);
