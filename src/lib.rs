@@ -17,6 +17,7 @@ pub mod http;
 pub mod lang;
 pub mod lifecycle;
 pub mod notify;
+pub mod oidc;
 pub mod people;
 pub mod receipt;
 pub mod registry;

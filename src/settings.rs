@@ -45,6 +45,41 @@ pub struct AuthSettings {
     pub lockout_after: i64,
     /// … for this long.
     pub lockout_minutes: i64,
+    /// Sign-in through an OpenID provider (none: local accounts only).
+    #[serde(default)]
+    pub oidc: Option<OidcSettings>,
+}
+
+/// onestop as an OpenID Connect relying party: the provider's issuer (discovered from
+/// `/.well-known/openid-configuration`), this client's credentials, and which claims of the
+/// provider's user info say the login, the institution and the role.
+#[derive(Debug, Clone, Deserialize)]
+pub struct OidcSettings {
+    pub issuer: String,
+    pub client_id: String,
+    pub client_secret: String,
+    /// Scopes asked for besides `openid` (space-separated), e.g. `profile staff`.
+    #[serde(default = "default_scopes")]
+    pub scopes: String,
+    #[serde(default = "default_login_claim")]
+    pub login_claim: String,
+    #[serde(default = "default_institution_claim")]
+    pub institution_claim: String,
+    #[serde(default = "default_role_claim")]
+    pub role_claim: String,
+}
+
+fn default_scopes() -> String {
+    "profile".into()
+}
+fn default_login_claim() -> String {
+    "preferred_username".into()
+}
+fn default_institution_claim() -> String {
+    "institution".into()
+}
+fn default_role_claim() -> String {
+    "role".into()
 }
 
 #[derive(Debug, Clone, Deserialize)]

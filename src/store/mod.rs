@@ -25,7 +25,7 @@ pub use claim::{CallContext, Claim, Parked, Services, Take};
 pub use codes::CodeState;
 pub use history::HistoryEntry;
 pub use outside::{Retry, RetryResult, TokenTarget};
-pub use people::{Credential, Institution, NewCredential, User};
+pub use people::{Credential, Institution, NewCredential, OidcLogin, User};
 
 pub use crate::lifecycle::{
     Answer, ApplicationId, ApplicationStatus, Completion, Finish, SubKind, SubStatus,
