@@ -7,7 +7,9 @@
 
 use crate::access::Role;
 use crate::settings::OidcSettings;
-use openidconnect::core::{CoreAuthenticationFlow, CoreClient, CoreGenderClaim, CoreProviderMetadata};
+use openidconnect::core::{
+    CoreAuthenticationFlow, CoreClient, CoreGenderClaim, CoreProviderMetadata,
+};
 use openidconnect::{
     AccessToken, AdditionalClaims, AuthorizationCode, ClientId, ClientSecret, CsrfToken, IssuerUrl,
     Nonce, OAuth2TokenResponse, PkceCodeChallenge, PkceCodeVerifier, RedirectUrl, Scope,
@@ -99,7 +101,12 @@ impl Oidc {
 
     /// Exchange the provider's code, check its ID token against `nonce`, and read who the
     /// person is from the user info.
-    pub async fn finish(&self, code: &str, nonce: &str, verifier: &str) -> Result<Identity, OidcError> {
+    pub async fn finish(
+        &self,
+        code: &str,
+        nonce: &str,
+        verifier: &str,
+    ) -> Result<Identity, OidcError> {
         let client = self.client().await?;
         let http = self.http_client();
         let token = client
@@ -109,7 +116,9 @@ impl Oidc {
             .request_async(&http)
             .await
             .map_err(|e| OidcError::Answer(e.to_string()))?;
-        let id_token = token.id_token().ok_or_else(|| OidcError::Answer("no ID token".into()))?;
+        let id_token = token
+            .id_token()
+            .ok_or_else(|| OidcError::Answer("no ID token".into()))?;
         let nonce = Nonce::new(nonce.to_owned());
         let claims = id_token
             .claims(&client.id_token_verifier(), &nonce)
@@ -125,7 +134,10 @@ impl Oidc {
         self.identity(&info)
     }
 
-    fn identity(&self, info: &UserInfoClaims<Extra, CoreGenderClaim>) -> Result<Identity, OidcError> {
+    fn identity(
+        &self,
+        info: &UserInfoClaims<Extra, CoreGenderClaim>,
+    ) -> Result<Identity, OidcError> {
         let extra = &info.additional_claims().claims;
         let text = |name: &str| extra.get(name).and_then(|v| v.as_str()).map(str::to_owned);
         let login = text(&self.settings.login_claim)
@@ -161,8 +173,8 @@ impl Oidc {
         let metadata = CoreProviderMetadata::discover_async(issuer, &self.http_client())
             .await
             .map_err(|e| OidcError::Provider(e.to_string()))?;
-        let redirect =
-            RedirectUrl::new(self.redirect.clone()).map_err(|e| OidcError::Provider(e.to_string()))?;
+        let redirect = RedirectUrl::new(self.redirect.clone())
+            .map_err(|e| OidcError::Provider(e.to_string()))?;
         Ok(CoreClient::from_provider_metadata(
             metadata,
             ClientId::new(self.settings.client_id.clone()),
@@ -177,7 +189,10 @@ impl Oidc {
     ) -> impl Fn(
         openidconnect::HttpRequest,
     ) -> std::pin::Pin<
-        Box<dyn std::future::Future<Output = Result<openidconnect::HttpResponse, reqwest::Error>> + Send>,
+        Box<
+            dyn std::future::Future<Output = Result<openidconnect::HttpResponse, reqwest::Error>>
+                + Send,
+        >,
     > {
         let http = self.http.clone();
         move |request: openidconnect::HttpRequest| {

@@ -182,6 +182,7 @@ fn app_state(
         receipt_secret: settings.server.receipt_secret.clone(),
         auth: settings.auth.clone(),
         sms_outbox,
+        oidc: (settings.auth.oidc.clone()).and_then(|o| crate::oidc::Oidc::new(o, public_url).ok()),
     }
 }
 

@@ -92,3 +92,5 @@ code_send_button = Send the code by SMS
 code_label = Code from the SMS (6 digits)
 code_sent = The code was sent to
 code_demo = Demo: no SMS leaves this machine; the messages are here:
+oidc_unavailable = The identity provider cannot be reached now. Try later, or sign in with a password.
+oidc_refused = Signing in through the identity provider failed or took too long. Try again.

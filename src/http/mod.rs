@@ -38,6 +38,8 @@ pub struct AppState {
     /// Where the demo's SMS can be read (the in-process sandbox's messages), said on the pages
     /// that ask for a code; `None` with a real gateway.
     pub sms_outbox: Option<String>,
+    /// Sign-in through an OpenID provider, when configured.
+    pub oidc: Option<crate::oidc::Oidc>,
 }
 
 impl AppState {

@@ -159,7 +159,7 @@ pub async fn sign_in(state: &AppState, login: &str, given: &str) -> Result<Signe
     start_session(state, &user.login, user.institution, role).await
 }
 
-async fn start_session(
+pub(crate) async fn start_session(
     state: &AppState,
     login: &str,
     institution: Option<String>,

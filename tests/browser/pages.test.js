@@ -297,3 +297,29 @@ test('the entrepreneur form draws lists of codes and a choice of regime', async 
   await shoot(page, '11-business-form-english');
   await page.close();
 });
+
+test('a registrar signs in through the OpenID provider and lands on the staff page of the CNAP', async () => {
+  const page = await browser.newPage();
+  await page.goto(`${BASE}/sign-in`);
+  await page.locator('#sign-in-oidc').click();
+  // The provider's own sign-in page (oidc-provider's development pages take any login).
+  await page.locator('input[name="login"]').waitFor(WAIT);
+  await page.screenshot({ path: path.join(SHOTS, '12-provider-sign-in.png') });
+  await page.locator('input[name="login"]').fill('oksana.registrar');
+  await page.locator('input[name="password"]').fill('anything');
+  await page.locator('button[type="submit"]').click();
+  const consent = page.getByRole('button', { name: /Continue/ });
+  await consent.waitFor(WAIT);
+  await consent.click();
+  await page.locator('#signed-in-as').waitFor(WAIT);
+  assert.equal(await page.locator('#signed-in-as').innerText(), 'oksana.registrar');
+  assert.match(await page.locator('.signed-in').innerText(), /demo-cnap · registrar/);
+  await shoot(page, '13-signed-in-through-provider');
+  // The CNAP offers the birth form; signing out closes it again.
+  const form = await page.goto(`${BASE}/events/birth/form`);
+  assert.equal(form.status(), 200);
+  await page.goto(`${BASE}/`);
+  await page.getByRole('button', { name: 'Вийти' }).click();
+  await page.locator('#sign-in-link').waitFor(WAIT);
+  await page.close();
+});

@@ -56,6 +56,11 @@ pub fn configure(cfg: &mut web::ServiceConfig, max_body_bytes: usize) {
     .route("/confirmations/{token}", web::post().to(confirm::post))
     .route("/sign-in", web::get().to(session::show))
     .route("/sign-in", web::post().to(session::post))
+    .route("/sign-in/oidc", web::get().to(session::oidc_start))
+    .route(
+        "/sign-in/oidc/callback",
+        web::get().to(session::oidc_callback),
+    )
     .route("/sign-out", web::post().to(session::sign_out))
     .route("/access/{secret}", web::get().to(session::open_link))
     .route("/ui/style.css", web::get().to(assets::style))

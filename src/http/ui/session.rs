@@ -94,12 +94,13 @@ pub struct SignInQuery {
 
 /// `GET /sign-in`.
 pub async fn show(
+    state: web::Data<AppState>,
     req: HttpRequest,
     query: web::Query<SignInQuery>,
 ) -> Result<HttpResponse, Problem> {
     let lang = Lang::or_ukrainian(query.lang.as_deref());
     let next = safe_next(query.next.as_deref());
-    draw(&req, lang, &next, "", None, StatusCode::OK)
+    draw(&state, &req, lang, &next, "", None, StatusCode::OK)
 }
 
 /// `POST /sign-in`: a login and password from the page's form.
@@ -139,6 +140,7 @@ pub async fn post(
             };
             let wrong = lang.text("sign_in_wrong");
             draw(
+                &state,
                 &req,
                 lang,
                 &next,
@@ -205,7 +207,101 @@ pub async fn open_link(
         .finish())
 }
 
+/// `GET /sign-in/oidc?next=…`: off to the identity provider.
+pub async fn oidc_start(
+    state: web::Data<AppState>,
+    query: web::Query<SignInQuery>,
+) -> Result<HttpResponse, Problem> {
+    let lang = Lang::or_ukrainian(query.lang.as_deref());
+    let Some(oidc) = &state.oidc else {
+        return Err(Problem::new(StatusCode::NOT_FOUND, lang, "not_found"));
+    };
+    let started = oidc.start().await.map_err(|e| {
+        tracing::warn!(error = %e, "OpenID sign-in could not start");
+        Problem::new(StatusCode::SERVICE_UNAVAILABLE, lang, "oidc_unavailable")
+    })?;
+    let login = crate::store::OidcLogin {
+        nonce: started.nonce,
+        verifier: started.verifier,
+        next: safe_next(query.next.as_deref()),
+    };
+    let expires_at = crate::store::now_ms() + 10 * 60_000;
+    let state_hash = secret::hash(&started.state);
+    let kept = state
+        .store
+        .begin_oidc_login(&state_hash, &login, expires_at);
+    kept.await.map_err(|e| Problem::from_api(e.into(), lang))?;
+    Ok(HttpResponse::SeeOther()
+        .insert_header(("Location", started.url))
+        .finish())
+}
+
+#[derive(Deserialize)]
+pub struct OidcAnswer {
+    code: Option<String>,
+    state: Option<String>,
+}
+
+/// `GET /sign-in/oidc/callback?code=…&state=…`: the provider's answer; signed in, the browser
+/// goes back where it was.
+pub async fn oidc_callback(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    query: web::Query<OidcAnswer>,
+) -> Result<HttpResponse, Problem> {
+    let lang = Lang::Uk;
+    let refused = |key: &str| Problem::new(StatusCode::UNAUTHORIZED, lang, key);
+    let (Some(oidc), Some(code), Some(answer_state)) = (&state.oidc, &query.code, &query.state)
+    else {
+        return Err(refused("oidc_refused"));
+    };
+    let taken = state
+        .store
+        .take_oidc_login(&secret::hash(answer_state))
+        .await;
+    let login = taken.map_err(|e| Problem::from_api(e.into(), lang))?;
+    let login = login.ok_or_else(|| refused("oidc_refused"))?;
+    let identity = (oidc.finish(code, &login.nonce, &login.verifier).await).map_err(|e| {
+        tracing::warn!(error = %e, "OpenID sign-in refused");
+        refused("oidc_refused")
+    })?;
+    let known = match &identity.institution {
+        Some(id) => (state.store.institution(id).await)
+            .map_err(|e| Problem::from_api(e.into(), lang))?
+            .is_some(),
+        None => !identity.role.needs_institution(),
+    };
+    let institution = identity.institution.as_deref();
+    let role = identity.role.as_str();
+    let stored = state
+        .store
+        .upsert_oidc_user(&identity.login, institution, role)
+        .await;
+    if !known || !stored.map_err(|e| Problem::from_api(e.into(), lang))? {
+        tracing::warn!("OpenID sign-in refused: unknown institution or a local account's login");
+        return Err(Problem::new(StatusCode::FORBIDDEN, lang, "oidc_refused"));
+    }
+    let signed_in = session::start_session(
+        &state,
+        &identity.login,
+        identity.institution.clone(),
+        identity.role,
+    )
+    .await
+    .map_err(|e| Problem::from_api(e, lang))?;
+    let secure = secure(&req);
+    let cookie = format!(
+        "{SESSION}={}; Path=/; HttpOnly; SameSite=Lax{secure}",
+        signed_in.token
+    );
+    Ok(HttpResponse::SeeOther()
+        .insert_header(("Location", login.next))
+        .insert_header(("Set-Cookie", cookie))
+        .finish())
+}
+
 fn draw(
+    state: &AppState,
     req: &HttpRequest,
     lang: Lang,
     next: &str,
@@ -223,7 +319,10 @@ fn draw(
             lang.other().code(),
             form_urlencoded(next)
         )),
-        data: json!({ "csrf": csrf_token, "next": next, "login": login, "error": error }),
+        data: json!({
+            "csrf": csrf_token, "next": next, "login": login, "error": error,
+            "oidc": state.oidc.is_some(), "next_query": form_urlencoded(next),
+        }),
     };
     let mut response = html(status, page.render()?);
     csrf::set_cookie(&mut response, cookie);
