@@ -233,6 +233,15 @@ async fn every_route_answers_each_caller_as_the_table_says(db: Db) {
                                                                   [401, 403, 404, 409, 409, 403, 403, 403, 403, 403]) },
         Row { body: Some(retry), ..row("retry of X", "POST", format!("/api/v1/applications/{x}/services/residence.registration/retry"),
                                                                   [401, 404, 404, 404, 404, 403, 403, 404, 403, 403]) },
+        Row { body: Some(json!({})), ..row("invite X's homeowner again", "POST", format!("/api/v1/applications/{x}/steps/homeowner-consent/invitation"),
+                                                                  [401, 404, 404, 404, 404, 403, 403, 404, 202, 404]) },
+        // Links are capabilities, not credentials: an unknown one is 404 whoever asks.
+        Row { body: Some(json!({ "decision": "confirmed", "code": "123456" })), ..row("a confirmation by an unknown link", "POST", format!("/api/v1/confirmations/{}", "0".repeat(44)),
+                                                                  [404, 404, 404, 404, 404, 404, 404, 404, 404, 404]) },
+        Row { body: Some(json!({})), ..row("a code for an unknown link", "POST", format!("/api/v1/confirmations/{}/code", "0".repeat(44)),
+                                                                  [404, 404, 404, 404, 404, 404, 404, 404, 404, 404]) },
+        Row { body: Some(json!({})), ..row("a callback to an unknown link", "POST", format!("/api/v1/callbacks/{}", "0".repeat(44)),
+                                                                  [404, 404, 404, 404, 404, 404, 404, 404, 404, 404]) },
         row("who am I", "GET", "/api/v1/session".into(),          [401, 200, 200, 200, 200, 200, 200, 200, 200, 200]),
         row("the verify page", "GET", w.verify_a.clone(),         [200, 200, 200, 200, 200, 200, 200, 200, 200, 200]),
         row("health", "GET", "/healthz".into(),                   [200, 200, 200, 200, 200, 200, 200, 200, 200, 200]),
@@ -252,6 +261,12 @@ async fn every_route_answers_each_caller_as_the_table_says(db: Db) {
         row("X's page", "GET", format!("/applications/{x}"),      [401, 404, 404, 404, 404, 403, 403, SKIP, 200, 404]),
         row("X's receipt", "GET", format!("/applications/{x}/receipt.pdf"),
                                                                   [401, 404, 404, 404, 404, 403, 403, SKIP, 200, 404]),
+        row("an unknown private link", "GET", format!("/access/osc_{}", "0".repeat(32)),
+                                                                  [404, 404, 404, 404, 404, 404, 404, SKIP, 404, 404]),
+        row("an unknown confirmation page", "GET", format!("/confirmations/{}", "0".repeat(44)),
+                                                                  [404, 404, 404, 404, 404, 404, 404, SKIP, 404, 404]),
+        row("the provider's sign-in, not configured", "GET", "/sign-in/oidc".into(),
+                                                                  [404, 404, 404, 404, 404, 404, 404, SKIP, 404, 404]),
     ];
     let mut wrong = Vec::new();
     for row in &api {

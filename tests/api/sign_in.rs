@@ -215,6 +215,37 @@ async fn hostile_input_to_the_new_routes_gets_a_4xx_with_the_usual_error_body(db
     assert_usual_4xx(response.await.expect("sent"), "an unknown token").await;
 }
 
+async fn the_provider_sign_in_refuses_a_forged_answer_and_an_unreachable_provider_cleanly(db: Db) {
+    let app = crate::helpers::spawn_app_with(db, |s| {
+        s.auth.oidc = Some(onestop::settings::OidcSettings {
+            issuer: "http://127.0.0.1:9".into(),
+            client_id: "onestop".into(),
+            client_secret: "secret".into(),
+            scopes: "profile".into(),
+            login_claim: "preferred_username".into(),
+            institution_claim: "institution".into(),
+            role_claim: "role".into(),
+        });
+    })
+    .await;
+    let get = |path: &str| app.pages.get(format!("{}{path}", app.address)).send();
+    let start = get("/sign-in/oidc?next=/").await.expect("sent");
+    assert_eq!(
+        start.status().as_u16(),
+        503,
+        "the provider cannot be reached"
+    );
+    for forged in [
+        "/sign-in/oidc/callback?code=abc&state=never-issued",
+        "/sign-in/oidc/callback?state=x",
+        "/sign-in/oidc/callback?error=access_denied",
+        "/sign-in/oidc/callback?code=%00&state=%00",
+    ] {
+        let answer = get(forged).await.expect("sent");
+        assert_eq!(answer.status().as_u16(), 401, "{forged}");
+    }
+}
+
 async fn assert_usual_4xx(response: reqwest::Response, what: &str) {
     let status = response.status().as_u16();
     assert!((400..500).contains(&status), "{what}: {status}");
@@ -236,4 +267,5 @@ on_both_databases!(
     changing_the_password_ends_every_session_of_the_account,
     an_idle_session_a_revoked_token_and_an_expired_one_are_refused,
     hostile_input_to_the_new_routes_gets_a_4xx_with_the_usual_error_body,
+    the_provider_sign_in_refuses_a_forged_answer_and_an_unreachable_provider_cleanly,
 );
