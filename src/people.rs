@@ -150,7 +150,13 @@ pub async fn first_run(
         ));
         anyhow::Ok(())
     };
-    account("admin", None, Role::Admin).await?;
+    if let Err(e) = account("admin", None, Role::Admin).await {
+        // Another instance starting on the same new database made it first.
+        if store.count_users().await? > 0 {
+            return Ok(None);
+        }
+        return Err(e);
+    }
     if demo {
         for (id, uk, en, bundles) in DEMO {
             let bundles: Vec<String> = (bundles.iter())

@@ -39,6 +39,7 @@ async fn decide(app: &TestApp, url: &str, decision: &Value) -> u16 {
 }
 
 on_both_databases!(
+    hostile_input_to_the_confirmation_routes_gets_a_4xx_with_the_usual_body,
     the_homeowner_proves_who_they_are_with_the_code_sent_to_their_phone,
     a_relocation_registers_residence_only_after_the_homeowner_consents,
     a_declined_consent_blocks_the_services_waiting_for_it,
@@ -194,6 +195,83 @@ async fn the_homeowner_proves_who_they_are_with_the_code_sent_to_their_phone(db:
         history.contains("identified by a one-time code"),
         "{history}"
     );
+}
+
+async fn hostile_input_to_the_confirmation_routes_gets_a_4xx_with_the_usual_body(db: Db) {
+    let app = spawn_app(db).await;
+    let id = app.submit_ok("relocation", &example("relocation")).await;
+    let (_, body) = app.get_json(&format!("/api/v1/applications/{id}")).await;
+    let confirm = calls_of(&body, "homeowner-consent")[0]["confirm_url"]
+        .as_str()
+        .expect("link")
+        .to_owned();
+    let huge = "я".repeat(200 * 1024);
+    let cases: Vec<(String, &str, String, u16)> = vec![
+        (
+            confirm.clone(),
+            "application/json",
+            "{\"decision\":".into(),
+            400,
+        ),
+        (
+            confirm.clone(),
+            "application/json",
+            r#"{"decision": 1, "code": []}"#.into(),
+            400,
+        ),
+        (
+            confirm.clone(),
+            "application/json",
+            r#"{"decision": "confirmed", "code": "12345\u0000"}"#.into(),
+            422,
+        ),
+        (
+            confirm.clone(),
+            "application/json",
+            format!(r#"{{"decision": "declined", "reason": "{huge}"}}"#),
+            413,
+        ),
+        (
+            confirm.clone(),
+            "text/plain",
+            r#"{"decision": "confirmed"}"#.into(),
+            415,
+        ),
+        (format!("{confirm}/code"), "text/plain", "x".into(), 415),
+        (
+            confirm.replace("/confirmations/", "/confirmations/%00"),
+            "application/json",
+            "{}".into(),
+            400,
+        ),
+        (
+            format!("{}/api/v1/confirmations/not-a-token/code", app.address),
+            "application/json",
+            "{}".into(),
+            404,
+        ),
+        (
+            format!(
+                "{}/api/v1/applications/{id}/steps/%00/invitation",
+                app.address
+            ),
+            "application/json",
+            "{}".into(),
+            404,
+        ),
+    ];
+    for (url, content_type, body, status) in cases {
+        let response = app
+            .client
+            .post(&url)
+            .header("Content-Type", content_type)
+            .body(body)
+            .send();
+        let response = response.await.expect("sent");
+        assert_eq!(response.status().as_u16(), status, "{url} {content_type}");
+        let answer: Value = response.json().await.expect("the usual error body");
+        assert!(answer["errors"][0]["message"].is_string(), "{answer}");
+    }
 }
 
 async fn a_declined_consent_blocks_the_services_waiting_for_it(db: Db) {
