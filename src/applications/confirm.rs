@@ -48,6 +48,8 @@ pub enum CodeRefusal {
     Closed,
     #[error("the message could not be sent")]
     NotSent,
+    #[error("the applicant cannot confirm in the person's place")]
+    OwnApplication,
 }
 
 impl Applications {
@@ -144,6 +146,28 @@ impl Applications {
             "a one-time code sent to their phone",
         )
         .await
+    }
+
+    /// A registrar's record that the person of step `step` decided in person, with their
+    /// documents checked (`who`: the registrar). The applicant who submitted cannot.
+    pub async fn decide_in_person(
+        &self,
+        application: &ApplicationRecord,
+        subs: &[SubRequestRecord],
+        step: &str,
+        decision: (bool, Option<&str>),
+        who: &str,
+    ) -> Result<(TokenTarget, Finish), ApplicationError> {
+        let sub = (subs.iter())
+            .find(|s| s.service_id == step && s.kind == crate::lifecycle::SubKind::Human)
+            .ok_or_else(|| ApplicationError::NoSuchService(step.to_owned()))?;
+        if application.submitted_by.as_deref() == Some(who) {
+            return Err(CodeRefusal::OwnApplication.into());
+        }
+        let token = sub.callback_token.as_deref().ok_or(CodeRefusal::Closed)?;
+        let (confirmed, reason) = decision;
+        let identified_by = format!("in person, documents checked by {who}");
+        self.decide(token, confirmed, reason, &identified_by).await
     }
 
     /// A new invitation to the person of step `step` of `application`: wrong codes and the

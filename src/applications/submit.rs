@@ -67,12 +67,7 @@ impl Applications {
         };
         let invites = (new.calls.iter())
             .filter(|c| c.kind == SubKind::Human)
-            .any(|c| {
-                bundle
-                    .human_steps
-                    .iter()
-                    .any(|h| h.id == c.service && h.person.is_some())
-            });
+            .any(|c| (bundle.human_steps.iter()).any(|h| h.id == c.service && invited(h)));
         if let Err(e) = self.submitter.insert(new).await {
             if let Some(key) = &submission.key
                 && let Err(release) = self.store.release_submission_key(key.key).await
@@ -108,4 +103,9 @@ fn new_calls(applicable: &Applicable) -> Vec<NewCall> {
         deadline: None,
     });
     human.chain(services).collect()
+}
+
+/// Whether the person of a human step gets an invitation (the step names them and their phone).
+fn invited(step: &crate::bundle::HumanStep) -> bool {
+    step.person.as_ref().is_some_and(|p| p.phone.is_some())
 }

@@ -138,13 +138,14 @@ pub struct HumanStep {
 pub struct Person {
     pub name: String,
     pub rnokpp: String,
-    pub phone: String,
+    pub phone: Option<String>,
 }
 
 impl Person {
     /// The mobile number `data` gives for the person, if any.
     pub fn phone_in<'a>(&self, data: &'a serde_json::Value) -> Option<&'a str> {
-        data.pointer(&self.phone)
+        let pointer = self.phone.as_deref()?;
+        (data.pointer(pointer))
             .and_then(serde_json::Value::as_str)
             .filter(|p| !p.is_empty())
     }

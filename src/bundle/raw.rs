@@ -89,9 +89,11 @@ pub struct RawHumanStep {
 pub struct RawPerson {
     /// Their name as the invitation says it (handlebars over the data).
     pub name: String,
-    /// JSON pointers to their RNOKPP and their mobile number.
+    /// JSON pointers to their RNOKPP and their mobile number (without one, no code can be
+    /// sent: a registrar confirms in person).
     pub rnokpp: String,
-    pub phone: String,
+    #[serde(default)]
+    pub phone: Option<String>,
 }
 
 /// One line of the receipt's summary: a label and a handlebars template over the data.

@@ -92,7 +92,7 @@ pub(crate) async fn human_step(state: &AppState, token: &str) -> Result<TokenTar
     Ok(state.applications.human_step(token).await?)
 }
 
-fn answer(finish: Finish) -> Result<HttpResponse, ApiError> {
+pub(super) fn answer(finish: Finish) -> Result<HttpResponse, ApiError> {
     match finish {
         Finish::Applied => Ok(HttpResponse::Ok().json(json!({ "result": "applied" }))),
         Finish::AlreadyDone => Ok(HttpResponse::Ok().json(json!({ "result": "already_applied" }))),

@@ -101,6 +101,10 @@ pub fn configure(cfg: &mut web::ServiceConfig, max_body_bytes: usize) {
             .route(
                 "/applications/{id}/steps/{step}/invitation",
                 web::post().to(operators::invite),
+            )
+            .route(
+                "/applications/{id}/steps/{step}/decision",
+                web::post().to(operators::decide_in_person),
             ),
     )
     .default_service(web::to(not_found));

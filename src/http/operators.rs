@@ -69,3 +69,47 @@ pub async fn invite(
         .await?;
     Ok(HttpResponse::Accepted().json(json!({ "invited": step })))
 }
+
+/// A decision recorded in person.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InPerson {
+    /// `confirmed` or `declined`.
+    decision: String,
+    #[serde(default)]
+    reason: Option<String>,
+}
+
+/// `POST /api/v1/applications/{id}/steps/{step}/decision`: a registrar (or supervisor) of the
+/// application's institution records the person's decision taken in person, documents checked;
+/// not the one who submitted it. 200.
+pub async fn decide_in_person(
+    state: web::Data<AppState>,
+    path: web::Path<(String, String)>,
+    req: HttpRequest,
+    body: web::Json<InPerson>,
+) -> Result<HttpResponse, ApiError> {
+    let (id, step) = path.into_inner();
+    let caller = auth::api_caller(&state, &req).await?;
+    let (application, subs) = auth::application_for(&state, &caller, Action::Correct, &id).await?;
+    let Caller::Staff(staff) = &caller else {
+        return Err(auth::refused(Refusal::Forbidden, &id));
+    };
+    let confirmed = match body.decision.as_str() {
+        "confirmed" => true,
+        "declined" => false,
+        _ => {
+            return Err(ApiError::invalid(
+                "/decision",
+                "Очікується confirmed або declined",
+            ));
+        }
+    };
+    let decision = (confirmed, body.reason.as_deref());
+    let decided =
+        state
+            .applications
+            .decide_in_person(&application, &subs, &step, decision, &staff.who);
+    let (_, finish) = decided.await?;
+    super::callbacks::answer(finish)
+}

@@ -74,6 +74,9 @@ fn code_refusal(refusal: CodeRefusal) -> ApiError {
             "Код відсутній, неправильний або його строк минув (10 хвилин)",
         ),
         CodeRefusal::Closed => A::Conflict("Цей крок уже завершено або його строк минув".into()),
+        CodeRefusal::OwnApplication => A::Forbidden(
+            "Хто подав заяву, не підтверджує її замість іншої особи".into(),
+        ),
         CodeRefusal::NotSent => A::Unavailable(
             "Повідомлення не вдалося надіслати; спробуйте за хвилину".into(),
         ),

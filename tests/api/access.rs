@@ -235,6 +235,8 @@ async fn every_route_answers_each_caller_as_the_table_says(db: Db) {
                                                                   [401, 404, 404, 404, 404, 403, 403, 404, 403, 403]) },
         Row { body: Some(json!({})), ..row("invite X's homeowner again", "POST", format!("/api/v1/applications/{x}/steps/homeowner-consent/invitation"),
                                                                   [401, 404, 404, 404, 404, 403, 403, 404, 202, 404]) },
+        Row { body: Some(json!({ "decision": "confirmed" })), ..row("decide X's step in person", "POST", format!("/api/v1/applications/{x}/steps/homeowner-consent/decision"),
+                                                                  [401, 404, 404, 404, 404, 403, 403, 404, 403, 403]) },
         // Links are capabilities, not credentials: an unknown one is 404 whoever asks.
         Row { body: Some(json!({ "decision": "confirmed", "code": "123456" })), ..row("a confirmation by an unknown link", "POST", format!("/api/v1/confirmations/{}", "0".repeat(44)),
                                                                   [404, 404, 404, 404, 404, 404, 404, 404, 404, 404]) },

@@ -39,6 +39,7 @@ async fn decide(app: &TestApp, url: &str, decision: &Value) -> u16 {
 }
 
 on_both_databases!(
+    the_second_parent_confirms_in_person_before_a_registrar_not_by_the_link,
     hostile_input_to_the_confirmation_routes_gets_a_4xx_with_the_usual_body,
     the_homeowner_proves_who_they_are_with_the_code_sent_to_their_phone,
     a_relocation_registers_residence_only_after_the_homeowner_consents,
@@ -194,6 +195,73 @@ async fn the_homeowner_proves_who_they_are_with_the_code_sent_to_their_phone(db:
     assert!(
         history.contains("identified by a one-time code"),
         "{history}"
+    );
+}
+
+async fn the_second_parent_confirms_in_person_before_a_registrar_not_by_the_link(db: Db) {
+    let app = spawn_app(db).await;
+    let mut birth = example("birth");
+    birth["data"]["father"]["surname"] = json!("Мельник");
+    let id = app.submit_ok("birth", &birth).await;
+    let (_, body) = app.get_json(&format!("/api/v1/applications/{id}")).await;
+    let step = calls_of(&body, "second-parent-co-signature")[0];
+    let link = step["confirm_url"].as_str().expect("link").to_owned();
+    let confirmed = json!({ "decision": "confirmed" });
+    assert_eq!(
+        decide(&app, &link, &confirmed).await,
+        422,
+        "the link alone does not confirm"
+    );
+    let code = reqwest::Client::new()
+        .post(format!("{link}/code"))
+        .send()
+        .await;
+    assert_eq!(
+        code.expect("sent").status().as_u16(),
+        422,
+        "no phone to send a code to"
+    );
+    let url = format!(
+        "{}/api/v1/applications/{id}/steps/second-parent-co-signature/decision",
+        app.address
+    );
+    let in_person = |secret: String| {
+        let client = crate::helpers::client_with(&secret);
+        let url = url.clone();
+        async move {
+            client
+                .post(url)
+                .json(&json!({ "decision": "confirmed" }))
+                .send()
+                .await
+        }
+    };
+    let by_submitter = app
+        .client
+        .post(&url)
+        .json(&confirmed)
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(
+        by_submitter.status().as_u16(),
+        403,
+        "the applicant cannot confirm"
+    );
+    let clerk = crate::helpers::session(&app.store, "ward-clerk-2", "clerk").await;
+    assert_eq!(in_person(clerk).await.expect("sent").status().as_u16(), 403);
+    let registrar = crate::helpers::session(&app.store, "ward-registrar-2", "registrar").await;
+    assert_eq!(
+        in_person(registrar).await.expect("sent").status().as_u16(),
+        200
+    );
+    let done = app.wait_until_done(&id).await;
+    assert_eq!(done["status"], "completed", "{done:#}");
+    let step = calls_of(&done, "second-parent-co-signature")[0];
+    let identified = &step["identified_by"];
+    assert_eq!(
+        identified, "in person, documents checked by ward-registrar-2",
+        "{step:#}"
     );
 }
 

@@ -75,7 +75,8 @@ fn compile_person(
     diags: &mut Vec<Diagnostic>,
 ) -> Option<crate::bundle::Person> {
     let before = diags.len();
-    for (name, pointer) in [("rnokpp", &raw.rnokpp), ("phone", &raw.phone)] {
+    let pointers = [("rnokpp", Some(&raw.rnokpp)), ("phone", raw.phone.as_ref())];
+    for (name, pointer) in pointers.into_iter().filter_map(|(n, p)| Some((n, p?))) {
         let top = pointer.strip_prefix('/').and_then(|p| p.split('/').next());
         if !top.is_some_and(|t| fields.contains(t)) {
             let message = format!("\"{pointer}\" is not a JSON pointer to a field of the form");
