@@ -65,10 +65,15 @@ pub async fn add_user(
         .add_user(login, institution.as_deref(), role.as_str(), &hash)
         .await?
     {
-        bail!("the login \"{login}\" is taken");
+        return Err(Taken(login.to_owned()).into());
     }
     Ok(())
 }
+
+/// A login that exists already.
+#[derive(Debug, thiserror::Error)]
+#[error("the login \"{0}\" is taken")]
+pub struct Taken(pub String);
 
 /// A new machine token; the token, to be shown once.
 pub async fn add_token(

@@ -174,5 +174,29 @@ pub fn may(
     }
 }
 
+/// Whether `caller` may add an account of `role` at `institution`, and at which institution it
+/// is then made: an admin anywhere; a supervisor only clerks and registrars of their own.
+pub fn may_add_staff(
+    caller: &Caller,
+    role: Role,
+    institution: Option<&str>,
+) -> Result<Option<String>, Refusal> {
+    match caller {
+        Caller::Nobody => Err(Refusal::SignIn),
+        Caller::Staff(staff) if staff.role == Role::Admin => Ok(institution.map(str::to_owned)),
+        Caller::Staff(staff) if staff.role == Role::Supervisor => {
+            let own = staff.institution.as_deref();
+            let theirs = institution.is_none_or(|i| Some(i) == own);
+            let allowed = matches!(role, Role::Clerk | Role::Registrar);
+            if theirs && allowed && own.is_some() {
+                Ok(own.map(str::to_owned))
+            } else {
+                Err(Refusal::Forbidden)
+            }
+        }
+        _ => Err(Refusal::Forbidden),
+    }
+}
+
 #[cfg(test)]
 mod tests;

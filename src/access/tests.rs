@@ -122,3 +122,40 @@ fn a_role_is_read_from_its_name_and_nothing_else() {
     assert_eq!(Role::parse("Clerk"), None);
     assert_eq!(Role::parse("root"), None);
 }
+
+#[test]
+fn an_admin_adds_anyone_and_a_supervisor_only_clerks_and_registrars_of_their_own() {
+    let supervisor = staff("A", Role::Supervisor);
+    let own = Ok(Some("A".to_owned()));
+    assert_eq!(may_add_staff(&supervisor, Role::Clerk, None), own);
+    assert_eq!(may_add_staff(&supervisor, Role::Registrar, Some("A")), own);
+    assert_eq!(
+        may_add_staff(&supervisor, Role::Clerk, Some("B")),
+        Err(Refusal::Forbidden)
+    );
+    assert_eq!(
+        may_add_staff(&supervisor, Role::Supervisor, None),
+        Err(Refusal::Forbidden)
+    );
+    assert_eq!(
+        may_add_staff(&supervisor, Role::Admin, None),
+        Err(Refusal::Forbidden)
+    );
+    let admin = nobody_in_particular(Role::Admin);
+    assert_eq!(
+        may_add_staff(&admin, Role::Supervisor, Some("B")),
+        Ok(Some("B".into()))
+    );
+    assert_eq!(
+        may_add_staff(&staff("A", Role::Registrar), Role::Clerk, None),
+        Err(Refusal::Forbidden)
+    );
+    assert_eq!(
+        may_add_staff(&Caller::Nobody, Role::Clerk, None),
+        Err(Refusal::SignIn)
+    );
+    assert_eq!(
+        may_add_staff(&Caller::Citizen(id(1)), Role::Clerk, None),
+        Err(Refusal::Forbidden)
+    );
+}

@@ -11,6 +11,7 @@ mod operators;
 mod pages;
 mod refusals;
 mod session;
+mod staff;
 mod ui;
 
 pub use error::ApiError;
@@ -77,6 +78,7 @@ pub fn configure(cfg: &mut web::ServiceConfig, max_body_bytes: usize) {
                 "/session/password",
                 web::post().to(session::change_password),
             )
+            .route("/users", web::post().to(staff::add))
             .route("/bundles", web::get().to(bundles::list))
             .route("/bundles/{bundle}/form", web::get().to(bundles::form))
             .route(

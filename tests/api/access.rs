@@ -244,6 +244,10 @@ async fn every_route_answers_each_caller_as_the_table_says(db: Db) {
                                                                   [404, 404, 404, 404, 404, 404, 404, 404, 404, 404]) },
         Row { body: Some(json!({})), ..row("a callback to an unknown link", "POST", format!("/api/v1/callbacks/{}", "0".repeat(44)),
                                                                   [404, 404, 404, 404, 404, 404, 404, 404, 404, 404]) },
+        // A supervisor adds a clerk at A; the admin may add staff, but a clerk needs an
+        // institution, which this body does not name (422).
+        Row { body: Some(json!({ "login": "new-clerk", "role": "clerk", "password": "a long enough password" })), ..row("add a clerk", "POST", "/api/v1/users".into(),
+                                                                  [401, 403, 403, 403, 201, 403, 422, 403, 403, 403]) },
         row("who am I", "GET", "/api/v1/session".into(),          [401, 200, 200, 200, 200, 200, 200, 200, 200, 200]),
         row("the verify page", "GET", w.verify_a.clone(),         [200, 200, 200, 200, 200, 200, 200, 200, 200, 200]),
         row("health", "GET", "/healthz".into(),                   [200, 200, 200, 200, 200, 200, 200, 200, 200, 200]),

@@ -246,6 +246,60 @@ async fn the_provider_sign_in_refuses_a_forged_answer_and_an_unreachable_provide
     }
 }
 
+async fn a_supervisor_adds_a_clerk_of_their_own_institution_who_then_signs_in(db: Db) {
+    let app = with_clerk(db).await;
+    let supervisor = crate::helpers::session(&app.store, "head-of-ward", "supervisor").await;
+    let client = crate::helpers::client_with(&supervisor);
+    let add = |body: Value| {
+        client
+            .post(format!("{}/api/v1/users", app.address))
+            .json(&body)
+            .send()
+    };
+    let clerk = json!({ "login": "taras", "role": "clerk", "password": "a long enough password" });
+    let added = add(clerk.clone()).await.expect("sent");
+    assert_eq!(added.status().as_u16(), 201);
+    let added: Value = added.json().await.expect("JSON");
+    assert_eq!(
+        added,
+        json!({ "login": "taras", "institution": INSTITUTION, "role": "clerk" })
+    );
+    assert_eq!(
+        sign_in(&app.address, "taras", "a long enough password")
+            .await
+            .0,
+        200
+    );
+    let answers = [
+        (clerk, 409),
+        (
+            json!({ "login": "x", "role": "supervisor", "password": "a long enough password" }),
+            403,
+        ),
+        (
+            json!({ "login": "x", "role": "clerk", "institution": "elsewhere", "password": "a long enough password" }),
+            403,
+        ),
+        (
+            json!({ "login": "x", "role": "clerk", "password": "short" }),
+            422,
+        ),
+        (
+            json!({ "login": "x\u{0}", "role": "clerk", "password": "a long enough password" }),
+            422,
+        ),
+        (
+            json!({ "login": "x", "role": "boss", "password": "a long enough password" }),
+            422,
+        ),
+        (json!({ "login": 1, "role": [], "password": null }), 400),
+    ];
+    for (body, status) in answers {
+        let response = add(body.clone()).await.expect("sent");
+        assert_eq!(response.status().as_u16(), status, "{body}");
+    }
+}
+
 async fn assert_usual_4xx(response: reqwest::Response, what: &str) {
     let status = response.status().as_u16();
     assert!((400..500).contains(&status), "{what}: {status}");
@@ -268,4 +322,5 @@ on_both_databases!(
     an_idle_session_a_revoked_token_and_an_expired_one_are_refused,
     hostile_input_to_the_new_routes_gets_a_4xx_with_the_usual_error_body,
     the_provider_sign_in_refuses_a_forged_answer_and_an_unreachable_provider_cleanly,
+    a_supervisor_adds_a_clerk_of_their_own_institution_who_then_signs_in,
 );
