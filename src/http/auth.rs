@@ -20,18 +20,26 @@ const NOT_VALID: &str =
 /// The caller of an API request, from its `Authorization` header alone: nobody without one,
 /// 401 for one that is malformed, unknown, expired or revoked.
 pub async fn api_caller(state: &AppState, req: &HttpRequest) -> Result<Caller, ApiError> {
-    let Some(value) = req.headers().get(actix_web::http::header::AUTHORIZATION) else {
+    if !req
+        .headers()
+        .contains_key(actix_web::http::header::AUTHORIZATION)
+    {
         return Ok(Caller::Nobody);
-    };
-    let bearer = value
-        .to_str()
-        .ok()
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .map(str::trim)
-        .ok_or_else(|| ApiError::Unauthorized(NOT_VALID.into()))?;
+    }
+    let bearer = bearer(req).ok_or_else(|| ApiError::Unauthorized(NOT_VALID.into()))?;
     resolve(state, bearer)
         .await?
         .ok_or_else(|| ApiError::Unauthorized(NOT_VALID.into()))
+}
+
+/// The secret of a request's `Authorization: Bearer <secret>` header, when it has one.
+pub fn bearer(req: &HttpRequest) -> Option<&str> {
+    req.headers()
+        .get(actix_web::http::header::AUTHORIZATION)?
+        .to_str()
+        .ok()?
+        .strip_prefix("Bearer ")
+        .map(str::trim)
 }
 
 /// The caller a secret stands for, or `None` when it stands for nobody (any more).

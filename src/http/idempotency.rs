@@ -43,11 +43,7 @@ pub fn request_hash(bundle: &str, body: &Value) -> String {
     hasher.update(bundle.as_bytes());
     hasher.update(b"\n");
     hasher.update(body.to_string().as_bytes());
-    hasher
-        .finalize()
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    crate::access::secret::hex(&hasher.finalize())
 }
 
 /// The first answer for `key`, if there is one; an error if the key is busy or was used for a

@@ -70,7 +70,7 @@ pub async fn delete(
     req: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
     let caller = auth::api_caller(&state, &req).await?;
-    let presented = bearer(&req);
+    let presented = auth::bearer(&req);
     match (caller, presented.and_then(secret::kind_of)) {
         (Caller::Staff(_), Some(Kind::Session)) => {
             let hash = secret::hash(presented.unwrap_or_default());
@@ -99,7 +99,7 @@ pub async fn change_password(
     body: web::Json<PasswordChange>,
 ) -> Result<HttpResponse, ApiError> {
     let caller = auth::api_caller(&state, &req).await?;
-    let is_session = bearer(&req).and_then(secret::kind_of) == Some(Kind::Session);
+    let is_session = auth::bearer(&req).and_then(secret::kind_of) == Some(Kind::Session);
     let Caller::Staff(staff) = caller.clone() else {
         return Err(auth::refused(crate::access::Refusal::SignIn, ""));
     };
@@ -191,16 +191,6 @@ async fn verify(given: String, stored: Option<String>) -> Result<bool, ApiError>
     web::block(move || password::verify(&given, stored.as_deref()))
         .await
         .map_err(|e| ApiError::Internal(e.into()))
-}
-
-/// The secret in a request's `Authorization: Bearer` header.
-fn bearer(req: &HttpRequest) -> Option<&str> {
-    req.headers()
-        .get(actix_web::http::header::AUTHORIZATION)?
-        .to_str()
-        .ok()?
-        .strip_prefix("Bearer ")
-        .map(str::trim)
 }
 
 /// Why a new password is refused, in Ukrainian.

@@ -7,8 +7,7 @@
 //! `inst-b`; application A was submitted at A, X and Y by two citizens online. `--` marks a
 //! caller a route cannot have (a machine token on the pages, which take cookies only).
 
-use crate::helpers::{Db, TestApp, add_institution, example, spawn_app};
-use onestop::store::Store;
+use crate::helpers::{Db, TestApp, add_institution, example, session_at, spawn_app};
 use serde_json::{Value, json};
 
 const SKIP: u16 = 0;
@@ -31,25 +30,6 @@ struct Callers {
     secrets: Vec<Option<String>>,
 }
 
-async fn session(store: &Store, login: &str, institution: Option<&str>, role: &str) -> String {
-    let added = store
-        .add_user(login, institution, role, "not checked here")
-        .await;
-    assert!(added.expect("user stored"));
-    let (secret, hash) = onestop::access::secret::new(onestop::access::secret::Kind::Session);
-    let new = onestop::store::NewCredential {
-        hash: &hash,
-        kind: "session",
-        login: Some(login),
-        name: None,
-        institution,
-        role,
-        expires_at: onestop::store::now_ms() + 3_600_000,
-    };
-    assert!(store.add_credential(&new).await.expect("session stored"));
-    secret
-}
-
 /// The world of the table: two institutions, their staff, and three applications.
 struct World {
     app: TestApp,
@@ -67,12 +47,12 @@ async fn world(db: Db) -> World {
     let token_a = crate::helpers::token(store, Some("inst-a"), "clerk").await;
     let mut secrets = vec![
         None,
-        Some(session(store, "clerk-a", Some("inst-a"), "clerk").await),
-        Some(session(store, "clerk-b", Some("inst-b"), "clerk").await),
-        Some(session(store, "registrar-a", Some("inst-a"), "registrar").await),
-        Some(session(store, "supervisor-a", Some("inst-a"), "supervisor").await),
-        Some(session(store, "auditor", None, "auditor").await),
-        Some(session(store, "admin", None, "admin").await),
+        Some(session_at(store, "clerk-a", Some("inst-a"), "clerk").await),
+        Some(session_at(store, "clerk-b", Some("inst-b"), "clerk").await),
+        Some(session_at(store, "registrar-a", Some("inst-a"), "registrar").await),
+        Some(session_at(store, "supervisor-a", Some("inst-a"), "supervisor").await),
+        Some(session_at(store, "auditor", None, "auditor").await),
+        Some(session_at(store, "admin", None, "admin").await),
         Some(token_a.clone()),
     ];
     let clerk_a = crate::helpers::client_with(&token_a);

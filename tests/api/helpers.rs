@@ -93,9 +93,17 @@ pub async fn token(store: &onestop::store::Store, institution: Option<&str>, rol
 /// password is checked: the sign-in itself has its own tests).
 pub async fn session(store: &onestop::store::Store, login: &str, role: &str) -> String {
     add_institution(store, INSTITUTION).await;
-    let added = store
-        .add_user(login, Some(INSTITUTION), role, "not a hash")
-        .await;
+    session_at(store, login, Some(INSTITUTION), role).await
+}
+
+/// A session of a new account `login` with `role` at `institution` (which must exist).
+pub async fn session_at(
+    store: &onestop::store::Store,
+    login: &str,
+    institution: Option<&str>,
+    role: &str,
+) -> String {
+    let added = store.add_user(login, institution, role, "not a hash").await;
     assert!(added.expect("user stored"), "a new login");
     let (secret, hash) = onestop::access::secret::new(onestop::access::secret::Kind::Session);
     let new = onestop::store::NewCredential {
@@ -103,7 +111,7 @@ pub async fn session(store: &onestop::store::Store, login: &str, role: &str) -> 
         kind: "session",
         login: Some(login),
         name: None,
-        institution: Some(INSTITUTION),
+        institution,
         role,
         expires_at: onestop::store::now_ms() + 3_600_000,
     };

@@ -4,6 +4,7 @@
 //! sends one, is this site). Nothing is kept on the server, so any instance can check any post.
 //! This module decides nothing else about a request.
 
+use crate::access::secret::constant_time_eq;
 use actix_web::HttpRequest;
 
 const COOKIE: &str = "onestop_csrf";
@@ -14,12 +15,7 @@ pub fn token(req: &HttpRequest) -> (String, Option<String>) {
         Some(token) => (token, None),
         None => {
             let token = crate::store::random_token();
-            let secure = if req.connection_info().scheme() == "https" {
-                "; Secure"
-            } else {
-                ""
-            };
-            let header = format!("{COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax{secure}");
+            let header = super::cookies::set(req, COOKIE, &token, "/", "");
             (token, Some(header))
         }
     }
@@ -46,13 +42,7 @@ pub fn accepts(req: &HttpRequest, submitted: &str) -> bool {
 
 /// The token in the request's cookie, when it has a well-formed one.
 fn cookie(req: &HttpRequest) -> Option<String> {
-    req.headers()
-        .get_all(actix_web::http::header::COOKIE)
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(name, _)| *name == COOKIE)
-        .map(|(_, value)| value.to_owned())
+    super::cookies::read(req, COOKIE)
         .filter(|t| t.len() == 32 && t.bytes().all(|b| b.is_ascii_hexdigit()))
 }
 
@@ -63,8 +53,4 @@ fn same_origin(req: &HttpRequest) -> bool {
     };
     let host = origin.split_once("://").map_or(origin, |(_, h)| h);
     host.eq_ignore_ascii_case(req.connection_info().host())
-}
-
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }

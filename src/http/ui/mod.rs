@@ -16,6 +16,7 @@
 mod application;
 mod assets;
 mod confirm;
+mod cookies;
 mod csrf;
 mod dates;
 mod fields;

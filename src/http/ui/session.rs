@@ -4,9 +4,9 @@
 //! set when they submit it or open their private link). Also the sign-in, sign-out and
 //! private-link pages. What each may see is `access`'s to decide, as for the API.
 
-use super::csrf;
 use super::render::{Page, Problem, Switch, html};
 use super::start::LangQuery;
+use super::{cookies, csrf};
 use crate::access::secret::{self, Kind};
 use crate::access::{Action, Caller};
 use crate::http::{ApiError, AppState, auth, session};
@@ -21,7 +21,7 @@ const SESSION: &str = "onestop_session";
 
 /// The staff member signed in on this browser, or nobody.
 pub async fn caller(state: &AppState, req: &HttpRequest) -> Result<Caller, ApiError> {
-    match cookie(req, SESSION).filter(|s| secret::kind_of(s) == Some(Kind::Session)) {
+    match cookies::read(req, SESSION).filter(|s| secret::kind_of(s) == Some(Kind::Session)) {
         Some(token) => Ok(auth::resolve(state, &token)
             .await?
             .unwrap_or(Caller::Nobody)),
@@ -41,7 +41,7 @@ pub async fn readable(
     let mut caller = caller(state, req).await.map_err(problem)?;
     let mut access = None;
     if caller == Caller::Nobody
-        && let Some(secret) = cookie(req, &access_name(id))
+        && let Some(secret) = cookies::read(req, &access_name(id))
         && let Some(citizen) = auth::resolve(state, &secret).await.map_err(problem)?
     {
         caller = citizen;
@@ -63,11 +63,8 @@ pub fn signed_out(error: ApiError, lang: Lang) -> Problem {
 
 /// The cookie that lets a citizen's browser back into application `id`.
 pub fn access_cookie(req: &HttpRequest, id: &str, secret: &str) -> String {
-    let name = access_name(id);
-    let secure = secure(req);
-    format!(
-        "{name}={secret}; Path=/applications/{id}; Max-Age=2592000; HttpOnly; SameSite=Lax{secure}"
-    )
+    let path = format!("/applications/{id}");
+    cookies::set(req, &access_name(id), secret, &path, "; Max-Age=2592000")
 }
 
 /// The private link a citizen comes back through.
@@ -121,17 +118,7 @@ pub async fn post(
     let next = safe_next(get("next"));
     let login = get("login").unwrap_or_default();
     match session::sign_in(&state, login, get("password").unwrap_or_default()).await {
-        Ok(signed_in) => {
-            let secure = secure(&req);
-            let cookie = format!(
-                "{SESSION}={}; Path=/; HttpOnly; SameSite=Lax{secure}",
-                signed_in.token
-            );
-            Ok(HttpResponse::SeeOther()
-                .insert_header(("Location", next))
-                .insert_header(("Set-Cookie", cookie))
-                .finish())
-        }
+        Ok(signed_in) => Ok(signed_in_to(&req, &signed_in.token, next)),
         Err(ApiError::Unauthorized(_)) => {
             let shown = if login.chars().any(char::is_control) {
                 ""
@@ -166,17 +153,14 @@ pub async fn sign_out(
     if !csrf::accepts(&req, csrf_token.unwrap_or_default()) {
         return Err(Problem::new(StatusCode::FORBIDDEN, Lang::Uk, "csrf"));
     }
-    if let Some(token) = cookie(&req, SESSION) {
+    if let Some(token) = cookies::read(&req, SESSION) {
         let revoked = state.store.revoke_credential(&secret::hash(&token)).await;
         revoked.map_err(|e| Problem::from_api(e.into(), Lang::Uk))?;
     }
-    let secure = secure(&req);
+    let ended = cookies::set(&req, SESSION, "", "/", "; Max-Age=0");
     Ok(HttpResponse::SeeOther()
         .insert_header(("Location", "/"))
-        .insert_header((
-            "Set-Cookie",
-            format!("{SESSION}=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax{secure}"),
-        ))
+        .insert_header(("Set-Cookie", ended))
         .finish())
 }
 
@@ -289,15 +273,7 @@ pub async fn oidc_callback(
     )
     .await
     .map_err(|e| Problem::from_api(e, lang))?;
-    let secure = secure(&req);
-    let cookie = format!(
-        "{SESSION}={}; Path=/; HttpOnly; SameSite=Lax{secure}",
-        signed_in.token
-    );
-    Ok(HttpResponse::SeeOther()
-        .insert_header(("Location", login.next))
-        .insert_header(("Set-Cookie", cookie))
-        .finish())
+    Ok(signed_in_to(&req, &signed_in.token, login.next))
 }
 
 fn draw(
@@ -344,27 +320,16 @@ fn safe_next(next: Option<&str>) -> String {
     }
 }
 
-fn secure(req: &HttpRequest) -> &'static str {
-    if req.connection_info().scheme() == "https" {
-        "; Secure"
-    } else {
-        ""
-    }
+/// The browser, signed in with session `token`, goes on to `next`.
+fn signed_in_to(req: &HttpRequest, token: &str, next: String) -> HttpResponse {
+    HttpResponse::SeeOther()
+        .insert_header(("Location", next))
+        .insert_header(("Set-Cookie", cookies::set(req, SESSION, token, "/", "")))
+        .finish()
 }
 
 fn access_name(id: &str) -> String {
     format!("onestop_access_{id}")
-}
-
-/// The value of cookie `name`, if the request has it.
-fn cookie(req: &HttpRequest, name: &str) -> Option<String> {
-    req.headers()
-        .get_all(actix_web::http::header::COOKIE)
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(n, _)| *n == name)
-        .map(|(_, value)| value.to_owned())
 }
 
 /// `text` percent-encoded for a query string.
