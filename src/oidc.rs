@@ -27,6 +27,9 @@ pub struct Identity {
     pub role: Role,
 }
 
+/// What the provider's user info says of the person signed in.
+pub struct Claims(UserInfoClaims<Extra, CoreGenderClaim>);
+
 /// Where to send the browser, and what to keep until it comes back.
 pub struct Started {
     pub url: String,
@@ -99,14 +102,13 @@ impl Oidc {
         })
     }
 
-    /// Exchange the provider's code, check its ID token against `nonce`, and read who the
-    /// person is from the user info.
+    /// Exchange the provider's code, check its ID token against `nonce`, and read the user info.
     pub async fn finish(
         &self,
         code: &str,
         nonce: &str,
         verifier: &str,
-    ) -> Result<Identity, OidcError> {
+    ) -> Result<Claims, OidcError> {
         let client = self.client().await?;
         let http = self.http_client();
         let token = client
@@ -131,13 +133,12 @@ impl Oidc {
             .request_async(&http)
             .await
             .map_err(|e| OidcError::Answer(e.to_string()))?;
-        self.identity(&info)
+        Ok(Claims(info))
     }
 
-    fn identity(
-        &self,
-        info: &UserInfoClaims<Extra, CoreGenderClaim>,
-    ) -> Result<Identity, OidcError> {
+    /// Who a staff member signed in is: login, institution and role.
+    pub fn staff(&self, claims: &Claims) -> Result<Identity, OidcError> {
+        let info = &claims.0;
         let extra = &info.additional_claims().claims;
         let text = |name: &str| extra.get(name).and_then(|v| v.as_str()).map(str::to_owned);
         let login = text(&self.settings.login_claim)
@@ -151,6 +152,20 @@ impl Oidc {
             institution: text(&self.settings.institution_claim),
             role,
         })
+    }
+
+    /// The RNOKPP of a person signed in (to prove they are the person who must confirm).
+    pub fn rnokpp(&self, claims: &Claims) -> Result<String, OidcError> {
+        let name = &self.settings.rnokpp_claim;
+        let extra = &claims.0.additional_claims().claims;
+        let value = extra.get(name).and_then(|v| match v {
+            serde_json::Value::String(text) => Some(text.trim().to_owned()),
+            serde_json::Value::Number(number) => Some(number.to_string()),
+            _ => None,
+        });
+        value
+            .filter(|v| !v.is_empty())
+            .ok_or_else(|| OidcError::MissingClaim(name.clone()))
     }
 
     /// The client, from the provider's discovery document (read at each sign-in: they are rare,

@@ -67,6 +67,10 @@ pub struct OidcSettings {
     pub institution_claim: String,
     #[serde(default = "default_role_claim")]
     pub role_claim: String,
+    /// The claim with a person's RNOKPP, which proves a person confirming a human step
+    /// (id.gov.ua calls it `drfocode`).
+    #[serde(default = "default_rnokpp_claim")]
+    pub rnokpp_claim: String,
 }
 
 fn default_scopes() -> String {
@@ -80,6 +84,9 @@ fn default_institution_claim() -> String {
 }
 fn default_role_claim() -> String {
     "role".into()
+}
+fn default_rnokpp_claim() -> String {
+    "drfocode".into()
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -5,7 +5,7 @@
 //! the applicant asks for a new invitation. A reminder goes before the deadline. A step whose
 //! bundle names no person is decided by its link alone, as before.
 
-use super::{ApplicationError, Applications};
+use super::{ApplicationError, Applications, identify};
 use crate::access::secret::constant_time_eq;
 use crate::bundle::{HumanStep, Person};
 use crate::lifecycle::{Finish, SubStatus};
@@ -14,7 +14,7 @@ use crate::store::{ApplicationRecord, SubRequestRecord, TokenTarget, now_ms};
 use hmac::{KeyInit, Mac};
 
 /// How long a code is valid.
-const CODE_VALID_MS: i64 = 10 * 60_000;
+pub(super) const CODE_VALID_MS: i64 = 10 * 60_000;
 /// Wrong codes that lock the step.
 pub const LOCK_AFTER: i64 = 5;
 /// Codes sent per invitation, and the pause between two.
@@ -50,6 +50,8 @@ pub enum CodeRefusal {
     NotSent,
     #[error("the applicant cannot confirm in the person's place")]
     OwnApplication,
+    #[error("the identity provider vouches for another person")]
+    NotThePerson,
 }
 
 impl Applications {
@@ -117,12 +119,19 @@ impl Applications {
         if state.locked {
             return Err(CodeRefusal::Locked.into());
         }
-        let given = code
-            .map(str::trim)
-            .filter(|c| c.len() == 6 && c.bytes().all(|b| b.is_ascii_digit()));
+        // A six-digit code from the SMS, or the proof of a sign-in through the identity provider.
+        let given = code.map(str::trim).and_then(|c| {
+            if c.len() == 6 && c.bytes().all(|b| b.is_ascii_digit()) {
+                Some((c.to_owned(), "a one-time code sent to their phone"))
+            } else if identify::is_proof(c) {
+                Some((identify::proof_text(c), identify::BY_OIDC))
+            } else {
+                None
+            }
+        });
         let fresh = state.expires_at.is_some_and(|end| now_ms() < end);
-        let right = match (given, &state.code_hmac) {
-            (Some(given), Some(kept)) => constant_time_eq(
+        let right = match (&given, &state.code_hmac) {
+            (Some((given, _)), Some(kept)) => constant_time_eq(
                 self.code_hmac(&target.id, given).as_bytes(),
                 kept.as_bytes(),
             ),
@@ -139,13 +148,8 @@ impl Applications {
             .into());
         }
         self.store.code_used(&sub.id).await?;
-        self.decide(
-            token,
-            confirmed,
-            reason,
-            "a one-time code sent to their phone",
-        )
-        .await
+        let identified_by = given.map_or("", |(_, by)| by);
+        self.decide(token, confirmed, reason, identified_by).await
     }
 
     /// A registrar's record that the person of step `step` decided in person, with their
@@ -266,7 +270,7 @@ impl Applications {
     }
 
     /// The step behind `token`, with its application and bundle definition.
-    async fn open_step(
+    pub(super) async fn open_step(
         &self,
         token: &str,
     ) -> Result<(TokenTarget, ApplicationRecord, SubRequestRecord, &HumanStep), ApplicationError>
@@ -282,7 +286,7 @@ impl Applications {
     }
 
     /// The HMAC of a code, bound to its step.
-    fn code_hmac(&self, sub_request: &str, code: &str) -> String {
+    pub(super) fn code_hmac(&self, sub_request: &str, code: &str) -> String {
         let key = self.confirming.code_key.as_bytes();
         let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(key).expect("HMAC takes any key");
         mac.update(sub_request.as_bytes());

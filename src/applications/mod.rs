@@ -8,12 +8,14 @@
 //! at the edge.
 
 mod confirm;
+mod identify;
 mod outside;
 mod retry;
 mod submit;
 mod waiting;
 
 pub use confirm::{CodeRefusal, Confirming};
+pub use identify::BY_OIDC;
 pub use outside::Callback;
 pub use retry::Correction;
 pub use submit::{Submission, SubmissionKey};

@@ -74,6 +74,9 @@ fn code_refusal(refusal: CodeRefusal) -> ApiError {
             "Код відсутній, неправильний або його строк минув (10 хвилин)",
         ),
         CodeRefusal::Closed => A::Conflict("Цей крок уже завершено або його строк минув".into()),
+        CodeRefusal::NotThePerson => A::Forbidden(
+            "Ви увійшли як інша особа: РНОКПП не збігається з тим, що вказано в заяві".into(),
+        ),
         CodeRefusal::OwnApplication => A::Forbidden(
             "Хто подав заяву, не підтверджує її замість іншої особи".into(),
         ),

@@ -13,6 +13,7 @@ mod codes;
 mod history;
 mod insert;
 mod nodelay;
+mod oidc_logins;
 mod outside;
 mod people;
 mod record;
@@ -24,8 +25,9 @@ pub use circuits::{CallTiming, Closed, OpenCircuit};
 pub use claim::{CallContext, Claim, Parked, Services, Take};
 pub use codes::CodeState;
 pub use history::HistoryEntry;
+pub use oidc_logins::OidcLogin;
 pub use outside::{Retry, RetryResult, TokenTarget};
-pub use people::{Credential, Institution, NewCredential, OidcLogin, User};
+pub use people::{Credential, Institution, NewCredential, User};
 
 pub use crate::lifecycle::{
     Answer, ApplicationId, ApplicationStatus, Completion, Finish, SubKind, SubStatus,

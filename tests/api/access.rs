@@ -251,6 +251,8 @@ async fn every_route_answers_each_caller_as_the_table_says(db: Db) {
                                                                   [404, 404, 404, 404, 404, 404, 404, SKIP, 404, 404]),
         row("an unknown confirmation page", "GET", format!("/confirmations/{}", "0".repeat(44)),
                                                                   [404, 404, 404, 404, 404, 404, 404, SKIP, 404, 404]),
+        row("proving who confirms, an unknown link", "GET", format!("/confirmations/{}/oidc", "0".repeat(44)),
+                                                                  [404, 404, 404, 404, 404, 404, 404, SKIP, 404, 404]),
         row("the provider's sign-in, not configured", "GET", "/sign-in/oidc".into(),
                                                                   [404, 404, 404, 404, 404, 404, 404, SKIP, 404, 404]),
     ];

@@ -40,6 +40,7 @@ async fn decide(app: &TestApp, url: &str, decision: &Value) -> u16 {
 
 on_both_databases!(
     the_second_parent_confirms_in_person_before_a_registrar_not_by_the_link,
+    the_second_parent_given_a_phone_is_invited_and_confirms_with_the_code,
     hostile_input_to_the_confirmation_routes_gets_a_4xx_with_the_usual_body,
     the_homeowner_proves_who_they_are_with_the_code_sent_to_their_phone,
     a_relocation_registers_residence_only_after_the_homeowner_consents,
@@ -206,6 +207,11 @@ async fn the_second_parent_confirms_in_person_before_a_registrar_not_by_the_link
     let (_, body) = app.get_json(&format!("/api/v1/applications/{id}")).await;
     let step = calls_of(&body, "second-parent-co-signature")[0];
     let link = step["confirm_url"].as_str().expect("link").to_owned();
+    // Their page says to come in person, and offers no decision it could not take.
+    let page = app.pages.get(link.replace("/api/v1", "")).send().await;
+    let page = page.expect("page").text().await.expect("HTML");
+    assert!(page.contains(r#"id="in-person""#), "{page}");
+    assert!(!page.contains(r#"value="confirmed""#), "{page}");
     let confirmed = json!({ "decision": "confirmed" });
     assert_eq!(
         decide(&app, &link, &confirmed).await,
@@ -263,6 +269,40 @@ async fn the_second_parent_confirms_in_person_before_a_registrar_not_by_the_link
         identified, "in person, documents checked by ward-registrar-2",
         "{step:#}"
     );
+}
+
+async fn the_second_parent_given_a_phone_is_invited_and_confirms_with_the_code(db: Db) {
+    let app = spawn_app(db).await;
+    let mut birth = example("birth");
+    birth["data"]["father"]["surname"] = json!("Мельник");
+    let phone = "+380671234567";
+    birth["data"]["paternity"]["second_parent_phone"] = json!(phone);
+    let id = app.submit_ok("birth", &birth).await;
+    for _ in 0..100 {
+        if !texts_to(&app, phone).await.is_empty() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let invitation = texts_to(&app, phone).await.join("\n");
+    assert!(
+        invitation.contains("просить вас підтвердити: Підпис другого з батьків"),
+        "{invitation}"
+    );
+    let (_, body) = app.get_json(&format!("/api/v1/applications/{id}")).await;
+    let step = calls_of(&body, "second-parent-co-signature")[0];
+    let link = step["confirm_url"].as_str().expect("link").to_owned();
+    // Something shaped like the proof of a sign-in through the identity provider, which no
+    // sign-in gave, is a wrong code.
+    let forged = json!({ "decision": "confirmed", "code": "0123456789abcdef0123456789abcdef" });
+    assert_eq!(decide(&app, &link, &forged).await, 422);
+    let code = app.code_for(&link).await;
+    let yes = json!({ "decision": "confirmed", "code": code });
+    assert_eq!(decide(&app, &link, &yes).await, 200);
+    let done = app.wait_until_done(&id).await;
+    assert_eq!(done["status"], "completed", "{done:#}");
+    let step = calls_of(&done, "second-parent-co-signature")[0];
+    assert_eq!(step["identified_by"], "a one-time code sent to their phone");
 }
 
 async fn hostile_input_to_the_confirmation_routes_gets_a_4xx_with_the_usual_body(db: Db) {

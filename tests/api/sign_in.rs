@@ -225,6 +225,7 @@ async fn the_provider_sign_in_refuses_a_forged_answer_and_an_unreachable_provide
             login_claim: "preferred_username".into(),
             institution_claim: "institution".into(),
             role_claim: "role".into(),
+            rnokpp_claim: "drfocode".into(),
         });
     })
     .await;
@@ -244,6 +245,20 @@ async fn the_provider_sign_in_refuses_a_forged_answer_and_an_unreachable_provide
         let answer = get(forged).await.expect("sent");
         assert_eq!(answer.status().as_u16(), 401, "{forged}");
     }
+    // A person proving who they are for a confirmation: an unknown link is not found, a real
+    // one meets the same unreachable provider.
+    let unknown = get(&format!("/confirmations/{}/oidc", "0".repeat(32)));
+    assert_eq!(unknown.await.expect("sent").status().as_u16(), 404);
+    let id = app
+        .submit_ok("relocation", &crate::helpers::example("relocation"))
+        .await;
+    let (_, body) = app.get_json(&format!("/api/v1/applications/{id}")).await;
+    let link = (body["services"].as_array().expect("services").iter())
+        .find_map(|s| s["confirm_url"].as_str())
+        .expect("a confirmation link")
+        .replace("/api/v1", "");
+    let start = app.pages.get(format!("{link}/oidc")).send().await;
+    assert_eq!(start.expect("sent").status().as_u16(), 503);
 }
 
 async fn a_supervisor_adds_a_clerk_of_their_own_institution_who_then_signs_in(db: Db) {

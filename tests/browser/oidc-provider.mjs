@@ -1,6 +1,7 @@
 // A real OpenID provider for the browser test: npm's `oidc-provider` (OpenID Certified), with
 // its development sign-in pages, which take any login. Each login signs in as a registrar of
-// the demo CNAP (`institution` and `role` in the `staff` scope); `nobody-*` logins get no role.
+// the demo CNAP (`institution` and `role` in the `staff` scope); `nobody-*` logins get no role;
+// `person-<RNOKPP>` logins are citizens whose RNOKPP (`drfocode`, as id.gov.ua names it) follows.
 //
 // ISSUER_PORT: the port to listen on (the issuer is http://127.0.0.1:PORT);
 // ONESTOP_URL: where onestop answers (its callback is ONESTOP_URL/sign-in/oidc/callback).
@@ -18,13 +19,16 @@ const provider = new Provider(issuer, {
     grant_types: ['authorization_code'],
     response_types: ['code'],
   }],
-  claims: { openid: ['sub'], profile: ['preferred_username'], staff: ['institution', 'role'] },
+  claims: { openid: ['sub'], profile: ['preferred_username', 'drfocode'], staff: ['institution', 'role'] },
   scopes: ['openid', 'profile', 'staff'],
   pkce: { required: () => true },
   async findAccount(ctx, id) {
     return {
       accountId: id,
       async claims() {
+        if (id.startsWith('person-')) {
+          return { sub: id, preferred_username: id, drfocode: id.slice('person-'.length) };
+        }
         const staff = id.startsWith('nobody-') ? {} : { institution: 'demo-cnap', role: 'registrar' };
         return { sub: id, preferred_username: id, ...staff };
       },

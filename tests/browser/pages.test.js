@@ -323,3 +323,54 @@ test('a registrar signs in through the OpenID provider and lands on the staff pa
   await page.locator('#sign-in-link').waitFor(WAIT);
   await page.close();
 });
+
+/** Sign in on the OpenID provider's own pages (they take any login) and consent. */
+async function providerSignIn(page, login) {
+  await page.locator('input[name="login"]').waitFor(WAIT);
+  await page.locator('input[name="login"]').fill(login);
+  await page.locator('input[name="password"]').fill('anything');
+  await page.locator('button[type="submit"]').click();
+  const consent = page.getByRole('button', { name: /Continue/ });
+  await consent.waitFor(WAIT);
+  await consent.click();
+}
+
+test('a homeowner proves who they are by signing in through the OpenID provider; another person cannot', async () => {
+  // A citizen's relocation, submitted online (the API answers with their access secret).
+  const example = JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', 'bundles', 'examples', 'relocation.json'), 'utf8'));
+  const submitted = await fetch(`${BASE}/api/v1/bundles/relocation/applications`, {
+    method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(example),
+  });
+  assert.equal(submitted.status, 201);
+  const { id, access } = await submitted.json();
+  const own = async () => (await fetch(`${BASE}/api/v1/applications/${id}`, {
+    headers: { Authorization: `Bearer ${access}` },
+  })).json();
+  const consent = (await own()).services.find((s) => s.service === 'homeowner-consent');
+  const link = consent.confirm_url.replace('/api/v1', '');
+
+  // The applicant signs in as themselves: not the homeowner, refused, and nothing is decided.
+  const applicant = await browser.newPage();
+  await applicant.goto(link);
+  await applicant.locator('#identify-oidc').click();
+  await providerSignIn(applicant, `person-${example.data.applicant.rnokpp}`);
+  await applicant.locator('#code-notice').getByText('РНОКПП не збігається').waitFor(WAIT);
+  assert.equal(await applicant.locator('#identified').count(), 0);
+  await shoot(applicant, '14-confirmation-another-person');
+  await applicant.close();
+
+  // The homeowner signs in with their own RNOKPP and confirms, with no code.
+  const homeowner = await browser.newPage();
+  await homeowner.goto(link);
+  await homeowner.locator('#identify-oidc').click();
+  await providerSignIn(homeowner, `person-${example.data.homeowner.rnokpp}`);
+  await homeowner.locator('#identified').waitFor(WAIT);
+  assert.equal(await homeowner.locator('#code').count(), 0, 'no code is asked once identified');
+  await shoot(homeowner, '15-confirmation-identified');
+  await homeowner.getByRole('button', { name: 'Підтверджую' }).click();
+  await homeowner.getByText('підтвердження отримано').waitFor(WAIT);
+  await homeowner.close();
+  const step = (await own()).services.find((s) => s.service === 'homeowner-consent');
+  assert.equal(step.status, 'succeeded');
+  assert.equal(step.identified_by, 'signed in through the identity provider, RNOKPP matched');
+});

@@ -55,6 +55,10 @@ pub fn configure(cfg: &mut web::ServiceConfig, max_body_bytes: usize) {
     )
     .route("/confirmations/{token}", web::get().to(confirm::show))
     .route("/confirmations/{token}", web::post().to(confirm::post))
+    .route(
+        "/confirmations/{token}/oidc",
+        web::get().to(confirm::identify),
+    )
     .route("/sign-in", web::get().to(session::show))
     .route("/sign-in", web::post().to(session::post))
     .route("/sign-in/oidc", web::get().to(session::oidc_start))

@@ -156,6 +156,13 @@ impl Problem {
     }
 }
 
+impl Problem {
+    /// What went wrong, as a notice on the page (without the status).
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+}
+
 impl std::fmt::Display for Problem {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "{}: {}", self.status, self.message)

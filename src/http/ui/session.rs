@@ -197,6 +197,18 @@ pub async fn oidc_start(
     query: web::Query<SignInQuery>,
 ) -> Result<HttpResponse, Problem> {
     let lang = Lang::or_ukrainian(query.lang.as_deref());
+    let next = safe_next(query.next.as_deref());
+    to_provider(&state, next, None, lang).await
+}
+
+/// Off to the identity provider, to come back to `next` (a path of this site); `confirming`: the
+/// confirmation link whose person this sign-in is to prove.
+pub async fn to_provider(
+    state: &AppState,
+    next: String,
+    confirming: Option<String>,
+    lang: Lang,
+) -> Result<HttpResponse, Problem> {
     let Some(oidc) = &state.oidc else {
         return Err(Problem::new(StatusCode::NOT_FOUND, lang, "not_found"));
     };
@@ -207,7 +219,8 @@ pub async fn oidc_start(
     let login = crate::store::OidcLogin {
         nonce: started.nonce,
         verifier: started.verifier,
-        next: safe_next(query.next.as_deref()),
+        next,
+        confirming,
     };
     let expires_at = crate::store::now_ms() + 10 * 60_000;
     let state_hash = secret::hash(&started.state);
@@ -245,7 +258,14 @@ pub async fn oidc_callback(
         .await;
     let login = taken.map_err(|e| Problem::from_api(e.into(), lang))?;
     let login = login.ok_or_else(|| refused("oidc_refused"))?;
-    let identity = (oidc.finish(code, &login.nonce, &login.verifier).await).map_err(|e| {
+    let claims = (oidc.finish(code, &login.nonce, &login.verifier).await).map_err(|e| {
+        tracing::warn!(error = %e, "OpenID sign-in refused");
+        refused("oidc_refused")
+    })?;
+    if let Some(token) = &login.confirming {
+        return super::confirm::identified(&state, &req, token, oidc.rnokpp(&claims)).await;
+    }
+    let identity = oidc.staff(&claims).map_err(|e| {
         tracing::warn!(error = %e, "OpenID sign-in refused");
         refused("oidc_refused")
     })?;
