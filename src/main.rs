@@ -131,6 +131,12 @@ enum UserCommand {
         #[arg(long)]
         database_url: Option<String>,
     },
+    /// Disable a staff account: it signs in no more, and its sessions end at once.
+    Disable {
+        login: String,
+        #[arg(long)]
+        database_url: Option<String>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -199,21 +205,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             cli::add_institution(&settings, &id, &title, &title_en, &bundles)
                 .map(|()| ExitCode::SUCCESS)
         }
-        Command::User {
-            command:
-                UserCommand::Add {
-                    login,
-                    institution,
-                    role,
-                    generate_password,
-                    database_url,
-                },
-        } => {
-            settings.database.url = database_url.unwrap_or(settings.database.url);
-            let institution = institution.as_deref();
-            cli::add_user(&settings, &login, institution, &role, generate_password)
-                .map(|()| ExitCode::SUCCESS)
-        }
+        Command::User { command } => user(&mut settings, command).map(|()| ExitCode::SUCCESS),
         Command::Token { command } => token(&mut settings, command).map(|()| ExitCode::SUCCESS),
         Command::Serve {
             bind,
@@ -224,6 +216,29 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             settings.database.url = database_url.unwrap_or(settings.database.url);
             settings.registries.url = registries.or(settings.registries.url);
             cli::serve(settings).map(|()| ExitCode::SUCCESS)
+        }
+    }
+}
+
+fn user(settings: &mut Settings, command: UserCommand) -> anyhow::Result<()> {
+    match command {
+        UserCommand::Add {
+            login,
+            institution,
+            role,
+            generate_password,
+            database_url,
+        } => {
+            settings.database.url = database_url.unwrap_or(settings.database.url.clone());
+            let institution = institution.as_deref();
+            cli::add_user(settings, &login, institution, &role, generate_password)
+        }
+        UserCommand::Disable {
+            login,
+            database_url,
+        } => {
+            settings.database.url = database_url.unwrap_or(settings.database.url.clone());
+            cli::disable_user(settings, &login)
         }
     }
 }

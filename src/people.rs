@@ -127,6 +127,14 @@ pub async fn revoke_token(store: &Store, name: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Disable the account `login`: it signs in no more and its sessions end.
+pub async fn disable_user(store: &Store, login: &str) -> anyhow::Result<()> {
+    if !store.disable_user(login).await? {
+        bail!("no account \"{}\" is in force", printable(login));
+    }
+    Ok(())
+}
+
 /// What a first run made: logins with their one-time passwords, to print once.
 pub struct FirstRun {
     /// (login, institution, role, password)

@@ -1,5 +1,5 @@
 //! `onestop graph` and `onestop explain` on the shipped birth bundle, and the people commands
-//! (`institution add`, `user add`, `token add`, `token revoke`).
+//! (`institution add`, `user add`, `user disable`, `token add`, `token revoke`).
 
 use std::process::Command;
 
@@ -300,4 +300,8 @@ fn people_commands_add_institutions_users_and_tokens_and_refuse_bad_input_clearl
     assert!(people(&db, &["token", "revoke", "his"], "").0);
     let (ok, _, err) = people(&db, &["token", "revoke", "his"], "");
     assert!(!ok && err.contains("no token"), "{err}");
+    // An account is disabled once; after, it is no longer there to disable.
+    assert!(people(&db, &["user", "disable", "olena"], "").0);
+    let (ok, _, err) = people(&db, &["user", "disable", "olena"], "");
+    assert!(!ok && err.contains("no account"), "{err}");
 }

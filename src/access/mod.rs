@@ -198,5 +198,31 @@ pub fn may_add_staff(
     }
 }
 
+/// Whether `caller` may disable the account of a `role` acting for `institution`: an admin any
+/// other than their own; a supervisor the clerks and registrars of their own institution. An
+/// account of another institution is hidden from a supervisor (404), so logins cannot be probed.
+pub fn may_disable_staff(
+    caller: &Caller,
+    login: &str,
+    role: Role,
+    institution: Option<&str>,
+) -> Result<(), Refusal> {
+    match caller {
+        Caller::Nobody => Err(Refusal::SignIn),
+        Caller::Staff(staff) if staff.who == login => Err(Refusal::Forbidden),
+        Caller::Staff(staff) if staff.role == Role::Admin => Ok(()),
+        Caller::Staff(staff) if staff.role == Role::Supervisor => {
+            if staff.institution.is_none() || staff.institution.as_deref() != institution {
+                Err(Refusal::Hidden)
+            } else if matches!(role, Role::Clerk | Role::Registrar) {
+                Ok(())
+            } else {
+                Err(Refusal::Forbidden)
+            }
+        }
+        _ => Err(Refusal::Forbidden),
+    }
+}
+
 #[cfg(test)]
 mod tests;

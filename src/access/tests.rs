@@ -159,3 +159,51 @@ fn an_admin_adds_anyone_and_a_supervisor_only_clerks_and_registrars_of_their_own
         Err(Refusal::Forbidden)
     );
 }
+
+#[test]
+fn a_supervisor_disables_their_own_clerks_an_admin_anyone_else_and_nobody_themselves() {
+    let supervisor = staff("A", Role::Supervisor);
+    let disable = |caller: &Caller, login: &str, role: Role, at: Option<&str>| {
+        may_disable_staff(caller, login, role, at)
+    };
+    assert_eq!(
+        disable(&supervisor, "olena", Role::Clerk, Some("A")),
+        Ok(())
+    );
+    assert_eq!(
+        disable(&supervisor, "ivan", Role::Registrar, Some("A")),
+        Ok(())
+    );
+    assert_eq!(
+        disable(&supervisor, "petro", Role::Supervisor, Some("A")),
+        Err(Refusal::Forbidden)
+    );
+    assert_eq!(
+        disable(&supervisor, "taras", Role::Clerk, Some("B")),
+        Err(Refusal::Hidden),
+        "another institution's account is not even there"
+    );
+    assert_eq!(
+        disable(&supervisor, "root", Role::Admin, None),
+        Err(Refusal::Hidden)
+    );
+    let admin = nobody_in_particular(Role::Admin);
+    assert_eq!(
+        disable(&admin, "petro", Role::Supervisor, Some("B")),
+        Ok(())
+    );
+    assert_eq!(
+        disable(&admin, "admin", Role::Admin, None),
+        Err(Refusal::Forbidden),
+        "not their own account"
+    );
+    let clerk = staff("A", Role::Clerk);
+    assert_eq!(
+        disable(&clerk, "olena", Role::Clerk, Some("A")),
+        Err(Refusal::Forbidden)
+    );
+    assert_eq!(
+        disable(&Caller::Nobody, "olena", Role::Clerk, Some("A")),
+        Err(Refusal::SignIn)
+    );
+}

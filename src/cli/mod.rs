@@ -15,7 +15,7 @@ mod serve;
 
 pub use definitions::{check, form, graph};
 pub use explain::explain;
-pub use people::{add_institution, add_token, add_user, revoke_token};
+pub use people::{add_institution, add_token, add_user, disable_user, revoke_token};
 pub use serve::{sandbox, serve};
 
 use crate::bundle::{Bundle, Catalog};

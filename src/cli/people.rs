@@ -91,6 +91,14 @@ pub fn revoke_token(settings: &Settings, name: &str) -> anyhow::Result<()> {
     })
 }
 
+pub fn disable_user(settings: &Settings, login: &str) -> anyhow::Result<()> {
+    with_store(settings, async |store| {
+        people::disable_user(store, login).await?;
+        println!("Обліковий запис {login} вимкнено, його сеанси завершено (disabled)");
+        Ok(())
+    })
+}
+
 /// The accounts a first run made, as a small table, with a warning that this is shown once.
 pub fn print_first_run(made: &FirstRun, url: &str) {
     let line = "=".repeat(78);

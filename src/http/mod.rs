@@ -79,6 +79,7 @@ pub fn configure(cfg: &mut web::ServiceConfig, max_body_bytes: usize) {
                 web::post().to(session::change_password),
             )
             .route("/users", web::post().to(staff::add))
+            .route("/users/{login}", web::delete().to(staff::disable))
             .route("/bundles", web::get().to(bundles::list))
             .route("/bundles/{bundle}/form", web::get().to(bundles::form))
             .route(

@@ -1,6 +1,8 @@
-//! Managing staff over the API: `POST /api/v1/users` adds an account. An admin adds any; a
-//! supervisor adds clerks and registrars of their own institution (`access::may_add_staff`).
-//! The rules for the account itself are `people`'s, as for `onestop user add`.
+//! Managing staff over the API: `POST /api/v1/users` adds an account, `DELETE
+//! /api/v1/users/{login}` disables one. An admin manages any (but does not disable themselves);
+//! a supervisor the clerks and registrars of their own institution (`access::may_add_staff`,
+//! `access::may_disable_staff`). The rules for the account itself are `people`'s, as for
+//! `onestop user add` and `onestop user disable`.
 
 use super::{ApiError, AppState, auth};
 use crate::access::{self, Role};
@@ -58,4 +60,38 @@ pub async fn add(
             &format!("Обліковий запис не створено: {e}"),
         )),
     }
+}
+
+/// `DELETE /api/v1/users/{login}`: 204, the account disabled and its sessions ended; 404 for an
+/// account that is not there (or not the supervisor's to see); 403 for a role that may not.
+pub async fn disable(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let caller = auth::api_caller(&state, &req).await?;
+    // Who manages no one is refused before any login is looked up (nothing to probe).
+    let manages = matches!(&caller, access::Caller::Staff(s)
+        if matches!(s.role, Role::Admin | Role::Supervisor));
+    if !manages {
+        let refusal = match caller {
+            access::Caller::Nobody => access::Refusal::SignIn,
+            _ => access::Refusal::Forbidden,
+        };
+        return Err(auth::refused(refusal, ""));
+    }
+    let login = path.into_inner();
+    let not_found = || ApiError::NotFound("Такого облікового запису немає".into());
+    let user = state.store.user(&login).await?.ok_or_else(not_found)?;
+    let role = Role::parse(&user.role).ok_or_else(not_found)?;
+    access::may_disable_staff(&caller, &login, role, user.institution.as_deref()).map_err(|r| {
+        match r {
+            access::Refusal::Hidden => not_found(),
+            other => auth::refused(other, ""),
+        }
+    })?;
+    if !state.store.disable_user(&login).await? {
+        return Err(not_found());
+    }
+    Ok(HttpResponse::NoContent().finish())
 }

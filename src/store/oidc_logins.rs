@@ -74,7 +74,7 @@ impl Store {
             "INSERT INTO users (login, institution, role, password_hash, created_at, updated_at)
              VALUES ($1, $2, $3, 'oidc', $4, $4)
              ON CONFLICT (login) DO UPDATE SET institution = $2, role = $3, updated_at = $4
-             WHERE users.password_hash = 'oidc'",
+             WHERE users.password_hash = 'oidc' AND users.disabled_at IS NULL",
         )
         .bind(login)
         .bind(institution)

@@ -129,7 +129,7 @@ impl Store {
     pub async fn user(&self, login: &str) -> Result<Option<User>, StoreError> {
         let row = sqlx::query(
             "SELECT login, institution, role, password_hash, failed_logins, locked_until
-             FROM users WHERE login = $1",
+             FROM users WHERE login = $1 AND disabled_at IS NULL",
         )
         .bind(login)
         .fetch_optional(&self.pool)
@@ -143,6 +143,30 @@ impl Store {
             failed_logins: row.try_get("failed_logins")?,
             locked_until: row.try_get("locked_until")?,
         }))
+    }
+
+    /// Disable the account `login`: it signs in no more and its sessions end, at once, on every
+    /// instance. `false` when there is no such account or it was disabled already.
+    pub async fn disable_user(&self, login: &str) -> Result<bool, StoreError> {
+        let now = super::now_ms();
+        let mut tx = self.pool.begin().await?;
+        let done = sqlx::query(
+            "UPDATE users SET disabled_at = $1, updated_at = $1
+             WHERE login = $2 AND disabled_at IS NULL",
+        )
+        .bind(now)
+        .bind(login)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query(
+            "UPDATE credentials SET revoked_at = $1 WHERE login = $2 AND revoked_at IS NULL",
+        )
+        .bind(now)
+        .bind(login)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(done.rows_affected() == 1)
     }
 
     /// Count a wrong password; from the `lock_after`th in a row, lock the account until

@@ -45,6 +45,8 @@ async fn world(db: Db) -> World {
     add_institution(store, "inst-a").await;
     add_institution(store, "inst-b").await;
     let token_a = crate::helpers::token(store, Some("inst-a"), "clerk").await;
+    // Someone to disable: a second clerk of B.
+    session_at(store, "clerk-b2", Some("inst-b"), "clerk").await;
     let mut secrets = vec![
         None,
         Some(session_at(store, "clerk-a", Some("inst-a"), "clerk").await),
@@ -132,6 +134,7 @@ async fn api_answer(world: &World, caller: usize, row: &Row) -> u16 {
     let url = format!("{}{}", world.app.address, row.path);
     let mut request = match row.method {
         "GET" => client.get(url),
+        "DELETE" => client.delete(url),
         _ => client.post(url),
     };
     if let Some(secret) = &world.callers.secrets[caller] {
@@ -228,6 +231,9 @@ async fn every_route_answers_each_caller_as_the_table_says(db: Db) {
         // institution, which this body does not name (422).
         Row { body: Some(json!({ "login": "new-clerk", "role": "clerk", "password": "a long enough password" })), ..row("add a clerk", "POST", "/api/v1/users".into(),
                                                                   [401, 403, 403, 403, 201, 403, 422, 403, 403, 403]) },
+        // Only an admin sees a clerk of B to disable; A's supervisor is told there is none.
+        row("disable a clerk of B", "DELETE", "/api/v1/users/clerk-b2".into(),
+                                                                  [401, 403, 403, 403, 404, 403, 204, 403, 403, 403]),
         row("who am I", "GET", "/api/v1/session".into(),          [401, 200, 200, 200, 200, 200, 200, 200, 200, 200]),
         row("the verify page", "GET", w.verify_a.clone(),         [200, 200, 200, 200, 200, 200, 200, 200, 200, 200]),
         row("health", "GET", "/healthz".into(),                   [200, 200, 200, 200, 200, 200, 200, 200, 200, 200]),

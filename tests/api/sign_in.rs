@@ -315,6 +315,59 @@ async fn a_supervisor_adds_a_clerk_of_their_own_institution_who_then_signs_in(db
     }
 }
 
+async fn a_disabled_clerk_is_signed_out_at_once_and_signs_in_no_more(db: Db) {
+    let app = with_clerk(db).await;
+    let (_, signed_in) = sign_in(&app.address, "olena", PASSWORD).await;
+    let token = signed_in["token"].as_str().expect("token").to_owned();
+    add_institution(&app.store, "ward-elsewhere").await;
+    onestop::people::add_user(
+        &app.store,
+        "ivan",
+        Some("ward-elsewhere"),
+        "clerk",
+        PASSWORD,
+    )
+    .await
+    .expect("user added");
+    let supervisor = crate::helpers::session(&app.store, "head-of-ward", "supervisor").await;
+    let disable = |secret: &str, login: &str| {
+        crate::helpers::client_with(secret)
+            .delete(format!("{}/api/v1/users/{login}", app.address))
+            .send()
+    };
+    let clerk_disables = disable(&token, "olena").await.expect("sent");
+    assert_eq!(
+        clerk_disables.status().as_u16(),
+        403,
+        "a clerk manages no one"
+    );
+    let elsewhere = disable(&supervisor, "ivan").await.expect("sent");
+    assert_eq!(
+        elsewhere.status().as_u16(),
+        404,
+        "another institution's clerk is not there"
+    );
+    let unknown = disable(&supervisor, "nobody-at-all").await.expect("sent");
+    assert_eq!(unknown.status().as_u16(), 404);
+    let themselves = disable(&supervisor, "head-of-ward").await.expect("sent");
+    assert_eq!(themselves.status().as_u16(), 403);
+    let disabled = disable(&supervisor, "olena").await.expect("sent");
+    assert_eq!(disabled.status().as_u16(), 204);
+    assert_eq!(who(&app.address, &token).await, 401, "her session ended");
+    assert_eq!(sign_in(&app.address, "olena", PASSWORD).await.0, 401);
+    let again = disable(&supervisor, "olena").await.expect("sent");
+    assert_eq!(again.status().as_u16(), 404);
+    let admin = crate::helpers::session_at(&app.store, "root", None, "admin").await;
+    assert_eq!(
+        disable(&admin, "ivan")
+            .await
+            .expect("sent")
+            .status()
+            .as_u16(),
+        204
+    );
+}
+
 async fn assert_usual_4xx(response: reqwest::Response, what: &str) {
     let status = response.status().as_u16();
     assert!((400..500).contains(&status), "{what}: {status}");
@@ -338,4 +391,5 @@ on_both_databases!(
     hostile_input_to_the_new_routes_gets_a_4xx_with_the_usual_error_body,
     the_provider_sign_in_refuses_a_forged_answer_and_an_unreachable_provider_cleanly,
     a_supervisor_adds_a_clerk_of_their_own_institution_who_then_signs_in,
+    a_disabled_clerk_is_signed_out_at_once_and_signs_in_no_more,
 );
