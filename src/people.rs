@@ -52,6 +52,29 @@ pub async fn add_user(
     role: &str,
     given_password: &str,
 ) -> anyhow::Result<()> {
+    add(store, login, institution, role, given_password, false).await
+}
+
+/// Add a staff account with a password someone else chose or generated: its owner must set
+/// their own at the first sign-in before doing anything else.
+pub async fn add_user_one_time(
+    store: &Store,
+    login: &str,
+    institution: Option<&str>,
+    role: &str,
+    given_password: &str,
+) -> anyhow::Result<()> {
+    add(store, login, institution, role, given_password, true).await
+}
+
+async fn add(
+    store: &Store,
+    login: &str,
+    institution: Option<&str>,
+    role: &str,
+    given_password: &str,
+    one_time: bool,
+) -> anyhow::Result<()> {
     if !is_login(login) {
         bail!(
             "the login \"{}\" must be 1 to 64 letters, digits, dots, dashes, underscores or @",
@@ -62,7 +85,13 @@ pub async fn add_user(
     let institution = known_institution(store, institution, role).await?;
     let hash = password::hash(given_password).map_err(|e| anyhow::anyhow!("{e}"))?;
     if !store
-        .add_user(login, institution.as_deref(), role.as_str(), &hash)
+        .add_user(
+            login,
+            institution.as_deref(),
+            role.as_str(),
+            &hash,
+            one_time,
+        )
         .await?
     {
         return Err(Taken(login.to_owned()).into());
@@ -154,7 +183,7 @@ pub async fn first_run(
     let mut accounts = Vec::new();
     let mut account = async |login: &str, institution: Option<&str>, role: Role| {
         let given = password::generate();
-        add_user(store, login, institution, role.as_str(), &given).await?;
+        add_user_one_time(store, login, institution, role.as_str(), &given).await?;
         accounts.push((
             login.to_owned(),
             institution.map(str::to_owned),

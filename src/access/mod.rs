@@ -75,6 +75,8 @@ pub struct Staff {
     pub role: Role,
     /// The bundles the institution offers.
     pub offers: Vec<String>,
+    /// A session whose password someone else set: it may only set the person's own.
+    pub one_time_password: bool,
 }
 
 /// Who is asking.

@@ -8,6 +8,7 @@ fn staff(institution: &str, role: Role) -> Caller {
         institution: Some(institution.to_owned()),
         role,
         offers: vec!["birth".into(), "relocation".into()],
+        one_time_password: false,
     })
 }
 
@@ -21,6 +22,7 @@ fn nobody_in_particular(role: Role) -> Caller {
         institution: None,
         role,
         offers: vec![],
+        one_time_password: false,
     })
 }
 

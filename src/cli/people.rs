@@ -57,7 +57,11 @@ pub fn add_user(
         line.trim_end_matches(['\n', '\r']).to_owned()
     };
     with_store(settings, async |store| {
-        people::add_user(store, login, institution, role, &given).await?;
+        if generate {
+            people::add_user_one_time(store, login, institution, role, &given).await?;
+        } else {
+            people::add_user(store, login, institution, role, &given).await?;
+        }
         println!("Користувача {login} додано (user added)");
         if generate {
             println!("Пароль (password, shown once): {given}");

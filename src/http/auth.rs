@@ -20,6 +20,24 @@ const NOT_VALID: &str =
 /// The caller of an API request, from its `Authorization` header alone: nobody without one,
 /// 401 for one that is malformed, unknown, expired or revoked.
 pub async fn api_caller(state: &AppState, req: &HttpRequest) -> Result<Caller, ApiError> {
+    match api_caller_even_one_time(state, req).await? {
+        Caller::Staff(staff) if staff.one_time_password => {
+            Err(ApiError::Forbidden(SET_PASSWORD.into()))
+        }
+        caller => Ok(caller),
+    }
+}
+
+/// What a session whose password is one-time is told on every route but the session's own.
+pub const SET_PASSWORD: &str = "Спершу замініть одноразовий пароль власним: POST \
+     /api/v1/session/password (first replace the one-time password with your own)";
+
+/// The caller of an API request, a session with a one-time password included (for the
+/// session's own routes: who am I, sign out, set the password).
+pub async fn api_caller_even_one_time(
+    state: &AppState,
+    req: &HttpRequest,
+) -> Result<Caller, ApiError> {
     if !req
         .headers()
         .contains_key(actix_web::http::header::AUTHORIZATION)
@@ -89,6 +107,7 @@ fn staff(credential: Credential) -> Option<Staff> {
         institution: credential.institution,
         role,
         offers: credential.offers,
+        one_time_password: credential.password_one_time,
     })
 }
 

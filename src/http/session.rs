@@ -32,6 +32,8 @@ pub struct SignedIn {
     pub login: String,
     pub institution: Option<String>,
     pub role: Role,
+    /// The password is one-time: the session may only set the person's own.
+    pub password_change_required: bool,
 }
 
 impl SignedIn {
@@ -40,6 +42,7 @@ impl SignedIn {
             "token": self.token,
             "expires_at": timestamp(self.expires_at),
             "user": { "login": self.login, "institution": self.institution, "role": self.role.as_str() },
+            "password_change_required": self.password_change_required,
         })
     }
 }
@@ -55,9 +58,10 @@ pub async fn create(
 
 /// `GET /api/v1/session`: who the token stands for.
 pub async fn show(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpResponse, ApiError> {
-    match auth::api_caller(&state, &req).await? {
+    match auth::api_caller_even_one_time(&state, &req).await? {
         Caller::Staff(staff) => Ok(HttpResponse::Ok().json(json!({
             "user": { "login": staff.who, "institution": staff.institution, "role": staff.role.as_str() },
+            "password_change_required": staff.one_time_password,
         }))),
         Caller::Citizen(id) => Ok(HttpResponse::Ok().json(json!({ "application": id }))),
         Caller::Nobody => Err(auth::refused(crate::access::Refusal::SignIn, "")),
@@ -69,7 +73,7 @@ pub async fn delete(
     state: web::Data<AppState>,
     req: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
-    let caller = auth::api_caller(&state, &req).await?;
+    let caller = auth::api_caller_even_one_time(&state, &req).await?;
     let presented = auth::bearer(&req);
     match (caller, presented.and_then(secret::kind_of)) {
         (Caller::Staff(_), Some(Kind::Session)) => {
@@ -98,7 +102,7 @@ pub async fn change_password(
     req: HttpRequest,
     body: web::Json<PasswordChange>,
 ) -> Result<HttpResponse, ApiError> {
-    let caller = auth::api_caller(&state, &req).await?;
+    let caller = auth::api_caller_even_one_time(&state, &req).await?;
     let is_session = auth::bearer(&req).and_then(secret::kind_of) == Some(Kind::Session);
     let Caller::Staff(staff) = caller.clone() else {
         return Err(auth::refused(crate::access::Refusal::SignIn, ""));
@@ -108,23 +112,39 @@ pub async fn change_password(
             "Пароль змінюють лише в сеансі входу (sign in first)".into(),
         ));
     }
+    let signed_in = set_password(&state, staff, &body.current, &body.new).await?;
+    Ok(HttpResponse::Ok().json(signed_in.answer()))
+}
+
+/// Replace the password of `staff` (who knows `current`) with `new`: every session of the account
+/// ends, and a new one starts. 422 for a wrong current password or a new one that will not do.
+pub async fn set_password(
+    state: &AppState,
+    staff: crate::access::Staff,
+    current: &str,
+    new: &str,
+) -> Result<SignedIn, ApiError> {
     let user = state.store.user(&staff.who).await?;
     let stored = user.as_ref().map(|u| u.password_hash.clone());
-    let current = body.current.clone();
-    if !verify(current, stored).await? {
+    if !verify(current.to_owned(), stored).await? {
         return Err(ApiError::invalid(
             "/current",
             "Поточний пароль неправильний",
         ));
     }
-    let new = body.new.clone();
+    if current == new {
+        return Err(ApiError::invalid(
+            "/new",
+            "Новий пароль має відрізнятися від поточного",
+        ));
+    }
+    let new = new.to_owned();
     let hash = web::block(move || password::hash(&new))
         .await
         .map_err(|e| ApiError::Internal(e.into()))?
         .map_err(|e| ApiError::invalid("/new", &password_problem(&e)))?;
     state.store.set_password(&staff.who, &hash).await?;
-    let signed_in = start_session(&state, &staff.who, staff.institution, staff.role).await?;
-    Ok(HttpResponse::Ok().json(signed_in.answer()))
+    start_session(state, &staff.who, staff.institution, staff.role, false).await
 }
 
 /// Check a login and password and start a session; [`WRONG`] (401) whatever was wrong.
@@ -156,7 +176,8 @@ pub async fn sign_in(state: &AppState, login: &str, given: &str) -> Result<Signe
     }
     state.store.login_succeeded(&user.login).await?;
     let role = Role::parse(&user.role).ok_or_else(wrong)?;
-    start_session(state, &user.login, user.institution, role).await
+    let one_time = user.password_one_time;
+    start_session(state, &user.login, user.institution, role, one_time).await
 }
 
 pub(crate) async fn start_session(
@@ -164,6 +185,7 @@ pub(crate) async fn start_session(
     login: &str,
     institution: Option<String>,
     role: Role,
+    password_change_required: bool,
 ) -> Result<SignedIn, ApiError> {
     let (token, hash) = secret::new(Kind::Session);
     let expires_at = now_ms() + state.auth.session_hours.max(1) * 3_600_000;
@@ -183,6 +205,7 @@ pub(crate) async fn start_session(
         login: login.to_owned(),
         institution,
         role,
+        password_change_required,
     })
 }
 

@@ -37,7 +37,7 @@ pub async fn add(
     };
     let institution = access::may_add_staff(&caller, role, body.institution.as_deref())
         .map_err(|r| auth::refused(r, ""))?;
-    let added = crate::people::add_user(
+    let added = crate::people::add_user_one_time(
         &state.store,
         &body.login,
         institution.as_deref(),

@@ -23,6 +23,8 @@ pub struct User {
     pub password_hash: String,
     pub failed_logins: i64,
     pub locked_until: Option<i64>,
+    /// Someone else set the password: its owner must set their own before doing anything else.
+    pub password_one_time: bool,
 }
 
 /// A new session or machine token.
@@ -52,11 +54,14 @@ pub struct Credential {
     pub last_used_at: i64,
     pub expires_at: i64,
     pub revoked: bool,
+    /// A session of an account whose password is still one-time.
+    pub password_one_time: bool,
 }
 
 const CREDENTIAL: &str = "SELECT c.hash, c.kind, c.login, c.name, c.last_used_at, c.expires_at,
         c.revoked_at, CASE WHEN c.kind = 'session' THEN u.institution ELSE c.institution END AS institution,
-        CASE WHEN c.kind = 'session' THEN u.role ELSE c.role END AS role, i.bundles
+        CASE WHEN c.kind = 'session' THEN u.role ELSE c.role END AS role, i.bundles,
+        COALESCE(u.password_one_time, 0) AS password_one_time
     FROM credentials AS c
     LEFT JOIN users AS u ON u.login = c.login
     LEFT JOIN institutions AS i
@@ -102,17 +107,20 @@ impl Store {
         institution: Option<&str>,
         role: &str,
         password_hash: &str,
+        one_time: bool,
     ) -> Result<bool, StoreError> {
         let now = super::now_ms();
         let done = sqlx::query(
-            "INSERT INTO users (login, institution, role, password_hash, created_at, updated_at)
-             VALUES ($1, $2, $3, $4, $5, $5) ON CONFLICT (login) DO NOTHING",
+            "INSERT INTO users (login, institution, role, password_hash, created_at, updated_at,
+                password_one_time)
+             VALUES ($1, $2, $3, $4, $5, $5, $6) ON CONFLICT (login) DO NOTHING",
         )
         .bind(login)
         .bind(institution)
         .bind(role)
         .bind(password_hash)
         .bind(now)
+        .bind(i64::from(one_time))
         .execute(&self.pool)
         .await?;
         Ok(done.rows_affected() == 1)
@@ -128,7 +136,8 @@ impl Store {
 
     pub async fn user(&self, login: &str) -> Result<Option<User>, StoreError> {
         let row = sqlx::query(
-            "SELECT login, institution, role, password_hash, failed_logins, locked_until
+            "SELECT login, institution, role, password_hash, failed_logins, locked_until,
+                password_one_time
              FROM users WHERE login = $1 AND disabled_at IS NULL",
         )
         .bind(login)
@@ -142,6 +151,7 @@ impl Store {
             password_hash: row.try_get("password_hash")?,
             failed_logins: row.try_get("failed_logins")?,
             locked_until: row.try_get("locked_until")?,
+            password_one_time: row.try_get::<i64, _>("password_one_time")? != 0,
         }))
     }
 
@@ -206,12 +216,15 @@ impl Store {
     pub async fn set_password(&self, login: &str, password_hash: &str) -> Result<(), StoreError> {
         let now = super::now_ms();
         let mut tx = self.pool.begin().await?;
-        sqlx::query("UPDATE users SET password_hash = $1, updated_at = $2 WHERE login = $3")
-            .bind(password_hash)
-            .bind(now)
-            .bind(login)
-            .execute(&mut *tx)
-            .await?;
+        sqlx::query(
+            "UPDATE users SET password_hash = $1, updated_at = $2, password_one_time = 0
+             WHERE login = $3",
+        )
+        .bind(password_hash)
+        .bind(now)
+        .bind(login)
+        .execute(&mut *tx)
+        .await?;
         sqlx::query(
             "UPDATE credentials SET revoked_at = $1
              WHERE login = $2 AND kind = 'session' AND revoked_at IS NULL",
@@ -267,6 +280,7 @@ impl Store {
             last_used_at: row.try_get("last_used_at")?,
             expires_at: row.try_get("expires_at")?,
             revoked: revoked_at.is_some(),
+            password_one_time: row.try_get::<i64, _>("password_one_time")? != 0,
         }))
     }
 

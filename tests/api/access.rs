@@ -242,6 +242,7 @@ async fn every_route_answers_each_caller_as_the_table_says(db: Db) {
     let pages = vec![
         row("start", "GET", "/".into(),                           [200, 200, 200, 200, 200, 200, 200, SKIP, 200, 200]),
         row("sign-in", "GET", "/sign-in".into(),                  [200, 200, 200, 200, 200, 200, 200, SKIP, 200, 200]),
+        row("own password", "GET", "/password".into(),            [303, 200, 200, 200, 200, 200, 200, SKIP, 303, 303]),
         row("birth form", "GET", "/events/birth/form".into(),     [303, 200, 200, 200, 200, 403, 403, SKIP, 303, 303]),
         row("relocation form", "GET", "/events/relocation/form".into(),
                                                                   [200, 200, 200, 200, 200, 403, 403, SKIP, 200, 200]),

@@ -103,7 +103,9 @@ pub async fn session_at(
     institution: Option<&str>,
     role: &str,
 ) -> String {
-    let added = store.add_user(login, institution, role, "not a hash").await;
+    let added = store
+        .add_user(login, institution, role, "not a hash", false)
+        .await;
     assert!(added.expect("user stored"), "a new login");
     let (secret, hash) = onestop::access::secret::new(onestop::access::secret::Kind::Session);
     let new = onestop::store::NewCredential {

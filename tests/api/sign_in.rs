@@ -368,6 +368,65 @@ async fn a_disabled_clerk_is_signed_out_at_once_and_signs_in_no_more(db: Db) {
     );
 }
 
+async fn a_one_time_password_only_lets_its_owner_set_their_own(db: Db) {
+    let app = with_clerk(db).await;
+    onestop::people::add_user_one_time(&app.store, "taras", Some(INSTITUTION), "clerk", PASSWORD)
+        .await
+        .expect("user added");
+    let (status, signed_in) = sign_in(&app.address, "taras", PASSWORD).await;
+    assert_eq!(status, 200);
+    assert_eq!(signed_in["password_change_required"], true);
+    let token = signed_in["token"].as_str().expect("token").to_owned();
+    let client = crate::helpers::client_with(&token);
+    assert_eq!(
+        who(&app.address, &token).await,
+        200,
+        "the session knows who it is"
+    );
+    let submit = |client: reqwest::Client| {
+        let url = format!("{}/api/v1/bundles/birth/applications", app.address);
+        async move {
+            let body = crate::helpers::example("birth");
+            client.post(url).json(&body).send().await.expect("sent")
+        }
+    };
+    let refused = submit(client.clone()).await;
+    assert_eq!(refused.status().as_u16(), 403);
+    let refused: Value = refused.json().await.expect("JSON");
+    assert!(
+        refused.to_string().contains("одноразовий пароль"),
+        "{refused}"
+    );
+    let change = |current: &str, new: &str| {
+        client
+            .post(format!("{}/api/v1/session/password", app.address))
+            .json(&json!({ "current": current, "new": new }))
+            .send()
+    };
+    let same = change(PASSWORD, PASSWORD).await.expect("sent");
+    assert_eq!(
+        same.status().as_u16(),
+        422,
+        "the one-time password cannot stay"
+    );
+    let changed = change(PASSWORD, "my very own passphrase")
+        .await
+        .expect("sent");
+    assert_eq!(changed.status().as_u16(), 200);
+    let changed: Value = changed.json().await.expect("JSON");
+    assert_eq!(changed["password_change_required"], false);
+    assert_eq!(
+        who(&app.address, &token).await,
+        401,
+        "the old session ended"
+    );
+    let own = changed["token"].as_str().expect("token");
+    let submitted = submit(crate::helpers::client_with(own)).await;
+    assert_eq!(submitted.status().as_u16(), 201);
+    let (_, again) = sign_in(&app.address, "taras", "my very own passphrase").await;
+    assert_eq!(again["password_change_required"], false);
+}
+
 async fn assert_usual_4xx(response: reqwest::Response, what: &str) {
     let status = response.status().as_u16();
     assert!((400..500).contains(&status), "{what}: {status}");
@@ -392,4 +451,5 @@ on_both_databases!(
     the_provider_sign_in_refuses_a_forged_answer_and_an_unreachable_provider_cleanly,
     a_supervisor_adds_a_clerk_of_their_own_institution_who_then_signs_in,
     a_disabled_clerk_is_signed_out_at_once_and_signs_in_no_more,
+    a_one_time_password_only_lets_its_owner_set_their_own,
 );

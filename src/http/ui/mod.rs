@@ -23,6 +23,7 @@ mod fields;
 mod form;
 mod i18n;
 mod parse;
+mod password;
 mod render;
 mod schema;
 mod session;
@@ -67,6 +68,8 @@ pub fn configure(cfg: &mut web::ServiceConfig, max_body_bytes: usize) {
         web::get().to(session::oidc_callback),
     )
     .route("/sign-out", web::post().to(session::sign_out))
+    .route("/password", web::get().to(password::show))
+    .route("/password", web::post().to(password::post))
     .route("/access/{secret}", web::get().to(session::open_link))
     .route("/ui/style.css", web::get().to(assets::style))
     .route("/ui/app.js", web::get().to(assets::script));

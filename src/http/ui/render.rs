@@ -32,6 +32,10 @@ pub(super) const TEMPLATES: &[(&str, &str)] = &[
     ("problem", include_str!("../../../templates/ui/problem.hbs")),
     ("confirm", include_str!("../../../templates/ui/confirm.hbs")),
     ("sign_in", include_str!("../../../templates/ui/sign_in.hbs")),
+    (
+        "password",
+        include_str!("../../../templates/ui/password.hbs"),
+    ),
 ];
 
 static PAGES: LazyLock<Handlebars<'static>> = LazyLock::new(|| {

@@ -19,8 +19,17 @@ use serde_json::json;
 
 const SESSION: &str = "onestop_session";
 
-/// The staff member signed in on this browser, or nobody.
+/// The staff member signed in on this browser, or nobody. A session whose password is still
+/// one-time counts as nobody here: it may only set the person's own (`/password`).
 pub async fn caller(state: &AppState, req: &HttpRequest) -> Result<Caller, ApiError> {
+    match session_caller(state, req).await? {
+        Caller::Staff(staff) if staff.one_time_password => Ok(Caller::Nobody),
+        caller => Ok(caller),
+    }
+}
+
+/// The staff member of this browser's session cookie, a one-time password's session included.
+pub async fn session_caller(state: &AppState, req: &HttpRequest) -> Result<Caller, ApiError> {
     match cookies::read(req, SESSION).filter(|s| secret::kind_of(s) == Some(Kind::Session)) {
         Some(token) => Ok(auth::resolve(state, &token)
             .await?
@@ -118,6 +127,14 @@ pub async fn post(
     let next = safe_next(get("next"));
     let login = get("login").unwrap_or_default();
     match session::sign_in(&state, login, get("password").unwrap_or_default()).await {
+        Ok(signed_in) if signed_in.password_change_required => {
+            let next = format!(
+                "/password?lang={}&next={}",
+                lang.code(),
+                form_urlencoded(&next)
+            );
+            Ok(signed_in_to(&req, &signed_in.token, next))
+        }
         Ok(signed_in) => Ok(signed_in_to(&req, &signed_in.token, next)),
         Err(ApiError::Unauthorized(_)) => {
             let shown = if login.chars().any(char::is_control) {
@@ -290,6 +307,7 @@ pub async fn oidc_callback(
         &identity.login,
         identity.institution.clone(),
         identity.role,
+        false,
     )
     .await
     .map_err(|e| Problem::from_api(e, lang))?;
@@ -326,7 +344,7 @@ fn draw(
 }
 
 /// Where to go after signing in: a path of this site, never another site.
-fn safe_next(next: Option<&str>) -> String {
+pub fn safe_next(next: Option<&str>) -> String {
     match next {
         Some(n)
             if n.starts_with('/')
@@ -341,7 +359,7 @@ fn safe_next(next: Option<&str>) -> String {
 }
 
 /// The browser, signed in with session `token`, goes on to `next`.
-fn signed_in_to(req: &HttpRequest, token: &str, next: String) -> HttpResponse {
+pub fn signed_in_to(req: &HttpRequest, token: &str, next: String) -> HttpResponse {
     HttpResponse::SeeOther()
         .insert_header(("Location", next))
         .insert_header(("Set-Cookie", cookies::set(req, SESSION, token, "/", "")))
@@ -353,7 +371,7 @@ fn access_name(id: &str) -> String {
 }
 
 /// `text` percent-encoded for a query string.
-fn form_urlencoded(text: &str) -> String {
+pub fn form_urlencoded(text: &str) -> String {
     text.bytes()
         .map(|b| match b {
             b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
