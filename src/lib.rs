@@ -9,6 +9,7 @@
 
 pub mod access;
 pub mod applications;
+pub mod audit;
 pub mod bundle;
 pub mod cli;
 pub mod fanout;

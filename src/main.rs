@@ -87,6 +87,11 @@ enum Command {
         #[command(subcommand)]
         command: TokenCommand,
     },
+    /// The audit trail.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
     /// Print the combined form (JSON Schema) of a bundle.
     Form {
         bundle: String,
@@ -134,6 +139,15 @@ enum UserCommand {
     /// Disable a staff account: it signs in no more, and its sessions end at once.
     Disable {
         login: String,
+        #[arg(long)]
+        database_url: Option<String>,
+    },
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Walk the trail's hash chain; name the first entry changed, removed or slipped in (exit 1).
+    Verify {
         #[arg(long)]
         database_url: Option<String>,
     },
@@ -207,6 +221,18 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::User { command } => user(&mut settings, command).map(|()| ExitCode::SUCCESS),
         Command::Token { command } => token(&mut settings, command).map(|()| ExitCode::SUCCESS),
+        Command::Audit {
+            command: AuditCommand::Verify { database_url },
+        } => {
+            settings.database.url = database_url.unwrap_or(settings.database.url);
+            cli::verify_audit(&settings).map(|whole| {
+                if whole {
+                    ExitCode::SUCCESS
+                } else {
+                    ExitCode::FAILURE
+                }
+            })
+        }
         Command::Serve {
             bind,
             database_url,

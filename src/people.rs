@@ -6,9 +6,11 @@
 
 use crate::access::secret::{self, Kind};
 use crate::access::{Role, password};
+use crate::audit::{Actor, Entry, action};
 use crate::bundle::Catalog;
 use crate::store::{Institution, NewCredential, Store};
 use anyhow::{Context, bail};
+use serde_json::json;
 
 /// A new institution, checked against the definitions.
 pub async fn add_institution(
@@ -38,7 +40,10 @@ pub async fn add_institution(
             );
         }
     }
-    if !store.add_institution(&institution).await? {
+    let entry = Entry::new(Actor::system(), action::INSTITUTION_CHANGE).with(json!({
+        "change": "add", "institution": institution.id, "bundles": institution.bundles,
+    }));
+    if !store.add_institution(&institution, &entry).await? {
         bail!("the institution \"{}\" exists already", institution.id);
     }
     Ok(())
@@ -52,7 +57,8 @@ pub async fn add_user(
     role: &str,
     given_password: &str,
 ) -> anyhow::Result<()> {
-    add(store, login, institution, role, given_password, false).await
+    let user = (login, institution, role);
+    add(store, &Actor::system(), user, given_password, false).await
 }
 
 /// Add a staff account with a password someone else chose or generated: its owner must set
@@ -64,14 +70,16 @@ pub async fn add_user_one_time(
     role: &str,
     given_password: &str,
 ) -> anyhow::Result<()> {
-    add(store, login, institution, role, given_password, true).await
+    let user = (login, institution, role);
+    add(store, &Actor::system(), user, given_password, true).await
 }
 
-async fn add(
+/// Add the staff account `(login, institution, role)` on behalf of `by` (recorded in the audit
+/// trail); `one_time`: the password is someone else's choice, to be replaced at first sign-in.
+pub async fn add(
     store: &Store,
-    login: &str,
-    institution: Option<&str>,
-    role: &str,
+    by: &Actor,
+    (login, institution, role): (&str, Option<&str>, &str),
     given_password: &str,
     one_time: bool,
 ) -> anyhow::Result<()> {
@@ -84,16 +92,17 @@ async fn add(
     let role = parse_role(role)?;
     let institution = known_institution(store, institution, role).await?;
     let hash = password::hash(given_password).map_err(|e| anyhow::anyhow!("{e}"))?;
-    if !store
-        .add_user(
-            login,
-            institution.as_deref(),
-            role.as_str(),
-            &hash,
-            one_time,
-        )
-        .await?
-    {
+    let entry = Entry::new(by.clone(), action::STAFF_CHANGE).with(json!({
+        "change": "add", "login": login, "institution": institution, "role": role.as_str(),
+    }));
+    let added = store.add_user(
+        login,
+        institution.as_deref(),
+        role.as_str(),
+        &hash,
+        (one_time, &entry),
+    );
+    if !added.await? {
         return Err(Taken(login.to_owned()).into());
     }
     Ok(())
@@ -142,7 +151,10 @@ pub async fn add_token(
         role: role.as_str(),
         expires_at: end.timestamp().as_millisecond(),
     };
-    if !store.add_credential(&new).await? {
+    let entry = Entry::new(Actor::system(), action::TOKEN_CHANGE).with(json!({
+        "change": "add", "token": name, "institution": institution, "role": role.as_str(),
+    }));
+    if !store.add_credential(&new, &entry).await? {
         bail!("a token named \"{name}\" exists already");
     }
     Ok(token)
@@ -150,7 +162,9 @@ pub async fn add_token(
 
 /// Revoke the machine token `name`.
 pub async fn revoke_token(store: &Store, name: &str) -> anyhow::Result<()> {
-    if !store.revoke_token(name).await? {
+    let entry = Entry::new(Actor::system(), action::TOKEN_CHANGE)
+        .with(json!({ "change": "revoke", "token": name }));
+    if !store.revoke_token(name, &entry).await? {
         bail!("no token named \"{}\" is in force", printable(name));
     }
     Ok(())
@@ -158,7 +172,9 @@ pub async fn revoke_token(store: &Store, name: &str) -> anyhow::Result<()> {
 
 /// Disable the account `login`: it signs in no more and its sessions end.
 pub async fn disable_user(store: &Store, login: &str) -> anyhow::Result<()> {
-    if !store.disable_user(login).await? {
+    let entry = Entry::new(Actor::system(), action::STAFF_CHANGE)
+        .with(json!({ "change": "disable", "login": login }));
+    if !store.disable_user(login, &entry).await? {
         bail!("no account \"{}\" is in force", printable(login));
     }
     Ok(())

@@ -140,11 +140,13 @@ impl Application {
     /// Serve until the server stops (Ctrl-C, or the task is dropped).
     pub async fn run_until_stopped(self) -> anyhow::Result<()> {
         let dispatcher = tokio::spawn(self.dispatcher.run());
+        let reads = tokio::spawn(flush_reads(self.applications.clone()));
         let reminders = tokio::spawn(remind(self.applications));
         let sandbox = self.sandbox.map(tokio::spawn);
         let result = self.server.await;
         dispatcher.abort();
         reminders.abort();
+        reads.abort();
         if let Some(sandbox) = sandbox {
             sandbox.abort();
         }
@@ -218,6 +220,17 @@ fn notifier(
     Ok((Notifier::new(vec![Arc::new(gateway)]), outbox))
 }
 
+/// Every five seconds, store the counts of repeated reads into their audit entries.
+async fn flush_reads(applications: Applications) {
+    let mut every = tokio::time::interval(Duration::from_secs(5));
+    loop {
+        every.tick().await;
+        if let Err(e) = applications.flush_reads().await {
+            tracing::warn!(error = %e, "Counts of repeated reads not stored; trying again");
+        }
+    }
+}
+
 /// Every minute, remind the people whose steps end within a day.
 async fn remind(applications: Applications) {
     let mut every = tokio::time::interval(Duration::from_secs(60));
@@ -237,6 +250,8 @@ fn http_server(
     let state = web::Data::new(state);
     let server = HttpServer::new(move || {
         App::new()
+            // The id is given inside the log line's middleware, so the line can show it.
+            .wrap(actix_web::middleware::from_fn(http::request_id::assign))
             .wrap(tracing_actix())
             .app_data(state.clone())
             .configure(|cfg| http::configure(cfg, max_body_bytes))
@@ -249,7 +264,7 @@ fn http_server(
 /// One line per request: method, path with its secrets left out (`http::loggable_path`; no
 /// query string), status and time. Headers, cookies and bodies are never logged.
 fn tracing_actix() -> actix_web::middleware::Logger {
-    actix_web::middleware::Logger::new("%{request}xi %s %Dms")
+    actix_web::middleware::Logger::new("%{request}xi %s %Dms %{x-request-id}o")
         .custom_request_replace("request", |req| {
             format!("{} {}", req.method(), http::loggable_path(req.path()))
         })

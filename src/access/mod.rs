@@ -95,6 +95,8 @@ pub enum Action {
     Read,
     /// Correct its data and run a failed service again, or reopen a human step.
     Correct,
+    /// An auditor's look at its personal data, with a reason, itself recorded (`application.open`).
+    Open,
 }
 
 /// A refusal, worded at the edge: 401, 403 or 404.
@@ -139,6 +141,8 @@ pub fn may_submit(caller: &Caller, bundle: &str, public: bool) -> Result<Submitt
 pub fn may_attempt(caller: &Caller, action: Action) -> Result<(), Refusal> {
     match (caller, action) {
         (Caller::Nobody, _) => Err(Refusal::SignIn),
+        (Caller::Staff(staff), Action::Open) if staff.role == Role::Auditor => Ok(()),
+        (_, Action::Open) => Err(Refusal::Forbidden),
         (Caller::Citizen(_), Action::Read) => Ok(()),
         (Caller::Citizen(_), Action::Correct) => Err(Refusal::Forbidden),
         // A clerk's correction is refused on their own institution's application (403), and
@@ -161,6 +165,10 @@ pub fn may(
     let own = match caller {
         Caller::Nobody => false,
         Caller::Citizen(mine) => mine == id,
+        // An auditor of no one institution may open any application; of one, its own.
+        Caller::Staff(staff) if action == Action::Open => {
+            staff.institution.is_none() || staff.institution.as_deref() == institution
+        }
         Caller::Staff(staff) => {
             staff.institution.is_some() && staff.institution.as_deref() == institution
         }
@@ -195,6 +203,19 @@ pub fn may_add_staff(
             } else {
                 Err(Refusal::Forbidden)
             }
+        }
+        _ => Err(Refusal::Forbidden),
+    }
+}
+
+/// Whether `caller` may read the audit trail, and of which institution (`None`: all of it): an
+/// auditor (of their institution when bound to one), a supervisor of their own institution.
+pub fn may_read_audit(caller: &Caller) -> Result<Option<String>, Refusal> {
+    match caller {
+        Caller::Nobody => Err(Refusal::SignIn),
+        Caller::Staff(staff) if staff.role == Role::Auditor => Ok(staff.institution.clone()),
+        Caller::Staff(staff) if staff.role == Role::Supervisor && staff.institution.is_some() => {
+            Ok(staff.institution.clone())
         }
         _ => Err(Refusal::Forbidden),
     }

@@ -209,3 +209,53 @@ fn a_supervisor_disables_their_own_clerks_an_admin_anyone_else_and_nobody_themse
         Err(Refusal::SignIn)
     );
 }
+
+#[test]
+fn auditors_and_supervisors_read_the_trail_of_what_they_answer_for() {
+    let everything = nobody_in_particular(Role::Auditor);
+    assert_eq!(may_read_audit(&everything), Ok(None));
+    assert_eq!(
+        may_read_audit(&staff("A", Role::Auditor)),
+        Ok(Some("A".into()))
+    );
+    assert_eq!(
+        may_read_audit(&staff("A", Role::Supervisor)),
+        Ok(Some("A".into()))
+    );
+    for role in [Role::Clerk, Role::Registrar] {
+        assert_eq!(may_read_audit(&staff("A", role)), Err(Refusal::Forbidden));
+    }
+    let admin = nobody_in_particular(Role::Admin);
+    assert_eq!(may_read_audit(&admin), Err(Refusal::Forbidden));
+    assert_eq!(
+        may_read_audit(&Caller::Citizen(id(1))),
+        Err(Refusal::Forbidden)
+    );
+    assert_eq!(may_read_audit(&Caller::Nobody), Err(Refusal::SignIn));
+}
+
+#[test]
+fn only_an_auditor_opens_an_application_and_a_bound_one_only_their_institutions() {
+    let everything = nobody_in_particular(Role::Auditor);
+    assert_eq!(may(&everything, Action::Open, &id(1), Some("B")), Ok(()));
+    assert_eq!(may(&everything, Action::Open, &id(1), None), Ok(()));
+    let bound = staff("A", Role::Auditor);
+    assert_eq!(may(&bound, Action::Open, &id(1), Some("A")), Ok(()));
+    assert_eq!(
+        may(&bound, Action::Open, &id(1), Some("B")),
+        Err(Refusal::Hidden)
+    );
+    assert_eq!(
+        may(
+            &staff("A", Role::Registrar),
+            Action::Open,
+            &id(1),
+            Some("A")
+        ),
+        Err(Refusal::Forbidden)
+    );
+    assert_eq!(
+        may(&Caller::Citizen(id(1)), Action::Open, &id(1), None),
+        Err(Refusal::Forbidden)
+    );
+}

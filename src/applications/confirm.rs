@@ -7,6 +7,7 @@
 
 use super::{ApplicationError, Applications, identify};
 use crate::access::secret::constant_time_eq;
+use crate::audit::Actor;
 use crate::bundle::{HumanStep, Person};
 use crate::lifecycle::{Finish, SubStatus};
 use crate::notify::{Address, Message};
@@ -101,7 +102,8 @@ impl Applications {
     ) -> Result<(TokenTarget, Finish), ApplicationError> {
         let (target, _, sub, step) = self.open_step(token).await?;
         if step.person.is_none() {
-            return self.decide(token, confirmed, reason, "the link").await;
+            let person = Actor::new("person");
+            return (self.decide(token, (confirmed, reason), "the link", person)).await;
         }
         // A step that ended answers as before (the same decision again: already applied; the
         // other one: a conflict), with no code to spend on it.
@@ -119,16 +121,7 @@ impl Applications {
         if state.locked {
             return Err(CodeRefusal::Locked.into());
         }
-        // A six-digit code from the SMS, or the proof of a sign-in through the identity provider.
-        let given = code.map(str::trim).and_then(|c| {
-            if c.len() == 6 && c.bytes().all(|b| b.is_ascii_digit()) {
-                Some((c.to_owned(), "a one-time code sent to their phone"))
-            } else if identify::is_proof(c) {
-                Some((identify::proof_text(c), identify::BY_OIDC))
-            } else {
-                None
-            }
-        });
+        let given = code.map(str::trim).and_then(presented);
         let fresh = state.expires_at.is_some_and(|end| now_ms() < end);
         let right = match (&given, &state.code_hmac) {
             (Some((given, _)), Some(kept)) => constant_time_eq(
@@ -149,7 +142,8 @@ impl Applications {
         }
         self.store.code_used(&sub.id).await?;
         let identified_by = given.map_or("", |(_, by)| by);
-        self.decide(token, confirmed, reason, identified_by).await
+        let person = Actor::new("person");
+        (self.decide(token, (confirmed, reason), identified_by, person)).await
     }
 
     /// A registrar's record that the person of step `step` decided in person, with their
@@ -160,18 +154,17 @@ impl Applications {
         subs: &[SubRequestRecord],
         step: &str,
         decision: (bool, Option<&str>),
-        who: &str,
+        who: &Actor,
     ) -> Result<(TokenTarget, Finish), ApplicationError> {
         let sub = (subs.iter())
             .find(|s| s.service_id == step && s.kind == crate::lifecycle::SubKind::Human)
             .ok_or_else(|| ApplicationError::NoSuchService(step.to_owned()))?;
-        if application.submitted_by.as_deref() == Some(who) {
+        if application.submitted_by.as_deref() == Some(who.name.as_str()) {
             return Err(CodeRefusal::OwnApplication.into());
         }
         let token = sub.callback_token.as_deref().ok_or(CodeRefusal::Closed)?;
-        let (confirmed, reason) = decision;
-        let identified_by = format!("in person, documents checked by {who}");
-        self.decide(token, confirmed, reason, &identified_by).await
+        let identified_by = format!("in person, documents checked by {}", who.name);
+        (self.decide(token, decision, &identified_by, who.clone())).await
     }
 
     /// A new invitation to the person of step `step` of `application`: wrong codes and the
@@ -293,6 +286,18 @@ impl Applications {
         mac.update(b":");
         mac.update(code.as_bytes());
         crate::access::secret::hex(&mac.finalize().into_bytes())
+    }
+}
+
+/// What a person hands in with their decision: a six-digit code from the SMS, or the proof of
+/// a sign-in through the identity provider; what its HMAC is taken over, and how it identifies.
+fn presented(given: &str) -> Option<(String, &'static str)> {
+    if given.len() == 6 && given.bytes().all(|b| b.is_ascii_digit()) {
+        Some((given.to_owned(), "a one-time code sent to their phone"))
+    } else if identify::is_proof(given) {
+        Some((identify::proof_text(given), identify::BY_OIDC))
+    } else {
+        None
     }
 }
 

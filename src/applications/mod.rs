@@ -10,6 +10,7 @@
 mod confirm;
 mod identify;
 mod outside;
+mod reads;
 mod retry;
 mod submit;
 mod waiting;
@@ -46,6 +47,10 @@ pub struct Applications {
     callback_window_seconds: i64,
     /// Invitations and one-time codes for the people who confirm steps.
     confirming: Arc<Confirming>,
+    /// Recent reads, counted into their audit entries.
+    reads: Arc<reads::Reads>,
+    /// Keyed digests of corrected values, for the audit trail.
+    digests: crate::audit::Digests,
 }
 
 /// Why a use of an application did not happen.
@@ -103,7 +108,9 @@ impl Applications {
             registries: dispatcher.registries(),
             secrets: Arc::new(secrets),
             callback_window_seconds,
+            digests: crate::audit::Digests::new(&confirming.code_key),
             confirming: Arc::new(confirming),
+            reads: Arc::default(),
         }
     }
 

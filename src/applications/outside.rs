@@ -4,6 +4,7 @@
 //! unguessable token.
 
 use super::{ApplicationError, Applications};
+use crate::audit::{Actor, Entry, action};
 use crate::lifecycle::{Answer, Finish, SubKind};
 use crate::registry::{self, signature};
 use crate::store::{TokenTarget, is_callback_token};
@@ -41,17 +42,24 @@ impl Applications {
         })?;
         let answer = registry::callback_answer(service, callback.body)
             .map_err(ApplicationError::Callback)?;
-        self.finish(target, &answer, "registry callback").await
+        let id = target.application_id.as_str();
+        let institution = self.store.institution_of(id).await?;
+        let entry = Entry::new(Actor::new("registry"), action::SERVICE_CALLBACK)
+            .on(id, institution.as_deref())
+            .with(json!({ "service": target.service_id, "item": target.item }));
+        self.finish(target, &answer, "registry callback", entry)
+            .await
     }
 
     /// Take a person's decision on the human step behind `token`.
     /// `identified_by` says how the person proved who they are (kept with the decision).
+    /// `actor`: who records it (the person through their link, or a registrar in person).
     pub(super) async fn decide(
         &self,
         token: &str,
-        confirmed: bool,
-        reason: Option<&str>,
+        (confirmed, reason): (bool, Option<&str>),
         identified_by: &str,
+        actor: Actor,
     ) -> Result<(TokenTarget, Finish), ApplicationError> {
         let target = self.target(token, SubKind::Human).await?;
         let decision = if confirmed {
@@ -61,7 +69,16 @@ impl Applications {
             Answer::Failed(format!("відмовлено: {}", reason.unwrap_or("без пояснення")))
         };
         let via = format!("person's decision, identified by {identified_by}");
-        self.finish(target, &decision, &via).await
+        let id = target.application_id.as_str();
+        let institution = self.store.institution_of(id).await?;
+        let entry = Entry::new(actor, action::STEP_DECIDE)
+            .on(id, institution.as_deref())
+            .with(json!({
+                "step": target.service_id,
+                "decision": if confirmed { "confirmed" } else { "declined" },
+                "identified_by": identified_by,
+            }));
+        self.finish(target, &decision, &via, entry).await
     }
 
     /// The human step behind a confirmation link, if the link is valid.
@@ -74,8 +91,10 @@ impl Applications {
         target: TokenTarget,
         answer: &Answer,
         via: &str,
+        entry: Entry,
     ) -> Result<(TokenTarget, Finish), ApplicationError> {
-        let finish = self.store.finish_from_outside(&target, answer, via).await?;
+        let finished = self.store.finish_from_outside(&target, answer, via, &entry);
+        let finish = finished.await?;
         if finish == Finish::Applied {
             self.wake.notify_one();
             tracing::info!(application.id = %target.application_id, service.id = %target.service_id, "Answer from outside applied");

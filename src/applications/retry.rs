@@ -3,9 +3,10 @@
 //! again with everything that was blocked behind them. Nothing that has not failed runs again.
 
 use super::{ApplicationError, Applications, deadline};
+use crate::audit::action;
 use crate::lifecycle::SubKind;
 use crate::store::RetryResult;
-use serde_json::Value;
+use serde_json::{Value, json};
 
 /// What an operator asks: run `service` again (one `item` of a repeated one, or all its failed
 /// items), with `patch` applied to the application's data first when given.
@@ -16,6 +17,9 @@ pub struct Correction<'a> {
     pub patch: Option<&'a Value>,
     /// Who asks (a staff login or `token:NAME`), kept with the patch.
     pub author: &'a str,
+    /// Who asks as the audit trail names them, and the request: the retry and the correction
+    /// are recorded with it, in the same transaction.
+    pub audit: crate::audit::Entry,
 }
 
 impl Applications {
@@ -39,6 +43,21 @@ impl Applications {
         let human_deadline = deadline(&jiff::Zoned::now(), expires_after);
         let corrected = correction.patch.is_some().then(|| valid.data());
         let (id, service) = (application.id.as_str(), correction.service);
+        let mut audit = vec![
+            (correction.audit.clone())
+                .on(id, application.institution.as_deref())
+                .with(json!({ "service": service, "item": correction.item })),
+        ];
+        audit[0].action = action::SERVICE_RETRY;
+        if let Some(corrected) = corrected {
+            let changes = self.digests.changes(&application.data, corrected);
+            let mut entry = correction
+                .audit
+                .clone()
+                .on(id, application.institution.as_deref());
+            entry.action = action::APPLICATION_CORRECT;
+            audit.push(entry.with(json!({ "service": service, "changes": changes })));
+        }
         let asked = crate::store::Retry {
             application: id,
             service,
@@ -47,6 +66,7 @@ impl Applications {
             patch: correction.patch,
             author: correction.author,
             human_deadline,
+            audit,
         };
         let result = self.store.retry_failed(asked).await?;
         match result {

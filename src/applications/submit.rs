@@ -3,10 +3,11 @@
 //! all its calls in one transaction by the dispatcher's writer, which starts its first calls.
 
 use super::{ApplicationError, Applications, deadline};
+use crate::audit::{Entry, action};
 use crate::bundle::Applicable;
 use crate::lifecycle::{ApplicationId, SubKind};
 use crate::store::{NewApplication, NewCall, Origin, now_ms, random_token};
-use serde_json::Value;
+use serde_json::{Value, json};
 use std::sync::Arc;
 
 /// What a person or a system submits.
@@ -18,6 +19,8 @@ pub struct Submission<'a> {
     pub key: Option<SubmissionKey<'a>>,
     /// Who submits it (staff and their institution, or a citizen's access secret, hashed).
     pub origin: Origin,
+    /// Who submits it, as the audit trail names them.
+    pub actor: crate::audit::Actor,
 }
 
 /// A submission's `Idempotency-Key`: reserved before the application is stored, and bound to
@@ -54,6 +57,10 @@ impl Applications {
             return Ok(None);
         }
         let id = ApplicationId::from_uuid(uuid::Uuid::now_v7());
+        let calls = new_calls(&applicable);
+        let audit = Entry::new(submission.actor, action::APPLICATION_SUBMIT)
+            .on(id.as_str(), submission.origin.institution.as_deref())
+            .with(json!({ "bundle": bundle.id.to_string(), "calls": calls.len() }));
         let new = NewApplication {
             id: id.clone(),
             bundle_id: bundle.id.to_string(),
@@ -61,9 +68,10 @@ impl Applications {
             data: Arc::new(valid.data().clone()),
             verify_code: random_token(),
             received_at,
-            calls: new_calls(&applicable),
+            calls,
             submission_key: (submission.key.as_ref()).map(|k| (k.key.to_owned(), (k.answer)(&id))),
             origin: submission.origin,
+            audit: Some(audit),
         };
         let invites = (new.calls.iter())
             .filter(|c| c.kind == SubKind::Human)

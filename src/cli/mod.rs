@@ -8,11 +8,13 @@
 //! a terminal reads. It must not hold a rule of its own; whatever it decides, the server
 //! decides the same way because both ask the same functions.
 
+mod audit;
 mod definitions;
 mod explain;
 mod people;
 mod serve;
 
+pub use audit::verify_audit;
 pub use definitions::{check, form, graph};
 pub use explain::explain;
 pub use people::{add_institution, add_token, add_user, disable_user, revoke_token};

@@ -60,9 +60,16 @@ pub(super) struct Insert {
     reply: oneshot::Sender<Result<(), StoreError>>,
 }
 
+/// Audit entries of reads on their way to the writer (see `Submitter::audit`).
+pub(super) struct Audit {
+    entries: Vec<crate::audit::Entry>,
+    reply: oneshot::Sender<Result<Vec<i64>, StoreError>>,
+}
+
 pub(super) enum Job {
     Done(Done),
     Insert(Insert),
+    Audit(Audit),
 }
 
 /// Why a new application was not stored.
@@ -89,15 +96,19 @@ impl Inboxes {
 
     /// Hand the job to its application's writer; `Err` if that writer has stopped.
     pub fn send(&self, job: Job) -> Result<(), SubmitError> {
-        let application = match &job {
-            Job::Done(done) => &done.claim.application_id,
-            Job::Insert(insert) => &insert.new.id,
+        let writer = match &job {
+            Job::Done(done) => hash(&done.claim.application_id),
+            Job::Insert(insert) => hash(&insert.new.id),
+            Job::Audit(audit) => hash(&audit.entries.first().and_then(|e| e.application.as_ref())),
         };
-        let writer = std::hash::BuildHasher::hash_one(&FixedState, application) as usize;
         self.0[writer % self.0.len()]
             .send(job)
             .map_err(|_| SubmitError::Stopped)
     }
+}
+
+fn hash(value: &impl std::hash::Hash) -> usize {
+    std::hash::BuildHasher::hash_one(&FixedState, value) as usize
 }
 
 /// The same hash in every process and run.
@@ -129,6 +140,14 @@ impl Submitter {
         self.jobs.send(Job::Insert(Insert { new, reply }))?;
         answer.await.map_err(|_| SubmitError::Stopped)??;
         Ok(())
+    }
+
+    /// Store audit entries of reads in the writer's next batch (with the application's other
+    /// jobs, so they cost no commit of their own); their numbers, once committed.
+    pub async fn audit(&self, entries: Vec<crate::audit::Entry>) -> Result<Vec<i64>, SubmitError> {
+        let (reply, answer) = oneshot::channel();
+        self.jobs.send(Job::Audit(Audit { entries, reply }))?;
+        Ok(answer.await.map_err(|_| SubmitError::Stopped)??)
     }
 }
 
@@ -180,11 +199,13 @@ pub(super) async fn run(
             }
         }
         let mut inserts: Vec<Insert> = Vec::new();
+        let mut audits: Vec<Audit> = Vec::new();
         let mut done: Vec<Done> = std::mem::take(&mut later);
         for job in batch.drain(..) {
             match job {
                 Job::Insert(insert) => inserts.push(insert),
                 Job::Done(d) => done.push(d),
+                Job::Audit(a) => audits.push(a),
             }
         }
         // An outcome of a call started early must be stored after the outcome that released
@@ -201,7 +222,7 @@ pub(super) async fn run(
             }
             done = now;
         }
-        let (taken, wake) = write(&dispatcher, &mut conn, inserts, &done).await;
+        let (taken, wake) = write(&dispatcher, &mut conn, inserts, audits, &done).await;
         let held = &dispatcher.held;
         held.fetch_add(taken.len(), Ordering::Relaxed);
         held.fetch_sub(done.len(), Ordering::Relaxed);
@@ -213,6 +234,20 @@ pub(super) async fn run(
         if wake {
             dispatcher.wake.notify_one();
         }
+    }
+}
+
+/// A stored batch's new applications are told so; each audit job gets the numbers of its
+/// entries (they were appended after the new applications' own entries, in job order).
+fn answer(inserts: Vec<Insert>, audits: Vec<Audit>, numbers: &[i64]) {
+    for insert in inserts {
+        let _ = insert.reply.send(Ok(()));
+    }
+    let mut rest = numbers;
+    for audit in audits {
+        let (mine, others) = rest.split_at(audit.entries.len().min(rest.len()));
+        rest = others;
+        let _ = audit.reply.send(Ok(mine.to_vec()));
     }
 }
 
@@ -230,6 +265,7 @@ async fn write(
     dispatcher: &Handle,
     conn: &mut Option<WriteConnection>,
     inserts: Vec<Insert>,
+    audits: Vec<Audit>,
     done: &[Done],
 ) -> (Vec<Claim>, bool) {
     let settings = &dispatcher.settings;
@@ -255,16 +291,15 @@ async fn write(
     let pairs: Vec<(&Claim, &Completion)> =
         done.iter().map(|d| (&d.claim, &d.completion)).collect();
     let store = &dispatcher.store;
-    let recorded = match record(store, conn, &news, &pairs, Some(take)).await {
+    let entries: Vec<&crate::audit::Entry> = audits.iter().flat_map(|a| &a.entries).collect();
+    let recorded = match record(store, conn, &news, &pairs, &entries, Some(take)).await {
         Ok(recorded) => {
-            for insert in inserts {
-                let _ = insert.reply.send(Ok(()));
-            }
+            answer(inserts, audits, &recorded.audited);
             recorded
         }
         Err(e) => {
             tracing::warn!(error = ?e, applications = news.len(), outcomes = pairs.len(), "Failed to store a batch; storing its jobs one by one");
-            let recorded = one_by_one(store, conn, inserts, done, take).await;
+            let recorded = one_by_one(store, conn, inserts, audits, done, take).await;
             dispatcher
                 .gates
                 .unpark_closed(&unavailable.registries)
@@ -294,12 +329,18 @@ async fn one_by_one(
     store: &Store,
     conn: &mut Option<WriteConnection>,
     inserts: Vec<Insert>,
+    audits: Vec<Audit>,
     done: &[Done],
     take: Take<'_>,
 ) -> Recorded {
     for insert in inserts {
-        let result = record(store, conn, &[&insert.new], &[], None).await;
+        let result = record(store, conn, &[&insert.new], &[], &[], None).await;
         let _ = insert.reply.send(result.map(|_| ()));
+    }
+    for audit in audits {
+        let entries: Vec<&crate::audit::Entry> = audit.entries.iter().collect();
+        let result = record(store, conn, &[], &[], &entries, None).await;
+        let _ = audit.reply.send(result.map(|r| r.audited));
     }
     let mut recorded = Recorded::default();
     for d in done {
@@ -310,7 +351,7 @@ async fn one_by_one(
             ..take
         };
         let pair = (&d.claim, &d.completion);
-        match record(store, conn, &[], &[pair], Some(take)).await {
+        match record(store, conn, &[], &[pair], &[], Some(take)).await {
             Ok(one) => recorded.applied.extend(one.applied),
             Err(e) => {
                 tracing::error!(error = ?e, application.id = %d.claim.application_id, service.id = %d.claim.service_id, "Failed to record a registry outcome; the lease will expire and the call be repeated");
@@ -328,13 +369,14 @@ async fn record(
     conn: &mut Option<WriteConnection>,
     new: &[&NewApplication],
     done: &[(&Claim, &Completion)],
+    audit: &[&crate::audit::Entry],
     take: Option<Take<'_>>,
 ) -> Result<Recorded, StoreError> {
     let held = match conn {
         Some(held) => held,
         None => conn.insert(store.write_connection().await?),
     };
-    let recorded = store.record(held, new, done, take).await;
+    let recorded = store.record(held, new, done, audit, take).await;
     if recorded.is_err() {
         *conn = None;
     }

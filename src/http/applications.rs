@@ -35,7 +35,11 @@ pub async fn submit(
         .as_ref()
         .map(|(hash, key)| (hash.as_str(), key.as_str()));
     let (origin, access) = origin(&submitter);
-    match accept(&state, &path, data, chosen.as_deref(), key_ref, origin).await? {
+    let source = Source {
+        origin,
+        actor: auth::actor(&caller),
+    };
+    match accept(&state, &path, data, chosen.as_deref(), key_ref, source).await? {
         Some(id) => {
             let mut answer = answer(&id);
             if let Some(access) = access {
@@ -88,6 +92,13 @@ pub(crate) fn origin(submitter: &Submitter) -> (Origin, Option<String>) {
     }
 }
 
+/// Where a submission comes from: who is recorded as its submitter, and who the audit trail
+/// names.
+pub(crate) struct Source {
+    pub origin: Origin,
+    pub actor: crate::audit::Actor,
+}
+
 /// The answer to an accepted submission.
 fn answer(id: &str) -> Value {
     json!({ "id": id, "status": "in_progress", "links": links(id) })
@@ -103,13 +114,14 @@ pub(crate) async fn accept(
     data: Value,
     chosen: Option<&[String]>,
     key: Option<(&str, &str)>,
-    origin: Origin,
+    source: Source,
 ) -> Result<Option<String>, ApiError> {
     let submission = Submission {
         bundle_id,
         data,
         chosen,
-        origin,
+        origin: source.origin,
+        actor: source.actor,
         key: key.map(|(request_hash, key)| SubmissionKey {
             key,
             request_hash,
@@ -170,14 +182,20 @@ pub(super) fn links(id: &str) -> Value {
     })
 }
 
-/// The application `id` for the API's caller to read.
+/// The application `id` for the API's caller to read, the read (`action`) recorded in the audit
+/// trail before it is answered.
 async fn readable(
     state: &AppState,
     req: &HttpRequest,
     id: &str,
+    action: &'static str,
 ) -> Result<(ApplicationRecord, Vec<SubRequestRecord>), ApiError> {
     let caller = auth::api_caller(state, req).await?;
-    auth::application_for(state, &caller, Action::Read, id).await
+    let found = auth::application_for(state, &caller, Action::Read, id).await?;
+    let entry =
+        auth::entry(&caller, action).on(found.0.id.as_str(), found.0.institution.as_deref());
+    state.applications.record_read(entry).await?;
+    Ok(found)
 }
 
 /// `GET /api/v1/applications/{id}`.
@@ -186,15 +204,25 @@ pub async fn show(
     path: web::Path<String>,
     req: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
-    let (application, subs) = readable(&state, &req, &path).await?;
+    let read = crate::audit::action::APPLICATION_READ;
+    let (application, subs) = readable(&state, &req, &path, read).await?;
+    Ok(HttpResponse::Ok().json(status(&state, &application, &subs).await?))
+}
+
+/// An application as the API shows it: its calls and steps, history and links.
+pub(super) async fn status(
+    state: &AppState,
+    application: &ApplicationRecord,
+    subs: &[SubRequestRecord],
+) -> Result<Value, ApiError> {
     let bundle = state.catalog.bundle(&application.bundle_id);
-    let waiting = state.applications.waiting(&application.id, &subs).await?;
+    let waiting = state.applications.waiting(&application.id, subs).await?;
     let services: Vec<Value> = subs
         .iter()
         .zip(&waiting)
         .map(|(s, waiting)| match s.kind {
-            SubKind::Service => registry_call(&state, s, waiting.as_ref()),
-            SubKind::Human => human_step(&state, bundle, s),
+            SubKind::Service => registry_call(state, s, waiting.as_ref()),
+            SubKind::Human => human_step(state, bundle, s),
         })
         .collect();
     let history: Vec<Value> = state
@@ -204,7 +232,7 @@ pub async fn show(
         .into_iter()
         .map(|h| json!({ "call": h.call, "status": h.status, "detail": h.detail, "at": timestamp(h.at) }))
         .collect();
-    Ok(HttpResponse::Ok().json(json!({
+    Ok(json!({
         "id": application.id,
         "bundle": application.bundle_id,
         "bundle_version": application.bundle_version,
@@ -215,7 +243,7 @@ pub async fn show(
         "history": history,
         "links": links(application.id.as_str()),
         "verify_url": format!("{}/verify/{}", state.public_url, application.verify_code),
-    })))
+    }))
 }
 
 /// A registry call as the status shows it; `waiting` when it waits for its registry (being
@@ -268,7 +296,8 @@ fn human_step(
     })
 }
 
-fn timestamp(ms: i64) -> String {
+/// Milliseconds since the epoch as RFC 3339 (UTC).
+pub(super) fn timestamp(ms: i64) -> String {
     jiff::Timestamp::from_millisecond(ms)
         .map(|t| t.to_string())
         .unwrap_or_default()
@@ -302,7 +331,8 @@ pub async fn receipt(
     req: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
     let lang = query.languages()?;
-    let (application, subs) = readable(&state, &req, &path).await?;
+    let (application, subs) =
+        readable(&state, &req, &path, crate::audit::action::RECEIPT_READ).await?;
     receipt_pdf(&state, &application, &subs, lang).await
 }
 

@@ -139,3 +139,21 @@ pub async fn application_for(
     access::may(caller, action, &application.id, institution).map_err(|r| refused(r, id))?;
     Ok((application, subs))
 }
+
+/// Who `caller` is, as the audit trail names them: a login or `token:NAME` with role and
+/// institution, `citizen` for a citizen's secret or someone applying online without one.
+pub fn actor(caller: &Caller) -> crate::audit::Actor {
+    match caller {
+        Caller::Staff(staff) => crate::audit::Actor {
+            name: staff.who.clone(),
+            role: Some(staff.role.as_str().to_owned()),
+            institution: staff.institution.clone(),
+        },
+        Caller::Citizen(_) | Caller::Nobody => crate::audit::Actor::new("citizen"),
+    }
+}
+
+/// An audit entry of `action` by `caller` (in the request being answered).
+pub fn entry(caller: &Caller, action: &'static str) -> crate::audit::Entry {
+    crate::audit::Entry::new(actor(caller), action)
+}

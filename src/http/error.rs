@@ -120,3 +120,12 @@ pub fn json_error(
     };
     api.into()
 }
+
+/// A query string the route cannot read (an unknown parameter, a cursor that is not a number):
+/// 400 with the usual body.
+pub fn query_error(
+    err: actix_web::error::QueryPayloadError,
+    _req: &actix_web::HttpRequest,
+) -> actix_web::Error {
+    ApiError::BadRequest(format!("Параметри запиту не прочитано: {err}")).into()
+}

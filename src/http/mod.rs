@@ -2,7 +2,8 @@
 //! domain (`applications` for every change, `store` and `receipt` to read) and maps the result.
 
 mod applications;
-mod auth;
+mod audit;
+pub(crate) mod auth;
 mod bundles;
 mod callbacks;
 mod error;
@@ -10,6 +11,7 @@ mod idempotency;
 mod operators;
 mod pages;
 mod refusals;
+pub mod request_id;
 mod session;
 mod staff;
 mod ui;
@@ -65,6 +67,7 @@ pub fn configure(cfg: &mut web::ServiceConfig, max_body_bytes: usize) {
             .content_type_required(false)
             .error_handler(error::json_error),
     )
+    .app_data(web::QueryConfig::default().error_handler(error::query_error))
     .configure(|cfg| ui::configure(cfg, max_body_bytes))
     .route("/healthz", web::get().to(pages::healthz))
     .route("/verify/{code}", web::get().to(pages::verify))
@@ -87,6 +90,9 @@ pub fn configure(cfg: &mut web::ServiceConfig, max_body_bytes: usize) {
                 web::post().to(applications::submit),
             )
             .route("/applications/{id}", web::get().to(applications::show))
+            .route("/applications/{id}/open", web::post().to(audit::open))
+            .route("/audit", web::get().to(audit::search))
+            .route("/audit/verify", web::get().to(audit::verify))
             .route(
                 "/applications/{id}/receipt.pdf",
                 web::get().to(applications::receipt),

@@ -44,6 +44,7 @@ pub async fn retry(
         item: request.item,
         patch: request.data.as_ref(),
         author: &staff.who,
+        audit: auth::entry(&caller, crate::audit::action::SERVICE_RETRY),
     };
     let count = state.applications.retry(correction).await?;
     Ok(HttpResponse::Accepted().json(json!({
@@ -67,6 +68,10 @@ pub async fn invite(
         .applications
         .invite_again(&application, &subs, &step)
         .await?;
+    let entry = auth::entry(&caller, crate::audit::action::STEP_INVITE)
+        .on(id.as_str(), application.institution.as_deref())
+        .with(json!({ "step": step }));
+    state.store.append_audit(&[entry]).await?;
     Ok(HttpResponse::Accepted().json(json!({ "invited": step })))
 }
 
@@ -92,9 +97,9 @@ pub async fn decide_in_person(
     let (id, step) = path.into_inner();
     let caller = auth::api_caller(&state, &req).await?;
     let (application, subs) = auth::application_for(&state, &caller, Action::Correct, &id).await?;
-    let Caller::Staff(staff) = &caller else {
+    if !matches!(caller, Caller::Staff(_)) {
         return Err(auth::refused(Refusal::Forbidden, &id));
-    };
+    }
     let confirmed = match body.decision.as_str() {
         "confirmed" => true,
         "declined" => false,
@@ -106,10 +111,9 @@ pub async fn decide_in_person(
         }
     };
     let decision = (confirmed, body.reason.as_deref());
+    let registrar = auth::actor(&caller);
     let decided =
-        state
-            .applications
-            .decide_in_person(&application, &subs, &step, decision, &staff.who);
+        (state.applications).decide_in_person(&application, &subs, &step, decision, &registrar);
     let (_, finish) = decided.await?;
     super::callbacks::answer(finish)
 }

@@ -4,9 +4,11 @@
 //! and ends every session of the account. A wrong login and a wrong password get the same
 //! answer in the same time; repeated wrong passwords lock the account for a while.
 
+use super::applications::timestamp;
 use super::{ApiError, AppState, auth};
 use crate::access::secret::{self, Kind};
 use crate::access::{Caller, Role, password};
+use crate::audit::{Actor, Entry, action};
 use crate::store::{NewCredential, now_ms};
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
@@ -76,9 +78,10 @@ pub async fn delete(
     let caller = auth::api_caller_even_one_time(&state, &req).await?;
     let presented = auth::bearer(&req);
     match (caller, presented.and_then(secret::kind_of)) {
-        (Caller::Staff(_), Some(Kind::Session)) => {
+        (caller @ Caller::Staff(_), Some(Kind::Session)) => {
             let hash = secret::hash(presented.unwrap_or_default());
-            state.store.revoke_credential(&hash).await?;
+            let entry = auth::entry(&caller, action::SESSION_SIGN_OUT);
+            state.store.revoke_credential(&hash, &entry).await?;
             Ok(HttpResponse::NoContent().finish())
         }
         (Caller::Nobody, _) => Err(auth::refused(crate::access::Refusal::SignIn, "")),
@@ -143,8 +146,17 @@ pub async fn set_password(
         .await
         .map_err(|e| ApiError::Internal(e.into()))?
         .map_err(|e| ApiError::invalid("/new", &password_problem(&e)))?;
-    state.store.set_password(&staff.who, &hash).await?;
-    start_session(state, &staff.who, staff.institution, staff.role, false).await
+    let entry = auth::entry(&Caller::Staff(staff.clone()), action::SESSION_PASSWORD);
+    state.store.set_password(&staff.who, &hash, &entry).await?;
+    let how = "password change";
+    start_session(
+        state,
+        &staff.who,
+        staff.institution,
+        staff.role,
+        (false, how),
+    )
+    .await
 }
 
 /// Check a login and password and start a session; [`WRONG`] (401) whatever was wrong.
@@ -152,6 +164,7 @@ pub async fn sign_in(state: &AppState, login: &str, given: &str) -> Result<Signe
     let wrong = || ApiError::Unauthorized(WRONG.into());
     let fine = |s: &str| !s.is_empty() && s.len() <= 256 && !s.chars().any(char::is_control);
     if !fine(login) || given.len() > 1024 {
+        failed(state, None, "malformed").await?;
         return Err(wrong());
     }
     let now = now_ms();
@@ -162,9 +175,11 @@ pub async fn sign_in(state: &AppState, login: &str, given: &str) -> Result<Signe
     let stored = user.as_ref().map(|u| u.password_hash.clone());
     let matches = verify(given.to_owned(), stored).await?;
     let Some(user) = user else {
+        failed(state, None, "unknown login").await?;
         return Err(wrong());
     };
     if locked {
+        failed(state, Some(&user.login), "locked").await?;
         return Err(wrong());
     }
     if !matches {
@@ -172,12 +187,22 @@ pub async fn sign_in(state: &AppState, login: &str, given: &str) -> Result<Signe
         let (after, login) = (state.auth.lockout_after.max(1), user.login.as_str());
         state.store.login_failed(login, after, lock_until).await?;
         tracing::warn!("Sign-in refused: wrong password");
+        failed(state, Some(login), "wrong password").await?;
         return Err(wrong());
     }
     state.store.login_succeeded(&user.login).await?;
     let role = Role::parse(&user.role).ok_or_else(wrong)?;
-    let one_time = user.password_one_time;
+    let one_time = (user.password_one_time, "password");
     start_session(state, &user.login, user.institution, role, one_time).await
+}
+
+/// Record a failed sign-in: the account's login when there is one (an unknown "login" may be a
+/// password typed in the wrong field, and is not kept), and why.
+async fn failed(state: &AppState, login: Option<&str>, why: &str) -> Result<(), ApiError> {
+    let actor = Actor::new(login.unwrap_or("unknown login"));
+    let entry = Entry::new(actor, action::SESSION_SIGN_IN_FAILED).with(json!({ "reason": why }));
+    state.store.append_audit(&[entry]).await?;
+    Ok(())
 }
 
 pub(crate) async fn start_session(
@@ -185,7 +210,7 @@ pub(crate) async fn start_session(
     login: &str,
     institution: Option<String>,
     role: Role,
-    password_change_required: bool,
+    (password_change_required, method): (bool, &str),
 ) -> Result<SignedIn, ApiError> {
     let (token, hash) = secret::new(Kind::Session);
     let expires_at = now_ms() + state.auth.session_hours.max(1) * 3_600_000;
@@ -198,7 +223,13 @@ pub(crate) async fn start_session(
         role: role.as_str(),
         expires_at,
     };
-    state.store.add_credential(&new).await?;
+    let actor = Actor {
+        name: login.to_owned(),
+        role: Some(role.as_str().to_owned()),
+        institution: institution.clone(),
+    };
+    let entry = Entry::new(actor, action::SESSION_SIGN_IN).with(json!({ "method": method }));
+    state.store.add_credential(&new, &entry).await?;
     Ok(SignedIn {
         token,
         expires_at,
@@ -228,10 +259,4 @@ pub fn password_problem(e: &password::PasswordError) -> String {
         password::PasswordError::Control => "Пароль містить керівний символ".into(),
         password::PasswordError::Hash => "Пароль не вдалося зберегти".into(),
     }
-}
-
-fn timestamp(ms: i64) -> String {
-    jiff::Timestamp::from_millisecond(ms)
-        .map(|t| t.to_string())
-        .unwrap_or_default()
 }

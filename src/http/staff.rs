@@ -37,14 +37,9 @@ pub async fn add(
     };
     let institution = access::may_add_staff(&caller, role, body.institution.as_deref())
         .map_err(|r| auth::refused(r, ""))?;
-    let added = crate::people::add_user_one_time(
-        &state.store,
-        &body.login,
-        institution.as_deref(),
-        role.as_str(),
-        &body.password,
-    )
-    .await;
+    let user = (body.login.as_str(), institution.as_deref(), role.as_str());
+    let by = auth::actor(&caller);
+    let added = crate::people::add(&state.store, &by, user, &body.password, true).await;
     match added {
         Ok(()) => Ok(HttpResponse::Created().json(json!({
             "login": body.login, "institution": institution, "role": role.as_str(),
@@ -90,7 +85,9 @@ pub async fn disable(
             other => auth::refused(other, ""),
         }
     })?;
-    if !state.store.disable_user(&login).await? {
+    let entry = auth::entry(&caller, crate::audit::action::STAFF_CHANGE)
+        .with(json!({ "change": "disable", "login": login }));
+    if !state.store.disable_user(&login, &entry).await? {
         return Err(not_found());
     }
     Ok(HttpResponse::NoContent().finish())

@@ -24,6 +24,8 @@ pub struct NewApplication {
     pub submission_key: Option<(String, String)>,
     /// Who submitted it and for which institution; a citizen's access secret's hash instead.
     pub origin: Origin,
+    /// Its `application.submit` entry, stored with it.
+    pub audit: Option<crate::audit::Entry>,
 }
 
 /// Who submitted an application: staff (`submitted_by`, `institution`), or a citizen online,

@@ -7,6 +7,7 @@
 
 mod advance;
 mod applications;
+mod audit;
 mod circuits;
 mod claim;
 mod codes;
@@ -21,6 +22,7 @@ mod sql;
 mod submissions;
 
 pub use applications::{ApplicationRecord, NewApplication, NewCall, Origin, SubRequestRecord};
+pub use audit::AuditFilter;
 pub use circuits::{CallTiming, Closed, OpenCircuit};
 pub use claim::{CallContext, Claim, Parked, Services, Take};
 pub use codes::CodeState;

@@ -70,11 +70,13 @@ impl Store {
 
     /// Finish a sub-request with an answer from outside; `via` names the source in the
     /// history. Repeating the same answer changes nothing.
+    /// `audit`: its entry, appended in the same transaction when the answer changes something.
     pub async fn finish_from_outside(
         &self,
         target: &TokenTarget,
         answer: &Answer,
         via: &str,
+        audit: &crate::audit::Entry,
     ) -> Result<Finish, StoreError> {
         let now = now_ms();
         let mut tx = self.pool.begin().await?;
@@ -125,6 +127,7 @@ impl Store {
         )
         .await?;
         advance(&mut tx, self.backend, target.application_id.as_str(), now).await?;
+        super::audit::append(&mut tx, &[audit]).await?;
         tx.commit().await?;
         Ok(Finish::Applied)
     }
@@ -176,6 +179,8 @@ impl Store {
         }
         unblock(&mut tx, application_id, now).await?;
         advance(&mut tx, self.backend, application_id, now).await?;
+        let entries: Vec<&crate::audit::Entry> = retry.audit.iter().collect();
+        super::audit::append(&mut tx, &entries).await?;
         tx.commit().await?;
         Ok(RetryResult::Retried(failed.len()))
     }
@@ -194,6 +199,8 @@ pub struct Retry<'a> {
     pub author: &'a str,
     /// When a reopened human step expires (ms).
     pub human_deadline: i64,
+    /// Its audit entries (the retry, and the correction when there is one).
+    pub audit: Vec<crate::audit::Entry>,
 }
 
 /// Keep who asked for a retry, and the patch they sent.

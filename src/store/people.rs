@@ -70,7 +70,12 @@ const CREDENTIAL: &str = "SELECT c.hash, c.kind, c.login, c.name, c.last_used_at
 
 impl Store {
     /// Add an institution; `false` when one with this id exists.
-    pub async fn add_institution(&self, new: &Institution) -> Result<bool, StoreError> {
+    pub async fn add_institution(
+        &self,
+        new: &Institution,
+        audit: &crate::audit::Entry,
+    ) -> Result<bool, StoreError> {
+        let mut tx = self.pool.begin().await?;
         let done = sqlx::query(
             "INSERT INTO institutions (id, title_uk, title_en, bundles, created_at)
              VALUES ($1, $2, $3, $4, $5) ON CONFLICT (id) DO NOTHING",
@@ -80,9 +85,9 @@ impl Store {
         .bind(new.title_en.as_str())
         .bind(serde_json::json!(new.bundles).to_string())
         .bind(super::now_ms())
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await?;
-        Ok(done.rows_affected() == 1)
+        super::audit::audited(tx, done.rows_affected() == 1, audit).await
     }
 
     pub async fn institution(&self, id: &str) -> Result<Option<Institution>, StoreError> {
@@ -107,9 +112,10 @@ impl Store {
         institution: Option<&str>,
         role: &str,
         password_hash: &str,
-        one_time: bool,
+        (one_time, audit): (bool, &crate::audit::Entry),
     ) -> Result<bool, StoreError> {
         let now = super::now_ms();
+        let mut tx = self.pool.begin().await?;
         let done = sqlx::query(
             "INSERT INTO users (login, institution, role, password_hash, created_at, updated_at,
                 password_one_time)
@@ -121,9 +127,9 @@ impl Store {
         .bind(password_hash)
         .bind(now)
         .bind(i64::from(one_time))
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await?;
-        Ok(done.rows_affected() == 1)
+        super::audit::audited(tx, done.rows_affected() == 1, audit).await
     }
 
     /// How many staff accounts there are (none on a new database).
@@ -157,7 +163,11 @@ impl Store {
 
     /// Disable the account `login`: it signs in no more and its sessions end, at once, on every
     /// instance. `false` when there is no such account or it was disabled already.
-    pub async fn disable_user(&self, login: &str) -> Result<bool, StoreError> {
+    pub async fn disable_user(
+        &self,
+        login: &str,
+        audit: &crate::audit::Entry,
+    ) -> Result<bool, StoreError> {
         let now = super::now_ms();
         let mut tx = self.pool.begin().await?;
         let done = sqlx::query(
@@ -175,8 +185,7 @@ impl Store {
         .bind(login)
         .execute(&mut *tx)
         .await?;
-        tx.commit().await?;
-        Ok(done.rows_affected() == 1)
+        super::audit::audited(tx, done.rows_affected() == 1, audit).await
     }
 
     /// Count a wrong password; from the `lock_after`th in a row, lock the account until
@@ -213,7 +222,12 @@ impl Store {
     }
 
     /// Set a new password and end every session of the account.
-    pub async fn set_password(&self, login: &str, password_hash: &str) -> Result<(), StoreError> {
+    pub async fn set_password(
+        &self,
+        login: &str,
+        password_hash: &str,
+        audit: &crate::audit::Entry,
+    ) -> Result<(), StoreError> {
         let now = super::now_ms();
         let mut tx = self.pool.begin().await?;
         sqlx::query(
@@ -233,13 +247,19 @@ impl Store {
         .bind(login)
         .execute(&mut *tx)
         .await?;
+        super::audit::append(&mut tx, &[audit]).await?;
         tx.commit().await?;
         Ok(())
     }
 
     /// Keep a new session or token; `false` when a token of that name exists.
-    pub async fn add_credential(&self, new: &NewCredential<'_>) -> Result<bool, StoreError> {
+    pub async fn add_credential(
+        &self,
+        new: &NewCredential<'_>,
+        audit: &crate::audit::Entry,
+    ) -> Result<bool, StoreError> {
         let now = super::now_ms();
+        let mut tx = self.pool.begin().await?;
         let done = sqlx::query(
             "INSERT INTO credentials (hash, kind, login, name, institution, role, created_at,
                 last_used_at, expires_at)
@@ -253,9 +273,9 @@ impl Store {
         .bind(new.role)
         .bind(now)
         .bind(new.expires_at)
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await?;
-        Ok(done.rows_affected() == 1)
+        super::audit::audited(tx, done.rows_affected() == 1, audit).await
     }
 
     /// The session or token whose secret hashes to `hash`.
@@ -295,28 +315,39 @@ impl Store {
     }
 
     /// End a session or revoke a token, by the hash of its secret.
-    pub async fn revoke_credential(&self, hash: &str) -> Result<(), StoreError> {
-        sqlx::query(
+    pub async fn revoke_credential(
+        &self,
+        hash: &str,
+        audit: &crate::audit::Entry,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let done = sqlx::query(
             "UPDATE credentials SET revoked_at = $1 WHERE hash = $2 AND revoked_at IS NULL",
         )
         .bind(super::now_ms())
         .bind(hash)
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await?;
+        super::audit::audited(tx, done.rows_affected() == 1, audit).await?;
         Ok(())
     }
 
     /// Revoke the machine token `name`; `false` when there is none (or it was revoked).
-    pub async fn revoke_token(&self, name: &str) -> Result<bool, StoreError> {
+    pub async fn revoke_token(
+        &self,
+        name: &str,
+        audit: &crate::audit::Entry,
+    ) -> Result<bool, StoreError> {
+        let mut tx = self.pool.begin().await?;
         let done = sqlx::query(
             "UPDATE credentials SET revoked_at = $1
              WHERE name = $2 AND kind = 'token' AND revoked_at IS NULL",
         )
         .bind(super::now_ms())
         .bind(name)
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await?;
-        Ok(done.rows_affected() == 1)
+        super::audit::audited(tx, done.rows_affected() == 1, audit).await
     }
 
     /// The corrections made to an application before retries: service, author and patch.

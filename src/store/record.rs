@@ -30,11 +30,14 @@ impl Store {
     /// The applications are locked first, in id order: completions of one application run one
     /// after the other (the last of two parallel services sees the other's result), and two
     /// instances recording overlapping batches on PostgreSQL cannot deadlock.
+    /// The audit entries of the new applications and `audit` (reads) are appended last, in the
+    /// same transaction.
     pub async fn record(
         &self,
         conn: &mut WriteConnection,
         new: &[&NewApplication],
         done: &[(&Claim, &Completion)],
+        audit: &[&crate::audit::Entry],
         mut take: Option<Take<'_>>,
     ) -> Result<Recorded, StoreError> {
         let now = now_ms();
@@ -45,12 +48,18 @@ impl Store {
             let first = insert_applications(&mut tx, new, now, take.as_mut(), &mut history);
             claims = first.await?;
         }
+        let mut entries: Vec<&crate::audit::Entry> =
+            new.iter().filter_map(|n| n.audit.as_ref()).collect();
+        let own = entries.len();
+        entries.extend_from_slice(audit);
         if done.is_empty() {
             record_history(&mut tx, &history, now).await?;
+            let numbers = super::audit::append(&mut tx, &entries).await?;
             tx.commit().await?;
             return Ok(Recorded {
                 applied: Vec::new(),
                 claims,
+                audited: numbers[own..].to_vec(),
             });
         }
         let mut applications: Vec<&str> = done
@@ -71,8 +80,13 @@ impl Store {
         let released = advance_many(&mut tx, self.backend, &finished, now, take, &mut history);
         claims.extend(released.await?);
         record_history(&mut tx, &history, now).await?;
+        let numbers = super::audit::append(&mut tx, &entries).await?;
         tx.commit().await?;
-        Ok(Recorded { applied, claims })
+        Ok(Recorded {
+            applied,
+            claims,
+            audited: numbers[own..].to_vec(),
+        })
     }
 }
 
@@ -117,6 +131,8 @@ pub struct Recorded {
     pub applied: Vec<bool>,
     /// Calls the outcomes released, claimed for the `Take`'s instance.
     pub claims: Vec<Claim>,
+    /// The numbers of the audit entries given besides the new applications' own.
+    pub audited: Vec<i64>,
 }
 
 /// Lock the applications' rows in id order (PostgreSQL: `FOR UPDATE` above the sort;

@@ -48,7 +48,7 @@ pub async fn add_institution(store: &onestop::store::Store, institution: &str) {
         bundles: every_bundle(),
     };
     store
-        .add_institution(&new)
+        .add_institution(&new, &test_setup())
         .await
         .expect("institution stored");
 }
@@ -104,7 +104,13 @@ pub async fn session_at(
     role: &str,
 ) -> String {
     let added = store
-        .add_user(login, institution, role, "not a hash", false)
+        .add_user(
+            login,
+            institution,
+            role,
+            "not a hash",
+            (false, &test_setup()),
+        )
         .await;
     assert!(added.expect("user stored"), "a new login");
     let (secret, hash) = onestop::access::secret::new(onestop::access::secret::Kind::Session);
@@ -117,8 +123,15 @@ pub async fn session_at(
         role,
         expires_at: onestop::store::now_ms() + 3_600_000,
     };
-    assert!(store.add_credential(&new).await.expect("session stored"));
+    assert!((store.add_credential(&new, &test_setup()).await).expect("session stored"));
     secret
+}
+
+/// The audit entry of what a test sets up straight in the store.
+pub fn test_setup() -> onestop::audit::Entry {
+    let system = onestop::audit::Actor::system();
+    onestop::audit::Entry::new(system, onestop::audit::action::STAFF_CHANGE)
+        .with(serde_json::json!({ "change": "test set-up" }))
 }
 
 /// A browser (no redirects followed) with the session cookie `session`.
@@ -370,7 +383,8 @@ impl TestApp {
         self.last_code().await
     }
 
-    /// The code in the last SMS the app sent.
+    /// The code in the last SMS with a code the app sent (an invitation, sent in the background
+    /// after the submission, may come after it).
     pub async fn last_code(&self) -> String {
         let messages: Value = reqwest::get(&self.sms)
             .await
@@ -378,17 +392,16 @@ impl TestApp {
             .json()
             .await
             .expect("JSON");
-        let last = messages["messages"]
-            .as_array()
-            .and_then(|m| m.last())
-            .expect("an SMS");
-        let text = last["text"].as_str().expect("text");
-        let code: String = text
-            .split_whitespace()
-            .find(|w| {
-                w.len() == 7 && w.ends_with('.') && w[..6].bytes().all(|b| b.is_ascii_digit())
-            })
-            .map(|w| w[..6].to_owned())
+        let messages = messages["messages"].as_array().expect("messages");
+        let code_in = |text: &str| {
+            text.split_whitespace()
+                .find(|w| {
+                    w.len() == 7 && w.ends_with('.') && w[..6].bytes().all(|b| b.is_ascii_digit())
+                })
+                .map(|w| w[..6].to_owned())
+        };
+        let code: String = (messages.iter().rev())
+            .find_map(|m| code_in(m["text"].as_str().unwrap_or_default()))
             .expect("a code in the SMS");
         code
     }

@@ -29,6 +29,7 @@ macro_rules! on_both_databases {
 mod access;
 mod applications;
 mod asynchronous;
+mod audit;
 mod bundles;
 mod callbacks;
 mod conditions;

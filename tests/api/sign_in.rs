@@ -158,7 +158,13 @@ async fn an_idle_session_a_revoked_token_and_an_expired_one_are_refused(db: Db) 
         role: "clerk",
         expires_at: an_hour_ago,
     };
-    assert!(app.store.add_credential(&new).await.expect("stored"));
+    let setup = crate::helpers::test_setup();
+    assert!(
+        app.store
+            .add_credential(&new, &setup)
+            .await
+            .expect("stored")
+    );
     assert_eq!(who(&app.address, &expired).await, 401);
 }
 

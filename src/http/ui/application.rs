@@ -24,7 +24,13 @@ pub async fn show(
     req: HttpRequest,
 ) -> Result<HttpResponse, Problem> {
     let lang = query.lang();
-    let (application, subs, access) = super::session::readable(&state, &req, &path, lang).await?;
+    let (application, subs, access) = super::session::readable(
+        &state,
+        &req,
+        &path,
+        (lang, crate::audit::action::APPLICATION_READ),
+    )
+    .await?;
     let bundle = state.catalog.bundle(&application.bundle_id);
     let event = bundle.map_or_else(|| application.bundle_id.clone(), |b| lang.pick(&b.title));
     let id = &application.id;
@@ -56,7 +62,13 @@ pub async fn receipt(
 ) -> Result<HttpResponse, Problem> {
     let lang = Lang::Uk;
     let languages = query.languages().map_err(|e| Problem::from_api(e, lang))?;
-    let (application, subs, _) = super::session::readable(&state, &req, &path, lang).await?;
+    let (application, subs, _) = super::session::readable(
+        &state,
+        &req,
+        &path,
+        (lang, crate::audit::action::RECEIPT_READ),
+    )
+    .await?;
     crate::http::applications::receipt_pdf(&state, &application, &subs, languages)
         .await
         .map_err(|e| Problem::from_api(e, lang))
@@ -70,7 +82,13 @@ pub async fn live_part(
     req: HttpRequest,
 ) -> Result<HttpResponse, Problem> {
     let lang = query.lang();
-    let (application, subs, _) = super::session::readable(&state, &req, &path, lang).await?;
+    let (application, subs, _) = super::session::readable(
+        &state,
+        &req,
+        &path,
+        (lang, crate::audit::action::APPLICATION_READ),
+    )
+    .await?;
     let waiting = waiting(&state, &application.id, &subs).await;
     let mut data = live(&state, lang, &application, &subs, &waiting);
     if let Value::Object(map) = &mut data {

@@ -89,12 +89,12 @@ async fn submitter(
     req: &HttpRequest,
     bundle: &str,
     lang: Lang,
-) -> Result<Result<Submitter, HttpResponse>, Problem> {
+) -> Result<Result<(Submitter, crate::audit::Actor), HttpResponse>, Problem> {
     let caller = super::session::caller(state, req)
         .await
         .map_err(|e| Problem::from_api(e, lang))?;
     match crate::http::applications::submitter(state, &caller, bundle) {
-        Ok(submitter) => Ok(Ok(submitter)),
+        Ok(submitter) => Ok(Ok((submitter, crate::http::auth::actor(&caller)))),
         Err(ApiError::Unauthorized(_)) => {
             let next = format!("/events/{bundle}/form?lang={}", lang.code());
             Ok(Err(super::session::to_sign_in(&next, lang)))
@@ -111,8 +111,8 @@ async fn submit(
     form: Submitted,
 ) -> Result<HttpResponse, Problem> {
     let lang = form.lang;
-    let submitter = match submitter(state, req, bundle, lang).await? {
-        Ok(submitter) => submitter,
+    let (submitter, actor) = match submitter(state, req, bundle, lang).await? {
+        Ok(found) => found,
         Err(refused) => return Ok(refused),
     };
     let (definition, combined) = bundle_form(state, bundle, &form)?;
@@ -130,7 +130,7 @@ async fn submit(
             StatusCode::UNPROCESSABLE_ENTITY,
         );
     }
-    store(state, bundle, req, form, data, &submitter).await
+    store(state, bundle, req, form, data, (&submitter, actor)).await
 }
 
 /// Store the form's valid `data` as a new application (once, whatever the clicks), and send
@@ -141,7 +141,7 @@ async fn store(
     req: &HttpRequest,
     form: Submitted,
     data: Value,
-    submitter: &Submitter,
+    (submitter, actor): (&Submitter, crate::audit::Actor),
 ) -> Result<HttpResponse, Problem> {
     let lang = form.lang;
     let chosen = form.services.clone();
@@ -156,13 +156,17 @@ async fn store(
         let hash = crate::http::idempotency::request_hash(bundle, &body);
         let scoped = crate::http::idempotency::scoped(submitter, &key);
         let (origin, access) = crate::http::applications::origin(submitter);
+        let source = crate::http::applications::Source {
+            origin,
+            actor: actor.clone(),
+        };
         let accepted = crate::http::applications::accept(
             state,
             bundle,
             data.clone(),
             chosen.as_deref(),
             Some((hash.as_str(), scoped.as_str())),
-            origin,
+            source,
         )
         .await;
         match accepted {

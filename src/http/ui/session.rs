@@ -39,12 +39,13 @@ pub async fn session_caller(state: &AppState, req: &HttpRequest) -> Result<Calle
 }
 
 /// The application `id` if this browser may read it: staff of its institution, or the citizen
-/// whose access cookie opens it (their secret comes along, for the private link).
+/// whose access cookie opens it (their secret comes along, for the private link). The read
+/// (`action`) is recorded in the audit trail before the page is answered.
 pub async fn readable(
     state: &AppState,
     req: &HttpRequest,
     id: &str,
-    lang: Lang,
+    (lang, action): (Lang, &'static str),
 ) -> Result<(ApplicationRecord, Vec<SubRequestRecord>, Option<String>), Problem> {
     let problem = |e| Problem::from_api(e, lang);
     let mut caller = caller(state, req).await.map_err(problem)?;
@@ -59,6 +60,10 @@ pub async fn readable(
     let (application, subs) = auth::application_for(state, &caller, Action::Read, id)
         .await
         .map_err(|e| signed_out(e, lang))?;
+    let entry = auth::entry(&caller, action)
+        .on(application.id.as_str(), application.institution.as_deref());
+    let recorded = state.applications.record_read(entry).await;
+    recorded.map_err(|e| Problem::from_api(e.into(), lang))?;
     Ok((application, subs, access))
 }
 
@@ -171,7 +176,12 @@ pub async fn sign_out(
         return Err(Problem::new(StatusCode::FORBIDDEN, Lang::Uk, "csrf"));
     }
     if let Some(token) = cookies::read(&req, SESSION) {
-        let revoked = state.store.revoke_credential(&secret::hash(&token)).await;
+        let caller = session_caller(&state, &req).await;
+        let caller = caller.map_err(|e| Problem::from_api(e, Lang::Uk))?;
+        let entry = auth::entry(&caller, crate::audit::action::SESSION_SIGN_OUT);
+        let revoked = (state.store)
+            .revoke_credential(&secret::hash(&token), &entry)
+            .await;
         revoked.map_err(|e| Problem::from_api(e.into(), Lang::Uk))?;
     }
     let ended = cookies::set(&req, SESSION, "", "/", "; Max-Age=0");
@@ -307,7 +317,7 @@ pub async fn oidc_callback(
         &identity.login,
         identity.institution.clone(),
         identity.role,
-        false,
+        (false, "identity provider"),
     )
     .await
     .map_err(|e| Problem::from_api(e, lang))?;
