@@ -65,6 +65,8 @@ pub struct Service {
 pub struct ServiceInput {
     pub properties: BTreeMap<String, serde_json::Value>,
     pub required: Vec<String>,
+    /// What of each property the registry receives (the fields the form declares, nested).
+    pub shapes: BTreeMap<String, crate::form::Shape>,
 }
 
 /// One line of the receipt's summary: a label and a handlebars template over the data.

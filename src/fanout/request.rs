@@ -6,8 +6,9 @@ use crate::store::SubRequestRecord;
 use serde_json::{Map, Value};
 
 /// The body sent to a service's registry for one item: the fields of its form that the
-/// applicant gave, the item itself for a repeated service, and every bound input taken from the
-/// outputs of the services it depends on (the same item's, between services repeated together).
+/// applicant gave — only those its form declares, nested fields included (`form::Shape`) —, the
+/// item itself for a repeated service, and every bound input taken from the outputs of the
+/// services it depends on (the same item's, between services repeated together).
 pub fn build_request(
     service: &Service,
     step: &Step,
@@ -16,9 +17,9 @@ pub fn build_request(
     siblings: &[SubRequestRecord],
 ) -> Result<Value, PrepareError> {
     let mut request = Map::new();
-    for name in service.input.properties.keys() {
+    for (name, shape) in &service.input.shapes {
         if let Some(value) = data.get(name) {
-            request.insert(name.clone(), value.clone());
+            request.insert(name.clone(), shape.project(value));
         }
     }
     if let Some(repeat) = &step.repeat {
@@ -30,7 +31,9 @@ pub fn build_request(
                 items: repeat.items.clone(),
                 item,
             })?;
-        request.insert(repeat.as_input.clone(), value.clone());
+        let shape = service.input.shapes.get(&repeat.as_input);
+        let value = shape.map_or_else(|| value.clone(), |s| s.project(value));
+        request.insert(repeat.as_input.clone(), value);
     }
     for binding in &step.bindings {
         let from_item = |s: &&SubRequestRecord| match &step.repeat {

@@ -9,6 +9,7 @@ mod combined;
 mod formats;
 mod messages;
 mod schemas;
+mod shape;
 
 pub use schemas::absolutize_refs as absolutize;
 mod validate;
@@ -19,6 +20,7 @@ pub use formats::{
 };
 pub use messages::Message;
 pub use schemas::Schemas;
+pub use shape::Shape;
 pub use validate::{FieldError, ValidApplication};
 
 /// Why a combined form could not be made or a submission not be read.

@@ -76,6 +76,7 @@ async fn answer(
         Ok(request) => request,
         Err(answer) => return *answer,
     };
+    sandbox.state().note_received(service_id, &request);
     if let Some(answer) = refused_or_limited(&behaviour, &request) {
         return answer;
     }

@@ -41,3 +41,13 @@ pub(super) async fn replace_behaviour(
     *sandbox.behaviours() = behaviours.clone();
     HttpResponse::Ok().json(behaviours)
 }
+
+/// `GET /_sandbox/received/{service}`: the last bodies the service received (20 at most),
+/// oldest first, as `{"bodies": [...]}`.
+pub(super) async fn received(
+    sandbox: web::Data<Sandbox>,
+    path: web::Path<String>,
+) -> HttpResponse {
+    let bodies = sandbox.state().received(&path);
+    HttpResponse::Ok().json(serde_json::json!({ "bodies": bodies }))
+}

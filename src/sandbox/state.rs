@@ -32,8 +32,14 @@ pub(super) struct State {
     effects: HashMap<(String, String), Effect>,
     /// What each service that was called has counted.
     counts: BTreeMap<String, Counts>,
+    /// The last bodies each service received (`RECEIVED_KEPT` at most), so a test can see
+    /// exactly what a registry was sent.
+    received: HashMap<String, std::collections::VecDeque<Value>>,
     next_sequence: u64,
 }
+
+/// Bodies kept per service.
+const RECEIVED_KEPT: usize = 20;
 
 /// One service's counts: calls received, effects made, calls answered and the time they took
 /// in all (arrival to answer).
@@ -50,8 +56,23 @@ impl State {
         Self {
             effects: HashMap::new(),
             counts: BTreeMap::new(),
+            received: HashMap::new(),
             next_sequence: 1,
         }
+    }
+
+    /// Keep a valid body `service` received (the oldest kept goes).
+    pub fn note_received(&mut self, service: &str, body: &Value) {
+        let kept = self.received.entry(service.to_owned()).or_default();
+        if kept.len() == RECEIVED_KEPT {
+            kept.pop_front();
+        }
+        kept.push_back(body.clone());
+    }
+
+    /// The bodies `service` received last, oldest first.
+    pub fn received(&self, service: &str) -> Vec<Value> {
+        (self.received.get(service)).map_or_else(Vec::new, |k| k.iter().cloned().collect())
     }
 
     pub fn count_call(&mut self, service: &str) {

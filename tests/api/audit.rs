@@ -15,6 +15,7 @@ on_both_databases!(
     auditors_and_supervisors_search_the_trail_within_what_they_answer_for,
     an_auditor_opens_an_application_only_with_a_reason_and_the_opening_is_recorded,
     the_chain_verifies_and_names_an_entry_changed_or_removed_behind_onestops_back,
+    a_registry_receives_only_the_fields_its_own_form_declares,
 );
 
 /// An auditor of no one institution, over the API.
@@ -457,4 +458,28 @@ fn cli_verify(database_url: &str) -> (bool, String) {
     let said = String::from_utf8_lossy(&output.stdout).to_string()
         + &String::from_utf8_lossy(&output.stderr);
     (output.status.success(), said)
+}
+
+async fn a_registry_receives_only_the_fields_its_own_form_declares(db: Db) {
+    let app = spawn_app(db).await;
+    let id = app.submit_ok("birth", &example("birth")).await;
+    let done = app.wait_until_done(&id).await;
+    assert_eq!(done["status"], "completed", "{done:#}");
+    let sandbox = app.sms.trim_end_matches("/_sandbox/messages");
+    let received = |service: &'static str| async move {
+        let url = format!("{sandbox}/_sandbox/received/{service}");
+        let body: Value = reqwest::get(url).await.expect("sent").json().await.expect("JSON");
+        body["bodies"].as_array().expect("bodies").last().cloned().expect("a body")
+    };
+    let tax = received("tax.rnokpp-assignment").await;
+    let mother = tax["mother"].as_object().expect("the mother");
+    assert!(mother.contains_key("surname") && mother.contains_key("rnokpp"), "{tax:#}");
+    assert!(
+        !mother.contains_key("identity_document"),
+        "the tax service gets no identity document: {tax:#}"
+    );
+    assert!(tax.get("benefit").is_none() && tax.get("paternity").is_none(), "{tax:#}");
+    // The civil registry, whose form asks for the document, gets it.
+    let civil = received("civil.birth-registration").await;
+    assert!(civil["mother"]["identity_document"].is_object(), "{civil:#}");
 }

@@ -70,7 +70,7 @@ fn input(
         ));
         return None;
     };
-    let input = service_input(schema, &Schemas::uri_for(form))
+    let input = service_input(schema, &Schemas::uri_for(form), forms)
         .map_err(|e| diags.push(Diagnostic::new(&form_file, "", e)))
         .ok()?;
     let form_ref = serde_json::json!({ "$ref": Schemas::uri_for(form) });
@@ -110,7 +110,11 @@ fn outputs(
 }
 
 /// The top-level properties (with `$ref`s made absolute) and required fields of a form file.
-fn service_input(form: &Value, uri: &str) -> Result<ServiceInput, String> {
+fn service_input(
+    form: &Value,
+    uri: &str,
+    forms: &BTreeMap<String, Value>,
+) -> Result<ServiceInput, String> {
     let Some(properties) = form.get("properties").and_then(Value::as_object) else {
         return Err("a service form must be an object schema with top-level \"properties\"".into());
     };
@@ -129,8 +133,12 @@ fn service_input(form: &Value, uri: &str) -> Result<ServiceInput, String> {
                 .collect()
         })
         .unwrap_or_default();
+    let shapes = (out.iter())
+        .map(|(name, schema)| (name.clone(), crate::form::Shape::of(schema, forms)))
+        .collect();
     Ok(ServiceInput {
         properties: out,
         required,
+        shapes,
     })
 }
