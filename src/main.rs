@@ -87,6 +87,14 @@ enum Command {
         #[command(subcommand)]
         command: TokenCommand,
     },
+    /// Remove the personal data of applications past their retention (`serve` does it daily).
+    Purge {
+        /// Only list what would be removed.
+        #[arg(long)]
+        dry_run: bool,
+        #[arg(long)]
+        database_url: Option<String>,
+    },
     /// The audit trail.
     Audit {
         #[command(subcommand)]
@@ -221,17 +229,19 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::User { command } => user(&mut settings, command).map(|()| ExitCode::SUCCESS),
         Command::Token { command } => token(&mut settings, command).map(|()| ExitCode::SUCCESS),
+        Command::Purge {
+            dry_run,
+            database_url,
+        } => {
+            settings.database.url = database_url.unwrap_or(settings.database.url);
+            cli::purge(&settings, dry_run).map(|()| ExitCode::SUCCESS)
+        }
         Command::Audit {
             command: AuditCommand::Verify { database_url },
         } => {
             settings.database.url = database_url.unwrap_or(settings.database.url);
-            cli::verify_audit(&settings).map(|whole| {
-                if whole {
-                    ExitCode::SUCCESS
-                } else {
-                    ExitCode::FAILURE
-                }
-            })
+            let whole = cli::verify_audit(&settings)?;
+            Ok(ExitCode::from(u8::from(!whole)))
         }
         Command::Serve {
             bind,

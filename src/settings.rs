@@ -16,6 +16,40 @@ pub struct Settings {
     pub auth: AuthSettings,
     #[serde(default)]
     pub notifications: NotificationSettings,
+    #[serde(default)]
+    pub retention: RetentionSettings,
+}
+
+/// How long personal data is kept after an application ends, for bundles that do not say.
+#[derive(Debug, Clone, Deserialize)]
+pub struct RetentionSettings {
+    /// An ISO 8601 duration (`P180D`).
+    pub default: String,
+}
+
+impl Default for RetentionSettings {
+    fn default() -> Self {
+        Self {
+            default: "P180D".into(),
+        }
+    }
+}
+
+impl RetentionSettings {
+    /// The default retention, checked: a positive duration.
+    pub fn span(&self) -> anyhow::Result<jiff::Span> {
+        let span: jiff::Span = (self.default.parse()).map_err(|e| {
+            anyhow::anyhow!(
+                "retention.default \"{}\" is not a duration: {e}",
+                self.default
+            )
+        })?;
+        anyhow::ensure!(
+            span.is_positive(),
+            "retention.default must be a positive duration"
+        );
+        Ok(span)
+    }
 }
 
 /// How people are reached (invitations, reminders, one-time codes).

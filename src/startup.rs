@@ -29,6 +29,10 @@ pub struct Application {
     store: Store,
     catalog: Arc<bundle::Catalog>,
     applications: Applications,
+    /// How long personal data is kept when a bundle does not say.
+    retention: jiff::Span,
+    /// The receipts' secret (their check codes are kept at a purge).
+    receipt_secret: String,
 }
 
 /// Where registry calls go: the configured URL, or an in-process sandbox started here.
@@ -61,6 +65,7 @@ fn warn_of_sandbox_secret(settings: &Settings) {
 impl Application {
     /// Compile definitions, connect the database, bind the listener (port 0 works).
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
+        let retention = settings.retention.span()?;
         let catalog = Arc::new(bundle::compile(&settings.definitions.root)?);
         for warning in &catalog.warnings {
             tracing::warn!(%warning, "Definition warning (see onestop check)");
@@ -109,6 +114,8 @@ impl Application {
             store,
             catalog,
             applications,
+            retention,
+            receipt_secret: settings.server.receipt_secret.clone(),
         })
     }
 
@@ -141,12 +148,15 @@ impl Application {
     pub async fn run_until_stopped(self) -> anyhow::Result<()> {
         let dispatcher = tokio::spawn(self.dispatcher.run());
         let reads = tokio::spawn(flush_reads(self.applications.clone()));
+        let retention = (self.retention, self.receipt_secret);
+        let purges = tokio::spawn(purge_daily(self.catalog, self.store.clone(), retention));
         let reminders = tokio::spawn(remind(self.applications));
         let sandbox = self.sandbox.map(tokio::spawn);
         let result = self.server.await;
         dispatcher.abort();
         reminders.abort();
         reads.abort();
+        purges.abort();
         if let Some(sandbox) = sandbox {
             sandbox.abort();
         }
@@ -227,6 +237,21 @@ async fn flush_reads(applications: Applications) {
         every.tick().await;
         if let Err(e) = applications.flush_reads().await {
             tracing::warn!(error = %e, "Counts of repeated reads not stored; trying again");
+        }
+    }
+}
+
+/// A minute after start and then daily, remove the personal data past its retention.
+async fn purge_daily(catalog: Arc<bundle::Catalog>, store: Store, retention: (jiff::Span, String)) {
+    let day = Duration::from_secs(24 * 3600);
+    let mut every =
+        tokio::time::interval_at(tokio::time::Instant::now() + Duration::from_secs(60), day);
+    loop {
+        every.tick().await;
+        let keep = (retention.0, retention.1.as_str());
+        let purged = crate::applications::purge::purge(&catalog, &store, keep, false);
+        if let Err(e) = purged.await {
+            tracing::warn!(error = %e, "Purge failed; trying again tomorrow");
         }
     }
 }

@@ -10,6 +10,7 @@
 mod confirm;
 mod identify;
 mod outside;
+pub mod purge;
 mod reads;
 mod retry;
 mod submit;

@@ -162,6 +162,8 @@ pub struct Bundle {
     pub description: Text,
     /// Whether citizens may submit it online without an account.
     pub public: bool,
+    /// How long its personal data is kept after the application ends (none: the default).
+    pub retention: Option<jiff::Span>,
     pub applicant: String,
     /// Further lines of the receipt's summary.
     pub summary: Vec<SummaryRow>,

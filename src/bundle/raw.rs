@@ -61,6 +61,10 @@ pub struct RawBundle {
     /// The receipt's texts: a handlebars file under `receipts/` (built-in texts when absent).
     #[serde(default)]
     pub receipt: Option<String>,
+    /// How long personal data is kept after the application ends (`P90D`); the setting
+    /// `retention.default` when absent.
+    #[serde(default)]
+    pub retention: Option<String>,
 }
 
 /// A person's asynchronous step: waited for, with an expiry.

@@ -12,12 +12,14 @@ mod audit;
 mod definitions;
 mod explain;
 mod people;
+mod purge;
 mod serve;
 
 pub use audit::verify_audit;
 pub use definitions::{check, form, graph};
 pub use explain::explain;
 pub use people::{add_institution, add_token, add_user, disable_user, revoke_token};
+pub use purge::purge;
 pub use serve::{sandbox, serve};
 
 use crate::bundle::{Bundle, Catalog};

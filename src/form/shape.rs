@@ -87,7 +87,12 @@ fn of(schema: &Value, forms: &BTreeMap<String, Value>, depth: usize) -> Shape {
         parts.push(Shape::Array(Box::new(of(items, forms, depth + 1))));
     }
     for keyword in ["allOf", "anyOf", "oneOf"] {
-        for sub in map.get(keyword).and_then(Value::as_array).into_iter().flatten() {
+        for sub in map
+            .get(keyword)
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
             parts.push(of(sub, forms, depth + 1));
         }
     }
@@ -97,7 +102,10 @@ fn of(schema: &Value, forms: &BTreeMap<String, Value>, depth: usize) -> Shape {
             parts.push(of(sub, forms, depth + 1));
         }
     }
-    let leaf = parts.is_empty() || map.get("additionalProperties").is_some_and(|a| a.is_object());
+    let leaf = parts.is_empty()
+        || map
+            .get("additionalProperties")
+            .is_some_and(|a| a.is_object());
     if leaf {
         return Shape::Any;
     }
@@ -135,7 +143,8 @@ mod tests {
             "surname": { "$ref": format!("{base}common/person.schema.json#/properties/surname") },
         } });
         let whole = json!({ "$ref": format!("{base}common/person.schema.json"), "title": "Мати" });
-        let mother = json!({ "surname": "Коваленко", "document": { "number": "000123456", "x": 1 } });
+        let mother =
+            json!({ "surname": "Коваленко", "document": { "number": "000123456", "x": 1 } });
         assert_eq!(
             Shape::of(&narrow, &forms).project(&mother),
             json!({ "surname": "Коваленко" })

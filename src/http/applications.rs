@@ -239,6 +239,7 @@ pub(super) async fn status(
         "status": application.status,
         "submitted_at": timestamp(application.created_at),
         "updated_at": timestamp(application.updated_at),
+        "purged_at": application.purged_at.map(timestamp),
         "services": services,
         "history": history,
         "links": links(application.id.as_str()),
@@ -336,6 +337,11 @@ pub async fn receipt(
     receipt_pdf(&state, &application, &subs, lang).await
 }
 
+/// What a receipt asked for after its application's personal data was removed says.
+const PURGED: &str = "Персональні дані цієї заяви видалено після строку зберігання, тож квитанції \
+     більше немає; статуси й перевірка за кодом доступні (the personal data was removed after its \
+     retention period)";
+
 /// The receipt of an application as a PDF response (the API's and the pages').
 pub(crate) async fn receipt_pdf(
     state: &AppState,
@@ -343,6 +349,9 @@ pub(crate) async fn receipt_pdf(
     subs: &[SubRequestRecord],
     lang: Languages,
 ) -> Result<HttpResponse, ApiError> {
+    if application.purged_at.is_some() {
+        return Err(ApiError::Gone(PURGED.into()));
+    }
     let view = state
         .receipt_view(application, subs, lang)
         .map_err(|e| ApiError::Internal(e.into()))?;

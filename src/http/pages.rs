@@ -3,7 +3,6 @@
 
 use super::{ApiError, AppState};
 use crate::bundle::Bundle;
-use crate::receipt::ReceiptView;
 use crate::store::{SubKind, SubRequestRecord};
 use actix_web::{HttpRequest, HttpResponse, web};
 use handlebars::Handlebars;
@@ -73,10 +72,23 @@ pub async fn verify(
     let bundle = state.catalog.bundle(&application.bundle_id);
     // The receipt's own view gives the same check codes the receipt prints; of it, only the
     // codes and statuses are shown (its titles may name family members).
-    let receipt = state
-        .receipt_view(&application, &subs, crate::receipt::Languages::default())
-        .map_err(|e| ApiError::Internal(e.into()))?;
-    let services = service_rows(&state, bundle, &subs, &receipt);
+    // After a purge the codes kept then stand in for the view, which needs the removed data.
+    let codes: Vec<String> = if application.purged_at.is_some() {
+        let kept = state.store.check_codes(&application.id).await?;
+        subs.iter()
+            .map(|s| kept.get(&s.id).cloned().unwrap_or_default())
+            .collect()
+    } else {
+        let receipt = state
+            .receipt_view(&application, &subs, crate::receipt::Languages::default())
+            .map_err(|e| ApiError::Internal(e.into()))?;
+        receipt
+            .services
+            .into_iter()
+            .map(|line| line.digest)
+            .collect()
+    };
+    let services = service_rows(&state, bundle, &subs, &codes);
     let data = json!({
         "css": LAYOUT_CSS,
         "application": application.id,
@@ -102,11 +114,11 @@ fn service_rows(
     state: &AppState,
     bundle: Option<&Bundle>,
     subs: &[SubRequestRecord],
-    receipt: &ReceiptView,
+    codes: &[String],
 ) -> Vec<Value> {
     subs.iter()
-        .zip(&receipt.services)
-        .map(|(s, line)| {
+        .zip(codes)
+        .map(|(s, code)| {
             let title = match s.kind {
                 SubKind::Service => state.catalog.service(&s.service_id).map(|x| &x.title),
                 SubKind::Human => bundle
@@ -119,7 +131,7 @@ fn service_rows(
                 "title": title,
                 "status": s.status,
                 "status_label": status_label(s.status.as_str()),
-                "check_code": line.digest,
+                "check_code": code,
             })
         })
         .collect()

@@ -44,10 +44,7 @@ pub(super) async fn replace_behaviour(
 
 /// `GET /_sandbox/received/{service}`: the last bodies the service received (20 at most),
 /// oldest first, as `{"bodies": [...]}`.
-pub(super) async fn received(
-    sandbox: web::Data<Sandbox>,
-    path: web::Path<String>,
-) -> HttpResponse {
+pub(super) async fn received(sandbox: web::Data<Sandbox>, path: web::Path<String>) -> HttpResponse {
     let bodies = sandbox.state().received(&path);
     HttpResponse::Ok().json(serde_json::json!({ "bodies": bodies }))
 }

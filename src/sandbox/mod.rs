@@ -120,7 +120,10 @@ pub fn serve(
             .app_data(sandbox.clone())
             .app_data(web::PayloadConfig::new(1 << 20))
             .route("/_sandbox/stats", web::get().to(control::stats))
-            .route("/_sandbox/received/{service}", web::get().to(control::received))
+            .route(
+                "/_sandbox/received/{service}",
+                web::get().to(control::received),
+            )
             .route("/_sandbox/sms", web::post().to(sms::send))
             .route("/_sandbox/messages", web::get().to(sms::messages))
             .service(

@@ -64,6 +64,8 @@ pub struct ApplicationRecord {
     pub submitted_by: Option<String>,
     pub created_at: i64,
     pub updated_at: i64,
+    /// When its personal data was removed, its retention over (`None`: it is kept).
+    pub purged_at: Option<i64>,
 }
 
 /// One sub-request as stored.
@@ -105,7 +107,7 @@ impl SubRequestRecord {
 /// column changes with its status, and a batch that stores a call's outcome does not rewrite
 /// the application's row (on PostgreSQL that would be a new version of the whole row, its data
 /// included, every time; see `store::record::lock_applications`).
-const APPLICATION_COLUMNS: &str = "a.id, a.bundle_id, a.bundle_version, a.status, a.data, a.verify_code, a.institution, a.submitted_by, a.created_at,
+const APPLICATION_COLUMNS: &str = "a.id, a.bundle_id, a.bundle_version, a.status, a.data, a.verify_code, a.institution, a.submitted_by, a.created_at, a.purged_at,
     COALESCE((SELECT MAX(s.updated_at) FROM sub_requests AS s
               WHERE s.application_id = a.id AND s.updated_at > a.updated_at), a.updated_at) AS updated_at";
 const SUB_REQUEST_COLUMNS: &str = "id, service_id, item, status, depends_on, attempts, outputs, error, updated_at, kind, callback_token, deadline, idempotency_key, failures";
@@ -170,6 +172,7 @@ fn application_from_row(row: &AnyRow) -> Result<ApplicationRecord, StoreError> {
         submitted_by: row.try_get("submitted_by")?,
         created_at: row.try_get("created_at")?,
         updated_at: row.try_get("updated_at")?,
+        purged_at: row.try_get("purged_at")?,
     })
 }
 

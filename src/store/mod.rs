@@ -17,6 +17,7 @@ mod nodelay;
 mod oidc_logins;
 mod outside;
 mod people;
+mod purge;
 mod record;
 mod sql;
 mod submissions;

@@ -16,6 +16,7 @@ on_both_databases!(
     an_auditor_opens_an_application_only_with_a_reason_and_the_opening_is_recorded,
     the_chain_verifies_and_names_an_entry_changed_or_removed_behind_onestops_back,
     a_registry_receives_only_the_fields_its_own_form_declares,
+    an_application_past_its_retention_loses_its_personal_data_and_keeps_its_statuses,
 );
 
 /// An auditor of no one institution, over the API.
@@ -451,13 +452,7 @@ async fn the_chain_verifies_and_names_an_entry_changed_or_removed_behind_onestop
 
 /// `onestop audit verify` on the database: whether it passed, and what it said.
 fn cli_verify(database_url: &str) -> (bool, String) {
-    let output = std::process::Command::new(env!("CARGO_BIN_EXE_onestop"))
-        .args(["audit", "verify", "--database-url", database_url])
-        .output()
-        .expect("onestop runs");
-    let said = String::from_utf8_lossy(&output.stdout).to_string()
-        + &String::from_utf8_lossy(&output.stderr);
-    (output.status.success(), said)
+    cli(&["audit", "verify", "--database-url", database_url])
 }
 
 async fn a_registry_receives_only_the_fields_its_own_form_declares(db: Db) {
@@ -468,18 +463,176 @@ async fn a_registry_receives_only_the_fields_its_own_form_declares(db: Db) {
     let sandbox = app.sms.trim_end_matches("/_sandbox/messages");
     let received = |service: &'static str| async move {
         let url = format!("{sandbox}/_sandbox/received/{service}");
-        let body: Value = reqwest::get(url).await.expect("sent").json().await.expect("JSON");
-        body["bodies"].as_array().expect("bodies").last().cloned().expect("a body")
+        let body: Value = reqwest::get(url)
+            .await
+            .expect("sent")
+            .json()
+            .await
+            .expect("JSON");
+        body["bodies"]
+            .as_array()
+            .expect("bodies")
+            .last()
+            .cloned()
+            .expect("a body")
     };
     let tax = received("tax.rnokpp-assignment").await;
     let mother = tax["mother"].as_object().expect("the mother");
-    assert!(mother.contains_key("surname") && mother.contains_key("rnokpp"), "{tax:#}");
+    assert!(
+        mother.contains_key("surname") && mother.contains_key("rnokpp"),
+        "{tax:#}"
+    );
     assert!(
         !mother.contains_key("identity_document"),
         "the tax service gets no identity document: {tax:#}"
     );
-    assert!(tax.get("benefit").is_none() && tax.get("paternity").is_none(), "{tax:#}");
+    assert!(
+        tax.get("benefit").is_none() && tax.get("paternity").is_none(),
+        "{tax:#}"
+    );
     // The civil registry, whose form asks for the document, gets it.
     let civil = received("civil.birth-registration").await;
-    assert!(civil["mother"]["identity_document"].is_object(), "{civil:#}");
+    assert!(
+        civil["mother"]["identity_document"].is_object(),
+        "{civil:#}"
+    );
+}
+
+async fn an_application_past_its_retention_loses_its_personal_data_and_keeps_its_statuses(db: Db) {
+    let app = spawn_app(db).await;
+    let old = app.submit_ok("birth", &example("birth")).await;
+    let recent = app.submit_ok("birth", &example("birth")).await;
+    for id in [&old, &recent] {
+        assert_eq!(app.wait_until_done(id).await["status"], "completed");
+    }
+    let (_, before) = app.get_json(&format!("/api/v1/applications/{old}")).await;
+    let verify = before["verify_url"]
+        .as_str()
+        .expect("verify url")
+        .to_owned();
+    let codes = || async {
+        let checked = (reqwest::Client::new().get(&verify))
+            .header("Accept", "application/json")
+            .send()
+            .await
+            .expect("verify");
+        assert_eq!(checked.status().as_u16(), 200, "the check by code works");
+        let checked: Value = checked.json().await.expect("JSON");
+        let services = checked["services"].as_array().expect("services").clone();
+        services
+            .iter()
+            .map(|s| s["check_code"].clone())
+            .collect::<Vec<_>>()
+    };
+    let printed = codes().await;
+    assert!(
+        printed
+            .iter()
+            .all(|c| c.as_str().is_some_and(|c| c.len() == 9)),
+        "{printed:?}"
+    );
+    // The birth bundle keeps data 180 days after the application ends: this one ended 200 ago.
+    let mut db = crate::durability::connect(&app.database_url).await;
+    let long_ago = onestop::store::now_ms() - 200 * 86_400_000;
+    sqlx::query("UPDATE applications SET updated_at = $1 WHERE id = $2")
+        .bind(long_ago)
+        .bind(&old)
+        .execute(&mut db)
+        .await
+        .expect("aged");
+    let (ok, said) = cli(&["purge", "--dry-run", "--database-url", &app.database_url]);
+    assert!(
+        ok && said.contains(&old) && !said.contains(&recent),
+        "{said}"
+    );
+    let data: String = sqlx::query_scalar("SELECT data FROM applications WHERE id = $1")
+        .bind(&old)
+        .fetch_one(&mut db)
+        .await
+        .expect("data");
+    assert!(data.contains("Коваленко"), "a dry run removes nothing");
+    let (ok, said) = cli(&["purge", "--database-url", &app.database_url]);
+    assert!(ok && said.contains(&old), "{said}");
+
+    // In the database itself: no name, number or account of the application is left.
+    let texts: Vec<Option<String>> = sqlx::query_scalar(
+        "SELECT data FROM applications WHERE id = $1
+         UNION ALL SELECT outputs FROM sub_requests WHERE application_id = $1
+         UNION ALL SELECT error FROM sub_requests WHERE application_id = $1
+         UNION ALL SELECT detail FROM status_history WHERE application_id = $1",
+    )
+    .bind(&old)
+    .fetch_all(&mut db)
+    .await
+    .expect("rows");
+    let left: String = texts.into_iter().flatten().collect::<Vec<_>>().join(" ");
+    assert_eq!(left, "{}", "only the empty data is left");
+    let kept: String = sqlx::query_scalar("SELECT data FROM applications WHERE id = $1")
+        .bind(&recent)
+        .fetch_one(&mut db)
+        .await
+        .expect("data");
+    assert!(kept.contains("Коваленко"), "the recent one keeps its data");
+    let receipt = (app.client)
+        .get(format!(
+            "{}/api/v1/applications/{old}/receipt.pdf",
+            app.address
+        ))
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(receipt.status().as_u16(), 410);
+    let body: Value = receipt.json().await.expect("the usual body");
+    assert!(
+        body["errors"][0]["message"]
+            .as_str()
+            .expect("message")
+            .contains("видалено")
+    );
+    let (status, after) = app.get_json(&format!("/api/v1/applications/{old}")).await;
+    assert_eq!(status, 200);
+    assert_eq!(after["status"], "completed");
+    assert!(after["purged_at"].is_string(), "{after:#}");
+    assert_eq!(
+        codes().await,
+        printed,
+        "the receipt's check codes still match"
+    );
+    let checked = reqwest::get(&verify).await.expect("verify");
+    assert_eq!(
+        checked.status().as_u16(),
+        200,
+        "the verify page still works"
+    );
+    let page = app
+        .pages
+        .get(format!("{}/applications/{old}", app.address))
+        .send()
+        .await;
+    let page = page.expect("page").text().await.expect("HTML");
+    assert!(
+        page.contains(r#"id="purged""#) && page.contains("видалено персональні дані"),
+        "{page}"
+    );
+    let entries = trail(&app, &auditor(&app).await, &format!("application={old}")).await;
+    let purge = first(&entries, "application.purge");
+    assert_eq!(purge["actor"], "system");
+    assert_eq!(
+        purge["detail"],
+        json!({ "bundle": "birth", "retention": "P180D" })
+    );
+    // Nothing more to purge: a second run removes nothing and records nothing.
+    let (ok, said) = cli(&["purge", "--database-url", &app.database_url]);
+    assert!(ok && !said.contains(&old), "{said}");
+}
+
+/// `onestop` with `args`: whether it succeeded, and what it said.
+fn cli(args: &[&str]) -> (bool, String) {
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_onestop"))
+        .args(args)
+        .output()
+        .expect("onestop runs");
+    let said = String::from_utf8_lossy(&output.stdout).to_string()
+        + &String::from_utf8_lossy(&output.stderr);
+    (output.status.success(), said)
 }

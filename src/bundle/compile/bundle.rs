@@ -47,6 +47,7 @@ pub(super) fn compile_bundle(
     let steps = steps(&scope, &raw, catalog, broken, diags);
     check_repeated_bindings(file, &raw, &steps, diags);
     let human_steps = human_steps(&scope, &raw, diags);
+    let retention = retention(file, raw.retention.as_deref(), diags);
     let ordered = order(&steps).map_err(|cycle| {
         let message = format!("dependency cycle: {}", cycle.join(" → "));
         diags.push(Diagnostic::new(file, "services", message));
@@ -60,6 +61,7 @@ pub(super) fn compile_bundle(
         title: text(raw.title),
         description: text(raw.description),
         public: raw.public,
+        retention,
         applicant: raw.applicant,
         summary: raw
             .summary
@@ -74,6 +76,27 @@ pub(super) fn compile_bundle(
         receipt: receipt?,
         forms: Mutex::new(BTreeMap::new()),
     })
+}
+
+/// How long personal data is kept after the application ends: a positive duration.
+fn retention(file: &Path, raw: Option<&str>, diags: &mut Vec<Diagnostic>) -> Option<jiff::Span> {
+    let text = raw?;
+    match text.parse::<jiff::Span>() {
+        Ok(span) if span.is_positive() => Some(span),
+        Ok(_) => {
+            diags.push(Diagnostic::new(
+                file,
+                "retention",
+                "must be a positive duration",
+            ));
+            None
+        }
+        Err(e) => {
+            let message = format!("not a duration (write P90D or \"90 days\"): {e}");
+            diags.push(Diagnostic::new(file, "retention", message));
+            None
+        }
+    }
 }
 
 /// What a bundle's parts are checked against: its file, its services, its form's fields.

@@ -48,6 +48,8 @@ pub async fn show(
             "live_url": format!("/applications/{id}/live?lang={}", lang.code()),
             "live": live(&state, lang, &application, &subs, &waiting),
             "private_link": access.map(|a| super::session::private_link(&state, &a)),
+            "purged": application.purged_at.map(crate::receipt::kyiv_time),
+            "seen": super::seen::rows(&state, lang, &application).await,
         }),
     };
     Ok(html(StatusCode::OK, page.render()?))

@@ -26,6 +26,7 @@ mod parse;
 mod password;
 mod render;
 mod schema;
+mod seen;
 mod session;
 mod start;
 
