@@ -41,6 +41,7 @@ mod human_steps;
 mod idempotency;
 mod life_events;
 mod limits;
+mod logs;
 mod operators;
 mod outages;
 mod receipts;
