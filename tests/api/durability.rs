@@ -117,7 +117,11 @@ fn total(stats: &Value, field: &str) -> u64 {
 }
 
 /// Submit `count` full birth applications, spread over `servers`, eight at a time; their ids.
-async fn submit_births(client: &reqwest::Client, servers: &[String], count: usize) -> Vec<String> {
+pub(crate) async fn submit_births(
+    client: &reqwest::Client,
+    servers: &[String],
+    count: usize,
+) -> Vec<String> {
     let body = crate::helpers::example("birth");
     let mut ids = Vec::with_capacity(count);
     let mut tasks = tokio::task::JoinSet::new();

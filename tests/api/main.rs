@@ -30,6 +30,7 @@ mod access;
 mod applications;
 mod asynchronous;
 mod audit;
+mod audit_kill;
 mod bundles;
 mod callbacks;
 mod conditions;
