@@ -61,7 +61,8 @@ impl Applications {
         Ok(())
     }
 
-    /// Store the counts of repeated reads, and forget the windows that have closed.
+    /// Hand the counts of repeated reads to the writer (stored with its next batch), and forget
+    /// the windows that have closed.
     pub async fn flush_reads(&self) -> Result<(), ApplicationError> {
         let now = now_ms();
         let due: Vec<(i64, i64, i64)> = {
@@ -73,8 +74,8 @@ impl Applications {
             reads.retain(|_, r| now - r.first_at < READ_WINDOW_MS);
             due
         };
-        for (seq, n, last_at) in due {
-            self.store.audit_repeats(seq, n, last_at).await?;
+        if !due.is_empty() {
+            self.submitter.audit_repeats(due)?;
         }
         Ok(())
     }

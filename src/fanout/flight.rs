@@ -21,7 +21,8 @@
 //! not; where it knows less (a call finished by a callback, another instance's work) it
 //! releases nothing and the writer does, as before.
 
-use super::writer::{Done, Inboxes, Job, SubmitError};
+use super::jobs::SubmitError;
+use super::writer::{Done, Inboxes, Job};
 use crate::lifecycle::{self, ApplicationId};
 use crate::store::{CallContext, Claim, Completion, SubRequestRecord, SubStatus};
 use serde_json::Value;

@@ -8,6 +8,7 @@
 mod dispatcher;
 mod flight;
 mod gates;
+mod jobs;
 mod plan;
 mod policy;
 mod request;
@@ -15,10 +16,10 @@ mod writer;
 
 pub use dispatcher::Dispatcher;
 pub use gates::Registries;
+pub use jobs::{SubmitError, Submitter};
 pub use plan::{Plan, plan};
 pub use policy::{Policies, Policy, RegistryLimits};
 pub use request::build_request;
-pub use writer::{SubmitError, Submitter};
 
 use flight::Flight;
 

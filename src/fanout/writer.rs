@@ -12,10 +12,11 @@
 //! one bad job cannot hold back the others.
 
 use super::gates::Gates;
+pub(super) use super::jobs::{Audit, Done, Inboxes, Insert, Job};
 use super::{DispatchSettings, Handed};
 use crate::store::{
-    Claim, Completion, NewApplication, Parked, Recorded, Store, StoreError, Take, WriteConnection,
-    now_ms,
+    Audits, Claim, Completion, NewApplication, Parked, Recorded, Store, StoreError, Take,
+    WriteConnection, now_ms,
 };
 use std::collections::BTreeSet;
 use std::sync::Arc;
@@ -35,121 +36,6 @@ pub(super) struct Handle {
 
 /// Jobs stored in one transaction at most (more wait for the next).
 const MAX_BATCH: usize = 512;
-
-/// A claim's outcome on its way to the writer.
-pub(super) struct Done {
-    pub claim: Claim,
-    pub completion: Completion,
-    /// The calls it released that were started before it was stored (see `Flight`).
-    pub early: Vec<String>,
-}
-
-impl Done {
-    pub fn new(claim: Claim, completion: Completion) -> Self {
-        Self {
-            claim,
-            completion,
-            early: Vec::new(),
-        }
-    }
-}
-
-/// A new application on its way to the writer, and where its answer goes.
-pub(super) struct Insert {
-    new: NewApplication,
-    reply: oneshot::Sender<Result<(), StoreError>>,
-}
-
-/// Audit entries of reads on their way to the writer (see `Submitter::audit`).
-pub(super) struct Audit {
-    entries: Vec<crate::audit::Entry>,
-    reply: oneshot::Sender<Result<Vec<i64>, StoreError>>,
-}
-
-pub(super) enum Job {
-    Done(Done),
-    Insert(Insert),
-    Audit(Audit),
-}
-
-/// Why a new application was not stored.
-#[derive(Debug, thiserror::Error)]
-pub enum SubmitError {
-    #[error(transparent)]
-    Store(#[from] StoreError),
-    #[error("the dispatcher is not running")]
-    Stopped,
-}
-
-/// The writers' inboxes. All jobs of one application go to the same writer, so writers never
-/// wait for each other's locks (with several, on PostgreSQL).
-#[derive(Clone)]
-pub(super) struct Inboxes(Arc<[mpsc::UnboundedSender<Job>]>);
-
-impl Inboxes {
-    pub fn new(writers: usize) -> (Self, Vec<mpsc::UnboundedReceiver<Job>>) {
-        let (senders, receivers): (Vec<_>, Vec<_>) = (0..writers.max(1))
-            .map(|_| mpsc::unbounded_channel())
-            .unzip();
-        (Self(senders.into()), receivers)
-    }
-
-    /// Hand the job to its application's writer; `Err` if that writer has stopped.
-    pub fn send(&self, job: Job) -> Result<(), SubmitError> {
-        let writer = match &job {
-            Job::Done(done) => hash(&done.claim.application_id),
-            Job::Insert(insert) => hash(&insert.new.id),
-            Job::Audit(audit) => hash(&audit.entries.first().and_then(|e| e.application.as_ref())),
-        };
-        self.0[writer % self.0.len()]
-            .send(job)
-            .map_err(|_| SubmitError::Stopped)
-    }
-}
-
-fn hash(value: &impl std::hash::Hash) -> usize {
-    std::hash::BuildHasher::hash_one(&FixedState, value) as usize
-}
-
-/// The same hash in every process and run.
-struct FixedState;
-
-impl std::hash::BuildHasher for FixedState {
-    type Hasher = std::hash::DefaultHasher;
-
-    fn build_hasher(&self) -> Self::Hasher {
-        std::hash::DefaultHasher::new()
-    }
-}
-
-/// Stores new applications through the dispatcher's writers (see `Dispatcher::submitter`).
-#[derive(Clone)]
-pub struct Submitter {
-    jobs: Inboxes,
-}
-
-impl Submitter {
-    pub(super) fn new(jobs: Inboxes) -> Self {
-        Self { jobs }
-    }
-
-    /// Store the application; when this returns `Ok` it is committed, and its first calls are
-    /// on their way.
-    pub async fn insert(&self, new: NewApplication) -> Result<(), SubmitError> {
-        let (reply, answer) = oneshot::channel();
-        self.jobs.send(Job::Insert(Insert { new, reply }))?;
-        answer.await.map_err(|_| SubmitError::Stopped)??;
-        Ok(())
-    }
-
-    /// Store audit entries of reads in the writer's next batch (with the application's other
-    /// jobs, so they cost no commit of their own); their numbers, once committed.
-    pub async fn audit(&self, entries: Vec<crate::audit::Entry>) -> Result<Vec<i64>, SubmitError> {
-        let (reply, answer) = oneshot::channel();
-        self.jobs.send(Job::Audit(Audit { entries, reply }))?;
-        Ok(answer.await.map_err(|_| SubmitError::Stopped)??)
-    }
-}
 
 /// Run a writer on a thread of its own, with a runtime of its own, until `stopped` (its
 /// sender dropped). A writer mostly waits for the database. On the shared runtime, busy with
@@ -198,16 +84,9 @@ pub(super) async fn run(
                 batch.push(job);
             }
         }
-        let mut inserts: Vec<Insert> = Vec::new();
-        let mut audits: Vec<Audit> = Vec::new();
-        let mut done: Vec<Done> = std::mem::take(&mut later);
-        for job in batch.drain(..) {
-            match job {
-                Job::Insert(insert) => inserts.push(insert),
-                Job::Done(d) => done.push(d),
-                Job::Audit(a) => audits.push(a),
-            }
-        }
+        let mut sorted = Sorted::from(std::mem::take(&mut later), &mut batch);
+        let (inserts, audits, repeats) = (sorted.inserts, sorted.audits, sorted.repeats);
+        let mut done = std::mem::take(&mut sorted.done);
         // An outcome of a call started early must be stored after the outcome that released
         // it, which claims the call: when both are here, it waits for the next batch.
         let started = started_early(&done);
@@ -222,7 +101,8 @@ pub(super) async fn run(
             }
             done = now;
         }
-        let (taken, wake) = write(&dispatcher, &mut conn, inserts, audits, &done).await;
+        let audit = (audits, repeats.as_slice());
+        let (taken, wake) = write(&dispatcher, &mut conn, inserts, audit, &done).await;
         let held = &dispatcher.held;
         held.fetch_add(taken.len(), Ordering::Relaxed);
         held.fetch_sub(done.len(), Ordering::Relaxed);
@@ -234,6 +114,35 @@ pub(super) async fn run(
         if wake {
             dispatcher.wake.notify_one();
         }
+    }
+}
+
+/// A batch's jobs by kind.
+struct Sorted {
+    inserts: Vec<Insert>,
+    audits: Vec<Audit>,
+    repeats: Vec<(i64, i64, i64)>,
+    done: Vec<Done>,
+}
+
+impl Sorted {
+    /// The outcomes put off from the last batch (`later`), then the jobs of `batch`.
+    fn from(later: Vec<Done>, batch: &mut Vec<Job>) -> Self {
+        let mut sorted = Sorted {
+            inserts: Vec::new(),
+            audits: Vec::new(),
+            repeats: Vec::new(),
+            done: later,
+        };
+        for job in batch.drain(..) {
+            match job {
+                Job::Insert(insert) => sorted.inserts.push(insert),
+                Job::Done(d) => sorted.done.push(d),
+                Job::Audit(a) => sorted.audits.push(a),
+                Job::Repeats(r) => sorted.repeats.extend(r),
+            }
+        }
+        sorted
     }
 }
 
@@ -265,7 +174,7 @@ async fn write(
     dispatcher: &Handle,
     conn: &mut Option<WriteConnection>,
     inserts: Vec<Insert>,
-    audits: Vec<Audit>,
+    (audits, repeats): (Vec<Audit>, &[(i64, i64, i64)]),
     done: &[Done],
 ) -> (Vec<Claim>, bool) {
     let settings = &dispatcher.settings;
@@ -292,14 +201,18 @@ async fn write(
         done.iter().map(|d| (&d.claim, &d.completion)).collect();
     let store = &dispatcher.store;
     let entries: Vec<&crate::audit::Entry> = audits.iter().flat_map(|a| &a.entries).collect();
-    let recorded = match record(store, conn, &news, &pairs, &entries, Some(take)).await {
+    let audit = Audits {
+        entries: &entries,
+        repeats,
+    };
+    let recorded = match record(store, conn, &news, &pairs, audit, Some(take)).await {
         Ok(recorded) => {
             answer(inserts, audits, &recorded.audited);
             recorded
         }
         Err(e) => {
             tracing::warn!(error = ?e, applications = news.len(), outcomes = pairs.len(), "Failed to store a batch; storing its jobs one by one");
-            let recorded = one_by_one(store, conn, inserts, audits, done, take).await;
+            let recorded = one_by_one(store, conn, inserts, (audits, repeats), done, take).await;
             dispatcher
                 .gates
                 .unpark_closed(&unavailable.registries)
@@ -311,14 +224,18 @@ async fn write(
         .gates
         .unpark_closed(&unavailable.registries)
         .await;
-    for (pair, applied) in pairs.iter().zip(&recorded.applied) {
+    warn_of_lost_leases(&pairs, &recorded.applied);
+    let full = recorded.claims.len() >= room;
+    let was_busy = held + done.len() >= settings.concurrency;
+    (recorded.claims, full || was_busy)
+}
+
+fn warn_of_lost_leases(pairs: &[(&Claim, &Completion)], applied: &[bool]) {
+    for (pair, applied) in pairs.iter().zip(applied) {
         if !applied {
             tracing::warn!(application.id = %pair.0.application_id, service.id = %pair.0.service_id, "Lease lost before the outcome was recorded; another instance repeats the call");
         }
     }
-    let full = recorded.claims.len() >= room;
-    let was_busy = held + done.len() >= settings.concurrency;
-    (recorded.claims, full || was_busy)
 }
 
 /// Each job of a failed batch alone, taking nothing but the calls an outcome started early
@@ -329,18 +246,31 @@ async fn one_by_one(
     store: &Store,
     conn: &mut Option<WriteConnection>,
     inserts: Vec<Insert>,
-    audits: Vec<Audit>,
+    (audits, repeats): (Vec<Audit>, &[(i64, i64, i64)]),
     done: &[Done],
     take: Take<'_>,
 ) -> Recorded {
     for insert in inserts {
-        let result = record(store, conn, &[&insert.new], &[], &[], None).await;
+        let result = record(store, conn, &[&insert.new], &[], Audits::default(), None).await;
         let _ = insert.reply.send(result.map(|_| ()));
     }
     for audit in audits {
         let entries: Vec<&crate::audit::Entry> = audit.entries.iter().collect();
-        let result = record(store, conn, &[], &[], &entries, None).await;
+        let only = Audits {
+            entries: &entries,
+            repeats: &[],
+        };
+        let result = record(store, conn, &[], &[], only, None).await;
         let _ = audit.reply.send(result.map(|r| r.audited));
+    }
+    let counted = Audits {
+        entries: &[],
+        repeats,
+    };
+    if !repeats.is_empty()
+        && let Err(e) = record(store, conn, &[], &[], counted, None).await
+    {
+        tracing::warn!(error = ?e, "Counts of repeated reads not stored");
     }
     let mut recorded = Recorded::default();
     for d in done {
@@ -351,7 +281,7 @@ async fn one_by_one(
             ..take
         };
         let pair = (&d.claim, &d.completion);
-        match record(store, conn, &[], &[pair], &[], Some(take)).await {
+        match record(store, conn, &[], &[pair], Audits::default(), Some(take)).await {
             Ok(one) => recorded.applied.extend(one.applied),
             Err(e) => {
                 tracing::error!(error = ?e, application.id = %d.claim.application_id, service.id = %d.claim.service_id, "Failed to record a registry outcome; the lease will expire and the call be repeated");
@@ -369,7 +299,7 @@ async fn record(
     conn: &mut Option<WriteConnection>,
     new: &[&NewApplication],
     done: &[(&Claim, &Completion)],
-    audit: &[&crate::audit::Entry],
+    audit: Audits<'_>,
     take: Option<Take<'_>>,
 ) -> Result<Recorded, StoreError> {
     let held = match conn {

@@ -149,7 +149,7 @@ pub fn entry(e: &Stored) -> Value {
 }
 
 /// A time of the query: RFC 3339, or a date (its start, or with `end` its end, in Kyiv).
-fn moment(text: &str, pointer: &str, end: bool) -> Result<i64, ApiError> {
+pub(crate) fn moment(text: &str, pointer: &str, end: bool) -> Result<i64, ApiError> {
     if let Ok(t) = text.parse::<jiff::Timestamp>() {
         return Ok(t.as_millisecond());
     }

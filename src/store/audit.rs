@@ -87,6 +87,30 @@ pub(super) async fn audited(
     Ok(changed)
 }
 
+/// What a batch stores in the trail besides the new applications' own entries: entries of
+/// reads, and further reads counted into earlier entries (number, further reads, the last time).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Audits<'a> {
+    pub entries: &'a [&'a Entry],
+    pub repeats: &'a [(i64, i64, i64)],
+}
+
+/// Count further reads into their entries, in this transaction.
+pub(super) async fn count_repeats(
+    tx: &mut sqlx::AnyConnection,
+    repeats: &[(i64, i64, i64)],
+) -> Result<(), StoreError> {
+    for (seq, n, last_at) in repeats {
+        sqlx::query("UPDATE audit SET repeats = repeats + $1, last_at = $2 WHERE seq = $3")
+            .bind(n)
+            .bind(last_at)
+            .bind(seq)
+            .execute(&mut *tx)
+            .await?;
+    }
+    Ok(())
+}
+
 /// Which entries an auditor or supervisor looks for.
 #[derive(Debug, Clone, Default)]
 pub struct AuditFilter {
@@ -119,17 +143,6 @@ impl Store {
             .fetch_optional(&self.pool)
             .await?;
         Ok(row.map(|r| r.try_get("institution")).transpose()?.flatten())
-    }
-
-    /// Count `n` more reads into entry `seq`, the last at `last_at`.
-    pub async fn audit_repeats(&self, seq: i64, n: i64, last_at: i64) -> Result<(), StoreError> {
-        sqlx::query("UPDATE audit SET repeats = repeats + $1, last_at = $2 WHERE seq = $3")
-            .bind(n)
-            .bind(last_at)
-            .bind(seq)
-            .execute(&self.pool)
-            .await?;
-        Ok(())
     }
 
     /// Entries matching `filter`, newest first, at most `limit`.

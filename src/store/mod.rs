@@ -23,7 +23,7 @@ mod sql;
 mod submissions;
 
 pub use applications::{ApplicationRecord, NewApplication, NewCall, Origin, SubRequestRecord};
-pub use audit::AuditFilter;
+pub use audit::{AuditFilter, Audits};
 pub use circuits::{CallTiming, Closed, OpenCircuit};
 pub use claim::{CallContext, Claim, Parked, Services, Take};
 pub use codes::CodeState;

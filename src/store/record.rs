@@ -30,14 +30,14 @@ impl Store {
     /// The applications are locked first, in id order: completions of one application run one
     /// after the other (the last of two parallel services sees the other's result), and two
     /// instances recording overlapping batches on PostgreSQL cannot deadlock.
-    /// The audit entries of the new applications and `audit` (reads) are appended last, in the
-    /// same transaction.
+    /// The audit entries of the new applications and `audit` (reads, and counts of further
+    /// reads) are stored last, in the same transaction.
     pub async fn record(
         &self,
         conn: &mut WriteConnection,
         new: &[&NewApplication],
         done: &[(&Claim, &Completion)],
-        audit: &[&crate::audit::Entry],
+        audit: super::Audits<'_>,
         mut take: Option<Take<'_>>,
     ) -> Result<Recorded, StoreError> {
         let now = now_ms();
@@ -51,9 +51,10 @@ impl Store {
         let mut entries: Vec<&crate::audit::Entry> =
             new.iter().filter_map(|n| n.audit.as_ref()).collect();
         let own = entries.len();
-        entries.extend_from_slice(audit);
+        entries.extend_from_slice(audit.entries);
         if done.is_empty() {
             record_history(&mut tx, &history, now).await?;
+            super::audit::count_repeats(&mut tx, audit.repeats).await?;
             let numbers = super::audit::append(&mut tx, &entries).await?;
             tx.commit().await?;
             return Ok(Recorded {
@@ -80,6 +81,7 @@ impl Store {
         let released = advance_many(&mut tx, self.backend, &finished, now, take, &mut history);
         claims.extend(released.await?);
         record_history(&mut tx, &history, now).await?;
+        super::audit::count_repeats(&mut tx, audit.repeats).await?;
         let numbers = super::audit::append(&mut tx, &entries).await?;
         tx.commit().await?;
         Ok(Recorded {

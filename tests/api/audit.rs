@@ -307,6 +307,31 @@ async fn auditors_and_supervisors_search_the_trail_within_what_they_answer_for(d
         .filter_map(|e| e["seq"].as_i64())
         .collect();
     assert!(seqs.windows(2).all(|w| w[0] > w[1]), "{seqs:?}");
+    // The page shows the same, to a supervisor signed in; a bad date is said next to the form.
+    let browser = crate::helpers::pages_with(
+        &crate::helpers::session(&app.store, "head-2", "supervisor").await,
+    );
+    let page = |query: &str| {
+        let url = format!("{}/staff/audit?{query}", app.address);
+        let browser = browser.clone();
+        async move {
+            let response = browser.get(url).send().await.expect("sent");
+            (
+                response.status().as_u16(),
+                response.text().await.expect("HTML"),
+            )
+        }
+    };
+    let (status, html) = page(&format!("application={ours}")).await;
+    assert_eq!(status, 200);
+    assert!(
+        html.contains("application.submit") && html.contains(ours.as_str()),
+        "{html}"
+    );
+    assert!(!html.contains(theirs_id.as_str()), "{html}");
+    let (status, html) = page("from=yesterday").await;
+    assert_eq!(status, 422);
+    assert!(html.contains(r#"id="audit-error""#), "{html}");
     // Reading the trail is itself recorded.
     let reads = trail(&app, &auditor, "actor=head").await;
     assert!(actions(&reads).contains(&"audit.read"));

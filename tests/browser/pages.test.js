@@ -387,3 +387,17 @@ test('a homeowner proves who they are by signing in through the OpenID provider;
   assert.equal(step.status, 'succeeded');
   assert.equal(step.identified_by, 'signed in through the identity provider, RNOKPP matched');
 });
+
+test('a ward auditor signs in, sets a password of their own and searches the audit trail', async () => {
+  const page = await browser.newPage();
+  await signInFirstTime(page, 'ward-auditor', demoPassword('ward-auditor'));
+  await page.goto(`${BASE}/staff/audit`);
+  await page.getByRole('heading', { name: 'Журнал аудиту' }).waitFor(WAIT);
+  // The ward's clerk registered a birth in the first test: its submission is in the trail.
+  await page.locator('#audit-entries').getByText('application.submit').first().waitFor(WAIT);
+  await shoot(page, '16-audit-trail');
+  await page.getByLabel('Від дати').fill('yesterday');
+  await page.getByRole('button', { name: 'Шукати' }).click();
+  await page.locator('#audit-error').waitFor(WAIT);
+  await page.close();
+});

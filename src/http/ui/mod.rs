@@ -15,6 +15,7 @@
 
 mod application;
 mod assets;
+mod audit;
 mod confirm;
 mod cookies;
 mod csrf;
@@ -70,6 +71,7 @@ pub fn configure(cfg: &mut web::ServiceConfig, max_body_bytes: usize) {
     )
     .route("/sign-out", web::post().to(session::sign_out))
     .route("/password", web::get().to(password::show))
+    .route("/staff/audit", web::get().to(audit::show))
     .route("/password", web::post().to(password::post))
     .route("/access/{secret}", web::get().to(session::open_link))
     .route("/ui/style.css", web::get().to(assets::style))

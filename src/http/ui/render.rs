@@ -36,6 +36,10 @@ pub(super) const TEMPLATES: &[(&str, &str)] = &[
         "password",
         include_str!("../../../templates/ui/password.hbs"),
     ),
+    (
+        "staff_audit",
+        include_str!("../../../templates/ui/staff_audit.hbs"),
+    ),
 ];
 
 static PAGES: LazyLock<Handlebars<'static>> = LazyLock::new(|| {
@@ -191,6 +195,19 @@ impl ResponseError for Problem {
             Err(_) => HttpResponse::build(self.status)
                 .content_type("text/plain; charset=utf-8")
                 .body(self.message.clone()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod template_tests {
+    #[test]
+    fn every_built_in_page_template_compiles() {
+        for (name, template) in super::TEMPLATES {
+            let mut hb = handlebars::Handlebars::new();
+            if let Err(e) = hb.register_template_string(name, template) {
+                panic!("{name}: {e}");
+            }
         }
     }
 }
