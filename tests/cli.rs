@@ -304,4 +304,30 @@ fn people_commands_add_institutions_users_and_tokens_and_refuse_bad_input_clearl
     assert!(people(&db, &["user", "disable", "olena"], "").0);
     let (ok, _, err) = people(&db, &["user", "disable", "olena"], "");
     assert!(!ok && err.contains("no account"), "{err}");
+    // Every change made here is in the audit trail, by `system`, and the trail verifies.
+    let actions = audit_actions(&db);
+    for action in ["institution.change", "staff.change", "token.change"] {
+        assert!(
+            actions
+                .iter()
+                .any(|(a, actor)| a == action && actor == "system"),
+            "{actions:?}"
+        );
+    }
+    let (ok, out, err) = people(&db, &["audit", "verify"], "");
+    assert!(ok && out.contains("the audit trail verifies"), "{out}{err}");
+}
+
+/// The (action, actor) of every entry of the audit trail in `db`.
+fn audit_actions(db: &str) -> Vec<(String, String)> {
+    use sqlx::Connection;
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    runtime.block_on(async {
+        sqlx::any::install_default_drivers();
+        let mut conn = sqlx::AnyConnection::connect(db).await.expect("database");
+        sqlx::query_as("SELECT action, actor FROM audit ORDER BY seq")
+            .fetch_all(&mut conn)
+            .await
+            .expect("entries")
+    })
 }

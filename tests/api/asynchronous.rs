@@ -38,6 +38,22 @@ async fn registries_that_answer_by_callback_or_by_poll_complete_the_application(
         "{civil:?}"
     );
     assert!(civil.contains(&"registry callback"), "{civil:?}");
+    // The registry's answer is in the audit trail, for the application's institution.
+    let auditor = crate::helpers::token(&app.store, None, "auditor").await;
+    let trail: Value = crate::helpers::client_with(&auditor)
+        .get(format!("{}/api/v1/audit?application={id}", app.address))
+        .send()
+        .await
+        .expect("sent")
+        .json()
+        .await
+        .expect("JSON");
+    let callback = (trail["entries"].as_array().expect("entries").iter())
+        .find(|e| e["action"] == "service.callback")
+        .expect("the callback's entry");
+    assert_eq!(callback["actor"], "registry");
+    assert_eq!(callback["institution"], crate::helpers::INSTITUTION);
+    assert_eq!(callback["detail"]["service"], "civil.birth-registration");
     let unzr = details_of(&done, "migration.unzr-entry#0");
     assert!(
         unzr.iter().any(|d| d.contains("polling http://")),

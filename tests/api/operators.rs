@@ -125,4 +125,31 @@ async fn an_operator_corrects_a_refused_registration_and_it_runs_with_what_was_b
     assert!(author.starts_with("token:test-"), "{author}");
     let patch: Value = serde_json::from_str(patch.as_deref().expect("a patch")).expect("JSON");
     assert_eq!(patch["medical_conclusion"]["number"], "0124/2026");
+    // The trail has the retry and the correction: which pointer changed, with keyed digests of
+    // the values, not the values.
+    let auditor = client_with(&token(&app.store, None, "auditor").await);
+    let trail: Value = (auditor.get(format!("{}/api/v1/audit?application={id}", app.address)))
+        .send()
+        .await
+        .expect("sent")
+        .json()
+        .await
+        .expect("JSON");
+    let entries = trail["entries"].as_array().expect("entries");
+    let entry = |action: &str| {
+        (entries.iter())
+            .find(|e| e["action"] == action)
+            .unwrap_or_else(|| panic!("no {action}: {entries:#?}"))
+    };
+    let retry = entry("service.retry");
+    assert_eq!(retry["detail"]["service"], "civil.birth-registration");
+    assert_eq!(retry["role"], "registrar");
+    let correction = entry("application.correct");
+    assert_eq!(correction["actor"], retry["actor"]);
+    assert_eq!(correction["request_id"], retry["request_id"], "one request");
+    let changes = correction["detail"]["changes"].as_array().expect("changes");
+    assert_eq!(changes.len(), 1, "{changes:#?}");
+    assert_eq!(changes[0]["pointer"], "/medical_conclusion/number");
+    let text = correction.to_string();
+    assert!(text.contains("hmac:") && !text.contains("0124/2026") && !text.contains("0123/2026"));
 }
