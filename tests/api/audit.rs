@@ -192,11 +192,32 @@ async fn sign_ins_sign_outs_and_staff_changes_are_in_the_trail(db: Db) {
         .await
         .expect("JSON");
     let session = signed_in["token"].as_str().expect("token");
+    let changed: Value = client_with(session)
+        .post(format!("{}/api/v1/session/password", app.address))
+        .json(&json!({ "current": password, "new": "another long passphrase" }))
+        .send()
+        .await
+        .expect("sent")
+        .json()
+        .await
+        .expect("JSON");
+    let session = changed["token"].as_str().expect("a new session");
     let out = client_with(session)
         .delete(format!("{}/api/v1/session", app.address))
         .send()
         .await;
     assert_eq!(out.expect("sent").status().as_u16(), 204);
+    // An admin's tools: an institution and a machine token, made on the command line's path.
+    let catalog = onestop::bundle::compile(&crate::helpers::root()).expect("definitions");
+    let ward = onestop::store::Institution {
+        id: "ward-9".into(),
+        title_uk: "Пологовий будинок № 9".into(),
+        title_en: "Maternity ward 9".into(),
+        bundles: vec!["birth".into()],
+    };
+    (onestop::people::add_institution(&app.store, &catalog, ward).await).expect("institution");
+    let made = onestop::people::add_token(&app.store, "his", Some("ward-9"), "clerk", "P30D");
+    made.await.expect("token");
     let supervisor = crate::helpers::session(&app.store, "head", "supervisor").await;
     let supervisor = client_with(&supervisor);
     let added = supervisor
@@ -220,6 +241,8 @@ async fn sign_ins_sign_outs_and_staff_changes_are_in_the_trail(db: Db) {
         [
             "session.sign_in_failed",
             "session.sign_in",
+            "session.password",
+            "session.sign_in",
             "session.sign_out"
         ],
         "{hers:#?}"
@@ -231,6 +254,24 @@ async fn sign_ins_sign_outs_and_staff_changes_are_in_the_trail(db: Db) {
     assert_eq!(
         first(&hers, "session.sign_in")["detail"]["method"],
         "password"
+    );
+    let system = trail(&app, &auditor, "actor=system").await;
+    let made = |action: &str, detail: Value| {
+        (system.iter()).any(|e| e["action"] == action && e["detail"] == detail)
+    };
+    assert!(
+        made(
+            "institution.change",
+            json!({ "change": "add", "institution": "ward-9", "bundles": ["birth"] })
+        ),
+        "{system:#?}"
+    );
+    assert!(
+        made(
+            "token.change",
+            json!({ "change": "add", "token": "his", "institution": "ward-9", "role": "clerk" })
+        ),
+        "{system:#?}"
     );
     // A "login" nobody has (a password typed in the wrong field) is not kept.
     let unknown = trail(&app, &auditor, "actor=unknown%20login").await;
