@@ -370,9 +370,11 @@ async fn auditors_and_supervisors_search_the_trail_within_what_they_answer_for(d
         "{html}"
     );
     assert!(!html.contains(theirs_id.as_str()), "{html}");
-    let (status, html) = page("from=yesterday").await;
-    assert_eq!(status, 422);
-    assert!(html.contains(r#"id="audit-error""#), "{html}");
+    for wrong in ["from=yesterday", "cursor=abc"] {
+        let (status, html) = page(wrong).await;
+        assert_eq!(status, 422, "{wrong}");
+        assert!(html.contains(r#"id="audit-error""#), "{wrong}: {html}");
+    }
     // Reading the trail is itself recorded.
     let reads = trail(&app, &auditor, "actor=head").await;
     assert!(actions(&reads).contains(&"audit.read"));

@@ -24,7 +24,8 @@ pub struct Search {
     actor: Option<String>,
     from: Option<String>,
     to: Option<String>,
-    cursor: Option<i64>,
+    /// Read by hand: a page answers a bad one on the page, not with the API's error.
+    cursor: Option<String>,
 }
 
 /// `GET /staff/audit`.
@@ -75,7 +76,8 @@ pub async fn show(
 }
 
 impl Search {
-    /// The search as the store takes it, within `scope`; or what is wrong with a date.
+    /// The search as the store takes it, within `scope`; or what is wrong with a date or the
+    /// page's cursor.
     fn filter(&self, scope: Option<String>, lang: Lang) -> (AuditFilter, Option<Problem>) {
         let moment = |v: &Option<String>, pointer: &str, end: bool| {
             given(v)
@@ -86,17 +88,23 @@ impl Search {
             moment(&self.from, "/from", false),
             moment(&self.to, "/to", true),
         );
-        let (from, to, error) = match times {
+        let (from, to, mut error) = match times {
             (Ok(from), Ok(to)) => (from, to, None),
             (Err(e), _) | (_, Err(e)) => (None, None, Some(Problem::from_api(e, lang))),
         };
+        let cursor = given(&self.cursor).map(str::parse::<i64>).transpose();
+        let before = cursor.unwrap_or_else(|_| {
+            let wrong = ApiError::invalid("/cursor", "Номер сторінки має бути числом");
+            error = Some(Problem::from_api(wrong, lang));
+            None
+        });
         let filter = AuditFilter {
             application: given(&self.application).map(str::to_owned),
             actor: given(&self.actor).map(str::to_owned),
             institution: scope,
             from,
             to,
-            before: self.cursor,
+            before,
         };
         (filter, error)
     }
