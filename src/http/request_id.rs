@@ -4,13 +4,8 @@
 //! request makes (`audit::REQUEST_ID`, set around the handling), so an operator can follow one
 //! request from the log to the trail.
 
-use actix_web::HttpMessage;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{HeaderName, HeaderValue};
-
-/// A request's id, in its extensions.
-#[derive(Debug, Clone)]
-pub struct RequestId(pub String);
 
 const HEADER: &str = "x-request-id";
 
@@ -24,7 +19,6 @@ pub async fn assign(
         .filter(|v| sane(v))
         .map(str::to_owned);
     let id = given.unwrap_or_else(crate::store::random_token);
-    req.extensions_mut().insert(RequestId(id.clone()));
     let mut response = crate::audit::REQUEST_ID
         .scope(id.clone(), next.call(req))
         .await?;
@@ -37,11 +31,6 @@ pub async fn assign(
 fn sane(id: &str) -> bool {
     (1..=64).contains(&id.len())
         && (id.bytes()).all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_'))
-}
-
-/// The id of the request being answered.
-pub fn of(req: &actix_web::HttpRequest) -> Option<String> {
-    req.extensions().get::<RequestId>().map(|r| r.0.clone())
 }
 
 #[cfg(test)]
