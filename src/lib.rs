@@ -3,7 +3,7 @@
 //!
 //! Modules follow the domain: `bundle` (definitions), `form` (merge and validate), `store`
 //! (sqlx), `fanout` (dispatch), `registry` (HTTP adapters), `sandbox` (simulated registries),
-//! `receipt` (PDF), `http` (routes), `cli` (the command line's reports), `startup` and
+//! `receipt` (PDF), `telemetry` (what is counted), `http` (routes), `cli` (the command line's reports), `startup` and
 //! `settings`. The load benchmark is a binary of its own (`src/bin/onestop-bench`), not part of
 //! this library.
 
@@ -26,3 +26,4 @@ pub mod sandbox;
 pub mod settings;
 pub mod startup;
 pub mod store;
+pub mod telemetry;

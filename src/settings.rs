@@ -18,6 +18,33 @@ pub struct Settings {
     pub notifications: NotificationSettings,
     #[serde(default)]
     pub retention: RetentionSettings,
+    #[serde(default)]
+    pub metrics: MetricsSettings,
+}
+
+/// `/metrics` and the registries' health page.
+#[derive(Debug, Clone, Deserialize)]
+pub struct MetricsSettings {
+    /// The bearer token a Prometheus scrape sends; unset, `/metrics` answers 404.
+    #[serde(default)]
+    pub token: Option<String>,
+    /// A registry whose calls took longer than this at the 95th percentile over the last five
+    /// minutes is shown as slow (ms).
+    #[serde(default = "default_slow_call_ms")]
+    pub slow_call_ms: u64,
+}
+
+impl Default for MetricsSettings {
+    fn default() -> Self {
+        Self {
+            token: None,
+            slow_call_ms: default_slow_call_ms(),
+        }
+    }
+}
+
+fn default_slow_call_ms() -> u64 {
+    2000
 }
 
 /// How long personal data is kept after an application ends, for bundles that do not say.

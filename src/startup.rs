@@ -92,6 +92,7 @@ impl Application {
             catalog.clone(),
             client,
             dispatch_settings(&settings, &public_url),
+            Arc::new(crate::telemetry::Telemetry::new()),
         );
         let notifier = notifier(&settings, &registries_url, sandbox.is_some())?;
         let state = app_state(
@@ -150,6 +151,7 @@ impl Application {
         let reads = tokio::spawn(flush_reads(self.applications.clone()));
         let retention = (self.retention, self.receipt_secret);
         let purges = tokio::spawn(purge_daily(self.catalog, self.store.clone(), retention));
+        let index = tokio::spawn(self.applications.clone().index_earlier());
         let reminders = tokio::spawn(remind(self.applications));
         let sandbox = self.sandbox.map(tokio::spawn);
         let result = self.server.await;
@@ -157,6 +159,7 @@ impl Application {
         reminders.abort();
         reads.abort();
         purges.abort();
+        index.abort();
         if let Some(sandbox) = sandbox {
             sandbox.abort();
         }
@@ -195,6 +198,8 @@ fn app_state(
         auth: settings.auth.clone(),
         sms_outbox,
         oidc: (settings.auth.oidc.clone()).and_then(|o| crate::oidc::Oidc::new(o, public_url).ok()),
+        telemetry: dispatcher.telemetry(),
+        metrics: settings.metrics.clone(),
     }
 }
 

@@ -208,6 +208,33 @@ pub fn may_add_staff(
     }
 }
 
+/// Whether `caller` may see the work list, and whose: staff who work with applications see
+/// their own institution's; nobody else has a list.
+pub fn may_list(caller: &Caller) -> Result<String, Refusal> {
+    match caller {
+        Caller::Nobody => Err(Refusal::SignIn),
+        Caller::Staff(staff) if staff.role.handles_applications() => {
+            staff.institution.clone().ok_or(Refusal::Forbidden)
+        }
+        _ => Err(Refusal::Forbidden),
+    }
+}
+
+/// Whether `caller` may see the registries' health: supervisors and admins.
+pub fn may_watch_registries(caller: &Caller) -> Result<(), Refusal> {
+    match caller {
+        Caller::Nobody => Err(Refusal::SignIn),
+        Caller::Staff(staff) if matches!(staff.role, Role::Supervisor | Role::Admin) => Ok(()),
+        _ => Err(Refusal::Forbidden),
+    }
+}
+
+/// Whether `caller` may see the whole of a value the pages mask (an IBAN, a document number):
+/// those who correct it. A clerk sees its end only.
+pub fn sees_whole(caller: &Caller) -> bool {
+    matches!(caller, Caller::Staff(staff) if staff.role.corrects())
+}
+
 /// Whether `caller` may read the audit trail, and of which institution (`None`: all of it): an
 /// auditor (of their institution when bound to one), a supervisor of their own institution.
 pub fn may_read_audit(caller: &Caller) -> Result<Option<String>, Refusal> {

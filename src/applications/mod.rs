@@ -8,6 +8,7 @@
 //! at the edge.
 
 mod confirm;
+mod finding;
 mod identify;
 mod outside;
 pub mod purge;
@@ -15,8 +16,10 @@ mod reads;
 mod retry;
 mod submit;
 mod waiting;
+pub mod worklist;
 
 pub use confirm::{CodeRefusal, Confirming};
+pub use finding::{Duplicate, normalise};
 pub use identify::BY_OIDC;
 pub use outside::Callback;
 pub use retry::Correction;
@@ -63,6 +66,9 @@ pub enum ApplicationError {
     Selection(FormError),
     #[error("the submitted data is invalid")]
     Invalid(Vec<FieldError>),
+    /// It repeats earlier applications, and no reason to go on was given.
+    #[error("it repeats {} earlier application(s)", .0.len())]
+    Duplicate(Vec<Duplicate>),
     /// No service applies to the data; each skipped one with the reason, in Ukrainian.
     #[error("no service applies")]
     NothingApplies(Vec<(ServiceId, String)>),

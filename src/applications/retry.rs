@@ -20,6 +20,9 @@ pub struct Correction<'a> {
     /// Who asks as the audit trail names them, and the request: the retry and the correction
     /// are recorded with it, in the same transaction.
     pub audit: crate::audit::Entry,
+    /// A human step reopened until then (ms), recorded as `step.reopen`; `None`: a retry (a
+    /// human step among what it runs gets its bundle's period from now).
+    pub reopen_until: Option<i64>,
 }
 
 impl Applications {
@@ -40,24 +43,13 @@ impl Applications {
         let expires_after = (bundle.human_steps.iter())
             .find(|h| h.id == correction.service)
             .map_or(jiff::Span::new(), |h| h.expires_after);
-        let human_deadline = deadline(&jiff::Zoned::now(), expires_after);
+        let human_deadline = (correction.reopen_until)
+            .unwrap_or_else(|| deadline(&jiff::Zoned::now(), expires_after));
         let corrected = correction.patch.is_some().then(|| valid.data());
+        let institution = application.institution.as_deref();
+        let findable = corrected.map(|data| self.findable(bundle, application.id.as_str(), data));
         let (id, service) = (application.id.as_str(), correction.service);
-        let mut audit = vec![
-            (correction.audit.clone())
-                .on(id, application.institution.as_deref())
-                .with(json!({ "service": service, "item": correction.item })),
-        ];
-        audit[0].action = action::SERVICE_RETRY;
-        if let Some(corrected) = corrected {
-            let changes = self.digests.changes(&application.data, corrected);
-            let mut entry = correction
-                .audit
-                .clone()
-                .on(id, application.institution.as_deref());
-            entry.action = action::APPLICATION_CORRECT;
-            audit.push(entry.with(json!({ "service": service, "changes": changes })));
-        }
+        let audit = self.retry_entries(&correction, &application, corrected);
         let asked = crate::store::Retry {
             application: id,
             service,
@@ -67,6 +59,7 @@ impl Applications {
             author: correction.author,
             human_deadline,
             audit,
+            findable: findable.as_ref().map(|f| (institution, f)),
         };
         let result = self.store.retry_failed(asked).await?;
         match result {
@@ -81,6 +74,56 @@ impl Applications {
                 status,
             }),
         }
+    }
+}
+
+impl Applications {
+    /// The audit entries of a retry: the retry (or the reopening), and the correction's changes
+    /// as digests when the data was corrected.
+    fn retry_entries(
+        &self,
+        correction: &Correction<'_>,
+        application: &crate::store::ApplicationRecord,
+        corrected: Option<&Value>,
+    ) -> Vec<crate::audit::Entry> {
+        let (id, service) = (application.id.as_str(), correction.service);
+        let institution = application.institution.as_deref();
+        let mut retried = (correction.audit.clone())
+            .on(id, institution)
+            .with(json!({ "service": service, "item": correction.item }));
+        retried.action = match correction.reopen_until {
+            Some(_) => action::STEP_REOPEN,
+            None => action::SERVICE_RETRY,
+        };
+        let mut audit = vec![retried];
+        if let Some(corrected) = corrected {
+            let changes = self.digests.changes(&application.data, corrected);
+            let mut entry = correction.audit.clone().on(id, institution);
+            entry.action = action::APPLICATION_CORRECT;
+            audit.push(entry.with(json!({ "service": service, "changes": changes })));
+        }
+        audit
+    }
+
+    /// What a correction of `application` (whose services are `chosen`) with `patch` would
+    /// change, each pointer with its value before and after; or why the corrected data is
+    /// invalid, as a submission's would be.
+    pub fn check_correction(
+        &self,
+        application: &crate::store::ApplicationRecord,
+        chosen: &[String],
+        patch: &Value,
+    ) -> Result<Vec<(String, Value, Value)>, ApplicationError> {
+        let (_, form) = self.bundle_form(&application.bundle_id, Some(chosen))?;
+        let mut data = application.data.clone();
+        merge_patch(&mut data, patch);
+        let valid = form.validate(data).map_err(ApplicationError::Invalid)?;
+        let mut changes = Vec::new();
+        crate::audit::digest::each_change(&application.data, valid.data(), &mut |p, old, new| {
+            let value = |v: Option<&Value>| v.cloned().unwrap_or(Value::Null);
+            changes.push((p.to_owned(), value(old), value(new)));
+        });
+        Ok(changes)
     }
 }
 

@@ -42,6 +42,16 @@ impl Digests {
     }
 }
 
+/// Every pointer whose value differs between `before` and `after`, with the two values (a
+/// side that is missing is `None`).
+pub fn each_change(
+    before: &Value,
+    after: &Value,
+    out: &mut impl FnMut(&str, Option<&Value>, Option<&Value>),
+) {
+    diff("", before, after, out);
+}
+
 fn diff(
     at: &str,
     before: &Value,

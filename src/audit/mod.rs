@@ -9,7 +9,7 @@
 //! may read the trail is `access`'s.
 
 mod chain;
-mod digest;
+pub mod digest;
 
 pub use chain::{Broken, Checked, Sealed, Verifier, link};
 pub use digest::Digests;
@@ -47,11 +47,14 @@ pub mod action {
     pub const APPLICATION_OPEN: &str = "application.open";
     pub const APPLICATION_CORRECT: &str = "application.correct";
     pub const APPLICATION_PURGE: &str = "application.purge";
+    /// A page of the work list (names of the institution's applications).
+    pub const APPLICATION_LIST: &str = "application.list";
     pub const RECEIPT_READ: &str = "receipt.read";
     pub const SERVICE_RETRY: &str = "service.retry";
     pub const SERVICE_CALLBACK: &str = "service.callback";
     pub const STEP_DECIDE: &str = "step.decide";
     pub const STEP_INVITE: &str = "step.invite";
+    pub const STEP_REOPEN: &str = "step.reopen";
     pub const SESSION_SIGN_IN: &str = "session.sign_in";
     pub const SESSION_SIGN_IN_FAILED: &str = "session.sign_in_failed";
     pub const SESSION_SIGN_OUT: &str = "session.sign_out";

@@ -173,7 +173,27 @@ pub struct Bundle {
     pub human_steps: Vec<HumanStep>,
     /// The receipt's texts (`receipts/<file>` named by `receipt:`, or the built-in ones).
     pub receipt: ReceiptTexts,
+    /// How the work list names an application and finds it.
+    pub work_list: WorkList,
+    /// Rules that flag a second application of one event.
+    pub duplicates: Vec<DuplicateRule>,
     forms: Mutex<BTreeMap<Vec<ServiceId>, Arc<CombinedForm>>>,
+}
+
+/// How the staff's work list names an application (a handlebars template over the data) and
+/// the JSON pointers (`*` for every item of an array) its search finds it by.
+#[derive(Debug, Clone)]
+pub struct WorkList {
+    pub name: String,
+    pub search: Vec<String>,
+}
+
+/// Two applications of a bundle with equal values at every pointer of `fields` are one event
+/// submitted twice.
+#[derive(Debug, Clone)]
+pub struct DuplicateRule {
+    pub title: Text,
+    pub fields: Vec<String>,
 }
 
 impl Bundle {

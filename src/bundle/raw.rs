@@ -65,6 +65,34 @@ pub struct RawBundle {
     /// `retention.default` when absent.
     #[serde(default)]
     pub retention: Option<String>,
+    /// How the staff's work list names an application and what its search finds it by.
+    #[serde(default)]
+    pub work_list: Option<RawWorkList>,
+    /// Rules that flag a second application of the same event before it is stored.
+    #[serde(default)]
+    pub duplicates: Vec<RawDuplicateRule>,
+}
+
+/// `work_list:` of a bundle.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawWorkList {
+    /// The name the list shows (handlebars over the data); the applicant's when absent.
+    #[serde(default)]
+    pub name: Option<String>,
+    /// JSON pointers to the values the search finds it by (`*` for each item of an array).
+    #[serde(default)]
+    pub search: Vec<String>,
+}
+
+/// One rule of `duplicates:`: two applications with equal values at all these pointers are
+/// one event submitted twice.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawDuplicateRule {
+    /// What the two share, as the clerk is told.
+    pub title: RawText,
+    pub fields: Vec<String>,
 }
 
 /// A person's asynchronous step: waited for, with an expiry.

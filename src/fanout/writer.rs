@@ -32,6 +32,7 @@ pub(super) struct Handle {
     pub held: Arc<AtomicUsize>,
     pub wake: Arc<Notify>,
     pub gates: Arc<Gates>,
+    pub telemetry: Arc<crate::telemetry::Telemetry>,
 }
 
 /// Jobs stored in one transaction at most (more wait for the next).
@@ -205,6 +206,7 @@ async fn write(
         entries: &entries,
         repeats,
     };
+    (dispatcher.telemetry).writer_batch(news.len() + pairs.len() + audits.len() + repeats.len());
     let recorded = match record(store, conn, &news, &pairs, audit, Some(take)).await {
         Ok(recorded) => {
             answer(inserts, audits, &recorded.audited);

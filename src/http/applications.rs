@@ -30,7 +30,7 @@ pub async fn submit(
     {
         return Ok(replayed);
     }
-    let (data, chosen) = envelope(body)?;
+    let (data, chosen, reason) = envelope(body)?;
     let key_ref = key
         .as_ref()
         .map(|(hash, key)| (hash.as_str(), key.as_str()));
@@ -38,6 +38,7 @@ pub async fn submit(
     let source = Source {
         origin,
         actor: auth::actor(&caller),
+        duplicate_reason: reason,
     };
     match accept(&state, &path, data, chosen.as_deref(), key_ref, source).await? {
         Some(id) => {
@@ -97,6 +98,8 @@ pub(crate) fn origin(submitter: &Submitter) -> (Origin, Option<String>) {
 pub(crate) struct Source {
     pub origin: Origin,
     pub actor: crate::audit::Actor,
+    /// Why the clerk goes on with a submission that repeats an earlier one.
+    pub duplicate_reason: Option<String>,
 }
 
 /// The answer to an accepted submission.
@@ -122,6 +125,7 @@ pub(crate) async fn accept(
         chosen,
         origin: source.origin,
         actor: source.actor,
+        duplicate_reason: source.duplicate_reason.as_deref(),
         key: key.map(|(request_hash, key)| SubmissionKey {
             key,
             request_hash,
@@ -132,8 +136,12 @@ pub(crate) async fn accept(
     Ok(id.map(|id| id.to_string()))
 }
 
-/// Split the body into the form data and the chosen services.
-fn envelope(body: Value) -> Result<(Value, Option<Vec<String>>), ApiError> {
+/// A submission's body: the form data, the chosen services, and the reason to go on with a
+/// duplicate.
+type Envelope = (Value, Option<Vec<String>>, Option<String>);
+
+/// Split the body into its parts.
+fn envelope(body: Value) -> Result<Envelope, ApiError> {
     let Value::Object(mut body) = body else {
         return Err(ApiError::invalid(
             "",
@@ -166,13 +174,18 @@ fn envelope(body: Value) -> Result<(Value, Option<Vec<String>>), ApiError> {
             ));
         }
     };
+    let reason = match body.remove("duplicate_reason") {
+        None | Some(Value::Null) => None,
+        Some(Value::String(reason)) => Some(reason),
+        Some(_) => return Err(ApiError::because("/duplicate_reason", Message::WrongType)),
+    };
     if let Some(extra) = body.keys().next() {
         return Err(ApiError::because(
             &format!("/{extra}"),
             Message::UnknownField,
         ));
     }
-    Ok((data, services))
+    Ok((data, services, reason))
 }
 
 pub(super) fn links(id: &str) -> Value {

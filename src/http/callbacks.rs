@@ -24,7 +24,8 @@ pub async fn callback(
         timestamp: header(TIMESTAMP_HEADER),
         body: &body,
     };
-    let (_, finish) = state.applications.callback(callback).await?;
+    let (_, finish) = (state.applications.callback(callback).await)
+        .inspect_err(|_| state.telemetry.callback_rejected())?;
     answer(finish)
 }
 

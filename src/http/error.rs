@@ -34,6 +34,10 @@ pub enum ApiError {
     UnsupportedMediaType(String),
     #[error("the submitted data is invalid")]
     Invalid(Vec<FieldError>),
+    /// The submission repeats earlier applications: 409, each named (when the caller's own)
+    /// with what the two share, until a reason to go on is given.
+    #[error("the submission repeats earlier applications")]
+    Duplicate(Vec<crate::applications::Duplicate>),
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
 }
@@ -78,6 +82,7 @@ impl ResponseError for ApiError {
             Self::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::Duplicate(_) => StatusCode::CONFLICT,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -85,6 +90,9 @@ impl ResponseError for ApiError {
     fn error_response(&self) -> HttpResponse {
         let errors = match self {
             Self::Invalid(errors) => json!(errors),
+            Self::Duplicate(duplicates) => {
+                json!(duplicates.iter().map(duplicate).collect::<Vec<_>>())
+            }
             Self::Internal(e) => {
                 tracing::error!(error = ?e, "Request failed");
                 json!([{ "pointer": "", "message": "Внутрішня помилка сервера. Спробуйте пізніше.", "services": [] }])
@@ -97,6 +105,25 @@ impl ResponseError for ApiError {
         }
         response.json(json!({ "errors": errors }))
     }
+}
+
+/// One earlier application a submission repeats, as an error of the usual shape: which (when
+/// it is the caller's institution's), what the two share, and how to go on.
+fn duplicate(found: &crate::applications::Duplicate) -> serde_json::Value {
+    let shared: Vec<&str> = found.shared.iter().map(|t| t.uk.as_str()).collect();
+    let which = match &found.id {
+        Some(id) => format!("заяву № {id} вашої установи"),
+        None => "заяву, подану в іншій установі".to_owned(),
+    };
+    json!({
+        "pointer": found.pointer,
+        "message": format!(
+            "Можливе повторне подання: ця заява повторює {which} ({}). Щоб подати її все одно, вкажіть причину в duplicate_reason",
+            shared.join("; ")
+        ),
+        "services": [],
+        "duplicate_of": found.id,
+    })
 }
 
 /// Map the JSON body extractor's errors to the API's shape (400 malformed, 413 too large).

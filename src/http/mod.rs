@@ -8,6 +8,7 @@ mod bundles;
 mod callbacks;
 mod error;
 mod idempotency;
+mod metrics;
 mod operators;
 mod pages;
 mod refusals;
@@ -15,6 +16,7 @@ pub mod request_id;
 mod session;
 mod staff;
 mod ui;
+mod worklist;
 
 pub use error::ApiError;
 
@@ -43,6 +45,10 @@ pub struct AppState {
     pub sms_outbox: Option<String>,
     /// Sign-in through an OpenID provider, when configured.
     pub oidc: Option<crate::oidc::Oidc>,
+    /// What this instance counts, for `/metrics` and the registries' page.
+    pub telemetry: std::sync::Arc<crate::telemetry::Telemetry>,
+    /// Who may read `/metrics`; when a registry is slow.
+    pub metrics: crate::settings::MetricsSettings,
 }
 
 impl AppState {
@@ -70,6 +76,7 @@ pub fn configure(cfg: &mut web::ServiceConfig, max_body_bytes: usize) {
     .app_data(web::QueryConfig::default().error_handler(error::query_error))
     .configure(|cfg| ui::configure(cfg, max_body_bytes))
     .route("/healthz", web::get().to(pages::healthz))
+    .route("/metrics", web::get().to(metrics::metrics))
     .route("/verify/{code}", web::get().to(pages::verify))
     .service(
         web::scope("/api/v1")
@@ -89,6 +96,7 @@ pub fn configure(cfg: &mut web::ServiceConfig, max_body_bytes: usize) {
                 "/bundles/{bundle}/applications",
                 web::post().to(applications::submit),
             )
+            .configure(workspace)
             .route("/applications/{id}", web::get().to(applications::show))
             .route("/applications/{id}/open", web::post().to(audit::open))
             .route("/audit", web::get().to(audit::search))
@@ -117,6 +125,15 @@ pub fn configure(cfg: &mut web::ServiceConfig, max_body_bytes: usize) {
             ),
     )
     .default_service(web::to(not_found));
+}
+
+/// The staff workspace's routes of the API: the work list, and reopening a person's step.
+fn workspace(cfg: &mut web::ServiceConfig) {
+    cfg.route("/applications", web::get().to(worklist::list))
+        .route(
+            "/applications/{id}/steps/{step}/reopen",
+            web::post().to(operators::reopen),
+        );
 }
 
 /// A request's path as it may be logged: the segment after `/access/`, `/confirmations/`,

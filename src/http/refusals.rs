@@ -15,6 +15,7 @@ impl From<E> for ApiError {
             }
             E::Selection(e) => Self::invalid("/services", &e.to_string()),
             E::Invalid(errors) => Self::Invalid(errors),
+            E::Duplicate(duplicates) => Self::Duplicate(duplicates),
             E::NothingApplies(skipped) => {
                 let reasons: Vec<String> = (skipped.iter())
                     .map(|(s, why)| format!("{s}: {why}"))

@@ -12,12 +12,16 @@ mod outcome;
 mod settle;
 mod status;
 mod transition;
+mod work;
 
 pub use key::{ApplicationId, CallKey, CallKeyError};
 pub use outcome::{Answer, Completion, Finish, answer_from_outside};
 pub use settle::{Call, CallView, settle, startable};
 pub use status::{ApplicationStatus, SubKind, SubStatus};
 pub use transition::{Event, IllegalTransition, next};
+pub use work::{
+    CallWork, RETRYING_TOO_LONG_MS, Stage, retrying_attention_at, step_attention_at, work,
+};
 
 #[cfg(test)]
 mod properties;

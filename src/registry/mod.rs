@@ -8,6 +8,7 @@ pub mod signature;
 
 use crate::bundle::Service;
 use crate::lifecycle::Answer;
+use crate::telemetry::CallOutcome;
 use reqwest::StatusCode;
 use serde_json::Value;
 use std::time::Duration;
@@ -29,7 +30,20 @@ pub enum Outcome {
     Retry {
         reason: String,
         after: Option<Duration>,
+        trouble: CallOutcome,
     },
+}
+
+impl Outcome {
+    /// How the call is counted (`telemetry`).
+    pub fn counted(&self) -> CallOutcome {
+        match self {
+            Self::Succeeded(_) => CallOutcome::Succeeded,
+            Self::Accepted { .. } => CallOutcome::Accepted,
+            Self::Refused(_) => CallOutcome::Refused,
+            Self::Retry { trouble, .. } => *trouble,
+        }
+    }
 }
 
 /// Calls registries over HTTP.
@@ -87,8 +101,16 @@ impl RegistryClient {
 
     async fn finish(service: &Service, url: &str, call: reqwest::RequestBuilder) -> Outcome {
         match call.send().await {
-            Err(e) if e.is_timeout() => retry("реєстр не відповів вчасно (timeout)", None),
-            Err(e) => retry(&format!("реєстр недоступний: {e}"), None),
+            Err(e) if e.is_timeout() => retry(
+                CallOutcome::Timeout,
+                "реєстр не відповів вчасно (timeout)",
+                None,
+            ),
+            Err(e) => retry(
+                CallOutcome::Unreachable,
+                &format!("реєстр недоступний: {e}"),
+                None,
+            ),
             Ok(response) => {
                 let status = response.status();
                 let headers = response.headers().clone();
@@ -106,10 +128,11 @@ impl RegistryClient {
     }
 }
 
-fn retry(reason: &str, after: Option<Duration>) -> Outcome {
+fn retry(trouble: CallOutcome, reason: &str, after: Option<Duration>) -> Outcome {
     Outcome::Retry {
         reason: reason.to_owned(),
         after,
+        trouble,
     }
 }
 
@@ -128,15 +151,28 @@ pub fn classify(
     }
     if status.is_success() {
         let Ok(outputs) = serde_json::from_slice::<Value>(body) else {
-            return retry("реєстр повернув відповідь, що не є JSON", None);
+            return retry(
+                CallOutcome::BadAnswer,
+                "реєстр повернув відповідь, що не є JSON",
+                None,
+            );
         };
         if !service.output_validator.is_valid(&outputs) {
-            return retry("відповідь реєстру не відповідає схемі результату", None);
+            return retry(
+                CallOutcome::BadAnswer,
+                "відповідь реєстру не відповідає схемі результату",
+                None,
+            );
         }
         return Outcome::Succeeded(outputs);
     }
     if is_retriable(status) {
-        return retry(&format!("реєстр відповів {status}"), after);
+        let trouble = match status {
+            StatusCode::TOO_MANY_REQUESTS => CallOutcome::RateLimited,
+            StatusCode::REQUEST_TIMEOUT => CallOutcome::Timeout,
+            _ => CallOutcome::ServerError,
+        };
+        return retry(trouble, &format!("реєстр відповів {status}"), after);
     }
     Outcome::Refused(refusal_reason(status, body))
 }

@@ -6,7 +6,7 @@ use super::claim::{Claim, TakenRows, Taking};
 use super::history::{Change, record_history};
 use super::sql::{IN_CHUNK, Param, batch, bucket, padded, placeholders, update_in};
 use super::{ApplicationStatus, Backend, StoreError, SubKind, SubStatus};
-use crate::lifecycle::{self, CallKey};
+use crate::lifecycle::{self, CallKey, Stage};
 use sqlx::Row;
 use sqlx::any::AnyRow;
 use std::collections::{BTreeMap, BTreeSet};
@@ -26,7 +26,7 @@ pub(super) async fn advance(
 
 /// What settling an application's calls reads of every one, and what a taken call's request is
 /// built from (its siblings' outputs).
-const CALL_COLUMNS: &str = "id, application_id, service_id, item, status, depends_on, attempts, outputs, error, updated_at, kind, callback_token, deadline, failures, idempotency_key, poll_url";
+const CALL_COLUMNS: &str = "id, application_id, service_id, item, status, depends_on, attempts, outputs, error, updated_at, kind, callback_token, deadline, failures, idempotency_key, poll_url, attention_at";
 
 /// `advance` for several applications at once, with one read of all their sub-requests and
 /// one statement per new status, however many applications. With `take`, released calls are
@@ -69,7 +69,7 @@ pub(super) async fn advance_many(
     if let Some(taking) = take.filter(|_| !taken.is_empty()) {
         claims = settled.claim(tx, taking, &taken, &handed, now).await?;
     }
-    store_summaries(tx, &settled.summaries, now).await?;
+    store_summaries(tx, &settled.summaries, &settled.works, now).await?;
     history.extend(
         settled
             .summaries
@@ -97,35 +97,55 @@ async fn read_calls(
     Ok(rows)
 }
 
-/// Store each application's summary: one statement per status.
+/// Store each application's summary and its new stage in the work list: one statement per
+/// pair of them (most applications that end are `completed` and `done` together).
 async fn store_summaries(
     tx: &mut sqlx::AnyConnection,
     summaries: &[(String, ApplicationStatus)],
+    works: &[(String, Work)],
     now: i64,
 ) -> Result<(), StoreError> {
-    let mut statuses: Vec<ApplicationStatus> = Vec::new();
-    for (_, status) in summaries {
-        if !statuses.contains(status) {
-            statuses.push(*status);
+    let mut changes: BTreeMap<(Option<&str>, Option<Work>), Vec<String>> = BTreeMap::new();
+    for (application, status) in summaries {
+        let work = works
+            .iter()
+            .find(|(a, _)| a == application)
+            .map(|(_, w)| *w);
+        let key = (Some(status.as_str()), work);
+        changes.entry(key).or_default().push(application.clone());
+    }
+    for (application, work) in works {
+        if !summaries.iter().any(|(a, _)| a == application) {
+            let key = (None, Some(*work));
+            changes.entry(key).or_default().push(application.clone());
         }
     }
-    for status in statuses {
-        let of: Vec<String> = summaries
-            .iter()
-            .filter(|(_, s)| *s == status)
-            .map(|(a, _)| a.clone())
-            .collect();
-        let sql = "UPDATE applications SET status = $1, updated_at = $2 WHERE id IN";
-        update_in(
-            tx,
-            sql,
-            &[Param::Text(status.as_str()), Param::Int(now)],
-            &of,
-        )
-        .await?;
+    for ((status, work), of) in changes {
+        let mut set = vec!["updated_at = $1".to_owned()];
+        let mut fixed = vec![Param::Int(now)];
+        if let Some(status) = status {
+            fixed.push(Param::Text(status));
+            set.push(format!("status = ${}", fixed.len()));
+        }
+        if let Some((stage, attention_at)) = work {
+            fixed.push(Param::Text(stage.as_str()));
+            set.push(format!("stage = ${}", fixed.len()));
+            match attention_at {
+                Some(at) => {
+                    fixed.push(Param::Int(at));
+                    set.push(format!("attention_at = ${}", fixed.len()));
+                }
+                None => set.push("attention_at = NULL".to_owned()),
+            }
+        }
+        let sql = format!("UPDATE applications SET {} WHERE id IN", set.join(", "));
+        update_in(tx, &sql, &fixed, &of).await?;
     }
     Ok(())
 }
+
+/// An application's stage in the work list and when it needs attention anyway.
+type Work = (Stage, Option<i64>);
 
 /// Rows of released calls: started early by the taker, handed to it, left `ready`, and left
 /// `ready` but parked (their registry is unavailable).
@@ -163,6 +183,8 @@ struct Settled<'a> {
     blocked: Vec<usize>,
     /// The applications that are no longer in progress, with their summary.
     summaries: Vec<(String, ApplicationStatus)>,
+    /// The applications whose stage in the work list changed, with the new one.
+    works: Vec<(String, Work)>,
 }
 
 impl<'a> Settled<'a> {
@@ -185,6 +207,7 @@ impl<'a> Settled<'a> {
             released: Vec::new(),
             blocked: Vec::new(),
             summaries: Vec::new(),
+            works: Vec::new(),
         };
         for (application, members) in &by_application {
             settled.settle_one(application, members, history)?;
@@ -232,10 +255,35 @@ impl<'a> Settled<'a> {
         if summary != ApplicationStatus::InProgress {
             self.summaries.push((application.to_owned(), summary));
         }
+        let work = self.work(members, &calls, &settled)?;
+        let first = &self.rows[members[0]];
+        let stored: Option<String> = first.try_get("application_stage")?;
+        let stored_at: Option<i64> = first.try_get("application_attention_at")?;
+        if stored.as_deref() != Some(work.0.as_str()) || stored_at != work.1 {
+            self.works.push((application.to_owned(), work));
+        }
         for (i, &n) in members.iter().enumerate() {
             self.statuses[n] = settled[i];
         }
         Ok(())
+    }
+
+    /// The stage of an application whose calls are settled as `settled` (`lifecycle::work`).
+    fn work(
+        &self,
+        members: &[usize],
+        calls: &[lifecycle::Call],
+        settled: &[SubStatus],
+    ) -> Result<Work, StoreError> {
+        let mut views = Vec::with_capacity(calls.len());
+        for ((call, status), &n) in calls.iter().zip(settled).zip(members) {
+            views.push(lifecycle::CallWork {
+                kind: call.kind,
+                status: *status,
+                attention_at: self.rows[n].try_get("attention_at")?,
+            });
+        }
+        Ok(lifecycle::work(&views))
     }
 
     fn ids(&self, of: &[usize]) -> Result<Vec<String>, StoreError> {
@@ -334,10 +382,15 @@ impl<'a> Settled<'a> {
 fn calls_of(backend: Backend, list: &str) -> String {
     match backend {
         Backend::Sqlite => format!(
-            "SELECT {CALL_COLUMNS} FROM sub_requests WHERE application_id IN ({list}) ORDER BY application_id, position, item"
+            "SELECT c.*, a.stage AS application_stage, a.attention_at AS application_attention_at
+             FROM (SELECT {CALL_COLUMNS}, position FROM sub_requests
+                   WHERE application_id IN ({list})) AS c
+             JOIN applications AS a ON a.id = c.application_id
+             ORDER BY c.application_id, c.position, c.item"
         ),
         Backend::Postgres => format!(
-            "SELECT c.* FROM applications AS a CROSS JOIN LATERAL (
+            "SELECT c.*, a.stage AS application_stage, a.attention_at AS application_attention_at
+             FROM applications AS a CROSS JOIN LATERAL (
                 SELECT {CALL_COLUMNS}, position FROM sub_requests
                 WHERE application_id = a.id OFFSET 0) AS c
              WHERE a.id IN ({list}) ORDER BY c.application_id, c.position, c.item"

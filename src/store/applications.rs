@@ -26,6 +26,20 @@ pub struct NewApplication {
     pub origin: Origin,
     /// Its `application.submit` entry, stored with it.
     pub audit: Option<crate::audit::Entry>,
+    /// What the work list finds it by, and the keys later submissions are compared with
+    /// (boxed: a writer's jobs stay of a size).
+    pub findable: Box<Findable>,
+    /// The applications it repeats and the clerk's reason to go on (JSON), when it is a
+    /// second registration they confirmed.
+    pub duplicate_note: Option<String>,
+}
+
+/// What the work list's search finds an application by (`terms`, normalised) and the keys of
+/// its bundle's duplicate rules (`duplicate_keys`, keyed digests), made by `applications`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Findable {
+    pub terms: Vec<String>,
+    pub duplicate_keys: Vec<String>,
 }
 
 /// Who submitted an application: staff (`submitted_by`, `institution`), or a citizen online,
@@ -66,6 +80,8 @@ pub struct ApplicationRecord {
     pub updated_at: i64,
     /// When its personal data was removed, its retention over (`None`: it is kept).
     pub purged_at: Option<i64>,
+    /// The clerk's note when it was submitted although it repeats earlier ones (JSON).
+    pub duplicate_note: Option<String>,
 }
 
 /// One sub-request as stored.
@@ -107,7 +123,7 @@ impl SubRequestRecord {
 /// column changes with its status, and a batch that stores a call's outcome does not rewrite
 /// the application's row (on PostgreSQL that would be a new version of the whole row, its data
 /// included, every time; see `store::record::lock_applications`).
-const APPLICATION_COLUMNS: &str = "a.id, a.bundle_id, a.bundle_version, a.status, a.data, a.verify_code, a.institution, a.submitted_by, a.created_at, a.purged_at,
+const APPLICATION_COLUMNS: &str = "a.id, a.bundle_id, a.bundle_version, a.status, a.data, a.verify_code, a.institution, a.submitted_by, a.created_at, a.purged_at, a.duplicate_note,
     COALESCE((SELECT MAX(s.updated_at) FROM sub_requests AS s
               WHERE s.application_id = a.id AND s.updated_at > a.updated_at), a.updated_at) AS updated_at";
 const SUB_REQUEST_COLUMNS: &str = "id, service_id, item, status, depends_on, attempts, outputs, error, updated_at, kind, callback_token, deadline, idempotency_key, failures";
@@ -173,6 +189,7 @@ fn application_from_row(row: &AnyRow) -> Result<ApplicationRecord, StoreError> {
         created_at: row.try_get("created_at")?,
         updated_at: row.try_get("updated_at")?,
         purged_at: row.try_get("purged_at")?,
+        duplicate_note: row.try_get("duplicate_note")?,
     })
 }
 

@@ -6,6 +6,7 @@ use super::claim::{CallContext, Claim, Take};
 use super::history::Change;
 use super::sql::{Ty, batch, bind_null_rows, bucket, typed_values};
 use super::{ApplicationStatus, StoreError, SubKind, SubStatus, json_text};
+use crate::lifecycle::CallWork;
 use Ty::{Int as I, Text as T};
 use std::sync::Arc;
 
@@ -13,13 +14,14 @@ use std::sync::Arc;
 const ROWS_PER_INSERT: usize = 64;
 
 /// The types of a new application row, in the order of its `INSERT`: id, bundle, version,
-/// status, data, services, verify code, time, submitted by, institution, access hash.
-const APPLICATION_ROW: [Ty; 11] = [T, T, I, T, T, T, T, I, T, T, T];
+/// status, data, services, verify code, time, submitted by, institution, access hash, stage,
+/// attention time, duplicate note.
+const APPLICATION_ROW: [Ty; 14] = [T, T, I, T, T, T, T, I, T, T, T, T, I, T];
 
 /// The types of a new sub-request row, in the order of its `INSERT`: id, application,
 /// service, item, position, status, dependencies, attempts, next attempt, idempotency key,
-/// time, kind, callback token, deadline, lease end, claimed by.
-const CALL_ROW: [Ty; 16] = [T, T, T, I, I, T, T, I, I, T, I, T, T, I, I, T];
+/// time, kind, callback token, deadline, lease end, claimed by, attention time.
+const CALL_ROW: [Ty; 17] = [T, T, T, I, I, T, T, I, I, T, I, T, T, I, I, T, I];
 
 /// Store new applications in a transaction: one multi-row `INSERT` for the applications and
 /// one for their sub-requests (per `ROWS_PER_INSERT`), however many there are. The history
@@ -33,9 +35,10 @@ pub(super) async fn insert_applications(
     take: Option<&mut Take<'_>>,
     history: &mut Vec<Change>,
 ) -> Result<Vec<Claim>, StoreError> {
-    insert_rows(tx, news, now).await?;
     let rows = call_rows(news, now, take, history);
+    insert_rows(tx, news, &rows, now).await?;
     insert_calls(tx, &rows, now).await?;
+    super::findable::insert(tx, news).await?;
     for new in news {
         if let Some((key, response)) = &new.submission_key {
             super::submissions::record_answer(tx, key, new.id.as_str(), response).await?;
@@ -47,19 +50,21 @@ pub(super) async fn insert_applications(
 /// A new call with its application and place in it, and its row.
 type NewRow<'a> = (&'a NewApplication, &'a NewCall, usize, CallRow);
 
-/// The applications' own rows.
+/// The applications' own rows, each with its stage in the work list as its calls start.
 async fn insert_rows(
     tx: &mut sqlx::AnyConnection,
     news: &[&NewApplication],
+    rows: &[NewRow<'_>],
     now: i64,
 ) -> Result<(), StoreError> {
     for chunk in news.chunks(ROWS_PER_INSERT) {
         let size = bucket(chunk.len());
         let sql = format!(
             "INSERT INTO applications (id, bundle_id, bundle_version, status, data, services, verify_code,
-                created_at, updated_at, submitted_by, institution, access_hash)
+                created_at, updated_at, submitted_by, institution, access_hash, stage, attention_at,
+                duplicate_note)
              SELECT column1, column2, column3, column4, column5, column6, column7, column8, column8,
-                column9, column10, column11
+                column9, column10, column11, column12, column13, column14
              FROM (VALUES {}) AS v WHERE column1 IS NOT NULL",
             typed_values(&APPLICATION_ROW, size, 1)
         );
@@ -84,6 +89,19 @@ async fn insert_rows(
                 .bind(new.origin.submitted_by.clone())
                 .bind(new.origin.institution.clone())
                 .bind(new.origin.access_hash.clone());
+            let calls: Vec<CallWork> = (rows.iter())
+                .filter(|(n, ..)| n.id == new.id)
+                .map(|(_, call, _, row)| CallWork {
+                    kind: call.kind,
+                    status: row.record.status,
+                    attention_at: row.attention_at,
+                })
+                .collect();
+            let (stage, attention_at) = crate::lifecycle::work(&calls);
+            query = query
+                .bind(stage.as_str())
+                .bind(attention_at)
+                .bind(new.duplicate_note.clone());
         }
         bind_null_rows(query, &APPLICATION_ROW, size - chunk.len())
             .execute(&mut *tx)
@@ -136,8 +154,8 @@ async fn insert_calls(
     for chunk in rows.chunks(ROWS_PER_INSERT) {
         let size = bucket(chunk.len());
         let sql = format!(
-            "INSERT INTO sub_requests (id, application_id, service_id, item, position, status, depends_on, attempts, next_attempt_at, idempotency_key, updated_at, kind, callback_token, deadline, locked_until, claimed_by)
-             SELECT column1, column2, column3, column4, column5, column6, column7, column8, column9, column10, column11, column12, column13, column14, column15, column16
+            "INSERT INTO sub_requests (id, application_id, service_id, item, position, status, depends_on, attempts, next_attempt_at, idempotency_key, updated_at, kind, callback_token, deadline, locked_until, claimed_by, attention_at)
+             SELECT column1, column2, column3, column4, column5, column6, column7, column8, column9, column10, column11, column12, column13, column14, column15, column16, column17
              FROM (VALUES {}) AS v WHERE column1 IS NOT NULL",
             typed_values(&CALL_ROW, size, 1)
         );
@@ -159,7 +177,8 @@ async fn insert_calls(
                 .bind(row.record.callback_token.as_deref())
                 .bind(call.deadline)
                 .bind(row.claimed.as_ref().map(|c| c.0))
-                .bind(row.claimed.as_ref().map(|c| c.1.as_str()));
+                .bind(row.claimed.as_ref().map(|c| c.1.as_str()))
+                .bind(row.attention_at);
         }
         bind_null_rows(query, &CALL_ROW, size - chunk.len())
             .execute(&mut *tx)
@@ -175,6 +194,8 @@ struct CallRow {
     claimed: Option<(i64, String)>,
     /// When it is due: now, at its deadline (a person's step), or parked.
     next_attempt_at: i64,
+    /// When it needs attention if it is still open (a person's step past half its time).
+    attention_at: Option<i64>,
 }
 
 impl CallRow {
@@ -208,6 +229,9 @@ impl CallRow {
             },
             claimed,
             next_attempt_at: call.deadline.unwrap_or(now),
+            attention_at: (call.deadline)
+                .filter(|_| call.kind == SubKind::Human)
+                .map(|deadline| crate::lifecycle::step_attention_at(now, deadline)),
         }
     }
 }

@@ -11,6 +11,8 @@ mod audit;
 mod circuits;
 mod claim;
 mod codes;
+mod findable;
+mod gauges;
 mod history;
 mod insert;
 mod nodelay;
@@ -21,12 +23,17 @@ mod purge;
 mod record;
 mod sql;
 mod submissions;
+mod worklist;
 
-pub use applications::{ApplicationRecord, NewApplication, NewCall, Origin, SubRequestRecord};
+pub use applications::{
+    ApplicationRecord, Findable, NewApplication, NewCall, Origin, SubRequestRecord,
+};
 pub use audit::{AuditFilter, Audits};
 pub use circuits::{CallTiming, Closed, OpenCircuit};
 pub use claim::{CallContext, Claim, Parked, Services, Take};
 pub use codes::CodeState;
+pub use findable::Earlier;
+pub use gauges::Waiting as WaitingCalls;
 pub use history::HistoryEntry;
 pub use oidc_logins::OidcLogin;
 pub use outside::{Retry, RetryResult, TokenTarget};
@@ -37,6 +44,7 @@ pub use crate::lifecycle::{
 };
 pub use record::Recorded;
 pub use submissions::SubmissionKey;
+pub use worklist::{Counts, ListQuery, ListRow};
 
 use sqlx::any::{AnyPoolOptions, install_default_drivers};
 use sqlx::{AnyPool, Connection, Executor};

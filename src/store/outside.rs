@@ -158,6 +158,9 @@ impl Store {
                 .execute(&mut *tx)
                 .await?;
         }
+        if let Some((institution, findable)) = retry.findable {
+            super::findable::replace(&mut tx, application_id, institution, findable).await?;
+        }
         record_correction(&mut tx, &retry, now).await?;
         let detail = match data {
             Some(_) => "operator retry with corrected data",
@@ -199,6 +202,8 @@ pub struct Retry<'a> {
     pub author: &'a str,
     /// When a reopened human step expires (ms).
     pub human_deadline: i64,
+    /// What the corrected data is found by, for the application's institution.
+    pub findable: Option<(Option<&'a str>, &'a super::Findable)>,
     /// Its audit entries (the retry, and the correction when there is one).
     pub audit: Vec<crate::audit::Entry>,
 }
@@ -277,19 +282,23 @@ async fn reopen(
 ) -> Result<SubStatus, StoreError> {
     let status = lifecycle::next(kind, SubStatus::Failed, Event::Retried)
         .map_err(|e| StoreError::Corrupt(e.to_string()))?;
-    let (next, deadline) = match kind {
-        SubKind::Human => (human_deadline, Some(human_deadline)),
-        SubKind::Service => (now, None),
+    let (next, deadline, attention_at) = match kind {
+        SubKind::Human => {
+            let attention_at = lifecycle::step_attention_at(now, human_deadline);
+            (human_deadline, Some(human_deadline), Some(attention_at))
+        }
+        SubKind::Service => (now, None, None),
     };
     sqlx::query(
         "UPDATE sub_requests SET status = $1, next_attempt_at = $2, deadline = $3, failures = 0, failing_since = NULL, error = NULL, outputs = NULL,
-            poll_url = NULL, locked_until = NULL, updated_at = $4
-         WHERE id = $5",
+            poll_url = NULL, locked_until = NULL, updated_at = $4, attention_at = $5
+         WHERE id = $6",
     )
     .bind(status.as_str())
     .bind(next)
     .bind(deadline)
     .bind(now)
+    .bind(attention_at)
     .bind(id)
     .execute(tx)
     .await?;

@@ -43,7 +43,7 @@ impl Store {
         let now = now_ms();
         let mut tx = self.pool.begin().await?;
         let done = sqlx::query(
-            "UPDATE applications SET data = '{}', purged_at = $1
+            "UPDATE applications SET data = '{}', purged_at = $1, duplicate_note = NULL
              WHERE id = $2 AND purged_at IS NULL AND status <> 'in_progress'",
         )
         .bind(now)
@@ -64,6 +64,7 @@ impl Store {
         for sql in statements {
             sqlx::query(sql).bind(id).execute(&mut *tx).await?;
         }
+        super::findable::remove(&mut tx, id).await?;
         for (sub_request, code) in codes {
             sqlx::query("UPDATE sub_requests SET check_code = $1 WHERE id = $2")
                 .bind(code)

@@ -93,7 +93,7 @@ impl Store {
 }
 
 /// The history of each stored outcome; per outcome whether it was stored (its lease held),
-/// and the applications whose calls ended, which are settled next.
+/// and the applications whose calls ended or started failing, which are settled next.
 fn noted<'a>(
     done: &[(&'a Claim, &Completion)],
     stored: Vec<Option<StoredOutcome>>,
@@ -119,7 +119,11 @@ fn noted<'a>(
         let call = Some(claim.key().to_string());
         let change = Change::of(claim.application_id.as_str(), call, row.status.as_str());
         history.push(change.with_detail(detail));
-        if row.status.is_terminal() {
+        // An application is settled again when a call ends, and when one starts failing: its
+        // stage in the work list takes the time the call will have retried too long.
+        let starts_failing =
+            matches!(completion, Completion::Retry { .. }) && claim.failing_since.is_none();
+        if row.status.is_terminal() || starts_failing {
             finished.push(claim.application_id.as_str());
         }
     }
@@ -200,12 +204,13 @@ async fn store_outcomes(
             "UPDATE sub_requests SET status = v.column3, outputs = v.column4, error = v.column5,
                 next_attempt_at = v.column6, failures = v.column7, poll_url = v.column8,
                 deadline = v.column9, failing_since = v.column10, attempts = v.column11,
-                locked_until = NULL, updated_at = $1
+                attention_at = v.column10 + {retrying}, locked_until = NULL, updated_at = $1
              FROM (VALUES {}) AS v
              WHERE sub_requests.id = v.column1 AND sub_requests.status = 'running'
                AND sub_requests.attempts = v.column2
              RETURNING sub_requests.id, sub_requests.attempts",
-            typed_values(&OUTCOME, size, 2)
+            typed_values(&OUTCOME, size, 2),
+            retrying = crate::lifecycle::RETRYING_TOO_LONG_MS,
         );
         // On PostgreSQL planned afresh each time (an unnamed statement), unlike the writers'
         // others: its generic plan, made while the table's statistics were those of its first

@@ -118,11 +118,23 @@ pub(super) fn bind_null_rows<'q>(
     query
 }
 
-/// A parameter bound before an `IN (…)` list.
-#[derive(Clone, Copy)]
+/// A parameter bound before an `IN (…)` list, or of a statement built piece by piece.
+#[derive(Clone)]
 pub(super) enum Param<'a> {
     Text(&'a str),
+    Owned(String),
     Int(i64),
+}
+
+impl Param<'_> {
+    /// Bind it as the next parameter of `query`.
+    pub(super) fn bind<'q>(&'q self, query: AnyQuery<'q>) -> AnyQuery<'q> {
+        match self {
+            Param::Text(text) => query.bind(*text),
+            Param::Owned(text) => query.bind(text.as_str()),
+            Param::Int(n) => query.bind(*n),
+        }
+    }
 }
 
 /// `{sql} (…ids)` with `fixed` bound first, in chunks of `IN_CHUNK` ids; nothing for no ids.
@@ -137,10 +149,7 @@ pub(super) async fn update_in(
         let sql = format!("{sql} ({list})");
         let mut query = batch(&*tx, sql);
         for param in fixed {
-            query = match *param {
-                Param::Text(text) => query.bind(text),
-                Param::Int(n) => query.bind(n),
-            };
+            query = param.bind(query);
         }
         for id in padded(chunk) {
             query = query.bind(id);

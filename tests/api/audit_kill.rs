@@ -2,7 +2,7 @@
 //! while the real server is killed (SIGKILL) and restarted, and afterwards every read and every
 //! correction that got its answer has its entry, and the chain verifies.
 
-use crate::durability::{Instance, connect, spawn_sandbox, submit_births, wait_all};
+use crate::durability::{Instance, births, connect, spawn_sandbox, submit_each, wait_all};
 use crate::helpers::{Db, INSTITUTION, client_with, fresh_database, token};
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, BTreeSet};
@@ -15,12 +15,20 @@ const ROUNDS: usize = 4;
 
 async fn every_answered_read_and_correction_keeps_its_entry_across_kills(db: Db) {
     let (database, _dir) = fresh_database(db).await;
-    // The civil registry refuses the example's medical conclusion until it is corrected.
+    // The civil registry refuses each birth's medical conclusion until it is corrected.
+    let births = births(APPLICATIONS);
+    let refuse: Vec<Value> = (births.iter())
+        .map(|b| {
+            json!({
+                "pointer": "/medical_conclusion/number",
+                "equals": b["data"]["medical_conclusion"]["number"],
+                "message": "не знайдено"
+            })
+        })
+        .collect();
     let sandbox = spawn_sandbox(json!({
         "default": { "latency": { "fixed_ms": 2 } },
-        "services": { "civil.birth-registration": { "refuse": [{
-            "pointer": "/medical_conclusion/number", "equals": "0123/2026", "message": "не знайдено"
-        }] } }
+        "services": { "civil.birth-registration": { "refuse": refuse } }
     }))
     .await;
     let store = onestop::store::Store::connect(&database, Some(1))
@@ -28,7 +36,7 @@ async fn every_answered_read_and_correction_keeps_its_entry_across_kills(db: Db)
         .expect("database");
     let client = client_with(&token(&store, Some(INSTITUTION), "registrar").await);
     let mut instance = Instance::start_with(&database, &sandbox, "audited", 32, &[]);
-    let ids = submit_births(&client, std::slice::from_ref(&instance.url), APPLICATIONS).await;
+    let ids = submit_each(&client, std::slice::from_ref(&instance.url), births).await;
     let statuses = wait_all(&client, &instance.url, &ids).await;
     assert!(statuses.iter().all(|s| s == "failed"), "{statuses:?}");
 

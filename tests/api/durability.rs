@@ -116,21 +116,37 @@ fn total(stats: &Value, field: &str) -> u64 {
         .sum()
 }
 
+/// `count` full birth applications, each of another child (the same birth submitted twice is
+/// refused as a duplicate).
+pub(crate) fn births(count: usize) -> Vec<Value> {
+    (0..count)
+        .map(|_| crate::helpers::example("birth"))
+        .collect()
+}
+
 /// Submit `count` full birth applications, spread over `servers`, eight at a time; their ids.
 pub(crate) async fn submit_births(
     client: &reqwest::Client,
     servers: &[String],
     count: usize,
 ) -> Vec<String> {
-    let body = crate::helpers::example("birth");
-    let mut ids = Vec::with_capacity(count);
+    submit_each(client, servers, births(count)).await
+}
+
+/// Submit `bodies` as birth applications, spread over `servers`, eight at a time; their ids.
+pub(crate) async fn submit_each(
+    client: &reqwest::Client,
+    servers: &[String],
+    bodies: Vec<Value>,
+) -> Vec<String> {
+    let mut ids = Vec::with_capacity(bodies.len());
     let mut tasks = tokio::task::JoinSet::new();
-    for n in 0..count {
+    for (n, body) in bodies.into_iter().enumerate() {
         let url = format!(
             "{}/api/v1/bundles/birth/applications",
             servers[n % servers.len()]
         );
-        let (client, body) = (client.clone(), body.clone());
+        let client = client.clone();
         tasks.spawn(async move {
             let response = client.post(url).json(&body).send().await.expect("sent");
             assert_eq!(response.status().as_u16(), 201, "accepted");

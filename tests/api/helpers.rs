@@ -5,7 +5,7 @@
 
 use onestop::settings::Settings;
 use onestop::startup::Application;
-use serde_json::Value;
+use serde_json::{Value, json};
 use sqlx::Connection;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
@@ -172,12 +172,39 @@ pub fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
+/// The example application of `bundle`. Each birth after a test's first is another child: the
+/// medical conclusion's number and the birth date differ (a birth submitted twice is flagged as
+/// a duplicate), the first is the example as shipped.
 pub fn example(bundle: &str) -> Value {
+    static BIRTHS: std::sync::atomic::AtomicI64 = std::sync::atomic::AtomicI64::new(0);
     let path = root()
         .join("bundles/examples")
         .join(format!("{bundle}.json"));
     let text = std::fs::read_to_string(&path).expect("example application is readable");
-    serde_json::from_str(&text).expect("example application is JSON")
+    let mut example: Value = serde_json::from_str(&text).expect("example application is JSON");
+    if bundle == "birth" {
+        let n = BIRTHS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        if n > 0 {
+            another_birth(&mut example["data"], n);
+        }
+    }
+    example
+}
+
+/// The `n`th other birth than the example's: its conclusion number and birth date moved on.
+pub fn another_birth(data: &mut Value, n: i64) {
+    let born: jiff::civil::Date = (data["child"]["birth_date"].as_str())
+        .and_then(|d| d.parse().ok())
+        .expect("the example gives a birth date");
+    let born = born
+        .checked_sub(jiff::Span::new().days(n % 3000))
+        .expect("a date");
+    data["child"]["birth_date"] = json!(born.to_string());
+    data["medical_conclusion"]["issued_on"] = json!(born.to_string());
+    let number = data["medical_conclusion"]["number"]
+        .as_str()
+        .unwrap_or("0123/2026");
+    data["medical_conclusion"]["number"] = json!(format!("{number}-{n}"));
 }
 
 /// The PostgreSQL admin URL, or `None` when the PostgreSQL variants were explicitly switched off

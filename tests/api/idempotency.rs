@@ -39,14 +39,16 @@ async fn the_same_idempotency_key_twice_yields_one_application(db: Db) {
     let bad_key = submit_with_key(&app, "", &body).await;
     assert_eq!(bad_key.status().as_u16(), 400);
 
-    // Without a key, the same body is a new application; a failed validation keeps no key.
-    let other_id = app.submit_ok("birth", &body).await;
+    // Without a key, another birth is a new application (the same one again would be a
+    // duplicate); a failed validation keeps no key.
+    let other_id = app.submit_ok("birth", &example("birth")).await;
     assert_ne!(Some(other_id.as_str()), first["id"].as_str());
-    let mut invalid = body.clone();
+    let third = example("birth");
+    let mut invalid = third.clone();
     invalid["data"]["mother"]["rnokpp"] = "3440712341".into();
     let refused = submit_with_key(&app, "ward-5-2026-11-21-0002", &invalid).await;
     assert_eq!(refused.status().as_u16(), 422);
-    let accepted = submit_with_key(&app, "ward-5-2026-11-21-0002", &body).await;
+    let accepted = submit_with_key(&app, "ward-5-2026-11-21-0002", &third).await;
     assert_eq!(
         accepted.status().as_u16(),
         201,

@@ -182,17 +182,20 @@ async fn refusals_in_a_row_fail_at_once_and_leave_the_registry_available(db: Db)
         s.registries.circuit.probe_first_ms = 10_000;
     })
     .await;
-    let mut refused_birth = example("birth");
-    refused_birth["data"]["child"]["surname"] = json!("Відмовенко");
+    let refused_birth = || {
+        let mut birth = example("birth");
+        birth["data"]["child"]["surname"] = json!("Відмовенко");
+        birth
+    };
     let started = Instant::now();
-    let refused = submit_all(&app, &refused_birth, REFUSED as usize).await;
+    let refused = submit_all(&app, refused_birth, REFUSED as usize).await;
     for id in &refused {
         assert_refused_at_once(&app.wait_until_done(id).await);
     }
     let calls = tax_calls(&stats(&app.client, &sandbox).await);
     assert_eq!(calls, REFUSED, "each refused call was made once");
 
-    for id in &submit_all(&app, &example("birth"), 3).await {
+    for id in &submit_all(&app, || example("birth"), 3).await {
         assert_completed_and_never_held(&app.wait_until_done(id).await);
     }
     let took = started.elapsed();
@@ -281,11 +284,12 @@ async fn a_call_still_failing_when_its_time_budget_runs_out_fails_and_blocks_its
     assert_blocked_after_tax(&done);
 }
 
-/// Submit `count` copies of `body`, one after the other; their ids.
-async fn submit_all(app: &TestApp, body: &Value, count: usize) -> Vec<String> {
+/// Submit `count` births `birth` makes, one after the other (each of another child: the same
+/// birth twice is refused as a duplicate); their ids.
+async fn submit_all(app: &TestApp, birth: impl Fn() -> Value, count: usize) -> Vec<String> {
     let mut ids = Vec::with_capacity(count);
     for _ in 0..count {
-        ids.push(app.submit_ok("birth", body).await);
+        ids.push(app.submit_ok("birth", &birth()).await);
     }
     ids
 }
@@ -317,7 +321,6 @@ async fn outage_under_steady_load(
     sandbox: &str,
     servers: &[String],
 ) -> (Vec<String>, Timeline) {
-    let body = example("birth");
     let mut timeline = Timeline::start();
     let mut submissions = tokio::task::JoinSet::new();
     let mut ticks = tokio::time::interval(TICK);
@@ -334,7 +337,8 @@ async fn outage_under_steady_load(
         if tick < APPLICATIONS {
             let server = &servers[tick % servers.len()];
             let url = format!("{server}/api/v1/bundles/birth/applications");
-            let (client, body) = (client.clone(), body.clone());
+            // Each tick's birth is another child's: the same birth twice is a duplicate.
+            let (client, body) = (client.clone(), example("birth"));
             timeline.note_sent();
             submissions.spawn(async move {
                 let response = client.post(url).json(&body).send().await.expect("sent");

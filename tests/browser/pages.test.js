@@ -80,6 +80,20 @@ async function signInFirstTime(page, login, oneTime) {
   await page.getByRole('button', { name: 'Зберегти пароль' }).click();
   await page.locator('#signed-in-as').waitFor(WAIT);
   assert.equal(await page.locator('#signed-in-as').innerText(), login);
+  passwords.set(login, own);
+}
+
+/** The passwords of their own the logins set in this run (each one-time password goes once). */
+const passwords = new Map();
+
+/** Sign in as `login`: with the password they set earlier in this run, else for the first time. */
+async function signIn(page, login) {
+  if (!passwords.has(login)) return signInFirstTime(page, login, demoPassword(login));
+  await page.goto(`${BASE}/sign-in`);
+  await fill(page, { login, password: passwords.get(login) });
+  await page.getByRole('button', { name: 'Увійти' }).click();
+  await page.locator('#signed-in-as').waitFor(WAIT);
+  assert.equal(await page.locator('#signed-in-as').innerText(), login);
 }
 
 const field = (page, name) => page.locator(`[name="${name}"]`);
@@ -115,7 +129,7 @@ async function waitUntilSettled(page) {
   return page.locator('[data-overall]').innerText();
 }
 
-/** Download the receipt through its link and check it is a PDF. */
+/** Download the receipt through its link and check it is a PDF; the file it was saved to. */
 async function downloadReceipt(page, name) {
   const [download] = await Promise.all([page.waitForEvent('download', WAIT), page.click('#receipt')]);
   const file = path.join(SHOTS, `${name}.pdf`);
@@ -123,6 +137,7 @@ async function downloadReceipt(page, name) {
   const bytes = fs.readFileSync(file);
   assert.equal(bytes.subarray(0, 5).toString(), '%PDF-', 'the receipt is a PDF');
   assert.ok(bytes.length > 2000, 'the receipt is not empty');
+  return file;
 }
 
 test('a clerk signs in, registers a birth (errors shown and kept, corrected), gets the receipt, signs out', async () => {
@@ -400,4 +415,159 @@ test('a ward auditor signs in, sets a password of their own and searches the aud
   await page.getByRole('button', { name: 'Шукати' }).click();
   await page.locator('#audit-error').waitFor(WAIT);
   await page.close();
+});
+
+/** The PDF's text (poppler's pdftotext), lines joined by spaces. */
+function pdfText(file) {
+  const text = require('node:child_process').execFileSync('pdftotext', ['-layout', file, '-'], { encoding: 'utf8' });
+  return text.replace(/\s+/g, ' ');
+}
+
+/** Reload the page until `done` says yes (the staff pages do not follow the registries live). */
+async function reloadUntil(page, done, what) {
+  const until = Date.now() + 60000;
+  while (!(await done())) {
+    assert.ok(Date.now() < until, `${what} within a minute`);
+    await page.waitForTimeout(500);
+    await page.reload();
+  }
+}
+
+test('a ward registrar corrects an IBAN the bank refused and retries; a clerk of the ward may not, a clerk of the CNAP sees nothing', async () => {
+  // The sandbox's Pension Fund refuses one account (a valid IBAN that no bank knows): scripts/test
+  // starts the server with this rule.
+  const behaviour = JSON.parse(fs.readFileSync(process.env.ONESTOP_SANDBOX_BEHAVIOUR, 'utf8'));
+  const [rule] = behaviour.services['social.birth-assistance'].refuse;
+  assert.equal(rule.pointer, '/benefit/iban');
+  const refusedIban = rule.equals;
+  const goodIban = 'UA363510050000026009876543210';
+  const service = 'social.birth-assistance';
+  const block = (page) => page.locator(`[id="service-${service}"]`);
+
+  // The registrar registers a birth with the birth assistance paid to the refused account.
+  const registrar = await browser.newPage();
+  await signIn(registrar, 'ward-registrar');
+  await registrar.getByRole('link', { name: 'Народження дитини' }).click();
+  await registrar.getByRole('heading', { level: 1, name: 'Народження дитини' }).waitFor(WAIT);
+  await registrar.getByLabel('Допомога при народженні дитини').check();
+  await registrar.getByRole('button', { name: 'Продовжити до форми' }).click();
+  await field(registrar, '/child/surname').waitFor(WAIT);
+  await fill(registrar, {
+    '/child/surname': 'Мельник', '/child/given_name': 'Тарас', '/child/patronymic': 'Богданович',
+    '/child/birth_date': daysAgo(1), '/child/birth_place': 'м. Київ',
+    '/mother/surname': 'Мельник', '/mother/given_name': 'Наталія', '/mother/patronymic': 'Сергіївна',
+    '/mother/birth_date': '15.03.1994', '/mother/rnokpp': '3440712340',
+    '/mother/identity_document/number': '007654321',
+    '/father/surname': 'Мельник', '/father/given_name': 'Богдан', '/father/patronymic': 'Олегович',
+    '/father/birth_date': '02.07.1992', '/father/rnokpp': '3378645672',
+    '/father/identity_document/number': 'КВ654321',
+    '/paternity/marriage_act_record': '4321', '/paternity/marriage_date': '20.08.2020',
+    '/medical_conclusion/number': '0456/2026', '/medical_conclusion/issued_on': daysAgo(1),
+    '/medical_conclusion/facility': 'Київський міський пологовий будинок № 5',
+    '/benefit/iban': refusedIban,
+  });
+  await choose(registrar, '/child/sex', 'male');
+  await choose(registrar, '/mother/identity_document/kind', 'id-card');
+  await choose(registrar, '/father/identity_document/kind', 'passport');
+  await choose(registrar, '/paternity/basis', 'marriage');
+  await choose(registrar, '/benefit/recipient', 'mother');
+  await fillAddress(registrar, '/residence', KYIV);
+  await registrar.getByRole('button', { name: 'Подати заяву' }).click();
+  await registrar.waitForURL(/\/applications\/[0-9a-f-]{36}/, WAIT);
+  const id = registrar.url().match(/\/applications\/([0-9a-f-]{36})/)[1];
+  assert.equal(await waitUntilSettled(registrar), 'Виконано частково', 'all but the assistance is done');
+  const before = pdfText(await downloadReceipt(registrar, 'staff-receipt-before'));
+  const staffPage = `${BASE}/staff/applications/${id}`;
+
+  // A clerk of the same ward sees the failure and its reason, the data masked, and no way to
+  // correct or retry it.
+  const clerk = await browser.newPage();
+  await signIn(clerk, 'ward-clerk');
+  await clerk.goto(staffPage);
+  await block(clerk).locator('.badge', { hasText: 'Помилка' }).waitFor(WAIT);
+  assert.match(await clerk.locator(`[id="reason-${service}"]`).innerText(), new RegExp(rule.message));
+  assert.equal(await clerk.locator('[id^="correct-"]').count(), 0, 'no correct button for a clerk');
+  assert.equal(await clerk.locator('[id^="retry-"]').count(), 0, 'no retry button for a clerk');
+  await clerk.locator('#masked-note').waitFor(WAIT);
+  const maskedIban = await clerk.locator('#data [data-pointer="/benefit/iban"]').innerText();
+  assert.ok(!maskedIban.includes(refusedIban.slice(0, 10)), `the IBAN is masked for a clerk (${maskedIban})`);
+  assert.ok(maskedIban.endsWith(refusedIban.slice(-4)), 'a clerk sees the end of the IBAN');
+  await shoot(clerk, 'staff-application-clerk');
+  const clerkCorrects = await clerk.request.get(`${staffPage}/services/${service}/correct`, { maxRedirects: 0 });
+  assert.equal(clerkCorrects.status(), 403, 'a clerk may not open the correction form');
+  await clerk.close();
+
+  // The registrar's work list: the application is among those needing attention.
+  await registrar.goto(`${BASE}/staff/applications`);
+  const attention = Number(await registrar.locator('#count-attention').innerText());
+  assert.ok(attention >= 1, `the needs-attention count (${attention}) counts the failure`);
+  await registrar.locator('#tab-attention').click();
+  await registrar.waitForURL(/stage=attention/, WAIT);
+  assert.equal(await registrar.locator('#tab-attention').getAttribute('aria-current'), 'page');
+  const row = registrar.locator(`#work-list a.work-name[href^="/staff/applications/${id}"]`);
+  await row.waitFor(WAIT);
+  assert.equal((await row.innerText()).trim(), 'Мельник Тарас Богданович');
+  assert.equal(await registrar.locator('#work-list tbody tr').count(), attention, 'the tab lists as many as it counts');
+  await shoot(registrar, 'staff-list');
+  await row.click();
+
+  // The application as staff see it: the reason, the whole IBAN, correct and retry.
+  await registrar.locator('#application-id').waitFor(WAIT);
+  assert.equal(await registrar.locator('#application-id').innerText(), id);
+  assert.equal(await registrar.locator('#application-status').innerText(), 'Виконано частково');
+  assert.equal(await block(registrar).locator('.badge').innerText(), 'Помилка');
+  assert.match(await registrar.locator(`[id="reason-${service}"]`).innerText(), new RegExp(rule.message));
+  assert.equal(await registrar.locator('#data [data-pointer="/benefit/iban"]').innerText(), refusedIban);
+  assert.equal(await registrar.locator('#masked-note').count(), 0, 'a registrar sees the data whole');
+  await registrar.locator(`[id="retry-${service}"]`).waitFor(WAIT);
+  await shoot(registrar, 'staff-application');
+
+  // The correction form: the service's fields, filled in; the changes shown before confirming.
+  await registrar.locator(`[id="correct-${service}"]`).click();
+  await registrar.locator('#correct-form').waitFor(WAIT);
+  assert.equal(await field(registrar, '/benefit/iban').inputValue(), refusedIban);
+  assert.ok(await registrar.locator('input[name="/benefit/recipient"][value="mother"]').isChecked());
+  assert.equal(await field(registrar, '/residence/region').count(), 0, 'only what the service takes');
+  await shoot(registrar, 'staff-correct');
+  await fill(registrar, { '/benefit/iban': goodIban });
+  await registrar.locator('#preview').click();
+  const changes = registrar.locator('#changes');
+  await changes.waitFor(WAIT);
+  const rows = await changes.locator('tbody tr').evaluateAll((trs) =>
+    trs.map((tr) => [...tr.cells].map((td) => td.innerText.trim())));
+  assert.deepEqual(rows, [['/benefit/iban', refusedIban, goodIban]], 'one change: the IBAN');
+  assert.equal(await field(registrar, '/benefit/iban').inputValue(), goodIban, 'the new value is kept');
+  await shoot(registrar, 'staff-correct-changes');
+  await registrar.locator('#confirm').click();
+
+  // Back on the staff page: the assistance retried with the new account, and done.
+  await registrar.waitForURL(new RegExp(`/staff/applications/${id}\\?`), WAIT);
+  await reloadUntil(registrar, async () =>
+    (await block(registrar).locator('.badge').innerText()) === 'Виконано', 'the assistance succeeds');
+  assert.equal(await registrar.locator('#application-status').innerText(), 'Виконано');
+  assert.equal(await registrar.locator(`[id="reason-${service}"]`).count(), 0, 'no reason is left');
+  assert.equal(await registrar.locator('[id^="correct-"], [id^="retry-"]').count(), 0, 'nothing left to correct');
+  assert.equal(await registrar.locator('#data [data-pointer="/benefit/iban"]').innerText(), goodIban);
+  await shoot(registrar, 'staff-application-corrected');
+  const after = pdfText(await downloadReceipt(registrar, 'staff-receipt-after'));
+  assert.notEqual(after, before, 'the receipt changed');
+  assert.ok(before.includes(rule.message), 'the receipt before names the refusal');
+  assert.ok(!after.includes(rule.message), 'the receipt after does not');
+  assert.match(after, /Рішення № \S+/, "the receipt gives the assistance's decision");
+  await registrar.goto(`${BASE}/staff/applications?stage=attention&q=${id}`);
+  await registrar.locator('#work-none').waitFor(WAIT);
+  await registrar.close();
+
+  // A clerk of the CNAP: not in their list, not found by its number, and not there at all.
+  const other = await browser.newPage();
+  await signIn(other, 'cnap-clerk');
+  await other.goto(`${BASE}/staff/applications`);
+  await other.locator('#count-all').waitFor(WAIT);
+  assert.equal(await other.locator(`a.work-name[href^="/staff/applications/${id}"]`).count(), 0);
+  await other.goto(`${BASE}/staff/applications?q=${id}`);
+  await other.locator('#work-none').waitFor(WAIT);
+  assert.equal((await other.goto(staffPage)).status(), 404, "another institution's application is not found");
+  const otherCorrects = await other.request.get(`${staffPage}/services/${service}/correct`, { maxRedirects: 0 });
+  assert.equal(otherCorrects.status(), 404);
+  await other.close();
 });

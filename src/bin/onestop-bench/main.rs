@@ -97,6 +97,8 @@ struct Bench {
     chains: chain::Chains,
     /// Every call the sandbox answered and the time it took there.
     answers: AnswerLog,
+    /// Births submitted so far: each is another child (see `Bench::birth`).
+    births: std::sync::atomic::AtomicU64,
     /// The services of the registry `--outage` takes down (none without it).
     down: BTreeSet<String>,
 }
@@ -172,6 +174,7 @@ async fn run(options: BenchOptions) -> anyhow::Result<()> {
         calls,
         chains,
         answers,
+        births: std::sync::atomic::AtomicU64::new(0),
         down,
     };
     let outcome = run_against(Arc::new(ctx), &database.url).await;
@@ -271,12 +274,30 @@ impl Bench {
         })
     }
 
-    /// Submit the example once; the new application's id.
+    /// The example as another child's birth: its own medical conclusion number and surname,
+    /// so that no two are one birth submitted twice (which onestop flags, 409).
+    fn birth(&self) -> Value {
+        const LETTERS: [char; 16] = [
+            'а', 'б', 'в', 'г', 'д', 'е', 'ж', 'з', 'к', 'л', 'м', 'н', 'о', 'п', 'р', 'с',
+        ];
+        let n = (self.births).fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let mut birth = self.example.clone();
+        let data = &mut birth["data"];
+        data["medical_conclusion"]["number"] = serde_json::json!(format!("{n}/2026"));
+        let suffix: String = (0..5)
+            .map(|i| LETTERS[((n >> (4 * i)) & 15) as usize])
+            .collect();
+        let surname = data["child"]["surname"].as_str().unwrap_or("Коваленко");
+        data["child"]["surname"] = serde_json::json!(format!("{surname}{suffix}"));
+        birth
+    }
+
+    /// Submit the example once (as another child); the new application's id.
     async fn submit(&self, server: &str) -> anyhow::Result<String> {
         let response = self
             .http
             .post(format!("{server}/api/v1/bundles/birth/applications"))
-            .json(&self.example)
+            .json(&self.birth())
             .send()
             .await?;
         let status = response.status();

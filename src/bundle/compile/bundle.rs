@@ -48,10 +48,8 @@ pub(super) fn compile_bundle(
     check_repeated_bindings(file, &raw, &steps, diags);
     let human_steps = human_steps(&scope, &raw, diags);
     let retention = retention(file, raw.retention.as_deref(), diags);
-    let ordered = order(&steps).map_err(|cycle| {
-        let message = format!("dependency cycle: {}", cycle.join(" → "));
-        diags.push(Diagnostic::new(file, "services", message));
-    });
+    let (work_list, duplicates) = super::finding::finding(file, &raw, &fields, diags);
+    let ordered = ordered(file, &steps, diags);
     if diags.len() > before {
         return None;
     }
@@ -71,11 +69,22 @@ pub(super) fn compile_bundle(
                 value: row.value,
             })
             .collect(),
-        steps: ordered.ok()?,
+        steps: ordered?,
         human_steps,
         receipt: receipt?,
+        work_list,
+        duplicates,
         forms: Mutex::new(BTreeMap::new()),
     })
+}
+
+/// The steps in an order that respects their dependencies, or a cycle reported.
+fn ordered(file: &Path, steps: &[Step], diags: &mut Vec<Diagnostic>) -> Option<Vec<Step>> {
+    let ordered = order(steps).map_err(|cycle| {
+        let message = format!("dependency cycle: {}", cycle.join(" → "));
+        diags.push(Diagnostic::new(file, "services", message));
+    });
+    ordered.ok()
 }
 
 /// How long personal data is kept after the application ends: a positive duration.

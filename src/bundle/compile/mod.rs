@@ -5,6 +5,7 @@
 
 mod bundle;
 mod files;
+mod finding;
 mod human_step;
 mod service;
 mod step;

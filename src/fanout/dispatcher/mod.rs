@@ -16,6 +16,7 @@ use super::{DispatchSettings, Handed, Policies, PrepareError, Start, Submitter, 
 use crate::bundle::Catalog;
 use crate::registry::{Outcome, RegistryClient};
 use crate::store::{CallContext, Claim, Completion, Store, SubKind, now_ms};
+use crate::telemetry::Telemetry;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -52,6 +53,8 @@ pub struct Dispatcher {
     jobs: Inboxes,
     /// The writers' ends, taken when the dispatcher runs.
     jobs_rx: Arc<Mutex<Option<Vec<mpsc::UnboundedReceiver<Job>>>>>,
+    /// What is counted of the calls and the writers' batches.
+    telemetry: Arc<Telemetry>,
 }
 
 impl Dispatcher {
@@ -60,6 +63,7 @@ impl Dispatcher {
         catalog: Arc<Catalog>,
         client: RegistryClient,
         settings: DispatchSettings,
+        telemetry: Arc<Telemetry>,
     ) -> Self {
         let policies = Policies::new(settings.defaults, &settings.registries);
         let gates = Gates::new(
@@ -82,6 +86,7 @@ impl Dispatcher {
             held: Arc::new(AtomicUsize::new(0)),
             jobs,
             jobs_rx: Arc::new(Mutex::new(Some(jobs_rx))),
+            telemetry,
         }
     }
 
@@ -100,12 +105,18 @@ impl Dispatcher {
             held: self.held.clone(),
             wake: self.wake.clone(),
             gates: self.gates.clone(),
+            telemetry: self.telemetry.clone(),
         }
     }
 
     /// What this instance knows of the registries' circuits.
     pub fn registries(&self) -> super::Registries {
         super::Registries::new(self.gates.clone())
+    }
+
+    /// What this instance counts of its calls.
+    pub fn telemetry(&self) -> Arc<Telemetry> {
+        self.telemetry.clone()
     }
 
     /// A handle to wake the dispatcher when new work was stored.
@@ -262,6 +273,7 @@ impl Dispatcher {
         let policy = self.policies.for_call(service, step);
         self.keep_lease(claim, policy.timeout, start).await?;
         let started = now_ms();
+        let clock = std::time::Instant::now();
         let outcome = match &claim.poll_url {
             Some(url) => self.client.poll(service, url, policy.timeout).await,
             None => {
@@ -278,6 +290,8 @@ impl Dispatcher {
                     .await
             }
         };
+        let (registry, counted) = (service.registry.as_str(), outcome.counted());
+        (self.telemetry).call(registry, &claim.service_id, counted, clock.elapsed());
         match &outcome {
             Outcome::Retry { after, .. } => self.gates.failed(gate, *after).await,
             _ => self.gates.answered(gate).await,

@@ -37,7 +37,9 @@ impl Dispatcher {
                     deadline,
                 }
             }
-            Outcome::Retry { reason, after } => self.retry(claim, policy, reason, started, after),
+            Outcome::Retry { reason, after, .. } => {
+                self.retry(claim, policy, reason, started, after)
+            }
         }
     }
 

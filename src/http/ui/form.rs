@@ -159,6 +159,7 @@ async fn store(
         let source = crate::http::applications::Source {
             origin,
             actor: actor.clone(),
+            duplicate_reason: form.duplicate_reason.clone(),
         };
         let accepted = crate::http::applications::accept(
             state,
@@ -182,14 +183,33 @@ async fn store(
                 Some(id) => return Ok(see_application(&id, lang)),
                 None => key = new_key(),
             },
-            Err(ApiError::Invalid(errors)) => {
-                let status = StatusCode::UNPROCESSABLE_ENTITY;
-                return draw(state, bundle, req, form, &errors, None, status);
-            }
-            Err(other) => return Err(Problem::from_api(other, lang)),
+            Err(refused) => return redraw(state, bundle, req, form, refused),
         }
     }
     Err(Problem::new(StatusCode::CONFLICT, lang, "busy"))
+}
+
+/// The form again with what the submission was refused for: its errors next to their fields,
+/// or the earlier applications it repeats with the reason's field; any other refusal is a
+/// page of its own.
+fn redraw(
+    state: &AppState,
+    bundle: &str,
+    req: &HttpRequest,
+    mut form: Submitted,
+    refused: ApiError,
+) -> Result<HttpResponse, Problem> {
+    match refused {
+        ApiError::Invalid(errors) => {
+            let status = StatusCode::UNPROCESSABLE_ENTITY;
+            draw(state, bundle, req, form, &errors, None, status)
+        }
+        ApiError::Duplicate(duplicates) => {
+            form.duplicates = duplicates;
+            draw(state, bundle, req, form, &[], None, StatusCode::CONFLICT)
+        }
+        other => Err(Problem::from_api(other, form.lang)),
+    }
 }
 
 fn new_key() -> String {
@@ -302,11 +322,23 @@ fn draw(
             "fields": fields,
             "error_count": summary.len(),
             "errors": summary,
+            "duplicates": duplicates(&form, lang),
+            "duplicate_reason": form.duplicate_reason,
         }),
     };
     let mut response = html(status, page.render()?);
     csrf::set_cookie(&mut response, cookie);
     Ok(response)
+}
+
+/// The earlier applications the last try repeated, for the clerk to see before giving a reason.
+fn duplicates(form: &Submitted, lang: Lang) -> Vec<Value> {
+    (form.duplicates.iter())
+        .map(|d| {
+            let shared: Vec<String> = d.shared.iter().map(|t| lang.pick(t)).collect();
+            json!({ "id": d.id, "shared": shared.join("; ") })
+        })
+        .collect()
 }
 
 /// An untitled list whose items each get services of their own (`for_each`) says which.

@@ -25,11 +25,16 @@ mod form;
 mod i18n;
 mod parse;
 mod password;
+mod prefill;
+mod registries;
 mod render;
 mod schema;
 mod seen;
 mod session;
+mod staff;
+mod staff_actions;
 mod start;
+mod worklist;
 
 use actix_web::web;
 
@@ -72,8 +77,33 @@ pub fn configure(cfg: &mut web::ServiceConfig, max_body_bytes: usize) {
     .route("/sign-out", web::post().to(session::sign_out))
     .route("/password", web::get().to(password::show))
     .route("/staff/audit", web::get().to(audit::show))
+    .configure(workspace)
     .route("/password", web::post().to(password::post))
     .route("/access/{secret}", web::get().to(session::open_link))
     .route("/ui/style.css", web::get().to(assets::style))
     .route("/ui/app.js", web::get().to(assets::script));
+}
+
+/// The staff workspace's pages: the work list, an application for staff and its actions, the
+/// registries' health.
+fn workspace(cfg: &mut web::ServiceConfig) {
+    cfg.route("/staff/applications", web::get().to(worklist::show))
+        .route("/staff/applications/{id}", web::get().to(staff::show))
+        .route(
+            "/staff/applications/{id}/{kind}/{target}/retry",
+            web::post().to(staff_actions::act),
+        )
+        .route(
+            "/staff/applications/{id}/{kind}/{target}/reopen",
+            web::post().to(staff_actions::act),
+        )
+        .route(
+            "/staff/applications/{id}/services/{service}/correct",
+            web::get().to(staff_actions::correct_form),
+        )
+        .route(
+            "/staff/applications/{id}/services/{service}/correct",
+            web::post().to(staff_actions::correct_post),
+        )
+        .route("/staff/registries", web::get().to(registries::show));
 }

@@ -36,6 +36,10 @@ pub struct Submitted {
     /// The submission key of this form (a double click makes one application).
     pub key: String,
     pub action: Action,
+    /// The clerk's reason to go on although the application repeats an earlier one.
+    pub duplicate_reason: Option<String>,
+    /// The earlier applications it repeats, when the last try was refused for them.
+    pub duplicates: Vec<crate::applications::Duplicate>,
 }
 
 impl Submitted {
@@ -49,6 +53,8 @@ impl Submitted {
             services,
             key,
             action: Action::Submit,
+            duplicate_reason: None,
+            duplicates: Vec::new(),
         }
     }
 
@@ -65,6 +71,7 @@ impl Submitted {
                 "_choice" => chosen = true,
                 "_service" => services.push(value),
                 "_action" => form.action = action(&value),
+                "_duplicate_reason" => form.duplicate_reason = Some(value),
                 _ if name.starts_with('/') => form.values.entry(name).or_default().push(value),
                 _ => {
                     if let Some(list) = name.strip_prefix("_rows")

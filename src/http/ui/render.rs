@@ -29,6 +29,22 @@ pub(super) const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../../../templates/ui/application.hbs"),
     ),
     ("live", include_str!("../../../templates/ui/live.hbs")),
+    (
+        "staff_applications",
+        include_str!("../../../templates/ui/staff_applications.hbs"),
+    ),
+    (
+        "staff_application",
+        include_str!("../../../templates/ui/staff_application.hbs"),
+    ),
+    (
+        "staff_correct",
+        include_str!("../../../templates/ui/staff_correct.hbs"),
+    ),
+    (
+        "staff_registries",
+        include_str!("../../../templates/ui/staff_registries.hbs"),
+    ),
     ("problem", include_str!("../../../templates/ui/problem.hbs")),
     ("confirm", include_str!("../../../templates/ui/confirm.hbs")),
     ("sign_in", include_str!("../../../templates/ui/sign_in.hbs")),

@@ -1,0 +1,267 @@
+//! What staff do from an application's page: retry a failed service, reopen a person's step
+//! until a new date, and correct-and-retry — a form of just the fields the service takes,
+//! filled in with what was submitted, validated as a submission is, the changes shown before
+//! they are confirmed. Each goes through `applications::retry`, recorded in the audit trail.
+
+use super::parse::{self, Submitted};
+use super::render::{Page, Problem, Switch, html};
+use super::schema::{self, Field};
+use crate::access::{Action, Caller};
+use crate::applications::Correction;
+use crate::form::FieldError;
+use crate::http::{ApiError, AppState, auth};
+use crate::lang::Lang;
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, web};
+use serde_json::{Value, json};
+
+const FORM_ID: &str = "correct-form";
+
+/// `POST /staff/applications/{id}/services/{service}/retry` and `…/steps/{step}/reopen`
+/// (with `until`, a date): back to the page.
+pub async fn act(
+    state: web::Data<AppState>,
+    path: web::Path<(String, String, String)>,
+    body: web::Form<Vec<(String, String)>>,
+    req: HttpRequest,
+) -> Result<HttpResponse, Problem> {
+    let (id, kind, target) = path.into_inner();
+    let pairs = body.into_inner();
+    let get = |name: &str| {
+        pairs
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    };
+    let lang = Lang::or_ukrainian(get("_lang"));
+    if !super::csrf::accepts(&req, get("_csrf").unwrap_or_default()) {
+        return Err(Problem::new(StatusCode::FORBIDDEN, lang, "csrf"));
+    }
+    let reopen_until = match (kind.as_str(), get("until")) {
+        ("steps", Some(until)) if !until.trim().is_empty() => {
+            let at = crate::http::operators::reopen_deadline(until.trim());
+            Some(at.map_err(|e| Problem::from_api(e, lang))?)
+        }
+        ("steps", _) => None,
+        ("services", _) => None,
+        _ => return Err(Problem::new(StatusCode::NOT_FOUND, lang, "not_found")),
+    };
+    let action = match kind.as_str() {
+        "steps" => crate::audit::action::STEP_REOPEN,
+        _ => crate::audit::action::SERVICE_RETRY,
+    };
+    let caller = corrector(&state, &req, &id, lang).await?;
+    let correction = Correction {
+        application: &id,
+        service: &target,
+        item: None,
+        patch: None,
+        author: &who(&caller),
+        audit: auth::entry(&caller, action),
+        reopen_until,
+    };
+    (state.applications.retry(correction).await).map_err(|e| Problem::from_api(e.into(), lang))?;
+    Ok(back_to(&id, lang))
+}
+
+/// The caller, when they may correct application `id`.
+async fn corrector(
+    state: &AppState,
+    req: &HttpRequest,
+    id: &str,
+    lang: Lang,
+) -> Result<Caller, Problem> {
+    let caller =
+        (super::session::caller(state, req).await).map_err(|e| Problem::from_api(e, lang))?;
+    auth::application_for(state, &caller, Action::Correct, id)
+        .await
+        .map_err(|e| Problem::from_api(e, lang))?;
+    Ok(caller)
+}
+
+fn who(caller: &Caller) -> String {
+    match caller {
+        Caller::Staff(staff) => staff.who.clone(),
+        _ => String::new(),
+    }
+}
+
+fn back_to(id: &str, lang: Lang) -> HttpResponse {
+    HttpResponse::SeeOther()
+        .insert_header((
+            "Location",
+            format!("/staff/applications/{id}?lang={}", lang.code()),
+        ))
+        .finish()
+}
+
+/// `GET /staff/applications/{id}/services/{service}/correct`: the service's fields, filled in.
+pub async fn correct_form(
+    state: web::Data<AppState>,
+    path: web::Path<(String, String)>,
+    query: web::Query<super::start::LangQuery>,
+    req: HttpRequest,
+) -> Result<HttpResponse, Problem> {
+    let lang = query.lang();
+    let (id, service) = path.into_inner();
+    corrector(&state, &req, &id, lang).await?;
+    let target = Target::load(&state, &id, &service, lang).await?;
+    let mut form = Submitted::from_pairs(super::prefill::pairs_of(
+        &target.fields,
+        &target.application.data,
+    ));
+    form.lang = lang;
+    draw(&state, &req, &target, form, &[], None)
+}
+
+/// `POST …/correct`: checked and shown as changes, or (`_confirm`) corrected and retried.
+pub async fn correct_post(
+    state: web::Data<AppState>,
+    path: web::Path<(String, String)>,
+    body: web::Form<Vec<(String, String)>>,
+    req: HttpRequest,
+) -> Result<HttpResponse, Problem> {
+    let (id, service) = path.into_inner();
+    let pairs = body.into_inner();
+    let confirmed = pairs.iter().any(|(k, _)| k == "_confirm");
+    let form = Submitted::from_pairs(pairs);
+    let lang = form.lang;
+    if !super::csrf::accepts(&req, &form.csrf) {
+        return Err(Problem::new(StatusCode::FORBIDDEN, lang, "csrf"));
+    }
+    let caller = corrector(&state, &req, &id, lang).await?;
+    let target = Target::load(&state, &id, &service, lang).await?;
+    let (patch, unread) = parse::data(&target.fields, &form);
+    if !unread.is_empty() {
+        return draw(&state, &req, &target, form, &unread, None);
+    }
+    let checked = state
+        .applications
+        .check_correction(&target.application, &target.chosen, &patch);
+    let changes = match checked {
+        Ok(changes) => changes,
+        Err(e) => match ApiError::from(e) {
+            ApiError::Invalid(errors) => return draw(&state, &req, &target, form, &errors, None),
+            other => return Err(Problem::from_api(other, lang)),
+        },
+    };
+    if !confirmed {
+        return draw(&state, &req, &target, form, &[], Some(changes));
+    }
+    let correction = Correction {
+        application: &id,
+        service: &service,
+        item: None,
+        patch: Some(&patch),
+        author: &who(&caller),
+        audit: auth::entry(&caller, crate::audit::action::SERVICE_RETRY),
+        reopen_until: None,
+    };
+    (state.applications.retry(correction).await).map_err(|e| Problem::from_api(e.into(), lang))?;
+    Ok(back_to(&id, lang))
+}
+
+/// What a correction is of: the application, its chosen services, and the fields of the
+/// combined form that `service` takes from the person (not those bound to another service's
+/// outputs, nor a repeated service's item).
+struct Target {
+    id: String,
+    service: String,
+    application: crate::store::ApplicationRecord,
+    chosen: Vec<String>,
+    fields: Vec<Field>,
+}
+
+impl Target {
+    async fn load(state: &AppState, id: &str, service: &str, lang: Lang) -> Result<Self, Problem> {
+        let loaded = state.applications.load(id).await;
+        let (application, subs) = loaded.map_err(|e| Problem::from_api(e.into(), lang))?;
+        let missing = || Problem::new(StatusCode::NOT_FOUND, lang, "not_found");
+        let bundle = state
+            .catalog
+            .bundle(&application.bundle_id)
+            .ok_or_else(missing)?;
+        let step = bundle.step(service).ok_or_else(missing)?;
+        let definition = state.catalog.service(service).ok_or_else(missing)?;
+        let chosen: Vec<String> = (subs.iter())
+            .filter(|s| s.kind == crate::store::SubKind::Service)
+            .map(|s| s.service_id.clone())
+            .collect();
+        let (_, combined) =
+            crate::http::bundles::bundle_form(state, &application.bundle_id, Some(&chosen))
+                .map_err(|e| Problem::from_api(e, lang))?;
+        let takes = |name: &str| {
+            definition.input.properties.contains_key(name)
+                && !step.bindings.iter().any(|b| b.input == name)
+                && step.repeat.as_ref().is_none_or(|r| r.as_input != name)
+        };
+        let fields = (schema::fields(&combined, &bundle.applicant).into_iter())
+            .filter(|f| takes(&f.name))
+            .collect();
+        Ok(Self {
+            id: id.to_owned(),
+            service: service.to_owned(),
+            application,
+            chosen,
+            fields,
+        })
+    }
+}
+
+/// The correction page: the fields with their values and errors, and the changes once checked.
+fn draw(
+    state: &AppState,
+    req: &HttpRequest,
+    target: &Target,
+    form: Submitted,
+    errors: &[FieldError],
+    changes: Option<Vec<(String, Value, Value)>>,
+) -> Result<HttpResponse, Problem> {
+    let lang = form.lang;
+    let (id, service) = (target.id.as_str(), target.service.as_str());
+    let view = super::fields::view(&target.fields, &form, errors, None);
+    let (csrf, cookie) = super::csrf::token(req);
+    let title = (state.catalog.service(service))
+        .map_or_else(|| service.to_owned(), |s| lang.pick(&s.title));
+    let changes: Option<Vec<Value>> = changes.map(|c| {
+        (c.into_iter())
+            .map(|(pointer, before, after)| {
+                json!({ "pointer": pointer, "before": shown(&before), "after": shown(&after) })
+            })
+            .collect()
+    });
+    let status = match errors.is_empty() {
+        true => StatusCode::OK,
+        false => StatusCode::UNPROCESSABLE_ENTITY,
+    };
+    let page = Page {
+        template: "staff_correct",
+        title: format!("{} — {title}", lang.text("correct_title")),
+        lang,
+        switch: Switch::Form(FORM_ID),
+        data: json!({
+            "form_id": FORM_ID,
+            "id": id,
+            "service": title,
+            "action": format!("/staff/applications/{id}/services/{service}/correct"),
+            "csrf": csrf,
+            "fields": view.fields,
+            "errors": view.summary,
+            "error_count": view.summary.len(),
+            "checked": changes.is_some(),
+            "nothing": changes.as_ref().is_some_and(Vec::is_empty),
+            "changes": changes,
+        }),
+    };
+    let mut response = html(status, page.render()?);
+    super::csrf::set_cookie(&mut response, cookie);
+    Ok(response)
+}
+
+fn shown(value: &Value) -> String {
+    match value {
+        Value::Null => "—".to_owned(),
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}

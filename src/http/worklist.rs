@@ -1,0 +1,122 @@
+//! The work list over the API: `GET /api/v1/applications` — the caller's institution's
+//! applications newest first, filtered by stage, dates and a search, a page at a time, with
+//! the counts of each stage. The same list as the page `/staff/applications`.
+
+use super::applications::timestamp;
+use super::audit::moment;
+use super::{ApiError, AppState, auth};
+use crate::access;
+use crate::applications::worklist::{WorkPage, parse_cursor};
+use crate::lifecycle::Stage;
+use crate::store::ListQuery;
+use actix_web::{HttpRequest, HttpResponse, web};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+/// The most rows a page may ask for.
+const MOST: i64 = 200;
+
+/// `GET /api/v1/applications` query: every part optional.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Filter {
+    /// `attention`, `person`, `progress` or `done`; all when absent.
+    pub stage: Option<String>,
+    /// Submitted from (a date in Kyiv, or an RFC 3339 time) …
+    pub from: Option<String>,
+    /// … to (a date's end in Kyiv, or a time), inclusive.
+    pub to: Option<String>,
+    /// An application number, a surname, an RNOKPP or a document number, or their start.
+    pub q: Option<String>,
+    /// The `next` of the page before.
+    pub cursor: Option<String>,
+    pub limit: Option<i64>,
+}
+
+impl Filter {
+    /// The store's query for `institution`, or what is wrong with the filter (422, by field).
+    pub fn query(&self, institution: String) -> Result<(ListQuery, i64), ApiError> {
+        let limit = self.limit.unwrap_or(50);
+        if !(1..=MOST).contains(&limit) {
+            return Err(ApiError::invalid("/limit", "Від 1 до 200 заяв на сторінку"));
+        }
+        let stage = match self.stage.as_deref().filter(|s| !s.is_empty()) {
+            None => None,
+            Some(text) => Some(Stage::parse(text).ok_or_else(|| {
+                ApiError::invalid("/stage", "Очікується attention, person, progress або done")
+            })?),
+        };
+        let time = |text: &Option<String>, pointer, end| {
+            (text.as_deref().filter(|t| !t.is_empty()))
+                .map(|t| moment(t, pointer, end))
+                .transpose()
+        };
+        let after = match self.cursor.as_deref().filter(|c| !c.is_empty()) {
+            None => None,
+            Some(text) => Some(parse_cursor(text).ok_or_else(|| {
+                ApiError::invalid(
+                    "/cursor",
+                    "Курсор сторінки недійсний: візьміть next попередньої",
+                )
+            })?),
+        };
+        let search = self.q.clone().filter(|q| !q.trim().is_empty());
+        if search
+            .as_ref()
+            .is_some_and(|q| q.chars().count() > 100 || q.chars().any(char::is_control))
+        {
+            return Err(ApiError::invalid(
+                "/q",
+                "Пошук: до 100 знаків, без керівних символів",
+            ));
+        }
+        let query = ListQuery {
+            institution,
+            stage,
+            from: time(&self.from, "/from", false)?,
+            to: time(&self.to, "/to", true)?.map(|t| t + 1),
+            search,
+            after,
+            now: crate::store::now_ms(),
+        };
+        Ok((query, limit))
+    }
+}
+
+/// `GET /api/v1/applications`.
+pub async fn list(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    filter: web::Query<Filter>,
+) -> Result<HttpResponse, ApiError> {
+    let caller = auth::api_caller(&state, &req).await?;
+    let institution = access::may_list(&caller).map_err(|r| auth::refused(r, ""))?;
+    let (query, limit) = filter.query(institution)?;
+    let audit = auth::entry(&caller, crate::audit::action::APPLICATION_LIST);
+    let page = state.applications.work_list(query, limit, audit).await?;
+    Ok(HttpResponse::Ok().json(body(&page)))
+}
+
+/// The answer: the page's applications, the counts, and the next page's cursor.
+fn body(page: &WorkPage) -> Value {
+    let applications: Vec<Value> = (page.items.iter())
+        .map(|item| {
+            json!({
+                "id": item.id,
+                "bundle": item.bundle,
+                "event": item.event,
+                "name": item.name,
+                "status": item.status,
+                "stage": item.stage,
+                "submitted_at": timestamp(item.submitted_at),
+                "submitted_by": item.submitted_by,
+                "links": super::applications::links(&item.id),
+            })
+        })
+        .collect();
+    json!({
+        "applications": applications,
+        "counts": page.counts,
+        "next": page.next,
+    })
+}
