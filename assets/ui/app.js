@@ -3,7 +3,8 @@
   'use strict';
 
   // Start at the error summary, so that keyboard and screen-reader users hear the errors first.
-  var summary = document.getElementById('error-summary');
+  // A correction's changes, once checked, are where the registrar looks next.
+  var summary = document.getElementById('error-summary') || document.getElementById('changes');
   if (summary) {
     summary.focus();
   }
@@ -15,7 +16,7 @@
     var sent = false;
     form.addEventListener('submit', function (event) {
       var submitter = event.submitter;
-      if (submitter && submitter.value !== 'submit') {
+      if (submitter && submitter.value !== 'submit' && !submitter.hasAttribute('data-once-button')) {
         return;
       }
       if (sent) {

@@ -201,3 +201,5 @@ reg_ok = fine
 reg_down = unavailable
 reg_none = No calls yet.
 for_staff = For staff
+staff_value = Value
+date_placeholder = dd.mm.yyyy

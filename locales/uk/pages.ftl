@@ -201,3 +201,5 @@ reg_ok = гаразд
 reg_down = недоступний
 reg_none = Викликів ще не було.
 for_staff = Для працівників
+staff_value = Значення
+date_placeholder = дд.мм.рррр

@@ -153,12 +153,20 @@ pub(crate) fn moment(text: &str, pointer: &str, end: bool) -> Result<i64, ApiErr
     if let Ok(t) = text.parse::<jiff::Timestamp>() {
         return Ok(t.as_millisecond());
     }
-    let date: jiff::civil::Date = text
-        .parse()
-        .map_err(|_| ApiError::invalid(pointer, "Очікується дата (2026-12-05) або час RFC 3339"))?;
-    let day = date
-        .in_tz("Europe/Kyiv")
-        .map_err(|_| ApiError::invalid(pointer, "Очікується дата (2026-12-05) або час RFC 3339"))?;
+    // A date as people type it here (19.11.2026) or as machines do (2026-11-19).
+    let typed = jiff::civil::Date::strptime("%d.%m.%Y", text.trim());
+    let date: jiff::civil::Date = typed.or_else(|_| text.trim().parse()).map_err(|_| {
+        ApiError::invalid(
+            pointer,
+            "Очікується дата (05.12.2026 або 2026-12-05) або час RFC 3339",
+        )
+    })?;
+    let day = date.in_tz("Europe/Kyiv").map_err(|_| {
+        ApiError::invalid(
+            pointer,
+            "Очікується дата (05.12.2026 або 2026-12-05) або час RFC 3339",
+        )
+    })?;
     let at = if end {
         day.tomorrow().map(|d| d.timestamp().as_millisecond() - 1)
     } else {

@@ -52,3 +52,4 @@ mod sign_in;
 mod ui;
 mod validation;
 mod waiting;
+mod worklist;

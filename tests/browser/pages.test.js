@@ -5,7 +5,8 @@
 //
 // Needs a running server: ONESTOP_URL (e.g. http://127.0.0.1:8080) on a new database with the
 // in-process sandbox, whose first-run table of demo logins is in the file ONESTOP_FIRST_RUN (the
-// server's console output); Chromium at CHROMIUM (default /usr/bin/chromium). Run by
+// server's console output) and whose behaviour file (registries.sandbox_behaviour, refusing one
+// IBAN) is ONESTOP_SANDBOX_BEHAVIOUR; Chromium at CHROMIUM (default /usr/bin/chromium). Run by
 // `bash scripts/test`.
 'use strict';
 
@@ -436,6 +437,7 @@ async function reloadUntil(page, done, what) {
 test('a ward registrar corrects an IBAN the bank refused and retries; a clerk of the ward may not, a clerk of the CNAP sees nothing', async () => {
   // The sandbox's Pension Fund refuses one account (a valid IBAN that no bank knows): scripts/test
   // starts the server with this rule.
+  assert.ok(process.env.ONESTOP_SANDBOX_BEHAVIOUR, "ONESTOP_SANDBOX_BEHAVIOUR names the sandbox's behaviour file");
   const behaviour = JSON.parse(fs.readFileSync(process.env.ONESTOP_SANDBOX_BEHAVIOUR, 'utf8'));
   const [rule] = behaviour.services['social.birth-assistance'].refuse;
   assert.equal(rule.pointer, '/benefit/iban');
@@ -533,11 +535,24 @@ test('a ward registrar corrects an IBAN the bank refused and retries; a clerk of
   await registrar.locator('#preview').click();
   const changes = registrar.locator('#changes');
   await changes.waitFor(WAIT);
-  const rows = await changes.locator('tbody tr').evaluateAll((trs) =>
-    trs.map((tr) => [...tr.cells].map((td) => td.innerText.trim())));
-  assert.deepEqual(rows, [['/benefit/iban', refusedIban, goodIban]], 'one change: the IBAN');
+  const changed = async () => changes.locator('tbody tr').evaluateAll((trs) =>
+    trs.map((tr) => [tr.dataset.pointer, ...[...tr.cells].slice(1).map((td) => td.innerText.trim())]));
+  assert.deepEqual(await changed(), [['/benefit/iban', refusedIban, goodIban]], 'one change: the IBAN');
+  const title = await changes.locator('tbody tr td').first().innerText();
+  assert.ok(title.includes('IBAN') && !title.startsWith('/'), `the field is named by its title: ${title}`);
   assert.equal(await field(registrar, '/benefit/iban').inputValue(), goodIban, 'the new value is kept');
   await shoot(registrar, 'staff-correct-changes');
+  // A value edited after the check is not applied unseen: the changes are shown again.
+  const unseenIban = 'UA573220010000026007233566001';
+  await fill(registrar, { '/benefit/iban': unseenIban });
+  await registrar.locator('#confirm').click();
+  await registrar.locator('#changes').waitFor(WAIT);
+  assert.match(registrar.url(), /\/correct/, 'still on the correction page');
+  assert.deepEqual(await changed(), [['/benefit/iban', refusedIban, unseenIban]], 'the new change shown');
+  await fill(registrar, { '/benefit/iban': goodIban });
+  await registrar.locator('#preview').click();
+  await registrar.locator('#changes').waitFor(WAIT);
+  assert.deepEqual(await changed(), [['/benefit/iban', refusedIban, goodIban]]);
   await registrar.locator('#confirm').click();
 
   // Back on the staff page: the assistance retried with the new account, and done.

@@ -13,6 +13,7 @@ use crate::store::{ApplicationRecord, HistoryEntry, SubKind, SubRequestRecord, S
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde_json::{Value, json};
+use std::collections::BTreeMap;
 
 /// Fields a clerk sees the end of only: identifiers and the bank account.
 const MASKED: [&str; 4] = ["rnokpp", "iban", "phone", "number"];
@@ -62,7 +63,7 @@ pub async fn show(
             "status_label": lang.text(&format!("status_{}", application.status.as_str())),
             "receipt": format!("/applications/{id}/receipt.pdf"),
             "purged": application.purged_at.map(crate::receipt::kyiv_time),
-            "data": data_rows(&application.data, whole),
+            "data": data_rows(&application.data, &form_titles(&state, &application, &subs, lang), lang, whole),
             "masked": !whole,
             "duplicate": duplicate_note(&application),
             "services": services(&state, lang, &application, &subs, &history, corrects),
@@ -73,6 +74,24 @@ pub async fn show(
     let mut response = html(StatusCode::OK, page.render()?);
     super::csrf::set_cookie(&mut response, cookie);
     Ok(response)
+}
+
+/// The titles of the fields of the application's combined form (none when it cannot be built).
+fn form_titles(
+    state: &AppState,
+    application: &ApplicationRecord,
+    subs: &[SubRequestRecord],
+    lang: Lang,
+) -> BTreeMap<String, String> {
+    let chosen: Vec<String> = (subs.iter())
+        .filter(|s| s.kind == SubKind::Service)
+        .map(|s| s.service_id.clone())
+        .collect();
+    let found = crate::http::bundles::bundle_form(state, &application.bundle_id, Some(&chosen));
+    match found {
+        Ok((bundle, form)) => titles(&super::schema::fields(&form, &bundle.applicant), lang),
+        Err(_) => BTreeMap::new(),
+    }
 }
 
 /// The signed-in staff member who may see the work list, or `None` (not signed in).
@@ -90,19 +109,87 @@ pub(super) async fn staff(
     Ok(Some(caller))
 }
 
-/// The submitted data as pointer and value rows, leaves only; masked values show their end.
-fn data_rows(data: &Value, whole: bool) -> Vec<Value> {
+/// The submitted data as rows of leaves: each field's title as the form says it (with its
+/// groups', and an item's number), its value as typed (dates as day.month.year, choices by
+/// their label); masked values show their end.
+fn data_rows(
+    data: &Value,
+    titles: &BTreeMap<String, String>,
+    lang: Lang,
+    whole: bool,
+) -> Vec<Value> {
     let mut rows = Vec::new();
     leaves("", data, &mut |pointer, value| {
         let last = pointer.rsplit('/').next().unwrap_or_default();
         let shown = match value {
             Value::String(s) if !whole && MASKED.contains(&last) => mask(s),
-            Value::String(s) => s.clone(),
+            Value::String(s) => typed(s, lang),
             other => other.to_string(),
         };
-        rows.push(json!({ "pointer": pointer, "value": shown }));
+        let label = label(pointer, titles);
+        rows.push(json!({ "pointer": pointer, "label": label, "value": shown }));
     });
     rows
+}
+
+/// A stored text as a person reads it: an ISO date as day.month.year, a choice by its label.
+pub(super) fn typed(text: &str, lang: Lang) -> String {
+    if let Ok(date) = text.parse::<jiff::civil::Date>() {
+        return date.strftime("%d.%m.%Y").to_string();
+    }
+    super::i18n::choice_label(text).map_or_else(|| text.to_owned(), |t| lang.pick(&t))
+}
+
+/// A field's title with its groups' (`Мати › Прізвище`) and an item's number, from the form's
+/// titles by pointer (items' indexes as `*`); the pointer when the form has no title for it.
+pub(super) fn label(pointer: &str, titles: &BTreeMap<String, String>) -> String {
+    let mut parts = Vec::new();
+    let mut at = String::new();
+    for segment in pointer.split('/').skip(1) {
+        if segment.parse::<usize>().is_ok() {
+            at.push_str("/*");
+            if let Some(last) = parts.last_mut() {
+                *last = format!("{last} {}", segment.parse::<usize>().unwrap_or(0) + 1);
+            }
+            continue;
+        }
+        at = format!("{at}/{segment}");
+        match titles.get(&at) {
+            Some(title) => parts.push(title.clone()),
+            None => return pointer.to_owned(),
+        }
+    }
+    parts.join(" › ")
+}
+
+/// Every field's title by pointer (items' indexes as `*`), in `lang`.
+pub(super) fn titles(fields: &[super::schema::Field], lang: Lang) -> BTreeMap<String, String> {
+    fn walk(
+        at: &str,
+        field: &super::schema::Field,
+        lang: Lang,
+        out: &mut BTreeMap<String, String>,
+    ) {
+        use super::schema::Kind;
+        let pointer = format!("{at}/{}", field.name);
+        out.insert(pointer.clone(), lang.pick(&field.title));
+        match &field.kind {
+            Kind::Group(children) => children.iter().for_each(|c| walk(&pointer, c, lang, out)),
+            Kind::List { item, .. } => match &item.kind {
+                Kind::Group(children) => {
+                    let items = format!("{pointer}/*");
+                    children.iter().for_each(|c| walk(&items, c, lang, out));
+                }
+                _ => {
+                    out.insert(format!("{pointer}/*"), lang.pick(&field.title));
+                }
+            },
+            _ => {}
+        }
+    }
+    let mut out = BTreeMap::new();
+    fields.iter().for_each(|f| walk("", f, lang, &mut out));
+    out
 }
 
 fn leaves(at: &str, value: &Value, out: &mut impl FnMut(&str, &Value)) {

@@ -7,10 +7,11 @@ use super::parse::{self, Submitted};
 use super::render::{Page, Problem, Switch, html};
 use super::schema::{self, Field};
 use crate::access::{Action, Caller};
-use crate::applications::Correction;
+use crate::applications::{ApplicationError, Correction};
 use crate::form::FieldError;
 use crate::http::{ApiError, AppState, auth};
 use crate::lang::Lang;
+use crate::store::SubStatus;
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde_json::{Value, json};
@@ -123,7 +124,12 @@ pub async fn correct_post(
 ) -> Result<HttpResponse, Problem> {
     let (id, service) = path.into_inner();
     let pairs = body.into_inner();
-    let confirmed = pairs.iter().any(|(k, _)| k == "_confirm");
+    // Confirmed only as previewed: the digest of the changes shown must be that of the
+    // changes posted now (a field edited after the preview is shown again, not applied).
+    let previewed = pairs
+        .iter()
+        .find(|(k, _)| k == "_confirm")
+        .map(|(_, v)| v.clone());
     let form = Submitted::from_pairs(pairs);
     let lang = form.lang;
     if !super::csrf::accepts(&req, &form.csrf) {
@@ -145,7 +151,7 @@ pub async fn correct_post(
             other => return Err(Problem::from_api(other, lang)),
         },
     };
-    if !confirmed {
+    if previewed.as_deref() != Some(changes_digest(&changes).as_str()) {
         return draw(&state, &req, &target, form, &[], Some(changes));
     }
     let correction = Correction {
@@ -183,6 +189,21 @@ impl Target {
             .ok_or_else(missing)?;
         let step = bundle.step(service).ok_or_else(missing)?;
         let definition = state.catalog.service(service).ok_or_else(missing)?;
+        let status = subs
+            .iter()
+            .find(|s| s.service_id == service)
+            .map(|s| s.status);
+        let refused = match status {
+            None => Some(ApplicationError::NoSuchService(service.to_owned())),
+            Some(SubStatus::Failed) => None,
+            Some(status) => Some(ApplicationError::NotFailed {
+                service: service.to_owned(),
+                status,
+            }),
+        };
+        if let Some(error) = refused {
+            return Err(Problem::from_api(error.into(), lang));
+        }
         let chosen: Vec<String> = (subs.iter())
             .filter(|s| s.kind == crate::store::SubKind::Service)
             .map(|s| s.service_id.clone())
@@ -190,10 +211,19 @@ impl Target {
         let (_, combined) =
             crate::http::bundles::bundle_form(state, &application.bundle_id, Some(&chosen))
                 .map_err(|e| Problem::from_api(e, lang))?;
+        // Not what a service that succeeded took: the registries hold it already, and the
+        // application's data must stay what they were sent.
+        let sent: Vec<&crate::bundle::Service> = (subs.iter())
+            .filter(|s| {
+                s.status == SubStatus::Succeeded && s.kind == crate::store::SubKind::Service
+            })
+            .filter_map(|s| state.catalog.service(&s.service_id))
+            .collect();
         let takes = |name: &str| {
             definition.input.properties.contains_key(name)
                 && !step.bindings.iter().any(|b| b.input == name)
                 && step.repeat.as_ref().is_none_or(|r| r.as_input != name)
+                && !sent.iter().any(|s| s.input.properties.contains_key(name))
         };
         let fields = (schema::fields(&combined, &bundle.applicant).into_iter())
             .filter(|f| takes(&f.name))
@@ -223,10 +253,14 @@ fn draw(
     let (csrf, cookie) = super::csrf::token(req);
     let title = (state.catalog.service(service))
         .map_or_else(|| service.to_owned(), |s| lang.pick(&s.title));
+    let digest = changes.as_deref().map(changes_digest);
+    let titles = super::staff::titles(&target.fields, lang);
     let changes: Option<Vec<Value>> = changes.map(|c| {
         (c.into_iter())
             .map(|(pointer, before, after)| {
-                json!({ "pointer": pointer, "before": shown(&before), "after": shown(&after) })
+                let label = super::staff::label(&pointer, &titles);
+                let (before, after) = (shown(&before, lang), shown(&after, lang));
+                json!({ "pointer": pointer, "label": label, "before": before, "after": after })
             })
             .collect()
     });
@@ -249,6 +283,7 @@ fn draw(
             "errors": view.summary,
             "error_count": view.summary.len(),
             "checked": changes.is_some(),
+            "digest": digest,
             "nothing": changes.as_ref().is_some_and(Vec::is_empty),
             "changes": changes,
         }),
@@ -258,10 +293,15 @@ fn draw(
     Ok(response)
 }
 
-fn shown(value: &Value) -> String {
+/// What identifies the changes a registrar saw before confirming them.
+fn changes_digest(changes: &[(String, Value, Value)]) -> String {
+    crate::access::secret::hash(&json!(changes).to_string())
+}
+
+fn shown(value: &Value, lang: Lang) -> String {
     match value {
         Value::Null => "—".to_owned(),
-        Value::String(s) => s.clone(),
+        Value::String(s) => super::staff::typed(s, lang),
         other => other.to_string(),
     }
 }
