@@ -47,3 +47,11 @@ CREATE TABLE duplicate_keys (
     application_id  TEXT NOT NULL REFERENCES applications (id),
     PRIMARY KEY (key, application_id)
 );
+
+-- The applications stored before the work list, to be given their terms and keys once by
+-- `serve` at start (`Applications::index_unindexed`), each row removed when done.
+CREATE TABLE work_list_backfill (
+    application_id  TEXT PRIMARY KEY REFERENCES applications (id)
+);
+INSERT INTO work_list_backfill (application_id)
+    SELECT id FROM applications WHERE purged_at IS NULL;

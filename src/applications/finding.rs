@@ -55,39 +55,61 @@ fn values_at<'a>(data: &'a Value, pointer: &str) -> Vec<&'a str> {
     at.into_iter().filter_map(Value::as_str).collect()
 }
 
+/// What application `id` of `bundle` with `data` is found by; the duplicate keys are digests
+/// under `digests`. An unknown bundle finds its applications by number alone.
+pub fn findable(
+    digests: &crate::audit::Digests,
+    bundle: Option<&Bundle>,
+    id: &str,
+    data: &Value,
+) -> Findable {
+    let mut terms = vec![normalise(id)];
+    let Some(bundle) = bundle else {
+        return Findable {
+            terms,
+            duplicate_keys: Vec::new(),
+        };
+    };
+    for pointer in &bundle.work_list.search {
+        for value in values_at(data, pointer) {
+            let term = normalise(value);
+            if !term.is_empty() && !terms.contains(&term) {
+                terms.push(term);
+            }
+        }
+    }
+    let duplicate_keys = (0..bundle.duplicates.len())
+        .filter_map(|rule| duplicate_key(digests, bundle, rule, data))
+        .collect();
+    Findable {
+        terms,
+        duplicate_keys,
+    }
+}
+
+/// The key of duplicate rule `rule` for `data`: a keyed digest of the bundle, the rule and each
+/// field's normalised value; none when a field is missing or empty.
+fn duplicate_key(
+    digests: &crate::audit::Digests,
+    bundle: &Bundle,
+    rule: usize,
+    data: &Value,
+) -> Option<String> {
+    let mut parts = vec![bundle.id.to_string(), rule.to_string()];
+    for pointer in &bundle.duplicates[rule].fields {
+        let value = normalise(data.pointer(pointer)?.as_str()?);
+        if value.is_empty() {
+            return None;
+        }
+        parts.push(value);
+    }
+    Some(digests.of(&Value::String(parts.join("\u{1f}"))))
+}
+
 impl Applications {
     /// What application `id` of `bundle` with `data` is found by.
     pub fn findable(&self, bundle: &Bundle, id: &str, data: &Value) -> Findable {
-        let mut terms = vec![normalise(id)];
-        for pointer in &bundle.work_list.search {
-            for value in values_at(data, pointer) {
-                let term = normalise(value);
-                if !term.is_empty() && !terms.contains(&term) {
-                    terms.push(term);
-                }
-            }
-        }
-        let duplicate_keys = (0..bundle.duplicates.len())
-            .filter_map(|rule| self.duplicate_key(bundle, rule, data))
-            .collect();
-        Findable {
-            terms,
-            duplicate_keys,
-        }
-    }
-
-    /// The key of duplicate rule `rule` for `data`: a keyed digest of the bundle, the rule and
-    /// each field's normalised value; none when a field is missing or empty.
-    fn duplicate_key(&self, bundle: &Bundle, rule: usize, data: &Value) -> Option<String> {
-        let mut parts = vec![bundle.id.to_string(), rule.to_string()];
-        for pointer in &bundle.duplicates[rule].fields {
-            let value = normalise(data.pointer(pointer)?.as_str()?);
-            if value.is_empty() {
-                return None;
-            }
-            parts.push(value);
-        }
-        Some(self.digests.of(&Value::String(parts.join("\u{1f}"))))
+        findable(&self.digests, Some(bundle), id, data)
     }
 
     /// The applications, not failed, that a new one with `findable` would repeat, as the clerk
@@ -137,7 +159,7 @@ impl Applications {
         }
     }
 
-    /// Give the applications stored before the work list (none of their terms kept) their
+    /// Give the applications stored before the work list (listed by its migration) their
     /// terms and duplicate keys; how many there were.
     pub async fn index_unindexed(&self) -> Result<usize, ApplicationError> {
         const BATCH: i64 = 500;
@@ -145,14 +167,8 @@ impl Applications {
         loop {
             let found = self.store.unindexed(BATCH).await?;
             for (id, bundle, institution, data) in &found {
-                // A bundle no longer defined still finds its applications by number.
-                let findable = match self.catalog.bundle(bundle) {
-                    Some(bundle) => self.findable(bundle, id, data),
-                    None => Findable {
-                        terms: vec![normalise(id)],
-                        duplicate_keys: Vec::new(),
-                    },
-                };
+                let bundle = self.catalog.bundle(bundle);
+                let findable = findable(&self.digests, bundle, id, data);
                 (self.store)
                     .index(id, institution.as_deref(), &findable)
                     .await?;

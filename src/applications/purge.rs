@@ -43,7 +43,11 @@ async fn purge_one(
             Vec::new()
         }
     };
-    store.purge(id, &codes, entry).await
+    let digests = crate::audit::Digests::new(secret);
+    let bundle = catalog.bundle(&application.bundle_id);
+    let found = super::finding::findable(&digests, bundle, id, &application.data);
+    let institution = application.institution.as_deref();
+    store.purge(id, &codes, (institution, &found), entry).await
 }
 
 /// Remove the personal data of every application past its retention (`dry_run`: only say

@@ -47,7 +47,8 @@ impl Applications {
             .unwrap_or_else(|| deadline(&jiff::Zoned::now(), expires_after));
         let corrected = correction.patch.is_some().then(|| valid.data());
         let institution = application.institution.as_deref();
-        let findable = corrected.map(|data| self.findable(bundle, application.id.as_str(), data));
+        let refind = |data: &Value| self.findable(bundle, application.id.as_str(), data);
+        let findable = corrected.map(|data| (refind(&application.data), refind(data)));
         let (id, service) = (application.id.as_str(), correction.service);
         let audit = self.retry_entries(&correction, &application, corrected);
         let asked = crate::store::Retry {
@@ -59,7 +60,7 @@ impl Applications {
             author: correction.author,
             human_deadline,
             audit,
-            findable: findable.as_ref().map(|f| (institution, f)),
+            findable: findable.as_ref().map(|(old, new)| (institution, old, new)),
         };
         let result = self.store.retry_failed(asked).await?;
         match result {

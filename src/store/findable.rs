@@ -64,21 +64,21 @@ async fn insert_rows<const N: usize>(
     Ok(())
 }
 
-/// Replace an application's terms and keys (its data was corrected).
+/// Replace an application's terms and keys `old` with `new` (its data was corrected).
 pub(super) async fn replace(
     tx: &mut sqlx::AnyConnection,
     application_id: &str,
     institution: Option<&str>,
-    findable: &Findable,
+    (old, new): (&Findable, &Findable),
 ) -> Result<(), StoreError> {
-    remove(tx, application_id).await?;
+    remove(tx, application_id, institution, old).await?;
     let terms: Vec<[&str; 3]> = match institution {
-        Some(institution) => (findable.terms.iter())
+        Some(institution) => (new.terms.iter())
             .map(|t| [institution, t.as_str(), application_id])
             .collect(),
         None => Vec::new(),
     };
-    let keys: Vec<[&str; 2]> = (findable.duplicate_keys.iter())
+    let keys: Vec<[&str; 2]> = (new.duplicate_keys.iter())
         .map(|k| [k.as_str(), application_id])
         .collect();
     insert_rows(
@@ -90,17 +90,28 @@ pub(super) async fn replace(
     insert_rows(tx, "duplicate_keys (key, application_id)", &keys).await
 }
 
-/// Remove an application's terms and keys.
+/// Remove an application's terms and keys, each by its whole key (the tables have no index by
+/// application, which would cost every submission a write).
 pub(super) async fn remove(
     tx: &mut sqlx::AnyConnection,
     application_id: &str,
+    institution: Option<&str>,
+    old: &Findable,
 ) -> Result<(), StoreError> {
-    for table in ["application_terms", "duplicate_keys"] {
-        let sql = format!("DELETE FROM {table} WHERE application_id = $1");
-        batch(&*tx, sql)
-            .bind(application_id)
-            .execute(&mut *tx)
-            .await?;
+    if let Some(institution) = institution {
+        for term in &old.terms {
+            let sql = "DELETE FROM application_terms
+                       WHERE institution = $1 AND term = $2 AND application_id = $3";
+            let query = batch(&*tx, sql.to_owned())
+                .bind(institution)
+                .bind(term.as_str());
+            query.bind(application_id).execute(&mut *tx).await?;
+        }
+    }
+    for key in &old.duplicate_keys {
+        let sql = "DELETE FROM duplicate_keys WHERE key = $1 AND application_id = $2";
+        let query = batch(&*tx, sql.to_owned()).bind(key.as_str());
+        query.bind(application_id).execute(&mut *tx).await?;
     }
     Ok(())
 }
@@ -115,48 +126,61 @@ pub struct Earlier {
 }
 
 impl Store {
-    /// The applications, not failed and with their data kept, that share one of `keys`.
+    /// The applications, not failed and with their data kept, that share one of `keys`. The
+    /// keys are looked up alone first (by the table's key, on one connection): a submission
+    /// that repeats nothing, nearly every one, costs one small read.
     pub async fn sharing_keys(&self, keys: &[String]) -> Result<Vec<Earlier>, StoreError> {
-        let mut earlier: Vec<Earlier> = Vec::new();
+        let mut conn = self.pool.acquire().await?;
+        let mut shared: Vec<(String, String)> = Vec::new();
         for chunk in keys.chunks(IN_CHUNK) {
             let sql = format!(
-                "SELECT d.key, a.id, a.institution FROM duplicate_keys AS d
-                 JOIN applications AS a ON a.id = d.application_id
-                 WHERE d.key IN ({}) AND a.status <> '{}' AND a.purged_at IS NULL
-                 ORDER BY a.created_at, a.id",
+                "SELECT key, application_id FROM duplicate_keys WHERE key IN ({})",
                 placeholders(1, bucket(chunk.len())),
-                ApplicationStatus::Failed.as_str(),
             );
-            let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+            let mut query = batch(&conn, sql);
             for key in padded(chunk) {
                 query = query.bind(key);
             }
-            for row in query.fetch_all(&self.pool).await? {
-                let (key, id): (String, String) = (row.try_get(0)?, row.try_get(1)?);
-                match earlier.iter_mut().find(|e| e.id == id) {
-                    Some(found) => found.keys.push(key),
-                    None => earlier.push(Earlier {
-                        id,
-                        institution: row.try_get(2)?,
-                        keys: vec![key],
-                    }),
-                }
+            for row in query.fetch_all(&mut *conn).await? {
+                shared.push((row.try_get(0)?, row.try_get(1)?));
+            }
+        }
+        let mut earlier: Vec<Earlier> = Vec::new();
+        for (key, id) in shared {
+            if let Some(found) = earlier.iter_mut().find(|e| e.id == id) {
+                found.keys.push(key);
+                continue;
+            }
+            let row = sqlx::query(
+                "SELECT institution FROM applications
+                 WHERE id = $1 AND status <> $2 AND purged_at IS NULL",
+            )
+            .bind(id.as_str())
+            .bind(ApplicationStatus::Failed.as_str())
+            .fetch_optional(&mut *conn)
+            .await?;
+            if let Some(row) = row {
+                let institution = row.try_get(0)?;
+                earlier.push(Earlier {
+                    id,
+                    institution,
+                    keys: vec![key],
+                });
             }
         }
         Ok(earlier)
     }
 
-    /// Applications of institutions that have no search terms yet (stored before the work
-    /// list), oldest first, at most `limit`: their ids, bundles and data.
+    /// Applications stored before the work list, not yet given their terms (see the
+    /// migration's `work_list_backfill`), at most `limit`: their ids, bundles, institutions and
+    /// data.
     pub async fn unindexed(
         &self,
         limit: i64,
     ) -> Result<Vec<(String, String, Option<String>, serde_json::Value)>, StoreError> {
         let rows = sqlx::query(
-            "SELECT a.id, a.bundle_id, a.institution, a.data FROM applications AS a
-             WHERE a.institution IS NOT NULL AND a.purged_at IS NULL
-               AND NOT EXISTS (SELECT 1 FROM application_terms AS t WHERE t.application_id = a.id)
-             ORDER BY a.created_at LIMIT $1",
+            "SELECT a.id, a.bundle_id, a.institution, a.data FROM work_list_backfill AS b
+             JOIN applications AS a ON a.id = b.application_id LIMIT $1",
         )
         .bind(limit)
         .fetch_all(&self.pool)
@@ -170,7 +194,7 @@ impl Store {
         Ok(found)
     }
 
-    /// Store an application's terms and keys in place of what it had.
+    /// Store the terms and keys of an application stored before the work list.
     pub async fn index(
         &self,
         application_id: &str,
@@ -178,7 +202,12 @@ impl Store {
         findable: &Findable,
     ) -> Result<(), StoreError> {
         let mut tx = self.pool.begin().await?;
-        replace(&mut tx, application_id, institution, findable).await?;
+        let empty = Findable::default();
+        replace(&mut tx, application_id, institution, (&empty, findable)).await?;
+        sqlx::query("DELETE FROM work_list_backfill WHERE application_id = $1")
+            .bind(application_id)
+            .execute(&mut *tx)
+            .await?;
         tx.commit().await?;
         Ok(())
     }

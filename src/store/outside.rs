@@ -158,8 +158,8 @@ impl Store {
                 .execute(&mut *tx)
                 .await?;
         }
-        if let Some((institution, findable)) = retry.findable {
-            super::findable::replace(&mut tx, application_id, institution, findable).await?;
+        if let Some((institution, old, new)) = retry.findable {
+            super::findable::replace(&mut tx, application_id, institution, (old, new)).await?;
         }
         record_correction(&mut tx, &retry, now).await?;
         let detail = match data {
@@ -202,8 +202,8 @@ pub struct Retry<'a> {
     pub author: &'a str,
     /// When a reopened human step expires (ms).
     pub human_deadline: i64,
-    /// What the corrected data is found by, for the application's institution.
-    pub findable: Option<(Option<&'a str>, &'a super::Findable)>,
+    /// What the data was and is now found by, for the application's institution.
+    pub findable: Option<(Option<&'a str>, &'a super::Findable, &'a super::Findable)>,
     /// Its audit entries (the retry, and the correction when there is one).
     pub audit: Vec<crate::audit::Entry>,
 }

@@ -32,12 +32,14 @@ impl Store {
     }
 
     /// Remove the personal data of application `id`, keeping each call's receipt check code
-    /// (`codes`: sub-request id and code) and recording `audit`; `false` when it was removed
+    /// (`codes`: sub-request id and code), removing what it is found by (`findable`, at its
+    /// institution) and recording `audit`; `false` when it was removed
     /// already (by another instance, say).
     pub async fn purge(
         &self,
         id: &str,
         codes: &[(String, String)],
+        (institution, findable): (Option<&str>, &super::Findable),
         audit: &crate::audit::Entry,
     ) -> Result<bool, StoreError> {
         let now = now_ms();
@@ -64,7 +66,7 @@ impl Store {
         for sql in statements {
             sqlx::query(sql).bind(id).execute(&mut *tx).await?;
         }
-        super::findable::remove(&mut tx, id).await?;
+        super::findable::remove(&mut tx, id, institution, findable).await?;
         for (sub_request, code) in codes {
             sqlx::query("UPDATE sub_requests SET check_code = $1 WHERE id = $2")
                 .bind(code)

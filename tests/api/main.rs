@@ -53,3 +53,4 @@ mod ui;
 mod validation;
 mod waiting;
 mod worklist;
+mod worklist_scale;
