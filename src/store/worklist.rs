@@ -59,14 +59,16 @@ impl ListQuery {
     /// The conditions every query of the list shares, from parameter `$first` on, with their
     /// values: institution, dates and search.
     fn shared(&self, first: usize) -> (String, Vec<Param<'_>>) {
-        self.conditions(first, true)
+        self.conditions(first, true, true)
     }
 
     /// `shared`, the applications' own institution condition left out when `whose` is false
     /// and a search names the institution's terms anyway: counting a search's hits, SQLite
     /// then starts from the terms and looks each application up by its key, instead of
-    /// reading the institution's whole index and checking each entry against the hits.
-    fn conditions(&self, first: usize, whose: bool) -> (String, Vec<Param<'_>>) {
+    /// reading the institution's whole index and checking each entry against the hits. With
+    /// `inline` false the search's condition is left to the query's source (its values stay,
+    /// last, at their numbers).
+    fn conditions(&self, first: usize, whose: bool, inline: bool) -> (String, Vec<Param<'_>>) {
         let mut sql = match whose || self.search.is_none() {
             true => format!("a.institution = ${first}"),
             false => format!("${first} = ${first}"),
@@ -83,11 +85,15 @@ impl ListQuery {
         }
         if let Some(search) = &self.search {
             let n = next(&params);
-            sql += &format!(
+            // Left out, its values kept in place, when the terms are the query's source.
+            let clause = format!(
                 " AND a.id IN (SELECT t.application_id FROM application_terms AS t
                    WHERE t.institution = ${first} AND t.term >= ${n} AND t.term < ${})",
                 n + 1
             );
+            if inline {
+                sql += &clause;
+            }
             params.push(Param::Text(search.as_str()));
             params.push(Param::Owned(prefix_end(search)));
         }
@@ -137,13 +143,28 @@ impl Store {
         late: &[i64],
         limit: i64,
     ) -> Result<Vec<ListRow>, StoreError> {
-        let (shared, mut params) = query.shared(1);
+        // On PostgreSQL a search's page starts from its terms, each application looked up by
+        // its key (`LATERAL … OFFSET 0` keeps it so): for a common surname the planner otherwise
+        // joined a scan of the whole table. SQLite plans the `IN` form that way itself.
+        let from_terms = query.search.is_some() && self.backend == super::Backend::Postgres;
+        let (shared, mut params) = query.conditions(1, true, !from_terms);
+        let from = match from_terms {
+            true => format!(
+                "(SELECT DISTINCT t.application_id FROM application_terms AS t
+                  WHERE t.institution = $1 AND t.term >= ${} AND t.term < ${}) AS hit
+                 CROSS JOIN LATERAL (SELECT * FROM applications AS a0
+                  WHERE a0.id = hit.application_id OFFSET 0) AS a",
+                params.len() - 1,
+                params.len()
+            ),
+            false => "applications AS a".to_owned(),
+        };
         let mut condition = condition.to_owned();
         for at in late {
             params.push(Param::Int(*at));
             condition = condition.replace("$L", &format!("${}", params.len()));
         }
-        let mut sql = format!("SELECT {ROW} FROM applications AS a WHERE {shared} AND {condition}");
+        let mut sql = format!("SELECT {ROW} FROM {from} WHERE {shared} AND {condition}");
         if let Some((time, id)) = &query.after {
             params.push(Param::Int(*time));
             params.push(Param::Text(id.as_str()));
@@ -168,7 +189,7 @@ impl Store {
     /// How many of the list's applications (all stages, whatever the page) are of each stage.
     pub async fn work_counts(&self, query: &ListQuery) -> Result<Counts, StoreError> {
         let (shared, _) = query.shared(1);
-        let (searched, params) = query.conditions(1, false);
+        let (searched, params) = query.conditions(1, false, true);
         let by_stage = format!(
             "SELECT a.stage, COUNT(*) FROM applications AS a WHERE {searched} GROUP BY a.stage"
         );
