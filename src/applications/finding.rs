@@ -112,24 +112,20 @@ impl Applications {
         findable(&self.digests, Some(bundle), id, data)
     }
 
-    /// The applications, not failed, that a new one with `findable` would repeat, as the clerk
-    /// of `institution` is told.
-    pub(super) async fn duplicates(
-        &self,
+    /// The `earlier` applications a new one with `findable` repeats, as the clerk of
+    /// `institution` is told: what the two share, and the number when it is their own.
+    pub(super) fn duplicates(
         bundle: &Bundle,
         findable: &Findable,
+        earlier: Vec<crate::store::Earlier>,
         institution: Option<&str>,
-    ) -> Result<Vec<Duplicate>, ApplicationError> {
-        if findable.duplicate_keys.is_empty() {
-            return Ok(Vec::new());
-        }
-        let earlier = self.store.sharing_keys(&findable.duplicate_keys).await?;
+    ) -> Vec<Duplicate> {
         let rule_of = |key: &String| (findable.duplicate_keys.iter()).position(|k| k == key);
-        Ok(earlier
-            .into_iter()
+        (earlier.into_iter())
             .map(|e| {
                 let mut rules: Vec<usize> = e.keys.iter().filter_map(rule_of).collect();
                 rules.sort_unstable();
+                rules.dedup();
                 let rules: Vec<_> = rules.iter().map(|&r| &bundle.duplicates[r]).collect();
                 let own = institution.is_some() && e.institution.as_deref() == institution;
                 Duplicate {
@@ -140,11 +136,9 @@ impl Applications {
                         .unwrap_or_default(),
                 }
             })
-            .collect())
+            .collect()
     }
-}
 
-impl Applications {
     /// `index_unindexed` in the background at start, its outcome logged.
     pub async fn index_earlier(self) {
         match self.index_unindexed().await {

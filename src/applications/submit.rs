@@ -2,7 +2,6 @@
 //! planned (which calls run, in which order, which human steps it waits for) and stored with
 //! all its calls in one transaction by the dispatcher's writer, which starts its first calls.
 
-use super::finding::Duplicate;
 use super::{ApplicationError, Applications, deadline};
 use crate::audit::{Entry, action};
 use crate::bundle::Applicable;
@@ -52,19 +51,22 @@ impl Applications {
         if applicable.run.is_empty() {
             return Err(ApplicationError::NothingApplies(applicable.skipped));
         }
+        // The key first: a retry of a stored submission gets its first answer, never flagged
+        // as a repetition of itself.
+        if let Some(key) = &submission.key
+            && !(self.store)
+                .reserve_submission_key(key.key, key.request_hash)
+                .await?
+        {
+            return Ok(None);
+        }
         let id = ApplicationId::from_uuid(uuid::Uuid::now_v7());
         let findable = self.findable(bundle, id.as_str(), valid.data());
-        let Some(duplicate_note) = self.admit(&submission, bundle, &findable).await? else {
-            return Ok(None);
-        };
-        let institution = submission.origin.institution.as_deref();
+        let institution = submission.origin.institution.clone();
         let calls = new_calls(&applicable);
-        let mut detail = json!({ "bundle": bundle.id.to_string(), "calls": calls.len() });
-        if let Some(note) = &duplicate_note {
-            detail["duplicate"] = note.clone();
-        }
+        let detail = json!({ "bundle": bundle.id.to_string(), "calls": calls.len() });
         let audit = Entry::new(submission.actor, action::APPLICATION_SUBMIT);
-        let audit = audit.on(id.as_str(), institution).with(detail);
+        let audit = audit.on(id.as_str(), institution.as_deref()).with(detail);
         let new = NewApplication {
             id: id.clone(),
             bundle_id: bundle.id.to_string(),
@@ -76,14 +78,17 @@ impl Applications {
             submission_key: (submission.key.as_ref()).map(|k| (k.key.to_owned(), (k.answer)(&id))),
             origin: submission.origin,
             audit: Some(audit),
-            findable: Box::new(findable),
-            duplicate_note: duplicate_note.map(|n| n.to_string()),
+            findable: Box::new(findable.clone()),
+            duplicate_reason: super::finding::reason(submission.duplicate_reason),
         };
         let invites = (new.calls.iter())
             .filter(|c| c.kind == SubKind::Human)
             .any(|c| (bundle.human_steps.iter()).any(|h| h.id == c.service && invited(h)));
-        if let Err(e) = self.submitter.insert(new).await {
-            return Err(self.released(submission.key.as_ref(), e.into()).await);
+        let stored = self
+            .store_new(new, bundle, &findable, institution.as_deref())
+            .await;
+        if let Err(refused) = stored {
+            return Err(self.released(submission.key.as_ref(), refused).await);
         }
         tracing::info!(application.id = %id, bundle.id = %bundle.id, "Application accepted");
         if invites {
@@ -95,47 +100,25 @@ impl Applications {
 }
 
 impl Applications {
-    /// Reserve the submission's key first — a retry of a stored submission gets its first
-    /// answer, never flagged as a duplicate of itself — then look for what it repeats: `None`
-    /// when another request holds the key, else what to keep of a confirmed duplicate.
-    async fn admit(
+    /// Store `new` through the writer, which screens it for what it repeats in its own
+    /// transaction, with the batch it is stored in (a second birth sent in the same instant is
+    /// found too); refused when it repeats earlier applications and gave no reason.
+    async fn store_new(
         &self,
-        submission: &Submission<'_>,
-        bundle: &crate::bundle::Bundle,
-        findable: &crate::store::Findable,
-    ) -> Result<Option<Option<Value>>, ApplicationError> {
-        if let Some(key) = &submission.key
-            && !(self.store)
-                .reserve_submission_key(key.key, key.request_hash)
-                .await?
-        {
-            return Ok(None);
-        }
-        let institution = submission.origin.institution.as_deref();
-        let reason = submission.duplicate_reason;
-        match self
-            .duplicate_note(bundle, findable, institution, reason)
-            .await
-        {
-            Ok(note) => Ok(Some(note)),
-            Err(e) => Err(self.released(submission.key.as_ref(), e).await),
-        }
-    }
-
-    /// What to keep of a submission that repeats earlier applications, given the clerk's
-    /// `reason`; `None` when it repeats none; refused when it does and no reason is given.
-    async fn duplicate_note(
-        &self,
+        new: NewApplication,
         bundle: &crate::bundle::Bundle,
         findable: &crate::store::Findable,
         institution: Option<&str>,
-        reason: Option<&str>,
-    ) -> Result<Option<Value>, ApplicationError> {
-        let found = self.duplicates(bundle, findable, institution).await?;
-        match (found.is_empty(), super::finding::reason(reason)) {
-            (true, _) => Ok(None),
-            (false, Some(reason)) => Ok(Some(note(&found, reason))),
-            (false, None) => Err(ApplicationError::Duplicate(found)),
+    ) -> Result<(), ApplicationError> {
+        match self.submitter.insert(new).await {
+            Ok(None) => Ok(()),
+            Ok(Some(earlier)) => Err(ApplicationError::Duplicate(Self::duplicates(
+                bundle,
+                findable,
+                earlier,
+                institution,
+            ))),
+            Err(e) => Err(e.into()),
         }
     }
 
@@ -152,17 +135,6 @@ impl Applications {
         }
         error
     }
-}
-
-/// What is kept of a confirmed duplicate: the repeated applications of the clerk's own
-/// institution, how many of others, and the reason.
-fn note(duplicates: &[Duplicate], reason: String) -> Value {
-    let own: Vec<&str> = duplicates.iter().filter_map(|d| d.id.as_deref()).collect();
-    json!({
-        "of": own,
-        "elsewhere": duplicates.len() - own.len(),
-        "reason": reason,
-    })
 }
 
 /// The sub-requests of a new application: its human steps first, then every registry call.

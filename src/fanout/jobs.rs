@@ -1,7 +1,7 @@
 //! What reaches a writer: the outcome of a call, a new application, audit entries of reads and
 //! counts of further reads — and the inboxes that route each to its application's writer.
 
-use crate::store::{Claim, Completion, NewApplication, StoreError};
+use crate::store::{Claim, Completion, Earlier, NewApplication, StoreError};
 use std::sync::Arc;
 use tokio::sync::{mpsc, oneshot};
 
@@ -23,10 +23,11 @@ impl Done {
     }
 }
 
-/// A new application on its way to the writer, and where its answer goes.
+/// A new application on its way to the writer, and where its answer goes: stored (`None`), or
+/// not, for it repeats these earlier applications and its clerk gave no reason.
 pub(super) struct Insert {
     pub new: NewApplication,
-    pub reply: oneshot::Sender<Result<(), StoreError>>,
+    pub reply: oneshot::Sender<Result<Option<Vec<Earlier>>, StoreError>>,
 }
 
 /// Audit entries of reads on their way to the writer (see `Submitter::audit`).
@@ -105,13 +106,12 @@ impl Submitter {
         Self { jobs }
     }
 
-    /// Store the application; when this returns `Ok` it is committed, and its first calls are
-    /// on their way.
-    pub async fn insert(&self, new: NewApplication) -> Result<(), SubmitError> {
+    /// Store the application; when this returns `Ok(None)` it is committed, and its first
+    /// calls are on their way. `Ok(Some(earlier))`: not stored, for it repeats those.
+    pub async fn insert(&self, new: NewApplication) -> Result<Option<Vec<Earlier>>, SubmitError> {
         let (reply, answer) = oneshot::channel();
         self.jobs.send(Job::Insert(Insert { new, reply }))?;
-        answer.await.map_err(|_| SubmitError::Stopped)??;
-        Ok(())
+        Ok(answer.await.map_err(|_| SubmitError::Stopped)??)
     }
 
     /// Store audit entries of reads in the writer's next batch (with the application's other

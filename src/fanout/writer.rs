@@ -149,9 +149,14 @@ impl Sorted {
 
 /// A stored batch's new applications are told so; each audit job gets the numbers of its
 /// entries (they were appended after the new applications' own entries, in job order).
-fn answer(inserts: Vec<Insert>, audits: Vec<Audit>, numbers: &[i64]) {
+fn answer(
+    inserts: Vec<Insert>,
+    audits: Vec<Audit>,
+    (numbers, refused): (&[i64], &mut Vec<(String, Vec<crate::store::Earlier>)>),
+) {
     for insert in inserts {
-        let _ = insert.reply.send(Ok(()));
+        let refusal = refusal(&insert, refused);
+        let _ = insert.reply.send(Ok(refusal));
     }
     let mut rest = numbers;
     for audit in audits {
@@ -159,6 +164,15 @@ fn answer(inserts: Vec<Insert>, audits: Vec<Audit>, numbers: &[i64]) {
         rest = others;
         let _ = audit.reply.send(Ok(mine.to_vec()));
     }
+}
+
+/// The earlier applications a new one was refused for repeating, if it was.
+fn refusal(
+    insert: &Insert,
+    refused: &mut Vec<(String, Vec<crate::store::Earlier>)>,
+) -> Option<Vec<crate::store::Earlier>> {
+    let at = (refused.iter()).position(|(id, _)| id == insert.new.id.as_str())?;
+    Some(refused.swap_remove(at).1)
 }
 
 /// The calls that the outcomes released and started before they were stored.
@@ -208,8 +222,8 @@ async fn write(
     };
     (dispatcher.telemetry).writer_batch(news.len() + pairs.len() + audits.len() + repeats.len());
     let recorded = match record(store, conn, &news, &pairs, audit, Some(take)).await {
-        Ok(recorded) => {
-            answer(inserts, audits, &recorded.audited);
+        Ok(mut recorded) => {
+            answer(inserts, audits, (&recorded.audited, &mut recorded.refused));
             recorded
         }
         Err(e) => {
@@ -254,7 +268,8 @@ async fn one_by_one(
 ) -> Recorded {
     for insert in inserts {
         let result = record(store, conn, &[&insert.new], &[], Audits::default(), None).await;
-        let _ = insert.reply.send(result.map(|_| ()));
+        let result = result.map(|mut r| refusal(&insert, &mut r.refused));
+        let _ = insert.reply.send(result);
     }
     for audit in audits {
         let entries: Vec<&crate::audit::Entry> = audit.entries.iter().collect();

@@ -29,9 +29,9 @@ pub struct NewApplication {
     /// What the work list finds it by, and the keys later submissions are compared with
     /// (boxed: a writer's jobs stay of a size).
     pub findable: Box<Findable>,
-    /// The applications it repeats and the clerk's reason to go on (JSON), when it is a
-    /// second registration they confirmed.
-    pub duplicate_note: Option<String>,
+    /// The clerk's reason to go on should it repeat earlier applications (see
+    /// `findable::screen`); without one, such an application is refused, not stored.
+    pub duplicate_reason: Option<String>,
 }
 
 /// What the work list's search finds an application by (`terms`, normalised) and the keys of

@@ -125,52 +125,111 @@ pub struct Earlier {
     pub keys: Vec<String>,
 }
 
-impl Store {
-    /// The applications, not failed and with their data kept, that share one of `keys`. The
-    /// keys are looked up alone first (by the table's key, on one connection): a submission
-    /// that repeats nothing, nearly every one, costs one small read.
-    pub async fn sharing_keys(&self, keys: &[String]) -> Result<Vec<Earlier>, StoreError> {
-        let mut conn = self.pool.acquire().await?;
-        let mut shared: Vec<(String, String)> = Vec::new();
-        for chunk in keys.chunks(IN_CHUNK) {
-            let sql = format!(
-                "SELECT key, application_id FROM duplicate_keys WHERE key IN ({})",
-                placeholders(1, bucket(chunk.len())),
-            );
-            let mut query = batch(&conn, sql);
-            for key in padded(chunk) {
-                query = query.bind(key);
-            }
-            for row in query.fetch_all(&mut *conn).await? {
-                shared.push((row.try_get(0)?, row.try_get(1)?));
+/// New applications screened for the ones they repeat, in the writer's transaction: those to
+/// store (`keep`), with the note of a confirmed repetition (`notes`, by id), and those refused
+/// for repeating earlier ones without a reason (`refused`, with the earlier ones). An earlier
+/// application of the same batch counts as one.
+#[derive(Default)]
+pub(super) struct Screened<'a> {
+    pub keep: Vec<&'a NewApplication>,
+    pub notes: Vec<(String, serde_json::Value)>,
+    pub refused: Vec<(String, Vec<Earlier>)>,
+}
+
+/// Screen `news` against the stored applications (not failed, data kept) and each other.
+pub(super) async fn screen<'a>(
+    tx: &mut sqlx::AnyConnection,
+    news: &[&'a NewApplication],
+) -> Result<Screened<'a>, StoreError> {
+    let keys: Vec<String> = (news.iter())
+        .flat_map(|n| n.findable.duplicate_keys.iter().cloned())
+        .collect();
+    let mut stored = stored_sharing(tx, &keys).await?;
+    let mut screened = Screened::default();
+    for new in news {
+        let mine = &new.findable.duplicate_keys;
+        let mut earlier: Vec<Earlier> = Vec::new();
+        for (key, id, institution) in stored.iter().filter(|(k, ..)| mine.contains(k)) {
+            match earlier.iter_mut().find(|e| &e.id == id) {
+                Some(found) => found.keys.push(key.clone()),
+                None => earlier.push(Earlier {
+                    id: id.clone(),
+                    institution: institution.clone(),
+                    keys: vec![key.clone()],
+                }),
             }
         }
-        let mut earlier: Vec<Earlier> = Vec::new();
-        for (key, id) in shared {
-            if let Some(found) = earlier.iter_mut().find(|e| e.id == id) {
-                found.keys.push(key);
+        match (earlier.is_empty(), &new.duplicate_reason) {
+            (true, _) => {}
+            (false, Some(reason)) => {
+                let note = note(&earlier, new.origin.institution.as_deref(), reason);
+                screened.notes.push((new.id.to_string(), note));
+            }
+            (false, None) => {
+                screened.refused.push((new.id.to_string(), earlier));
                 continue;
             }
-            let row = sqlx::query(
-                "SELECT institution FROM applications
-                 WHERE id = $1 AND status <> $2 AND purged_at IS NULL",
-            )
-            .bind(id.as_str())
-            .bind(ApplicationStatus::Failed.as_str())
-            .fetch_optional(&mut *conn)
-            .await?;
-            if let Some(row) = row {
-                let institution = row.try_get(0)?;
-                earlier.push(Earlier {
-                    id,
-                    institution,
-                    keys: vec![key],
-                });
-            }
         }
-        Ok(earlier)
+        screened.keep.push(new);
+        // What this one stores, the next ones of the batch repeat.
+        for key in mine {
+            let institution = new.origin.institution.clone();
+            stored.push((key.clone(), new.id.to_string(), institution));
+        }
     }
+    Ok(screened)
+}
 
+/// What is kept of a confirmed repetition: the repeated applications of the same institution,
+/// how many of others, and the reason.
+fn note(earlier: &[Earlier], institution: Option<&str>, reason: &str) -> serde_json::Value {
+    let own: Vec<&str> = (earlier.iter())
+        .filter(|e| institution.is_some() && e.institution.as_deref() == institution)
+        .map(|e| e.id.as_str())
+        .collect();
+    serde_json::json!({ "of": own, "elsewhere": earlier.len() - own.len(), "reason": reason })
+}
+
+/// `(key, application, institution)` of the stored applications, not failed and with their
+/// data kept, that have one of `keys`.
+async fn stored_sharing(
+    tx: &mut sqlx::AnyConnection,
+    keys: &[String],
+) -> Result<Vec<(String, String, Option<String>)>, StoreError> {
+    let mut found = Vec::new();
+    for chunk in keys.chunks(IN_CHUNK) {
+        let sql = format!(
+            "SELECT d.key, a.id, a.institution FROM duplicate_keys AS d
+             JOIN applications AS a ON a.id = d.application_id
+             WHERE d.key IN ({}) AND a.status <> '{}' AND a.purged_at IS NULL",
+            placeholders(1, bucket(chunk.len())),
+            ApplicationStatus::Failed.as_str(),
+        );
+        let mut query = batch(&*tx, sql);
+        for key in padded(chunk) {
+            query = query.bind(key);
+        }
+        for row in query.fetch_all(&mut *tx).await? {
+            found.push((row.try_get(0)?, row.try_get(1)?, row.try_get(2)?));
+        }
+    }
+    Ok(found)
+}
+
+/// Keep the notes of confirmed repetitions with their applications.
+pub(super) async fn store_notes(
+    tx: &mut sqlx::AnyConnection,
+    notes: &[(String, serde_json::Value)],
+) -> Result<(), StoreError> {
+    for (id, note) in notes {
+        let sql = "UPDATE applications SET duplicate_note = $1 WHERE id = $2";
+        let query = batch(&*tx, sql.to_owned()).bind(note.to_string());
+        query.bind(id.as_str()).execute(&mut *tx).await?;
+    }
+    Ok(())
+}
+
+impl Store {
     /// Applications stored before the work list, not yet given their terms (see the
     /// migration's `work_list_backfill`), at most `limit`: their ids, bundles, institutions and
     /// data.

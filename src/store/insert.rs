@@ -15,8 +15,8 @@ const ROWS_PER_INSERT: usize = 64;
 
 /// The types of a new application row, in the order of its `INSERT`: id, bundle, version,
 /// status, data, services, verify code, time, submitted by, institution, access hash, stage,
-/// attention time, duplicate note.
-const APPLICATION_ROW: [Ty; 14] = [T, T, I, T, T, T, T, I, T, T, T, T, I, T];
+/// attention time.
+const APPLICATION_ROW: [Ty; 13] = [T, T, I, T, T, T, T, I, T, T, T, T, I];
 
 /// The types of a new sub-request row, in the order of its `INSERT`: id, application,
 /// service, item, position, status, dependencies, attempts, next attempt, idempotency key,
@@ -61,10 +61,9 @@ async fn insert_rows(
         let size = bucket(chunk.len());
         let sql = format!(
             "INSERT INTO applications (id, bundle_id, bundle_version, status, data, services, verify_code,
-                created_at, updated_at, submitted_by, institution, access_hash, stage, attention_at,
-                duplicate_note)
+                created_at, updated_at, submitted_by, institution, access_hash, stage, attention_at)
              SELECT column1, column2, column3, column4, column5, column6, column7, column8, column8,
-                column9, column10, column11, column12, column13, column14
+                column9, column10, column11, column12, column13
              FROM (VALUES {}) AS v WHERE column1 IS NOT NULL",
             typed_values(&APPLICATION_ROW, size, 1)
         );
@@ -98,10 +97,7 @@ async fn insert_rows(
                 })
                 .collect();
             let (stage, attention_at) = crate::lifecycle::work(&calls);
-            query = query
-                .bind(stage.as_str())
-                .bind(attention_at)
-                .bind(new.duplicate_note.clone());
+            query = query.bind(stage.as_str()).bind(attention_at);
         }
         bind_null_rows(query, &APPLICATION_ROW, size - chunk.len())
             .execute(&mut *tx)

@@ -43,13 +43,12 @@ impl Store {
         let now = now_ms();
         let mut tx = conn.begin(self.backend).await?;
         let mut history: Vec<Change> = Vec::new();
-        let mut claims = Vec::new();
-        if !new.is_empty() {
-            let first = insert_applications(&mut tx, new, now, take.as_mut(), &mut history);
-            claims = first.await?;
-        }
-        let mut entries: Vec<&crate::audit::Entry> =
-            new.iter().filter_map(|n| n.audit.as_ref()).collect();
+        let screened = super::findable::screen(&mut tx, new).await?;
+        let new = screened.keep.as_slice();
+        let inserted = insert_screened(&mut tx, &screened, now, take.as_mut(), &mut history);
+        let mut claims = inserted.await?;
+        let with_notes = noted_entries(new, &screened.notes);
+        let mut entries = submitted_entries(new, with_notes.as_deref());
         let own = entries.len();
         entries.extend_from_slice(audit.entries);
         if done.is_empty() {
@@ -61,6 +60,7 @@ impl Store {
                 applied: Vec::new(),
                 claims,
                 audited: numbers[own..].to_vec(),
+                refused: screened.refused,
             });
         }
         let mut applications: Vec<&str> = done
@@ -88,8 +88,26 @@ impl Store {
             applied,
             claims,
             audited: numbers[own..].to_vec(),
+            refused: screened.refused,
         })
     }
+}
+
+/// Store the new applications that were not refused, with the notes of confirmed repetitions;
+/// the claims of their first calls.
+async fn insert_screened(
+    tx: &mut sqlx::AnyConnection,
+    screened: &super::findable::Screened<'_>,
+    now: i64,
+    take: Option<&mut Take<'_>>,
+    history: &mut Vec<Change>,
+) -> Result<Vec<Claim>, StoreError> {
+    if screened.keep.is_empty() {
+        return Ok(Vec::new());
+    }
+    let claims = insert_applications(tx, &screened.keep, now, take, history).await?;
+    super::findable::store_notes(tx, &screened.notes).await?;
+    Ok(claims)
 }
 
 /// The history of each stored outcome; per outcome whether it was stored (its lease held),
@@ -139,6 +157,40 @@ pub struct Recorded {
     pub claims: Vec<Claim>,
     /// The numbers of the audit entries given besides the new applications' own.
     pub audited: Vec<i64>,
+    /// New applications not stored: they repeat these earlier ones, and gave no reason.
+    pub refused: Vec<(String, Vec<super::Earlier>)>,
+}
+
+/// The `application.submit` entries of the stored new applications: theirs, or `noted`.
+fn submitted_entries<'a>(
+    new: &[&'a super::NewApplication],
+    noted: Option<&'a [crate::audit::Entry]>,
+) -> Vec<&'a crate::audit::Entry> {
+    match noted {
+        Some(noted) => noted.iter().collect(),
+        None => new.iter().filter_map(|n| n.audit.as_ref()).collect(),
+    }
+}
+
+/// The `application.submit` entries of the stored new applications, each confirmed repetition's
+/// note in its detail (`duplicate`); none when no repetition was confirmed (theirs serve).
+fn noted_entries(
+    new: &[&super::NewApplication],
+    notes: &[(String, serde_json::Value)],
+) -> Option<Vec<crate::audit::Entry>> {
+    if notes.is_empty() {
+        return None;
+    }
+    let noted = (new.iter())
+        .filter_map(|n| {
+            let mut entry = n.audit.clone()?;
+            if let Some((_, note)) = notes.iter().find(|(id, _)| id == n.id.as_str()) {
+                entry.detail["duplicate"] = note.clone();
+            }
+            Some(entry)
+        })
+        .collect();
+    Some(noted)
 }
 
 /// Lock the applications' rows in id order (PostgreSQL: `FOR UPDATE` above the sort;
