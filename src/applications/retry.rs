@@ -20,8 +20,7 @@ pub struct Correction<'a> {
     /// Who asks as the audit trail names them, and the request: the retry and the correction
     /// are recorded with it, in the same transaction.
     pub audit: crate::audit::Entry,
-    /// A human step reopened until then (ms), recorded as `step.reopen`; `None`: a retry (a
-    /// human step among what it runs gets its bundle's period from now).
+    /// When a reopened person's step expires (ms); its bundle's period from now when `None`.
     pub reopen_until: Option<i64>,
 }
 
@@ -50,7 +49,7 @@ impl Applications {
         let refind = |data: &Value| self.findable(bundle, application.id.as_str(), data);
         let findable = corrected.map(|data| (refind(&application.data), refind(data)));
         let (id, service) = (application.id.as_str(), correction.service);
-        let audit = self.retry_entries(&correction, &application, corrected);
+        let audit = self.retry_entries(bundle, &correction, &application, corrected);
         let asked = crate::store::Retry {
             application: id,
             service,
@@ -79,10 +78,11 @@ impl Applications {
 }
 
 impl Applications {
-    /// The audit entries of a retry: the retry (or the reopening), and the correction's changes
-    /// as digests when the data was corrected.
+    /// The audit entries of a retry: the retry (`step.reopen` for a person's step), and the
+    /// correction's changes as digests when the data was corrected.
     fn retry_entries(
         &self,
+        bundle: &crate::bundle::Bundle,
         correction: &Correction<'_>,
         application: &crate::store::ApplicationRecord,
         corrected: Option<&Value>,
@@ -92,9 +92,11 @@ impl Applications {
         let mut retried = (correction.audit.clone())
             .on(id, institution)
             .with(json!({ "service": service, "item": correction.item }));
-        retried.action = match correction.reopen_until {
-            Some(_) => action::STEP_REOPEN,
-            None => action::SERVICE_RETRY,
+        // What was run again says which: a person's step is reopened, a service retried.
+        let step = bundle.human_steps.iter().any(|h| h.id == service);
+        retried.action = match step {
+            true => action::STEP_REOPEN,
+            false => action::SERVICE_RETRY,
         };
         let mut audit = vec![retried];
         if let Some(corrected) = corrected {

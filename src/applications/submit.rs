@@ -78,15 +78,13 @@ impl Applications {
             submission_key: (submission.key.as_ref()).map(|k| (k.key.to_owned(), (k.answer)(&id))),
             origin: submission.origin,
             audit: Some(audit),
-            findable: Box::new(findable.clone()),
+            findable: Box::new(findable),
             duplicate_reason: super::finding::reason(submission.duplicate_reason),
         };
         let invites = (new.calls.iter())
             .filter(|c| c.kind == SubKind::Human)
             .any(|c| (bundle.human_steps.iter()).any(|h| h.id == c.service && invited(h)));
-        let stored = self
-            .store_new(new, bundle, &findable, institution.as_deref())
-            .await;
+        let stored = self.store_new(new, bundle).await;
         if let Err(refused) = stored {
             return Err(self.released(submission.key.as_ref(), refused).await);
         }
@@ -107,17 +105,18 @@ impl Applications {
         &self,
         new: NewApplication,
         bundle: &crate::bundle::Bundle,
-        findable: &crate::store::Findable,
-        institution: Option<&str>,
     ) -> Result<(), ApplicationError> {
+        let (id, data) = (new.id.clone(), new.data.clone());
+        let institution = new.origin.institution.clone();
         match self.submitter.insert(new).await {
             Ok(None) => Ok(()),
-            Ok(Some(earlier)) => Err(ApplicationError::Duplicate(Self::duplicates(
-                bundle,
-                findable,
-                earlier,
-                institution,
-            ))),
+            Ok(Some(earlier)) => {
+                // Refused: which rules the keys it shares are of (made again, on this rare path).
+                let findable = self.findable(bundle, id.as_str(), &data);
+                let institution = institution.as_deref();
+                let found = Self::duplicates(bundle, &findable, earlier, institution);
+                Err(ApplicationError::Duplicate(found))
+            }
             Err(e) => Err(e.into()),
         }
     }

@@ -90,12 +90,12 @@ fn workspace(cfg: &mut web::ServiceConfig) {
     cfg.route("/staff/applications", web::get().to(worklist::show))
         .route("/staff/applications/{id}", web::get().to(staff::show))
         .route(
-            "/staff/applications/{id}/{kind}/{target}/retry",
-            web::post().to(staff_actions::act),
+            "/staff/applications/{id}/services/{service}/retry",
+            web::post().to(staff_actions::retry),
         )
         .route(
-            "/staff/applications/{id}/{kind}/{target}/reopen",
-            web::post().to(staff_actions::act),
+            "/staff/applications/{id}/steps/{step}/reopen",
+            web::post().to(staff_actions::reopen),
         )
         .route(
             "/staff/applications/{id}/services/{service}/correct",

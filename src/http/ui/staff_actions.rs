@@ -18,47 +18,56 @@ use serde_json::{Value, json};
 
 const FORM_ID: &str = "correct-form";
 
-/// `POST /staff/applications/{id}/services/{service}/retry` and `…/steps/{step}/reopen`
-/// (with `until`, a date): back to the page.
-pub async fn act(
+/// `POST /staff/applications/{id}/services/{service}/retry`: back to the page.
+pub async fn retry(
     state: web::Data<AppState>,
-    path: web::Path<(String, String, String)>,
+    path: web::Path<(String, String)>,
     body: web::Form<Vec<(String, String)>>,
     req: HttpRequest,
 ) -> Result<HttpResponse, Problem> {
-    let (id, kind, target) = path.into_inner();
-    let pairs = body.into_inner();
-    let get = |name: &str| {
-        pairs
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.as_str())
-    };
+    run_again(&state, path.into_inner(), &body, &req, false).await
+}
+
+/// `POST /staff/applications/{id}/steps/{step}/reopen` with `until` (a date; the step's own
+/// period when empty): back to the page.
+pub async fn reopen(
+    state: web::Data<AppState>,
+    path: web::Path<(String, String)>,
+    body: web::Form<Vec<(String, String)>>,
+    req: HttpRequest,
+) -> Result<HttpResponse, Problem> {
+    run_again(&state, path.into_inner(), &body, &req, true).await
+}
+
+/// Run a failed service again, or reopen a person's step (`step`), through
+/// `applications::retry`, which records either.
+async fn run_again(
+    state: &AppState,
+    (id, target): (String, String),
+    pairs: &[(String, String)],
+    req: &HttpRequest,
+    step: bool,
+) -> Result<HttpResponse, Problem> {
+    let get = |name: &str| pairs.iter().find(|(k, _)| k == name).map(|(_, v)| v.trim());
     let lang = Lang::or_ukrainian(get("_lang"));
-    if !super::csrf::accepts(&req, get("_csrf").unwrap_or_default()) {
+    if !super::csrf::accepts(req, get("_csrf").unwrap_or_default()) {
         return Err(Problem::new(StatusCode::FORBIDDEN, lang, "csrf"));
     }
-    let reopen_until = match (kind.as_str(), get("until")) {
-        ("steps", Some(until)) if !until.trim().is_empty() => {
-            let at = crate::http::operators::reopen_deadline(until.trim());
-            Some(at.map_err(|e| Problem::from_api(e, lang))?)
-        }
-        ("steps", _) => None,
-        ("services", _) => None,
-        _ => return Err(Problem::new(StatusCode::NOT_FOUND, lang, "not_found")),
+    let reopen_until = match get("until").filter(|until| step && !until.is_empty()) {
+        Some(until) => Some(
+            crate::http::operators::reopen_deadline(until)
+                .map_err(|e| Problem::from_api(e, lang))?,
+        ),
+        None => None,
     };
-    let action = match kind.as_str() {
-        "steps" => crate::audit::action::STEP_REOPEN,
-        _ => crate::audit::action::SERVICE_RETRY,
-    };
-    let caller = corrector(&state, &req, &id, lang).await?;
+    let caller = corrector(state, req, &id, lang).await?;
     let correction = Correction {
         application: &id,
         service: &target,
         item: None,
         patch: None,
         author: &who(&caller),
-        audit: auth::entry(&caller, action),
+        audit: auth::entry(&caller, crate::audit::action::SERVICE_RETRY),
         reopen_until,
     };
     (state.applications.retry(correction).await).map_err(|e| Problem::from_api(e.into(), lang))?;
