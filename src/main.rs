@@ -51,6 +51,9 @@ enum Command {
         /// Treat warnings (unused form, missing translation) as errors.
         #[arg(long)]
         deny_warnings: bool,
+        /// Record bundle versions not yet in bundles/versions.lock (recorded ones never change).
+        #[arg(long)]
+        lock: bool,
     },
     /// Serve the simulated registries alone.
     Sandbox {
@@ -203,7 +206,10 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     }
     let root = settings.definitions.root.as_path();
     match cli.command {
-        Command::Check { deny_warnings } => Ok(cli::check(root, deny_warnings)),
+        Command::Check {
+            deny_warnings,
+            lock,
+        } => Ok(cli::check(root, deny_warnings, lock)),
         Command::Form { bundle, services } => cli::form(root, &bundle, services.as_deref()),
         Command::Graph { bundle, format } => cli::graph(root, &bundle, format),
         Command::Explain {

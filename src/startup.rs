@@ -66,12 +66,14 @@ impl Application {
     /// Compile definitions, connect the database, bind the listener (port 0 works).
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
         let retention = settings.retention.span()?;
-        let catalog = Arc::new(bundle::compile(&settings.definitions.root)?);
+        let root = &settings.definitions.root;
+        let catalog = bundle::compile(root)?;
         for warning in &catalog.warnings {
             tracing::warn!(%warning, "Definition warning (see onestop check)");
         }
-        let (registries_url, sandbox) = registries(&settings, &catalog)?;
         let store = connect(&settings).await?;
+        let catalog = Arc::new(crate::applications::pin_versions(root, catalog, &store).await?);
+        let (registries_url, sandbox) = registries(&settings, &catalog)?;
         let client = RegistryClient::new(
             &registries_url,
             Duration::from_millis(settings.registries.timeout_ms),

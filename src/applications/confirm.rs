@@ -226,7 +226,7 @@ impl Applications {
         sub: &SubRequestRecord,
         reminder: bool,
     ) -> Result<(), ApplicationError> {
-        let bundle = self.catalog.bundle(&application.bundle_id);
+        let (_, bundle) = (self.catalog).of(&application.bundle_id, application.bundle_version);
         let step = bundle.and_then(|b| b.human_steps.iter().find(|h| h.id == sub.service_id));
         let (Some(bundle), Some(step)) = (bundle, step) else {
             return Ok(());
@@ -272,7 +272,10 @@ impl Applications {
         let (application, subs) = self.load(target.application_id.as_str()).await?;
         let sub =
             (subs.into_iter().find(|s| s.id == target.id)).ok_or(ApplicationError::UnknownLink)?;
-        let step = (self.catalog.bundle(&application.bundle_id))
+        let step = (self
+            .catalog
+            .of(&application.bundle_id, application.bundle_version)
+            .1)
             .and_then(|b| b.human_steps.iter().find(|h| h.id == target.service_id))
             .ok_or_else(|| ApplicationError::UnknownService(target.service_id.clone()))?;
         Ok((target, application, sub, step))

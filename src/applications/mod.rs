@@ -15,6 +15,7 @@ pub mod purge;
 mod reads;
 mod retry;
 mod submit;
+mod versions;
 mod waiting;
 pub mod worklist;
 
@@ -24,6 +25,7 @@ pub use identify::BY_OIDC;
 pub use outside::Callback;
 pub use retry::Correction;
 pub use submit::{Submission, SubmissionKey};
+pub use versions::pin_versions;
 pub use waiting::Waiting;
 
 use crate::bundle::{Bundle, Catalog, ServiceId};
@@ -132,6 +134,23 @@ impl Applications {
         let selection = bundle.select(chosen).map_err(ApplicationError::Selection)?;
         let form = (bundle.form(&self.catalog, &selection)).map_err(ApplicationError::Form)?;
         Ok((bundle, form))
+    }
+
+    /// The bundle version an application was submitted with, the catalog of that version, and
+    /// the combined form of the services it chose: what its corrections are judged by.
+    pub fn pinned_form(
+        &self,
+        application: &ApplicationRecord,
+        chosen: &[String],
+    ) -> Result<(&crate::bundle::Catalog, &Bundle, Arc<CombinedForm>), ApplicationError> {
+        let (catalog, bundle) = (self.catalog)
+            .pinned(&application.bundle_id, application.bundle_version)
+            .ok_or_else(|| ApplicationError::UnknownBundle(application.bundle_id.clone()))?;
+        let selection = bundle
+            .select(Some(chosen))
+            .map_err(ApplicationError::Selection)?;
+        let form = (bundle.form(catalog, &selection)).map_err(ApplicationError::Form)?;
+        Ok((catalog, bundle, form))
     }
 
     /// An application and its sub-requests, by the id as written in a URL.

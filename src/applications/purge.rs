@@ -44,7 +44,7 @@ async fn purge_one(
         }
     };
     let digests = crate::audit::Digests::new(secret);
-    let bundle = catalog.bundle(&application.bundle_id);
+    let (_, bundle) = catalog.of(&application.bundle_id, application.bundle_version);
     let found = super::finding::findable(&digests, bundle, id, &application.data);
     let institution = application.institution.as_deref();
     store.purge(id, &codes, (institution, &found), entry).await

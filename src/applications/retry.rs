@@ -33,7 +33,7 @@ impl Applications {
             .filter(|s| s.kind == SubKind::Service)
             .map(|s| s.service_id.clone())
             .collect();
-        let (bundle, form) = self.bundle_form(&application.bundle_id, Some(&chosen))?;
+        let (_, bundle, form) = self.pinned_form(&application, &chosen)?;
         let mut data = application.data.clone();
         if let Some(patch) = correction.patch {
             merge_patch(&mut data, patch);
@@ -117,7 +117,7 @@ impl Applications {
         chosen: &[String],
         patch: &Value,
     ) -> Result<Vec<(String, Value, Value)>, ApplicationError> {
-        let (_, form) = self.bundle_form(&application.bundle_id, Some(chosen))?;
+        let (_, _, form) = self.pinned_form(application, chosen)?;
         let mut data = application.data.clone();
         merge_patch(&mut data, patch);
         let valid = form.validate(data).map_err(ApplicationError::Invalid)?;

@@ -65,7 +65,7 @@ impl Applications {
             .into_iter()
             .take(limit as usize)
             .map(|row| {
-                let bundle = self.catalog.bundle(&row.bundle_id);
+                let (_, bundle) = self.catalog.of(&row.bundle_id, row.bundle_version);
                 let name = match bundle {
                     Some(bundle) if row.data.as_object().is_some_and(|d| !d.is_empty()) => {
                         crate::receipt::render_data(&bundle.work_list.name, &row.data)

@@ -14,6 +14,7 @@ mod ids;
 mod lint;
 mod raw;
 mod receipt_texts;
+mod snapshot;
 mod template_helpers;
 
 pub use applicable::{Applicable, Call, Planned, PlannedHuman};
@@ -23,6 +24,7 @@ pub use diag::{Diagnostic, Diagnostics};
 pub use graph::{Notation, graph};
 pub use ids::{BundleId, IdError, ServiceId};
 pub use receipt_texts::{ReceiptTexts, Texts};
+pub use snapshot::{LOCK_FILE, Lock, Snapshot, against_lock};
 pub use template_helpers::register as register_template_helpers;
 
 use crate::form::{CombinedForm, FormError, Schemas};
@@ -41,6 +43,8 @@ pub struct Text {
 #[derive(Debug)]
 pub struct Service {
     pub id: ServiceId,
+    /// Its definition file, relative to the definitions' root.
+    pub file: String,
     pub title: Text,
     /// The registry that performs it; calls go to `{registries_url}/{registry}/{service}`.
     pub registry: String,
@@ -157,6 +161,9 @@ impl Person {
 #[derive(Debug)]
 pub struct Bundle {
     pub id: BundleId,
+    /// Its own definition files, relative to the definitions' root: the bundle file and the
+    /// receipt texts it names (the services' and forms' files are theirs).
+    pub files: Vec<String>,
     pub version: u32,
     pub title: Text,
     pub description: Text,
@@ -263,11 +270,57 @@ pub struct Catalog {
     pub schemas: Schemas,
     /// Problems that do not stop the server (`onestop check --deny-warnings` makes them fatal).
     pub warnings: Vec<Diagnostic>,
+    /// Earlier versions of the bundles, each compiled from its stored snapshot: what their
+    /// applications still run under.
+    pub earlier: BTreeMap<(BundleId, u32), Arc<Catalog>>,
 }
 
 impl Catalog {
+    /// The current version of a bundle: what new applications are submitted under.
     pub fn bundle(&self, id: &str) -> Option<&Bundle> {
         self.bundles.get(id)
+    }
+
+    /// The catalog an application of `id` at `version` runs under, and its bundle; this
+    /// catalog and no bundle when neither is known (the bundle was removed).
+    pub fn of(&self, id: &str, version: i64) -> (&Catalog, Option<&Bundle>) {
+        match self.pinned(id, version) {
+            Some((catalog, bundle)) => (catalog, Some(bundle)),
+            None => (self, None),
+        }
+    }
+
+    /// The version of a bundle an application was submitted with, and the catalog of that
+    /// version (its services and forms as they were): what the application runs under to its
+    /// end. `None` when this server knows no such version.
+    pub fn pinned(&self, id: &str, version: i64) -> Option<(&Catalog, &Bundle)> {
+        let version = u32::try_from(version).ok()?;
+        if let Some(bundle) = self.bundles.get(id).filter(|b| b.version == version) {
+            return Some((self, bundle));
+        }
+        let id = BundleId::parse(id).ok()?;
+        let earlier = self.earlier.get(&(id.clone(), version))?;
+        Some((earlier, earlier.bundles.get(&id)?))
+    }
+
+    /// Every definition of a service: the current one first, then those of earlier versions,
+    /// newest first (a registry keeps answering what earlier versions send).
+    pub fn versions_of<'a>(&'a self, service: &'a str) -> impl Iterator<Item = &'a Service> + 'a {
+        let earlier = self
+            .earlier
+            .values()
+            .rev()
+            .filter_map(move |c| c.service(service));
+        self.services.get(service).into_iter().chain(earlier)
+    }
+
+    /// The registry of a service, in the current definitions or, for a service since removed,
+    /// the latest earlier version that has it.
+    pub fn registry_of(&self, service: &str) -> Option<&str> {
+        match self.services.get(service) {
+            Some(found) => Some(found.registry.as_str()),
+            None => (self.earlier.values().rev()).find_map(|c| c.registry_of(service)),
+        }
     }
 
     /// The service of an id, given as a `ServiceId` or as text.

@@ -5,14 +5,16 @@
 //! database.
 
 use super::find;
-use crate::bundle::Notation;
+use crate::bundle::{Catalog, Diagnostics, LOCK_FILE, Lock, Notation, Snapshot, against_lock};
 use anyhow::Context;
 use std::path::Path;
 use std::process::ExitCode;
 
 /// Compile every definition under `root` and print every error and warning with its file and
-/// path; fails on any error, and on any warning with `deny_warnings`.
-pub fn check(root: &Path, deny_warnings: bool) -> ExitCode {
+/// path; fails on any error, and on any warning with `deny_warnings`. Each bundle version's
+/// files are compared with `bundles/versions.lock`; `lock` records the versions it lacks (the
+/// only file `check` writes).
+pub fn check(root: &Path, deny_warnings: bool, lock: bool) -> ExitCode {
     let (errors, warnings, summary) = match crate::bundle::compile(root) {
         Ok(catalog) => {
             let summary = format!(
@@ -20,7 +22,10 @@ pub fn check(root: &Path, deny_warnings: bool) -> ExitCode {
                 catalog.bundles.len(),
                 catalog.services.len()
             );
-            (Vec::new(), catalog.warnings, summary)
+            let versions = versions(root, &catalog, lock);
+            let mut warnings = catalog.warnings;
+            warnings.extend(versions.warnings);
+            (versions.errors, warnings, summary)
         }
         Err(diagnostics) => (diagnostics.errors, diagnostics.warnings, String::new()),
     };
@@ -41,6 +46,24 @@ pub fn check(root: &Path, deny_warnings: bool) -> ExitCode {
     } else {
         ExitCode::SUCCESS
     }
+}
+
+/// The bundle versions against the lock; with `record`, the unrecorded ones are recorded
+/// (and so no longer warned of).
+fn versions(root: &Path, catalog: &Catalog, record: bool) -> Diagnostics {
+    let mut lock = Lock::read(root);
+    if record {
+        for bundle in catalog.bundles.values() {
+            match Snapshot::of(root, catalog, bundle) {
+                Ok(snapshot) => lock.record(&snapshot),
+                Err(e) => eprintln!("cannot read the files of bundle {}: {e}", bundle.id),
+            }
+        }
+        if let Err(e) = lock.write(root) {
+            eprintln!("cannot write {LOCK_FILE}: {e}");
+        }
+    }
+    against_lock(root, catalog, &lock)
 }
 
 /// Print the combined form (JSON Schema) of bundle `id` for the comma-separated `services`

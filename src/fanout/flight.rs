@@ -32,6 +32,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 pub(super) struct Flight {
     application_id: ApplicationId,
     bundle_id: String,
+    bundle_version: i64,
     data: Arc<Value>,
     calls: Mutex<Vec<SubRequestRecord>>,
 }
@@ -42,6 +43,7 @@ impl Flight {
         Self {
             application_id: application_id.clone(),
             bundle_id: context.bundle_id.clone(),
+            bundle_version: context.bundle_version,
             data: context.data.clone(),
             calls: Mutex::new(context.siblings.clone()),
         }
@@ -93,6 +95,7 @@ impl Flight {
         }
         let context = Arc::new(CallContext {
             bundle_id: self.bundle_id.clone(),
+            bundle_version: self.bundle_version,
             data: self.data.clone(),
             siblings: calls.to_vec(),
         });
@@ -180,6 +183,7 @@ mod tests {
         use SubStatus::*;
         let context = CallContext {
             bundle_id: "birth".into(),
+            bundle_version: 1,
             data: Arc::new(json!({"child": {"name": "Марʼяна"}})),
             siblings: vec![
                 call("a", Succeeded, &[]),
@@ -258,6 +262,7 @@ mod tests {
         use SubStatus::*;
         let context = CallContext {
             bundle_id: "birth".into(),
+            bundle_version: 1,
             data: Arc::new(json!({})),
             siblings: vec![
                 call("a", Succeeded, &[]),

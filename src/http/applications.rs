@@ -228,13 +228,15 @@ pub(super) async fn status(
     application: &ApplicationRecord,
     subs: &[SubRequestRecord],
 ) -> Result<Value, ApiError> {
-    let bundle = state.catalog.bundle(&application.bundle_id);
+    let (catalog, bundle) = state
+        .catalog
+        .of(&application.bundle_id, application.bundle_version);
     let waiting = state.applications.waiting(&application.id, subs).await?;
     let services: Vec<Value> = subs
         .iter()
         .zip(&waiting)
         .map(|(s, waiting)| match s.kind {
-            SubKind::Service => registry_call(state, s, waiting.as_ref()),
+            SubKind::Service => registry_call(catalog, s, waiting.as_ref()),
             SubKind::Human => human_step(state, bundle, s),
         })
         .collect();
@@ -262,8 +264,12 @@ pub(super) async fn status(
 
 /// A registry call as the status shows it; `waiting` when it waits for its registry (being
 /// retried, or held while the registry is unavailable).
-fn registry_call(state: &AppState, s: &SubRequestRecord, waiting: Option<&Waiting>) -> Value {
-    let service = state.catalog.service(&s.service_id);
+fn registry_call(
+    catalog: &crate::bundle::Catalog,
+    s: &SubRequestRecord,
+    waiting: Option<&Waiting>,
+) -> Value {
+    let service = catalog.service(&s.service_id);
     json!({
         "service": s.service_id,
         "kind": s.kind,

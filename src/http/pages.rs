@@ -69,7 +69,9 @@ pub async fn verify(
         .await?
         .ok_or_else(not_found)?;
     let subs = state.store.sub_requests(&application.id).await?;
-    let bundle = state.catalog.bundle(&application.bundle_id);
+    let (catalog, bundle) = state
+        .catalog
+        .of(&application.bundle_id, application.bundle_version);
     // The receipt's own view gives the same check codes the receipt prints; of it, only the
     // codes and statuses are shown (its titles may name family members).
     // After a purge the codes kept then stand in for the view, which needs the removed data.
@@ -88,7 +90,7 @@ pub async fn verify(
             .map(|line| line.digest)
             .collect()
     };
-    let services = service_rows(&state, bundle, &subs, &codes);
+    let services = service_rows(catalog, bundle, &subs, &codes);
     let data = json!({
         "css": LAYOUT_CSS,
         "application": application.id,
@@ -111,7 +113,7 @@ pub async fn verify(
 
 /// One row per call: its title, status and check code (the receipt's), nothing personal.
 fn service_rows(
-    state: &AppState,
+    catalog: &crate::bundle::Catalog,
     bundle: Option<&Bundle>,
     subs: &[SubRequestRecord],
     codes: &[String],
@@ -120,7 +122,7 @@ fn service_rows(
         .zip(codes)
         .map(|(s, code)| {
             let title = match s.kind {
-                SubKind::Service => state.catalog.service(&s.service_id).map(|x| &x.title),
+                SubKind::Service => catalog.service(&s.service_id).map(|x| &x.title),
                 SubKind::Human => bundle
                     .and_then(|b| b.human_steps.iter().find(|h| h.id == s.service_id))
                     .map(|h| &h.title),

@@ -21,8 +21,8 @@ pub fn view(
     languages: Languages,
     secret: &str,
 ) -> Result<ReceiptView, ReceiptError> {
-    let bundle = catalog
-        .bundle(&application.bundle_id)
+    let (catalog, bundle) = catalog
+        .pinned(&application.bundle_id, application.bundle_version)
         .ok_or_else(|| ReceiptError::Texts(format!("unknown bundle {}", application.bundle_id)))?;
     let applicant = DATA_TEMPLATES
         .render_template(&bundle.applicant, &application.data)

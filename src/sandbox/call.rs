@@ -72,7 +72,7 @@ async fn answer(
     if let Some(latency) = behaviour.latency {
         tokio::time::sleep(latency.sample()).await;
     }
-    let request = match valid_request(service, &body) {
+    let request = match valid_request(sandbox.versions(&registry, service_id), &body) {
         Ok(request) => request,
         Err(answer) => return *answer,
     };
@@ -107,7 +107,10 @@ fn header_text(req: &HttpRequest, name: &str) -> Option<String> {
 }
 
 /// The request as JSON that satisfies the service's form, or the 400/422 answer.
-fn valid_request(service: &Service, body: &[u8]) -> Result<Value, Box<HttpResponse>> {
+fn valid_request<'a>(
+    mut versions: impl Iterator<Item = &'a Service>,
+    body: &[u8],
+) -> Result<Value, Box<HttpResponse>> {
     let request: Value = serde_json::from_slice(body).map_err(|e| {
         Box::new(error(
             StatusCode::BAD_REQUEST,
@@ -115,6 +118,16 @@ fn valid_request(service: &Service, body: &[u8]) -> Result<Value, Box<HttpRespon
             &format!("тіло запиту не є JSON: {e}"),
         ))
     })?;
+    let Some(service) = versions.next() else {
+        return Err(Box::new(error(
+            StatusCode::NOT_FOUND,
+            "",
+            "unknown service",
+        )));
+    };
+    if versions.any(|earlier| earlier.input_validator.is_valid(&request)) {
+        return Ok(request);
+    }
     let errors: Vec<FieldError> = service
         .input_validator
         .iter_errors(&request)

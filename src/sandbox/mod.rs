@@ -176,9 +176,22 @@ impl Sandbox {
 
     /// The service `registry` performs under that id.
     fn service(&self, registry: &str, service: &str) -> Option<&Service> {
-        self.catalog
-            .service(service)
-            .filter(|s| s.registry == registry)
+        let current = self.catalog.service(service);
+        let earlier = (self.catalog.earlier.values().rev()).filter_map(|c| c.service(service));
+        current
+            .into_iter()
+            .chain(earlier)
+            .find(|s| s.registry == registry)
+    }
+
+    /// The service under every version of the definitions onestop has used, the current one
+    /// first: a registry accepts what an application submitted under any of them sends.
+    fn versions<'a>(
+        &'a self,
+        registry: &'a str,
+        service: &'a str,
+    ) -> impl Iterator<Item = &'a Service> + 'a {
+        (self.catalog.versions_of(service)).filter(move |s| s.registry == registry)
     }
 }
 

@@ -41,6 +41,8 @@ pub struct Claim {
 #[derive(Debug)]
 pub struct CallContext {
     pub bundle_id: String,
+    /// The bundle version the application was submitted with: what its calls are built by.
+    pub bundle_version: i64,
     /// Shared by every call of the application this instance holds (a birth form is a few
     /// kilobytes of JSON objects, too many to clone for each released call).
     pub data: Arc<Value>,
@@ -233,6 +235,7 @@ pub(super) type Locked = BTreeMap<String, LockedApplication>;
 /// What a locked application's calls are sent with: its bundle and data (as stored, JSON).
 pub(super) struct LockedApplication {
     pub bundle_id: String,
+    pub bundle_version: i64,
     pub data: String,
 }
 
@@ -307,6 +310,7 @@ impl TakenRows<'_> {
         }
         Ok(CallContext {
             bundle_id: locked.bundle_id.clone(),
+            bundle_version: locked.bundle_version,
             data: Arc::new(parse_json(&locked.data)?),
             siblings,
         })

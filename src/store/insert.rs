@@ -247,6 +247,7 @@ fn first_claims(news: &[&NewApplication], rows: &[NewRow<'_>]) -> Vec<Claim> {
         }
         let context = Arc::new(CallContext {
             bundle_id: new.bundle_id.clone(),
+            bundle_version: i64::from(new.bundle_version),
             data: new.data.clone(),
             siblings: mine.iter().map(|row| row.record.clone()).collect(),
         });

@@ -23,6 +23,7 @@ mod purge;
 mod record;
 mod sql;
 mod submissions;
+mod versions;
 mod worklist;
 
 pub use applications::{
@@ -44,6 +45,7 @@ pub use crate::lifecycle::{
 };
 pub use record::Recorded;
 pub use submissions::SubmissionKey;
+pub use versions::{Pinned, StoredVersion};
 pub use worklist::{Counts, ListQuery, ListRow};
 
 use sqlx::any::{AnyPoolOptions, install_default_drivers};

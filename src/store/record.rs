@@ -211,7 +211,7 @@ async fn lock_applications(
     };
     for chunk in applications.chunks(IN_CHUNK) {
         let sql = format!(
-            "SELECT id, bundle_id, data FROM applications WHERE id IN ({}) ORDER BY id{lock}",
+            "SELECT id, bundle_id, bundle_version, data FROM applications WHERE id IN ({}) ORDER BY id{lock}",
             placeholders(1, bucket(chunk.len()))
         );
         let mut query = batch(&*tx, sql);
@@ -221,6 +221,7 @@ async fn lock_applications(
         for row in query.fetch_all(&mut *tx).await? {
             let application = LockedApplication {
                 bundle_id: row.try_get("bundle_id")?,
+                bundle_version: row.try_get("bundle_version")?,
                 data: row.try_get("data")?,
             };
             locked.insert(row.try_get("id")?, application);

@@ -32,6 +32,7 @@ pub struct ListQuery {
 pub struct ListRow {
     pub id: String,
     pub bundle_id: String,
+    pub bundle_version: i64,
     pub status: String,
     /// The stage as of `now`: a late one needs attention.
     pub stage: Stage,
@@ -102,8 +103,7 @@ impl ListQuery {
 }
 
 /// The columns of a list row.
-const ROW: &str =
-    "a.id, a.bundle_id, a.status, a.stage, a.attention_at, a.created_at, a.submitted_by, a.data";
+const ROW: &str = "a.id, a.bundle_id, a.bundle_version, a.status, a.stage, a.attention_at, a.created_at, a.submitted_by, a.data";
 
 impl Store {
     /// A page of the list, `limit` rows at most, newest first.
@@ -258,6 +258,7 @@ fn list_row(row: &AnyRow, now: i64) -> Result<ListRow, StoreError> {
     Ok(ListRow {
         id: row.try_get("id")?,
         bundle_id: row.try_get("bundle_id")?,
+        bundle_version: row.try_get("bundle_version")?,
         status: row.try_get("status")?,
         stage: match stage {
             Stage::Person | Stage::Progress if late => Stage::Attention,

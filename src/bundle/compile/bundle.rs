@@ -53,8 +53,11 @@ pub(super) fn compile_bundle(
     if diags.len() > before {
         return None;
     }
+    let mut files = vec![file.to_string_lossy().replace('\\', "/")];
+    files.extend(raw.receipt.as_ref().map(|name| format!("receipts/{name}")));
     Some(Bundle {
         id: BundleId::parse(&raw.id).ok()?,
+        files,
         version: raw.version,
         title: text(raw.title),
         description: text(raw.description),

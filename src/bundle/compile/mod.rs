@@ -40,6 +40,7 @@ pub fn compile(root: &Path) -> Result<Catalog, Diagnostics> {
         services,
         schemas,
         warnings: Vec::new(),
+        earlier: BTreeMap::new(),
     };
     compile_bundles(root, &mut catalog, &forms, &broken, &mut diags);
     if diags.is_empty() {

@@ -39,6 +39,7 @@ pub(super) fn compile_service(
     let (input, input_validator) = input?;
     Some(Service {
         id: ServiceId::parse(&raw.id).ok()?,
+        file: file.to_string_lossy().replace('\\', "/"),
         title: text(raw.title),
         registry: raw.registry,
         authority: text(raw.authority),

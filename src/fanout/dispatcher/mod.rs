@@ -204,7 +204,7 @@ impl Dispatcher {
 
     /// Whether the registry of `service` is unavailable (its calls are parked, not started).
     fn unavailable(&self, service: &str) -> bool {
-        let registry = self.catalog.service(service).map(|s| s.registry.as_str());
+        let registry = self.catalog.registry_of(service);
         registry.is_some_and(|r| self.gates.of(r).is_open())
     }
 
@@ -244,11 +244,10 @@ impl Dispatcher {
     /// Wait for the registry and a permit, then call it, unless its gate holds the call.
     async fn call(&self, claim: &Claim, start: Start) -> Result<Completion, PrepareError> {
         let probe = start == Start::Probe;
-        let service = self
-            .catalog
-            .service(&claim.service_id)
+        let registry = (self.catalog)
+            .registry_of(&claim.service_id)
             .ok_or(PrepareError::Missing("service"))?;
-        let gate = self.gates.of(&service.registry);
+        let gate = self.gates.of(registry);
         let _waiting = gate.enter();
         if let Some(held) = held(gate, probe) {
             return Ok(held);
@@ -263,10 +262,13 @@ impl Dispatcher {
             Some(context) => context.clone(),
             None => Arc::new(self.read_context(claim).await?),
         };
-        let bundle = self
-            .catalog
-            .bundle(&context.bundle_id)
-            .ok_or(PrepareError::Missing("bundle"))?;
+        // The call is built by the bundle version the application was submitted with.
+        let (catalog, bundle) = (self.catalog)
+            .pinned(&context.bundle_id, context.bundle_version)
+            .ok_or(PrepareError::Missing("bundle version"))?;
+        let service = catalog
+            .service(&claim.service_id)
+            .ok_or(PrepareError::Missing("service"))?;
         let step = bundle
             .step(&claim.service_id)
             .ok_or(PrepareError::Missing("bundle step"))?;
@@ -313,6 +315,7 @@ impl Dispatcher {
         };
         Ok(CallContext {
             bundle_id: application.bundle_id,
+            bundle_version: application.bundle_version,
             data: Arc::new(application.data),
             siblings,
         })

@@ -31,7 +31,9 @@ pub async fn show(
         (lang, crate::audit::action::APPLICATION_READ),
     )
     .await?;
-    let bundle = state.catalog.bundle(&application.bundle_id);
+    let (_, bundle) = state
+        .catalog
+        .of(&application.bundle_id, application.bundle_version);
     let event = bundle.map_or_else(|| application.bundle_id.clone(), |b| lang.pick(&b.title));
     let id = &application.id;
     let waiting = waiting(&state, &application.id, &subs).await;
@@ -108,7 +110,9 @@ fn live(
     subs: &[SubRequestRecord],
     waiting: &[Option<Waiting>],
 ) -> Value {
-    let bundle = state.catalog.bundle(&application.bundle_id);
+    let (catalog, bundle) = state
+        .catalog
+        .of(&application.bundle_id, application.bundle_version);
     let receipt = state
         .receipt_view(application, subs, lang.into())
         .inspect_err(|e| tracing::warn!(error = %e, "Receipt view failed; the page shows less"))
@@ -121,7 +125,7 @@ fn live(
             match s.kind {
                 SubKind::Service => {
                     let waiting = waiting.get(i).and_then(Option::as_ref);
-                    service_line(state, lang, s, line, waiting)
+                    service_line(catalog, lang, s, line, waiting)
                 }
                 SubKind::Human => human_line(lang, bundle, s, line),
             }
@@ -148,13 +152,13 @@ fn pick(lang: Lang, text: &crate::receipt::Bi) -> String {
 }
 
 fn service_line(
-    state: &AppState,
+    catalog: &crate::bundle::Catalog,
     lang: Lang,
     sub: &SubRequestRecord,
     line: Option<&crate::receipt::ServiceLine>,
     waiting: Option<&Waiting>,
 ) -> Value {
-    let service = state.catalog.service(&sub.service_id);
+    let service = catalog.service(&sub.service_id);
     let authority = service.map(|s| lang.pick(&s.authority));
     let title = line
         .map(|l| pick(lang, &l.title))

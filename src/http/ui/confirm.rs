@@ -179,7 +179,9 @@ async fn draw(
         .await)
         .map_err(|e| Problem::from_api(e.into(), lang))?;
     let sub = subs.iter().find(|s| s.id == target.id);
-    let bundle = state.catalog.bundle(&application.bundle_id);
+    let (_, bundle) = state
+        .catalog
+        .of(&application.bundle_id, application.bundle_version);
     let step = bundle.and_then(|b| b.human_steps.iter().find(|h| h.id == target.service_id));
     let open = sub.is_some_and(|s| s.status == SubStatus::Awaiting);
     let proving = proving(state, req, token, open, step, &application).await;

@@ -43,7 +43,9 @@ pub async fn show(
     )
     .is_ok();
     let (csrf, cookie) = super::csrf::token(&req);
-    let bundle = state.catalog.bundle(&application.bundle_id);
+    let (_, bundle) = state
+        .catalog
+        .of(&application.bundle_id, application.bundle_version);
     let event = bundle.map_or_else(|| application.bundle_id.clone(), |b| lang.pick(&b.title));
     let id = application.id.as_str();
     let whole = access::sees_whole(&caller);
@@ -87,9 +89,8 @@ fn form_titles(
         .filter(|s| s.kind == SubKind::Service)
         .map(|s| s.service_id.clone())
         .collect();
-    let found = crate::http::bundles::bundle_form(state, &application.bundle_id, Some(&chosen));
-    match found {
-        Ok((bundle, form)) => titles(&super::schema::fields(&form, &bundle.applicant), lang),
+    match state.applications.pinned_form(application, &chosen) {
+        Ok((_, bundle, form)) => titles(&super::schema::fields(&form, &bundle.applicant), lang),
         Err(_) => BTreeMap::new(),
     }
 }
@@ -232,13 +233,15 @@ fn services(
     history: &[HistoryEntry],
     corrects: bool,
 ) -> Vec<Value> {
-    let bundle = state.catalog.bundle(&application.bundle_id);
+    let (catalog, bundle) = state
+        .catalog
+        .of(&application.bundle_id, application.bundle_version);
     let id = application.id.as_str();
     subs.iter()
         .map(|sub| {
             let key = sub.key().to_string();
             let title = match sub.kind {
-                SubKind::Service => (state.catalog.service(&sub.service_id))
+                SubKind::Service => (catalog.service(&sub.service_id))
                     .map_or_else(|| sub.service_id.clone(), |s| lang.pick(&s.title)),
                 SubKind::Human => (bundle.and_then(|b| b.human_steps.iter().find(|h| h.id == sub.service_id)))
                     .map_or_else(|| sub.service_id.clone(), |h| lang.pick(&h.title)),

@@ -192,12 +192,11 @@ impl Target {
         let loaded = state.applications.load(id).await;
         let (application, subs) = loaded.map_err(|e| Problem::from_api(e.into(), lang))?;
         let missing = || Problem::new(StatusCode::NOT_FOUND, lang, "not_found");
-        let bundle = state
-            .catalog
-            .bundle(&application.bundle_id)
+        let (catalog, bundle) = (state.catalog)
+            .pinned(&application.bundle_id, application.bundle_version)
             .ok_or_else(missing)?;
         let step = bundle.step(service).ok_or_else(missing)?;
-        let definition = state.catalog.service(service).ok_or_else(missing)?;
+        let definition = catalog.service(service).ok_or_else(missing)?;
         let status = subs
             .iter()
             .find(|s| s.service_id == service)
@@ -217,16 +216,15 @@ impl Target {
             .filter(|s| s.kind == crate::store::SubKind::Service)
             .map(|s| s.service_id.clone())
             .collect();
-        let (_, combined) =
-            crate::http::bundles::bundle_form(state, &application.bundle_id, Some(&chosen))
-                .map_err(|e| Problem::from_api(e, lang))?;
+        let (_, _, combined) = (state.applications.pinned_form(&application, &chosen))
+            .map_err(|e| Problem::from_api(e.into(), lang))?;
         // Not what a service that succeeded took: the registries hold it already, and the
         // application's data must stay what they were sent.
         let sent: Vec<&crate::bundle::Service> = (subs.iter())
             .filter(|s| {
                 s.status == SubStatus::Succeeded && s.kind == crate::store::SubKind::Service
             })
-            .filter_map(|s| state.catalog.service(&s.service_id))
+            .filter_map(|s| catalog.service(&s.service_id))
             .collect();
         let takes = |name: &str| {
             definition.input.properties.contains_key(name)
