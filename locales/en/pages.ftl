@@ -22,6 +22,7 @@ required_note = Fields marked with an asterisk (*) are required.
 required = required
 chosen = Chosen services
 change_choice = Change the chosen services (entered data will be lost)
+refresh_form = Update the form for what is chosen
 submit = Submit the application
 add = Add
 remove = Remove

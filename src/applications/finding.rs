@@ -68,6 +68,7 @@ pub fn findable(
         return Findable {
             terms,
             duplicate_keys: Vec::new(),
+            duplicate_rules: Vec::new(),
         };
     };
     for pointer in &bundle.work_list.search {
@@ -78,25 +79,55 @@ pub fn findable(
             }
         }
     }
-    let duplicate_keys = (0..bundle.duplicates.len())
-        .filter_map(|rule| duplicate_key(digests, bundle, rule, data))
-        .collect();
+    let (mut duplicate_keys, mut duplicate_rules) = (Vec::new(), Vec::new());
+    for rule in 0..bundle.duplicates.len() {
+        for key in duplicate_keys_of(digests, bundle, rule, data) {
+            duplicate_keys.push(key);
+            duplicate_rules.push(rule);
+        }
+    }
     Findable {
         terms,
         duplicate_keys,
+        duplicate_rules,
     }
 }
 
-/// The key of duplicate rule `rule` for `data`: a keyed digest of the bundle, the rule and each
-/// field's normalised value; none when a field is missing or empty.
-fn duplicate_key(
+/// The keys of duplicate rule `rule` for `data`: one, or one per item of the list its `*`
+/// pointers name (each child of a twins birth), each with that item's values.
+fn duplicate_keys_of(
     digests: &crate::audit::Digests,
     bundle: &Bundle,
     rule: usize,
     data: &Value,
+) -> Vec<String> {
+    let fields = &bundle.duplicates[rule].fields;
+    let Some(list) = fields.iter().find_map(|f| f.split_once("/*")).map(|(list, _)| list) else {
+        return duplicate_key(digests, bundle, rule, fields, data).into_iter().collect();
+    };
+    let count = (data.pointer(list).and_then(Value::as_array)).map_or(0, Vec::len);
+    (0..count)
+        .filter_map(|i| {
+            let item = format!("{list}/{i}");
+            let fields: Vec<String> = (fields.iter())
+                .map(|f| f.replacen(&format!("{list}/*"), &item, 1))
+                .collect();
+            duplicate_key(digests, bundle, rule, &fields, data)
+        })
+        .collect()
+}
+
+/// The key of duplicate rule `rule` for `data` at `fields`: a keyed digest of the bundle, the
+/// rule and each field's normalised value; none when a field is missing or empty.
+fn duplicate_key(
+    digests: &crate::audit::Digests,
+    bundle: &Bundle,
+    rule: usize,
+    fields: &[String],
+    data: &Value,
 ) -> Option<String> {
     let mut parts = vec![bundle.id.to_string(), rule.to_string()];
-    for pointer in &bundle.duplicates[rule].fields {
+    for pointer in fields {
         let value = normalise(data.pointer(pointer)?.as_str()?);
         if value.is_empty() {
             return None;
@@ -120,7 +151,10 @@ impl Applications {
         earlier: Vec<crate::store::Earlier>,
         institution: Option<&str>,
     ) -> Vec<Duplicate> {
-        let rule_of = |key: &String| (findable.duplicate_keys.iter()).position(|k| k == key);
+        let rule_of = |key: &String| {
+            let at = (findable.duplicate_keys.iter()).position(|k| k == key)?;
+            findable.duplicate_rules.get(at).copied()
+        };
         (earlier.into_iter())
             .map(|e| {
                 let mut rules: Vec<usize> = e.keys.iter().filter_map(rule_of).collect();

@@ -12,8 +12,9 @@ pub struct Planned {
     pub service: ServiceId,
     /// The array field it repeats over, or `None` for a single call.
     pub repeat_items: Option<String>,
-    /// Number of calls: the array's length for a repeated service, otherwise 1.
-    pub items: usize,
+    /// The items it is called for: each index of the array its condition holds for (a
+    /// repeated service), otherwise `[0]`.
+    pub items: Vec<usize>,
     /// The services it waits for, among those that run.
     pub depends_on: Vec<ServiceId>,
 }
@@ -64,7 +65,7 @@ impl Bundle {
                     run.push(Planned {
                         service: step.service.clone(),
                         repeat_items: step.repeat.as_ref().map(|r| r.items.clone()),
-                        items: item_count(step, data),
+                        items: items(step, data),
                         depends_on,
                     });
                 }
@@ -102,7 +103,7 @@ impl Applicable {
     pub fn calls(&self) -> Vec<Call> {
         let mut calls = Vec::new();
         for planned in &self.run {
-            for item in 0..planned.items {
+            for &item in &planned.items {
                 let mut depends_on = Vec::new();
                 for dep in &planned.depends_on {
                     let Some(source) = self.run.iter().find(|p| &p.service == dep) else {
@@ -111,10 +112,13 @@ impl Applicable {
                     let same_items = source.repeat_items.is_some()
                         && source.repeat_items == planned.repeat_items;
                     if same_items {
-                        depends_on.push(CallKey::new(dep.to_string(), item as i64));
+                        // The same item's call, when the item has one (its condition held).
+                        if source.items.contains(&item) {
+                            depends_on.push(CallKey::new(dep.to_string(), item as i64));
+                        }
                     } else {
                         depends_on.extend(
-                            (0..source.items).map(|i| CallKey::new(dep.to_string(), i as i64)),
+                            (source.items.iter()).map(|&i| CallKey::new(dep.to_string(), i as i64)),
                         );
                     }
                 }
@@ -136,19 +140,31 @@ impl Applicable {
     }
 }
 
-fn item_count(step: &Step, data: &Value) -> usize {
-    match &step.repeat {
-        Some(repeat) => data
-            .get(&repeat.items)
-            .and_then(Value::as_array)
-            .map_or(0, Vec::len),
-        None => 1,
-    }
+/// The items a step is called for: every item of its array whose condition holds, when the
+/// condition names the item (`person.military.liable`); otherwise every item, or `[0]` for a
+/// step that is not repeated.
+fn items(step: &Step, data: &Value) -> Vec<usize> {
+    let Some(repeat) = &step.repeat else {
+        return vec![0];
+    };
+    let all = (data.get(&repeat.items).and_then(Value::as_array)).map_or(&[][..], Vec::as_slice);
+    let per_item = (step.condition.as_ref()).filter(|c| c.reads(&repeat.as_input));
+    (all.iter().enumerate())
+        .filter(|(_, item)| {
+            per_item.is_none_or(|c| c.evaluate_for(data, Some((&repeat.as_input, item))) == Ok(true))
+        })
+        .map(|(i, _)| i)
+        .collect()
+}
+
+/// Whether a step's condition is judged per item (it names the item) rather than once.
+fn per_item(step: &Step) -> bool {
+    (step.repeat.as_ref()).is_some_and(|r| step.condition.as_ref().is_some_and(|c| c.reads(&r.as_input)))
 }
 
 /// Why a selected step does not run for this data, if it does not.
 fn why_not(step: &Step, data: &Value, run: &[Planned]) -> Option<String> {
-    if let Some(condition) = &step.condition {
+    if let Some(condition) = step.condition.as_ref().filter(|_| !per_item(step)) {
         match condition.evaluate(data) {
             Ok(true) => {}
             Ok(false) => return Some(format!("умова не виконується: {}", condition.source)),
@@ -163,7 +179,7 @@ fn why_not(step: &Step, data: &Value, run: &[Planned]) -> Option<String> {
     if let Some(binding) = step
         .bindings
         .iter()
-        .find(|b| !run.iter().any(|p| p.service == b.from && p.items > 0))
+        .find(|b| !run.iter().any(|p| p.service == b.from && !p.items.is_empty()))
     {
         return Some(format!(
             "потрібен результат послуги {}, яка не виконується",
@@ -171,12 +187,18 @@ fn why_not(step: &Step, data: &Value, run: &[Planned]) -> Option<String> {
         ));
     }
     if let Some(repeat) = &step.repeat
-        && item_count(step, data) == 0
+        && items(step, data).is_empty()
     {
-        return Some(format!(
-            "немає жодного елемента в полі {} (no items in {})",
-            repeat.items, repeat.items
-        ));
+        return Some(match &step.condition {
+            Some(condition) if per_item(step) => format!(
+                "умова не виконується для жодного елемента поля {}: {}",
+                repeat.items, condition.source
+            ),
+            _ => format!(
+                "немає жодного елемента в полі {} (no items in {})",
+                repeat.items, repeat.items
+            ),
+        });
     }
     None
 }

@@ -11,7 +11,29 @@ thread_local! {
     /// CEL's standard functions and macros, built once per thread: a new `cel::Context` builds
     /// them afresh, which was half the time of evaluating a condition. Each evaluation binds
     /// the form's fields in a scope of its own inside it.
-    static STANDARD: cel::Context<'static, 'static> = cel::Context::default();
+    static STANDARD: cel::Context<'static, 'static> = standard();
+}
+
+/// CEL's standard library and onestop's own functions: `age(date)`, a person's full years on
+/// today's date in Kyiv (`age(person.birth_date) >= 18`).
+fn standard() -> cel::Context<'static, 'static> {
+    let mut context = cel::Context::default();
+    // The name is new to CEL's library, so adding it cannot conflict.
+    let _ = context.add_function("age", age);
+    context
+}
+
+fn age(date: std::sync::Arc<String>) -> Result<i64, cel::ExecutionError> {
+    let born: jiff::civil::Date = (date.parse())
+        .map_err(|_| cel::ExecutionError::function_error("age", "not a date (YYYY-MM-DD)"))?;
+    let today = jiff::Zoned::now()
+        .with_time_zone(jiff::tz::TimeZone::get("Europe/Kyiv").unwrap_or(jiff::tz::TimeZone::UTC))
+        .date();
+    let mut years = i64::from(today.year() - born.year());
+    if (today.month(), today.day()) < (born.month(), born.day()) {
+        years -= 1;
+    }
+    Ok(years)
 }
 
 /// A parsed condition and its source text.
@@ -57,10 +79,24 @@ impl Condition {
     /// Evaluate against the application data; a field the data lacks is `null`. Anything but
     /// `true` or `false` is an error.
     pub fn evaluate(&self, data: &Value) -> Result<bool, String> {
+        self.evaluate_for(data, None)
+    }
+
+    /// Whether the condition reads `name` (a repeated step's item).
+    pub fn reads(&self, name: &str) -> bool {
+        self.fields.iter().any(|f| f == name)
+    }
+
+    /// Evaluate with one item of a repeated step bound to its name (`person`), the rest of the
+    /// fields read from the data.
+    pub fn evaluate_for(&self, data: &Value, item: Option<(&str, &Value)>) -> Result<bool, String> {
         STANDARD.with(|standard| {
             let mut context = standard.new_inner_scope();
             for field in &self.fields {
-                let value = data.get(field).cloned().unwrap_or(Value::Null);
+                let value = match item {
+                    Some((name, item)) if name == field => item.clone(),
+                    _ => data.get(field).cloned().unwrap_or(Value::Null),
+                };
                 context
                     .add_variable(field.as_str(), value)
                     .map_err(|e| e.to_string())?;
@@ -109,6 +145,18 @@ mod tests {
     fn a_broken_condition_is_a_parse_error_with_its_position() {
         let error = Condition::parse("a ==").expect_err("does not parse");
         assert!(error.contains("1:5"), "{error}");
+    }
+
+    #[test]
+    fn a_repeated_steps_condition_is_judged_for_each_item() {
+        let condition = Condition::parse("person.liable && age(person.birth_date) >= 18")
+            .expect("parses");
+        assert!(condition.reads("person"));
+        let data = json!({ "people": [] });
+        let adult = json!({ "liable": true, "birth_date": "1990-01-01" });
+        let child = json!({ "liable": true, "birth_date": "2020-01-01" });
+        assert_eq!(condition.evaluate_for(&data, Some(("person", &adult))), Ok(true));
+        assert_eq!(condition.evaluate_for(&data, Some(("person", &child))), Ok(false));
     }
 
     #[test]

@@ -67,8 +67,13 @@ pub struct Service {
 /// The top-level shape of a service's input form.
 #[derive(Debug, Clone)]
 pub struct ServiceInput {
-    pub properties: BTreeMap<String, serde_json::Value>,
+    /// In the order the form file declares them (what the combined form and pages follow).
+    pub properties: serde_json::Map<String, serde_json::Value>,
     pub required: Vec<String>,
+    /// The form's rules across its fields (a top-level `if`/`then`/`else`, `allOf`,
+    /// `dependentRequired`: "the father is required for a joint application"), `$ref`s
+    /// absolute; the combined form keeps them.
+    pub rules: Vec<serde_json::Value>,
     /// What of each property the registry receives (the fields the form declares, nested).
     pub shapes: BTreeMap<String, crate::form::Shape>,
 }

@@ -39,7 +39,7 @@ pub fn plan(bundle: &Bundle, selection: &[ServiceId], data: &Value) -> Plan {
                         .run
                         .iter()
                         .find(|p| &p.service == *id)
-                        .map_or(1, |p| p.items);
+                        .map_or(1, |p| p.items.len());
                     ((*id).clone(), items)
                 })
                 .collect()

@@ -3,12 +3,16 @@
 //!
 //! A property several services need is asked once; its schema is the `allOf` of theirs (one
 //! schema when they agree), `required` is the union, and each field remembers who needs it.
-//! Inputs bound to earlier services' outputs are not asked at all.
+//! Inputs bound to earlier services' outputs are not asked at all. Fields come in the order the
+//! form files declare them, service by service in bundle order. A field that only services
+//! with a condition need is asked, and required, only when one of the conditions holds (the
+//! family's children count only for the large-family assistance); a field a condition reads
+//! is always asked.
 
 use super::FormError;
-use crate::bundle::{Bundle, Catalog, ServiceId};
+use crate::bundle::{Bundle, Catalog, Condition, ServiceId};
 use serde_json::{Map, Value, json};
-use std::collections::BTreeMap;
+use std::sync::Arc;
 
 /// The merged form for one selection of a bundle's services.
 pub struct CombinedForm {
@@ -17,9 +21,20 @@ pub struct CombinedForm {
     /// The same, self-contained (referenced files embedded under `$defs`), for front ends.
     pub bundled: Value,
     pub(super) validator: jsonschema::Validator,
-    /// Top-level property → the services that need it.
-    pub fields: BTreeMap<String, Vec<ServiceId>>,
+    /// Top-level property → the services that need it, in the order the form files declare
+    /// the properties (the first service's first).
+    pub fields: Vec<(String, Vec<ServiceId>)>,
     pub services: Vec<ServiceId>,
+    /// Fields only services with a condition need, with those conditions: asked and required
+    /// only when one of them holds for the data (`required` says which of them must be given).
+    pub(super) conditional: Vec<Conditional>,
+}
+
+/// A field only conditional services need.
+pub(super) struct Conditional {
+    pub field: String,
+    pub when: Vec<Arc<Condition>>,
+    pub required: bool,
 }
 
 impl std::fmt::Debug for CombinedForm {
@@ -30,6 +45,34 @@ impl std::fmt::Debug for CombinedForm {
     }
 }
 
+/// What the services of a selection ask for: each field's schemas and services (file order),
+/// the required fields, and the forms' cross-field rules.
+#[derive(Default)]
+struct Asked {
+    fields: Vec<(String, Vec<Value>, Vec<ServiceId>)>,
+    required: Vec<(String, ServiceId)>,
+    rules: Vec<Value>,
+}
+
+impl Asked {
+    fn add(&mut self, name: &str, schema: Value, service: &ServiceId) {
+        let at = match self.fields.iter().position(|(n, ..)| n == name) {
+            Some(at) => at,
+            None => {
+                self.fields.push((name.to_owned(), Vec::new(), Vec::new()));
+                self.fields.len() - 1
+            }
+        };
+        let (_, schemas, services) = &mut self.fields[at];
+        if !schemas.contains(&schema) {
+            schemas.push(schema);
+        }
+        if !services.contains(service) {
+            services.push(service.clone());
+        }
+    }
+}
+
 impl CombinedForm {
     /// Merge the forms of `selection` (service ids of `bundle`, in bundle order).
     pub fn build(
@@ -37,42 +80,47 @@ impl CombinedForm {
         catalog: &Catalog,
         selection: &[ServiceId],
     ) -> Result<Self, FormError> {
-        let mut schemas: BTreeMap<String, Vec<Value>> = BTreeMap::new();
-        let mut fields: BTreeMap<String, Vec<ServiceId>> = BTreeMap::new();
-        let mut required: Vec<String> = Vec::new();
+        let mut asked = Asked::default();
         for id in selection {
             let (Some(step), Some(service)) = (bundle.step(id), catalog.service(id)) else {
                 return Err(FormError::UnknownService(id.to_string()));
             };
             let repeated = |name: &str| step.repeat.as_ref().is_some_and(|r| r.as_input == name);
-            let bound =
-                |name: &str| step.bindings.iter().any(|b| b.input == name) || repeated(name);
-            let item_schema = step.repeat.as_ref().and_then(|r| {
-                let item = service.input.properties.get(&r.as_input)?;
-                Some((r.items.clone(), json!({ "type": "array", "items": item })))
-            });
-            let asked = service
-                .input
-                .properties
-                .iter()
-                .map(|(n, s)| (n.clone(), s.clone()));
-            for (name, schema) in asked.chain(item_schema) {
-                if bound(&name) {
+            let bound = |name: &str| step.bindings.iter().any(|b| b.input == name);
+            for (name, schema) in &service.input.properties {
+                if bound(name) {
                     continue;
                 }
-                let list = schemas.entry(name.clone()).or_default();
-                if !list.contains(&schema) {
-                    list.push(schema);
+                match step.repeat.as_ref().filter(|_| repeated(name)) {
+                    // The item's place in the form is where the service declares the item.
+                    Some(r) => {
+                        let list = json!({ "type": "array", "items": schema });
+                        asked.add(&r.items, list, id);
+                    }
+                    None => asked.add(name, schema.clone(), id),
                 }
-                fields.entry(name).or_default().push(id.clone());
             }
             for name in &service.input.required {
-                if !bound(name) && !required.contains(name) {
-                    required.push(name.clone());
+                if !bound(name) {
+                    let name = (step.repeat.as_ref())
+                        .filter(|_| repeated(name))
+                        .map_or(name.clone(), |r| r.items.clone());
+                    asked.required.push((name, id.clone()));
+                }
+            }
+            for rule in &service.input.rules {
+                if !asked.rules.contains(rule) {
+                    asked.rules.push(rule.clone());
                 }
             }
         }
-        let schema = merged_schema(bundle, schemas, &required);
+        let conditional = conditional(bundle, selection, &asked);
+        let required: Vec<String> = (asked.fields.iter())
+            .map(|(name, ..)| name.clone())
+            .filter(|name| asked.required.iter().any(|(r, _)| r == name))
+            .filter(|name| !conditional.iter().any(|c| &c.field == name))
+            .collect();
+        let schema = merged_schema(bundle, &asked, &required);
         let validator = catalog
             .schemas
             .validator(&schema)
@@ -82,8 +130,11 @@ impl CombinedForm {
             schema,
             bundled,
             validator,
-            fields,
+            fields: (asked.fields.into_iter())
+                .map(|(name, _, services)| (name, services))
+                .collect(),
             services: selection.to_vec(),
+            conditional,
         })
     }
 
@@ -94,27 +145,69 @@ impl CombinedForm {
             .split('/')
             .next()
             .unwrap_or("");
-        self.fields.get(top).cloned().unwrap_or_default()
+        (self.fields.iter())
+            .find(|(name, _)| name == top)
+            .map(|(_, services)| services.clone())
+            .unwrap_or_default()
+    }
+
+    /// Whether some field is asked only once a condition holds (the page then offers to draw
+    /// the form again).
+    pub fn discloses(&self) -> bool {
+        !self.conditional.is_empty()
+    }
+
+    /// Whether the form asks for top-level field `name` given the data so far: always, unless
+    /// only services whose conditions do not hold for `data` need it.
+    pub fn asks(&self, name: &str, data: &Value) -> bool {
+        match self.conditional.iter().find(|c| c.field == name) {
+            None => true,
+            Some(c) => c.when.iter().any(|w| w.evaluate(data) == Ok(true)),
+        }
     }
 }
 
-fn merged_schema(
-    bundle: &Bundle,
-    schemas: BTreeMap<String, Vec<Value>>,
-    required: &[String],
-) -> Value {
-    let properties: Map<String, Value> = schemas
-        .into_iter()
-        .map(|(name, mut list)| {
-            let schema = if list.len() == 1 {
-                list.remove(0)
-            } else {
-                json!({ "allOf": list })
+/// The fields only conditional services need: neither asked nor required until a condition
+/// holds. A field a condition reads is always asked (it is how the choice is made).
+fn conditional(bundle: &Bundle, selection: &[ServiceId], asked: &Asked) -> Vec<Conditional> {
+    let condition_of = |id: &ServiceId| {
+        let step = bundle.step(id)?;
+        let per_item = (step.repeat.as_ref())
+            .is_some_and(|r| step.condition.as_ref().is_some_and(|c| c.reads(&r.as_input)));
+        step.condition.clone().filter(|_| !per_item)
+    };
+    let read: Vec<&String> = (bundle.steps.iter())
+        .filter(|s| selection.contains(&s.service))
+        .filter_map(|s| s.condition.as_ref())
+        .chain(bundle.human_steps.iter().filter_map(|h| h.condition.as_ref()))
+        .flat_map(|c| c.fields())
+        .collect();
+    let mut found = Vec::new();
+    for (name, _, services) in &asked.fields {
+        let when: Vec<Option<Arc<Condition>>> = services.iter().map(condition_of).collect();
+        if read.contains(&name) || when.iter().any(Option::is_none) {
+            continue;
+        }
+        found.push(Conditional {
+            field: name.clone(),
+            when: when.into_iter().flatten().collect(),
+            required: asked.required.iter().any(|(r, _)| r == name),
+        });
+    }
+    found
+}
+
+fn merged_schema(bundle: &Bundle, asked: &Asked, required: &[String]) -> Value {
+    let properties: Map<String, Value> = (asked.fields.iter())
+        .map(|(name, list, _)| {
+            let schema = match list.as_slice() {
+                [one] => one.clone(),
+                _ => json!({ "allOf": list }),
             };
-            (name, schema)
+            (name.clone(), schema)
         })
         .collect();
-    json!({
+    let mut schema = json!({
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "title": bundle.title.uk,
         "x-title-en": bundle.title.en,
@@ -124,5 +217,9 @@ fn merged_schema(
         "properties": properties,
         "required": required,
         "additionalProperties": false
-    })
+    });
+    if !asked.rules.is_empty() {
+        schema["allOf"] = Value::Array(asked.rules.clone());
+    }
+    schema
 }

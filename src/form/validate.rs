@@ -78,6 +78,17 @@ impl CombinedForm {
                 }
             }
         }
+        for c in (self.conditional.iter()).filter(|c| c.required && data.get(&c.field).is_none()) {
+            if c.when.iter().any(|w| w.evaluate(&data) == Ok(true)) {
+                let pointer = child("", &c.field);
+                let services = self.services_for(&pointer);
+                errors.push(FieldError {
+                    services: services.iter().map(ToString::to_string).collect(),
+                    pointer,
+                    message: Message::Required,
+                });
+            }
+        }
         if errors.is_empty() {
             Ok(ValidApplication {
                 data,

@@ -40,6 +40,8 @@ pub struct NewApplication {
 pub struct Findable {
     pub terms: Vec<String>,
     pub duplicate_keys: Vec<String>,
+    /// The duplicate rule each key is of (a rule over a list has a key per item).
+    pub duplicate_rules: Vec<usize>,
 }
 
 /// Who submitted an application: staff (`submitted_by`, `institution`), or a citizen online,

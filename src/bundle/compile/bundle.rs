@@ -162,8 +162,12 @@ fn steps(
             // Its own file's problems are already reported; say nothing twice.
             continue;
         }
+        // A repeated step's condition may name its item (`person.military.liable`): it is
+        // then judged for each item.
+        let mut fields = scope.fields.clone();
+        fields.extend(step.for_each.as_ref().map(|e| e.as_input.value.clone()));
         let condition = step.when.as_ref().and_then(|source| {
-            compile_condition(file, &format!("{at}.when"), source, scope.fields, diags)
+            compile_condition(file, &format!("{at}.when"), source, &fields, diags)
         });
         steps.push(
             compile_step(file, &at, step, scope.in_bundle, catalog, diags).map(|mut s| {

@@ -67,8 +67,13 @@ fn duplicates(
         }
         for (j, pointer) in rule.fields.iter().enumerate() {
             check_pointer(file, &format!("{at}[{j}]"), pointer, fields, diags);
-            if pointer.split('/').any(|segment| segment == "*") {
-                let message = format!("\"{pointer}\": a duplicate rule compares one value a field");
+            let stars = pointer.split('/').filter(|segment| *segment == "*").count();
+            let list = pointer.split_once("/*").map(|(list, _)| list);
+            let lists = (rule.fields.iter()).filter_map(|f| f.split_once("/*").map(|(l, _)| l));
+            if stars > 1 || lists.into_iter().any(|l| Some(l) != list && list.is_some()) {
+                let message = format!(
+                    "\"{pointer}\": a duplicate rule takes one value a field, or one a item of a single list (`/children/*/…`)"
+                );
                 diags.push(Diagnostic::new(file, format!("{at}[{j}]"), message));
             }
         }

@@ -119,7 +119,7 @@ fn service_input(
     let Some(properties) = form.get("properties").and_then(Value::as_object) else {
         return Err("a service form must be an object schema with top-level \"properties\"".into());
     };
-    let mut out = BTreeMap::new();
+    let mut out = serde_json::Map::new();
     for (name, schema) in properties {
         let mut schema = schema.clone();
         crate::form::absolutize(&mut schema, uri).map_err(|e| format!("properties.{name}: {e}"))?;
@@ -137,9 +137,26 @@ fn service_input(
     let shapes = (out.iter())
         .map(|(name, schema)| (name.clone(), crate::form::Shape::of(schema, forms)))
         .collect();
+    let mut rules = Vec::new();
+    for keyword in ["if", "allOf", "dependentRequired"] {
+        if form.get(keyword).is_none() {
+            continue;
+        }
+        let mut rule = serde_json::Map::new();
+        let parts: &[&str] = if keyword == "if" { &["if", "then", "else"] } else { &[keyword] };
+        for part in parts {
+            if let Some(schema) = form.get(*part) {
+                let mut schema = schema.clone();
+                crate::form::absolutize(&mut schema, uri).map_err(|e| format!("{part}: {e}"))?;
+                rule.insert((*part).to_owned(), schema);
+            }
+        }
+        rules.push(Value::Object(rule));
+    }
     Ok(ServiceInput {
         properties: out,
         required,
+        rules,
         shapes,
     })
 }

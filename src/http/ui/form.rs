@@ -64,6 +64,7 @@ pub async fn post(
         return Err(Problem::new(StatusCode::FORBIDDEN, form.lang, "csrf"));
     }
     match form.action.clone() {
+        Action::Refresh => draw(&state, &path, &req, form, &[], None, StatusCode::OK),
         Action::Language(lang) => {
             form.lang = lang;
             draw(&state, &path, &req, form, &[], None, StatusCode::OK)
@@ -115,8 +116,8 @@ async fn submit(
         Ok(found) => found,
         Err(refused) => return Ok(refused),
     };
-    let (definition, combined) = bundle_form(state, bundle, &form)?;
-    let fields = schema::fields(&combined, &definition.applicant);
+    let (_, combined) = bundle_form(state, bundle, &form)?;
+    let fields = asked(&combined, &form);
     let (data, unread) = parse::data(&fields, &form);
     if !unread.is_empty() {
         let errors = with_validation(&combined, data, unread);
@@ -292,7 +293,8 @@ fn draw(
 ) -> Result<HttpResponse, Problem> {
     let lang = form.lang;
     let (bundle, combined) = bundle_form(state, bundle_id, &form)?;
-    let mut fields: Vec<Field> = schema::fields(&combined, &bundle.applicant);
+    let mut fields: Vec<Field> = asked(&combined, &form);
+    let disclosing = combined.discloses();
     explain_repeats(&mut fields, bundle, state);
     let FormView { fields, summary } = fields::view(&fields, &form, errors, focus);
     let chosen: Vec<String> = combined
@@ -320,6 +322,7 @@ fn draw(
             "chosen_count": chosen.len(),
             "chosen": chosen,
             "fields": fields,
+            "disclosing": disclosing,
             "error_count": summary.len(),
             "errors": summary,
             "duplicates": duplicates(&form, lang),
@@ -329,6 +332,19 @@ fn draw(
     let mut response = html(status, page.render()?);
     csrf::set_cookie(&mut response, cookie);
     Ok(response)
+}
+
+/// The fields the form asks for given what was typed so far: a field only a service with a
+/// condition needs appears once a choice makes the condition hold (the page is drawn again on
+/// «Оновити форму» or on submitting; without JavaScript too), and what a hidden field held is
+/// not sent.
+fn asked(combined: &CombinedForm, form: &Submitted) -> Vec<Field> {
+    let mut fields = schema::fields(combined);
+    if combined.discloses() {
+        let (so_far, _) = parse::data(&fields, form);
+        fields.retain(|f| combined.asks(&f.name, &so_far));
+    }
+    fields
 }
 
 /// The earlier applications the last try repeated, for the clerk to see before giving a reason.

@@ -19,6 +19,8 @@ const MAX_ROWS: usize = 50;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Action {
     Submit,
+    /// Draw the form again for what was chosen so far (the fields a choice brings appear).
+    Refresh,
     Language(Lang),
     Add(String),
     Remove(String, usize),
@@ -150,6 +152,9 @@ fn renamed<V>(
 }
 
 fn action(value: &str) -> Action {
+    if value == "refresh" {
+        return Action::Refresh;
+    }
     if let Some(code) = value.strip_prefix("lang:") {
         return Action::Language(Lang::or_ukrainian(Some(code)));
     }

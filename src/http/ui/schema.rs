@@ -55,34 +55,12 @@ pub struct Choice {
 const DATE_FORMATS: [&str; 3] = ["date", "past-date", "adult-birth-date"];
 const MAX_DEPTH: usize = 24;
 
-/// The top-level fields of a combined form, in the order a person fills them in: the
-/// applicant first (the fields the bundle's `applicant` template names), then by the first
-/// service that needs each, then as that service's form lists its required fields.
-pub fn fields(form: &CombinedForm, applicant: &str) -> Vec<Field> {
+/// The top-level fields of a combined form, in the order the form files declare them (the
+/// combined form keeps it).
+pub fn fields(form: &CombinedForm) -> Vec<Field> {
     let root = &form.bundled;
     let resolved = resolve(root, root, 0);
-    let mut fields = children(&resolved, root, 0);
-    let required: Vec<&str> = root["required"]
-        .as_array()
-        .map(|r| r.iter().filter_map(Value::as_str).collect())
-        .unwrap_or_default();
-    let rank = |f: &Field| {
-        let service = form
-            .fields
-            .get(&f.name)
-            .and_then(|needs| needs.first())
-            .and_then(|s| form.services.iter().position(|x| x == s))
-            .unwrap_or(usize::MAX);
-        let place = required
-            .iter()
-            .position(|r| *r == f.name)
-            .unwrap_or(usize::MAX);
-        let names_applicant = applicant.contains(&format!("{{{{{}.", f.name))
-            || applicant.contains(&format!("{{{{{}}}}}", f.name));
-        (!names_applicant, service, place)
-    };
-    fields.sort_by_key(|f| rank(f));
-    fields
+    children(&resolved, root, 0)
 }
 
 /// The properties of an object schema (already resolved), in the schema's order.

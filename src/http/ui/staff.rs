@@ -90,7 +90,7 @@ fn form_titles(
         .map(|s| s.service_id.clone())
         .collect();
     match state.applications.pinned_form(application, &chosen) {
-        Ok((_, bundle, form)) => titles(&super::schema::fields(&form, &bundle.applicant), lang),
+        Ok((_, _, form)) => titles(&super::schema::fields(&form), lang),
         Err(_) => BTreeMap::new(),
     }
 }

@@ -232,7 +232,7 @@ impl Target {
                 && step.repeat.as_ref().is_none_or(|r| r.as_input != name)
                 && !sent.iter().any(|s| s.input.properties.contains_key(name))
         };
-        let fields = (schema::fields(&combined, &bundle.applicant).into_iter())
+        let fields = (schema::fields(&combined).into_iter())
             .filter(|f| takes(&f.name))
             .collect();
         Ok(Self {

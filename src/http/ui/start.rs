@@ -73,7 +73,7 @@ pub async fn services(
     let lang = query.lang();
     let (bundle, form) = crate::http::bundles::bundle_form(&state, &path, None)
         .map_err(|e| Problem::from_api(e, lang))?;
-    let titles: Vec<(String, String)> = schema::fields(&form, &bundle.applicant)
+    let titles: Vec<(String, String)> = schema::fields(&form)
         .into_iter()
         .map(|f| (f.name, lang.pick(&f.title)))
         .collect();
@@ -127,9 +127,9 @@ fn needs(
     let needs: Vec<&str> = titles
         .iter()
         .filter(|(name, _)| {
-            form.fields
-                .get(name)
-                .is_some_and(|who| who.contains(service) && !who.iter().any(mandatory))
+            (form.fields.iter())
+                .find(|(field, _)| field == name)
+                .is_some_and(|(_, who)| who.contains(service) && !who.iter().any(mandatory))
         })
         .map(|(_, title)| title.as_str())
         .collect();
