@@ -214,6 +214,10 @@ pub fn against_lock(root: &Path, catalog: &Catalog, lock: &Lock) -> Diagnostics 
         errors: Vec::new(),
         warnings: Vec::new(),
     };
+    // Definitions without a lock (a fixture, a first draft) have nothing to compare with.
+    if !root.join(LOCK_FILE).exists() {
+        return found;
+    }
     for bundle in catalog.bundles.values() {
         let file = Path::new(bundle.files.first().map_or("bundles", String::as_str));
         let snapshot = match Snapshot::of(root, catalog, bundle) {
