@@ -35,7 +35,8 @@ pub(super) struct State {
     /// The last bodies each service received (`RECEIVED_KEPT` at most), so a test can see
     /// exactly what a registry was sent.
     received: HashMap<String, std::collections::VecDeque<Value>>,
-    next_sequence: u64,
+    /// The sequences the registries number their records by.
+    counters: generate::Counters,
 }
 
 /// Bodies kept per service.
@@ -57,7 +58,7 @@ impl State {
             effects: HashMap::new(),
             counts: BTreeMap::new(),
             received: HashMap::new(),
-            next_sequence: 1,
+            counters: generate::Counters::default(),
         }
     }
 
@@ -100,10 +101,8 @@ impl State {
         if let Some(effect) = self.effects.get(&id) {
             return (effect.clone(), false);
         }
-        let sequence = self.next_sequence;
-        self.next_sequence += 1;
         let effect = Effect {
-            outputs: generate::outputs(service, request, sequence),
+            outputs: generate::outputs(service, request, key, &mut self.counters),
             ready_at: Instant::now() + making.hold,
             callback: making.callback,
         };
