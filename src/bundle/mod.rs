@@ -189,6 +189,8 @@ pub struct Bundle {
     pub work_list: WorkList,
     /// Rules that flag a second application of one event.
     pub duplicates: Vec<DuplicateRule>,
+    /// What the law refuses across fields: each checked with the combined form.
+    pub refusals: Vec<Refusal>,
     forms: Mutex<BTreeMap<Vec<ServiceId>, Arc<CombinedForm>>>,
 }
 
@@ -198,6 +200,15 @@ pub struct Bundle {
 pub struct WorkList {
     pub name: String,
     pub search: Vec<String>,
+}
+
+/// Data for which `condition` holds is refused, with `message` at `pointer` (the first person of
+/// a relocation younger than 14).
+#[derive(Debug, Clone)]
+pub struct Refusal {
+    pub condition: Arc<Condition>,
+    pub pointer: String,
+    pub message: Text,
 }
 
 /// Two applications of a bundle with equal values at every pointer of `fields` are one event

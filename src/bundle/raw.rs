@@ -71,6 +71,19 @@ pub struct RawBundle {
     /// Rules that flag a second application of the same event before it is stored.
     #[serde(default)]
     pub duplicates: Vec<RawDuplicateRule>,
+    /// What the law refuses that no single form can tell (the first person of a relocation
+    /// is at least 14): a condition, where to say it, and what.
+    #[serde(default)]
+    pub refuse: Vec<RawRefusal>,
+}
+
+/// `refuse:` of a bundle: data for which `when` holds is refused with `message` at `pointer`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawRefusal {
+    pub when: serde_saphyr::Spanned<String>,
+    pub pointer: String,
+    pub message: RawText,
 }
 
 /// `work_list:` of a bundle.

@@ -28,6 +28,8 @@ pub struct CombinedForm {
     /// Fields only services with a condition need, with those conditions: asked and required
     /// only when one of them holds for the data (`required` says which of them must be given).
     pub(super) conditional: Vec<Conditional>,
+    /// The bundle's refusals across fields (`refuse:`).
+    pub(super) refusals: Vec<crate::bundle::Refusal>,
 }
 
 /// A field only conditional services need.
@@ -135,6 +137,7 @@ impl CombinedForm {
                 .collect(),
             services: selection.to_vec(),
             conditional,
+            refusals: bundle.refusals.clone(),
         })
     }
 

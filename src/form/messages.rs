@@ -58,6 +58,8 @@ pub enum Message {
     },
     /// A text made elsewhere, shown as it is in every language.
     Text(String),
+    /// A text a definition gives in both languages (a bundle's `refuse:` rule).
+    Said { uk: String, en: String },
 }
 
 impl Message {
@@ -122,6 +124,10 @@ impl Message {
             Self::NotAWholeNumber => text("not-a-whole-number"),
             Self::NothingApplies { reasons } => with("nothing-applies", "reasons", reasons.clone()),
             Self::Text(text) => text.clone(),
+            Self::Said { uk, en } => match lang {
+                Lang::En => en.clone(),
+                _ => uk.clone(),
+            },
         }
     }
 }

@@ -89,6 +89,20 @@ impl CombinedForm {
                 });
             }
         }
+        for refusal in &self.refusals {
+            if refusal.condition.evaluate(&data) == Ok(true) {
+                let message = Message::Said {
+                    uk: refusal.message.uk.clone(),
+                    en: refusal.message.en.clone(),
+                };
+                let services = self.services_for(&refusal.pointer);
+                errors.push(FieldError {
+                    services: services.iter().map(ToString::to_string).collect(),
+                    pointer: refusal.pointer.clone(),
+                    message,
+                });
+            }
+        }
         if errors.is_empty() {
             Ok(ValidApplication {
                 data,

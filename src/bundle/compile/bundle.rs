@@ -8,7 +8,7 @@ use super::{check_id_matches_file, text};
 use crate::bundle::diag::Diagnostic;
 use crate::bundle::raw::RawBundle;
 use crate::bundle::{
-    Bundle, BundleId, Catalog, HumanStep, ReceiptTexts, ServiceId, Step, SummaryRow,
+    Bundle, BundleId, Catalog, HumanStep, ReceiptTexts, Refusal, ServiceId, Step, SummaryRow,
 };
 use crate::form::Schemas;
 use serde_json::Value;
@@ -49,6 +49,7 @@ pub(super) fn compile_bundle(
     let human_steps = human_steps(&scope, &raw, diags);
     let retention = retention(file, raw.retention.as_deref(), diags);
     let (work_list, duplicates) = super::finding::finding(file, &raw, &fields, diags);
+    let refusals = refusals(file, &raw, scope.fields, diags);
     let ordered = ordered(file, &steps, diags);
     if diags.len() > before {
         return None;
@@ -77,6 +78,7 @@ pub(super) fn compile_bundle(
         receipt: receipt?,
         work_list,
         duplicates,
+        refusals,
         forms: Mutex::new(BTreeMap::new()),
     })
 }
@@ -199,6 +201,31 @@ fn human_steps(scope: &Scope, raw: &RawBundle, diags: &mut Vec<Diagnostic>) -> V
             compile_human_step(scope.file, i, h, scope.in_bundle, scope.fields, diags)
         })
         .collect()
+}
+
+/// `refuse:` of a bundle: each condition parses and names fields of the form.
+fn refusals(
+    file: &Path,
+    raw: &RawBundle,
+    fields: &BTreeSet<String>,
+    diags: &mut Vec<Diagnostic>,
+) -> Vec<Refusal> {
+    let mut found = Vec::new();
+    for (i, rule) in raw.refuse.iter().enumerate() {
+        let at = format!("refuse[{i}].when");
+        if !rule.pointer.starts_with('/') {
+            let message = format!("\"{}\" must be a JSON pointer", rule.pointer);
+            diags.push(Diagnostic::new(file, format!("refuse[{i}].pointer"), message));
+        }
+        if let Some(condition) = compile_condition(file, &at, &rule.when, fields, diags) {
+            found.push(Refusal {
+                condition,
+                pointer: rule.pointer.clone(),
+                message: text(rule.message.clone()),
+            });
+        }
+    }
+    found
 }
 
 /// The top-level fields of the bundle's combined form: every input of its services that is not
