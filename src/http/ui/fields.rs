@@ -147,8 +147,13 @@ impl Draw<'_> {
         let typed = self.form.value(pointer).unwrap_or_default().to_owned();
         match &field.kind {
             Kind::Group(children) => {
-                let children: Vec<Value> = children
-                    .iter()
+                let sibling = |name: &str| {
+                    let at = format!("{pointer}/{}", segment(name));
+                    self.form.value(&at).map(str::to_owned)
+                };
+                let shown: Vec<&Field> = children.iter().filter(|c| c.shown(sibling)).collect();
+                let children: Vec<Value> = shown
+                    .into_iter()
                     .map(|c| {
                         self.node(
                             c,

@@ -294,7 +294,7 @@ fn draw(
     let lang = form.lang;
     let (bundle, combined) = bundle_form(state, bundle_id, &form)?;
     let mut fields: Vec<Field> = asked(&combined, &form);
-    let disclosing = combined.discloses();
+    let disclosing = combined.discloses() || fields.iter().any(Field::discloses);
     explain_repeats(&mut fields, bundle, state);
     let FormView { fields, summary } = fields::view(&fields, &form, errors, focus);
     let chosen: Vec<String> = combined

@@ -192,7 +192,11 @@ fn object(
 ) -> (Map<String, Value>, bool) {
     let mut map = Map::new();
     let mut filled = false;
-    for field in fields {
+    let sibling = |name: &str| {
+        form.value(&format!("{prefix}/{}", segment(name)))
+            .map(str::to_owned)
+    };
+    for field in fields.iter().filter(|f| f.shown(sibling)) {
         let pointer = format!("{prefix}/{}", segment(&field.name));
         if let Some((value, any)) = value(field, &pointer, form, errors) {
             filled |= any;
@@ -289,6 +293,7 @@ mod tests {
             hint: None,
             required,
             kind,
+            shown_when: None,
         }
     }
 
@@ -325,6 +330,41 @@ mod tests {
         );
         assert_eq!(data, serde_json::json!({ "mother": {} }));
         assert!(errors.is_empty());
+    }
+
+    #[test]
+    fn a_field_shown_only_for_a_choice_is_not_read_while_another_is_chosen() {
+        let mut record = text(
+            "record",
+            Kind::Text {
+                default: None,
+                max_length: None,
+                format: None,
+                short: true,
+            },
+            false,
+        );
+        record.shown_when = Some(("basis".into(), vec!["marriage".into()]));
+        let basis = text(
+            "basis",
+            Kind::Text {
+                default: None,
+                max_length: None,
+                format: None,
+                short: true,
+            },
+            true,
+        );
+        let fields = [text("paternity", Kind::Group(vec![basis, record]), true)];
+        let chosen =
+            |basis: &str| posted(&[("/paternity/basis", basis), ("/paternity/record", "1234")]);
+        let (other, _) = data(&fields, &chosen("mother-statement"));
+        assert_eq!(
+            other,
+            serde_json::json!({ "paternity": { "basis": "mother-statement" } })
+        );
+        let (marriage, _) = data(&fields, &chosen("marriage"));
+        assert_eq!(marriage["paternity"]["record"], "1234");
     }
 
     #[test]

@@ -16,6 +16,29 @@ pub struct Field {
     pub hint: Option<Text>,
     pub required: bool,
     pub kind: Kind,
+    /// Shown only when its sibling field `.0` has one of the values `.1`: a field its object's
+    /// `if`/`then` requires only for that choice (the marriage record only for a marriage).
+    pub shown_when: Option<(String, Vec<String>)>,
+}
+
+impl Field {
+    /// Whether the field is shown, given how its siblings' values read (`sibling`).
+    pub fn shown(&self, sibling: impl Fn(&str) -> Option<String>) -> bool {
+        match &self.shown_when {
+            None => true,
+            Some((name, values)) => sibling(name).is_some_and(|v| values.contains(&v)),
+        }
+    }
+
+    /// Whether it, or a field inside it, is shown only for a choice.
+    pub fn discloses(&self) -> bool {
+        self.shown_when.is_some()
+            || match &self.kind {
+                Kind::Group(children) => children.iter().any(Field::discloses),
+                Kind::List { item, .. } => item.discloses(),
+                _ => false,
+            }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -69,7 +92,7 @@ fn children(schema: &Value, root: &Value, depth: usize) -> Vec<Field> {
         .as_array()
         .map(|r| r.iter().filter_map(Value::as_str).collect())
         .unwrap_or_default();
-    schema["properties"]
+    let mut fields: Vec<Field> = schema["properties"]
         .as_object()
         .map(|props| {
             props
@@ -77,7 +100,46 @@ fn children(schema: &Value, root: &Value, depth: usize) -> Vec<Field> {
                 .map(|(name, s)| field(name, s, required.contains(&name.as_str()), root, depth))
                 .collect()
         })
-        .unwrap_or_default()
+        .unwrap_or_default();
+    for (name, values, then) in choices_requiring(schema) {
+        for field in fields.iter_mut() {
+            let only_then = then.contains(&field.name) && !required.contains(&field.name.as_str());
+            if only_then && field.name != name {
+                field.shown_when = Some((name.clone(), values.clone()));
+            }
+        }
+    }
+    fields
+}
+
+/// The object's `if`/`then`s of the shape "when field K is one of these values, these fields
+/// are required": (K, the values, the fields).
+fn choices_requiring(schema: &Value) -> Vec<(String, Vec<String>, Vec<String>)> {
+    let all_of = schema["allOf"]
+        .as_array()
+        .map(Vec::as_slice)
+        .unwrap_or_default();
+    std::iter::once(schema)
+        .chain(all_of)
+        .filter_map(|s| {
+            let (condition, then) = (s.get("if")?, s.get("then")?);
+            let (name, accepted) = condition["properties"].as_object()?.iter().next()?;
+            let values: Vec<String> = match (&accepted["const"], &accepted["enum"]) {
+                (Value::String(one), _) => vec![one.clone()],
+                (_, Value::Array(many)) => many
+                    .iter()
+                    .filter_map(|v| v.as_str().map(str::to_owned))
+                    .collect(),
+                _ => return None,
+            };
+            let required = then["required"].as_array()?;
+            let fields = required
+                .iter()
+                .filter_map(|r| r.as_str().map(str::to_owned))
+                .collect();
+            Some((name.clone(), values, fields))
+        })
+        .collect()
 }
 
 fn field(name: &str, schema: &Value, required: bool, root: &Value, depth: usize) -> Field {
@@ -103,6 +165,7 @@ fn field(name: &str, schema: &Value, required: bool, root: &Value, depth: usize)
         hint: text(&schema, "description", "x-description-en"),
         required,
         kind,
+        shown_when: None,
     }
 }
 
