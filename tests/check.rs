@@ -193,3 +193,27 @@ fn receipt_templates_that_are_missing_broken_or_incomplete_are_reported() {
 fn an_id_that_is_not_an_identifier_is_reported_with_its_file() {
     insta::assert_snapshot!(failed_check("bad-id"));
 }
+
+#[test]
+fn a_template_naming_what_the_form_cannot_provide_is_reported_with_its_file_and_place() {
+    insta::assert_snapshot!(failed_check("template-unknown-fields"));
+}
+
+#[test]
+fn templates_going_through_a_list_with_each_pass_check() {
+    let (ok, out) = check_with(&fixture("templates-each"), &["--deny-warnings"]);
+    assert!(ok, "{out}");
+}
+
+#[test]
+fn a_broken_ref_is_reported_with_the_form_that_refers_to_it_and_its_missing_target() {
+    insta::assert_snapshot!(failed_check("broken-ref"));
+}
+
+#[test]
+fn a_bundle_whose_every_service_is_optional_is_a_warning() {
+    assert_warned(
+        "optional-only",
+        "warning: bundles/event.yaml: services: every service is optional; an application may choose none",
+    );
+}

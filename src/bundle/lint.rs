@@ -1,7 +1,9 @@
 //! Warnings: things in the definitions that do not break onestop but that an analyst should fix
-//! (a form no service uses, a title with no English translation).
+//! (a form no service uses, a title with no English translation, a bundle of optional services
+//! only).
 
 use super::diag::Diagnostic;
+use super::raw::RawBundle;
 use super::{Service, ServiceId};
 use crate::form::Schemas;
 use serde_json::Value;
@@ -18,6 +20,13 @@ pub fn lint(
         missing_translations(&Path::new("forms").join(relative), form, "", &mut warnings);
     }
     warnings
+}
+
+/// A bundle whose every service is optional: an application may choose none and do nothing.
+pub fn optional_only(file: &Path, raw: &RawBundle) -> Option<Diagnostic> {
+    let all = !raw.services.is_empty() && raw.services.iter().all(|s| s.optional);
+    let message = "every service is optional; an application may choose none";
+    all.then(|| Diagnostic::new(file, "services", message))
 }
 
 /// Forms that no service names and no other form references.

@@ -18,6 +18,14 @@ impl Schemas {
         format!("{}{relative}", Self::BASE)
     }
 
+    /// `reference` resolved against `base` (the URI of the form it is written in).
+    pub fn resolve(base: &str, reference: &str) -> Result<String, String> {
+        let base_uri = jsonschema::uri::from_str(base).map_err(|e| e.to_string())?;
+        let resolved = jsonschema::uri::resolve_against(&base_uri.borrow(), reference)
+            .map_err(|e| format!("$ref \"{reference}\": {e}"))?;
+        Ok(resolved.to_string())
+    }
+
     /// Index the given `(uri, schema)` documents.
     pub fn new(documents: Vec<(String, Value)>) -> Result<Self, String> {
         let registry = Registry::new()
@@ -64,10 +72,7 @@ pub fn absolutize_refs(value: &mut Value, base: &str) -> Result<(), String> {
     match value {
         Value::Object(map) => {
             if let Some(Value::String(reference)) = map.get_mut("$ref") {
-                let base_uri = jsonschema::uri::from_str(base).map_err(|e| e.to_string())?;
-                let resolved = jsonschema::uri::resolve_against(&base_uri.borrow(), reference)
-                    .map_err(|e| format!("$ref \"{reference}\": {e}"))?;
-                *reference = resolved.to_string();
+                *reference = Schemas::resolve(base, reference)?;
             }
             for (key, child) in map.iter_mut() {
                 if key != "$ref" {

@@ -1,14 +1,20 @@
 //! From files to a `Catalog`: parse every definition, check every reference, report every
 //! problem at once. Split by what it compiles: `files` reads the definition files (the only
-//! I/O), `service` a service, `bundle` a bundle and the order of its services, `step` one step
-//! of a bundle, `human_step` a step a person takes. No network, no database.
+//! I/O but the receipt texts a bundle names), `refs` the `$ref`s between forms, `service` a
+//! service, `bundle` a bundle and the order of its services, `step` one step of a bundle,
+//! `human_step` a step a person takes, `templates` (with `template_paths` and `provided`) what
+//! a bundle's templates name. No network, no database.
 
 mod bundle;
 mod files;
 mod finding;
 mod human_step;
+mod provided;
+mod refs;
 mod service;
 mod step;
+mod template_paths;
+mod templates;
 
 use super::diag::{Diagnostic, Diagnostics};
 use super::raw::{RawBundle, RawRetry, RawService, RawText};
@@ -22,7 +28,8 @@ use std::time::Duration;
 /// Load and check everything under `root` (`bundles/`, `services/`, `forms/`).
 pub fn compile(root: &Path) -> Result<Catalog, Diagnostics> {
     let mut diags = Vec::new();
-    let forms = files::load_forms(root, &mut diags);
+    let mut forms = files::load_forms(root, &mut diags);
+    refs::check(&mut forms, &mut diags);
     let schemas = match index_forms(&forms) {
         Ok(schemas) => schemas,
         Err(problem) => {
@@ -34,7 +41,7 @@ pub fn compile(root: &Path) -> Result<Catalog, Diagnostics> {
         }
     };
     let (services, broken) = compile_services(root, &forms, &schemas, &mut diags);
-    let warnings = super::lint::lint(&forms, &services);
+    let mut warnings = super::lint::lint(&forms, &services);
     let mut catalog = Catalog {
         bundles: BTreeMap::new(),
         services,
@@ -42,7 +49,14 @@ pub fn compile(root: &Path) -> Result<Catalog, Diagnostics> {
         warnings: Vec::new(),
         earlier: BTreeMap::new(),
     };
-    compile_bundles(root, &mut catalog, &forms, &broken, &mut diags);
+    compile_bundles(
+        root,
+        &mut catalog,
+        &forms,
+        &broken,
+        &mut diags,
+        &mut warnings,
+    );
     if diags.is_empty() {
         catalog.warnings = warnings;
         Ok(catalog)
@@ -94,16 +108,22 @@ fn compile_services(
 }
 
 /// Every bundle that compiles, into `catalog`, each checked for a combined form that can be
-/// built and filled in.
+/// built and filled in, and for templates that name only what it provides.
 fn compile_bundles(
     root: &Path,
     catalog: &mut Catalog,
     forms: &BTreeMap<String, Value>,
     broken: &BTreeSet<String>,
     diags: &mut Vec<Diagnostic>,
+    warnings: &mut Vec<Diagnostic>,
 ) {
     for (file, raw) in files::load_yaml::<RawBundle>(root, "bundles", diags) {
-        let Some(bundle) = bundle::compile_bundle(root, &file, raw, catalog, broken, diags) else {
+        warnings.extend(super::lint::optional_only(&file, &raw));
+        let mut unfilled = Vec::new();
+        templates::check(root, &file, &raw, catalog, forms, &mut unfilled);
+        let bundle = bundle::compile_bundle(root, &file, raw, catalog, broken, diags);
+        diags.extend(unfilled);
+        let Some(bundle) = bundle else {
             continue;
         };
         let ids: Vec<ServiceId> = bundle.steps.iter().map(|s| s.service.clone()).collect();
