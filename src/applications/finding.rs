@@ -102,8 +102,14 @@ fn duplicate_keys_of(
     data: &Value,
 ) -> Vec<String> {
     let fields = &bundle.duplicates[rule].fields;
-    let Some(list) = fields.iter().find_map(|f| f.split_once("/*")).map(|(list, _)| list) else {
-        return duplicate_key(digests, bundle, rule, fields, data).into_iter().collect();
+    let Some(list) = fields
+        .iter()
+        .find_map(|f| f.split_once("/*"))
+        .map(|(list, _)| list)
+    else {
+        return duplicate_key(digests, bundle, rule, fields, data)
+            .into_iter()
+            .collect();
     };
     let count = (data.pointer(list).and_then(Value::as_array)).map_or(0, Vec::len);
     (0..count)

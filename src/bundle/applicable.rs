@@ -151,7 +151,8 @@ fn items(step: &Step, data: &Value) -> Vec<usize> {
     let per_item = (step.condition.as_ref()).filter(|c| c.reads(&repeat.as_input));
     (all.iter().enumerate())
         .filter(|(_, item)| {
-            per_item.is_none_or(|c| c.evaluate_for(data, Some((&repeat.as_input, item))) == Ok(true))
+            per_item
+                .is_none_or(|c| c.evaluate_for(data, Some((&repeat.as_input, item))) == Ok(true))
         })
         .map(|(i, _)| i)
         .collect()
@@ -159,7 +160,11 @@ fn items(step: &Step, data: &Value) -> Vec<usize> {
 
 /// Whether a step's condition is judged per item (it names the item) rather than once.
 fn per_item(step: &Step) -> bool {
-    (step.repeat.as_ref()).is_some_and(|r| step.condition.as_ref().is_some_and(|c| c.reads(&r.as_input)))
+    (step.repeat.as_ref()).is_some_and(|r| {
+        step.condition
+            .as_ref()
+            .is_some_and(|c| c.reads(&r.as_input))
+    })
 }
 
 /// Why a selected step does not run for this data, if it does not.
@@ -176,11 +181,10 @@ fn why_not(step: &Step, data: &Value, run: &[Planned]) -> Option<String> {
             }
         }
     }
-    if let Some(binding) = step
-        .bindings
-        .iter()
-        .find(|b| !run.iter().any(|p| p.service == b.from && !p.items.is_empty()))
-    {
+    if let Some(binding) = step.bindings.iter().find(|b| {
+        !run.iter()
+            .any(|p| p.service == b.from && !p.items.is_empty())
+    }) {
         return Some(format!(
             "потрібен результат послуги {}, яка не виконується",
             binding.from

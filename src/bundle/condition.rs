@@ -149,14 +149,20 @@ mod tests {
 
     #[test]
     fn a_repeated_steps_condition_is_judged_for_each_item() {
-        let condition = Condition::parse("person.liable && age(person.birth_date) >= 18")
-            .expect("parses");
+        let condition =
+            Condition::parse("person.liable && age(person.birth_date) >= 18").expect("parses");
         assert!(condition.reads("person"));
         let data = json!({ "people": [] });
         let adult = json!({ "liable": true, "birth_date": "1990-01-01" });
         let child = json!({ "liable": true, "birth_date": "2020-01-01" });
-        assert_eq!(condition.evaluate_for(&data, Some(("person", &adult))), Ok(true));
-        assert_eq!(condition.evaluate_for(&data, Some(("person", &child))), Ok(false));
+        assert_eq!(
+            condition.evaluate_for(&data, Some(("person", &adult))),
+            Ok(true)
+        );
+        assert_eq!(
+            condition.evaluate_for(&data, Some(("person", &child))),
+            Ok(false)
+        );
     }
 
     #[test]

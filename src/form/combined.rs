@@ -175,14 +175,22 @@ impl CombinedForm {
 fn conditional(bundle: &Bundle, selection: &[ServiceId], asked: &Asked) -> Vec<Conditional> {
     let condition_of = |id: &ServiceId| {
         let step = bundle.step(id)?;
-        let per_item = (step.repeat.as_ref())
-            .is_some_and(|r| step.condition.as_ref().is_some_and(|c| c.reads(&r.as_input)));
+        let per_item = (step.repeat.as_ref()).is_some_and(|r| {
+            step.condition
+                .as_ref()
+                .is_some_and(|c| c.reads(&r.as_input))
+        });
         step.condition.clone().filter(|_| !per_item)
     };
     let read: Vec<&String> = (bundle.steps.iter())
         .filter(|s| selection.contains(&s.service))
         .filter_map(|s| s.condition.as_ref())
-        .chain(bundle.human_steps.iter().filter_map(|h| h.condition.as_ref()))
+        .chain(
+            bundle
+                .human_steps
+                .iter()
+                .filter_map(|h| h.condition.as_ref()),
+        )
         .flat_map(|c| c.fields())
         .collect();
     let mut found = Vec::new();

@@ -59,7 +59,10 @@ pub enum Message {
     /// A text made elsewhere, shown as it is in every language.
     Text(String),
     /// A text a definition gives in both languages (a bundle's `refuse:` rule).
-    Said { uk: String, en: String },
+    Said {
+        uk: String,
+        en: String,
+    },
 }
 
 impl Message {

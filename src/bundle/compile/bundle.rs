@@ -215,7 +215,11 @@ fn refusals(
         let at = format!("refuse[{i}].when");
         if !rule.pointer.starts_with('/') {
             let message = format!("\"{}\" must be a JSON pointer", rule.pointer);
-            diags.push(Diagnostic::new(file, format!("refuse[{i}].pointer"), message));
+            diags.push(Diagnostic::new(
+                file,
+                format!("refuse[{i}].pointer"),
+                message,
+            ));
         }
         if let Some(condition) = compile_condition(file, &at, &rule.when, fields, diags) {
             found.push(Refusal {

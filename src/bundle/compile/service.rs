@@ -143,7 +143,11 @@ fn service_input(
             continue;
         }
         let mut rule = serde_json::Map::new();
-        let parts: &[&str] = if keyword == "if" { &["if", "then", "else"] } else { &[keyword] };
+        let parts: &[&str] = if keyword == "if" {
+            &["if", "then", "else"]
+        } else {
+            &[keyword]
+        };
         for part in parts {
             if let Some(schema) = form.get(*part) {
                 let mut schema = schema.clone();
