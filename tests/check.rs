@@ -217,3 +217,116 @@ fn a_bundle_whose_every_service_is_optional_is_a_warning() {
         "warning: bundles/event.yaml: services: every service is optional; an application may choose none",
     );
 }
+
+/// The error `check` gives a bundle whose version 1 has other files than those recorded.
+const CHANGED_UNDER_VERSION_1: &str = "error: bundles/event.yaml: version: the files of version 1 \
+     changed, but its version did not: raise `version` (applications submitted under 1 keep \
+     their own files)";
+
+#[test]
+fn check_refuses_a_bundle_whose_files_changed_while_its_version_did_not() {
+    // A form a service names, and a form reached only through another's `$ref`.
+    for form in ["forms/first.schema.json", "forms/common/name.schema.json"] {
+        let root = copy_of_fixture("valid");
+        let (ok, out) = check_with(root.path(), &["--lock"]);
+        assert!(ok && out.starts_with("ok: "), "{out}");
+
+        retitle(&root.path().join(form));
+        let (ok, out) = check(root.path());
+        assert!(!ok, "{form} changed under version 1, printed:\n{out}");
+        let errors: Vec<&str> = out.lines().filter(|l| l.starts_with("error: ")).collect();
+        assert_eq!(errors, [CHANGED_UNDER_VERSION_1], "{form}");
+    }
+}
+
+#[test]
+fn check_lock_records_new_versions_and_never_rewrites_recorded_ones() {
+    let root = copy_of_fixture("valid");
+    let lock = root.path().join("bundles/versions.lock");
+    let (ok, out) = check(root.path());
+    assert!(ok && out.starts_with("ok: "), "without a lock there is nothing to compare: {out}");
+    assert!(!lock.exists(), "check alone writes nothing");
+
+    let (ok, out) = check_with(root.path(), &["--lock"]);
+    assert!(ok && out.starts_with("ok: "), "{out}");
+    let recorded = std::fs::read_to_string(&lock).expect("the lock is written");
+    let first = versions_in(&recorded);
+    assert_eq!(first.len(), 1, "{recorded}");
+    assert_eq!(
+        (first[0].0.as_str(), first[0].1),
+        ("event", 1),
+        "{recorded}"
+    );
+
+    retitle(&root.path().join("forms/second.schema.json"));
+    let (ok, out) = check_with(root.path(), &["--lock"]);
+    assert!(!ok, "--lock does not make a changed version pass: {out}");
+    assert!(out.contains(CHANGED_UNDER_VERSION_1), "{out}");
+    let after = std::fs::read_to_string(&lock).expect("the lock");
+    assert_eq!(after, recorded, "a recorded version is never rewritten");
+
+    let bundle = root.path().join("bundles/event.yaml");
+    let text = std::fs::read_to_string(&bundle).expect("bundle read");
+    assert!(text.contains("\nversion: 1\n"), "{text}");
+    std::fs::write(
+        &bundle,
+        text.replacen("\nversion: 1\n", "\nversion: 2\n", 1),
+    )
+    .expect("written");
+    let (ok, out) = check_with(root.path(), &["--lock"]);
+    assert!(ok && out.starts_with("ok: "), "{out}");
+    let both = versions_in(&std::fs::read_to_string(&lock).expect("the lock"));
+    assert_eq!(both.len(), 2, "{both:?}");
+    assert_eq!(both[0], first[0], "version 1 as recorded before");
+    assert_eq!((both[1].0.as_str(), both[1].1), ("event", 2), "{both:?}");
+    assert_ne!(both[1].2, first[0].2, "version 2 has files of its own");
+    let (ok, out) = check(root.path());
+    assert!(
+        ok && out.starts_with("ok: "),
+        "every version recorded: {out}"
+    );
+}
+
+/// `bundle version hash` of each line of a lock, in order.
+fn versions_in(lock: &str) -> Vec<(String, u32, String)> {
+    (lock.lines())
+        .filter(|l| !l.starts_with('#'))
+        .map(|line| {
+            let parts: Vec<&str> = line.split_whitespace().collect();
+            assert_eq!(parts.len(), 3, "a lock line: {line}");
+            let version = parts[1].parse().expect("a version number");
+            (parts[0].to_owned(), version, parts[2].to_owned())
+        })
+        .collect()
+}
+
+/// A copy of the fixture `name` in a temporary folder, to change.
+fn copy_of_fixture(name: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    copy_folder(&fixture(name), dir.path());
+    dir
+}
+
+fn copy_folder(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).expect("folder made");
+    for entry in std::fs::read_dir(from)
+        .expect("folder read")
+        .map(Result::unwrap)
+    {
+        let target = to.join(entry.file_name());
+        if entry.file_type().expect("file type").is_dir() {
+            copy_folder(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).expect("file copied");
+        }
+    }
+}
+
+/// Give the form at `path` another title: a change that compiles as well as before.
+fn retitle(path: &Path) {
+    let text = std::fs::read_to_string(path).expect("form read");
+    let mut schema: serde_json::Value = serde_json::from_str(&text).expect("form is JSON");
+    schema["title"] = serde_json::json!("Змінена назва");
+    schema["x-title-en"] = serde_json::json!("Changed title");
+    std::fs::write(path, serde_json::to_string_pretty(&schema).expect("JSON")).expect("written");
+}

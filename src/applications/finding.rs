@@ -81,9 +81,9 @@ pub fn findable(
     }
     let (mut duplicate_keys, mut duplicate_rules) = (Vec::new(), Vec::new());
     for rule in 0..bundle.duplicates.len() {
-        for key in duplicate_keys_of(digests, bundle, rule, data) {
+        for (key, at) in duplicate_keys_of(digests, bundle, rule, data) {
             duplicate_keys.push(key);
-            duplicate_rules.push(rule);
+            duplicate_rules.push((rule, at));
         }
     }
     Findable {
@@ -100,16 +100,16 @@ fn duplicate_keys_of(
     bundle: &Bundle,
     rule: usize,
     data: &Value,
-) -> Vec<String> {
+) -> Vec<(String, String)> {
     let fields = &bundle.duplicates[rule].fields;
+    let first = fields.first().cloned().unwrap_or_default();
     let Some(list) = fields
         .iter()
         .find_map(|f| f.split_once("/*"))
         .map(|(list, _)| list)
     else {
-        return duplicate_key(digests, bundle, rule, fields, data)
-            .into_iter()
-            .collect();
+        let key = duplicate_key(digests, bundle, rule, fields, data);
+        return key.map(|k| (k, first)).into_iter().collect();
     };
     let count = (data.pointer(list).and_then(Value::as_array)).map_or(0, Vec::len);
     (0..count)
@@ -118,7 +118,8 @@ fn duplicate_keys_of(
             let fields: Vec<String> = (fields.iter())
                 .map(|f| f.replacen(&format!("{list}/*"), &item, 1))
                 .collect();
-            duplicate_key(digests, bundle, rule, &fields, data)
+            let at = fields.first().cloned().unwrap_or_default();
+            duplicate_key(digests, bundle, rule, &fields, data).map(|k| (k, at))
         })
         .collect()
 }
@@ -159,21 +160,20 @@ impl Applications {
     ) -> Vec<Duplicate> {
         let rule_of = |key: &String| {
             let at = (findable.duplicate_keys.iter()).position(|k| k == key)?;
-            findable.duplicate_rules.get(at).copied()
+            findable.duplicate_rules.get(at).cloned()
         };
         (earlier.into_iter())
             .map(|e| {
-                let mut rules: Vec<usize> = e.keys.iter().filter_map(rule_of).collect();
-                rules.sort_unstable();
+                let mut found: Vec<(usize, String)> = e.keys.iter().filter_map(rule_of).collect();
+                found.sort_unstable();
+                let pointer = found.first().map(|(_, at)| at.clone()).unwrap_or_default();
+                let mut rules: Vec<usize> = found.iter().map(|(r, _)| *r).collect();
                 rules.dedup();
-                let rules: Vec<_> = rules.iter().map(|&r| &bundle.duplicates[r]).collect();
                 let own = institution.is_some() && e.institution.as_deref() == institution;
                 Duplicate {
                     id: own.then_some(e.id),
-                    shared: rules.iter().map(|r| r.title.clone()).collect(),
-                    pointer: (rules.first())
-                        .and_then(|r| r.fields.first().cloned())
-                        .unwrap_or_default(),
+                    shared: (rules.iter()).map(|&r| bundle.duplicates[r].title.clone()).collect(),
+                    pointer,
                 }
             })
             .collect()

@@ -26,7 +26,7 @@ impl Applications {
         callback: Callback<'_>,
     ) -> Result<(TokenTarget, Finish), ApplicationError> {
         let target = self.target(callback.token, SubKind::Service).await?;
-        let service = (self.catalog.service(&target.service_id))
+        let service = (self.catalog.service_any(&target.service_id))
             .ok_or_else(|| ApplicationError::UnknownService(target.service_id.clone()))?;
         signature::verify(
             self.secrets.for_registry(&service.registry),

@@ -31,7 +31,7 @@ impl Applications {
             s.kind == SubKind::Service && matches!(s.status, SubStatus::Ready | SubStatus::Running)
         };
         let held = |s: &SubRequestRecord| {
-            let registry = self.catalog.service(&s.service_id).map(|x| &x.registry);
+            let registry = self.catalog.service_any(&s.service_id).map(|x| &x.registry);
             registry.is_some_and(|r| open.iter().any(|c| &c.registry == r))
         };
         // Most statuses are read while nothing fails: then no query at all.
@@ -59,7 +59,7 @@ impl Applications {
     fn unavailable(&self, subs: &[SubRequestRecord]) -> Vec<OpenCircuit> {
         let mut open: Vec<OpenCircuit> = Vec::new();
         for sub in subs {
-            let Some(service) = self.catalog.service(&sub.service_id) else {
+            let Some(service) = self.catalog.service_any(&sub.service_id) else {
                 continue;
             };
             if open.iter().any(|c| c.registry == service.registry) {
@@ -76,7 +76,7 @@ impl Applications {
         timing: &CallTiming,
         open: &[OpenCircuit],
     ) -> Option<Waiting> {
-        let registry = &self.catalog.service(&sub.service_id)?.registry;
+        let registry = &self.catalog.service_any(&sub.service_id)?.registry;
         if let Some(circuit) = open.iter().find(|c| &c.registry == registry) {
             return Some(Waiting {
                 registry: registry.clone(),

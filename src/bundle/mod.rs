@@ -315,8 +315,12 @@ impl Catalog {
             return Some((self, bundle));
         }
         let id = BundleId::parse(id).ok()?;
-        let earlier = self.earlier.get(&(id.clone(), version))?;
-        Some((earlier, earlier.bundles.get(&id)?))
+        match self.earlier.get(&(id.clone(), version)) {
+            Some(earlier) => Some((earlier, earlier.bundles.get(&id)?)),
+            // An application stored before versions were kept (or of a version this build
+            // could not compile) runs under the current files, as it did before.
+            None => Some((self, self.bundles.get(&id)?)),
+        }
     }
 
     /// Every definition of a service: the current one first, then those of earlier versions,
@@ -328,6 +332,28 @@ impl Catalog {
             .rev()
             .filter_map(move |c| c.service(service));
         self.services.get(service).into_iter().chain(earlier)
+    }
+
+    /// A service by id, in the current definitions or, for one since removed, the latest earlier
+    /// version that has it (its calls still run, wait and answer).
+    pub fn service_any(&self, service: &str) -> Option<&Service> {
+        match self.services.get(service) {
+            Some(found) => Some(found),
+            None => (self.earlier.values().rev()).find_map(|c| c.services.get(service)),
+        }
+    }
+
+    /// Every service of every version, the current definition first for each id.
+    pub fn all_services(&self) -> Vec<&Service> {
+        let mut all: Vec<&Service> = self.services.values().collect();
+        for earlier in self.earlier.values().rev() {
+            for service in earlier.services.values() {
+                if !all.iter().any(|s| s.id == service.id) {
+                    all.push(service);
+                }
+            }
+        }
+        all
     }
 
     /// The registry of a service, in the current definitions or, for a service since removed,

@@ -113,6 +113,10 @@ fn references(schema: &Value, form: &str) -> Vec<String> {
         .into_iter()
         .filter_map(|r| {
             let file = r.split('#').next().unwrap_or_default();
+            // A form may name another by its absolute address in the offline registry.
+            if let Some(form) = file.strip_prefix(crate::form::Schemas::BASE) {
+                return Some(normal(&Path::new("forms").join(form)));
+            }
             (!file.is_empty() && !file.contains("://")).then(|| normal(&dir.join(file)))
         })
         .collect()
@@ -262,13 +266,18 @@ mod tests {
             "properties": {
                 "a": { "$ref": "common/person.schema.json" },
                 "b": { "$ref": "../x.schema.json#/$defs/y" },
-                "c": { "$ref": "#/$defs/local" }
+                "c": { "$ref": "#/$defs/local" },
+                "d": { "$ref": "https://onestop.invalid/forms/common/name.schema.json" }
             }
         });
         let found = references(&schema, "forms/civil.schema.json");
         assert_eq!(
             found,
-            vec!["forms/common/person.schema.json", "x.schema.json"]
+            vec![
+                "forms/common/person.schema.json",
+                "x.schema.json",
+                "forms/common/name.schema.json"
+            ]
         );
     }
 

@@ -1,6 +1,6 @@
 //! The helpers a definition's templates may use — `{{date d}}` and `{{money amount}}` — each
 //! written the way its language writes it (`21.11.2026`, `41 280,00 грн` / `21 Nov 2026`,
-//! `UAH 41,280.00`). Registered on every handlebars registry that renders a service's reference
+//! `UAH 41,280.00`, negative amounts `−1 234,50 грн` / `-UAH 1,234.50`). Registered on every handlebars registry that renders a service's reference
 //! or a bundle's receipt texts; they only format, they read nothing else.
 
 use crate::lang::Lang;
@@ -43,13 +43,23 @@ fn date(lang: Lang, value: &Value) -> String {
         .unwrap_or_else(|_| text.to_owned())
 }
 
-/// An amount in hryvnias with kopiykas, grouped by thousands.
+/// An amount in hryvnias with kopiykas, grouped by thousands; a negative one with the minus
+/// each language writes: `−1 234,50 грн` (the minus sign, U+2212) and `-UAH 1,234.50` (before
+/// the currency, as English writes `-$1,234.50`). An amount that rounds to zero has no sign.
 fn money(lang: Lang, value: &Value) -> String {
-    let kopiykas = (value.as_f64().unwrap_or(0.0).abs() * 100.0).round() as u64;
+    let amount = value.as_f64().unwrap_or(0.0);
+    let kopiykas = (amount.abs() * 100.0).round() as u64;
     let (units, cents) = (kopiykas / 100, kopiykas % 100);
+    let negative = amount < 0.0 && kopiykas > 0;
     match lang {
-        Lang::Uk => format!("{},{cents:02} грн", group(units, ' ')),
-        Lang::En => format!("UAH {}.{cents:02}", group(units, ',')),
+        Lang::Uk => {
+            let sign = if negative { "\u{2212}" } else { "" };
+            format!("{sign}{},{cents:02} грн", group(units, ' '))
+        }
+        Lang::En => {
+            let sign = if negative { "-" } else { "" };
+            format!("{sign}UAH {}.{cents:02}", group(units, ','))
+        }
     }
 }
 
@@ -89,5 +99,46 @@ mod tests {
         assert_eq!(render(Lang::Uk, "{{date on}}", &data), "21.11.2026");
         assert_eq!(render(Lang::En, "{{date on}}", &data), "21 Nov 2026");
         assert_eq!(group(999, ' '), "999");
+    }
+
+    fn money_in(lang: Lang, amount: Value) -> String {
+        render(lang, "{{money amount}}", &json!({ "amount": amount }))
+    }
+
+    #[test]
+    fn a_negative_amount_keeps_its_minus_in_each_language() {
+        assert_eq!(money_in(Lang::Uk, json!(-1234.5)), "\u{2212}1 234,50 грн");
+        assert_eq!(money_in(Lang::En, json!(-1234.5)), "-UAH 1,234.50");
+        assert_eq!(money_in(Lang::Uk, json!(-0.07)), "\u{2212}0,07 грн");
+        assert_eq!(money_in(Lang::En, json!(-41280)), "-UAH 41,280.00");
+    }
+
+    #[test]
+    fn zero_has_no_sign_even_when_a_negative_amount_rounds_to_it() {
+        for amount in [json!(0), json!(0.0), json!(-0.0), json!(-0.004)] {
+            assert_eq!(money_in(Lang::Uk, amount.clone()), "0,00 грн");
+            assert_eq!(money_in(Lang::En, amount), "UAH 0.00");
+        }
+    }
+
+    #[test]
+    fn fractions_round_to_the_nearest_kopiyka() {
+        assert_eq!(money_in(Lang::Uk, json!(0.1 + 0.2)), "0,30 грн");
+        assert_eq!(money_in(Lang::Uk, json!(12.346)), "12,35 грн");
+        assert_eq!(money_in(Lang::En, json!(999.999)), "UAH 1,000.00");
+        assert_eq!(money_in(Lang::En, json!(7.5)), "UAH 7.50");
+    }
+
+    #[test]
+    fn large_amounts_are_grouped_by_thousands() {
+        assert_eq!(money_in(Lang::Uk, json!(1_000_000)), "1 000 000,00 грн");
+        assert_eq!(
+            money_in(Lang::En, json!(-9_876_543_210.25)),
+            "-UAH 9,876,543,210.25"
+        );
+        assert_eq!(
+            money_in(Lang::Uk, json!(123_456_789_012_u64)),
+            "123 456 789 012,00 грн"
+        );
     }
 }

@@ -96,7 +96,8 @@ impl Gates {
         limits: &BTreeMap<String, RegistryLimits>,
     ) -> Self {
         let mut services: BTreeMap<String, Vec<String>> = BTreeMap::new();
-        for service in catalog.services.values() {
+        // A service an earlier version still runs keeps its registry's gate.
+        for service in catalog.all_services() {
             let name = service.registry.clone();
             services
                 .entry(name)

@@ -1,12 +1,19 @@
-//! Custom `format` checks for Ukrainian identifiers and dates.
+//! Custom `format` checks for Ukrainian identifiers, names, dates and activity codes.
 //!
 //! Each check is a pure function from a string to `bool`, registered with the JSON Schema
 //! validator by name; adding a format is one entry in `CUSTOM_FORMATS` plus its message
-//! (`format-<name>`) in each language's `locales/<lang>/validation.ftl`. This module only decides.
+//! (`format-<name>`) in each language's `locales/<lang>/validation.ftl`. A format may also say
+//! how its values are written for the registries ([`normalise::normalised`]: an IBAN without
+//! spaces, a name with one apostrophe). This module only decides: it reads no settings and
+//! stores nothing.
+//! The legal source of each rule is in `docs/domain.md`.
 
-use jiff::civil::Date;
-use jiff::tz::TimeZone;
-use std::sync::LazyLock;
+mod dates;
+mod kved;
+mod names;
+pub mod normalise;
+
+pub use dates::{KYIV, is_past_date, today_in_kyiv};
 
 /// A format check: does this string have the format?
 pub type FormatCheck = fn(&str) -> bool;
@@ -16,19 +23,25 @@ pub const CUSTOM_FORMATS: &[(&str, FormatCheck)] = &[
     ("rnokpp", is_rnokpp),
     ("unzr", is_unzr),
     ("past-date", is_past_date),
-    ("adult-birth-date", is_adult_birth_date),
+    ("adult-birth-date", dates::is_adult_birth_date),
+    ("age-14-birth-date", dates::is_age_14_birth_date),
+    ("age-16-birth-date", dates::is_age_16_birth_date),
+    ("minor-birth-date", dates::is_minor_birth_date),
+    ("birth-within-12-months", dates::is_birth_within_12_months),
     ("iban-ua", is_iban_ua),
     ("id-card", is_id_card),
     ("passport-ua-old", is_old_passport),
     ("phone-ua", is_phone_ua),
-    ("kved", is_kved),
+    ("kved", kved::is_kved),
+    ("kved-single-tax-group-1", kved::is_allowed_in_group_1),
+    ("kved-single-tax-group-2", kved::is_allowed_in_group_2),
+    ("name-ua", names::is_name_ua),
+    ("name-latin-or-ua", names::is_name_latin_or_ua),
 ];
 
-const RNOKPP_WEIGHTS: [i64; 9] = [-1, 5, 7, 9, 4, 6, 10, 5, 7];
+use jiff::civil::Date;
 
-/// Kyiv time zone, used for "today" and for the dates shown to people.
-pub static KYIV: LazyLock<TimeZone> =
-    LazyLock::new(|| TimeZone::get("Europe/Kyiv").unwrap_or(TimeZone::UTC));
+const RNOKPP_WEIGHTS: [i64; 9] = [-1, 5, 7, 9, 4, 6, 10, 5, 7];
 
 /// The check digit of the first nine digits of a RNOKPP.
 pub fn rnokpp_check_digit(first_nine: &[u8]) -> u8 {
@@ -75,40 +88,33 @@ pub fn is_unzr(value: &str) -> bool {
     unzr_check_digit(&all) == serial_digits[4]
 }
 
-/// A calendar date `YYYY-MM-DD` that is not after today in Kyiv.
-pub fn is_past_date(value: &str) -> bool {
-    match value.parse::<Date>() {
-        Ok(date) => value.len() == 10 && date <= today_in_kyiv(),
-        Err(_) => false,
-    }
-}
-
-/// A birth date of a person who is 18 or older today (in Kyiv).
-pub fn is_adult_birth_date(value: &str) -> bool {
-    let Ok(birth) = value.parse::<Date>() else {
-        return false;
-    };
-    let today = today_in_kyiv();
-    value.len() == 10
-        && birth
-            .checked_add(jiff::Span::new().years(18))
-            .is_ok_and(|adult_on| adult_on <= today)
-}
-
 /// A Ukrainian IBAN: `UA`, two check digits, 25 digits; mod-97 over the rearranged number is 1.
+/// Spaces between the characters are allowed (an IBAN is printed in groups of four, ISO 13616's
+/// paper format) and left out when the value is normalised for the registries.
 pub fn is_iban_ua(value: &str) -> bool {
-    let bytes = value.as_bytes();
-    if bytes.len() != 29 || !value.starts_with("UA") || !bytes[2..].iter().all(u8::is_ascii_digit) {
+    let compact = iban_without_spaces(value);
+    let bytes = compact.as_bytes();
+    if bytes.len() != 29 || !compact.starts_with("UA") || !bytes[2..].iter().all(u8::is_ascii_digit)
+    {
         return false;
     }
     // Move "UA" and the check digits to the end; letters count as 10..35.
-    let rearranged = value[4..].chars().chain(value[..4].chars());
+    let rearranged = compact[4..].chars().chain(compact[..4].chars());
     let remainder = rearranged.fold(0u32, |acc, c| match c.to_digit(36) {
         Some(n) if n >= 10 => (acc * 100 + n) % 97,
         Some(n) => (acc * 10 + n) % 97,
         None => acc,
     });
     remainder == 1
+}
+
+/// The spaces an IBAN may be pasted with: the plain one and the no-break ones that bank apps
+/// and PDFs put between its groups.
+pub(crate) const IBAN_SPACES: [char; 3] = [' ', '\u{00A0}', '\u{202F}'];
+
+/// An IBAN as the registries get it: its characters without spaces.
+pub(crate) fn iban_without_spaces(value: &str) -> String {
+    value.chars().filter(|c| !IBAN_SPACES.contains(c)).collect()
 }
 
 /// An ID card (biometric passport of the new type) number: nine digits.
@@ -131,20 +137,6 @@ pub fn is_phone_ua(value: &str) -> bool {
     value
         .strip_prefix("+380")
         .is_some_and(|rest| rest.len() == 9 && rest.bytes().all(|b| b.is_ascii_digit()))
-}
-
-/// A KVED-2010 class code: `NN.NN`, e.g. `62.01`.
-pub fn is_kved(value: &str) -> bool {
-    let b = value.as_bytes();
-    b.len() == 5
-        && b[2] == b'.'
-        && [0, 1, 3, 4].iter().all(|&i| b[i].is_ascii_digit())
-        && &value[..2] != "00"
-}
-
-/// Today's date in Kyiv.
-pub fn today_in_kyiv() -> Date {
-    jiff::Timestamp::now().to_zoned(KYIV.clone()).date()
 }
 
 fn parse_compact_date(digits: &str) -> Option<Date> {
@@ -202,7 +194,28 @@ mod tests {
     }
 
     #[test]
-    fn identity_documents_phone_and_kved_have_their_shapes() {
+    fn an_iban_pasted_with_spaces_is_accepted() {
+        assert!(is_iban_ua("UA57 3220 0100 0002 6007 2335 6600 1"));
+        assert!(is_iban_ua(
+            "UA57\u{00A0}3220\u{00A0}0100\u{00A0}0002\u{00A0}6007\u{00A0}2335\u{00A0}6600\u{00A0}1"
+        ));
+        assert!(is_iban_ua(" UA573220010000026007233566001 "));
+        assert!(
+            !is_iban_ua("UA57-3220-0100-0002-6007-2335-6600-1"),
+            "only spaces"
+        );
+        assert!(
+            !is_iban_ua("UA58 3220 0100 0002 6007 2335 6600 1"),
+            "the check still holds"
+        );
+        assert_eq!(
+            iban_without_spaces("UA57 3220 0100 0002 6007 2335 6600 1"),
+            "UA573220010000026007233566001"
+        );
+    }
+
+    #[test]
+    fn identity_documents_and_phone_have_their_shapes() {
         assert!(is_id_card("001234567"));
         assert!(!is_id_card("01234567"));
         assert!(is_old_passport("КВ123456"));
@@ -213,32 +226,5 @@ mod tests {
         assert!(!is_old_passport("КВ12345"));
         assert!(is_phone_ua("+380671234567"));
         assert!(!is_phone_ua("0671234567"));
-        assert!(is_kved("62.01"));
-        assert!(!is_kved("6201"));
-        assert!(!is_kved("00.01"));
-    }
-
-    #[test]
-    fn an_adult_is_eighteen_or_older_today() {
-        assert!(is_adult_birth_date("1990-01-01"));
-        let today = today_in_kyiv();
-        let seventeen = today
-            .checked_sub(jiff::Span::new().years(17))
-            .map(|d| d.to_string());
-        assert!(!is_adult_birth_date(&seventeen.unwrap_or_default()));
-        let eighteen = today
-            .checked_sub(jiff::Span::new().years(18))
-            .map(|d| d.to_string());
-        assert!(is_adult_birth_date(&eighteen.unwrap_or_default()));
-    }
-
-    #[test]
-    fn dates_in_the_future_are_not_past_dates() {
-        assert!(is_past_date("2000-02-29"));
-        assert!(!is_past_date("2001-02-29"));
-        assert!(!is_past_date("2999-01-01"));
-        assert!(!is_past_date("2000-1-1"));
-        let today = today_in_kyiv().to_string();
-        assert!(is_past_date(&today));
     }
 }

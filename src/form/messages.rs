@@ -113,8 +113,8 @@ impl Message {
             Self::OneOf { options } => with("one-of", "options", options.clone()),
             Self::Constant { expected } => with("constant", "expected", expected.clone()),
             Self::UnknownField => text("unknown-field"),
-            Self::Minimum { limit } => with("minimum", "limit", limit.clone()),
-            Self::Maximum { limit } => with("maximum", "limit", limit.clone()),
+            Self::Minimum { limit } => with("minimum", "limit", grouped(limit, lang)),
+            Self::Maximum { limit } => with("maximum", "limit", grouped(limit, lang)),
             Self::TooFewItems { min } => count("too-few-items", "min", *min),
             Self::TooManyItems { max } => count("too-many-items", "max", *max),
             Self::Invalid => text("invalid"),
@@ -158,6 +158,24 @@ impl From<String> for Message {
     fn from(text: String) -> Self {
         Self::Text(text)
     }
+}
+
+/// A whole number of five digits or more in groups of three, as each language writes money
+/// (`1 444 049` грн, `1,444,049` UAH); anything else as it is.
+fn grouped(number: &str, lang: Lang) -> String {
+    let (sign, digits) = number.split_at(usize::from(number.starts_with('-')));
+    if digits.len() < 5 || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return number.to_owned();
+    }
+    let separator = if lang == Lang::En { ',' } else { ' ' };
+    let mut out = String::from(sign);
+    for (i, digit) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(separator);
+        }
+        out.push(digit);
+    }
+    out
 }
 
 fn list(options: &serde_json::Value) -> String {
@@ -224,6 +242,30 @@ mod tests {
             Message::TooManyItems { max: 2 }.text(Lang::En),
             "At most 2 items"
         );
+    }
+
+    #[test]
+    fn large_limits_are_written_in_groups_of_three() {
+        let limit = |limit: &str| Message::Maximum {
+            limit: limit.into(),
+        };
+        assert_eq!(
+            limit("1444049").to_string(),
+            "Значення має бути не більше 1 444 049"
+        );
+        assert_eq!(
+            limit("1444049").text(Lang::En),
+            "The value must be at most 1,444,049"
+        );
+        assert_eq!(
+            limit("8647").to_string(),
+            "Значення має бути не більше 8647"
+        );
+        assert_eq!(limit("2.5").to_string(), "Значення має бути не більше 2.5");
+        let below = Message::Minimum {
+            limit: "-100000".into(),
+        };
+        assert_eq!(below.text(Lang::En), "The value must be at least -100,000");
     }
 
     #[test]

@@ -104,6 +104,10 @@ impl CombinedForm {
             }
         }
         if errors.is_empty() {
+            // Stored and sent as the registries write it: an IBAN without spaces, the
+            // apostrophe as U+02BC.
+            let mut data = data;
+            super::formats::normalise::normalise(&self.validator, &mut data);
             Ok(ValidApplication {
                 data,
                 services: self.services.clone(),

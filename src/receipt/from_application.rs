@@ -3,7 +3,7 @@
 //! languages — the bundle's receipt texts rendered over the application, each service's
 //! reference in Ukrainian and English, dates in Kyiv time, and a check code per service.
 
-use super::{Bi, Languages, ReceiptError, ReceiptView, ServiceLine, StatusKind};
+use super::{Bi, Languages, ReceiptError, ReceiptView, ServiceLine, Services, StatusKind, items};
 use crate::bundle::{Bundle, Catalog, Texts};
 use crate::form::KYIV;
 use crate::lang::Lang;
@@ -115,6 +115,8 @@ fn next_steps(
     steps
 }
 
+/// Each call's line (the bundle's receipt texts may rename a service), with its check code,
+/// arranged for the table (see `items`).
 fn service_lines(
     catalog: &Catalog,
     bundle: &Bundle,
@@ -122,10 +124,9 @@ fn service_lines(
     subs: &[SubRequestRecord],
     texts: &Texts,
     secret: &str,
-) -> Vec<ServiceLine> {
-    let repeated =
-        |s: &SubRequestRecord| subs.iter().filter(|x| x.service_id == s.service_id).count() > 1;
-    subs.iter()
+) -> Services {
+    let lines = subs
+        .iter()
         .map(|s| {
             let mut line = match s.kind {
                 SubKind::Human => human_line(bundle, s),
@@ -133,15 +134,6 @@ fn service_lines(
             };
             if let Some((uk, en)) = texts.get(&format!("service.{}", s.service_id)) {
                 line.title = Bi::new(uk, en);
-            }
-            if repeated(s) {
-                // One row per family member: name them (or number them).
-                let (uk, en) = match item_name(bundle, application, s) {
-                    Some(name) => (name.clone(), name),
-                    None => (format!("№ {}", s.item + 1), format!("No. {}", s.item + 1)),
-                };
-                line.title.uk = format!("{} ({uk})", line.title.uk);
-                line.title.en = format!("{} ({en})", line.title.en);
             }
             let call = s.key().to_string();
             let status = s.status.as_str();
@@ -154,7 +146,8 @@ fn service_lines(
             );
             line
         })
-        .collect()
+        .collect();
+    items::arrange(bundle, application, subs, lines)
 }
 
 /// A check code for one row of a receipt: HMAC-SHA256 (keyed with the server's secret) over the
@@ -179,22 +172,6 @@ pub fn reference_digest(
     let tag = mac.finalize().into_bytes();
     let hex: String = tag[..4].iter().map(|b| format!("{b:02X}")).collect();
     format!("{}-{}", &hex[..4], &hex[4..])
-}
-
-/// The given name and surname of the item a repeated sub-request is for, when it has them.
-fn item_name(
-    bundle: &Bundle,
-    application: &ApplicationRecord,
-    sub: &SubRequestRecord,
-) -> Option<String> {
-    let repeat = bundle.step(&sub.service_id)?.repeat.as_ref()?;
-    let item = application
-        .data
-        .get(&repeat.items)?
-        .get(usize::try_from(sub.item).ok()?)?;
-    let given = item.get("given_name")?.as_str()?;
-    let surname = item.get("surname")?.as_str()?;
-    Some(format!("{given} {surname}"))
 }
 
 /// `template` (a bundle's `applicant`, a person's `name`) rendered over an application's data;

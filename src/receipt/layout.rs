@@ -17,16 +17,23 @@ use super::theme::{
 use super::{Bi, Languages, ReceiptError, ReceiptView, table};
 
 /// Header band padding above the title and below the subtitle.
-const BAND_PAD: f32 = 16.0;
-const STRIPE_HEIGHT: f32 = 9.0;
-/// Width of the key column in the key/value block.
-const KEY_WIDTH: f32 = 184.0;
-const KEY_ROW_GAP: f32 = 6.0;
+const BAND_PAD: f32 = 11.0;
+const STRIPE_HEIGHT: f32 = 6.0;
+/// Width of the key column in the key/value block, at least.
+const KEY_WIDTH: f32 = 140.0;
+const MAX_KEY_WIDTH: f32 = 200.0;
+/// Space between the longest key and its value.
+const KEY_PAD: f32 = 10.0;
+const KEY_ROW_GAP: f32 = 2.5;
 /// Side of the QR code square, quiet zone included.
-const QR_SIDE: f32 = 100.0;
-const QR_GAP: f32 = 24.0;
+/// 84 pt (30 mm) keeps a module of a verify link's code near 0.7 mm, easy for a phone.
+const QR_SIDE: f32 = 84.0;
+const QR_GAP: f32 = 20.0;
+/// Gaps in the verify block: under its heading, and between the link and the note.
+const LINK_GAP: f32 = 2.0;
+const NOTE_GAP: f32 = 5.0;
 /// Bottom of the verify block, a little above the footer rule.
-const FOOT_BOTTOM: f32 = FOOTER_RULE_Y - 20.0;
+const FOOT_BOTTOM: f32 = FOOTER_RULE_Y - 12.0;
 /// At most this many lines for one value, so the block always fits the first page.
 const MAX_VALUE_LINES: usize = 3;
 
@@ -94,7 +101,7 @@ pub(super) fn compose(view: &ReceiptView, fonts: FontIds) -> Result<Vec<Vec<Op>>
         heading(&mut flow, labels.get("next_heading")?);
         for step in &view.next_steps {
             paragraphs(&mut flow, &view.languages.paragraphs(step), &INTRO);
-            flow.y += 4.0;
+            flow.y += 2.0;
         }
     }
     verify_block(&mut flow, view, &labels, &symbol)?;
@@ -108,7 +115,7 @@ fn heading(flow: &mut Flow, text: &str) {
     }
     let lines = wrap(text, HEADING.face(), HEADING.size, CONTENT_WIDTH);
     flow.y += flow.page.lines(MARGIN_X, flow.y, &HEADING, &lines);
-    flow.y += 6.0;
+    flow.y += 3.0;
 }
 
 /// Paragraphs wrapped to the content width, continuing on a new page line by line.
@@ -120,7 +127,7 @@ fn paragraphs(flow: &mut Flow, texts: &[String], style: &TextStyle) {
             }
             flow.y += flow.page.lines(MARGIN_X, flow.y, style, &[line]);
         }
-        flow.y += 3.0;
+        flow.y += 2.0;
     }
 }
 
@@ -143,7 +150,7 @@ fn header(flow: &mut Flow, view: &ReceiptView) {
     let mut y = BAND_PAD;
     y += flow.page.lines(MARGIN_X, y, &TITLE, &title);
     flow.page.lines(MARGIN_X, y, &SUBTITLE, &subtitle);
-    flow.y = band + STRIPE_HEIGHT + 1.5 * BLOCK_GAP;
+    flow.y = band + STRIPE_HEIGHT + 1.2 * BLOCK_GAP;
 }
 
 /// Application number, dates, applicant, summary and life event, labels left, values right.
@@ -183,9 +190,21 @@ fn key_values(flow: &mut Flow, view: &ReceiptView, labels: &Labels) -> Result<()
         labels.get("label_event")?.to_owned(),
         languages.pick(&view.event),
     ));
-    let value_width = CONTENT_WIDTH - KEY_WIDTH;
+    key_value_rows(flow, rows);
+    Ok(())
+}
+
+/// The rows of the key/value block; the key column widens (up to a limit) so that no key wraps,
+/// which only the bilingual keys need.
+fn key_value_rows(flow: &mut Flow, rows: Vec<(String, String)>) {
+    let widest = rows
+        .iter()
+        .map(|(key, _)| KEY.face().width(key, KEY.size))
+        .fold(0.0, f32::max);
+    let key_width = (widest + KEY_PAD).clamp(KEY_WIDTH, MAX_KEY_WIDTH);
+    let value_width = CONTENT_WIDTH - key_width;
     for (key, value) in rows {
-        let key = wrap(&key, KEY.face(), KEY.size, KEY_WIDTH - 8.0);
+        let key = wrap(&key, KEY.face(), KEY.size, key_width - KEY_PAD);
         let value = wrap_at_most(
             &value,
             VALUE.face(),
@@ -196,10 +215,9 @@ fn key_values(flow: &mut Flow, view: &ReceiptView, labels: &Labels) -> Result<()
         let height_key = flow.page.lines(MARGIN_X, flow.y, &KEY, &key);
         let height_value = flow
             .page
-            .lines(MARGIN_X + KEY_WIDTH, flow.y, &VALUE, &value);
+            .lines(MARGIN_X + key_width, flow.y, &VALUE, &value);
         flow.y += height_key.max(height_value) + KEY_ROW_GAP;
     }
-    Ok(())
 }
 
 /// "Verify this receipt", the link and a short note on the left, the QR code on the right,
@@ -224,9 +242,9 @@ fn verify_block(
         .flat_map(|p| wrap(p, FOOT_NOTE.face(), FOOT_NOTE.size, width))
         .collect();
     let text_height = FOOT_HEADING.height(heading.len())
-        + 4.0
+        + LINK_GAP
         + FOOT_LINK.height(link.len())
-        + 8.0
+        + NOTE_GAP
         + FOOT_NOTE.height(note.len());
     let quiet = 4.0 * symbol.module_size(QR_SIDE);
     let height = text_height.max(QR_SIDE - quiet);
@@ -235,10 +253,10 @@ fn verify_block(
         flow.new_page();
     }
     let page = &mut flow.page;
-    let mut y = top + page.lines(MARGIN_X, top, &FOOT_HEADING, &heading) + 4.0;
+    let mut y = top + page.lines(MARGIN_X, top, &FOOT_HEADING, &heading) + LINK_GAP;
     let link_height = page.lines(MARGIN_X, y, &FOOT_LINK, &link);
     page.link(MARGIN_X, y, width, link_height, &view.verify_url);
-    y += link_height + 8.0;
+    y += link_height + NOTE_GAP;
     page.lines(MARGIN_X, y, &FOOT_NOTE, &note);
     let qr_x = MARGIN_X + CONTENT_WIDTH - QR_SIDE;
     symbol.draw(page, qr_x, top - quiet, QR_SIDE, QR_DARK);

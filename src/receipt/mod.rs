@@ -8,10 +8,14 @@
 
 mod canvas;
 mod from_application;
+mod items;
 mod labels;
 mod languages;
 mod layout;
 mod qr;
+mod row;
+mod services;
+mod subset_tag;
 mod table;
 mod text;
 mod theme;
@@ -22,6 +26,7 @@ mod tests;
 pub use from_application::{kyiv_time, reference_digest, render_data, view};
 pub use languages::{Bi, Languages};
 use printpdf::{PdfDocument, PdfPage, PdfParseErrorSeverity, PdfSaveOptions, Pt};
+pub use services::{Group, Services};
 
 use canvas::{FontIds, PAGE_HEIGHT, PAGE_WIDTH};
 use text::{Face, Weight};
@@ -48,8 +53,9 @@ pub struct ReceiptView {
     pub applicant: String,
     /// Further summary lines after the applicant, as (label, value).
     pub details: Vec<(Bi, String)>,
-    /// One line per service of the bundle, in display order.
-    pub services: Vec<ServiceLine>,
+    /// One line per call of the application, in the order of its calls, and how the table
+    /// groups them.
+    pub services: Services,
     /// What happens next, and what the applicant must still do.
     pub next_steps: Vec<Bi>,
     /// What the QR code and the verify link carry.
@@ -174,7 +180,8 @@ fn add_font(doc: &mut PdfDocument, name: &str, weight: Weight) -> printpdf::Font
     id
 }
 
-/// The document's language and a stable id in place of printpdf's random one, then the bytes.
+/// The document's language, a stable id in place of printpdf's random one and proper subset
+/// tags on the fonts, then the bytes.
 fn finish(pdf: &mut lopdf::Document, view: &ReceiptView) -> Result<Vec<u8>, ReceiptError> {
     use lopdf::{Object, StringFormat};
     let lang = view.languages.first().code();
@@ -184,6 +191,7 @@ fn finish(pdf: &mut lopdf::Document, view: &ReceiptView) -> Result<Vec<u8>, Rece
     let id = stable_id(view);
     let id = Object::String(id, StringFormat::Hexadecimal);
     pdf.trailer.set("ID", Object::Array(vec![id.clone(), id]));
+    subset_tag::tag_subset_fonts(pdf);
     compress(pdf);
     let mut bytes = Vec::new();
     pdf.save_to(&mut bytes)

@@ -1,6 +1,8 @@
 //! End-to-end checks of `render_pdf` on a sample birth receipt: valid PDF, fonts subset (small
 //! file), long content paginated instead of drawn over the verify block.
 
+mod birth;
+
 use super::*;
 use crate::lang::Lang;
 
@@ -42,7 +44,7 @@ pub(super) fn sample_view() -> ReceiptView {
             "Частина послуг ще виконується.",
             "Some services are still in progress.",
         )],
-        services: sample_services(),
+        services: Services::flat(sample_services()),
         verify_url: "https://example.gov.ua/verify/0190f3c2-7d1e-7b3a-9f00-5c3e2a1b4d6f?c=7f3a9c"
             .into(),
     }
@@ -130,10 +132,7 @@ fn a_sample_receipt_fits_one_page_in_one_language_and_two_in_both() {
 #[test]
 fn a_receipt_with_many_services_continues_on_more_pages() {
     let mut view = sample_view();
-    let services = view.services.clone();
-    for _ in 0..4 {
-        view.services.extend(services.iter().cloned());
-    }
+    view.services = (0..5).flat_map(|_| sample_services()).collect();
     assert!(page_count(&view) > 1);
     let pdf = render_pdf(&view).unwrap();
     assert!(pdf.starts_with(b"%PDF"));
@@ -143,7 +142,7 @@ fn a_receipt_with_many_services_continues_on_more_pages() {
 #[test]
 fn a_receipt_without_services_or_english_titles_still_renders() {
     let mut view = sample_view();
-    view.services.clear();
+    view.services = Services::default();
     view.event.en.clear();
     view.languages = Languages::One(Lang::En);
     assert!(render_pdf(&view).unwrap().starts_with(b"%PDF"));
@@ -156,4 +155,49 @@ fn the_same_view_renders_to_the_same_bytes() {
     let mut later = view.clone();
     later.state_as_of = Bi::new("21.11.2026 10:44", "21 Nov 2026, 10:44");
     assert_ne!(render_pdf(&view).unwrap(), render_pdf(&later).unwrap());
+}
+
+/// Every font name in the PDF (the Type0 and CIDFont `/BaseFont`, the descriptor's `/FontName`).
+fn font_names(pdf: &[u8]) -> Vec<String> {
+    let doc = lopdf::Document::load_mem(pdf).expect("the receipt parses");
+    let mut names = Vec::new();
+    let mut collect = |dict: &lopdf::Dictionary| {
+        for key in [&b"BaseFont"[..], b"FontName"] {
+            if let Ok(name) = dict.get(key).and_then(lopdf::Object::as_name) {
+                names.push(String::from_utf8_lossy(name).into_owned());
+            }
+        }
+    };
+    for object in doc.objects.values() {
+        if let Ok(dict) = object.as_dict() {
+            collect(dict);
+            let descendants = dict
+                .get(b"DescendantFonts")
+                .and_then(lopdf::Object::as_array);
+            for cid in descendants.into_iter().flatten() {
+                cid.as_dict().into_iter().for_each(&mut collect);
+            }
+        }
+    }
+    names.sort();
+    names
+}
+
+#[test]
+fn embedded_fonts_carry_a_subset_tag_that_follows_their_glyphs() {
+    let names = font_names(&render_pdf(&sample_view()).unwrap());
+    // Each of the two faces named three times, the same way.
+    assert_eq!(names.len(), 6, "{names:?}");
+    for name in &names {
+        let (tag, face) = name.split_once('+').expect("a subset tag");
+        assert!(
+            tag.len() == 6 && tag.bytes().all(|b| b.is_ascii_uppercase()),
+            "{name}"
+        );
+        assert!(face.starts_with("DejaVuSans"), "{name}");
+    }
+    let mut other = sample_view();
+    other.applicant = "Ярослава Ющенко".into();
+    let other = font_names(&render_pdf(&other).unwrap());
+    assert_ne!(names, other, "another glyph set, another tag");
 }

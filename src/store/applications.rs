@@ -40,8 +40,9 @@ pub struct NewApplication {
 pub struct Findable {
     pub terms: Vec<String>,
     pub duplicate_keys: Vec<String>,
-    /// The duplicate rule each key is of (a rule over a list has a key per item).
-    pub duplicate_rules: Vec<usize>,
+    /// The duplicate rule each key is of (a rule over a list has a key per item), and the
+    /// field the key's first value is at (`/children/1/medical_conclusion/number`).
+    pub duplicate_rules: Vec<(usize, String)>,
 }
 
 /// Who submitted an application: staff (`submitted_by`, `institution`), or a citizen online,

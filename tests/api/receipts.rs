@@ -43,7 +43,11 @@ async fn completed_birth(app: &TestApp) -> (String, Value) {
     (id, done)
 }
 
-on_both_databases!(a_full_birth_receipt_names_every_service_and_reference_in_ukrainian);
+on_both_databases!(
+    a_full_birth_receipt_names_every_service_and_reference_in_ukrainian,
+    the_example_birth_receipt_is_one_a4_page_with_subset_fonts,
+    a_relocation_receipt_lists_each_persons_services_under_their_name,
+);
 
 async fn a_full_birth_receipt_names_every_service_and_reference_in_ukrainian(db: Db) {
     let app = spawn_app(db).await;
@@ -243,7 +247,11 @@ async fn the_verify_page_shows_statuses_and_check_codes_but_no_personal_data() {
     }
     let data = &example("birth")["data"];
     let mut private: Vec<String> = Vec::new();
-    for person in ["mother", "father", "child"] {
+    let children = data["children"].as_array().expect("children");
+    for person in [&data["mother"], &data["father"]]
+        .into_iter()
+        .chain(children)
+    {
         for field in [
             "given_name",
             "surname",
@@ -251,7 +259,7 @@ async fn the_verify_page_shows_statuses_and_check_codes_but_no_personal_data() {
             "passport_number",
             "id_card_number",
         ] {
-            if let Some(value) = data[person][field].as_str() {
+            if let Some(value) = person[field].as_str() {
                 private.push(value.to_owned());
             }
         }
@@ -275,5 +283,108 @@ async fn the_verify_page_shows_statuses_and_check_codes_but_no_personal_data() {
             !json_text.contains(value.as_str()),
             "the verify JSON shows {value:?}"
         );
+    }
+}
+
+async fn the_example_birth_receipt_is_one_a4_page_with_subset_fonts(db: Db) {
+    let app = spawn_app(db).await;
+    let (id, _) = completed_birth(&app).await;
+    for lang in ["uk", "en"] {
+        let pdf = receipt_in(&app, &id, lang).await;
+        let info = pdf_tool("pdfinfo", &[], &pdf, &[]);
+        assert!(info.contains("\nPages:           1\n"), "{lang}: {info}");
+        assert!(
+            info.contains("595.28 x 841.89") && info.contains("(A4)"),
+            "{lang}: {info}"
+        );
+        assert_subset_fonts(&pdf);
+    }
+}
+
+/// A completed relocation of `people` (the example's, repeated with new given names up to
+/// `count`): its id and status document.
+async fn completed_relocation(app: &TestApp, count: usize) -> (String, Value) {
+    let mut application = example("relocation");
+    let people = application["data"]["people"]
+        .as_array_mut()
+        .expect("people");
+    let names = ["Богдан", "Олесь", "Дарина", "Тарас", "Соломія"];
+    for n in people.len()..count {
+        let mut person = people[n % 2 + 1].clone();
+        person["given_name"] = json!(names[n % names.len()]);
+        people.push(person);
+    }
+    let id = app.submit_ok("relocation", &application).await;
+    app.confirm_human_steps(&id).await;
+    let done = app.wait_until_done(&id).await;
+    assert_eq!(done["status"], "completed", "{done:#}");
+    (id, done)
+}
+
+async fn a_relocation_receipt_lists_each_persons_services_under_their_name(db: Db) {
+    let app = spawn_app(db).await;
+    let (id, done) = completed_relocation(&app, 3).await;
+    let pdf = app.receipt(&id).await;
+    let text = plain_text(&pdf);
+    let table = &text[text.find("Послуги у пакеті").expect("the table")..];
+    let services = done["services"].as_array().expect("services");
+    let title = |s: &Value| s["title"]["uk"].as_str().expect("title").to_owned();
+    let at = |needle: &str, from: usize| {
+        let found = table[from..].find(needle);
+        from + found.unwrap_or_else(|| panic!("no {needle:?} after {from} in:\n{table}"))
+    };
+    // Every relocation service is the person's own: each person's come under their name, in
+    // order (the applicant's voter registration and military notice under the applicant's).
+    let first_name = at("Ірина Шевчук", 0);
+    for own in (services.iter()).filter(|s| s["item"] == 0 && s["kind"] == "service") {
+        assert!(at(&title(own), first_name) > first_name, "{}", title(own));
+    }
+    let mut from = 0;
+    for name in ["Ірина Шевчук", "Марко Шевчук", "Зоряна Шевчук"]
+    {
+        from = at(name, from);
+        for repeated in services.iter().filter(|s| s["item"] == 1) {
+            from = at(&title(repeated), from);
+        }
+    }
+    assert!(!table.contains("(Марко Шевчук)"), "{table}");
+}
+
+#[tokio::test]
+async fn a_long_relocation_continues_on_a_second_page_without_a_lone_heading() {
+    let app = spawn_app(Db::Sqlite).await;
+    let (id, _) = completed_relocation(&app, 7).await;
+    let pdf = app.receipt(&id).await;
+    let pages = page_texts(&pdf);
+    assert_eq!(pages.len(), 2, "{pages:#?}");
+    for (n, page) in pages.iter().enumerate() {
+        assert!(page.contains("Послуга"), "page {}: no table header", n + 1);
+        assert!(page.contains(&format!("Сторінка {} з 2", n + 1)), "{page}");
+    }
+    // An item's heading moves to the next page with its first row.
+    assert!(!pages[0].contains("Шевчук Сторінка 1 з 2"), "{}", pages[0]);
+}
+
+/// Every font `pdffonts` lists is embedded and subset, named `ABCDEF+Face` (ISO 32000-1 §9.6.4).
+fn assert_subset_fonts(pdf: &[u8]) {
+    let fonts = pdf_tool("pdffonts", &[], pdf, &[]);
+    let rows: Vec<Vec<&str>> = fonts
+        .lines()
+        .skip(2)
+        .map(|row| row.split_whitespace().collect())
+        .collect();
+    assert!(!rows.is_empty(), "no fonts:\n{fonts}");
+    for row in rows {
+        // name, type (may be two words), encoding, emb, sub, uni, object id (two numbers)
+        let [name, .., emb, sub, _uni, _, _] = row[..] else {
+            panic!("unexpected pdffonts row {row:?}");
+        };
+        let (tag, face) = name.split_once('+').unwrap_or_default();
+        let tagged = tag.len() == 6 && tag.bytes().all(|b| b.is_ascii_uppercase());
+        assert!(
+            tagged && !face.is_empty(),
+            "{name} has no subset tag:\n{fonts}"
+        );
+        assert_eq!((emb, sub), ("yes", "yes"), "{name}:\n{fonts}");
     }
 }

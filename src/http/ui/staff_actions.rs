@@ -258,7 +258,7 @@ fn draw(
     let (id, service) = (target.id.as_str(), target.service.as_str());
     let view = super::fields::view(&target.fields, &form, errors, None);
     let (csrf, cookie) = super::csrf::token(req);
-    let title = (state.catalog.service(service))
+    let title = (state.catalog.service_any(service))
         .map_or_else(|| service.to_owned(), |s| lang.pick(&s.title));
     let digest = changes.as_deref().map(changes_digest);
     let titles = super::staff::titles(&target.fields, lang);
