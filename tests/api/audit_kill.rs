@@ -20,8 +20,8 @@ async fn every_answered_read_and_correction_keeps_its_entry_across_kills(db: Db)
     let refuse: Vec<Value> = (births.iter())
         .map(|b| {
             json!({
-                "pointer": "/medical_conclusion/number",
-                "equals": b["data"]["medical_conclusion"]["number"],
+                "pointer": "/child/medical_conclusion/number",
+                "equals": b["data"]["children"][0]["medical_conclusion"]["number"],
                 "message": "не знайдено"
             })
         })
@@ -36,6 +36,15 @@ async fn every_answered_read_and_correction_keeps_its_entry_across_kills(db: Db)
         .expect("database");
     let client = client_with(&token(&store, Some(INSTITUTION), "registrar").await);
     let mut instance = Instance::start_with(&database, &sandbox, "audited", 32, &[]);
+    // Each correction gives its birth's child another conclusion number (a merge patch replaces
+    // the list of children whole).
+    let patches: Vec<Value> = (births.iter())
+        .map(|b| {
+            let mut children = b["data"]["children"].clone();
+            children[0]["medical_conclusion"]["number"] = json!("0124/2026");
+            json!({ "data": { "children": children } })
+        })
+        .collect();
     let ids = submit_each(&client, std::slice::from_ref(&instance.url), births).await;
     let statuses = wait_all(&client, &instance.url, &ids).await;
     assert!(statuses.iter().all(|s| s == "failed"), "{statuses:?}");
@@ -45,9 +54,9 @@ async fn every_answered_read_and_correction_keeps_its_entry_across_kills(db: Db)
     for round in 0..ROUNDS {
         let url = instance.url.clone();
         let mut work = tokio::task::JoinSet::new();
-        for id in &ids {
-            let (client, url, id) = (client.clone(), url.clone(), id.clone());
-            work.spawn(async move { use_one(&client, &url, &id).await });
+        for (id, patch) in ids.iter().zip(&patches) {
+            let (client, url, id, patch) = (client.clone(), url.clone(), id.clone(), patch.clone());
+            work.spawn(async move { use_one(&client, &url, &id, &patch).await });
         }
         // Kill mid-flight: some requests are answered, some cut off, some never sent.
         tokio::time::sleep(Duration::from_millis(40 + 60 * round as u64)).await;
@@ -106,14 +115,18 @@ async fn every_answered_read_and_correction_keeps_its_entry_across_kills(db: Db)
     );
 }
 
-/// Read application `id`, correct its refused registration, read it again; whether a read and
-/// whether the correction were answered.
-async fn use_one(client: &reqwest::Client, url: &str, id: &str) -> (String, bool, bool) {
+/// Read application `id`, correct its refused registration with `patch`, read it again; whether
+/// a read and whether the correction were answered.
+async fn use_one(
+    client: &reqwest::Client,
+    url: &str,
+    id: &str,
+    patch: &Value,
+) -> (String, bool, bool) {
     let status = format!("{url}/api/v1/applications/{id}");
     let mut was_read = answered(client.get(&status).send().await, 200).await;
     let retry = format!("{url}/api/v1/applications/{id}/services/civil.birth-registration/retry");
-    let patch = json!({ "data": { "medical_conclusion": { "number": "0124/2026" } } });
-    let was_corrected = answered(client.post(retry).json(&patch).send().await, 202).await;
+    let was_corrected = answered(client.post(retry).json(patch).send().await, 202).await;
     was_read |= answered(client.get(&status).send().await, 200).await;
     (id.to_owned(), was_read, was_corrected)
 }

@@ -52,7 +52,7 @@ async fn the_combined_form_shrinks_to_the_chosen_services() {
         mandatory["properties"].get("benefit").is_none(),
         "no optional service, no IBAN asked"
     );
-    assert!(mandatory["properties"].get("child").is_some());
+    assert!(mandatory["properties"].get("children").is_some());
     assert!(
         with_benefit["properties"].get("benefit").is_some(),
         "birth assistance asks for the IBAN"

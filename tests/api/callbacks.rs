@@ -27,7 +27,7 @@ async fn late_civil_registry() -> MockServer {
 fn registration() -> Value {
     json!({
         "status": "succeeded",
-        "outputs": { "act_record_number": "77", "registered_on": "2026-11-20", "registry_office": "Відділ ДРАЦС" }
+        "outputs": { "act_record_number": "77", "registered_on": "2026-11-20", "registry_office": "Відділ державної реєстрації актів цивільного стану в місті Києві Київського міжрегіонального управління Міністерства юстиції" }
     })
 }
 

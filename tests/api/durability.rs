@@ -41,12 +41,24 @@ impl Instance {
         concurrency: usize,
         settings: &[(&str, &str)],
     ) -> Self {
+        Self::start_on(&root(), database, registries, name, concurrency, settings)
+    }
+
+    /// `start_with`, on the definitions under `definitions` instead of the shipped ones.
+    pub(crate) fn start_on(
+        definitions: &std::path::Path,
+        database: &str,
+        registries: &str,
+        name: &str,
+        concurrency: usize,
+        settings: &[(&str, &str)],
+    ) -> Self {
         let dir = std::env::temp_dir();
         let mut child = Command::new(env!("CARGO_BIN_EXE_onestop"))
             .args(["serve", "--bind", "127.0.0.1:0"])
             .args(["--database-url", database, "--registries", registries])
             .arg("--definitions")
-            .arg(root())
+            .arg(definitions)
             .current_dir(dir)
             .env("RUST_LOG", "warn")
             .env("ONESTOP__DISPATCHER__INSTANCE", name)
@@ -133,7 +145,8 @@ pub(crate) async fn submit_births(
     submit_each(client, servers, births(count)).await
 }
 
-/// Submit `bodies` as birth applications, spread over `servers`, eight at a time; their ids.
+/// Submit `bodies` as birth applications, spread over `servers`, eight at a time; their ids, in
+/// the order of `bodies`.
 pub(crate) async fn submit_each(
     client: &reqwest::Client,
     servers: &[String],
@@ -151,7 +164,7 @@ pub(crate) async fn submit_each(
             let response = client.post(url).json(&body).send().await.expect("sent");
             assert_eq!(response.status().as_u16(), 201, "accepted");
             let created: Value = response.json().await.expect("JSON");
-            created["id"].as_str().expect("id").to_owned()
+            (n, created["id"].as_str().expect("id").to_owned())
         });
         if tasks.len() >= 8
             && let Some(id) = tasks.join_next().await
@@ -160,7 +173,8 @@ pub(crate) async fn submit_each(
         }
     }
     ids.extend(tasks.join_all().await);
-    ids
+    ids.sort();
+    ids.into_iter().map(|(_, id)| id).collect()
 }
 
 /// Poll every application until none is in progress (bounded); their final statuses.
@@ -336,7 +350,7 @@ async fn a_refused_batch_is_stored_job_by_job_without_calling_again(db: Db) {
     let submit = |surname: &'static str| {
         let (client, url) = (client.clone(), instance.url.clone());
         let mut body = crate::helpers::example("birth");
-        body["data"]["child"]["surname"] = json!(surname);
+        body["data"]["children"][0]["surname"] = json!(surname);
         tokio::spawn(async move {
             let url = format!("{url}/api/v1/bundles/birth/applications");
             let response = client.post(url).json(&body).send().await.expect("sent");

@@ -32,6 +32,8 @@ pub struct TestApp {
     pub database_url: String,
     /// Where the SMS the app sent are read (`GET …/_sandbox/messages` of a sandbox).
     pub sms: String,
+    /// Where its registry calls go: the in-process sandbox, or the URL the settings gave.
+    pub registries: String,
     _dir: tempfile::TempDir,
 }
 
@@ -172,9 +174,10 @@ pub fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// The example application of `bundle`. Each birth after a test's first is another child: the
-/// medical conclusion's number and the birth date differ (a birth submitted twice is flagged as
-/// a duplicate), the first is the example as shipped.
+/// The example application of `bundle` (or of an example file of it: `birth-twins`). Each birth
+/// after a test's first is of other children: each medical conclusion's number and birth date
+/// differ (a birth submitted twice is flagged as a duplicate), the first is the example as
+/// shipped.
 pub fn example(bundle: &str) -> Value {
     static BIRTHS: std::sync::atomic::AtomicI64 = std::sync::atomic::AtomicI64::new(0);
     let path = root()
@@ -182,7 +185,7 @@ pub fn example(bundle: &str) -> Value {
         .join(format!("{bundle}.json"));
     let text = std::fs::read_to_string(&path).expect("example application is readable");
     let mut example: Value = serde_json::from_str(&text).expect("example application is JSON");
-    if bundle == "birth" {
+    if bundle == "birth" || bundle.starts_with("birth-") {
         let n = BIRTHS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         if n > 0 {
             another_birth(&mut example["data"], n);
@@ -191,20 +194,25 @@ pub fn example(bundle: &str) -> Value {
     example
 }
 
-/// The `n`th other birth than the example's: its conclusion number and birth date moved on.
+/// The `n`th other birth than the example's: each child's conclusion number and birth date moved
+/// on.
 pub fn another_birth(data: &mut Value, n: i64) {
-    let born: jiff::civil::Date = (data["child"]["birth_date"].as_str())
-        .and_then(|d| d.parse().ok())
-        .expect("the example gives a birth date");
-    let born = born
-        .checked_sub(jiff::Span::new().days(n % 3000))
-        .expect("a date");
-    data["child"]["birth_date"] = json!(born.to_string());
-    data["medical_conclusion"]["issued_on"] = json!(born.to_string());
-    let number = data["medical_conclusion"]["number"]
-        .as_str()
-        .unwrap_or("0123/2026");
-    data["medical_conclusion"]["number"] = json!(format!("{number}-{n}"));
+    let children = data["children"]
+        .as_array_mut()
+        .expect("the example gives children");
+    for child in children {
+        let born: jiff::civil::Date = (child["birth_date"].as_str())
+            .and_then(|d| d.parse().ok())
+            .expect("the example gives a birth date");
+        let born = born
+            .checked_sub(jiff::Span::new().days(n % 3000))
+            .expect("a date");
+        child["birth_date"] = json!(born.to_string());
+        let conclusion = &mut child["medical_conclusion"];
+        conclusion["issued_on"] = json!(born.to_string());
+        let number = conclusion["number"].as_str().unwrap_or("0123/2026");
+        conclusion["number"] = json!(format!("{number}-{n}"));
+    }
 }
 
 /// The PostgreSQL admin URL, or `None` when the PostgreSQL variants were explicitly switched off
@@ -266,6 +274,16 @@ pub async fn fresh_database(db: Db) -> (String, tempfile::TempDir) {
 
 pub async fn spawn_app_with(db: Db, adjust: impl FnOnce(&mut Settings)) -> TestApp {
     let (url, dir) = fresh_database(db).await;
+    spawn_app_on(url, dir, adjust).await
+}
+
+/// The app on the database at `url`, fresh or used before (a restart), with `dir` (which holds
+/// a SQLite database) kept as long as the app.
+pub async fn spawn_app_on(
+    url: String,
+    dir: tempfile::TempDir,
+    adjust: impl FnOnce(&mut Settings),
+) -> TestApp {
     let mut settings = Settings::defaults().expect("default settings");
     settings.server.bind = "127.0.0.1:0".into();
     settings.definitions.root = root();
@@ -286,6 +304,7 @@ pub async fn spawn_app_with(db: Db, adjust: impl FnOnce(&mut Settings)) -> TestA
         None => format!("{}/_sandbox/messages", app.registries_url()),
     };
     let address = format!("http://127.0.0.1:{}", app.port());
+    let registries = app.registries_url().to_owned();
     let store = app.store().clone();
     let secret = token(&store, Some(INSTITUTION), "registrar").await;
     let session = session(&store, "test-registrar", "registrar").await;
@@ -298,6 +317,7 @@ pub async fn spawn_app_with(db: Db, adjust: impl FnOnce(&mut Settings)) -> TestA
         store,
         database_url,
         sms,
+        registries,
         _dir: dir,
     }
 }
@@ -435,14 +455,24 @@ impl TestApp {
 
     /// Poll the application until it leaves `in_progress` (bounded), and return it.
     pub async fn wait_until_done(&self, id: &str) -> Value {
-        for _ in 0..600 {
+        self.wait_until_done_within(id, Duration::from_secs(30))
+            .await
+    }
+
+    /// Poll the application until it leaves `in_progress`, for `limit` at most, and return it.
+    pub async fn wait_until_done_within(&self, id: &str, limit: Duration) -> Value {
+        let deadline = Instant::now() + limit;
+        loop {
             let (_, body) = self.get_json(&format!("/api/v1/applications/{id}")).await;
             if body["status"] != "in_progress" {
                 return body;
             }
+            assert!(
+                Instant::now() < deadline,
+                "application {id} did not finish within {limit:?}: {body:#}"
+            );
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
-        panic!("application {id} did not finish within 30 s");
     }
 }
 
@@ -477,11 +507,16 @@ pub fn pdf_tool(tool: &str, before: &[&str], pdf: &[u8], after: &[&str]) -> Stri
 /// to any of them (each output schema allows further properties).
 pub fn every_birth_output() -> Value {
     serde_json::json!({
-        "act_record_number": "77", "registered_on": "2026-11-20", "registry_office": "Відділ ДРАЦС",
-        "rnokpp": "4634407986", "unzr": "20261119-66439",
-        "citizenship": "UKR", "basis": "ст. 7", "certificate_series": "І-БК", "certificate_number": "123456",
-        "registration_record": "R-1", "decision_number": "D-1", "amount": 41280, "currency": "грн",
-        "kind": "box", "patient_id": "P-1"
+        "act_record_number": "77", "registered_on": "2026-11-20",
+        "registry_office": "Відділ державної реєстрації актів цивільного стану в місті Києві Київського міжрегіонального управління Міністерства юстиції",
+        "rnokpp": "4634407986", "unzr": "20261119-66439", "citizenship": "UKR",
+        "basis": "частина перша статті 7 Закону України «Про громадянство України»",
+        "determined_on": "2026-11-20", "certificate_series": "І-БК", "certificate_number": "123456",
+        "issued_on": "2026-11-20", "registration_record": "513", "community": "Київська міська територіальна громада",
+        "decision_number": "1024", "decided_on": "2026-11-20", "amount": 50000.0, "currency": "UAH",
+        "payment": "one-time", "paying_body": "Головне управління Пенсійного фонду України в м. Києві",
+        "kind": "пакунок малюка", "monthly_assistance": 2100.0,
+        "patient_id": "0f8fad5b-d9cb-469f-a165-70867728950e"
     })
 }
 

@@ -33,7 +33,7 @@ async fn the_same_idempotency_key_twice_yields_one_application(db: Db) {
     assert_eq!(first, again, "the first answer, repeated");
 
     let mut other = body.clone();
-    other["data"]["child"]["given_name"] = "Богдан".into();
+    other["data"]["children"][0]["given_name"] = "Богдан".into();
     let reused = submit_with_key(&app, "ward-5-2026-11-21-0001", &other).await;
     assert_eq!(reused.status().as_u16(), 422);
     let bad_key = submit_with_key(&app, "", &body).await;

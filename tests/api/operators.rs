@@ -15,10 +15,11 @@ use wiremock::{MockServer, ResponseTemplate};
 /// the birth once it is corrected to 0124/2026: one call each.
 async fn registries_without_conclusion_0123() -> MockServer {
     let registries = birth_registries().await;
-    let conclusion =
-        |number: &str| body_partial_json(json!({ "medical_conclusion": { "number": number } }));
+    let conclusion = |number: &str| {
+        body_partial_json(json!({ "child": { "medical_conclusion": { "number": number } } }))
+    };
     let refusal = json!({ "errors": [{
-        "pointer": "/medical_conclusion/number",
+        "pointer": "/child/medical_conclusion/number",
         "message": "Медичне свідоцтво № 0123/2026 не знайдено"
     }] });
     call(BIRTH_REGISTRATION)
@@ -43,7 +44,8 @@ on_both_databases!(an_operator_corrects_a_refused_registration_and_it_runs_with_
 async fn an_operator_corrects_a_refused_registration_and_it_runs_with_what_was_blocked(db: Db) {
     let registries = registries_without_conclusion_0123().await;
     let app = spawn_app_with(db, |s| s.registries.url = Some(registries.uri())).await;
-    let id = app.submit_ok("birth", &example("birth")).await;
+    let birth = example("birth");
+    let id = app.submit_ok("birth", &birth).await;
     let failed = app.wait_until_done(&id).await;
     assert_eq!(failed["status"], "failed", "{failed:#}");
     assert_eq!(failed["services"][1]["status"], "blocked");
@@ -79,8 +81,11 @@ async fn an_operator_corrects_a_refused_registration_and_it_runs_with_what_was_b
         "a refused correction changes nothing"
     );
 
-    // Only a registrar (or supervisor) of the application's own institution may correct it.
-    let patch = json!({ "data": { "medical_conclusion": { "number": "0124/2026" } } });
+    // Only a registrar (or supervisor) of the application's own institution may correct it. A
+    // merge patch replaces a list whole: the children, the conclusion number corrected.
+    let mut children = birth["data"]["children"].clone();
+    children[0]["medical_conclusion"]["number"] = json!("0124/2026");
+    let patch = json!({ "data": { "children": children } });
     let clerk = token(&app.store, Some(INSTITUTION), "clerk").await;
     let elsewhere = token(&app.store, Some("another-cnap"), "registrar").await;
     for (secret, answer) in [(clerk, 403), (elsewhere, 404)] {
@@ -92,12 +97,9 @@ async fn an_operator_corrects_a_refused_registration_and_it_runs_with_what_was_b
         assert_eq!(response.expect("sent").status().as_u16(), answer);
     }
 
-    let corrected = retry(
-        "civil.birth-registration",
-        json!({ "data": { "medical_conclusion": { "number": "0124/2026" } } }),
-    )
-    .await
-    .expect("sent");
+    let corrected = retry("civil.birth-registration", patch.clone())
+        .await
+        .expect("sent");
     assert_eq!(corrected.status().as_u16(), 202);
     let done = app.wait_until_done(&id).await;
     assert_eq!(done["status"], "completed", "{done:#}");
@@ -124,7 +126,10 @@ async fn an_operator_corrects_a_refused_registration_and_it_runs_with_what_was_b
     assert_eq!(service, "civil.birth-registration");
     assert!(author.starts_with("token:test-"), "{author}");
     let patch: Value = serde_json::from_str(patch.as_deref().expect("a patch")).expect("JSON");
-    assert_eq!(patch["medical_conclusion"]["number"], "0124/2026");
+    assert_eq!(
+        patch["children"][0]["medical_conclusion"]["number"],
+        "0124/2026"
+    );
     // The trail has the retry and the correction: which pointer changed, with keyed digests of
     // the values, not the values.
     let auditor = client_with(&token(&app.store, None, "auditor").await);
@@ -149,7 +154,10 @@ async fn an_operator_corrects_a_refused_registration_and_it_runs_with_what_was_b
     assert_eq!(correction["request_id"], retry["request_id"], "one request");
     let changes = correction["detail"]["changes"].as_array().expect("changes");
     assert_eq!(changes.len(), 1, "{changes:#?}");
-    assert_eq!(changes[0]["pointer"], "/medical_conclusion/number");
+    assert_eq!(
+        changes[0]["pointer"],
+        "/children/0/medical_conclusion/number"
+    );
     let text = correction.to_string();
     assert!(text.contains("hmac:") && !text.contains("0124/2026") && !text.contains("0123/2026"));
 }

@@ -182,13 +182,18 @@ async fn refusals_in_a_row_fail_at_once_and_leave_the_registry_available(db: Db)
         s.registries.circuit.probe_first_ms = 10_000;
     })
     .await;
-    let refused_birth = || {
-        let mut birth = example("birth");
-        birth["data"]["child"]["surname"] = json!("Відмовенко");
-        birth
-    };
+    let refused_births: Vec<Value> = (0..REFUSED)
+        .map(|_| {
+            let mut birth = example("birth");
+            birth["data"]["children"][0]["surname"] = json!("Відмовенко");
+            birth
+        })
+        .collect();
     let started = Instant::now();
-    let refused = submit_all(&app, refused_birth, REFUSED as usize).await;
+    let mut refused = Vec::with_capacity(refused_births.len());
+    for birth in &refused_births {
+        refused.push(app.submit_ok("birth", birth).await);
+    }
     for id in &refused {
         assert_refused_at_once(&app.wait_until_done(id).await);
     }
@@ -204,7 +209,10 @@ async fn refusals_in_a_row_fail_at_once_and_leave_the_registry_available(db: Db)
         "the tax service stayed available after {REFUSED} refusals: {took:?}"
     );
 
-    let corrected = json!({ "data": { "child": { "surname": "Коваль" } } });
+    // A merge patch replaces a list whole: the children, the first's surname corrected.
+    let mut children = refused_births[0]["data"]["children"].clone();
+    children[0]["surname"] = json!("Коваль");
+    let corrected = json!({ "data": { "children": children } });
     let url = format!(
         "{}/api/v1/applications/{}/services/{TAX}/retry",
         app.address, refused[0]

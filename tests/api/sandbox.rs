@@ -41,7 +41,7 @@ async fn misbehaving(behaviours: Value) -> Sandbox {
 
 fn rnokpp_request() -> Value {
     let data = example("birth")["data"].clone();
-    json!({ "birth_act_record_number": "101", "child": data["child"], "mother": data["mother"], "residence": data["residence"] })
+    json!({ "birth_act_record_number": "101", "child": data["children"][0], "mother": data["mother"], "residence": data["residence"] })
 }
 
 impl Sandbox {
@@ -564,4 +564,244 @@ async fn slow_calls_are_answered_side_by_side_not_one_after_another() {
         "five calls of 300 ms took {:?}",
         started.elapsed()
     );
+}
+
+/// Each shipped service, the output it names, and the shape the real registry gives it (a
+/// regular expression), for the example applications: a birth in Kyiv, a move from Lviv to
+/// Kyiv, a sole proprietor in Kyiv.
+const SHAPES: [(&str, &str, &str); 25] = [
+    (
+        "civil.birth-registration",
+        "act_record_number",
+        "^[1-9][0-9]{0,9}$",
+    ),
+    (
+        "civil.birth-registration",
+        "registry_office",
+        "^Відділ державної реєстрації актів цивільного стану в місті Києві Київського міжрегіонального управління Міністерства юстиції$",
+    ),
+    ("tax.rnokpp-assignment", "rnokpp", "^[0-9]{10}$"),
+    ("migration.unzr-entry", "unzr", "^[0-9]{8}-[0-9]{5}$"),
+    (
+        "migration.citizenship-determination",
+        "basis",
+        "^частина перша статті 7 Закону України «Про громадянство України»$",
+    ),
+    (
+        "civil.birth-certificate",
+        "certificate_series",
+        "^І-[А-Я]{2}$",
+    ),
+    (
+        "civil.birth-certificate",
+        "certificate_number",
+        "^[0-9]{6}$",
+    ),
+    (
+        "community.residence-registration",
+        "registration_record",
+        "^[1-9][0-9]{0,9}$",
+    ),
+    (
+        "social.birth-assistance",
+        "decision_number",
+        "^[1-9][0-9]{0,9}$",
+    ),
+    (
+        "social.birth-assistance",
+        "paying_body",
+        "^Головне управління Пенсійного фонду України в м. Києві$",
+    ),
+    ("social.baby-box", "decision_number", "^[1-9][0-9]{0,9}$"),
+    ("social.large-family", "certificate_number", "^[0-9]{6}$"),
+    (
+        "health.ehealth-entry",
+        "patient_id",
+        "^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$",
+    ),
+    (
+        "residence.deregistration",
+        "deregistration_record",
+        "^[1-9][0-9]{0,9}$",
+    ),
+    (
+        "residence.deregistration",
+        "community",
+        "^Львівська міська територіальна громада$",
+    ),
+    (
+        "residence.registration",
+        "registration_record",
+        "^[1-9][0-9]{0,9}$",
+    ),
+    (
+        "tax.address-update",
+        "tax_office",
+        "^Головне управління ДПС у м. Києві$",
+    ),
+    (
+        "voters.register-update",
+        "notice_number",
+        "^[1-9][0-9]{0,9}$",
+    ),
+    (
+        "military.register-notice",
+        "recruitment_centre",
+        "^Київський міський територіальний центр комплектування та соціальної підтримки$",
+    ),
+    (
+        "social.payments-transfer",
+        "pension_fund_office",
+        "^Головне управління Пенсійного фонду України в м. Києві$",
+    ),
+    (
+        "business.fop-registration",
+        "record_number",
+        "^2 000 000 0000 [0-9]{6}$",
+    ),
+    (
+        "tax.single-tax-registration",
+        "registered_on",
+        "^[0-9]{4}-[0-9]{2}-[0-9]{2}$",
+    ),
+    (
+        "tax.general-regime-registration",
+        "tax_number",
+        "^3320632157$",
+    ),
+    ("tax.vat-registration", "vat_number", "^3320632157[0-9]{2}$"),
+    ("tax.esv-registration", "payer_number", "^[0-9]{10}$"),
+];
+
+fn matches(pattern: &str, text: &str) -> bool {
+    jsonschema::validator_for(&json!({ "type": "string", "pattern": pattern }))
+        .expect("a valid pattern")
+        .is_valid(&json!(text))
+}
+
+/// Every field a shipped service may be sent: the three example applications' data, the first
+/// child born as `child` and the first person moving as `person`, and the outputs other services
+/// pass on.
+fn every_request_field() -> Value {
+    let mut all = serde_json::Map::new();
+    for bundle in ["birth", "relocation", "business-start"] {
+        if let Value::Object(data) = example(bundle)["data"].clone() {
+            all.extend(data);
+        }
+    }
+    let child = all["children"][0].clone();
+    all.insert("child".into(), child);
+    let person = all["people"][0].clone();
+    all.insert("person".into(), person);
+    let passed_on = json!({
+        "birth_act_record_number": "1234", "rnokpp": "4634407986", "unzr": "20261119-66439",
+        "citizenship": "UKR", "certificate_number": "123456", "deregistration_record": "512",
+        "registration_record": "513", "record_number": "2 000 000 0000 012345",
+    });
+    if let Value::Object(passed_on) = passed_on {
+        all.extend(passed_on);
+    }
+    Value::Object(all)
+}
+
+/// Ask `service` with `key`, sending what its form takes of `fields`; its 200 answer.
+async fn ask(
+    sandbox: &Sandbox,
+    catalog: &onestop::bundle::Catalog,
+    service: &str,
+    key: &str,
+    fields: &Value,
+) -> Value {
+    let service = catalog.service(service).expect("a shipped service");
+    let request: serde_json::Map<String, Value> = (service.input.properties.keys())
+        .filter_map(|name| Some((name.clone(), fields.get(name)?.clone())))
+        .collect();
+    let response = sandbox
+        .client
+        .post(format!(
+            "{}/{}/{}",
+            sandbox.url, service.registry, service.id
+        ))
+        .header("Idempotency-Key", key)
+        .json(&request)
+        .send()
+        .await
+        .expect("call");
+    assert_eq!(response.status().as_u16(), 200, "{}", service.id);
+    let outputs: Value = response.json().await.expect("JSON");
+    assert!(
+        service.output_validator.is_valid(&outputs),
+        "{}: {outputs:#} does not satisfy its output schema",
+        service.id
+    );
+    outputs
+}
+
+#[tokio::test]
+async fn every_shipped_service_answers_with_references_shaped_like_its_registry() {
+    let catalog = onestop::bundle::compile(&helpers::root()).expect("shipped definitions");
+    assert_eq!(
+        catalog.services.len(),
+        21,
+        "every shipped service is covered"
+    );
+    let sandbox = spawn_sandbox().await;
+    let fields = every_request_field();
+    for id in catalog.services.keys() {
+        let key = format!("shape:{id}");
+        let outputs = ask(&sandbox, &catalog, id.as_str(), &key, &fields).await;
+        let text = outputs.to_string();
+        assert!(!text.contains("SIM-"), "{id}: {text}");
+        let shapes: Vec<_> = SHAPES.iter().filter(|(s, ..)| *s == id.as_str()).collect();
+        assert!(!shapes.is_empty(), "{id} has no shape to check");
+        for (_, output, pattern) in shapes {
+            let value = outputs[*output].as_str().unwrap_or_default();
+            assert!(
+                matches(pattern, value),
+                "{id}.{output} = {value:?} is not {pattern}"
+            );
+        }
+        let again = ask(&sandbox, &catalog, id.as_str(), &key, &fields).await;
+        assert_eq!(again, outputs, "{id}: the same key gets the same answer");
+    }
+}
+
+#[tokio::test]
+async fn the_pension_fund_decides_fifty_thousand_hryvnias_once_for_each_child() {
+    let catalog = onestop::bundle::compile(&helpers::root()).expect("shipped definitions");
+    let sandbox = spawn_sandbox().await;
+    let fields = every_request_field();
+    let twins = [
+        ask(
+            &sandbox,
+            &catalog,
+            "social.birth-assistance",
+            "twin:1",
+            &fields,
+        )
+        .await,
+        ask(
+            &sandbox,
+            &catalog,
+            "social.birth-assistance",
+            "twin:2",
+            &fields,
+        )
+        .await,
+    ];
+    for decision in &twins {
+        assert_eq!(decision["amount"], json!(50_000.0));
+        assert_eq!(decision["payment"], "one-time");
+        assert_eq!(decision["currency"], "UAH");
+    }
+    assert_ne!(twins[0]["decision_number"], twins[1]["decision_number"]);
+    let large = ask(
+        &sandbox,
+        &catalog,
+        "social.large-family",
+        "large:1",
+        &fields,
+    )
+    .await;
+    assert_eq!(large["monthly_assistance"], json!(2_100.0));
 }

@@ -82,12 +82,18 @@ async fn post(
     (status, location, response.text().await.expect("page text"))
 }
 
-/// The fields of an application as a form posts them (objects and scalars; dates may be ISO).
+/// The fields of an application as a form posts them (objects, lists with their count of rows,
+/// and scalars; dates may be ISO).
 fn flatten(value: &Value, pointer: &str, out: &mut Vec<(String, String)>) {
     match value {
         Value::Object(map) => map
             .iter()
             .for_each(|(k, v)| flatten(v, &format!("{pointer}/{k}"), out)),
+        Value::Array(items) => {
+            out.push((format!("_rows{pointer}"), items.len().to_string()));
+            (items.iter().enumerate())
+                .for_each(|(i, v)| flatten(v, &format!("{pointer}/{i}"), out));
+        }
         Value::String(s) => out.push((pointer.to_owned(), s.clone())),
         other => out.push((pointer.to_owned(), other.to_string())),
     }
@@ -96,7 +102,7 @@ fn flatten(value: &Value, pointer: &str, out: &mut Vec<(String, String)>) {
 /// The birth example with only the mandatory services, as the form posts it.
 fn birth_form(token: &str) -> Vec<(String, String)> {
     let mut data = example("birth")["data"].clone();
-    for optional in ["benefit", "baby_box", "family"] {
+    for optional in ["benefit", "baby_box", "family", "parents_address"] {
         data.as_object_mut().expect("object").remove(optional);
     }
     let mut pairs = vec![
@@ -233,7 +239,7 @@ async fn the_form_asks_only_for_what_the_chosen_services_need(db: Db) {
     let app = spawn_app(db).await;
     let (status, page) = get(&app, "/events/birth/form?choice=1&lang=en").await;
     assert_eq!(status, 200);
-    assert!(page.contains("name=\"/child/surname\"") && page.contains("Surname"));
+    assert!(page.contains("name=\"/children/0/surname\"") && page.contains("Surname"));
     assert!(!page.contains("name=\"/family/children_count\""));
     let (_, page) = get(
         &app,
@@ -260,10 +266,18 @@ async fn a_form_with_errors_comes_back_with_a_summary_and_every_value_kept_and_e
     let app = spawn_app(db).await;
     let (cookie, token) = csrf(&app, "birth").await;
     let mut form = birth_form(&token);
-    set(&mut form, "/child/given_name", "Мар'яна");
-    set(&mut form, "/child/surname", "<script>alert(1)</script>");
+    set(&mut form, "/children/0/given_name", "Мар'яна");
+    set(
+        &mut form,
+        "/children/0/surname",
+        "<script>alert(1)</script>",
+    );
     set(&mut form, "/mother/rnokpp", "3440712341");
-    set(&mut form, "/medical_conclusion/issued_on", "31.02.2026");
+    set(
+        &mut form,
+        "/children/0/medical_conclusion/issued_on",
+        "31.02.2026",
+    );
     let (status, _, page) = post(&app, "birth", Some(&cookie), &form).await;
     assert_eq!(status, 422);
     assert!(page.contains("id=\"error-summary\""));
@@ -290,7 +304,7 @@ async fn a_valid_form_is_accepted_and_sends_the_person_to_the_application_page(d
     let app = spawn_app(db).await;
     let (cookie, token) = csrf(&app, "birth").await;
     let mut form = birth_form(&token);
-    set(&mut form, "/child/birth_date", "19.11.2026");
+    set(&mut form, "/children/0/birth_date", "19.11.2026");
     let (status, location, _) = post(&app, "birth", Some(&cookie), &form).await;
     assert_eq!(status, 303);
     let location = location.expect("a Location");

@@ -22,9 +22,27 @@ async fn every_error_is_reported_at_once_with_pointers_and_services() {
         .as_object_mut()
         .expect("mother")
         .remove("surname");
-    body["data"]["child"]["birth_date"] = json!("2999-01-01");
+    body["data"]["children"][0]["birth_date"] = json!("2999-01-01");
     body["data"]["father"]["identity_document"]["number"] = json!("KB123456");
     let (status, errors) = answer(app.submit("birth", &body).await).await;
+    assert_eq!(status, 422);
+    assert_json_snapshot!(errors);
+}
+
+/// The domain rules' messages (`docs/domain.md`), each next to its field: a name with a digit,
+/// a sole proprietor under 16, an income above the single-tax group's limit.
+#[tokio::test]
+async fn domain_rules_are_reported_in_their_own_words() {
+    let app = spawn_app(Db::Sqlite).await;
+    let mut body = example("business-start");
+    let fifteen = onestop::form::today_in_kyiv()
+        .checked_sub(jiff::Span::new().years(15))
+        .expect("a date");
+    body["data"]["entrepreneur"]["given_name"] = json!("Богдан1");
+    body["data"]["entrepreneur"]["birth_date"] = json!(fifteen.to_string());
+    body["data"]["tax_regime"]["group"] = json!(1);
+    body["data"]["tax_regime"]["expected_income"] = json!(2_000_000);
+    let (status, errors) = answer(app.submit("business-start", &body).await).await;
     assert_eq!(status, 422);
     assert_json_snapshot!(errors);
 }
@@ -49,7 +67,7 @@ async fn malformed_json_is_400_with_the_error_shape() {
 async fn oversized_body_is_413() {
     let app = spawn_app_with(Db::Sqlite, |s| s.server.max_body_bytes = 1024).await;
     let mut body = example("birth");
-    body["data"]["child"]["birth_place"] = json!("я".repeat(2000));
+    body["data"]["children"][0]["birth_place"] = json!("я".repeat(2000));
     let (status, body) = answer(app.submit("birth", &body).await).await;
     assert_eq!(status, 413);
     assert_json_snapshot!(body);
@@ -59,7 +77,7 @@ async fn oversized_body_is_413() {
 async fn wrong_types_and_unknown_fields_are_422() {
     let app = spawn_app(Db::Sqlite).await;
     let mut wrong = example("birth");
-    wrong["data"]["child"]["sex"] = json!(1);
+    wrong["data"]["children"][0]["sex"] = json!(1);
     wrong["data"]["extra"] = json!("?");
     let not_an_object = json!({ "data": [] });
     let unknown_service = json!({ "data": {}, "services": ["no.such-service"] });

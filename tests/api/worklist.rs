@@ -81,9 +81,9 @@ fn ids(body: &Value) -> Vec<String> {
 async fn the_work_list_sorts_each_application_into_its_stage_and_counts_them(db: Db) {
     let app = spawn_app(db).await;
     let refused = example("birth");
-    let number = refused["data"]["medical_conclusion"]["number"].clone();
+    let number = refused["data"]["children"][0]["medical_conclusion"]["number"].clone();
     put_behaviour(&app, json!({ "services": { "civil.birth-registration": {
-        "refuse": [{ "pointer": "/medical_conclusion/number", "equals": number, "message": "не знайдено" }]
+        "refuse": [{ "pointer": "/child/medical_conclusion/number", "equals": number, "message": "не знайдено" }]
     } } }))
     .await;
     let failed = app.submit_ok("birth", &refused).await;
@@ -96,7 +96,8 @@ async fn the_work_list_sorts_each_application_into_its_stage_and_counts_them(db:
     // Newest first, each with the child's name and a stage at a glance.
     assert_eq!(ids(&body), [waiting.clone(), done.clone(), failed.clone()]);
     let first = &body["applications"][0];
-    assert_eq!(first["name"], "Коваленко Мар'яна Андріївна");
+    // The name as the registries write it: the apostrophe is the letter U+02BC.
+    assert_eq!(first["name"], "Коваленко Мар\u{2bc}яна Андріївна");
     assert_eq!(first["stage"], "person");
     assert_eq!(first["event"]["uk"], "Народження дитини");
     for (stage, id) in [
@@ -146,11 +147,11 @@ async fn sqlx_exec(app: &TestApp, sql: &str) {
 async fn the_work_list_finds_an_application_by_surname_rnokpp_conclusion_and_number(db: Db) {
     let app = spawn_app(db).await;
     let mut mine = example("birth");
-    mine["data"]["child"]["surname"] = json!("Мар'янчук");
+    mine["data"]["children"][0]["surname"] = json!("Мар'янчук");
     mine["data"]["mother"]["surname"] = json!("Мар'янчук");
     let id = app.submit_ok("birth", &mine).await;
     let other = app.submit_ok("birth", &example("birth")).await;
-    let number = mine["data"]["medical_conclusion"]["number"]
+    let number = mine["data"]["children"][0]["medical_conclusion"]["number"]
         .as_str()
         .expect("number");
     let father = mine["data"]["father"]["rnokpp"].as_str().expect("RNOKPP");
@@ -250,13 +251,13 @@ async fn a_second_birth_with_the_same_medical_conclusion_is_flagged_until_a_reas
     let id = app.submit_ok("birth", &first).await;
     // Another child (another birth date), the same conclusion number.
     let mut again = example("birth");
-    again["data"]["medical_conclusion"]["number"] =
-        first["data"]["medical_conclusion"]["number"].clone();
+    again["data"]["children"][0]["medical_conclusion"]["number"] =
+        first["data"]["children"][0]["medical_conclusion"]["number"].clone();
     let response = app.submit("birth", &again).await;
     assert_eq!(response.status().as_u16(), 409);
     let body: Value = response.json().await.expect("JSON");
     let error = &body["errors"][0];
-    assert_eq!(error["pointer"], "/medical_conclusion/number");
+    assert_eq!(error["pointer"], "/children/0/medical_conclusion/number");
     assert_eq!(error["duplicate_of"], id.as_str());
     assert!(
         error["message"]
@@ -304,13 +305,13 @@ async fn a_second_birth_of_the_same_child_and_mother_is_flagged_under_another_co
     let first = example("birth");
     let id = app.submit_ok("birth", &first).await;
     let mut again = first.clone();
-    again["data"]["medical_conclusion"]["number"] = json!("7777/2026");
+    again["data"]["children"][0]["medical_conclusion"]["number"] = json!("7777/2026");
     // Typed differently: the apostrophe and the case.
-    again["data"]["child"]["given_name"] = json!("МАРʼЯНА");
+    again["data"]["children"][0]["given_name"] = json!("МАРʼЯНА");
     let response = app.submit("birth", &again).await;
     assert_eq!(response.status().as_u16(), 409);
     let body: Value = response.json().await.expect("JSON");
-    assert_eq!(body["errors"][0]["pointer"], "/child/surname");
+    assert_eq!(body["errors"][0]["pointer"], "/children/0/surname");
     assert_eq!(body["errors"][0]["duplicate_of"], id.as_str());
     // Another mother is another birth.
     again["data"]["mother"]["rnokpp"] = json!("3440712357");
@@ -321,9 +322,9 @@ async fn a_second_birth_of_the_same_child_and_mother_is_flagged_under_another_co
 async fn a_failed_birth_is_no_duplicate_and_another_institutions_is_not_named(db: Db) {
     let app = spawn_app(db).await;
     let first = example("birth");
-    let number = first["data"]["medical_conclusion"]["number"].clone();
+    let number = first["data"]["children"][0]["medical_conclusion"]["number"].clone();
     put_behaviour(&app, json!({ "services": { "civil.birth-registration": {
-        "refuse": [{ "pointer": "/medical_conclusion/number", "equals": number, "message": "не знайдено" }]
+        "refuse": [{ "pointer": "/child/medical_conclusion/number", "equals": number, "message": "не знайдено" }]
     } } }))
     .await;
     let failed = app.submit_ok("birth", &first).await;

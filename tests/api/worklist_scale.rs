@@ -351,7 +351,7 @@ struct Generated {
     attention_at: Option<i64>,
     /// The stage the list shows as of the test: a late one needs attention.
     listed: &'static str,
-    /// The list's name of it (`{{child.surname}} {{child.given_name}} {{child.patronymic}}`).
+    /// The list's name of it (each child's `{{surname}} {{given_name}} {{patronymic}}`).
     name: String,
     data: String,
     submitted_by: String,
@@ -462,34 +462,35 @@ fn one(dice: &mut Dice, surnames: &Surnames, now: i64) -> Generated {
     });
     let conclusion = format!("{:04}/{}", dice.below(10_000), &date_of(born)[..4]);
     let mut data = json!({
-        "child": {
+        "children": [{
             "surname": child_surname,
             "given_name": child_name,
             "patronymic": child_patronymic,
             "sex": if girl { "female" } else { "male" },
             "birth_date": date_of(born),
             "birth_place": "м. Київ",
-        },
+            "medical_conclusion": {
+                "number": conclusion,
+                "issued_on": date_of(born),
+                "facility": "Київський міський пологовий будинок № 5",
+            },
+        }],
         "mother": mother,
-        "medical_conclusion": {
-            "number": conclusion,
-            "issued_on": date_of(born),
-            "facility": "Київський міський пологовий будинок № 5",
-        },
         "benefit": { "recipient": "mother", "iban": "UA573220010000026007233566001" },
     });
     if let Some(father) = father {
         data["father"] = father;
     }
-    // The terms as `Applications::findable` makes them of the bundle's `work_list.search`.
+    // The terms as `Applications::findable` makes them of the bundle's `work_list.search` (its
+    // `/children/*/…` are the one child's here).
     let mut terms = vec![normalise(&id)];
     let pointers = [
-        "/child/surname",
+        "/children/0/surname",
         "/mother/surname",
         "/father/surname",
         "/mother/rnokpp",
         "/father/rnokpp",
-        "/medical_conclusion/number",
+        "/children/0/medical_conclusion/number",
     ];
     for pointer in pointers {
         if let Some(value) = data.pointer(pointer).and_then(Value::as_str) {
@@ -533,6 +534,10 @@ async fn store(
         "social.birth-assistance"
     ])
     .to_string();
+    // The current version of the birth: the data is of its shape, and an application of a
+    // version the database never stored would be nameless.
+    let catalog = onestop::bundle::compile(&crate::helpers::root()).expect("definitions compile");
+    let birth_version = i64::from(catalog.bundle("birth").expect("the birth bundle").version);
     for chunk in applications.chunks(APPLICATIONS_PER_INSERT) {
         let rows: Vec<String> = (0..chunk.len())
             .map(|r| {
@@ -554,7 +559,7 @@ async fn store(
             insert = insert
                 .bind(a.id.clone())
                 .bind("birth")
-                .bind(2_i64)
+                .bind(birth_version)
                 .bind(a.status)
                 .bind(a.data.clone())
                 .bind(services.clone())

@@ -154,17 +154,22 @@ test('a clerk signs in, registers a birth (errors shown and kept, corrected), ge
   await page.getByRole('link', { name: 'Народження дитини' }).click();
 
   await page.getByRole('heading', { level: 1, name: 'Народження дитини' }).waitFor(WAIT);
+  await page.getByLabel('Реєстрація місця проживання дитини').check();
   await page.getByLabel('Допомога при народженні дитини').check();
   await page.getByLabel('Пакунок малюка або компенсація').check();
   await shoot(page, '02-birth-services');
   await page.getByRole('button', { name: 'Продовжити до форми' }).click();
 
-  await field(page, '/child/surname').waitFor(WAIT);
+  await field(page, '/children/0/surname').waitFor(WAIT);
   assert.equal(await field(page, '/family/children_count').count(), 0, 'the form shrank to the choice');
   await shoot(page, '03-birth-form-empty');
   await fill(page, {
-    '/child/surname': 'Коваленко', '/child/given_name': "Мар'яна", '/child/patronymic': 'Андріївна',
-    '/child/birth_date': '31.02.2026', '/child/birth_place': 'м. Київ',
+    '/children/0/surname': 'Коваленко', '/children/0/given_name': "Мар'яна",
+    '/children/0/patronymic': 'Андріївна', '/children/0/birth_date': '31.02.2026',
+    '/children/0/birth_place': 'м. Київ',
+    '/children/0/medical_conclusion/number': '0123/2026',
+    '/children/0/medical_conclusion/issued_on': daysAgo(1),
+    '/children/0/medical_conclusion/facility': 'Київський міський пологовий будинок № 5',
     '/mother/surname': 'Коваленко', '/mother/given_name': 'Олена', '/mother/patronymic': 'Петрівна',
     '/mother/birth_date': '15.03.1994', '/mother/rnokpp': '3440712341',
     '/mother/identity_document/number': '001234567',
@@ -172,11 +177,11 @@ test('a clerk signs in, registers a birth (errors shown and kept, corrected), ge
     '/father/birth_date': '02.07.1992', '/father/rnokpp': '3378645672',
     '/father/identity_document/number': 'КВ123456',
     '/paternity/marriage_act_record': '1234', '/paternity/marriage_date': '15.06.2019',
-    '/medical_conclusion/number': '0123/2026', '/medical_conclusion/issued_on': daysAgo(1),
-    '/medical_conclusion/facility': 'Київський міський пологовий будинок № 5',
     '/benefit/iban': 'UA573220010000026007233566001',
   });
-  await choose(page, '/child/sex', 'female');
+  await choose(page, '/children/0/sex', 'female');
+  // Registered at one address (married, one surname): nobody else has to co-sign.
+  await field(page, '/parents_address/same').check();
   await choose(page, '/mother/identity_document/kind', 'id-card');
   await choose(page, '/father/identity_document/kind', 'passport');
   await choose(page, '/paternity/basis', 'marriage');
@@ -195,7 +200,8 @@ test('a clerk signs in, registers a birth (errors shown and kept, corrected), ge
   await summary.getByRole('link', { name: /Такої дати не існує: 31\.02\.2026/ }).waitFor(WAIT);
   assert.match(await page.locator('[id="f.mother.rnokpp-error"]').innerText(), /10 цифр/);
   assert.equal(await field(page, '/mother/rnokpp').getAttribute('aria-invalid'), 'true');
-  assert.equal(await field(page, '/child/given_name').inputValue(), "Мар'яна");
+  assert.equal(await field(page, '/children/0/given_name').inputValue(), "Мар'яна");
+  assert.ok(await field(page, '/parents_address/same').isChecked());
   assert.equal(await field(page, '/mother/rnokpp').inputValue(), '3440712341');
   assert.ok(await page.locator('input[name="/baby_box/choice"][value="box"]').isChecked());
   await shoot(page, '04-birth-form-errors');
@@ -204,7 +210,7 @@ test('a clerk signs in, registers a birth (errors shown and kept, corrected), ge
   await page.keyboard.press('Tab');
   await shoot(page, '04b-birth-form-keyboard-focus');
 
-  await fill(page, { '/mother/rnokpp': '3440712340', '/child/birth_date': daysAgo(2) });
+  await fill(page, { '/mother/rnokpp': '3440712340', '/children/0/birth_date': daysAgo(2) });
   await page.getByRole('button', { name: 'Подати заяву' }).click();
   await page.waitForURL(/\/applications\/[0-9a-f-]{36}/, WAIT);
   assert.ok(!page.url().includes('%D0'), 'no personal data in the address');
@@ -225,19 +231,55 @@ test('a clerk signs in, registers a birth (errors shown and kept, corrected), ge
   await page.close();
 });
 
+test("a birth is asked for the family's children count only once the large-family service is chosen", async () => {
+  const page = await browser.newPage();
+  await signIn(page, 'ward-clerk');
+  const count = '/family/children_count';
+  const largeFamily = "Посвідчення багатодітної сім'ї";
+
+  // Not chosen on the start page: the form has no such field, not even drawn again with errors.
+  await page.goto(`${BASE}/events/birth`);
+  await page.getByRole('heading', { level: 1, name: 'Народження дитини' }).waitFor(WAIT);
+  assert.equal(await page.getByLabel(largeFamily).isChecked(), false, 'not chosen unless ticked');
+  await page.getByLabel('Допомога при народженні дитини').check();
+  await page.getByRole('button', { name: 'Продовжити до форми' }).click();
+  await field(page, '/children/0/surname').waitFor(WAIT);
+  assert.equal(await field(page, count).count(), 0, 'no children count without the large-family service');
+  assert.equal(await page.getByText("Кількість дітей у сім'ї").count(), 0);
+  await page.screenshot({ path: '/tmp/birth-form-without-large-family.png', fullPage: true });
+  await shoot(page, '03c-birth-form-without-large-family');
+  await page.getByRole('button', { name: 'Подати заяву' }).click();
+  await page.locator('#error-summary').waitFor(WAIT);
+  assert.equal(await field(page, count).count(), 0, 'nor among the errors of an empty form');
+
+  // Ticked on the start page: the form asks for it.
+  await page.goto(`${BASE}/events/birth`);
+  await page.getByLabel(largeFamily).check();
+  await page.getByRole('button', { name: 'Продовжити до форми' }).click();
+  await field(page, '/children/0/surname').waitFor(WAIT);
+  await field(page, count).waitFor(WAIT);
+  assert.ok(await field(page, count).isVisible(), 'the children count is on the form');
+  await page.getByText("Кількість дітей у сім'ї").first().waitFor(WAIT);
+  await field(page, count).scrollIntoViewIfNeeded();
+  await page.screenshot({ path: '/tmp/birth-form-with-large-family.png', fullPage: true });
+  await shoot(page, '03d-birth-form-with-large-family');
+  await page.close();
+});
+
 test('a citizen moves with two children: language switch keeps the data, consent awaited, receipt', async () => {
   const page = await browser.newPage();
   await page.goto(`${BASE}/`);
   await page.getByRole('link', { name: 'Зміна місця проживання' }).click();
-  await page.getByLabel('Повідомлення ТЦК та СП про зміну адреси').check();
+  await page.getByRole('button', { name: 'Продовжити до форми' }).waitFor(WAIT);
+  // The notice to the recruitment centre is no choice: it follows a person on the register.
+  assert.equal(await page.getByLabel('Повідомлення ТЦК та СП про зміну адреси').count(), 0);
   await page.getByRole('button', { name: 'Продовжити до форми' }).click();
 
-  await field(page, '/applicant/surname').waitFor(WAIT);
+  // The applicant is the first person of the list, asked once.
+  await field(page, '/people/0/surname').waitFor(WAIT);
   await fill(page, {
-    '/applicant/surname': 'Шевчук', '/applicant/given_name': 'Ірина', '/applicant/patronymic': 'Олегівна',
-    '/applicant/birth_date': '12.04.1988', '/applicant/rnokpp': '3224412340', '/applicant/phone': '+380671234567',
-    '/people/0/surname': 'Шевчук', '/people/0/given_name': 'Ірина', '/people/0/birth_date': '12.04.1988',
-    '/people/0/rnokpp': '3224412340',
+    '/people/0/surname': 'Шевчук', '/people/0/given_name': 'Ірина', '/people/0/patronymic': 'Олегівна',
+    '/people/0/birth_date': '12.04.1988', '/people/0/rnokpp': '3224412340',
   });
   const children = [['Марко', '01.09.2015'], ['Зоряна', '20.02.2019']];
   for (const [i, [name, born]] of children.entries()) {
@@ -260,14 +302,14 @@ test('a citizen moves with two children: language switch keeps the data, consent
     '/homeowner/surname': 'Бондаренко', '/homeowner/given_name': 'Олег', '/homeowner/rnokpp': '2870905575',
     '/homeowner/phone': '+380501112233',
   });
-  await page.locator('input[name="/military/liable"]').check();
+  await page.locator('input[name="/people/0/military/liable"]').check();
 
   // The language switch posts the form: the page comes back in English with the data.
   await page.getByRole('button', { name: /ENG/ }).click();
   await page.getByRole('button', { name: 'Submit the application' }).waitFor(WAIT);
   assert.equal(await page.locator('html').getAttribute('lang'), 'en');
   assert.equal(await field(page, '/people/2/given_name').inputValue(), 'Зоряна');
-  assert.ok(await page.locator('input[name="/military/liable"]').isChecked());
+  assert.ok(await page.locator('input[name="/people/0/military/liable"]').isChecked());
   await shoot(page, '06-relocation-form-english');
   await page.getByRole('button', { name: /УКР/ }).click();
   await page.getByRole('button', { name: 'Подати заяву' }).waitFor(WAIT);
@@ -382,7 +424,7 @@ test('a homeowner proves who they are by signing in through the OpenID provider;
   const applicant = await browser.newPage();
   await applicant.goto(link);
   await applicant.locator('#identify-oidc').click();
-  await providerSignIn(applicant, `person-${example.data.applicant.rnokpp}`);
+  await providerSignIn(applicant, `person-${example.data.people[0].rnokpp}`);
   await applicant.locator('#code-notice').getByText('РНОКПП не збігається').waitFor(WAIT);
   assert.equal(await applicant.locator('#identified').count(), 0);
   await shoot(applicant, '14-confirmation-another-person');
@@ -453,10 +495,14 @@ test('a ward registrar corrects an IBAN the bank refused and retries; a clerk of
   await registrar.getByRole('heading', { level: 1, name: 'Народження дитини' }).waitFor(WAIT);
   await registrar.getByLabel('Допомога при народженні дитини').check();
   await registrar.getByRole('button', { name: 'Продовжити до форми' }).click();
-  await field(registrar, '/child/surname').waitFor(WAIT);
+  await field(registrar, '/children/0/surname').waitFor(WAIT);
   await fill(registrar, {
-    '/child/surname': 'Мельник', '/child/given_name': 'Тарас', '/child/patronymic': 'Богданович',
-    '/child/birth_date': daysAgo(1), '/child/birth_place': 'м. Київ',
+    '/children/0/surname': 'Мельник', '/children/0/given_name': 'Тарас',
+    '/children/0/patronymic': 'Богданович', '/children/0/birth_date': daysAgo(1),
+    '/children/0/birth_place': 'м. Київ',
+    '/children/0/medical_conclusion/number': '0456/2026',
+    '/children/0/medical_conclusion/issued_on': daysAgo(1),
+    '/children/0/medical_conclusion/facility': 'Київський міський пологовий будинок № 5',
     '/mother/surname': 'Мельник', '/mother/given_name': 'Наталія', '/mother/patronymic': 'Сергіївна',
     '/mother/birth_date': '15.03.1994', '/mother/rnokpp': '3440712340',
     '/mother/identity_document/number': '007654321',
@@ -464,11 +510,9 @@ test('a ward registrar corrects an IBAN the bank refused and retries; a clerk of
     '/father/birth_date': '02.07.1992', '/father/rnokpp': '3378645672',
     '/father/identity_document/number': 'КВ654321',
     '/paternity/marriage_act_record': '4321', '/paternity/marriage_date': '20.08.2020',
-    '/medical_conclusion/number': '0456/2026', '/medical_conclusion/issued_on': daysAgo(1),
-    '/medical_conclusion/facility': 'Київський міський пологовий будинок № 5',
     '/benefit/iban': refusedIban,
   });
-  await choose(registrar, '/child/sex', 'male');
+  await choose(registrar, '/children/0/sex', 'male');
   await choose(registrar, '/mother/identity_document/kind', 'id-card');
   await choose(registrar, '/father/identity_document/kind', 'passport');
   await choose(registrar, '/paternity/basis', 'marriage');
