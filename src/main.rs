@@ -199,11 +199,20 @@ fn main() -> ExitCode {
     }
 }
 
-fn run(cli: Cli) -> anyhow::Result<ExitCode> {
-    let mut settings = Settings::load(cli.config.as_deref()).context("Failed to load settings")?;
-    if let Some(root) = cli.definitions {
+/// The settings, with the definitions' folder the command line names.
+fn settings(
+    config: Option<&std::path::Path>,
+    definitions: Option<std::path::PathBuf>,
+) -> anyhow::Result<Settings> {
+    let mut settings = Settings::load(config).context("Failed to load settings")?;
+    if let Some(root) = definitions {
         settings.definitions.root = root;
     }
+    Ok(settings)
+}
+
+fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    let mut settings = settings(cli.config.as_deref(), cli.definitions)?;
     let root = settings.definitions.root.as_path();
     match cli.command {
         Command::Check {

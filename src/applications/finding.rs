@@ -172,7 +172,9 @@ impl Applications {
                 let own = institution.is_some() && e.institution.as_deref() == institution;
                 Duplicate {
                     id: own.then_some(e.id),
-                    shared: (rules.iter()).map(|&r| bundle.duplicates[r].title.clone()).collect(),
+                    shared: (rules.iter())
+                        .map(|&r| bundle.duplicates[r].title.clone())
+                        .collect(),
                     pointer,
                 }
             })

@@ -57,6 +57,15 @@ struct Asked {
 }
 
 impl Asked {
+    /// The service form's rules across its fields, each once.
+    fn rules_of(&mut self, service: &crate::bundle::Service) {
+        for rule in &service.input.rules {
+            if !self.rules.contains(rule) {
+                self.rules.push(rule.clone());
+            }
+        }
+    }
+
     fn add(&mut self, name: &str, schema: Value, service: &ServiceId) {
         let at = match self.fields.iter().position(|(n, ..)| n == name) {
             Some(at) => at,
@@ -110,11 +119,7 @@ impl CombinedForm {
                     asked.required.push((name, id.clone()));
                 }
             }
-            for rule in &service.input.rules {
-                if !asked.rules.contains(rule) {
-                    asked.rules.push(rule.clone());
-                }
-            }
+            asked.rules_of(service);
         }
         let conditional = conditional(bundle, selection, &asked);
         let required: Vec<String> = (asked.fields.iter())

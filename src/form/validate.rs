@@ -78,31 +78,7 @@ impl CombinedForm {
                 }
             }
         }
-        for c in (self.conditional.iter()).filter(|c| c.required && data.get(&c.field).is_none()) {
-            if c.when.iter().any(|w| w.evaluate(&data) == Ok(true)) {
-                let pointer = child("", &c.field);
-                let services = self.services_for(&pointer);
-                errors.push(FieldError {
-                    services: services.iter().map(ToString::to_string).collect(),
-                    pointer,
-                    message: Message::Required,
-                });
-            }
-        }
-        for refusal in &self.refusals {
-            if refusal.condition.evaluate(&data) == Ok(true) {
-                let message = Message::Said {
-                    uk: refusal.message.uk.clone(),
-                    en: refusal.message.en.clone(),
-                };
-                let services = self.services_for(&refusal.pointer);
-                errors.push(FieldError {
-                    services: services.iter().map(ToString::to_string).collect(),
-                    pointer: refusal.pointer.clone(),
-                    message,
-                });
-            }
-        }
+        errors.extend(self.refused(&data));
         if errors.is_empty() {
             // Stored and sent as the registries write it: an IBAN without spaces, the
             // apostrophe as U+02BC.
@@ -115,6 +91,40 @@ impl CombinedForm {
         } else {
             Err(errors)
         }
+    }
+}
+
+impl CombinedForm {
+    /// What the schema cannot say: a field a condition now requires that is missing, and the
+    /// bundle's refusals that hold for `data`.
+    fn refused(&self, data: &Value) -> Vec<FieldError> {
+        let mut found = Vec::new();
+        for c in (self.conditional.iter()).filter(|c| c.required && data.get(&c.field).is_none()) {
+            if c.when.iter().any(|w| w.evaluate(data) == Ok(true)) {
+                let pointer = child("", &c.field);
+                let services = self.services_for(&pointer);
+                found.push(FieldError {
+                    services: services.iter().map(ToString::to_string).collect(),
+                    pointer,
+                    message: Message::Required,
+                });
+            }
+        }
+        for refusal in &self.refusals {
+            if refusal.condition.evaluate(data) == Ok(true) {
+                let message = Message::Said {
+                    uk: refusal.message.uk.clone(),
+                    en: refusal.message.en.clone(),
+                };
+                let services = self.services_for(&refusal.pointer);
+                found.push(FieldError {
+                    services: services.iter().map(ToString::to_string).collect(),
+                    pointer: refusal.pointer.clone(),
+                    message,
+                });
+            }
+        }
+        found
     }
 }
 

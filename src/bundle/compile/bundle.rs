@@ -54,20 +54,16 @@ pub(super) fn compile_bundle(
     if diags.len() > before {
         return None;
     }
-    let mut files = vec![file.to_string_lossy().replace('\\', "/")];
-    files.extend(raw.receipt.as_ref().map(|name| format!("receipts/{name}")));
     Some(Bundle {
         id: BundleId::parse(&raw.id).ok()?,
-        files,
+        files: own_files(file, &raw),
         version: raw.version,
         title: text(raw.title),
         description: text(raw.description),
         public: raw.public,
         retention,
         applicant: raw.applicant,
-        summary: raw
-            .summary
-            .into_iter()
+        summary: (raw.summary.into_iter())
             .map(|row| SummaryRow {
                 label: text(row.label),
                 value: row.value,
@@ -81,6 +77,13 @@ pub(super) fn compile_bundle(
         refusals,
         forms: Mutex::new(BTreeMap::new()),
     })
+}
+
+/// The bundle's own files: its file and the receipt texts it names.
+fn own_files(file: &Path, raw: &RawBundle) -> Vec<String> {
+    let mut files = vec![file.to_string_lossy().replace('\\', "/")];
+    files.extend(raw.receipt.as_ref().map(|name| format!("receipts/{name}")));
+    files
 }
 
 /// The steps in an order that respects their dependencies, or a cycle reported.

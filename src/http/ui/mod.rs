@@ -20,6 +20,7 @@ mod confirm;
 mod cookies;
 mod csrf;
 mod dates;
+mod disclose;
 mod fields;
 mod form;
 mod i18n;

@@ -334,27 +334,15 @@ mod tests {
 
     #[test]
     fn a_field_shown_only_for_a_choice_is_not_read_while_another_is_chosen() {
-        let mut record = text(
-            "record",
-            Kind::Text {
-                default: None,
-                max_length: None,
-                format: None,
-                short: true,
-            },
-            false,
-        );
+        let short = || Kind::Text {
+            default: None,
+            max_length: None,
+            format: None,
+            short: true,
+        };
+        let mut record = text("record", short(), false);
         record.shown_when = Some(("basis".into(), vec!["marriage".into()]));
-        let basis = text(
-            "basis",
-            Kind::Text {
-                default: None,
-                max_length: None,
-                format: None,
-                short: true,
-            },
-            true,
-        );
+        let basis = text("basis", short(), true);
         let fields = [text("paternity", Kind::Group(vec![basis, record]), true)];
         let chosen =
             |basis: &str| posted(&[("/paternity/basis", basis), ("/paternity/record", "1234")]);
