@@ -3,10 +3,9 @@
 //! Each format that accepts more than one way of writing the same value says its one way here,
 //! beside its check, so that the rule has one home.
 //!
-//! [`normalise`] rewrites a valid submission in place, guided by the `format` annotations the
-//! validator collected (so a field is normalised exactly where the combined form says it has
-//! that format, whatever its name). Nothing is rewritten in data that failed validation: the
-//! person sees what they typed.
+//! [`normalise`] rewrites a valid submission in place, by the shape of each value (an IBAN typed
+//! in groups, a name with an apostrophe). Nothing is rewritten in data that failed validation:
+//! the person sees what they typed.
 
 use super::names::normalised_name;
 use serde_json::Value;
@@ -21,49 +20,45 @@ pub fn normalised(format: &str, value: &str) -> Option<String> {
     (written != value).then_some(written)
 }
 
-/// Rewrite every string of `data` that has a format with its own way of writing (see
-/// [`normalised`]); `data` must be valid against `validator`'s schema.
-pub fn normalise(validator: &jsonschema::Validator, data: &mut Value) {
-    // Most submissions hold nothing to rewrite; the (costly) annotated evaluation runs only
-    // for those that may.
-    if !may_need(data) {
-        return;
-    }
-    let evaluation = validator.evaluate(&*data);
-    let mut rewrites: Vec<(String, String)> = Vec::new();
-    for entry in evaluation.iter_annotations() {
-        let is_format = entry.schema_location.ends_with("/format");
-        let Some(format) = entry.annotations.value().as_str().filter(|_| is_format) else {
-            continue;
-        };
-        let pointer = entry.instance_location.as_str();
-        let written = data
-            .pointer(pointer)
-            .and_then(Value::as_str)
-            .and_then(|value| normalised(format, value));
-        if let Some(written) = written {
-            rewrites.push((pointer.to_owned(), written));
+/// Rewrite every string of valid `data` written another way than the registries write it: a
+/// value shaped as an IBAN typed with spaces, and a name-shaped value (letters, apostrophes,
+/// hyphens, spaces) with the apostrophe `'` or `’`. Read from the values alone, not from the
+/// validator's annotations: collecting those cost as much as validating the form again, for
+/// every submission. A settlement named like a person (`Кам'янське`) is written with U+02BC too,
+/// which is how it is spelled.
+pub fn normalise(_validator: &jsonschema::Validator, data: &mut Value) {
+    match data {
+        Value::String(text) => {
+            let written = if looks_like_spaced_iban(text) {
+                normalised("iban-ua", text)
+            } else if looks_like_a_name_with_an_apostrophe(text) {
+                normalised("name-ua", text)
+            } else {
+                None
+            };
+            if let Some(written) = written {
+                *text = written;
+            }
         }
-    }
-    for (pointer, written) in rewrites {
-        if let Some(slot) = data.pointer_mut(&pointer) {
-            *slot = Value::String(written);
-        }
+        Value::Array(items) => items.iter_mut().for_each(|v| normalise(_validator, v)),
+        Value::Object(map) => map.values_mut().for_each(|v| normalise(_validator, v)),
+        _ => {}
     }
 }
 
-/// Whether any text of `data` could be written otherwise: an apostrophe other than U+02BC, or
-/// a space inside an IBAN-like value.
-fn may_need(data: &Value) -> bool {
-    match data {
-        Value::String(text) => {
-            text.contains(['\'', '\u{2019}'])
-                || (text.starts_with("UA") && text.contains(char::is_whitespace))
-        }
-        Value::Array(items) => items.iter().any(may_need),
-        Value::Object(map) => map.values().any(may_need),
-        _ => false,
-    }
+fn looks_like_spaced_iban(text: &str) -> bool {
+    let plain = super::iban_without_spaces(text);
+    text.starts_with("UA")
+        && plain.len() == 29
+        && plain.len() != text.len()
+        && plain.bytes().all(|b| b.is_ascii_alphanumeric())
+}
+
+fn looks_like_a_name_with_an_apostrophe(text: &str) -> bool {
+    text.contains(['\'', '\u{2019}'])
+        && text
+            .chars()
+            .all(|c| c.is_alphabetic() || matches!(c, '\'' | '\u{2019}' | '\u{2bc}' | '-' | ' '))
 }
 
 #[cfg(test)]
