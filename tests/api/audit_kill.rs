@@ -59,7 +59,8 @@ async fn every_answered_read_and_correction_keeps_its_entry_across_kills(db: Db)
             work.spawn(async move { use_one(&client, &url, &id, &patch).await });
         }
         // Kill mid-flight: some requests are answered, some cut off, some never sent.
-        tokio::time::sleep(Duration::from_millis(40 + 60 * round as u64)).await;
+        // A correction takes up to ~100 ms on PostgreSQL: later rounds wait longer.
+        tokio::time::sleep(Duration::from_millis(60 + 120 * round as u64)).await;
         drop(instance);
         for (id, was_read, was_corrected) in work.join_all().await {
             if was_read {
