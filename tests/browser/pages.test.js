@@ -176,7 +176,6 @@ test('a clerk signs in, registers a birth (errors shown and kept, corrected), ge
     '/father/surname': 'Коваленко', '/father/given_name': 'Андрій', '/father/patronymic': 'Іванович',
     '/father/birth_date': '02.07.1992', '/father/rnokpp': '3378645672',
     '/father/identity_document/number': 'КВ123456',
-    '/paternity/marriage_act_record': '1234', '/paternity/marriage_date': '15.06.2019',
     '/benefit/iban': 'UA573220010000026007233566001',
   });
   await choose(page, '/children/0/sex', 'female');
@@ -185,6 +184,10 @@ test('a clerk signs in, registers a birth (errors shown and kept, corrected), ge
   await choose(page, '/mother/identity_document/kind', 'id-card');
   await choose(page, '/father/identity_document/kind', 'passport');
   await choose(page, '/paternity/basis', 'marriage');
+  // The marriage record is asked once the marriage is chosen: the form is drawn again for it.
+  assert.equal(await field(page, '/paternity/marriage_act_record').count(), 0);
+  await page.getByRole('button', { name: 'Оновити форму за вибраним' }).click();
+  await fill(page, { '/paternity/marriage_act_record': '1234', '/paternity/marriage_date': '15.06.2019' });
   await choose(page, '/benefit/recipient', 'mother');
   await choose(page, '/baby_box/choice', 'box');
   await fillAddress(page, '/residence', KYIV);
@@ -509,13 +512,14 @@ test('a ward registrar corrects an IBAN the bank refused and retries; a clerk of
     '/father/surname': 'Мельник', '/father/given_name': 'Богдан', '/father/patronymic': 'Олегович',
     '/father/birth_date': '02.07.1992', '/father/rnokpp': '3378645672',
     '/father/identity_document/number': 'КВ654321',
-    '/paternity/marriage_act_record': '4321', '/paternity/marriage_date': '20.08.2020',
     '/benefit/iban': refusedIban,
   });
   await choose(registrar, '/children/0/sex', 'male');
   await choose(registrar, '/mother/identity_document/kind', 'id-card');
   await choose(registrar, '/father/identity_document/kind', 'passport');
   await choose(registrar, '/paternity/basis', 'marriage');
+  await registrar.getByRole('button', { name: 'Оновити форму за вибраним' }).click();
+  await fill(registrar, { '/paternity/marriage_act_record': '4321', '/paternity/marriage_date': '20.08.2020' });
   await choose(registrar, '/benefit/recipient', 'mother');
   await fillAddress(registrar, '/residence', KYIV);
   await registrar.getByRole('button', { name: 'Подати заяву' }).click();
