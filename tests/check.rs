@@ -244,7 +244,10 @@ fn check_lock_records_new_versions_and_never_rewrites_recorded_ones() {
     let root = copy_of_fixture("valid");
     let lock = root.path().join("bundles/versions.lock");
     let (ok, out) = check(root.path());
-    assert!(ok && out.starts_with("ok: "), "without a lock there is nothing to compare: {out}");
+    assert!(
+        ok && out.starts_with("ok: "),
+        "without a lock there is nothing to compare: {out}"
+    );
     assert!(!lock.exists(), "check alone writes nothing");
 
     let (ok, out) = check_with(root.path(), &["--lock"]);

@@ -286,7 +286,10 @@ async fn birth_assistance_is_claimed_within_twelve_months_of_the_birth() {
     birth["data"]["children"][0]["medical_conclusion"]["issued_on"] = json!(born);
     let errors = refused(&app, "birth", &birth).await;
     let message = "Допомогу при народженні призначають, якщо заява надійшла не пізніше 12 місяців після народження дитини";
-    assert_eq!(errors, vec![("/children/0/birth_date".into(), message.into())]);
+    assert_eq!(
+        errors,
+        vec![("/children/0/birth_date".into(), message.into())]
+    );
     // The same late registration without the assistance goes on.
     birth["services"] = json!([
         "community.residence-registration",
