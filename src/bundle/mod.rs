@@ -359,10 +359,7 @@ impl Catalog {
     /// The registry of a service, in the current definitions or, for a service since removed,
     /// the latest earlier version that has it.
     pub fn registry_of(&self, service: &str) -> Option<&str> {
-        match self.services.get(service) {
-            Some(found) => Some(found.registry.as_str()),
-            None => (self.earlier.values().rev()).find_map(|c| c.registry_of(service)),
-        }
+        self.service_any(service).map(|s| s.registry.as_str())
     }
 
     /// The service of an id, given as a `ServiceId` or as text.
