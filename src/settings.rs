@@ -192,10 +192,36 @@ pub struct RegistrySettings {
     pub sandbox_behaviour: Option<PathBuf>,
     /// When a registry counts as unavailable, and how it is probed meanwhile.
     pub circuit: CircuitSettings,
-    /// Per registry (by name, e.g. `tax-service`): timeout, concurrency, rate, retries, secret.
+    /// Per registry (by name, e.g. `tax-service`): timeout, concurrency, rate, retries, secret,
+    /// protocol.
     #[serde(default)]
     pub overrides: BTreeMap<String, RegistryOverride>,
+    /// The protocol registries are reached by, unless a registry's override says otherwise.
+    pub protocol: crate::registry::Protocol,
+    /// How onestop reaches Trembita: its security server and who it is there.
+    #[serde(default)]
+    pub trembita: TrembitaSettings,
 }
+
+/// onestop as a client of Trembita (X-Road).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TrembitaSettings {
+    /// The security server's address (`https://ss.example.gov.ua`); unset: the sandbox's
+    /// emulator at `{registries.url}/trembita`.
+    pub security_server: Option<String>,
+    /// onestop's subsystem: `<instance>/<member class>/<member code>/<subsystem>`, e.g.
+    /// `SEVDEIR-TEST/GOV/12345678/ONESTOP`.
+    pub client: Option<String>,
+    /// Mutual TLS to the security server: this client's certificate and key (PEM), and the
+    /// CA that signed the security server's certificate (PEM; unset: the system's roots).
+    #[serde(default)]
+    pub tls: crate::registry::TlsFiles,
+}
+
+/// The client identity used when `registries.trembita.client` is unset: the sandbox accepts it,
+/// and the start announces it as a development default.
+pub const SANDBOX_TREMBITA_CLIENT: &str = "SEVDEIR-TEST/GOV/00000000/ONESTOP-DEV";
 
 /// A registry's circuit: after `failures_to_open` retriable failures in a row (seen by one
 /// instance) it is unavailable for every instance; its calls are held and one probe call goes
@@ -223,6 +249,8 @@ pub struct RegistryOverride {
     pub backoff_base_ms: Option<u64>,
     pub backoff_cap_ms: Option<u64>,
     pub callback_secret: Option<String>,
+    /// The protocol this registry is reached by.
+    pub protocol: Option<crate::registry::Protocol>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -281,6 +309,7 @@ fn defaults() -> Result<config::ConfigBuilder<config::builder::DefaultState>, co
         )?
         .set_default("database.url", "sqlite://onestop.db")?
         .set_default("registries.timeout_ms", 10_000)?
+        .set_default("registries.protocol", "onestop-rest")?
         .set_default("registries.concurrency", 16)?
         .set_default("registries.callback_secret", SANDBOX_SECRET)?
         .set_default("registries.callback_window_seconds", 300)?

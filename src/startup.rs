@@ -7,7 +7,6 @@ use crate::bundle::PolicyOverride;
 use crate::fanout::{Circuit, DispatchSettings, Dispatcher, Policy, RegistryLimits};
 use crate::http::{self, AppState};
 use crate::notify::Notifier;
-use crate::registry::RegistryClient;
 use crate::registry::signature::Secrets;
 use crate::sandbox::{Behaviours, SandboxOptions};
 use crate::settings::Settings;
@@ -74,10 +73,8 @@ impl Application {
         let store = connect(&settings).await?;
         let catalog = Arc::new(crate::applications::pin_versions(root, catalog, &store).await?);
         let (registries_url, sandbox) = registries(&settings, &catalog)?;
-        let client = RegistryClient::new(
-            &registries_url,
-            Duration::from_millis(settings.registries.timeout_ms),
-        )?;
+        let adapters =
+            crate::registry::setup::adapters(&settings.registries, &catalog, &registries_url)?;
         let listener = TcpListener::bind(&settings.server.bind)
             .with_context(|| format!("Failed to bind {}", settings.server.bind))?;
         let addr = listener.local_addr()?;
@@ -92,7 +89,7 @@ impl Application {
         let dispatcher = Dispatcher::new(
             store.clone(),
             catalog.clone(),
-            client,
+            adapters,
             dispatch_settings(&settings, &public_url),
             Arc::new(crate::telemetry::Telemetry::new()),
         );

@@ -16,6 +16,7 @@ mod raw;
 mod receipt_texts;
 mod snapshot;
 mod template_helpers;
+pub mod trembita;
 
 pub use applicable::{Applicable, Call, Planned, PlannedHuman};
 pub use compile::compile;
@@ -62,6 +63,10 @@ pub struct Service {
     pub reference: Text,
     /// The service's overrides of its registry's call policy.
     pub policy: PolicyOverride,
+    /// Where it lives on Trembita (none: it cannot be called through Trembita).
+    pub trembita: Option<trembita::TrembitaService>,
+    /// What of the answer the outputs schema declares, nested (how an XML answer is read).
+    pub output_shape: crate::form::Shape,
 }
 
 /// The top-level shape of a service's input form.
@@ -191,6 +196,8 @@ pub struct Bundle {
     pub duplicates: Vec<DuplicateRule>,
     /// What the law refuses across fields: each checked with the combined form.
     pub refusals: Vec<Refusal>,
+    /// Why the data is processed (`Uxp-Purpose-Ids`).
+    pub purposes: Vec<String>,
     forms: Mutex<BTreeMap<Vec<ServiceId>, Arc<CombinedForm>>>,
 }
 

@@ -35,6 +35,9 @@ pub struct RawService {
     /// Per-call timeout for this service, in milliseconds.
     #[serde(default)]
     pub timeout_ms: Option<u64>,
+    /// Where the service lives on Trembita, and how to read a wrapped answer.
+    #[serde(default)]
+    pub trembita: Option<super::trembita::TrembitaService>,
 }
 
 /// `bundles/<id>.yaml`: one life event.
@@ -75,6 +78,10 @@ pub struct RawBundle {
     /// is at least 14): a condition, where to say it, and what.
     #[serde(default)]
     pub refuse: Vec<RawRefusal>,
+    /// Why the data is processed, as the personal-data access monitoring knows the purposes
+    /// (sent as `Uxp-Purpose-Ids` through Trembita).
+    #[serde(default)]
+    pub purposes: Vec<String>,
 }
 
 /// `refuse:` of a bundle: data for which `when` holds is refused with `message` at `pointer`.

@@ -34,6 +34,7 @@ pub(super) struct Flight {
     bundle_id: String,
     bundle_version: i64,
     data: Arc<Value>,
+    acting: Arc<str>,
     calls: Mutex<Vec<SubRequestRecord>>,
 }
 
@@ -45,6 +46,7 @@ impl Flight {
             bundle_id: context.bundle_id.clone(),
             bundle_version: context.bundle_version,
             data: context.data.clone(),
+            acting: context.acting.clone(),
             calls: Mutex::new(context.siblings.clone()),
         }
     }
@@ -98,6 +100,7 @@ impl Flight {
             bundle_version: self.bundle_version,
             data: self.data.clone(),
             siblings: calls.to_vec(),
+            acting: self.acting.clone(),
         });
         released
             .iter()
@@ -184,6 +187,7 @@ mod tests {
         let context = CallContext {
             bundle_id: "birth".into(),
             bundle_version: 1,
+            acting: Arc::from("clerk"),
             data: Arc::new(json!({"child": {"name": "Марʼяна"}})),
             siblings: vec![
                 call("a", Succeeded, &[]),
@@ -263,6 +267,7 @@ mod tests {
         let context = CallContext {
             bundle_id: "birth".into(),
             bundle_version: 1,
+            acting: Arc::from("clerk"),
             data: Arc::new(json!({})),
             siblings: vec![
                 call("a", Succeeded, &[]),

@@ -4,7 +4,23 @@
 //! This module neither stores nor schedules anything; `fanout` decides what to do with an
 //! `Outcome`.
 
+mod adapter;
+pub mod faults;
+mod onestop_rest;
+pub mod setup;
 pub mod signature;
+mod tls;
+mod trembita_rest;
+mod trembita_soap;
+pub mod soap;
+pub mod wrapped;
+pub mod xml;
+
+pub use adapter::{Adapter, Adapters, Answered, Call, Exchange, Protocol, digest};
+pub use onestop_rest::OnestopRest;
+pub use tls::{TlsError, TlsFiles};
+pub use trembita_rest::TrembitaRest;
+pub use trembita_soap::TrembitaSoap;
 
 use crate::bundle::Service;
 use crate::lifecycle::Answer;
@@ -46,89 +62,7 @@ impl Outcome {
     }
 }
 
-/// Calls registries over HTTP.
-#[derive(Clone)]
-pub struct RegistryClient {
-    http: reqwest::Client,
-    base_url: String,
-}
-
-impl RegistryClient {
-    pub fn new(base_url: &str, timeout: Duration) -> Result<Self, reqwest::Error> {
-        let http = reqwest::Client::builder()
-            .timeout(timeout)
-            .connect_timeout(timeout.min(Duration::from_secs(5)))
-            .build()?;
-        Ok(Self {
-            http,
-            base_url: base_url.trim_end_matches('/').to_owned(),
-        })
-    }
-
-    /// The endpoint of a service: `{base}/{registry}/{service}`.
-    pub fn endpoint(&self, service: &Service) -> String {
-        format!("{}/{}/{}", self.base_url, service.registry, service.id)
-    }
-
-    /// Send one request, carrying the sub-request's idempotency key and the URL the registry may
-    /// post a late answer to; `timeout` is the policy's for this call.
-    pub async fn call(
-        &self,
-        service: &Service,
-        idempotency_key: &str,
-        callback_url: Option<&str>,
-        request: &Value,
-        timeout: Duration,
-    ) -> Outcome {
-        let endpoint = self.endpoint(service);
-        let mut call = self
-            .http
-            .post(&endpoint)
-            .header("Idempotency-Key", idempotency_key)
-            .timeout(timeout)
-            .json(request);
-        if let Some(url) = callback_url {
-            call = call.header(signature::CALLBACK_URL_HEADER, url);
-        }
-        Self::finish(service, &endpoint, call).await
-    }
-
-    /// Ask a registry that answered 202 for the result at its status URL.
-    pub async fn poll(&self, service: &Service, status_url: &str, timeout: Duration) -> Outcome {
-        let call = self.http.get(status_url).timeout(timeout);
-        Self::finish(service, status_url, call).await
-    }
-
-    async fn finish(service: &Service, url: &str, call: reqwest::RequestBuilder) -> Outcome {
-        match call.send().await {
-            Err(e) if e.is_timeout() => retry(
-                CallOutcome::Timeout,
-                "реєстр не відповів вчасно (timeout)",
-                None,
-            ),
-            Err(e) => retry(
-                CallOutcome::Unreachable,
-                &format!("реєстр недоступний: {e}"),
-                None,
-            ),
-            Ok(response) => {
-                let status = response.status();
-                let headers = response.headers().clone();
-                let body = response.bytes().await.unwrap_or_default();
-                let outcome = classify(service, status, retry_after(&headers), &body);
-                match outcome {
-                    Outcome::Accepted { after, .. } => Outcome::Accepted {
-                        status_url: location(&headers, url),
-                        after,
-                    },
-                    other => other,
-                }
-            }
-        }
-    }
-}
-
-fn retry(trouble: CallOutcome, reason: &str, after: Option<Duration>) -> Outcome {
+pub(crate) fn retry(trouble: CallOutcome, reason: &str, after: Option<Duration>) -> Outcome {
     Outcome::Retry {
         reason: reason.to_owned(),
         after,
@@ -220,7 +154,7 @@ pub fn is_retriable(status: StatusCode) -> bool {
 }
 
 /// The registry's own words for a refusal: `{"errors":[{"message"}]}`, `{"message"}`, or text.
-fn refusal_reason(status: StatusCode, body: &[u8]) -> String {
+pub(crate) fn refusal_reason(status: StatusCode, body: &[u8]) -> String {
     let parsed: Option<Value> = serde_json::from_slice(body).ok();
     let from_json = parsed.as_ref().and_then(|v| {
         if let Some(errors) = v.get("errors").and_then(Value::as_array) {
@@ -247,7 +181,7 @@ fn refusal_reason(status: StatusCode, body: &[u8]) -> String {
 }
 
 /// `Retry-After` as seconds or as an HTTP date (a date in the past means now).
-fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
+pub(crate) fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
     let value = headers
         .get(reqwest::header::RETRY_AFTER)?
         .to_str()
@@ -263,7 +197,7 @@ fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
 }
 
 /// The status URL of a 202 answer: `Location`, absolute or relative to the called URL.
-fn location(headers: &reqwest::header::HeaderMap, called: &str) -> Option<String> {
+pub(crate) fn location(headers: &reqwest::header::HeaderMap, called: &str) -> Option<String> {
     let value = headers.get(reqwest::header::LOCATION)?.to_str().ok()?;
     let base = reqwest::Url::parse(called).ok()?;
     base.join(value).ok().map(String::from)

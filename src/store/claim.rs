@@ -47,6 +47,21 @@ pub struct CallContext {
     /// kilobytes of JSON objects, too many to clone for each released call).
     pub data: Arc<Value>,
     pub siblings: Vec<SubRequestRecord>,
+    /// Who the calls act for (`acting`).
+    pub acting: Arc<str>,
+}
+
+/// Who an application's calls act for, as registries are told: the staff member who submitted
+/// it, else the institution it was submitted at (a machine client's), else `citizen` (online).
+pub fn acting(institution: Option<&str>, submitted_by: Option<&str>) -> Arc<str> {
+    let staff = submitted_by.filter(|by| !by.starts_with("token:"));
+    Arc::from(staff.or(institution).unwrap_or("citizen"))
+}
+
+impl CallContext {
+    pub fn acting(&self) -> &str {
+        &self.acting
+    }
 }
 
 impl Claim {
@@ -237,6 +252,7 @@ pub(super) struct LockedApplication {
     pub bundle_id: String,
     pub bundle_version: i64,
     pub data: String,
+    pub acting: Arc<str>,
 }
 
 /// Who takes the calls that outcomes release, and the data of their applications.
@@ -313,6 +329,7 @@ impl TakenRows<'_> {
             bundle_version: locked.bundle_version,
             data: Arc::new(parse_json(&locked.data)?),
             siblings,
+            acting: locked.acting.clone(),
         })
     }
 }

@@ -250,6 +250,10 @@ fn first_claims(news: &[&NewApplication], rows: &[NewRow<'_>]) -> Vec<Claim> {
             bundle_version: i64::from(new.bundle_version),
             data: new.data.clone(),
             siblings: mine.iter().map(|row| row.record.clone()).collect(),
+            acting: super::claim::acting(
+                new.origin.institution.as_deref(),
+                new.origin.submitted_by.as_deref(),
+            ),
         });
         for row in mine {
             let Some((locked_until, _)) = &row.claimed else {

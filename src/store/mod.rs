@@ -31,7 +31,7 @@ pub use applications::{
 };
 pub use audit::{AuditFilter, Audits};
 pub use circuits::{CallTiming, Closed, OpenCircuit};
-pub use claim::{CallContext, Claim, Parked, Services, Take};
+pub use claim::{CallContext, Claim, Parked, Services, Take, acting};
 pub use codes::CodeState;
 pub use findable::Earlier;
 pub use gauges::Waiting as WaitingCalls;

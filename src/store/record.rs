@@ -211,7 +211,7 @@ async fn lock_applications(
     };
     for chunk in applications.chunks(IN_CHUNK) {
         let sql = format!(
-            "SELECT id, bundle_id, bundle_version, data FROM applications WHERE id IN ({}) ORDER BY id{lock}",
+            "SELECT id, bundle_id, bundle_version, data, institution, submitted_by FROM applications WHERE id IN ({}) ORDER BY id{lock}",
             placeholders(1, bucket(chunk.len()))
         );
         let mut query = batch(&*tx, sql);
@@ -223,6 +223,10 @@ async fn lock_applications(
                 bundle_id: row.try_get("bundle_id")?,
                 bundle_version: row.try_get("bundle_version")?,
                 data: row.try_get("data")?,
+                acting: super::claim::acting(
+                    row.try_get::<Option<String>, _>("institution")?.as_deref(),
+                    row.try_get::<Option<String>, _>("submitted_by")?.as_deref(),
+                ),
             };
             locked.insert(row.try_get("id")?, application);
         }

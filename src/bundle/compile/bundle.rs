@@ -75,6 +75,7 @@ pub(super) fn compile_bundle(
         work_list,
         duplicates,
         refusals,
+        purposes: raw.purposes,
         forms: Mutex::new(BTreeMap::new()),
     })
 }

@@ -33,10 +33,14 @@ pub(super) fn compile_service(
         }
     }
     let policy = compile_policy(file, "", raw.retry.as_ref(), raw.timeout_ms, diags);
+    for (field, problem) in (raw.trembita.iter()).flat_map(|t| t.problems(&raw.outputs)) {
+        diags.push(Diagnostic::new(file, field, problem));
+    }
     if diags.len() > before {
         return None;
     }
     let (input, input_validator) = input?;
+    let output_shape = crate::form::Shape::of(&raw.outputs, forms);
     Some(Service {
         id: ServiceId::parse(&raw.id).ok()?,
         file: file.to_string_lossy().replace('\\', "/"),
@@ -50,6 +54,8 @@ pub(super) fn compile_service(
         output_validator: output_validator?,
         reference: text(raw.reference),
         policy,
+        trembita: raw.trembita,
+        output_shape,
     })
 }
 

@@ -14,7 +14,7 @@ use super::gates::{Admit, Gate, Gates};
 use super::writer::{self, Done, Inboxes, Job};
 use super::{DispatchSettings, Handed, Policies, PrepareError, Start, Submitter, build_request};
 use crate::bundle::Catalog;
-use crate::registry::{Outcome, RegistryClient};
+use crate::registry::{Adapters, Call, Outcome};
 use crate::store::{CallContext, Claim, Completion, Store, SubKind, now_ms};
 use crate::telemetry::Telemetry;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -39,7 +39,8 @@ impl Drop for AbortOnDrop {
 pub struct Dispatcher {
     store: Store,
     catalog: Arc<Catalog>,
-    client: RegistryClient,
+    /// The adapter of each registry's protocol.
+    adapters: Adapters,
     settings: Arc<DispatchSettings>,
     policies: Arc<Policies>,
     /// Each registry's limits, pace and circuit.
@@ -61,7 +62,7 @@ impl Dispatcher {
     pub fn new(
         store: Store,
         catalog: Arc<Catalog>,
-        client: RegistryClient,
+        adapters: Adapters,
         settings: DispatchSettings,
         telemetry: Arc<Telemetry>,
     ) -> Self {
@@ -77,7 +78,7 @@ impl Dispatcher {
         Self {
             store,
             catalog,
-            client,
+            adapters,
             calls: Arc::new(Semaphore::new(settings.concurrency.max(1))),
             settings: Arc::new(settings),
             policies: Arc::new(policies),
@@ -276,8 +277,9 @@ impl Dispatcher {
         self.keep_lease(claim, policy.timeout, start).await?;
         let started = now_ms();
         let clock = std::time::Instant::now();
-        let outcome = match &claim.poll_url {
-            Some(url) => self.client.poll(service, url, policy.timeout).await,
+        let adapter = self.adapters.of(&service.registry);
+        let answered = match &claim.poll_url {
+            Some(url) => adapter.poll(service, url, policy.timeout).await,
             None => {
                 let (data, siblings) = (&context.data, &context.siblings);
                 let request = build_request(service, step, claim.item, data, siblings)?;
@@ -285,13 +287,20 @@ impl Dispatcher {
                     .callback_token
                     .as_ref()
                     .map(|t| format!("{}/{t}", self.settings.callback_base));
-                let key = &claim.idempotency_key;
-                let timeout = policy.timeout;
-                (self.client)
-                    .call(service, key, callback.as_deref(), &request, timeout)
-                    .await
+                let call = Call {
+                    service,
+                    request: &request,
+                    idempotency_key: &claim.idempotency_key,
+                    callback_url: callback.as_deref(),
+                    application: claim.application_id.as_str(),
+                    user: context.acting(),
+                    purposes: &bundle.purposes,
+                    timeout: policy.timeout,
+                };
+                adapter.call(call).await
             }
         };
+        let outcome = answered.outcome;
         let (registry, counted) = (service.registry.as_str(), outcome.counted());
         (self.telemetry).call(registry, &claim.service_id, counted, clock.elapsed());
         match &outcome {
@@ -318,6 +327,10 @@ impl Dispatcher {
             bundle_version: application.bundle_version,
             data: Arc::new(application.data),
             siblings,
+            acting: crate::store::acting(
+                application.institution.as_deref(),
+                application.submitted_by.as_deref(),
+            ),
         })
     }
 

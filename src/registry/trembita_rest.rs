@@ -1,0 +1,160 @@
+//! `trembita-rest`: UXP's REST dialect as Trembita documents it. `POST {security server}/restapi`
+//! with the input as JSON and the UXP headers: `Uxp-Client` (onestop's subsystem),
+//! `Uxp-Service` (the registry's service), `Uxp-QueryID` (the message id, the same on every
+//! attempt), `Uxp-UserId`, `Uxp-Issue`, and — for the personal-data access monitoring —
+//! `Uxp-Purpose-Ids` (why, from the bundle) and `Uxp-Subject-Id` (whose data, from the service's
+//! declaration). The security server passes the registry's HTTP answer through; its own errors
+//! carry `Uxp-Error` and a JSON body `{"type", "message"}`, classified as SOAP faults are.
+
+use super::adapter::{Adapter, Answer, Answered, Call, Exchange, Protocol, message_id, user_id};
+use super::onestop_rest::unreachable;
+use super::soap::Subsystem;
+use super::trembita_soap::undeclared;
+use super::{Outcome, classify, faults, location, retry_after, wrapped};
+use crate::bundle::Service;
+use reqwest::StatusCode;
+use reqwest::header::HeaderMap;
+use serde_json::Value;
+use std::time::Duration;
+
+/// The header a security server names its own error in.
+pub const ERROR_HEADER: &str = "Uxp-Error";
+
+/// Calls registries through a security server, in UXP REST.
+#[derive(Clone)]
+pub struct TrembitaRest {
+    http: reqwest::Client,
+    /// `{security server}/restapi`.
+    url: String,
+    client: Subsystem,
+}
+
+/// The UXP headers of one call, in the order they are sent.
+pub fn headers(client: &Subsystem, call: &Call<'_>) -> Option<Vec<(&'static str, String)>> {
+    let trembita = call.service.trembita.as_ref()?;
+    let mut headers = vec![
+        ("Uxp-Client", client.path()),
+        (
+            "Uxp-Service",
+            format!("{}/{}", client.instance, trembita.path()),
+        ),
+        ("Uxp-QueryID", message_id(call.idempotency_key)),
+        ("Uxp-UserId", user_id(call.user)),
+        ("Uxp-Issue", call.application.to_owned()),
+    ];
+    if !call.purposes.is_empty() {
+        headers.push(("Uxp-Purpose-Ids", call.purposes.join(",")));
+    }
+    let subject = (trembita.subject.as_deref())
+        .and_then(|pointer| call.request.pointer(pointer))
+        .and_then(Value::as_str);
+    if let Some(subject) = subject {
+        headers.push(("Uxp-Subject-Id", subject.to_owned()));
+    }
+    Some(headers)
+}
+
+impl TrembitaRest {
+    pub fn new(http: reqwest::Client, security_server: &str, client: Subsystem) -> Self {
+        Self {
+            http,
+            url: format!("{}/restapi", security_server.trim_end_matches('/')),
+            client,
+        }
+    }
+}
+
+impl Adapter for TrembitaRest {
+    fn protocol(&self) -> Protocol {
+        Protocol::TrembitaRest
+    }
+
+    fn call<'a>(&'a self, call: Call<'a>) -> Answer<'a> {
+        Box::pin(async move {
+            let Some(headers) = headers(&self.client, &call) else {
+                return undeclared(call.service, Protocol::TrembitaRest);
+            };
+            let body = serde_json::to_vec(call.request).unwrap_or_default();
+            let id = message_id(call.idempotency_key);
+            let mut exchange = Exchange::new(Protocol::TrembitaRest, &id, &body);
+            let mut request = (self.http.post(&self.url))
+                .header(reqwest::header::CONTENT_TYPE, "application/json")
+                .timeout(call.timeout)
+                .body(body);
+            for (name, value) in headers {
+                request = request.header(name, value);
+            }
+            let outcome = self.send(call.service, request, &mut exchange).await;
+            Answered { outcome, exchange }
+        })
+    }
+
+    /// A registry that answered 202 is asked at its status URL, through the security server
+    /// with the same client.
+    fn poll<'a>(&'a self, service: &'a Service, url: &'a str, timeout: Duration) -> Answer<'a> {
+        Box::pin(async move {
+            let mut exchange = Exchange::new(Protocol::TrembitaRest, url, b"");
+            let request = (self.http.get(url))
+                .header("Uxp-Client", self.client.path())
+                .timeout(timeout);
+            let outcome = self.send(service, request, &mut exchange).await;
+            Answered { outcome, exchange }
+        })
+    }
+}
+
+impl TrembitaRest {
+    async fn send(
+        &self,
+        service: &Service,
+        request: reqwest::RequestBuilder,
+        exchange: &mut Exchange,
+    ) -> Outcome {
+        match request.send().await {
+            Err(e) => {
+                exchange.answered(None, None);
+                unreachable(&e)
+            }
+            Ok(response) => {
+                let status = response.status();
+                let headers = response.headers().clone();
+                let body = response.bytes().await.unwrap_or_default();
+                exchange.answered(Some(status.as_u16()), Some(&body));
+                read(service, status, &headers, &body, &self.url)
+            }
+        }
+    }
+}
+
+/// What an answer through the security server means: the security server's own error, a
+/// wrapped answer, or the registry's answer classified as onestop REST's is.
+pub fn read(
+    service: &Service,
+    status: StatusCode,
+    headers: &HeaderMap,
+    body: &[u8],
+    called: &str,
+) -> Outcome {
+    let parsed: Option<Value> = serde_json::from_slice(body).ok();
+    let error_code = (headers.get(ERROR_HEADER))
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    if let Some(code) = error_code {
+        let message = (parsed.as_ref())
+            .and_then(|p| p.get("message"))
+            .and_then(Value::as_str)
+            .unwrap_or("");
+        return faults::classify(&code, message);
+    }
+    let wrapping = service.trembita.as_ref().and_then(|t| t.answer.as_ref());
+    if let (Some(answer), true, Some(fields)) = (wrapping, status == StatusCode::OK, &parsed) {
+        return wrapped::read(service, answer, fields);
+    }
+    match classify(service, status, retry_after(headers), body) {
+        Outcome::Accepted { after, .. } => Outcome::Accepted {
+            status_url: location(headers, called),
+            after,
+        },
+        other => other,
+    }
+}
