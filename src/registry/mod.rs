@@ -9,10 +9,10 @@ pub mod faults;
 mod onestop_rest;
 pub mod setup;
 pub mod signature;
+pub mod soap;
 mod tls;
 mod trembita_rest;
 mod trembita_soap;
-pub mod soap;
 pub mod wrapped;
 pub mod xml;
 

@@ -127,9 +127,8 @@ pub fn adapters(
 
 /// The security server's address and onestop's identity there (checked by `problems`).
 fn trembita(settings: &RegistrySettings, registries_url: &str) -> (String, Subsystem) {
-    let url = (settings.trembita.security_server.clone()).unwrap_or_else(|| {
-        format!("{}/trembita", registries_url.trim_end_matches('/'))
-    });
+    let url = (settings.trembita.security_server.clone())
+        .unwrap_or_else(|| format!("{}/trembita", registries_url.trim_end_matches('/')));
     let client = settings.trembita.client.as_deref().unwrap_or_else(|| {
         tracing::warn!(
             client = SANDBOX_TREMBITA_CLIENT,

@@ -65,7 +65,9 @@ impl Subsystem {
         let parts: Vec<&str> = text.trim().split('/').collect();
         match parts.as_slice() {
             [instance, class, code, subsystem]
-                if parts.iter().all(|p| !p.is_empty() && !p.contains(char::is_whitespace)) =>
+                if parts
+                    .iter()
+                    .all(|p| !p.is_empty() && !p.contains(char::is_whitespace)) =>
             {
                 Ok(Self {
                     instance: (*instance).to_owned(),

@@ -21,7 +21,10 @@ pub fn read(service: &Service, answer: &WrappedAnswer, fields: &Value) -> Outcom
         _ => None,
     };
     let Some(code) = code else {
-        return nonsense(&format!("у відповіді немає коду результату {}", answer.code));
+        return nonsense(&format!(
+            "у відповіді немає коду результату {}",
+            answer.code
+        ));
     };
     let words = fields
         .get(&answer.message)

@@ -8,6 +8,7 @@ use super::claim::{Claim, Take};
 use super::claim::{Locked, LockedApplication, Taking};
 use super::history::{Change, record_history};
 use super::insert::insert_applications;
+use super::messages::{Logged, Message};
 use super::sql::{
     AnyQuery, IN_CHUNK, Ty, batch, bind_null_rows, bucket, padded, placeholders, typed_values,
 };
@@ -36,11 +37,13 @@ impl Store {
         &self,
         conn: &mut WriteConnection,
         new: &[&NewApplication],
-        done: &[(&Claim, &Completion)],
+        outcomes: &[(&Claim, &Completion, Option<&Message>)],
         audit: super::Audits<'_>,
         mut take: Option<Take<'_>>,
     ) -> Result<Recorded, StoreError> {
         let now = now_ms();
+        let done: Vec<(&Claim, &Completion)> = outcomes.iter().map(|(c, o, _)| (*c, *o)).collect();
+        let done = done.as_slice();
         let mut tx = conn.begin(self.backend).await?;
         let mut history: Vec<Change> = Vec::new();
         let screened = super::findable::screen(&mut tx, new).await?;
@@ -81,6 +84,7 @@ impl Store {
         let released = advance_many(&mut tx, self.backend, &finished, now, take, &mut history);
         claims.extend(released.await?);
         record_history(&mut tx, &history, now).await?;
+        super::messages::log(&mut tx, &logged(outcomes)).await?;
         super::audit::count_repeats(&mut tx, audit.repeats).await?;
         let numbers = super::audit::append(&mut tx, &entries).await?;
         tx.commit().await?;
@@ -146,6 +150,20 @@ fn noted<'a>(
         }
     }
     (applied, finished)
+}
+
+/// The exchanges of the outcomes, to log (those of lost leases too: they happened).
+fn logged<'a>(outcomes: &[(&'a Claim, &Completion, Option<&'a Message>)]) -> Vec<Logged<'a>> {
+    (outcomes.iter())
+        .filter_map(|(claim, _, message)| {
+            Some(Logged {
+                application: claim.application_id.as_str(),
+                call: claim.key().to_string(),
+                attempt: claim.attempts,
+                message: (*message)?,
+            })
+        })
+        .collect()
 }
 
 /// What `Store::record` did.
