@@ -16,7 +16,7 @@ mod trembita_soap;
 pub mod wrapped;
 pub mod xml;
 
-pub use adapter::{Adapter, Adapters, Answered, Call, Exchange, Protocol, digest};
+pub use adapter::{Adapter, Adapters, Answered, Call, Exchange, Protocol, digest, message_id};
 pub use onestop_rest::OnestopRest;
 pub use tls::{TlsError, TlsFiles};
 pub use trembita_rest::TrembitaRest;

@@ -52,6 +52,8 @@ mod relocation_rules;
 mod repetition;
 mod sandbox;
 mod sign_in;
+mod trembita;
+mod trembita_faults;
 mod ui;
 mod validation;
 mod versions;
