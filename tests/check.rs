@@ -359,7 +359,9 @@ fn the_example_trembita_settings_fail_check_on_missing_certificates_and_pass_onc
     let (ok, out) = check_settings(Some(&example), &[]);
     assert!(!ok, "{out}");
     assert!(
-        out.contains("registries.trembita.tls.certificate: cannot read /etc/onestop/trembita/client.pem"),
+        out.contains(
+            "registries.trembita.tls.certificate: cannot read /etc/onestop/trembita/client.pem"
+        ),
         "{out}"
     );
     let dir = tempfile::tempdir().expect("a folder");
@@ -386,11 +388,20 @@ fn the_example_trembita_settings_fail_check_on_missing_certificates_and_pass_onc
 fn a_wrong_trembita_client_identity_and_an_override_of_an_unknown_registry_fail_check() {
     let env = [
         ("ONESTOP__REGISTRIES__PROTOCOL", "trembita-rest"),
-        ("ONESTOP__REGISTRIES__TREMBITA__CLIENT", "SEVDEIR-TEST/GOV/12345678"),
-        ("ONESTOP__REGISTRIES__OVERRIDES__NO-SUCH-REGISTRY__PROTOCOL", "trembita-soap"),
+        (
+            "ONESTOP__REGISTRIES__TREMBITA__CLIENT",
+            "SEVDEIR-TEST/GOV/12345678",
+        ),
+        (
+            "ONESTOP__REGISTRIES__OVERRIDES__NO-SUCH-REGISTRY__PROTOCOL",
+            "trembita-soap",
+        ),
     ];
     let (ok, out) = check_settings(None, &env);
     assert!(!ok, "{out}");
     assert!(out.contains("registries.trembita.client: \"SEVDEIR-TEST/GOV/12345678\" is not <instance>/<member class>/<member code>/<subsystem>"), "{out}");
-    assert!(out.contains("registries.overrides.no-such-registry"), "{out}");
+    assert!(
+        out.contains("registries.overrides.no-such-registry"),
+        "{out}"
+    );
 }

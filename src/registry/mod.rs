@@ -19,7 +19,7 @@ pub mod xml;
 pub use adapter::{Adapter, Adapters, Answered, Call, Exchange, Protocol, digest, message_id};
 pub use onestop_rest::OnestopRest;
 pub use tls::{TlsError, TlsFiles};
-pub use trembita_rest::TrembitaRest;
+pub use trembita_rest::{TrembitaRest, headers as uxp_headers};
 pub use trembita_soap::TrembitaSoap;
 
 use crate::bundle::Service;

@@ -216,3 +216,31 @@ async fn an_uxp_error_is_classified_by_its_code_and_a_registrys_503_is_retried()
     let outcome = call(&adapter(&server), &catalog, "tax.rnokpp-assignment").await;
     assert!(retried(&outcome), "{outcome:?}");
 }
+
+/// The UXP headers of one call, as a golden file: a change of the wire format is deliberate.
+#[test]
+fn the_uxp_headers_of_a_call_are_as_recorded() {
+    let catalog = catalog();
+    let service = catalog
+        .service("tax.rnokpp-assignment")
+        .expect("a shipped service");
+    let request = json!({ "child": { "surname": "Шевченко", "rnokpp": "3456789012" } });
+    let purposes = [
+        "birth-registration".to_owned(),
+        "social-assistance".to_owned(),
+    ];
+    let call = Call {
+        service,
+        request: &request,
+        idempotency_key: "0193a000-0000-7000-8000-000000000001:tax.rnokpp-assignment:0",
+        callback_url: None,
+        application: "0193a000-0000-7000-8000-000000000001",
+        user: "clerk",
+        purposes: &purposes,
+        timeout: Duration::from_secs(5),
+    };
+    let client = Subsystem::parse(CLIENT).expect("client");
+    let headers = onestop::registry::uxp_headers(&client, &call).expect("a declared service");
+    let text: Vec<String> = headers.iter().map(|(n, v)| format!("{n}: {v}")).collect();
+    insta::assert_snapshot!(text.join("\n"));
+}
