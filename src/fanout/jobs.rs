@@ -16,6 +16,11 @@ pub(super) struct Done {
 }
 
 impl Done {
+    /// What the store records of it: the claim, its completion, its exchange.
+    pub fn recorded(&self) -> (&Claim, &Completion, Option<&Message>) {
+        (&self.claim, &self.completion, self.message.as_ref())
+    }
+
     pub fn new(claim: Claim, completion: Completion, message: Option<Message>) -> Self {
         Self {
             claim,

@@ -212,9 +212,7 @@ async fn write(
         },
     };
     let news: Vec<&NewApplication> = inserts.iter().map(|i| &i.new).collect();
-    let pairs: Vec<(&Claim, &Completion, Option<&Message>)> = (done.iter())
-        .map(|d| (&d.claim, &d.completion, d.message.as_ref()))
-        .collect();
+    let pairs: Vec<_> = done.iter().map(Done::recorded).collect();
     let store = &dispatcher.store;
     let entries: Vec<&crate::audit::Entry> = audits.iter().flat_map(|a| &a.entries).collect();
     let audit = Audits {
@@ -298,7 +296,7 @@ async fn one_by_one(
             started: &started,
             ..take
         };
-        let pair = (&d.claim, &d.completion, d.message.as_ref());
+        let pair = d.recorded();
         match record(store, conn, &[], &[pair], Audits::default(), Some(take)).await {
             Ok(one) => recorded.applied.extend(one.applied),
             Err(e) => {

@@ -47,6 +47,22 @@ pub(super) struct Logged<'a> {
     pub message: &'a Message,
 }
 
+/// The exchanges of the outcomes, to log (those of lost leases too: they happened).
+pub(super) fn logged<'a>(
+    outcomes: &[(&'a super::Claim, &super::Completion, Option<&'a Message>)],
+) -> Vec<Logged<'a>> {
+    (outcomes.iter())
+        .filter_map(|(claim, _, message)| {
+            Some(Logged {
+                application: claim.application_id.as_str(),
+                call: claim.key().to_string(),
+                attempt: claim.attempts,
+                message: (*message)?,
+            })
+        })
+        .collect()
+}
+
 /// application, call, attempt, protocol, message id, request hash, response hash, status,
 /// sent, answered.
 const ROW: [Ty; 10] = [T, T, I, T, T, T, T, I, I, I];

@@ -7,14 +7,15 @@
 
 mod outcome;
 mod poll;
+mod send;
 
 use outcome::expired;
 
 use super::gates::{Admit, Gate, Gates};
 use super::writer::{self, Done, Inboxes, Job};
-use super::{DispatchSettings, Handed, Policies, PrepareError, Start, Submitter, build_request};
+use super::{DispatchSettings, Handed, Policies, PrepareError, Start, Submitter};
 use crate::bundle::Catalog;
-use crate::registry::{Adapters, Call, Exchange, Outcome};
+use crate::registry::{Adapters, Exchange, Outcome};
 use crate::store::{CallContext, Claim, Completion, Message, Store, SubKind, now_ms};
 use crate::telemetry::Telemetry;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -290,23 +291,9 @@ impl Dispatcher {
         let answered = match &claim.poll_url {
             Some(url) => adapter.poll(service, url, policy.timeout).await,
             None => {
-                let (data, siblings) = (&context.data, &context.siblings);
-                let request = build_request(service, step, claim.item, data, siblings)?;
-                let callback = claim
-                    .callback_token
-                    .as_ref()
-                    .map(|t| format!("{}/{t}", self.settings.callback_base));
-                let call = Call {
-                    service,
-                    request: &request,
-                    idempotency_key: &claim.idempotency_key,
-                    callback_url: callback.as_deref(),
-                    application: claim.application_id.as_str(),
-                    user: context.acting(),
-                    purposes: &bundle.purposes,
-                    timeout: policy.timeout,
-                };
-                adapter.call(call).await
+                let what = (service, step, bundle);
+                self.send(adapter, claim, &context, what, policy.timeout)
+                    .await?
             }
         };
         let (outcome, exchange) = (answered.outcome, answered.exchange);

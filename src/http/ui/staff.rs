@@ -227,6 +227,25 @@ fn duplicate_note(application: &ApplicationRecord) -> Option<Value> {
     }))
 }
 
+/// The message log of call `key`: each exchange with its registry.
+fn exchanged(messages: &[LoggedMessage], key: &str) -> Vec<Value> {
+    (messages.iter())
+        .filter(|m| m.call == key)
+        .map(|m| {
+            json!({
+                "attempt": m.attempt,
+                "sent_at": crate::receipt::kyiv_time(m.sent_at),
+                "took_ms": m.answered_at - m.sent_at,
+                "protocol": m.protocol,
+                "message_id": m.message_id,
+                "request_hash": m.request_hash,
+                "response_hash": m.response_hash,
+                "http_status": m.http_status,
+            })
+        })
+        .collect()
+}
+
 /// Each call: its title and status as the citizen's page says them, attempts, the registry's
 /// reason, its history, and the actions open to the caller.
 fn services(
@@ -259,19 +278,7 @@ fn services(
                     "detail": h.detail,
                 }))
                 .collect();
-            let exchanged: Vec<Value> = (messages.iter())
-                .filter(|m| m.call == key)
-                .map(|m| json!({
-                    "attempt": m.attempt,
-                    "sent_at": crate::receipt::kyiv_time(m.sent_at),
-                    "took_ms": m.answered_at - m.sent_at,
-                    "protocol": m.protocol,
-                    "message_id": m.message_id,
-                    "request_hash": m.request_hash,
-                    "response_hash": m.response_hash,
-                    "http_status": m.http_status,
-                }))
-                .collect();
+            let exchanged = exchanged(messages, &key);
             let base = format!("/staff/applications/{id}");
             json!({
                 "key": key,
