@@ -4,7 +4,7 @@
 -- No personal data: a hash proves what was sent to whoever holds the message, and tells nothing
 -- to whoever does not. Purging an application's data keeps it.
 CREATE TABLE registry_messages (
-    id              INTEGER PRIMARY KEY AUTOINCREMENT,
+    id              INTEGER PRIMARY KEY,
     application_id  TEXT NOT NULL REFERENCES applications (id),
     -- The call: `service#item`.
     call_key        TEXT NOT NULL,
