@@ -51,6 +51,7 @@ mod receipts;
 mod relocation_rules;
 mod repetition;
 mod sandbox;
+mod sandbox_trembita;
 mod sign_in;
 mod trembita;
 mod trembita_faults;
