@@ -222,9 +222,9 @@ async fn an_uxp_error_is_classified_by_its_code_and_a_registrys_503_is_retried()
 fn the_uxp_headers_of_a_call_are_as_recorded() {
     let catalog = catalog();
     let service = catalog
-        .service("tax.rnokpp-assignment")
+        .service("civil.birth-registration")
         .expect("a shipped service");
-    let request = json!({ "child": { "surname": "Шевченко", "rnokpp": "3456789012" } });
+    let request = json!({ "mother": { "surname": "Шевченко", "rnokpp": "3440712340" } });
     let purposes = [
         "birth-registration".to_owned(),
         "social-assistance".to_owned(),
@@ -232,7 +232,7 @@ fn the_uxp_headers_of_a_call_are_as_recorded() {
     let call = Call {
         service,
         request: &request,
-        idempotency_key: "0193a000-0000-7000-8000-000000000001:tax.rnokpp-assignment:0",
+        idempotency_key: "0193a000-0000-7000-8000-000000000001:civil.birth-registration:0",
         callback_url: None,
         application: "0193a000-0000-7000-8000-000000000001",
         user: "clerk",
