@@ -44,7 +44,9 @@ async fn answer(
         return unknown_service(registry, service_id);
     };
     let Some(key) = key else {
-        sandbox.state().count_call(service_id, Protocol::OnestopRest);
+        sandbox
+            .state()
+            .count_call(service_id, Protocol::OnestopRest);
         return error(
             StatusCode::BAD_REQUEST,
             "",

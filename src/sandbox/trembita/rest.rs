@@ -65,7 +65,10 @@ async fn serve(sandbox: &Sandbox, req: &HttpRequest, body: &[u8]) -> Served {
     };
     let hash = request_hash(body);
     let headers = response.headers_mut();
-    for (name, value) in [("uxp-queryid", query_id.as_str()), ("uxp-request-hash", &hash)] {
+    for (name, value) in [
+        ("uxp-queryid", query_id.as_str()),
+        ("uxp-request-hash", &hash),
+    ] {
         if let Ok(value) = HeaderValue::from_str(value) {
             headers.insert(HeaderName::from_static(name), value);
         }
@@ -92,7 +95,11 @@ fn identify<'a>(
         let message = format!(
             "Uxp-Service \"{named}\" is not <instance>/<member class>/<member code>/<subsystem>/<service code>[/<version>]"
         );
-        return Err(uxp_error(StatusCode::BAD_REQUEST, "Client.BadRequest", &message));
+        return Err(uxp_error(
+            StatusCode::BAD_REQUEST,
+            "Client.BadRequest",
+            &message,
+        ));
     }
     let query_id = header_text(req, QUERY_ID).filter(|q| !q.trim().is_empty());
     let Some(query_id) = query_id else {
@@ -146,7 +153,9 @@ fn uxp_error(status: StatusCode, code: &str, message: &str) -> HttpResponse {
 fn uxp_headers(req: &HttpRequest) -> BTreeMap<String, String> {
     (req.headers().iter())
         .filter(|(name, _)| name.as_str().starts_with("uxp-"))
-        .filter_map(|(name, value)| Some((name.as_str().to_owned(), value.to_str().ok()?.to_owned())))
+        .filter_map(|(name, value)| {
+            Some((name.as_str().to_owned(), value.to_str().ok()?.to_owned()))
+        })
         .collect()
 }
 

@@ -18,7 +18,14 @@ use serde_json::Value;
 use std::fmt::Write;
 
 /// The header parts every X-Road message carries, in the order X-Road's WSDLs list them.
-const HEADER_PARTS: [&str; 6] = ["client", "service", "userId", "id", "issue", "protocolVersion"];
+const HEADER_PARTS: [&str; 6] = [
+    "client",
+    "service",
+    "userId",
+    "id",
+    "issue",
+    "protocolVersion",
+];
 
 /// How deep nested fields are declared (a shape deeper than this is declared as any content).
 const DEPTH: usize = 16;
@@ -149,9 +156,14 @@ fn fields(out: &mut String, schema: Option<&Value>, shape: &Shape, depth: usize)
         out.push_str("<xs:any minOccurs=\"0\" maxOccurs=\"unbounded\" processContents=\"lax\"/>\n");
         return;
     };
-    let required = (schema.and_then(|s| s.get("required")).and_then(Value::as_array)).cloned();
+    let required = (schema
+        .and_then(|s| s.get("required"))
+        .and_then(Value::as_array))
+    .cloned();
     for (field, shape) in fields {
-        let sub = schema.and_then(|s| s.get("properties")).and_then(|p| p.get(field));
+        let sub = schema
+            .and_then(|s| s.get("properties"))
+            .and_then(|p| p.get(field));
         let is_required = (required.iter().flatten()).any(|r| r.as_str() == Some(field.as_str()));
         element(out, field, sub, shape, is_required, depth + 1);
     }
@@ -169,7 +181,11 @@ fn element(
 ) {
     let min = if required { "1" } else { "0" };
     let (schema, shape, max) = match shape {
-        Shape::Array(item) => (schema.and_then(|s| s.get("items")), item.as_ref(), "unbounded"),
+        Shape::Array(item) => (
+            schema.and_then(|s| s.get("items")),
+            item.as_ref(),
+            "unbounded",
+        ),
         other => (schema, other, "1"),
     };
     let open = format!(
