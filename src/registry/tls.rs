@@ -137,6 +137,50 @@ fn certificates(
     Ok(all)
 }
 
+/// What a failed TLS handshake somewhere in `e`'s sources means, in plain words for the log
+/// (none: `e` is not one). rustls's own text names only the alert (`received fatal alert:
+/// CertificateRequired`), and hyper hides it inside an `io::Error`.
+pub fn handshake_failure(e: &(dyn std::error::Error + 'static)) -> Option<String> {
+    let mut source = Some(e);
+    while let Some(cause) = source {
+        let io = cause.downcast_ref::<std::io::Error>();
+        let inner = io
+            .and_then(|io| io.get_ref())
+            .map(|e| e as &(dyn std::error::Error + 'static));
+        let tls = (cause.downcast_ref::<rustls::Error>())
+            .or_else(|| inner.and_then(|e| e.downcast_ref::<rustls::Error>()));
+        if let Some(tls) = tls {
+            return Some(explain(tls));
+        }
+        source = cause.source();
+    }
+    None
+}
+
+fn explain(e: &rustls::Error) -> String {
+    use rustls::AlertDescription as Alert;
+    match e {
+        rustls::Error::AlertReceived(Alert::CertificateRequired) => {
+            "the server requires a client certificate and none was sent (registries.trembita.tls.certificate and .key)".into()
+        }
+        rustls::Error::AlertReceived(
+            alert @ (Alert::BadCertificate
+            | Alert::UnknownCA
+            | Alert::CertificateUnknown
+            | Alert::CertificateExpired
+            | Alert::CertificateRevoked
+            | Alert::UnsupportedCertificate
+            | Alert::AccessDenied),
+        ) => format!(
+            "the server refused the client certificate ({alert:?}; registries.trembita.tls.certificate)"
+        ),
+        rustls::Error::InvalidCertificate(reason) => format!(
+            "the server's certificate is not trusted ({reason:?}; registries.trembita.tls.ca)"
+        ),
+        other => format!("the TLS handshake failed: {other}"),
+    }
+}
+
 fn read(field: &'static str, path: &Path) -> Result<Vec<u8>, TlsError> {
     std::fs::read(path).map_err(|error| TlsError::Read {
         field,
@@ -251,64 +295,40 @@ mod tests {
         let not_pem = dir.path().join("not.pem");
         std::fs::write(&not_pem, "not PEM at all\n").expect("written");
         let broken = dir.path().join("broken.pem");
-        std::fs::write(
-            &broken,
-            "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n",
-        )
-        .expect("written");
+        let garbage = "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n";
+        std::fs::write(&broken, garbage).expect("written");
+        let files = |certificate: Option<&Path>, key: Option<&Path>, ca: Option<&Path>| TlsFiles {
+            certificate: certificate.map(Path::to_owned),
+            key: key.map(Path::to_owned),
+            ca: ca.map(Path::to_owned),
+        };
         let cases = [
             (
                 "ca",
                 "no CERTIFICATE in PEM",
-                TlsFiles {
-                    ca: Some(not_pem.clone()),
-                    ..TlsFiles::default()
-                },
+                files(None, None, Some(&not_pem)),
             ),
-            (
-                "ca",
-                "",
-                TlsFiles {
-                    ca: Some(broken.clone()),
-                    ..TlsFiles::default()
-                },
-            ),
+            ("ca", "", files(None, None, Some(&broken))),
             (
                 "key",
                 "no private key in PEM",
-                TlsFiles {
-                    certificate: Some(certificate),
-                    key: Some(not_pem.clone()),
-                    ca: None,
-                },
+                files(Some(&certificate), Some(&not_pem), None),
             ),
             (
                 "certificate",
                 "no CERTIFICATE in PEM",
-                TlsFiles {
-                    certificate: Some(not_pem),
-                    key: Some(key.clone()),
-                    ca: None,
-                },
+                files(Some(&not_pem), Some(&key), None),
             ),
-            (
-                "certificate",
-                "",
-                TlsFiles {
-                    certificate: Some(broken),
-                    key: Some(key),
-                    ca: None,
-                },
-            ),
+            ("certificate", "", files(Some(&broken), Some(&key), None)),
         ];
         for (field, reason, files) in cases {
             let error = error_of(&files);
             let expected = format!("registries.trembita.tls.{field}: ");
+            assert!(error.starts_with(&expected), "{error}");
             assert!(
-                error.starts_with(&expected) && error.contains(reason),
+                error.contains("is not usable: ") && error.contains(reason),
                 "{error}"
             );
-            assert!(error.contains("is not usable: "), "{error}");
         }
     }
 
