@@ -20,7 +20,7 @@ pub use formats::{
 };
 pub use messages::Message;
 pub use schemas::Schemas;
-pub use shape::Shape;
+pub use shape::{Leaf, Shape};
 pub use validate::{FieldError, ValidApplication};
 
 /// Why a combined form could not be made or a submission not be read.

@@ -3,6 +3,11 @@
 //! form names, an array projects each item — so a registry never gets a field another service
 //! asked for (the mother's identity document does not reach the tax service). Worked out once
 //! per service when the definitions load, `$ref`s followed through the form files.
+//!
+//! A leaf keeps its declared type (`Leaf`), so that an answer in XML, all text, is read back as
+//! the numbers and booleans its schema declares (`registry::xml`). Keywords side by side,
+//! `allOf` and `then`/`else` add up (a sub-schema that says nothing of a shape, such as
+//! `{"required": […]}`, adds nothing); `anyOf`/`oneOf` alternatives let through what any does.
 
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -10,12 +15,24 @@ use std::collections::BTreeMap;
 /// What a schema lets through.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Shape {
-    /// Anything: a leaf, or an object whose fields the schema does not list.
+    /// Anything: a leaf of no one declared type, or an object whose fields the schema does not
+    /// list.
     Any,
+    /// A scalar of one declared type (what an XML answer's text is read as).
+    Leaf(Leaf),
     /// Only these properties, each with its own shape.
     Object(BTreeMap<String, Shape>),
     /// Items of this shape.
     Array(Box<Shape>),
+}
+
+/// The type of a scalar, from a schema's `type` (or an `enum`/`const` whose values share one).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Leaf {
+    String,
+    Integer,
+    Number,
+    Boolean,
 }
 
 /// How deep `$ref`s are followed (a form that refers to itself stops here).
@@ -43,38 +60,62 @@ impl Shape {
         }
     }
 
-    /// What either lets through.
+    /// What either of two alternatives (`anyOf`, `oneOf`) lets through: an alternative that
+    /// lets anything through makes the whole so.
     fn union(self, other: Shape) -> Shape {
         match (self, other) {
-            (Shape::Object(mut a), Shape::Object(b)) => {
-                for (key, shape) in b {
-                    let merged = match a.remove(&key) {
-                        Some(existing) => existing.union(shape),
-                        None => shape,
-                    };
-                    a.insert(key, merged);
-                }
-                Shape::Object(a)
-            }
+            (Shape::Object(a), Shape::Object(b)) => Shape::Object(fields(a, b, Shape::union)),
             (Shape::Array(a), Shape::Array(b)) => Shape::Array(Box::new(a.union(*b))),
+            (Shape::Leaf(a), Shape::Leaf(b)) if a == b => Shape::Leaf(a),
             _ => Shape::Any,
         }
     }
+
+    /// What a value satisfying both (`allOf`, `then`, keywords side by side) is: the fields
+    /// either declares; `Any` (a schema that says nothing of a shape, such as
+    /// `{"maximum": 3}`) adds nothing.
+    fn merge(self, other: Shape) -> Shape {
+        match (self, other) {
+            (Shape::Any, shape) | (shape, Shape::Any) => shape,
+            (Shape::Object(a), Shape::Object(b)) => Shape::Object(fields(a, b, Shape::merge)),
+            (Shape::Array(a), Shape::Array(b)) => Shape::Array(Box::new(a.merge(*b))),
+            (Shape::Leaf(a), Shape::Leaf(b)) if a == b => Shape::Leaf(a),
+            _ => Shape::Any,
+        }
+    }
+}
+
+/// The fields of two objects, those both declare combined by `combine`.
+fn fields(
+    mut a: BTreeMap<String, Shape>,
+    b: BTreeMap<String, Shape>,
+    combine: fn(Shape, Shape) -> Shape,
+) -> BTreeMap<String, Shape> {
+    for (key, shape) in b {
+        let combined = match a.remove(&key) {
+            Some(existing) => combine(existing, shape),
+            None => shape,
+        };
+        a.insert(key, combined);
+    }
+    a
 }
 
 fn of(schema: &Value, forms: &BTreeMap<String, Value>, depth: usize) -> Shape {
     let Some(map) = schema.as_object() else {
         return Shape::Any;
     };
-    if depth > DEPTH {
+    if depth > DEPTH
+        || map
+            .get("additionalProperties")
+            .is_some_and(Value::is_object)
+    {
         return Shape::Any;
     }
     let mut parts: Vec<Shape> = Vec::new();
     if let Some(reference) = map.get("$ref").and_then(Value::as_str) {
-        parts.push(match resolve(reference, forms) {
-            Some(target) => of(&target, forms, depth + 1),
-            None => Shape::Any,
-        });
+        let target = resolve(reference, forms);
+        parts.push(target.map_or(Shape::Any, |t| of(&t, forms, depth + 1)));
     }
     if let Some(properties) = map.get("properties").and_then(Value::as_object) {
         let fields = properties
@@ -86,32 +127,72 @@ fn of(schema: &Value, forms: &BTreeMap<String, Value>, depth: usize) -> Shape {
     if let Some(items) = map.get("items") {
         parts.push(Shape::Array(Box::new(of(items, forms, depth + 1))));
     }
-    for keyword in ["allOf", "anyOf", "oneOf"] {
-        for sub in map
-            .get(keyword)
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-        {
-            parts.push(of(sub, forms, depth + 1));
-        }
+    for keyword in [["anyOf"], ["oneOf"]] {
+        let alternatives = subschemas(map, &keyword).map(|sub| of(sub, forms, depth + 1));
+        parts.extend(alternatives.reduce(Shape::union));
     }
     // `if` only tests; what `then` and `else` add is declared.
-    for keyword in ["then", "else"] {
-        if let Some(sub) = map.get(keyword) {
-            parts.push(of(sub, forms, depth + 1));
+    for sub in subschemas(map, &["allOf", "then", "else"]) {
+        parts.push(of(sub, forms, depth + 1));
+    }
+    parts.extend(leaf(map).map(Shape::Leaf));
+    parts.into_iter().reduce(Shape::merge).unwrap_or(Shape::Any)
+}
+
+/// The sub-schemas under `keywords` (arrays of schemas, or one schema).
+fn subschemas<'a>(
+    map: &'a serde_json::Map<String, Value>,
+    keywords: &'a [&str],
+) -> impl Iterator<Item = &'a Value> {
+    keywords
+        .iter()
+        .filter_map(|k| map.get(*k))
+        .flat_map(|v| match v {
+            Value::Array(items) => items.iter().collect::<Vec<_>>(),
+            one => vec![one],
+        })
+}
+
+/// The scalar type a schema declares: its `type` (a name, or an array where exactly one name
+/// is not `null`), else what all of its `enum`/`const` values are.
+fn leaf(map: &serde_json::Map<String, Value>) -> Option<Leaf> {
+    let named = |name: &str| match name {
+        "string" => Some(Leaf::String),
+        "integer" => Some(Leaf::Integer),
+        "number" => Some(Leaf::Number),
+        "boolean" => Some(Leaf::Boolean),
+        _ => None,
+    };
+    match map.get("type") {
+        Some(Value::String(name)) => return named(name),
+        Some(Value::Array(names)) => {
+            let mut types = names
+                .iter()
+                .filter_map(Value::as_str)
+                .filter(|n| *n != "null");
+            return match (types.next(), types.next()) {
+                (Some(one), None) => named(one),
+                _ => None,
+            };
         }
+        _ => {}
     }
-    let leaf = parts.is_empty()
-        || map
-            .get("additionalProperties")
-            .is_some_and(|a| a.is_object());
-    if leaf {
-        return Shape::Any;
-    }
-    let mut parts = parts.into_iter();
-    let first = parts.next().unwrap_or(Shape::Any);
-    parts.fold(first, Shape::union)
+    let mut values: Vec<&Value> = map.get("const").into_iter().collect();
+    values.extend(
+        map.get("enum")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten(),
+    );
+    let mut leaves = values.into_iter().map(|v| match v {
+        Value::String(_) => Some(Leaf::String),
+        Value::Bool(_) => Some(Leaf::Boolean),
+        Value::Number(n) if n.is_i64() || n.is_u64() => Some(Leaf::Integer),
+        Value::Number(_) => Some(Leaf::Number),
+        _ => None,
+    });
+    let first = leaves.next()??;
+    leaves.all(|l| l == Some(first)).then_some(first)
 }
 
 /// The schema an absolute `$ref` points at (its own `$ref`s made absolute against its file).
@@ -125,7 +206,7 @@ fn resolve(reference: &str, forms: &BTreeMap<String, Value>) -> Option<Value> {
 
 #[cfg(test)]
 mod tests {
-    use super::Shape;
+    use super::{Leaf, Shape};
     use serde_json::json;
     use std::collections::BTreeMap;
 
@@ -158,6 +239,88 @@ mod tests {
             Shape::of(&list, &forms).project(&json!([mother, { "surname": "Б" }])),
             json!([{ "surname": "Коваленко" }, { "surname": "Б" }])
         );
-        assert_eq!(Shape::of(&json!({ "type": "string" }), &forms), Shape::Any);
+        assert_eq!(Shape::of(&json!({ "type": "object" }), &forms), Shape::Any);
+    }
+
+    #[test]
+    fn a_leaf_is_typed_by_its_type_keyword_or_by_its_enumerated_values() {
+        let forms = BTreeMap::new();
+        let shape = |schema| Shape::of(&schema, &forms);
+        assert_eq!(
+            shape(json!({ "type": "string" })),
+            Shape::Leaf(Leaf::String)
+        );
+        assert_eq!(
+            shape(json!({ "type": "string", "format": "date", "pattern": "^2" })),
+            Shape::Leaf(Leaf::String)
+        );
+        assert_eq!(
+            shape(json!({ "type": "integer" })),
+            Shape::Leaf(Leaf::Integer)
+        );
+        assert_eq!(
+            shape(json!({ "type": "number" })),
+            Shape::Leaf(Leaf::Number)
+        );
+        assert_eq!(
+            shape(json!({ "type": "boolean" })),
+            Shape::Leaf(Leaf::Boolean)
+        );
+        assert_eq!(
+            shape(json!({ "type": ["integer", "null"] })),
+            Shape::Leaf(Leaf::Integer)
+        );
+        assert_eq!(shape(json!({ "type": ["integer", "string"] })), Shape::Any);
+        assert_eq!(shape(json!({ "type": ["null"] })), Shape::Any);
+        assert_eq!(
+            shape(json!({ "enum": ["a", "b"] })),
+            Shape::Leaf(Leaf::String)
+        );
+        assert_eq!(
+            shape(json!({ "const": "marriage" })),
+            Shape::Leaf(Leaf::String)
+        );
+        assert_eq!(shape(json!({ "enum": ["a", 1] })), Shape::Any);
+        assert_eq!(shape(json!({ "pattern": "^[0-9]+$" })), Shape::Any);
+        assert_eq!(shape(json!({})), Shape::Any);
+    }
+
+    #[test]
+    fn equal_leaves_unite_into_that_leaf_and_different_ones_into_anything() {
+        let forms = BTreeMap::new();
+        let shape = |schema| Shape::of(&schema, &forms);
+        assert_eq!(
+            shape(json!({ "anyOf": [{ "type": "string" }, { "type": "string", "maxLength": 3 }] })),
+            Shape::Leaf(Leaf::String)
+        );
+        assert_eq!(
+            shape(json!({ "anyOf": [{ "type": "string" }, { "type": "integer" }] })),
+            Shape::Any
+        );
+        assert_eq!(
+            shape(json!({ "oneOf": [{ "type": "integer" }, {}] })),
+            Shape::Any,
+            "a branch that says nothing lets anything through"
+        );
+    }
+
+    #[test]
+    fn a_then_that_only_requires_fields_keeps_the_object_s_declared_fields() {
+        let forms = BTreeMap::new();
+        let schema = json!({
+            "type": "object",
+            "properties": { "basis": { "type": "string" }, "count": { "type": "integer" } },
+            "if": { "properties": { "basis": { "const": "marriage" } } },
+            "then": { "required": ["count"] },
+        });
+        let expected = Shape::Object(BTreeMap::from([
+            ("basis".to_owned(), Shape::Leaf(Leaf::String)),
+            ("count".to_owned(), Shape::Leaf(Leaf::Integer)),
+        ]));
+        assert_eq!(Shape::of(&schema, &forms), expected);
+        assert_eq!(
+            expected.project(&json!({ "basis": "marriage", "count": 2, "x": 1 })),
+            json!({ "basis": "marriage", "count": 2 })
+        );
     }
 }

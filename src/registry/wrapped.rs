@@ -21,7 +21,10 @@ pub fn read(service: &Service, answer: &WrappedAnswer, fields: &Value) -> Outcom
         _ => None,
     };
     let Some(code) = code else {
-        return nonsense(&format!("у відповіді немає коду результату {}", answer.code));
+        return nonsense(&format!(
+            "у відповіді немає коду результату {}",
+            answer.code
+        ));
     };
     let words = fields
         .get(&answer.message)
@@ -121,4 +124,135 @@ pub fn encode(answer: &WrappedAnswer, outputs: &Value) -> String {
         element.text = text;
     }
     base64::engine::general_purpose::STANDARD.encode(xml::write(&root))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::registry::soap;
+    use serde_json::json;
+    use std::collections::BTreeMap;
+
+    fn service() -> &'static Service {
+        let catalog = soap::tests::catalog();
+        catalog
+            .service("civil.birth-registration")
+            .expect("the service is shipped")
+    }
+
+    /// The civil registry's wrapping, as a service's file would declare it.
+    fn answer() -> WrappedAnswer {
+        WrappedAnswer {
+            code: "ResultCode".into(),
+            data: "ResultData".into(),
+            message: "ResultMessage".into(),
+            codes: BTreeMap::from([
+                (0, CodeMeaning::Succeeded),
+                (1, CodeMeaning::Retry("внутрішня помилка реєстру".into())),
+                (2, CodeMeaning::Refused("запис уже існує".into())),
+                (5, CodeMeaning::Refused("дані не пройшли перевірку".into())),
+            ]),
+            outputs: BTreeMap::from([
+                ("act_record_number".into(), "ActRecord/Number".into()),
+                ("registered_on".into(), "ActRecord/Date".into()),
+                ("registry_office".into(), "Office".into()),
+            ]),
+        }
+    }
+
+    fn outputs() -> Value {
+        json!({
+            "act_record_number": "0042",
+            "registered_on": "2026-11-20",
+            "registry_office": "Відділ державної реєстрації актів цивільного стану у місті Києві",
+        })
+    }
+
+    fn fields(code: Value, message: &str, data: &str) -> Value {
+        json!({ "ResultCode": code, "ResultMessage": message, "ResultData": data })
+    }
+
+    #[test]
+    fn an_encoded_answer_reads_back_as_its_outputs() {
+        let data = encode(&answer(), &outputs());
+        let read = read(service(), &answer(), &fields(json!("0"), "", &data));
+        assert_eq!(read, Outcome::Succeeded(outputs()));
+    }
+
+    #[test]
+    fn a_wrapped_answer_in_a_soap_envelope_reads_back_as_its_outputs() {
+        let header = soap::Header {
+            client: soap::Subsystem::parse("SEVDEIR-TEST/GOV/12345678/ONESTOP").expect("client"),
+            service: soap::ServiceId {
+                provider: soap::Subsystem::parse("SEVDEIR-TEST/GOV/00015622/DRACS").expect("p"),
+                code: "RegisterBirth".into(),
+                version: None,
+            },
+            id: "0190f3a8-5b7c-7d2e-9f10-2a3b4c5d6e7f".into(),
+            user_id: None,
+            issue: None,
+            protocol_version: soap::PROTOCOL_VERSION.into(),
+            request_hash: Some(("aGFzaA==".into(), soap::SHA512.into())),
+        };
+        let body = fields(json!(0), "Успішно", &encode(&answer(), &outputs()));
+        let envelope = soap::response(&header, "urn:dracs", &body);
+        let Ok(soap::Envelope::Message { body, .. }) = soap::parse(envelope.as_bytes()) else {
+            panic!("a message");
+        };
+        let fields = soap::outputs(&body, &Shape::Any);
+        assert_eq!(
+            read(service(), &answer(), &fields),
+            Outcome::Succeeded(outputs())
+        );
+    }
+
+    #[test]
+    fn codes_other_than_success_are_retried_or_refused_with_their_meaning_and_the_words() {
+        let data = encode(&answer(), &outputs());
+        let said = "Запис №0042 уже є";
+        let retried = read(service(), &answer(), &fields(json!(1), said, &data));
+        let Outcome::Retry {
+            reason, trouble, ..
+        } = retried
+        else {
+            panic!("code 1 is retried: {retried:?}");
+        };
+        assert_eq!(trouble, CallOutcome::ServerError);
+        assert_eq!(
+            reason,
+            format!("реєстр: внутрішня помилка реєстру (ResultCode 1): {said}")
+        );
+        for (code, meaning) in [(2, "запис уже існує"), (5, "дані не пройшли перевірку")]
+        {
+            let refused = read(service(), &answer(), &fields(json!(code), said, &data));
+            let expected = format!("реєстр відмовив: {meaning} (ResultCode {code}): {said}");
+            assert_eq!(refused, Outcome::Refused(expected));
+        }
+    }
+
+    #[test]
+    fn a_missing_code_bad_base64_or_data_that_is_not_xml_is_a_bad_answer() {
+        let not_xml = base64::engine::general_purpose::STANDARD.encode("<Result><Office>");
+        let cases = [
+            (
+                json!({ "ResultData": encode(&answer(), &outputs()) }),
+                "немає коду",
+            ),
+            (fields(json!(7), "", ""), "невідомий код"),
+            (fields(json!("0"), "", "not base64!"), "не є base64"),
+            (fields(json!("0"), "", &not_xml), "не є XML"),
+            (json!({ "ResultCode": 0 }), "немає даних"),
+        ];
+        for (fields, expected) in cases {
+            let outcome = read(service(), &answer(), &fields);
+            let Outcome::Retry {
+                reason, trouble, ..
+            } = &outcome
+            else {
+                panic!("{fields} is retried: {outcome:?}");
+            };
+            assert_eq!(*trouble, CallOutcome::BadAnswer, "{fields}");
+            assert!(reason.contains(expected), "{reason}, expected {expected}");
+        }
+    }
 }

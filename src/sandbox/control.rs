@@ -1,5 +1,6 @@
 //! The sandbox's own endpoints, for tests and benchmarks: `GET /_sandbox/stats` (calls and
-//! effects by service) and `GET`/`PUT /_sandbox/behaviour` (read or replace the knobs at
+//! effects by service), `GET /_sandbox/received/{service}` and `/_sandbox/headers/{service}`
+//! (what it was sent) and `GET`/`PUT /_sandbox/behaviour` (read or replace the knobs at
 //! runtime). They never touch the effects themselves.
 
 use super::{Behaviours, Sandbox, problems};
@@ -47,4 +48,11 @@ pub(super) async fn replace_behaviour(
 pub(super) async fn received(sandbox: web::Data<Sandbox>, path: web::Path<String>) -> HttpResponse {
     let bodies = sandbox.state().received(&path);
     HttpResponse::Ok().json(serde_json::json!({ "bodies": bodies }))
+}
+
+/// `GET /_sandbox/headers/{service}`: the UXP headers of the last calls the service received
+/// through the security server's REST (10 at most), oldest first, as `{"headers": [{…}]}`.
+pub(super) async fn headers(sandbox: web::Data<Sandbox>, path: web::Path<String>) -> HttpResponse {
+    let headers = sandbox.state().headers(&path);
+    HttpResponse::Ok().json(json!({ "headers": headers }))
 }

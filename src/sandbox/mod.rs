@@ -10,6 +10,10 @@
 //! reads and replaces the knobs at runtime. It is also the SMS gateway of the demo and the tests
 //! (`POST /_sandbox/sms`, and `GET /_sandbox/messages` to read what was sent).
 //!
+//! It is also a Trembita security server (`trembita`): the same registries reached in X-Road
+//! SOAP at `POST /trembita` and in UXP REST at `POST /trembita/restapi`, each service's WSDL at
+//! `GET /trembita/wsdl/{service}`; `/_sandbox/stats` counts each service's calls by protocol.
+//!
 //! The sandbox shares the compiled definitions with the server but nothing else: onestop talks
 //! to it only over HTTP, exactly as it would to a real registry.
 
@@ -18,9 +22,11 @@ mod behaviour;
 mod call;
 mod control;
 mod generate;
+mod rest;
 mod sms;
 mod state;
 mod tls;
+mod trembita;
 
 pub use behaviour::{
     Asynchronous, Behaviour, BehaviourError, Behaviours, Latency, Mode, Problem, RateLimit, Refusal,
@@ -35,7 +41,7 @@ use serde_json::json;
 use state::State;
 use std::net::TcpListener;
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// How the sandbox behaves and what it signs its callbacks with.
 #[derive(Debug, Clone, Default)]
@@ -139,10 +145,15 @@ pub fn serve(
                     .route(web::put().to(control::replace_behaviour)),
             )
             .route(
-                "/_sandbox/status/{registry}/{service}/{key}",
-                web::get().to(asynchronous::status),
+                "/_sandbox/headers/{service}",
+                web::get().to(control::headers),
             )
-            .route("/{registry}/{service}", web::post().to(call::call))
+            .route(
+                "/_sandbox/status/{registry}/{service}/{key}",
+                web::get().to(rest::status),
+            )
+            .configure(trembita::routes)
+            .route("/{registry}/{service}", web::post().to(rest::call))
     })
     .workers(1);
     let server = match tls {
@@ -201,6 +212,37 @@ impl Sandbox {
     ) -> impl Iterator<Item = &'a Service> + 'a {
         (self.catalog.versions_of(service)).filter(move |s| s.registry == registry)
     }
+}
+
+/// What an endpoint answered, for which service (none: it found none) and key.
+struct Served {
+    service: Option<String>,
+    key: Option<String>,
+    response: HttpResponse,
+}
+
+/// Serve a call and count the time it took, arrival to answer (`/_sandbox/stats`), so a
+/// benchmark knows the registries' own latency as served rather than as asked; note it in the
+/// answer log if one is kept.
+async fn timed(sandbox: &Sandbox, serve: impl std::future::Future<Output = Served>) -> HttpResponse {
+    let arrived = Instant::now();
+    // For a benchmark's log only: the wall-clock time of arrival.
+    let wall = sandbox.answer_log.as_ref().map(|_| jiff::Timestamp::now());
+    let served = serve.await;
+    let took = arrived.elapsed();
+    if let Some(service) = &served.service {
+        sandbox.state().count_answer(service, took);
+    }
+    if let (Some(log), Some(arrived), Some(key)) = (&sandbox.answer_log, wall, served.key) {
+        let status = served.response.status().as_u16();
+        log.note(Answered {
+            key,
+            arrived,
+            took,
+            status,
+        });
+    }
+    served.response
 }
 
 /// An error answer in the one shape: `{"errors":[{"pointer","message"}]}`.

@@ -6,8 +6,9 @@
 
 use super::generate;
 use crate::bundle::Service;
+use crate::registry::Protocol;
 use serde_json::{Value, json};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::time::{Duration, Instant};
 
 /// The effect of one idempotency key on one service, made once.
@@ -34,7 +35,10 @@ pub(super) struct State {
     counts: BTreeMap<String, Counts>,
     /// The last bodies each service received (`RECEIVED_KEPT` at most), so a test can see
     /// exactly what a registry was sent.
-    received: HashMap<String, std::collections::VecDeque<Value>>,
+    received: HashMap<String, VecDeque<Value>>,
+    /// The last UXP header sets each service received through the security server
+    /// (`HEADERS_KEPT` at most), so a test can see what monitoring headers arrived.
+    headers: HashMap<String, VecDeque<BTreeMap<String, String>>>,
     /// The sequences the registries number their records by.
     counters: generate::Counters,
 }
@@ -42,11 +46,15 @@ pub(super) struct State {
 /// Bodies kept per service.
 const RECEIVED_KEPT: usize = 20;
 
-/// One service's counts: calls received, effects made, calls answered and the time they took
-/// in all (arrival to answer).
+/// UXP header sets kept per service.
+const HEADERS_KEPT: usize = 10;
+
+/// One service's counts: calls received (in all and by protocol), effects made, calls answered
+/// and the time they took in all (arrival to answer).
 #[derive(Debug, Default)]
 struct Counts {
     calls: u64,
+    protocols: BTreeMap<&'static str, u64>,
     effects: u64,
     answered: u64,
     answer_time: Duration,
@@ -58,6 +66,7 @@ impl State {
             effects: HashMap::new(),
             counts: BTreeMap::new(),
             received: HashMap::new(),
+            headers: HashMap::new(),
             counters: generate::Counters::default(),
         }
     }
@@ -76,8 +85,24 @@ impl State {
         (self.received.get(service)).map_or_else(Vec::new, |k| k.iter().cloned().collect())
     }
 
-    pub fn count_call(&mut self, service: &str) {
-        self.counts.entry(service.to_owned()).or_default().calls += 1;
+    /// Keep the UXP headers a call to `service` carried (the oldest set kept goes).
+    pub fn note_headers(&mut self, service: &str, headers: BTreeMap<String, String>) {
+        let kept = self.headers.entry(service.to_owned()).or_default();
+        if kept.len() == HEADERS_KEPT {
+            kept.pop_front();
+        }
+        kept.push_back(headers);
+    }
+
+    /// The UXP header sets `service` received last, oldest first.
+    pub fn headers(&self, service: &str) -> Vec<BTreeMap<String, String>> {
+        (self.headers.get(service)).map_or_else(Vec::new, |k| k.iter().cloned().collect())
+    }
+
+    pub fn count_call(&mut self, service: &str, protocol: Protocol) {
+        let counts = self.counts.entry(service.to_owned()).or_default();
+        counts.calls += 1;
+        *counts.protocols.entry(protocol.name()).or_default() += 1;
     }
 
     /// A call to a known service answered after `took`.
@@ -121,13 +146,17 @@ impl State {
             .cloned()
     }
 
-    /// `{"<service id>": {"calls": n, "effects": m}, …}` for every service called so far.
+    /// `{"<service id>": {"calls": n, "effects": m, …, "protocols": {"trembita-soap": k}}, …}`
+    /// for every service called so far.
     pub fn stats(&self) -> BTreeMap<&str, Value> {
         self.counts
             .iter()
             .map(|(service, c)| {
                 let answer_ms = c.answer_time.as_secs_f64() * 1000.0;
-                let counts = json!({ "calls": c.calls, "effects": c.effects, "answered": c.answered, "answer_ms": answer_ms });
+                let counts = json!({
+                    "calls": c.calls, "effects": c.effects, "answered": c.answered,
+                    "answer_ms": answer_ms, "protocols": c.protocols,
+                });
                 (service.as_str(), counts)
             })
             .collect()

@@ -13,7 +13,7 @@ async fn birth_application_completes_and_its_receipt_names_the_child_and_numbers
     let done = app.wait_until_done(&id).await;
     assert_eq!(done["status"], "completed", "{done:#}");
     assert_eq!(
-        done["bundle_version"], 3,
+        done["bundle_version"], 4,
         "the bundle version is recorded on the application"
     );
     let services = done["services"].as_array().expect("services");

@@ -62,7 +62,7 @@ async fn in_flight_applications_finish_under_the_version_they_were_submitted_wit
     for id in &ids {
         let done = app.wait_until_done_within(id, FINISHES_WITHIN).await;
         assert_eq!(done["status"], "completed", "{done:#}");
-        assert_eq!(done["bundle_version"], 2, "{done:#}");
+        assert_eq!(done["bundle_version"], 3, "{done:#}");
         assert_eq!(succeeded(&done), sorted(&VERSION_1_SERVICES), "{done:#}");
         let receipt = pdf_text(&app.receipt(id).await);
         assert!(
@@ -84,7 +84,7 @@ async fn in_flight_applications_finish_under_the_version_they_were_submitted_wit
     let new = (app.submit_ok("business-start", &version_2_business_start())).await;
     let done = app.wait_until_done_within(&new, FINISHES_WITHIN).await;
     assert_eq!(done["status"], "completed", "{done:#}");
-    assert_eq!(done["bundle_version"], 3, "{done:#}");
+    assert_eq!(done["bundle_version"], 4, "{done:#}");
     let version_2 = sorted(&[REGISTRATION, SINGLE_TAX, ESV]);
     assert_eq!(succeeded(&done), version_2, "{done:#}");
     let receipt = pdf_text(&app.receipt(&new).await);
@@ -156,8 +156,8 @@ async fn a_server_refuses_to_start_when_a_versions_files_changed_without_a_new_v
 
     edit(
         &definitions.path().join(BUNDLE),
-        "\nversion: 2\n",
         "\nversion: 3\n",
+        "\nversion: 4\n",
     );
     let raised = Application::build(settings(definitions.path(), &database)).await;
     raised.expect("with the version raised the server starts");
@@ -321,7 +321,7 @@ fn copy_folder(from: &Path, to: &Path) {
 /// and the single-tax form's `kved` renamed.
 fn make_version_2(definitions: &Path) {
     let bundle = definitions.join(BUNDLE);
-    edit(&bundle, "\nversion: 2\n", "\nversion: 3\n");
+    edit(&bundle, "\nversion: 3\n", "\nversion: 4\n");
     let text = std::fs::read_to_string(&bundle).expect("bundle read");
     std::fs::write(&bundle, without_step(&text, VAT)).expect("bundle written");
     std::fs::remove_file(definitions.join(format!("services/{VAT}.yaml"))).expect("removed");
