@@ -77,10 +77,9 @@ pub fn sandbox(settings: &Settings, args: &SandboxArgs) -> anyhow::Result<()> {
         };
         let listener = TcpListener::bind(bind).with_context(|| format!("Failed to bind {bind}"))?;
         let address = listener.local_addr()?;
+        let server = crate::sandbox::serve(listener, catalog, options)
+            .context("Failed to start the simulated registries")?;
         tracing::info!(url = %format!("{scheme}://{address}"), "Simulated registries listening");
-        crate::sandbox::serve(listener, catalog, options)
-            .context("Failed to start the simulated registries")?
-            .await
-            .context("The sandbox failed")
+        server.await.context("The sandbox failed")
     })
 }

@@ -113,8 +113,7 @@ pub fn serve(
             format!("sandbox behaviour: {}", behaviour::describe(&problems)),
         ));
     }
-    let tls = (options.tls.as_ref().map(tls::server_config).transpose())
-        .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))?;
+    let tls = tls::config_for(options.tls.as_ref())?;
     let client = reqwest::Client::builder()
         .timeout(Duration::from_secs(10))
         .build()

@@ -91,6 +91,12 @@ pub fn server_config(tls: &ServerTls) -> Result<rustls::ServerConfig, TlsError> 
         })
 }
 
+/// The server configuration of `tls`, if given, or why the sandbox cannot start.
+pub(super) fn config_for(tls: Option<&ServerTls>) -> std::io::Result<Option<rustls::ServerConfig>> {
+    let config = tls.map(server_config).transpose();
+    config.map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))
+}
+
 /// The certificates of a PEM file: at least one.
 fn certificates(what: &'static str, path: &Path) -> Result<Vec<CertificateDer<'static>>, TlsError> {
     let all = CertificateDer::pem_file_iter(path)
