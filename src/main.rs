@@ -56,13 +56,7 @@ enum Command {
         lock: bool,
     },
     /// Serve the simulated registries alone.
-    Sandbox {
-        #[arg(long, default_value = "127.0.0.1:8090")]
-        bind: String,
-        /// JSON file of misbehaviours (latency, failures, 429, 202…) by service.
-        #[arg(long)]
-        behaviour: Option<PathBuf>,
-    },
+    Sandbox(cli::SandboxArgs),
     /// Draw a bundle's dependency graph.
     Graph {
         bundle: String,
@@ -225,9 +219,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             bundle,
             application,
         } => cli::explain(root, &bundle, &application),
-        Command::Sandbox { bind, behaviour } => {
-            cli::sandbox(&settings, &bind, behaviour.as_deref()).map(|()| ExitCode::SUCCESS)
-        }
+        Command::Sandbox(args) => cli::sandbox(&settings, &args).map(|()| ExitCode::SUCCESS),
         Command::Institution {
             command:
                 InstitutionCommand::Add {

@@ -363,6 +363,7 @@ pub fn sandbox_options(
         behaviours,
         secrets: callback_secrets(settings),
         answer_log: None,
+        tls: None,
     })
 }
 

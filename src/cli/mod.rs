@@ -20,7 +20,7 @@ pub use definitions::{check, form, graph};
 pub use explain::explain;
 pub use people::{add_institution, add_token, add_user, disable_user, revoke_token};
 pub use purge::purge;
-pub use serve::{sandbox, serve};
+pub use serve::{SandboxArgs, sandbox, serve};
 
 use crate::bundle::{Bundle, Catalog};
 use anyhow::Context;

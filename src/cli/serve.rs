@@ -5,11 +5,12 @@
 //! themselves beyond the listening address.
 
 use super::runtime;
+use crate::sandbox::ServerTls;
 use crate::settings::Settings;
 use crate::startup::Application;
 use anyhow::Context;
 use std::net::TcpListener;
-use std::path::Path;
+use std::path::PathBuf;
 use std::sync::Arc;
 
 /// Serve the web pages and the API, and fan applications out, until stopped; the first line
@@ -29,17 +30,56 @@ pub fn serve(settings: Settings) -> anyhow::Result<()> {
     })
 }
 
-/// Serve the simulated registries alone on `bind`, misbehaving as the `behaviour` file (or the
-/// setting `registries.sandbox_behaviour`) says.
-pub fn sandbox(settings: &Settings, bind: &str, behaviour: Option<&Path>) -> anyhow::Result<()> {
+/// `onestop sandbox`'s flags.
+#[derive(Debug, Clone, clap::Args)]
+pub struct SandboxArgs {
+    #[arg(long, default_value = "127.0.0.1:8090")]
+    pub bind: String,
+    /// JSON file of misbehaviours (latency, failures, 429, 202…) by service.
+    #[arg(long)]
+    pub behaviour: Option<PathBuf>,
+    /// Serve over TLS with this certificate (chain, PEM), requiring a client certificate, as
+    /// a Trembita security server does (with --tls-key and --tls-client-ca).
+    #[arg(long, requires_all = ["tls_key", "tls_client_ca"])]
+    pub tls_certificate: Option<PathBuf>,
+    /// The TLS certificate's private key (PEM).
+    #[arg(long, requires_all = ["tls_certificate", "tls_client_ca"])]
+    pub tls_key: Option<PathBuf>,
+    /// The CA (PEM) whose client certificates are accepted; a client without one is refused.
+    #[arg(long, requires_all = ["tls_certificate", "tls_key"])]
+    pub tls_client_ca: Option<PathBuf>,
+}
+
+impl SandboxArgs {
+    /// The TLS files, when all three are given (clap allows all or none).
+    fn server_tls(&self) -> Option<ServerTls> {
+        Some(ServerTls {
+            certificate: self.tls_certificate.clone()?,
+            key: self.tls_key.clone()?,
+            client_ca: self.tls_client_ca.clone()?,
+        })
+    }
+}
+
+/// Serve the simulated registries alone on `--bind`, misbehaving as the `--behaviour` file (or
+/// the setting `registries.sandbox_behaviour`) says, over mutual TLS when the TLS files are
+/// given.
+pub fn sandbox(settings: &Settings, args: &SandboxArgs) -> anyhow::Result<()> {
+    let bind = &args.bind;
     runtime()?.block_on(async {
         let catalog = Arc::new(crate::bundle::compile(&settings.definitions.root)?);
-        let options = crate::startup::sandbox_options(settings, behaviour)?;
+        let mut options = crate::startup::sandbox_options(settings, args.behaviour.as_deref())?;
+        options.tls = args.server_tls();
+        let scheme = if options.tls.is_some() {
+            "https"
+        } else {
+            "http"
+        };
         let listener = TcpListener::bind(bind).with_context(|| format!("Failed to bind {bind}"))?;
-        tracing::info!(address = %listener.local_addr()?, "Simulated registries listening");
-        crate::sandbox::serve(listener, catalog, options)
-            .context("Failed to start the simulated registries")?
-            .await
-            .context("The sandbox failed")
+        let address = listener.local_addr()?;
+        let server = crate::sandbox::serve(listener, catalog, options)
+            .context("Failed to start the simulated registries")?;
+        tracing::info!(url = %format!("{scheme}://{address}"), "Simulated registries listening");
+        server.await.context("The sandbox failed")
     })
 }

@@ -112,7 +112,12 @@ pub(super) fn unreachable(e: &reqwest::Error) -> Outcome {
         );
     }
     let cause = error_chain(e);
-    tracing::warn!(error = %cause, "Registry unreachable");
+    match super::tls::handshake_failure(e) {
+        Some(tls) => {
+            tracing::warn!(%tls, error = %cause, "Registry unreachable: TLS handshake failed")
+        }
+        None => tracing::warn!(error = %cause, "Registry unreachable"),
+    }
     retry(
         CallOutcome::Unreachable,
         &format!("реєстр недоступний: {cause}"),

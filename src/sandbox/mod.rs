@@ -25,11 +25,13 @@ mod generate;
 mod rest;
 mod sms;
 mod state;
+mod tls;
 mod trembita;
 
 pub use behaviour::{
     Asynchronous, Behaviour, BehaviourError, Behaviours, Latency, Mode, Problem, RateLimit, Refusal,
 };
+pub use tls::{ServerTls, TlsError};
 
 use crate::bundle::{Catalog, Service};
 use crate::registry::signature::Secrets;
@@ -49,6 +51,8 @@ pub struct SandboxOptions {
     pub secrets: Secrets,
     /// Where to note every answered call's time, for a benchmark (none: nothing is noted).
     pub answer_log: Option<AnswerLog>,
+    /// Serve over TLS, requiring a client certificate (as a Trembita security server does).
+    pub tls: Option<ServerTls>,
 }
 
 /// Every answered call's `Idempotency-Key`, when it arrived, the time it took in the sandbox
@@ -95,7 +99,8 @@ struct Sandbox {
 }
 
 /// Serve the simulated registries on an already-bound listener, with one worker: every wait is
-/// asynchronous, so a hanging call does not hold up the others.
+/// asynchronous, so a hanging call does not hold up the others. With `options.tls`, over TLS
+/// only, to clients presenting a certificate its CA signed.
 pub fn serve(
     listener: TcpListener,
     catalog: Arc<Catalog>,
@@ -108,6 +113,7 @@ pub fn serve(
             format!("sandbox behaviour: {}", behaviour::describe(&problems)),
         ));
     }
+    let tls = tls::config_for(options.tls.as_ref())?;
     let client = reqwest::Client::builder()
         .timeout(Duration::from_secs(10))
         .build()
@@ -148,11 +154,12 @@ pub fn serve(
             .configure(trembita::routes)
             .route("/{registry}/{service}", web::post().to(rest::call))
     })
-    .workers(1)
-    .listen(listener)?
-    .disable_signals()
-    .run();
-    Ok(server)
+    .workers(1);
+    let server = match tls {
+        Some(config) => server.listen_rustls_0_23(listener, config)?,
+        None => server.listen(listener)?,
+    };
+    Ok(server.disable_signals().run())
 }
 
 /// Everything wrong with a behaviour: values out of range, and services the catalog lacks.

@@ -45,6 +45,7 @@ mod idempotency;
 mod life_events;
 mod limits;
 mod logs;
+mod mtls;
 mod operators;
 mod outages;
 mod receipts;

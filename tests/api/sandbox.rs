@@ -437,6 +437,7 @@ async fn a_signed_callback_arrives_after_the_delay_and_a_repeated_call_schedules
             per_registry: [("tax-service".to_owned(), "tax-secret".to_owned())].into(),
         },
         answer_log: None,
+        tls: None,
     })
     .await;
     let call = || {
