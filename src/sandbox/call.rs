@@ -80,7 +80,9 @@ pub(super) async fn handle(sandbox: &Sandbox, incoming: Incoming<'_>) -> Reply {
     sandbox.state().note_received(service.id.as_str(), &request);
     let refusals = behaviour.refusals(&request);
     if !refusals.is_empty() {
-        let rules = refusals.iter().map(|r| (r.pointer.clone(), r.message.clone()));
+        let rules = refusals
+            .iter()
+            .map(|r| (r.pointer.clone(), r.message.clone()));
         return Reply::Refused(rules.collect());
     }
     if let Some(seconds) = behaviour.rate_limited() {

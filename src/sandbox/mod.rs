@@ -216,7 +216,10 @@ struct Served {
 /// Serve a call and count the time it took, arrival to answer (`/_sandbox/stats`), so a
 /// benchmark knows the registries' own latency as served rather than as asked; note it in the
 /// answer log if one is kept.
-async fn timed(sandbox: &Sandbox, serve: impl std::future::Future<Output = Served>) -> HttpResponse {
+async fn timed(
+    sandbox: &Sandbox,
+    serve: impl std::future::Future<Output = Served>,
+) -> HttpResponse {
     let arrived = Instant::now();
     // For a benchmark's log only: the wall-clock time of arrival.
     let wall = sandbox.answer_log.as_ref().map(|_| jiff::Timestamp::now());

@@ -62,11 +62,20 @@ impl Message {
         let mut children = String::new();
         xml::write_children(&mut children, &self.input);
         let client = field("client", "<xrd:client id:objectType=\"SUBSYSTEM\"><id:xRoadInstance>SEVDEIR-TEST</id:xRoadInstance><id:memberClass>GOV</id:memberClass><id:memberCode>12345678</id:memberCode><id:subsystemCode>ONESTOP</id:subsystemCode></xrd:client>".into());
-        let service = field("service", format!("<xrd:service id:objectType=\"SERVICE\"><id:xRoadInstance>SEVDEIR-TEST</id:xRoadInstance><id:memberClass>{}</id:memberClass><id:memberCode>{}</id:memberCode><id:subsystemCode>{}</id:subsystemCode><id:serviceCode>{}</id:serviceCode><id:serviceVersion>{}</id:serviceVersion></xrd:service>", parts[0], parts[1], parts[2], parts[3], parts[4]));
+        let service = field(
+            "service",
+            format!(
+                "<xrd:service id:objectType=\"SERVICE\"><id:xRoadInstance>SEVDEIR-TEST</id:xRoadInstance><id:memberClass>{}</id:memberClass><id:memberCode>{}</id:memberCode><id:subsystemCode>{}</id:subsystemCode><id:serviceCode>{}</id:serviceCode><id:serviceVersion>{}</id:serviceVersion></xrd:service>",
+                parts[0], parts[1], parts[2], parts[3], parts[4]
+            ),
+        );
         let id = field("id", format!("<xrd:id>{}</xrd:id>", self.id));
         let version = field(
             "protocolVersion",
-            format!("<xrd:protocolVersion>{}</xrd:protocolVersion>", self.protocol_version),
+            format!(
+                "<xrd:protocolVersion>{}</xrd:protocolVersion>",
+                self.protocol_version
+            ),
         );
         format!(
             "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<SOAP-ENV:Envelope xmlns:SOAP-ENV=\"{}\" xmlns:xrd=\"{}\" xmlns:id=\"{}\"><SOAP-ENV:Header>{client}{service}{id}<xrd:userId>UA1234567890</xrd:userId><xrd:issue>BR-2026-000001</xrd:issue>{version}</SOAP-ENV:Header><SOAP-ENV:Body><ns:{el} xmlns:ns=\"{}\">{children}</ns:{el}></SOAP-ENV:Body></SOAP-ENV:Envelope>",
@@ -206,22 +215,39 @@ async fn each_protocol_mistake_gets_its_x_road_fault_code() {
         ("not XML", "this is not XML".to_owned(), "Client.InvalidXml"),
         (
             "no id",
-            Message { without: Some("id"), ..good.clone() }.envelope(),
+            Message {
+                without: Some("id"),
+                ..good.clone()
+            }
+            .envelope(),
             "Server.ClientProxy.MissingHeaderField",
         ),
         (
             "protocol 3.1",
-            Message { protocol_version: "3.1", ..good.clone() }.envelope(),
+            Message {
+                protocol_version: "3.1",
+                ..good.clone()
+            }
+            .envelope(),
             "Server.ClientProxy.InvalidProtocolVersion",
         ),
         (
             "unknown service",
-            Message { service: "GOV/43005393/DRFO/AssignNothing/v1", body_element: "AssignNothing", ..good.clone() }.envelope(),
+            Message {
+                service: "GOV/43005393/DRFO/AssignNothing/v1",
+                body_element: "AssignNothing",
+                ..good.clone()
+            }
+            .envelope(),
             "Server.ServerProxy.UnknownService",
         ),
         (
             "wrong body",
-            Message { body_element: "AssignUnzr", ..good.clone() }.envelope(),
+            Message {
+                body_element: "AssignUnzr",
+                ..good.clone()
+            }
+            .envelope(),
             "Client.InvalidBody",
         ),
     ];
@@ -230,7 +256,11 @@ async fn each_protocol_mistake_gets_its_x_road_fault_code() {
         assert_eq!(answer.status, 500, "{case}");
         assert_eq!(fault_code(&answer), code, "{case}");
     }
-    assert_eq!(server.stats(RNOKPP).await, Value::Null, "no mistake reached the registry");
+    assert_eq!(
+        server.stats(RNOKPP).await,
+        Value::Null,
+        "no mistake reached the registry"
+    );
 }
 
 #[tokio::test]
@@ -239,9 +269,17 @@ async fn an_unwrapped_registry_refuses_with_a_client_fault_and_fails_with_servic
         { "pointer": "/birth_act_record_number", "equals": "101", "message": "актовий запис не знайдено" }
     ] } } }));
     let answer = refusing.soap(&Message::rnokpp("refused")).await;
-    assert_eq!((answer.status, fault_code(&answer)), (500, "SOAP-ENV:Client".to_owned()));
-    let Envelope::Fault(fault) = answer.envelope else { unreachable!() };
-    assert!(fault.string.contains("актовий запис не знайдено"), "{fault:?}");
+    assert_eq!(
+        (answer.status, fault_code(&answer)),
+        (500, "SOAP-ENV:Client".to_owned())
+    );
+    let Envelope::Fault(fault) = answer.envelope else {
+        unreachable!()
+    };
+    assert!(
+        fault.string.contains("актовий запис не знайдено"),
+        "{fault:?}"
+    );
 
     let failing = spawn(json!({ "default": { "failure_rate": 1.0 } }));
     let answer = failing.soap(&Message::rnokpp("failed")).await;
@@ -254,12 +292,18 @@ async fn an_unwrapped_registry_refuses_with_a_client_fault_and_fails_with_servic
 #[tokio::test]
 async fn the_civil_registry_answers_result_code_0_with_result_data_the_adapter_reads() {
     let server = spawn(json!({}));
-    let answer = server.soap(&Message::birth("birth-1", birth_request())).await;
+    let answer = server
+        .soap(&Message::birth("birth-1", birth_request()))
+        .await;
     assert_eq!(answer.status, 200);
     let (_, body) = message(answer);
     assert_eq!(body.name, "RegisterBirthResponse");
     let fields = soap::outputs(&body, &onestop::form::Shape::Any);
-    assert_eq!(fields["ResultCode"].to_string().trim_matches('"'), "0", "{fields:#}");
+    assert_eq!(
+        fields["ResultCode"].to_string().trim_matches('"'),
+        "0",
+        "{fields:#}"
+    );
     let catalog = catalog();
     let service = catalog.service(BIRTH).expect("service");
     let declared = service.trembita.as_ref().and_then(|t| t.answer.as_ref());
@@ -275,11 +319,17 @@ async fn a_refusal_rule_makes_the_civil_registry_answer_result_code_5_with_its_w
     let server = spawn(json!({ "services": { BIRTH: { "refuse": [
         { "pointer": "/child/surname", "equals": "Коваленко", "message": "прізвище не відповідає медичному висновку" }
     ] } } }));
-    let answer = server.soap(&Message::birth("birth-2", birth_request())).await;
+    let answer = server
+        .soap(&Message::birth("birth-2", birth_request()))
+        .await;
     assert_eq!(answer.status, 200);
     let (_, body) = message(answer);
     let fields = soap::outputs(&body, &onestop::form::Shape::Any);
-    assert_eq!(fields["ResultCode"].to_string().trim_matches('"'), "5", "{fields:#}");
+    assert_eq!(
+        fields["ResultCode"].to_string().trim_matches('"'),
+        "5",
+        "{fields:#}"
+    );
     let words = fields["ResultMessage"].as_str().unwrap_or_default();
     assert!(words.contains("прізвище не відповідає"), "{fields:#}");
     assert_eq!(server.stats(BIRTH).await["effects"], 0);
@@ -287,7 +337,8 @@ async fn a_refusal_rule_makes_the_civil_registry_answer_result_code_5_with_its_w
 
 #[tokio::test]
 async fn an_asynchronous_registry_is_waited_out_since_soap_is_synchronous() {
-    let server = spawn(json!({ "default": { "asynchronous": { "mode": "poll", "delay_ms": 300 } } }));
+    let server =
+        spawn(json!({ "default": { "asynchronous": { "mode": "poll", "delay_ms": 300 } } }));
     let started = std::time::Instant::now();
     let answer = server.soap(&Message::rnokpp("held")).await;
     assert_eq!(answer.status, 200);
@@ -308,36 +359,53 @@ async fn a_uxp_rest_call_is_answered_with_its_query_id_and_request_hash_and_its_
         .await
         .expect("UXP call");
     assert_eq!(response.status().as_u16(), 200);
-    let header = |name: &str| (response.headers().get(name)).map(|v| v.to_str().expect("text").to_owned());
+    let header =
+        |name: &str| (response.headers().get(name)).map(|v| v.to_str().expect("text").to_owned());
     assert_eq!(header("Uxp-QueryID").as_deref(), Some("query-1"));
     let hash = base64::engine::general_purpose::STANDARD.encode(sha2::Sha512::digest(&body));
     assert_eq!(header("Uxp-Request-Hash"), Some(hash));
     let outputs: Value = response.json().await.expect("JSON");
     assert!(outputs["rnokpp"].is_string(), "{outputs:#}");
 
-    let kept: Value = (server.client.get(format!("{}/_sandbox/headers/{RNOKPP}", server.url)))
-        .send()
-        .await
-        .expect("headers")
-        .json()
-        .await
-        .expect("JSON");
-    assert_eq!(kept["headers"][0]["uxp-purpose-ids"], "birth-registration", "{kept:#}");
-    assert_eq!(kept["headers"][0]["uxp-subject-id"], "3012345678", "{kept:#}");
+    let kept: Value = (server
+        .client
+        .get(format!("{}/_sandbox/headers/{RNOKPP}", server.url)))
+    .send()
+    .await
+    .expect("headers")
+    .json()
+    .await
+    .expect("JSON");
+    assert_eq!(
+        kept["headers"][0]["uxp-purpose-ids"], "birth-registration",
+        "{kept:#}"
+    );
+    assert_eq!(
+        kept["headers"][0]["uxp-subject-id"], "3012345678",
+        "{kept:#}"
+    );
 }
 
 #[tokio::test]
 async fn a_uxp_call_without_uxp_client_or_to_an_unknown_service_gets_a_uxp_error() {
     let server = spawn(json!({}));
-    let response = (server.client.post(format!("{}/trembita/restapi", server.url)))
-        .header("Uxp-Service", "SEVDEIR-TEST/GOV/43005393/DRFO/AssignRnokpp/v1")
-        .header("Uxp-QueryID", "q")
-        .json(&rnokpp_request())
-        .send()
-        .await
-        .expect("UXP call");
+    let response = (server
+        .client
+        .post(format!("{}/trembita/restapi", server.url)))
+    .header(
+        "Uxp-Service",
+        "SEVDEIR-TEST/GOV/43005393/DRFO/AssignRnokpp/v1",
+    )
+    .header("Uxp-QueryID", "q")
+    .json(&rnokpp_request())
+    .send()
+    .await
+    .expect("UXP call");
     assert_eq!(response.status().as_u16(), 400);
-    let code = response.headers().get("Uxp-Error").map(|v| v.to_str().expect("text").to_owned());
+    let code = response
+        .headers()
+        .get("Uxp-Error")
+        .map(|v| v.to_str().expect("text").to_owned());
     assert_eq!(code.as_deref(), Some("Client.MissingHeader"));
     let body: Value = response.json().await.expect("JSON");
     assert_eq!(body["type"], "Client.MissingHeader");
@@ -347,13 +415,17 @@ async fn a_uxp_call_without_uxp_client_or_to_an_unknown_service_gets_a_uxp_error
         .send()
         .await
         .expect("UXP call");
-    let code = response.headers().get("Uxp-Error").map(|v| v.to_str().expect("text").to_owned());
+    let code = response
+        .headers()
+        .get("Uxp-Error")
+        .map(|v| v.to_str().expect("text").to_owned());
     assert_eq!(code.as_deref(), Some("Server.ServerProxy.UnknownService"));
 }
 
 #[tokio::test]
 async fn a_held_uxp_answer_is_polled_under_the_security_server() {
-    let server = spawn(json!({ "default": { "asynchronous": { "mode": "poll", "delay_ms": 200 } } }));
+    let server =
+        spawn(json!({ "default": { "asynchronous": { "mode": "poll", "delay_ms": 200 } } }));
     let response = (server.uxp("GOV/43005393/DRFO/AssignRnokpp/v1", "polled"))
         .json(&rnokpp_request())
         .send()
@@ -382,12 +454,14 @@ async fn stats_count_each_services_calls_per_protocol() {
     server.soap(&Message::rnokpp("s-2")).await;
     let uxp = (server.uxp("GOV/43005393/DRFO/AssignRnokpp/v1", "u-1")).json(&rnokpp_request());
     uxp.send().await.expect("UXP call");
-    (server.client.post(format!("{}/tax-service/{RNOKPP}", server.url)))
-        .header("Idempotency-Key", "r-1")
-        .json(&rnokpp_request())
-        .send()
-        .await
-        .expect("REST call");
+    (server
+        .client
+        .post(format!("{}/tax-service/{RNOKPP}", server.url)))
+    .header("Idempotency-Key", "r-1")
+    .json(&rnokpp_request())
+    .send()
+    .await
+    .expect("REST call");
     let stats = server.stats(RNOKPP).await;
     assert_eq!(
         stats["protocols"],
@@ -411,10 +485,24 @@ async fn each_service_serves_its_wsdl_naming_its_request_and_response_elements()
         .map(|e| e.name.as_str())
         .collect();
     assert_eq!(names.len(), 2, "{text}");
-    for element in ["name=\"RegisterBirth\"", "name=\"RegisterBirthResponse\"", "name=\"ResultData\"", "name=\"mother\"", "<xrd:version>v1</xrd:version>", "part=\"protocolVersion\""] {
+    for element in [
+        "name=\"RegisterBirth\"",
+        "name=\"RegisterBirthResponse\"",
+        "name=\"ResultData\"",
+        "name=\"mother\"",
+        "<xrd:version>v1</xrd:version>",
+        "part=\"protocolVersion\"",
+    ] {
         assert!(text.contains(element), "{element}:\n{text}");
     }
-    assert!(text.contains(&format!("location=\"{}/trembita\"", server.url)), "{text}");
-    let missing = server.client.get(format!("{}/trembita/wsdl/no.such", server.url)).send().await;
+    assert!(
+        text.contains(&format!("location=\"{}/trembita\"", server.url)),
+        "{text}"
+    );
+    let missing = server
+        .client
+        .get(format!("{}/trembita/wsdl/no.such", server.url))
+        .send()
+        .await;
     assert_eq!(missing.expect("WSDL").status().as_u16(), 404);
 }

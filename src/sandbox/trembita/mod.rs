@@ -81,12 +81,22 @@ fn wrapped_fields(answer: &WrappedAnswer, reply: &Reply) -> Option<Value> {
             "запит виконано".to_owned(),
         ),
         Reply::Invalid(errors) => {
-            let problems = errors.iter().map(|e| at(&e.pointer, &e.message.to_string()));
-            (Meaning::Refused, None, problems.collect::<Vec<_>>().join("; "))
+            let problems = errors
+                .iter()
+                .map(|e| at(&e.pointer, &e.message.to_string()));
+            (
+                Meaning::Refused,
+                None,
+                problems.collect::<Vec<_>>().join("; "),
+            )
         }
         Reply::Refused(rules) => {
             let problems = rules.iter().map(|(pointer, message)| at(pointer, message));
-            (Meaning::Refused, None, problems.collect::<Vec<_>>().join("; "))
+            (
+                Meaning::Refused,
+                None,
+                problems.collect::<Vec<_>>().join("; "),
+            )
         }
         Reply::Unavailable { .. } => (
             Meaning::Retry,

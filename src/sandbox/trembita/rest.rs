@@ -42,7 +42,7 @@ async fn serve(sandbox: &Sandbox, req: &HttpRequest, body: &[u8]) -> Served {
             return Served {
                 service: None,
                 key: None,
-                response,
+                response: *response,
             };
         }
     };
@@ -50,7 +50,7 @@ async fn serve(sandbox: &Sandbox, req: &HttpRequest, body: &[u8]) -> Served {
     sandbox.state().note_headers(id, uxp_headers(req));
     let behaviour = call::arrive(sandbox, service, Protocol::TrembitaRest).await;
     let mut response = match json_body(body) {
-        Err(response) => response,
+        Err(response) => *response,
         Ok(request) => {
             let incoming = Incoming {
                 service,
@@ -65,7 +65,10 @@ async fn serve(sandbox: &Sandbox, req: &HttpRequest, body: &[u8]) -> Served {
     };
     let hash = request_hash(body);
     let headers = response.headers_mut();
-    for (name, value) in [("uxp-queryid", query_id.as_str()), ("uxp-request-hash", &hash)] {
+    for (name, value) in [
+        ("uxp-queryid", query_id.as_str()),
+        ("uxp-request-hash", &hash),
+    ] {
         if let Ok(value) = HeaderValue::from_str(value) {
             headers.insert(HeaderName::from_static(name), value);
         }
@@ -81,7 +84,7 @@ async fn serve(sandbox: &Sandbox, req: &HttpRequest, body: &[u8]) -> Served {
 fn identify<'a>(
     sandbox: &'a Sandbox,
     req: &HttpRequest,
-) -> Result<(&'a Service, String), HttpResponse> {
+) -> Result<(&'a Service, String), Box<HttpResponse>> {
     client(req)?;
     let Some(named) = header_text(req, "Uxp-Service") else {
         return Err(missing("Uxp-Service"));
@@ -92,7 +95,11 @@ fn identify<'a>(
         let message = format!(
             "Uxp-Service \"{named}\" is not <instance>/<member class>/<member code>/<subsystem>/<service code>[/<version>]"
         );
-        return Err(uxp_error(StatusCode::BAD_REQUEST, "Client.BadRequest", &message));
+        return Err(Box::new(uxp_error(
+            StatusCode::BAD_REQUEST,
+            "Client.BadRequest",
+            &message,
+        )));
     }
     let query_id = header_text(req, QUERY_ID).filter(|q| !q.trim().is_empty());
     let Some(query_id) = query_id else {
@@ -107,32 +114,36 @@ fn identify<'a>(
     };
     let Some(service) = find(sandbox, address) else {
         let message = format!("Unknown service: SERVICE:{named}");
-        return Err(uxp_error(
+        return Err(Box::new(uxp_error(
             StatusCode::INTERNAL_SERVER_ERROR,
             "Server.ServerProxy.UnknownService",
             &message,
-        ));
+        )));
     };
     Ok((service, query_id))
 }
 
 /// The caller's subsystem (`Uxp-Client`), or the security server's error.
-fn client(req: &HttpRequest) -> Result<Subsystem, HttpResponse> {
+fn client(req: &HttpRequest) -> Result<Subsystem, Box<HttpResponse>> {
     let Some(client) = header_text(req, "Uxp-Client") else {
         return Err(missing("Uxp-Client"));
     };
     Subsystem::parse(&client).map_err(|why| {
-        uxp_error(
+        Box::new(uxp_error(
             StatusCode::BAD_REQUEST,
             "Client.InvalidClientIdentifier",
             &format!("Uxp-Client {why}"),
-        )
+        ))
     })
 }
 
-fn missing(name: &str) -> HttpResponse {
+fn missing(name: &str) -> Box<HttpResponse> {
     let message = format!("Required header {name} is missing");
-    uxp_error(StatusCode::BAD_REQUEST, "Client.MissingHeader", &message)
+    Box::new(uxp_error(
+        StatusCode::BAD_REQUEST,
+        "Client.MissingHeader",
+        &message,
+    ))
 }
 
 /// The security server's own error.
@@ -146,7 +157,9 @@ fn uxp_error(status: StatusCode, code: &str, message: &str) -> HttpResponse {
 fn uxp_headers(req: &HttpRequest) -> BTreeMap<String, String> {
     (req.headers().iter())
         .filter(|(name, _)| name.as_str().starts_with("uxp-"))
-        .filter_map(|(name, value)| Some((name.as_str().to_owned(), value.to_str().ok()?.to_owned())))
+        .filter_map(|(name, value)| {
+            Some((name.as_str().to_owned(), value.to_str().ok()?.to_owned()))
+        })
         .collect()
 }
 
@@ -173,7 +186,7 @@ pub(super) async fn status(
     req: HttpRequest,
 ) -> HttpResponse {
     if let Err(response) = client(&req) {
-        return response;
+        return *response;
     }
     let (service_id, key) = path.into_inner();
     let Some(service) = sandbox.catalog.service_any(&service_id) else {

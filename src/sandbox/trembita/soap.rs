@@ -101,7 +101,12 @@ fn read<'a>(sandbox: &'a Sandbox, bytes: &[u8]) -> Result<(Header, Element, &'a 
         Ok(Envelope::Fault(_)) => {
             return Err(failure("Client.InvalidSoap", "A fault is not a request"));
         }
-        Err(e) => return Err(failure("Client.InvalidSoap", format!("Malformed SOAP message: {e}"))),
+        Err(e) => {
+            return Err(failure(
+                "Client.InvalidSoap",
+                format!("Malformed SOAP message: {e}"),
+            ));
+        }
     };
     if header.protocol_version != xroad::PROTOCOL_VERSION {
         let message = format!(
@@ -109,7 +114,10 @@ fn read<'a>(sandbox: &'a Sandbox, bytes: &[u8]) -> Result<(Header, Element, &'a 
             header.protocol_version,
             xroad::PROTOCOL_VERSION
         );
-        return Err(failure("Server.ClientProxy.InvalidProtocolVersion", message));
+        return Err(failure(
+            "Server.ClientProxy.InvalidProtocolVersion",
+            message,
+        ));
     }
     let named = &header.service;
     let address = Address {
@@ -142,8 +150,7 @@ fn read<'a>(sandbox: &'a Sandbox, bytes: &[u8]) -> Result<(Header, Element, &'a 
 /// The envelope's form, before its header is read: an envelope, a header with the required
 /// fields, a body with one element.
 fn check_form(root: &Element) -> Result<(), Failure> {
-    let is_envelope =
-        root.name == "Envelope" && root.namespace.as_deref() == Some(xroad::SOAP_ENV);
+    let is_envelope = root.name == "Envelope" && root.namespace.as_deref() == Some(xroad::SOAP_ENV);
     if !is_envelope {
         return Err(failure(
             "Client.InvalidSoap",
@@ -202,14 +209,20 @@ fn render(service: &Service, header: Header, bytes: &[u8], reply: Reply) -> Http
             let problems: Vec<String> = (errors.iter())
                 .map(|e| super::at(&e.pointer, &e.message.to_string()))
                 .collect();
-            let string = format!("дані запиту не відповідають формі послуги: {}", problems.join("; "));
+            let string = format!(
+                "дані запиту не відповідають формі послуги: {}",
+                problems.join("; ")
+            );
             failure("SOAP-ENV:Client", string)
         }
         Reply::Refused(rules) => {
             let problems: Vec<String> = (rules.iter())
                 .map(|(pointer, message)| super::at(pointer, message))
                 .collect();
-            failure("SOAP-ENV:Client", format!("реєстр відмовив: {}", problems.join("; ")))
+            failure(
+                "SOAP-ENV:Client",
+                format!("реєстр відмовив: {}", problems.join("; ")),
+            )
         }
         Reply::RateLimited { seconds } => Failure {
             status: StatusCode::TOO_MANY_REQUESTS,
