@@ -90,27 +90,22 @@ fn identify<'a>(
         return Err(missing("Uxp-Service"));
     };
     let parts: Vec<&str> = named.trim().split('/').collect();
-    let well_formed = matches!(parts.len(), 5 | 6) && parts.iter().all(|p| !p.is_empty());
-    if !well_formed {
-        let message = format!(
-            "Uxp-Service \"{named}\" is not <instance>/<member class>/<member code>/<subsystem>/<service code>[/<version>]"
-        );
-        return Err(Box::new(uxp_error(
-            StatusCode::BAD_REQUEST,
-            "Client.BadRequest",
-            &message,
-        )));
-    }
+    let filled = parts.iter().all(|p| !p.is_empty());
+    let address = match parts.as_slice() {
+        [_, class, code, subsystem, service, version @ ..] if filled && version.len() <= 1 => {
+            Address {
+                member_class: class,
+                member_code: code,
+                subsystem,
+                service,
+                version: version.first().copied(),
+            }
+        }
+        _ => return Err(malformed_service(&named)),
+    };
     let query_id = header_text(req, QUERY_ID).filter(|q| !q.trim().is_empty());
     let Some(query_id) = query_id else {
         return Err(missing(QUERY_ID));
-    };
-    let address = Address {
-        member_class: parts[1],
-        member_code: parts[2],
-        subsystem: parts[3],
-        service: parts[4],
-        version: parts.get(5).copied(),
     };
     let Some(service) = find(sandbox, address) else {
         let message = format!("Unknown service: SERVICE:{named}");
@@ -121,6 +116,17 @@ fn identify<'a>(
         )));
     };
     Ok((service, query_id))
+}
+
+fn malformed_service(named: &str) -> Box<HttpResponse> {
+    let message = format!(
+        "Uxp-Service \"{named}\" is not <instance>/<member class>/<member code>/<subsystem>/<service code>[/<version>]"
+    );
+    Box::new(uxp_error(
+        StatusCode::BAD_REQUEST,
+        "Client.BadRequest",
+        &message,
+    ))
 }
 
 /// The caller's subsystem (`Uxp-Client`), or the security server's error.
