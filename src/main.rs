@@ -218,7 +218,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Check {
             deny_warnings,
             lock,
-        } => Ok(cli::check(root, deny_warnings, lock)),
+        } => Ok(cli::check(root, &settings.registries, deny_warnings, lock)),
         Command::Form { bundle, services } => cli::form(root, &bundle, services.as_deref()),
         Command::Graph { bundle, format } => cli::graph(root, &bundle, format),
         Command::Explain {

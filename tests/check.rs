@@ -333,3 +333,75 @@ fn retitle(path: &Path) {
     schema["x-title-en"] = serde_json::json!("Changed title");
     std::fs::write(path, serde_json::to_string_pretty(&schema).expect("JSON")).expect("written");
 }
+
+/// `onestop --config FILE check`, with `env` set, on the shipped definitions.
+fn check_settings(config: Option<&Path>, env: &[(&str, &str)]) -> (bool, String) {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_onestop"));
+    if let Some(config) = config {
+        command.arg("--config").arg(config);
+    }
+    let output = command
+        .arg("check")
+        .arg("--definitions")
+        .arg(env!("CARGO_MANIFEST_DIR"))
+        .envs(env.iter().copied())
+        .output()
+        .expect("onestop check runs");
+    (
+        output.status.success(),
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+    )
+}
+
+#[test]
+fn the_example_trembita_settings_fail_check_on_missing_certificates_and_pass_once_they_exist() {
+    let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/examples/trembita.toml");
+    let (ok, out) = check_settings(Some(&example), &[]);
+    assert!(!ok, "{out}");
+    assert!(
+        out.contains(
+            "registries.trembita.tls.certificate: cannot read /etc/onestop/trembita/client.pem"
+        ),
+        "{out}"
+    );
+    let dir = tempfile::tempdir().expect("a folder");
+    let made = rcgen::generate_simple_self_signed(vec!["localhost".into()]).expect("a certificate");
+    let files = [
+        ("client.pem", made.cert.pem()),
+        ("client.key", made.signing_key.serialize_pem()),
+        ("security-server-ca.pem", made.cert.pem()),
+    ];
+    let mut text = std::fs::read_to_string(&example).expect("the example");
+    for (name, pem) in files {
+        let path = dir.path().join(name);
+        std::fs::write(&path, pem).expect("written");
+        let shipped = format!("/etc/onestop/trembita/{name}");
+        text = text.replace(&shipped, &path.display().to_string());
+    }
+    let config = dir.path().join("onestop.toml");
+    std::fs::write(&config, text).expect("written");
+    let (ok, out) = check_settings(Some(&config), &[]);
+    assert!(ok, "{out}");
+}
+
+#[test]
+fn a_wrong_trembita_client_identity_and_an_override_of_an_unknown_registry_fail_check() {
+    let env = [
+        ("ONESTOP__REGISTRIES__PROTOCOL", "trembita-rest"),
+        (
+            "ONESTOP__REGISTRIES__TREMBITA__CLIENT",
+            "SEVDEIR-TEST/GOV/12345678",
+        ),
+        (
+            "ONESTOP__REGISTRIES__OVERRIDES__NO-SUCH-REGISTRY__PROTOCOL",
+            "trembita-soap",
+        ),
+    ];
+    let (ok, out) = check_settings(None, &env);
+    assert!(!ok, "{out}");
+    assert!(out.contains("registries.trembita.client: \"SEVDEIR-TEST/GOV/12345678\" is not <instance>/<member class>/<member code>/<subsystem>"), "{out}");
+    assert!(
+        out.contains("registries.overrides.no-such-registry"),
+        "{out}"
+    );
+}

@@ -180,7 +180,10 @@ impl WrappedAnswer {
                     "not a property of the service's outputs".into(),
                 ));
             }
-            if path.split('/').any(|step| !crate::registry::xml::is_name(step)) {
+            if path
+                .split('/')
+                .any(|step| !crate::registry::xml::is_name(step))
+            {
                 problems.push((
                     format!("trembita.answer.outputs.{field}"),
                     format!("\"{path}\" is not a path of XML element names"),

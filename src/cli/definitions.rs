@@ -13,22 +13,35 @@ use std::process::ExitCode;
 /// Compile every definition under `root` and print every error and warning with its file and
 /// path; fails on any error, and on any warning with `deny_warnings`. Each bundle version's
 /// files are compared with `bundles/versions.lock`; `lock` records the versions it lacks (the
-/// only file `check` writes).
-pub fn check(root: &Path, deny_warnings: bool, lock: bool) -> ExitCode {
-    let (errors, warnings, summary) = match crate::bundle::compile(root) {
-        Ok(catalog) => {
-            let summary = format!(
-                "{} bundle(s), {} service(s)",
-                catalog.bundles.len(),
-                catalog.services.len()
-            );
-            let versions = versions(root, &catalog, lock);
-            let mut warnings = catalog.warnings;
-            warnings.extend(versions.warnings);
-            (versions.errors, warnings, summary)
-        }
-        Err(diagnostics) => (diagnostics.errors, diagnostics.warnings, String::new()),
-    };
+/// only file `check` writes). The registry settings are checked against the definitions too (a
+/// registry reached through Trembita whose services do not say where they live there, a client
+/// identity or TLS files that cannot be used).
+pub fn check(
+    root: &Path,
+    registries: &crate::settings::RegistrySettings,
+    deny_warnings: bool,
+    lock: bool,
+) -> ExitCode {
+    let (errors, warnings, summary) =
+        match crate::bundle::compile(root) {
+            Ok(catalog) => {
+                let summary = format!(
+                    "{} bundle(s), {} service(s)",
+                    catalog.bundles.len(),
+                    catalog.services.len()
+                );
+                let versions = versions(root, &catalog, lock);
+                let mut errors = versions.errors;
+                let settings = crate::registry::setup::problems(registries, &catalog);
+                errors.extend((settings.into_iter()).map(|p| {
+                    crate::bundle::Diagnostic::new(Path::new("settings"), "registries", p)
+                }));
+                let mut warnings = catalog.warnings;
+                warnings.extend(versions.warnings);
+                (errors, warnings, summary)
+            }
+            Err(diagnostics) => (diagnostics.errors, diagnostics.warnings, String::new()),
+        };
     for d in &errors {
         println!("error: {d}");
     }

@@ -206,7 +206,7 @@ mod tests {
     fn done(service: &str, completion: Completion) -> Done {
         let claim = flight().claims(&[call(service, SubStatus::Running, &[])], &[0], 9);
         let claim = claim.into_iter().next().expect("a claim");
-        Done::new(claim, completion)
+        Done::new(claim, completion, None)
     }
 
     fn writer() -> (Inboxes, mpsc::UnboundedReceiver<Job>) {

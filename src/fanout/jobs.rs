@@ -1,7 +1,7 @@
 //! What reaches a writer: the outcome of a call, a new application, audit entries of reads and
 //! counts of further reads — and the inboxes that route each to its application's writer.
 
-use crate::store::{Claim, Completion, Earlier, NewApplication, StoreError};
+use crate::store::{Claim, Completion, Earlier, Message, NewApplication, StoreError};
 use std::sync::Arc;
 use tokio::sync::{mpsc, oneshot};
 
@@ -11,14 +11,22 @@ pub(super) struct Done {
     pub completion: Completion,
     /// The calls it released that were started before it was stored (see `Flight`).
     pub early: Vec<String>,
+    /// The exchange with the registry it came from (none: no call was made).
+    pub message: Option<Message>,
 }
 
 impl Done {
-    pub fn new(claim: Claim, completion: Completion) -> Self {
+    /// What the store records of it: the claim, its completion, its exchange.
+    pub fn recorded(&self) -> (&Claim, &Completion, Option<&Message>) {
+        (&self.claim, &self.completion, self.message.as_ref())
+    }
+
+    pub fn new(claim: Claim, completion: Completion, message: Option<Message>) -> Self {
         Self {
             claim,
             completion,
             early: Vec::new(),
+            message,
         }
     }
 }

@@ -15,7 +15,7 @@ use super::gates::Gates;
 pub(super) use super::jobs::{Audit, Done, Inboxes, Insert, Job};
 use super::{DispatchSettings, Handed};
 use crate::store::{
-    Audits, Claim, Completion, NewApplication, Parked, Recorded, Store, StoreError, Take,
+    Audits, Claim, Completion, Message, NewApplication, Parked, Recorded, Store, StoreError, Take,
     WriteConnection, now_ms,
 };
 use std::collections::BTreeSet;
@@ -212,8 +212,7 @@ async fn write(
         },
     };
     let news: Vec<&NewApplication> = inserts.iter().map(|i| &i.new).collect();
-    let pairs: Vec<(&Claim, &Completion)> =
-        done.iter().map(|d| (&d.claim, &d.completion)).collect();
+    let pairs: Vec<_> = done.iter().map(Done::recorded).collect();
     let store = &dispatcher.store;
     let entries: Vec<&crate::audit::Entry> = audits.iter().flat_map(|a| &a.entries).collect();
     let audit = Audits {
@@ -246,7 +245,7 @@ async fn write(
     (recorded.claims, full || was_busy)
 }
 
-fn warn_of_lost_leases(pairs: &[(&Claim, &Completion)], applied: &[bool]) {
+fn warn_of_lost_leases(pairs: &[(&Claim, &Completion, Option<&Message>)], applied: &[bool]) {
     for (pair, applied) in pairs.iter().zip(applied) {
         if !applied {
             tracing::warn!(application.id = %pair.0.application_id, service.id = %pair.0.service_id, "Lease lost before the outcome was recorded; another instance repeats the call");
@@ -297,7 +296,7 @@ async fn one_by_one(
             started: &started,
             ..take
         };
-        let pair = (&d.claim, &d.completion);
+        let pair = d.recorded();
         match record(store, conn, &[], &[pair], Audits::default(), Some(take)).await {
             Ok(one) => recorded.applied.extend(one.applied),
             Err(e) => {
@@ -315,7 +314,7 @@ async fn record(
     store: &Store,
     conn: &mut Option<WriteConnection>,
     new: &[&NewApplication],
-    done: &[(&Claim, &Completion)],
+    done: &[(&Claim, &Completion, Option<&Message>)],
     audit: Audits<'_>,
     take: Option<Take<'_>>,
 ) -> Result<Recorded, StoreError> {

@@ -86,6 +86,20 @@ pub struct Exchange {
     pub answered_at: i64,
 }
 
+impl From<Exchange> for crate::store::Message {
+    fn from(e: Exchange) -> Self {
+        Self {
+            protocol: e.protocol.name(),
+            message_id: e.message_id,
+            request_hash: e.request_hash,
+            response_hash: e.response_hash,
+            http_status: e.status,
+            sent_at: e.sent_at,
+            answered_at: e.answered_at,
+        }
+    }
+}
+
 /// An outcome and the exchange it came from.
 #[derive(Debug, Clone)]
 pub struct Answered {
@@ -104,8 +118,12 @@ pub trait Adapter: Send + Sync {
     fn call<'a>(&'a self, call: Call<'a>) -> Answer<'a>;
 
     /// Ask for the result of a call the registry accepted (202) at its status URL.
-    fn poll<'a>(&'a self, service: &'a Service, status_url: &'a str, timeout: Duration)
-    -> Answer<'a>;
+    fn poll<'a>(
+        &'a self,
+        service: &'a Service,
+        status_url: &'a str,
+        timeout: Duration,
+    ) -> Answer<'a>;
 }
 
 /// The adapter of each registry: the default protocol's, and those of the registries that

@@ -21,8 +21,14 @@ const FINAL: [(&str, &str); 24] = [
     ("InvalidMessage", "повідомлення не відповідає протоколу"),
     ("InvalidRest", "запит не відповідає протоколу REST"),
     ("MissingRest", "запит не відповідає протоколу REST"),
-    ("InvalidProtocolVersion", "версія протоколу не підтримується"),
-    ("InvalidClientIdentifier", "ідентифікатор клієнта неправильний"),
+    (
+        "InvalidProtocolVersion",
+        "версія протоколу не підтримується",
+    ),
+    (
+        "InvalidClientIdentifier",
+        "ідентифікатор клієнта неправильний",
+    ),
     ("MissingHeader", "бракує заголовка"),
     ("MissingHeaderField", "бракує поля заголовка"),
     ("DuplicateHeaderField", "поле заголовка повторюється"),
@@ -54,9 +60,7 @@ pub fn classify(code: &str, message: &str) -> Outcome {
         let parts: Vec<&str> = bare.split('.').collect();
         let last = parts.iter().rev().find_map(|p| final_meaning(p));
         if let Some(meaning) = last {
-            return Outcome::Refused(format!(
-                "Трембіта відмовила ({bare}: {meaning}): {message}"
-            ));
+            return Outcome::Refused(format!("Трембіта відмовила ({bare}: {meaning}): {message}"));
         }
         if bare.starts_with("Client.") {
             return Outcome::Refused(format!("Трембіта відмовила ({bare}): {message}"));

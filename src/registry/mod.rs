@@ -9,17 +9,17 @@ pub mod faults;
 mod onestop_rest;
 pub mod setup;
 pub mod signature;
+pub mod soap;
 mod tls;
 mod trembita_rest;
 mod trembita_soap;
-pub mod soap;
 pub mod wrapped;
 pub mod xml;
 
-pub use adapter::{Adapter, Adapters, Answered, Call, Exchange, Protocol, digest};
+pub use adapter::{Adapter, Adapters, Answered, Call, Exchange, Protocol, digest, message_id};
 pub use onestop_rest::OnestopRest;
 pub use tls::{TlsError, TlsFiles};
-pub use trembita_rest::TrembitaRest;
+pub use trembita_rest::{TrembitaRest, headers as uxp_headers};
 pub use trembita_soap::TrembitaSoap;
 
 use crate::bundle::Service;

@@ -108,7 +108,7 @@ pub fn adapters(
             Protocol::OnestopRest => Arc::new(OnestopRest::new(builder().build()?, registries_url)),
             Protocol::TrembitaSoap | Protocol::TrembitaRest => {
                 let http = settings.trembita.tls.apply(builder())?.build()?;
-                let (url, client) = trembita(settings, registries_url);
+                let (url, client) = trembita(settings, registries_url)?;
                 match protocol {
                     Protocol::TrembitaSoap => Arc::new(TrembitaSoap::new(http, &url, client)),
                     _ => Arc::new(TrembitaRest::new(http, &url, client)),
@@ -125,11 +125,14 @@ pub fn adapters(
     Ok(Adapters::new(default, by_registry))
 }
 
-/// The security server's address and onestop's identity there (checked by `problems`).
-fn trembita(settings: &RegistrySettings, registries_url: &str) -> (String, Subsystem) {
-    let url = (settings.trembita.security_server.clone()).unwrap_or_else(|| {
-        format!("{}/trembita", registries_url.trim_end_matches('/'))
-    });
+/// The security server's address and onestop's identity there; the development defaults (the
+/// sandbox's client identity, a security server over plain HTTP) are announced.
+fn trembita(
+    settings: &RegistrySettings,
+    registries_url: &str,
+) -> Result<(String, Subsystem), SetupError> {
+    let url = (settings.trembita.security_server.clone())
+        .unwrap_or_else(|| format!("{}/trembita", registries_url.trim_end_matches('/')));
     let client = settings.trembita.client.as_deref().unwrap_or_else(|| {
         tracing::warn!(
             client = SANDBOX_TREMBITA_CLIENT,
@@ -137,11 +140,12 @@ fn trembita(settings: &RegistrySettings, registries_url: &str) -> (String, Subsy
         );
         SANDBOX_TREMBITA_CLIENT
     });
-    let client = Subsystem::parse(client).unwrap_or_else(|_| Subsystem {
-        instance: String::new(),
-        member_class: String::new(),
-        member_code: String::new(),
-        subsystem: String::new(),
-    });
-    (url, client)
+    if settings.url.is_some() && url.starts_with("http://") {
+        tracing::warn!(
+            %url,
+            "DEVELOPMENT DEFAULT: the Trembita security server is reached over plain HTTP; production security servers take mutual TLS (registries.trembita.tls)"
+        );
+    }
+    let client = Subsystem::parse(client).map_err(|e| SetupError::Settings(vec![e]))?;
+    Ok((url, client))
 }

@@ -50,11 +50,12 @@ impl TlsFiles {
                 let mut pem = read("certificate", certificate)?;
                 pem.push(b'\n');
                 pem.extend(read("key", key)?);
-                let identity = reqwest::Identity::from_pem(&pem).map_err(|error| TlsError::Pem {
-                    field: "certificate",
-                    path: certificate.clone(),
-                    error,
-                })?;
+                let identity =
+                    reqwest::Identity::from_pem(&pem).map_err(|error| TlsError::Pem {
+                        field: "certificate",
+                        path: certificate.clone(),
+                        error,
+                    })?;
                 builder = builder.identity(identity);
             }
             (Some(_), None) => return Err(TlsError::Half("certificate", "key")),

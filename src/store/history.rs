@@ -1,8 +1,10 @@
 //! The status history: every transition of an application and its calls, in order, with
 //! its time and what caused it.
 
+use super::record::StoredOutcome;
 use super::sql::{Ty, batch, bind_null_rows, bucket, typed_values};
 use super::{ApplicationId, Store, StoreError};
+use super::{Claim, Completion};
 use Ty::{Int as I, Text as T};
 use sqlx::Row;
 
@@ -124,4 +126,42 @@ pub(super) async fn history(
         .execute(conn)
         .await?;
     Ok(())
+}
+
+/// The history of each stored outcome; per outcome whether it was stored (its lease held),
+/// and the applications whose calls ended or started failing, which are settled next.
+pub(super) fn noted<'a>(
+    done: &[(&'a Claim, &Completion)],
+    stored: Vec<Option<StoredOutcome>>,
+    history: &mut Vec<Change>,
+) -> (Vec<bool>, Vec<&'a str>) {
+    let mut applied = Vec::with_capacity(done.len());
+    let mut finished: Vec<&str> = Vec::new();
+    for ((claim, completion), row) in done.iter().zip(stored) {
+        let Some(row) = row else {
+            applied.push(false);
+            continue;
+        };
+        applied.push(true);
+        let detail = match completion {
+            Completion::Retry { reason, .. } => Some(format!("retry: {reason}")),
+            Completion::Held { reason, .. } => Some(format!("held: {reason}")),
+            Completion::Awaiting { poll_url, .. } => Some(match poll_url {
+                Some(url) => format!("accepted by the registry; polling {url}"),
+                None => "accepted by the registry; waiting for its callback".to_owned(),
+            }),
+            _ => row.error,
+        };
+        let call = Some(claim.key().to_string());
+        let change = Change::of(claim.application_id.as_str(), call, row.status.as_str());
+        history.push(change.with_detail(detail));
+        // An application is settled again when a call ends, and when one starts failing: its
+        // stage in the work list takes the time the call will have retried too long.
+        let starts_failing =
+            matches!(completion, Completion::Retry { .. }) && claim.failing_since.is_none();
+        if row.status.is_terminal() || starts_failing {
+            finished.push(claim.application_id.as_str());
+        }
+    }
+    (applied, finished)
 }

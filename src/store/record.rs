@@ -8,6 +8,7 @@ use super::claim::{Claim, Take};
 use super::claim::{Locked, LockedApplication, Taking};
 use super::history::{Change, record_history};
 use super::insert::insert_applications;
+use super::messages::{Message, logged};
 use super::sql::{
     AnyQuery, IN_CHUNK, Ty, batch, bind_null_rows, bucket, padded, placeholders, typed_values,
 };
@@ -36,11 +37,12 @@ impl Store {
         &self,
         conn: &mut WriteConnection,
         new: &[&NewApplication],
-        done: &[(&Claim, &Completion)],
+        outcomes: &[(&Claim, &Completion, Option<&Message>)],
         audit: super::Audits<'_>,
         mut take: Option<Take<'_>>,
     ) -> Result<Recorded, StoreError> {
         let now = now_ms();
+        let done: &[(&Claim, &Completion)] = &pairs(outcomes);
         let mut tx = conn.begin(self.backend).await?;
         let mut history: Vec<Change> = Vec::new();
         let screened = super::findable::screen(&mut tx, new).await?;
@@ -63,15 +65,10 @@ impl Store {
                 refused: screened.refused,
             });
         }
-        let mut applications: Vec<&str> = done
-            .iter()
-            .map(|(c, _)| c.application_id.as_str())
-            .collect();
-        applications.sort_unstable();
-        applications.dedup();
+        let applications = applications_of(done);
         let locked = lock_applications(&mut tx, self.backend, &applications).await?;
         let stored = store_outcomes(&mut tx, self.backend, done, now).await?;
-        let (applied, mut finished) = noted(done, stored, &mut history);
+        let (applied, mut finished) = super::history::noted(done, stored, &mut history);
         finished.sort_unstable();
         finished.dedup();
         let take = take.map(|take| Taking {
@@ -81,6 +78,7 @@ impl Store {
         let released = advance_many(&mut tx, self.backend, &finished, now, take, &mut history);
         claims.extend(released.await?);
         record_history(&mut tx, &history, now).await?;
+        super::messages::log(&mut tx, &logged(outcomes)).await?;
         super::audit::count_repeats(&mut tx, audit.repeats).await?;
         let numbers = super::audit::append(&mut tx, &entries).await?;
         tx.commit().await?;
@@ -110,42 +108,22 @@ async fn insert_screened(
     Ok(claims)
 }
 
-/// The history of each stored outcome; per outcome whether it was stored (its lease held),
-/// and the applications whose calls ended or started failing, which are settled next.
-fn noted<'a>(
-    done: &[(&'a Claim, &Completion)],
-    stored: Vec<Option<StoredOutcome>>,
-    history: &mut Vec<Change>,
-) -> (Vec<bool>, Vec<&'a str>) {
-    let mut applied = Vec::with_capacity(done.len());
-    let mut finished: Vec<&str> = Vec::new();
-    for ((claim, completion), row) in done.iter().zip(stored) {
-        let Some(row) = row else {
-            applied.push(false);
-            continue;
-        };
-        applied.push(true);
-        let detail = match completion {
-            Completion::Retry { reason, .. } => Some(format!("retry: {reason}")),
-            Completion::Held { reason, .. } => Some(format!("held: {reason}")),
-            Completion::Awaiting { poll_url, .. } => Some(match poll_url {
-                Some(url) => format!("accepted by the registry; polling {url}"),
-                None => "accepted by the registry; waiting for its callback".to_owned(),
-            }),
-            _ => row.error,
-        };
-        let call = Some(claim.key().to_string());
-        let change = Change::of(claim.application_id.as_str(), call, row.status.as_str());
-        history.push(change.with_detail(detail));
-        // An application is settled again when a call ends, and when one starts failing: its
-        // stage in the work list takes the time the call will have retried too long.
-        let starts_failing =
-            matches!(completion, Completion::Retry { .. }) && claim.failing_since.is_none();
-        if row.status.is_terminal() || starts_failing {
-            finished.push(claim.application_id.as_str());
-        }
-    }
-    (applied, finished)
+/// The outcomes without their exchanges.
+fn pairs<'a>(
+    outcomes: &[(&'a Claim, &'a Completion, Option<&Message>)],
+) -> Vec<(&'a Claim, &'a Completion)> {
+    outcomes.iter().map(|(c, o, _)| (*c, *o)).collect()
+}
+
+/// The applications of the outcomes, in id order, each once.
+fn applications_of<'a>(done: &[(&'a Claim, &Completion)]) -> Vec<&'a str> {
+    let mut applications: Vec<&str> = done
+        .iter()
+        .map(|(c, _)| c.application_id.as_str())
+        .collect();
+    applications.sort_unstable();
+    applications.dedup();
+    applications
 }
 
 /// What `Store::record` did.
@@ -297,10 +275,10 @@ async fn store_outcomes(
 }
 
 /// The columns a completion writes.
-struct StoredOutcome {
-    status: SubStatus,
+pub(super) struct StoredOutcome {
+    pub(super) status: SubStatus,
     outputs: Option<String>,
-    error: Option<String>,
+    pub(super) error: Option<String>,
     next: i64,
     failures: i64,
     poll_url: Option<String>,

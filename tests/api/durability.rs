@@ -226,18 +226,43 @@ pub(crate) fn assert_one_effect_each(stats: &Value, applications: usize) {
 
 on_both_databases!(
     killed_mid_flight_and_restarted_every_application_completes_with_one_effect_each,
+    killed_mid_flight_over_trembita_soap_every_application_completes_with_one_effect_each,
     dependents_start_before_the_answer_that_releases_them_is_stored,
     a_refused_batch_is_stored_job_by_job_without_calling_again,
 );
 
 async fn killed_mid_flight_and_restarted_every_application_completes_with_one_effect_each(db: Db) {
+    killed_mid_flight(db, "onestop-rest").await;
+}
+
+/// The same through the sandbox's emulated Trembita security server, in SOAP: the registries
+/// count effects by `xrd:id`, which every attempt of a call repeats.
+async fn killed_mid_flight_over_trembita_soap_every_application_completes_with_one_effect_each(
+    db: Db,
+) {
+    let after = killed_mid_flight(db, "trembita-soap").await;
+    for (service, counts) in after.as_object().expect("stats object") {
+        let protocols = counts["protocols"].as_object().expect("protocols counted");
+        assert_eq!(
+            protocols.keys().collect::<Vec<_>>(),
+            ["trembita-soap"],
+            "{service}: {counts}"
+        );
+    }
+}
+
+/// Kill an instance with calls in flight to registries reached by `protocol`, finish the work
+/// on another: every application completes and every registry made one effect for each. The
+/// sandbox's stats at the end.
+async fn killed_mid_flight(db: Db, protocol: &str) -> Value {
     let (database, _dir) = fresh_database(db).await;
     let sandbox = spawn_sandbox(json!({
         "default": { "latency": { "uniform_ms": [10, 60] }, "failure_rate": 0.1 }
     }))
     .await;
     let client = crate::helpers::staff_client(&database).await;
-    let first = Instance::start(&database, &sandbox, "first", 8);
+    let protocol = [("ONESTOP__REGISTRIES__PROTOCOL", protocol)];
+    let first = Instance::start_with(&database, &sandbox, "first", 8, &protocol);
     let ids = submit_births(&client, std::slice::from_ref(&first.url), APPLICATIONS).await;
     assert_eq!(ids.len(), APPLICATIONS);
     while total(&stats(&client, &sandbox).await, "calls") < 300 {
@@ -256,7 +281,7 @@ async fn killed_mid_flight_and_restarted_every_application_completes_with_one_ef
         total(&at_kill, "effects"),
         total(&at_kill, "calls")
     );
-    let second = Instance::start(&database, &sandbox, "second", 32);
+    let second = Instance::start_with(&database, &sandbox, "second", 32, &protocol);
     let statuses = wait_all(&client, &second.url, &ids).await;
     assert!(statuses.iter().all(|s| s == "completed"), "{statuses:?}");
     let after = stats(&client, &sandbox).await;
@@ -270,6 +295,7 @@ async fn killed_mid_flight_and_restarted_every_application_completes_with_one_ef
         total(&after, "calls") > total(&after, "effects"),
         "failures and the crash made retries: {after}"
     );
+    after
 }
 
 /// A dependent starts as soon as the answer that releases it is back, not after that answer

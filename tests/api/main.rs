@@ -53,6 +53,8 @@ mod repetition;
 mod sandbox;
 mod sandbox_trembita;
 mod sign_in;
+mod trembita;
+mod trembita_faults;
 mod ui;
 mod validation;
 mod versions;

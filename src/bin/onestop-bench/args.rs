@@ -7,6 +7,7 @@ use crate::outage::Outage;
 use crate::{BenchOptions, LOCAL_POSTGRES};
 use anyhow::Context;
 use clap::Parser;
+use onestop::registry::Protocol;
 use onestop::settings::Settings;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -66,6 +67,16 @@ pub struct Cli {
     /// outage to set beside one with it (the same moments, the database grown the same).
     #[arg(long, requires = "outage")]
     outage_control: bool,
+    /// The protocol every registry is reached by: onestop-rest, trembita-soap (through the
+    /// sandbox's emulated security server) or trembita-rest.
+    #[arg(long, default_value = "onestop-rest", value_parser = parse_protocol)]
+    protocol: Protocol,
+}
+
+fn parse_protocol(name: &str) -> Result<Protocol, String> {
+    (Protocol::ALL.into_iter())
+        .find(|p| p.name() == name)
+        .ok_or_else(|| format!("one of onestop-rest, trembita-soap, trembita-rest, not \"{name}\""))
 }
 
 impl Cli {
@@ -104,6 +115,7 @@ impl Cli {
             dispatcher_concurrency: self.dispatcher_concurrency,
             registry_concurrency: self.registry_concurrency,
             outage,
+            protocol: self.protocol,
         })
     }
 }

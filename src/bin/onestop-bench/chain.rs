@@ -101,6 +101,30 @@ impl Chains {
         counts
     }
 
+    /// The calls of one application.
+    pub fn keys(&self) -> impl Iterator<Item = &CallKey> {
+        self.calls.iter().map(|(key, _)| key)
+    }
+
+    /// The sandbox's log with each Trembita message id (`xrd:id`, `Uxp-QueryID`, which the
+    /// registry sees instead of the call's key) put back to the key it was derived from, for
+    /// the calls of `applications`.
+    pub fn with_call_keys(&self, mut log: Vec<Answered>, applications: &[String]) -> Vec<Answered> {
+        let mut keys = HashMap::new();
+        for application in applications {
+            for call in self.keys() {
+                let key = format!("{application}:{}:{}", call.service(), call.item());
+                keys.insert(onestop::registry::message_id(&key), key);
+            }
+        }
+        for answered in &mut log {
+            if let Some(key) = keys.get(&answered.key) {
+                answered.key = key.clone();
+            }
+        }
+        log
+    }
+
     /// The sandbox's log (`AnswerLog`) by application: keys are `application:service:item`.
     /// A call answered more than once (a retry with the same key) keeps every answer.
     pub fn by_application(log: &[Answered]) -> HashMap<String, Calls> {

@@ -99,12 +99,16 @@ pub(super) async fn run(bench: Arc<Bench>, server: &Server) -> anyhow::Result<()
         .flat_map(|r| r.submitted.drain(..))
         .collect();
     let count = submitted.len();
+    let ids = match bench.options.protocol.is_trembita() {
+        true => submitted.clone(),
+        false => Vec::new(),
+    };
     let end = match outage {
         None => paced_end(&bench, server, &before, submitted).await?,
         Some(task) => outage_end(&bench, server, &before, task.await??, submitted).await?,
     };
     results.push(end.read);
-    let log = bench.answers.take();
+    let log = bench.chains.with_call_keys(bench.answers.take(), &ids);
     let answered = Chains::by_application(&log);
     let calls = end.sandbox.calls - before.sandbox.calls;
     let per_call = end.sandbox.mean_answer_since(&before.sandbox);

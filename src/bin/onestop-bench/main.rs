@@ -81,6 +81,8 @@ pub struct BenchOptions {
     pub registry_concurrency: usize,
     /// A registry to take down during an open-loop run.
     pub outage: Option<outage::Outage>,
+    /// The protocol every registry is reached by.
+    pub protocol: onestop::registry::Protocol,
 }
 
 /// What every mode shares: the definitions, the example application, the sandbox.

@@ -118,6 +118,7 @@ impl Server {
                 "ONESTOP__REGISTRIES__CONCURRENCY",
                 options.registry_concurrency.to_string(),
             )
+            .env("ONESTOP__REGISTRIES__PROTOCOL", options.protocol.name())
             .stdout(Stdio::piped())
             .spawn()
             .context("Failed to start onestop serve")?;

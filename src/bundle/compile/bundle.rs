@@ -63,12 +63,7 @@ pub(super) fn compile_bundle(
         public: raw.public,
         retention,
         applicant: raw.applicant,
-        summary: (raw.summary.into_iter())
-            .map(|row| SummaryRow {
-                label: text(row.label),
-                value: row.value,
-            })
-            .collect(),
+        summary: summary(raw.summary),
         steps: ordered?,
         human_steps,
         receipt: receipt?,
@@ -78,6 +73,16 @@ pub(super) fn compile_bundle(
         purposes: raw.purposes,
         forms: Mutex::new(BTreeMap::new()),
     })
+}
+
+/// The further lines of the receipt's summary.
+fn summary(rows: Vec<crate::bundle::raw::RawSummaryRow>) -> Vec<SummaryRow> {
+    (rows.into_iter())
+        .map(|row| SummaryRow {
+            label: text(row.label),
+            value: row.value,
+        })
+        .collect()
 }
 
 /// The bundle's own files: its file and the receipt texts it names.

@@ -7,15 +7,16 @@
 
 mod outcome;
 mod poll;
+mod send;
 
 use outcome::expired;
 
 use super::gates::{Admit, Gate, Gates};
 use super::writer::{self, Done, Inboxes, Job};
-use super::{DispatchSettings, Handed, Policies, PrepareError, Start, Submitter, build_request};
+use super::{DispatchSettings, Handed, Policies, PrepareError, Start, Submitter};
 use crate::bundle::Catalog;
-use crate::registry::{Adapters, Call, Outcome};
-use crate::store::{CallContext, Claim, Completion, Store, SubKind, now_ms};
+use crate::registry::{Adapters, Exchange, Outcome};
+use crate::store::{CallContext, Claim, Completion, Message, Store, SubKind, now_ms};
 use crate::telemetry::Telemetry;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -170,11 +171,11 @@ impl Dispatcher {
                 flight,
                 start,
             } = handed;
-            let Some(completion) = this.process(&claim, start).await else {
+            let Some((completion, message)) = this.process(&claim, start).await else {
                 this.held.fetch_sub(1, Ordering::Relaxed);
                 return;
             };
-            let outcome = Done::new(claim, completion);
+            let outcome = Done::new(claim, completion, message);
             let sent = match &flight {
                 Some(flight) => {
                     let now = now_ms();
@@ -209,10 +210,11 @@ impl Dispatcher {
         registry.is_some_and(|r| self.gates.of(r).is_open())
     }
 
-    /// Call the registry for a claim (or end it at its deadline): the outcome to record, or
-    /// `None` when the lease was lost before the call.
-    async fn process(&self, claim: &Claim, start: Start) -> Option<Completion> {
+    /// Call the registry for a claim (or end it at its deadline): the outcome to record with
+    /// the exchange it came from, or `None` when the lease was lost before the call.
+    async fn process(&self, claim: &Claim, start: Start) -> Option<(Completion, Option<Message>)> {
         let now = now_ms();
+        let mut message = None;
         let completion = if claim.deadline.is_some_and(|d| d <= now) {
             Completion::Failed(expired(claim.kind).into())
         } else if claim.kind == SubKind::Human {
@@ -220,7 +222,10 @@ impl Dispatcher {
             Completion::Failed(expired(claim.kind).into())
         } else {
             match self.call(claim, start).await {
-                Ok(completion) => completion,
+                Ok((completion, exchange)) => {
+                    message = exchange.map(Message::from);
+                    completion
+                }
                 Err(PrepareError::LeaseLost) => {
                     tracing::warn!(application.id = %claim.application_id, service.id = %claim.service_id, "Lease lost before the call; another instance has it");
                     return None;
@@ -239,11 +244,16 @@ impl Dispatcher {
         } else {
             tracing::info!(application.id = %claim.application_id, service.id = %claim.service_id, attempt = claim.attempts, outcome = completion.name(), "Sub-request step finished");
         }
-        Some(completion)
+        Some((completion, message))
     }
 
-    /// Wait for the registry and a permit, then call it, unless its gate holds the call.
-    async fn call(&self, claim: &Claim, start: Start) -> Result<Completion, PrepareError> {
+    /// Wait for the registry and a permit, then call it, unless its gate holds the call: the
+    /// outcome, and the exchange if a call went.
+    async fn call(
+        &self,
+        claim: &Claim,
+        start: Start,
+    ) -> Result<(Completion, Option<Exchange>), PrepareError> {
         let probe = start == Start::Probe;
         let registry = (self.catalog)
             .registry_of(&claim.service_id)
@@ -251,13 +261,13 @@ impl Dispatcher {
         let gate = self.gates.of(registry);
         let _waiting = gate.enter();
         if let Some(held) = held(gate, probe) {
-            return Ok(held);
+            return Ok((held, None));
         }
         let _registry = gate.permit().await;
         let _permit = self.calls.clone().acquire_owned().await;
         // The circuit may have opened while this call waited.
         if let Some(held) = held(gate, probe) {
-            return Ok(held);
+            return Ok((held, None));
         }
         let context = match &claim.context {
             Some(context) => context.clone(),
@@ -281,33 +291,22 @@ impl Dispatcher {
         let answered = match &claim.poll_url {
             Some(url) => adapter.poll(service, url, policy.timeout).await,
             None => {
-                let (data, siblings) = (&context.data, &context.siblings);
-                let request = build_request(service, step, claim.item, data, siblings)?;
-                let callback = claim
-                    .callback_token
-                    .as_ref()
-                    .map(|t| format!("{}/{t}", self.settings.callback_base));
-                let call = Call {
-                    service,
-                    request: &request,
-                    idempotency_key: &claim.idempotency_key,
-                    callback_url: callback.as_deref(),
-                    application: claim.application_id.as_str(),
-                    user: context.acting(),
-                    purposes: &bundle.purposes,
-                    timeout: policy.timeout,
-                };
-                adapter.call(call).await
+                let what = (service, step, bundle);
+                self.send(adapter, claim, &context, what, policy.timeout)
+                    .await?
             }
         };
-        let outcome = answered.outcome;
+        let (outcome, exchange) = (answered.outcome, answered.exchange);
         let (registry, counted) = (service.registry.as_str(), outcome.counted());
         (self.telemetry).call(registry, &claim.service_id, counted, clock.elapsed());
         match &outcome {
             Outcome::Retry { after, .. } => self.gates.failed(gate, *after).await,
             _ => self.gates.answered(gate).await,
         }
-        Ok(self.completion(claim, outcome, &policy, started))
+        Ok((
+            self.completion(claim, outcome, &policy, started),
+            Some(exchange),
+        ))
     }
 
     /// What a claim taken from the database needs for its request (a claim handed over by the

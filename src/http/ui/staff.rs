@@ -9,7 +9,9 @@ use super::start::LangQuery;
 use crate::access::{self, Caller};
 use crate::http::{AppState, auth};
 use crate::lang::Lang;
-use crate::store::{ApplicationRecord, HistoryEntry, SubKind, SubRequestRecord, SubStatus};
+use crate::store::{
+    ApplicationRecord, HistoryEntry, LoggedMessage, SubKind, SubRequestRecord, SubStatus,
+};
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde_json::{Value, json};
@@ -34,6 +36,8 @@ pub async fn show(
     let read = (lang, crate::audit::action::APPLICATION_READ);
     let (application, subs, _) = super::session::readable(&state, &req, &path, read).await?;
     let history = (state.store.history(&application.id).await)
+        .map_err(|e| Problem::from_api(e.into(), lang))?;
+    let messages = (state.store.messages(&application.id).await)
         .map_err(|e| Problem::from_api(e.into(), lang))?;
     let corrects = access::may(
         &caller,
@@ -68,7 +72,7 @@ pub async fn show(
             "data": data_rows(&application.data, &form_titles(&state, &application, &subs, lang), lang, whole),
             "masked": !whole,
             "duplicate": duplicate_note(&application),
-            "services": services(&state, lang, &application, &subs, &history, corrects),
+            "services": services(&state, lang, &application, &subs, (&history, &messages), corrects),
             "csrf": csrf,
             "today": jiff::Zoned::now().date().to_string(),
         }),
@@ -223,6 +227,25 @@ fn duplicate_note(application: &ApplicationRecord) -> Option<Value> {
     }))
 }
 
+/// The message log of call `key`: each exchange with its registry.
+fn exchanged(messages: &[LoggedMessage], key: &str) -> Vec<Value> {
+    (messages.iter())
+        .filter(|m| m.call == key)
+        .map(|m| {
+            json!({
+                "attempt": m.attempt,
+                "sent_at": crate::receipt::kyiv_time(m.sent_at),
+                "took_ms": m.answered_at - m.sent_at,
+                "protocol": m.protocol,
+                "message_id": m.message_id,
+                "request_hash": m.request_hash,
+                "response_hash": m.response_hash,
+                "http_status": m.http_status,
+            })
+        })
+        .collect()
+}
+
 /// Each call: its title and status as the citizen's page says them, attempts, the registry's
 /// reason, its history, and the actions open to the caller.
 fn services(
@@ -230,7 +253,7 @@ fn services(
     lang: Lang,
     application: &ApplicationRecord,
     subs: &[SubRequestRecord],
-    history: &[HistoryEntry],
+    (history, messages): (&[HistoryEntry], &[LoggedMessage]),
     corrects: bool,
 ) -> Vec<Value> {
     let (catalog, bundle) = state
@@ -255,6 +278,7 @@ fn services(
                     "detail": h.detail,
                 }))
                 .collect();
+            let exchanged = exchanged(messages, &key);
             let base = format!("/staff/applications/{id}");
             json!({
                 "key": key,
@@ -265,6 +289,7 @@ fn services(
                 "attempts": sub.attempts,
                 "reason": sub.error.as_deref().filter(|_| failed || sub.status == SubStatus::Ready),
                 "history": events,
+                "messages": exchanged,
                 "retry": (corrects && failed && sub.kind == SubKind::Service)
                     .then(|| format!("{base}/services/{}/retry", sub.service_id)),
                 "correct": (corrects && failed && sub.kind == SubKind::Service)
