@@ -56,7 +56,7 @@ async fn answer(
     let behaviour = call::arrive(sandbox, service, Protocol::OnestopRest).await;
     let request = match json_body(body) {
         Ok(request) => request,
-        Err(answer) => return answer,
+        Err(answer) => return *answer,
     };
     let location = status_url(req, registry, service_id, &key);
     let incoming = Incoming {
@@ -77,13 +77,13 @@ pub(super) fn header_text(req: &HttpRequest, name: &str) -> Option<String> {
 }
 
 /// The body as JSON, or the 400 answer.
-pub(super) fn json_body(body: &[u8]) -> Result<Value, HttpResponse> {
+pub(super) fn json_body(body: &[u8]) -> Result<Value, Box<HttpResponse>> {
     serde_json::from_slice(body).map_err(|e| {
-        error(
+        Box::new(error(
             StatusCode::BAD_REQUEST,
             "",
             &format!("тіло запиту не є JSON: {e}"),
-        )
+        ))
     })
 }
 

@@ -42,7 +42,7 @@ async fn serve(sandbox: &Sandbox, req: &HttpRequest, body: &[u8]) -> Served {
             return Served {
                 service: None,
                 key: None,
-                response,
+                response: *response,
             };
         }
     };
@@ -50,7 +50,7 @@ async fn serve(sandbox: &Sandbox, req: &HttpRequest, body: &[u8]) -> Served {
     sandbox.state().note_headers(id, uxp_headers(req));
     let behaviour = call::arrive(sandbox, service, Protocol::TrembitaRest).await;
     let mut response = match json_body(body) {
-        Err(response) => response,
+        Err(response) => *response,
         Ok(request) => {
             let incoming = Incoming {
                 service,
@@ -84,62 +84,72 @@ async fn serve(sandbox: &Sandbox, req: &HttpRequest, body: &[u8]) -> Served {
 fn identify<'a>(
     sandbox: &'a Sandbox,
     req: &HttpRequest,
-) -> Result<(&'a Service, String), HttpResponse> {
+) -> Result<(&'a Service, String), Box<HttpResponse>> {
     client(req)?;
     let Some(named) = header_text(req, "Uxp-Service") else {
         return Err(missing("Uxp-Service"));
     };
     let parts: Vec<&str> = named.trim().split('/').collect();
-    let well_formed = matches!(parts.len(), 5 | 6) && parts.iter().all(|p| !p.is_empty());
-    if !well_formed {
-        let message = format!(
-            "Uxp-Service \"{named}\" is not <instance>/<member class>/<member code>/<subsystem>/<service code>[/<version>]"
-        );
-        return Err(uxp_error(
-            StatusCode::BAD_REQUEST,
-            "Client.BadRequest",
-            &message,
-        ));
-    }
+    let filled = parts.iter().all(|p| !p.is_empty());
+    let address = match parts.as_slice() {
+        [_, class, code, subsystem, service, version @ ..] if filled && version.len() <= 1 => {
+            Address {
+                member_class: class,
+                member_code: code,
+                subsystem,
+                service,
+                version: version.first().copied(),
+            }
+        }
+        _ => return Err(malformed_service(&named)),
+    };
     let query_id = header_text(req, QUERY_ID).filter(|q| !q.trim().is_empty());
     let Some(query_id) = query_id else {
         return Err(missing(QUERY_ID));
     };
-    let address = Address {
-        member_class: parts[1],
-        member_code: parts[2],
-        subsystem: parts[3],
-        service: parts[4],
-        version: parts.get(5).copied(),
-    };
     let Some(service) = find(sandbox, address) else {
         let message = format!("Unknown service: SERVICE:{named}");
-        return Err(uxp_error(
+        return Err(Box::new(uxp_error(
             StatusCode::INTERNAL_SERVER_ERROR,
             "Server.ServerProxy.UnknownService",
             &message,
-        ));
+        )));
     };
     Ok((service, query_id))
 }
 
+fn malformed_service(named: &str) -> Box<HttpResponse> {
+    let message = format!(
+        "Uxp-Service \"{named}\" is not <instance>/<member class>/<member code>/<subsystem>/<service code>[/<version>]"
+    );
+    Box::new(uxp_error(
+        StatusCode::BAD_REQUEST,
+        "Client.BadRequest",
+        &message,
+    ))
+}
+
 /// The caller's subsystem (`Uxp-Client`), or the security server's error.
-fn client(req: &HttpRequest) -> Result<Subsystem, HttpResponse> {
+fn client(req: &HttpRequest) -> Result<Subsystem, Box<HttpResponse>> {
     let Some(client) = header_text(req, "Uxp-Client") else {
         return Err(missing("Uxp-Client"));
     };
     Subsystem::parse(&client).map_err(|why| {
-        uxp_error(
+        Box::new(uxp_error(
             StatusCode::BAD_REQUEST,
             "Client.InvalidClientIdentifier",
             &format!("Uxp-Client {why}"),
-        )
+        ))
     })
 }
 
-fn missing(name: &str) -> HttpResponse {
+fn missing(name: &str) -> Box<HttpResponse> {
     let message = format!("Required header {name} is missing");
-    uxp_error(StatusCode::BAD_REQUEST, "Client.MissingHeader", &message)
+    Box::new(uxp_error(
+        StatusCode::BAD_REQUEST,
+        "Client.MissingHeader",
+        &message,
+    ))
 }
 
 /// The security server's own error.
@@ -182,7 +192,7 @@ pub(super) async fn status(
     req: HttpRequest,
 ) -> HttpResponse {
     if let Err(response) = client(&req) {
-        return response;
+        return *response;
     }
     let (service_id, key) = path.into_inner();
     let Some(service) = sandbox.catalog.service_any(&service_id) else {

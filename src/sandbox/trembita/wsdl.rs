@@ -10,7 +10,7 @@ use super::super::rest::absolute;
 use super::super::{Sandbox, error};
 use crate::bundle::Service;
 use crate::bundle::trembita::TrembitaService;
-use crate::form::Shape;
+use crate::form::{Leaf, Shape};
 use crate::registry::soap::XROAD;
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -51,20 +51,20 @@ pub(super) fn definitions(service: &Service, trembita: &TrembitaService, address
     let code = &trembita.service;
     let name = &trembita.subsystem;
     let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
-    let _ = write!(
+    let _ = writeln!(
         out,
         "<wsdl:definitions xmlns:wsdl=\"http://schemas.xmlsoap.org/wsdl/\" \
          xmlns:soap=\"http://schemas.xmlsoap.org/wsdl/soap/\" \
          xmlns:xs=\"http://www.w3.org/2001/XMLSchema\" xmlns:xrd=\"{XROAD}\" \
-         xmlns:tns=\"{namespace}\" name=\"{name}\" targetNamespace=\"{namespace}\">\n"
+         xmlns:tns=\"{namespace}\" name=\"{name}\" targetNamespace=\"{namespace}\">"
     );
     types(&mut out, service, trembita, &namespace);
     messages(&mut out, code);
-    let _ = write!(
+    let _ = writeln!(
         out,
         "<wsdl:portType name=\"{name}PortType\"><wsdl:operation name=\"{code}\">\
          <wsdl:input message=\"tns:{code}\"/><wsdl:output message=\"tns:{code}Response\"/>\
-         </wsdl:operation></wsdl:portType>\n"
+         </wsdl:operation></wsdl:portType>"
     );
     binding(&mut out, trembita);
     let _ = write!(
@@ -201,12 +201,15 @@ fn element(
     }
 }
 
-/// The XML Schema type of a leaf, from its JSON schema.
+/// The XML Schema type of a leaf, from its shape or its JSON schema.
 fn leaf_type(schema: Option<&Value>, shape: &Shape) -> &'static str {
-    if matches!(shape, Shape::Object(_)) {
-        return "xs:anyType";
-    }
-    let kind = schema.and_then(|s| s.get("type")).and_then(Value::as_str);
+    let kind = match shape {
+        Shape::Object(_) => return "xs:anyType",
+        Shape::Leaf(Leaf::Integer) => Some("integer"),
+        Shape::Leaf(Leaf::Number) => Some("number"),
+        Shape::Leaf(Leaf::Boolean) => Some("boolean"),
+        _ => schema.and_then(|s| s.get("type")).and_then(Value::as_str),
+    };
     let format = schema.and_then(|s| s.get("format")).and_then(Value::as_str);
     match (kind, format) {
         (Some("integer"), _) => "xs:integer",
