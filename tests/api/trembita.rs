@@ -40,8 +40,9 @@ fn protocols(stats: &Value) -> Vec<(String, Vec<String>)> {
 }
 
 /// Every call succeeded, each by the protocol its registry is set to, and left one logged
-/// exchange per attempt with that protocol, a message id, and hashes of both ways.
-async fn completes_over(db: Db, protocol: Protocol, overrides: &[(&str, Protocol)]) {
+/// exchange per attempt with that protocol, a message id, and hashes of both ways. The
+/// sandbox's address.
+async fn completes_over(db: Db, protocol: Protocol, overrides: &[(&str, Protocol)]) -> String {
     let sandbox = spawn_sandbox(json!({})).await;
     let app = spawn_app_with(db, |s| through(s, &sandbox, protocol, overrides)).await;
     let (id, done) = birth(&app).await;
@@ -81,14 +82,37 @@ async fn completes_over(db: Db, protocol: Protocol, overrides: &[(&str, Protocol
             );
         }
     }
+    sandbox
 }
 
 async fn a_birth_completes_with_every_registry_on_trembita_soap(db: Db) {
     completes_over(db, Protocol::TrembitaSoap, &[]).await;
 }
 
+/// Over UXP REST the registry also learns why the data is processed (the bundle's purposes),
+/// whose data it is (the service's subject) and who acts (the institution of the machine client
+/// that submitted it).
 async fn a_birth_completes_with_every_registry_on_trembita_rest(db: Db) {
-    completes_over(db, Protocol::TrembitaRest, &[]).await;
+    let sandbox = completes_over(db, Protocol::TrembitaRest, &[]).await;
+    let url = format!("{sandbox}/_sandbox/headers/civil.birth-registration");
+    let kept: Value = reqwest::get(url)
+        .await
+        .expect("headers")
+        .json()
+        .await
+        .expect("JSON");
+    let headers = &kept["headers"][0];
+    let mother = &example("birth")["data"]["mother"]["rnokpp"];
+    assert_eq!(
+        headers["uxp-purpose-ids"],
+        "birth-registration,child-social-assistance"
+    );
+    assert_eq!(&headers["uxp-subject-id"], mother, "{kept:#}");
+    assert_eq!(
+        headers["uxp-userid"],
+        format!("UA{}", crate::helpers::INSTITUTION)
+    );
+    assert_eq!(headers["uxp-client"], "SEVDEIR-TEST/GOV/12345678/ONESTOP");
 }
 
 async fn a_birth_completes_with_the_civil_registry_on_soap_the_tax_service_on_uxp_rest_and_the_rest_on_onestop_rest(
