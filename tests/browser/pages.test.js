@@ -611,6 +611,14 @@ test('a ward registrar corrects an IBAN the bank refused and retries; a clerk of
   assert.equal(await registrar.locator(`[id="reason-${service}"]`).count(), 0, 'no reason is left');
   assert.equal(await registrar.locator('[id^="correct-"], [id^="retry-"]').count(), 0, 'nothing left to correct');
   assert.equal(await registrar.locator('#data [data-pointer="/benefit/iban"]').innerText(), goodIban);
+  // The message log of the assistance: the refused attempt and the one after the correction,
+  // each with its message id and the hashes of both ways.
+  const log = registrar.locator(`[id="messages-${service}"]`);
+  await log.locator('summary').click();
+  const exchanges = log.locator('tbody tr');
+  assert.equal(await exchanges.count(), 2, 'one exchange per attempt');
+  assert.match(await exchanges.nth(0).innerText(), /onestop-rest[\s\S]*HTTP 400/);
+  assert.match(await exchanges.nth(1).innerText(), /HTTP 200/);
   await shoot(registrar, 'staff-application-corrected');
   const after = pdfText(await downloadReceipt(registrar, 'staff-receipt-after'));
   assert.notEqual(after, before, 'the receipt changed');
