@@ -10,13 +10,14 @@ use serde_json::{Map, Value};
 use std::sync::LazyLock;
 
 /// Every word of the pages in each language, for the templates (`{{t.key}}`), made once: the
-/// ids are those of the pages' catalogue file.
+/// ids are those of the pages' catalogue file. A message with parameters (the waiting notes) is
+/// not a word: the code that says it gives its parameters (`Lang::text_with`).
 static WORDS: LazyLock<(Value, Value)> = LazyLock::new(|| {
     let ids = message_ids(include_str!("../../../locales/uk/pages.ftl"));
     let words = |lang: Lang| {
         let map: Map<String, Value> = ids
             .iter()
-            .map(|id| (id.clone(), Value::String(lang.text(id))))
+            .filter_map(|id| Some((id.clone(), Value::String(lang.find(id, &[])?))))
             .collect();
         Value::Object(map)
     };
