@@ -5,6 +5,7 @@
 
 use super::Outcome;
 use crate::bundle::Service;
+use crate::bundle::trembita::TrembitaService;
 use serde::Deserialize;
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -66,6 +67,21 @@ pub struct Call<'a> {
     /// Why the data is processed (`Uxp-Purpose-Ids`), from the bundle.
     pub purposes: &'a [String],
     pub timeout: Duration,
+    /// Where the service lives on Trembita: its declaration in the application's version of
+    /// the definitions, else in the current one (where a registry lives is the deployment's
+    /// fact, not the application's; see `Dispatcher::send`).
+    pub trembita: Option<&'a TrembitaService>,
+}
+
+/// Asking a registry that accepted a call (202) for its result.
+#[derive(Debug, Clone, Copy)]
+pub struct Poll<'a> {
+    pub service: &'a Service,
+    /// The status URL the registry gave.
+    pub url: &'a str,
+    pub timeout: Duration,
+    /// As `Call::trembita`.
+    pub trembita: Option<&'a TrembitaService>,
 }
 
 /// One exchange with a registry, as the message log keeps it: evidence of what was sent and
@@ -118,12 +134,7 @@ pub trait Adapter: Send + Sync {
     fn call<'a>(&'a self, call: Call<'a>) -> Answer<'a>;
 
     /// Ask for the result of a call the registry accepted (202) at its status URL.
-    fn poll<'a>(
-        &'a self,
-        service: &'a Service,
-        status_url: &'a str,
-        timeout: Duration,
-    ) -> Answer<'a>;
+    fn poll<'a>(&'a self, poll: Poll<'a>) -> Answer<'a>;
 }
 
 /// The adapter of each registry: the default protocol's, and those of the registries that

@@ -57,9 +57,12 @@ pub fn classify(code: &str, message: &str) -> Outcome {
     let bare = code.rsplit_once(':').map_or(code, |(_, c)| c);
     let message = message.trim().chars().take(500).collect::<String>();
     if is_xroad(bare) {
-        let parts: Vec<&str> = bare.split('.').collect();
-        let last = parts.iter().rev().find_map(|p| final_meaning(p));
-        if let Some(meaning) = last {
+        // `….ServiceFailed.<what>` is what the registry's own system did (an HTML page from
+        // its proxy, a refused TLS handshake to it): passing trouble, and perhaps an effect
+        // already made, so never a refusal.
+        let failed = bare.split('.').any(|part| part == "ServiceFailed");
+        let last = bare.rsplit('.').next().unwrap_or(bare);
+        if let Some(meaning) = final_meaning(last).filter(|_| !failed) {
             return Outcome::Refused(format!("Трембіта відмовила ({bare}: {meaning}): {message}"));
         }
         if bare.starts_with("Client.") {
@@ -70,6 +73,10 @@ pub fn classify(code: &str, message: &str) -> Outcome {
             &format!("Трембіта: {bare}: {message}"),
             None,
         );
+    }
+    // SOAP's own: the message is not one the other side can take; a repeat cannot help.
+    if matches!(bare, "VersionMismatch" | "MustUnderstand") {
+        return Outcome::Refused(format!("реєстр відмовив ({bare}): {message}"));
     }
     if bare.starts_with("Client") {
         return Outcome::Refused(format!("реєстр відмовив ({bare}): {message}"));
@@ -100,6 +107,8 @@ mod tests {
             "Server.ClientProxy.IOError",
             "Server.ServerProxy.ServiceFailed",
             "Server.ServerProxy.ServiceFailed.HttpError",
+            "Server.ServerProxy.ServiceFailed.InvalidContentType",
+            "Server.ServerProxy.ServiceFailed.SslAuthenticationFailed",
             "Server.ServerProxy.DatabaseError",
             "Server.ClientProxy.OutdatedGlobalConf",
             "Server.ServerProxy.InternalError",
@@ -112,7 +121,6 @@ mod tests {
             "Server.ServerProxy.UnknownMember",
             "Server.ClientProxy.InvalidProtocolVersion",
             "Server.ClientProxy.MissingHeaderField",
-            "Server.ServerProxy.ServiceFailed.SslAuthenticationFailed",
             "Client.InvalidSoap",
             "Client.Whatever",
         ] {
@@ -125,6 +133,7 @@ mod tests {
         assert!(!refused(&classify("soap:Server", "down")));
         assert!(!refused(&classify("Server", "down")));
         assert!(refused(&classify("SOAP-ENV:Client", "bad field")));
+        assert!(refused(&classify("soapenv:VersionMismatch", "1.2")));
     }
 
     #[test]

@@ -16,7 +16,9 @@ mod trembita_soap;
 pub mod wrapped;
 pub mod xml;
 
-pub use adapter::{Adapter, Adapters, Answered, Call, Exchange, Protocol, digest, message_id};
+pub use adapter::{
+    Adapter, Adapters, Answered, Call, Exchange, Poll, Protocol, digest, message_id,
+};
 pub use onestop_rest::OnestopRest;
 pub use tls::{TlsError, TlsFiles};
 pub use trembita_rest::{TrembitaRest, headers as uxp_headers};

@@ -2,11 +2,10 @@
 //! JSON, the call's `Idempotency-Key` and the callback address; the answer is classified by its
 //! HTTP status (`classify`), a 202 waited for by callback or by polling its `Location`.
 
-use super::adapter::{Adapter, Answer, Answered, Call, Exchange, Protocol, digest, now_ms};
+use super::adapter::{Adapter, Answer, Answered, Call, Exchange, Poll, Protocol, digest, now_ms};
 use super::{Outcome, classify, location, retry, retry_after, signature};
 use crate::bundle::Service;
 use crate::telemetry::CallOutcome;
-use std::time::Duration;
 
 /// Calls registries in onestop's REST dialect.
 #[derive(Clone)]
@@ -54,8 +53,9 @@ impl Adapter for OnestopRest {
         })
     }
 
-    fn poll<'a>(&'a self, service: &'a Service, url: &'a str, timeout: Duration) -> Answer<'a> {
+    fn poll<'a>(&'a self, poll: Poll<'a>) -> Answer<'a> {
         Box::pin(async move {
+            let (service, url, timeout) = (poll.service, poll.url, poll.timeout);
             let mut exchange = Exchange::new(Protocol::OnestopRest, url, b"");
             let request = self.http.get(url).timeout(timeout);
             let outcome = send(service, url, request, &mut exchange).await;
@@ -88,7 +88,13 @@ async fn send(
         Ok(response) => {
             let status = response.status();
             let headers = response.headers().clone();
-            let body = response.bytes().await.unwrap_or_default();
+            let body = match response.bytes().await {
+                Ok(body) => body,
+                Err(e) => {
+                    exchange.answered(Some(status.as_u16()), None);
+                    return unreachable(&e);
+                }
+            };
             exchange.answered(Some(status.as_u16()), Some(&body));
             match classify(service, status, retry_after(&headers), &body) {
                 Outcome::Accepted { after, .. } => Outcome::Accepted {

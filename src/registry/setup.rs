@@ -37,7 +37,7 @@ pub fn problems(settings: &RegistrySettings, catalog: &Catalog) -> Vec<String> {
             ));
         }
     }
-    let trembita = protocols.values().any(|p| p.is_trembita());
+    let trembita = (protocols.values()).any(|p| p.is_trembita()) || settings.protocol.is_trembita();
     if !trembita {
         return problems;
     }
@@ -58,12 +58,16 @@ pub fn problems(settings: &RegistrySettings, catalog: &Catalog) -> Vec<String> {
     if let Err(e) = settings.trembita.tls.apply(reqwest::Client::builder()) {
         problems.push(e.to_string());
     }
-    if let Some(url) = &settings.trembita.security_server
-        && reqwest::Url::parse(url).is_err()
-    {
-        problems.push(format!(
-            "registries.trembita.security_server: \"{url}\" is not a URL"
-        ));
+    if let Some(url) = &settings.trembita.security_server {
+        if reqwest::Url::parse(url).is_err() {
+            problems.push(format!(
+                "registries.trembita.security_server: \"{url}\" is not a URL"
+            ));
+        } else if url.starts_with("http://") && settings.trembita.tls.is_set() {
+            problems.push(format!(
+                "registries.trembita.tls is set, but the security server \"{url}\" is plain HTTP: its certificates would go unused (https://)"
+            ));
+        }
     }
     problems
 }

@@ -6,16 +6,18 @@
 //! declaration). The security server passes the registry's HTTP answer through; its own errors
 //! carry `Uxp-Error` and a JSON body `{"type", "message"}`, classified as SOAP faults are.
 
-use super::adapter::{Adapter, Answer, Answered, Call, Exchange, Protocol, message_id, user_id};
+use super::adapter::{
+    Adapter, Answer, Answered, Call, Exchange, Poll, Protocol, message_id, user_id,
+};
 use super::onestop_rest::unreachable;
 use super::soap::Subsystem;
 use super::trembita_soap::undeclared;
 use super::{Outcome, classify, faults, location, retry_after, wrapped};
 use crate::bundle::Service;
+use crate::bundle::trembita::TrembitaService;
 use reqwest::StatusCode;
 use reqwest::header::HeaderMap;
 use serde_json::Value;
-use std::time::Duration;
 
 /// The header a security server names its own error in.
 pub const ERROR_HEADER: &str = "Uxp-Error";
@@ -31,17 +33,12 @@ pub struct TrembitaRest {
 
 /// The UXP headers of one call, in the order they are sent.
 pub fn headers(client: &Subsystem, call: &Call<'_>) -> Option<Vec<(&'static str, String)>> {
-    let trembita = call.service.trembita.as_ref()?;
-    let mut headers = vec![
-        ("Uxp-Client", client.path()),
-        (
-            "Uxp-Service",
-            format!("{}/{}", client.instance, trembita.path()),
-        ),
-        ("Uxp-QueryID", message_id(call.idempotency_key)),
+    let trembita = call.trembita?;
+    let mut headers = addressed(client, trembita, message_id(call.idempotency_key));
+    headers.extend([
         ("Uxp-UserId", user_id(call.user)),
         ("Uxp-Issue", call.application.to_owned()),
-    ];
+    ]);
     if !call.purposes.is_empty() {
         headers.push(("Uxp-Purpose-Ids", call.purposes.join(",")));
     }
@@ -52,6 +49,22 @@ pub fn headers(client: &Subsystem, call: &Call<'_>) -> Option<Vec<(&'static str,
         headers.push(("Uxp-Subject-Id", subject.to_owned()));
     }
     Some(headers)
+}
+
+/// The headers that address a message: who sends it, to which service, under which id.
+fn addressed(
+    client: &Subsystem,
+    trembita: &TrembitaService,
+    id: String,
+) -> Vec<(&'static str, String)> {
+    vec![
+        ("Uxp-Client", client.path()),
+        (
+            "Uxp-Service",
+            format!("{}/{}", client.instance, trembita.path()),
+        ),
+        ("Uxp-QueryID", id),
+    ]
 }
 
 impl TrembitaRest {
@@ -84,20 +97,28 @@ impl Adapter for TrembitaRest {
             for (name, value) in headers {
                 request = request.header(name, value);
             }
-            let outcome = self.send(call.service, request, &mut exchange).await;
+            let answering = (call.service, call.trembita);
+            let outcome = self.send(answering, request, &mut exchange).await;
             Answered { outcome, exchange }
         })
     }
 
-    /// A registry that answered 202 is asked at its status URL, through the security server
-    /// with the same client.
-    fn poll<'a>(&'a self, service: &'a Service, url: &'a str, timeout: Duration) -> Answer<'a> {
+    /// A registry that answered 202 is asked at its status URL, through the security server,
+    /// addressed as the call was (the poll is a message of its own: its id is derived from the
+    /// status URL, the same on every poll).
+    fn poll<'a>(&'a self, poll: Poll<'a>) -> Answer<'a> {
         Box::pin(async move {
-            let mut exchange = Exchange::new(Protocol::TrembitaRest, url, b"");
-            let request = (self.http.get(url))
-                .header("Uxp-Client", self.client.path())
-                .timeout(timeout);
-            let outcome = self.send(service, request, &mut exchange).await;
+            let Some(trembita) = poll.trembita else {
+                return undeclared(poll.service, Protocol::TrembitaRest);
+            };
+            let id = message_id(poll.url);
+            let mut exchange = Exchange::new(Protocol::TrembitaRest, &id, b"");
+            let mut request = self.http.get(poll.url).timeout(poll.timeout);
+            for (name, value) in addressed(&self.client, trembita, id) {
+                request = request.header(name, value);
+            }
+            let answering = (poll.service, poll.trembita);
+            let outcome = self.send(answering, request, &mut exchange).await;
             Answered { outcome, exchange }
         })
     }
@@ -106,7 +127,7 @@ impl Adapter for TrembitaRest {
 impl TrembitaRest {
     async fn send(
         &self,
-        service: &Service,
+        answering: (&Service, Option<&TrembitaService>),
         request: reqwest::RequestBuilder,
         exchange: &mut Exchange,
     ) -> Outcome {
@@ -118,9 +139,15 @@ impl TrembitaRest {
             Ok(response) => {
                 let status = response.status();
                 let headers = response.headers().clone();
-                let body = response.bytes().await.unwrap_or_default();
+                let body = match response.bytes().await {
+                    Ok(body) => body,
+                    Err(e) => {
+                        exchange.answered(Some(status.as_u16()), None);
+                        return unreachable(&e);
+                    }
+                };
                 exchange.answered(Some(status.as_u16()), Some(&body));
-                read(service, status, &headers, &body, &self.url)
+                read(answering, status, &headers, &body, &self.url)
             }
         }
     }
@@ -129,7 +156,7 @@ impl TrembitaRest {
 /// What an answer through the security server means: the security server's own error, a
 /// wrapped answer, or the registry's answer classified as onestop REST's is.
 pub fn read(
-    service: &Service,
+    (service, trembita): (&Service, Option<&TrembitaService>),
     status: StatusCode,
     headers: &HeaderMap,
     body: &[u8],
@@ -146,7 +173,7 @@ pub fn read(
             .unwrap_or("");
         return faults::classify(&code, message);
     }
-    let wrapping = service.trembita.as_ref().and_then(|t| t.answer.as_ref());
+    let wrapping = trembita.and_then(|t| t.answer.as_ref());
     if let (Some(answer), true, Some(fields)) = (wrapping, status == StatusCode::OK, &parsed) {
         return wrapped::read(service, answer, fields);
     }

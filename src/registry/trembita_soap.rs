@@ -5,11 +5,14 @@
 //! element with the input as XML. The answer is `<code>Response`, or a SOAP fault classified by
 //! its code (`faults`), or a wrapped answer read by the service's declaration (`wrapped`).
 
-use super::adapter::{Adapter, Answer, Answered, Call, Exchange, Protocol, digest, message_id};
+use super::adapter::{
+    Adapter, Answer, Answered, Call, Exchange, Poll, Protocol, digest, message_id,
+};
 use super::onestop_rest::unreachable;
 use super::soap::{self, Envelope, Header, ServiceId, Subsystem};
 use super::{Outcome, faults, retry, retry_after, wrapped};
 use crate::bundle::Service;
+use crate::bundle::trembita::TrembitaService;
 use crate::telemetry::CallOutcome;
 use reqwest::StatusCode;
 use std::time::Duration;
@@ -34,7 +37,7 @@ impl TrembitaSoap {
 
     /// The header of a call to `service` (none: the service has no Trembita declaration).
     pub fn header(&self, call: &Call<'_>) -> Option<Header> {
-        let trembita = call.service.trembita.as_ref()?;
+        let trembita = call.trembita?;
         Some(Header {
             client: self.client.clone(),
             service: ServiceId {
@@ -66,7 +69,7 @@ impl Adapter for TrembitaSoap {
             let Some(header) = self.header(&call) else {
                 return undeclared(call.service, Protocol::TrembitaSoap);
             };
-            let namespace = (call.service.trembita.as_ref())
+            let namespace = (call.trembita)
                 .map(|t| t.namespace(call.service.id.as_str()))
                 .unwrap_or_default();
             let body = soap::request(&header, &namespace, call.request);
@@ -86,9 +89,17 @@ impl Adapter for TrembitaSoap {
                 Ok(response) => {
                     let status = response.status();
                     let after = retry_after(response.headers());
-                    let bytes = response.bytes().await.unwrap_or_default();
-                    exchange.answered(Some(status.as_u16()), Some(&bytes));
-                    classify(call.service, &header, status, after, &bytes)
+                    match response.bytes().await {
+                        Ok(bytes) => {
+                            exchange.answered(Some(status.as_u16()), Some(&bytes));
+                            let answering = (call.service, call.trembita);
+                            classify(answering, &header, status, after, &bytes)
+                        }
+                        Err(e) => {
+                            exchange.answered(Some(status.as_u16()), None);
+                            unreachable(&e)
+                        }
+                    }
                 }
             };
             Answered { outcome, exchange }
@@ -96,8 +107,9 @@ impl Adapter for TrembitaSoap {
     }
 
     /// SOAP calls are answered in the same exchange; there is nothing to poll.
-    fn poll<'a>(&'a self, service: &'a Service, url: &'a str, _: Duration) -> Answer<'a> {
+    fn poll<'a>(&'a self, poll: Poll<'a>) -> Answer<'a> {
         Box::pin(async move {
+            let (service, url) = (poll.service, poll.url);
             let mut exchange = Exchange::new(Protocol::TrembitaSoap, url, b"");
             exchange.answered(None, None);
             let outcome = Outcome::Refused(format!(
@@ -111,7 +123,7 @@ impl Adapter for TrembitaSoap {
 
 /// What a SOAP answer means.
 pub fn classify(
-    service: &Service,
+    (service, trembita): (&Service, Option<&TrembitaService>),
     sent: &Header,
     status: StatusCode,
     after: Option<Duration>,
@@ -148,14 +160,18 @@ pub fn classify(
             if !status.is_success() {
                 return super::classify(service, status, after, b"");
             }
-            read_answer(service, &body)
+            read_answer(service, trembita, &body)
         }
     }
 }
 
 /// The outcome of an answer's body element: the outputs, or the wrapped answer read as declared.
-fn read_answer(service: &Service, body: &super::xml::Element) -> Outcome {
-    let wrapping = service.trembita.as_ref().and_then(|t| t.answer.as_ref());
+fn read_answer(
+    service: &Service,
+    trembita: Option<&TrembitaService>,
+    body: &super::xml::Element,
+) -> Outcome {
+    let wrapping = trembita.and_then(|t| t.answer.as_ref());
     if let Some(answer) = wrapping {
         let fields = soap::outputs(body, &crate::form::Shape::Any);
         return wrapped::read(service, answer, &fields);

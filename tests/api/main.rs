@@ -59,6 +59,7 @@ mod trembita_faults;
 mod ui;
 mod validation;
 mod versions;
+mod versions_trembita;
 mod waiting;
 mod worklist;
 mod worklist_scale;

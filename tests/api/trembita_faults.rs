@@ -39,6 +39,7 @@ async fn call(adapter: &dyn Adapter, catalog: &Catalog, service: &str) -> Outcom
         user: "clerk",
         purposes: &[],
         timeout: Duration::from_secs(5),
+        trembita: service.trembita.as_ref(),
     };
     adapter.call(call).await.outcome
 }
@@ -238,6 +239,7 @@ fn the_uxp_headers_of_a_call_are_as_recorded() {
         user: "clerk",
         purposes: &purposes,
         timeout: Duration::from_secs(5),
+        trembita: service.trembita.as_ref(),
     };
     let client = Subsystem::parse(CLIENT).expect("client");
     let headers = onestop::registry::uxp_headers(&client, &call).expect("a declared service");

@@ -21,15 +21,15 @@ use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-const BUNDLE: &str = "bundles/business-start.yaml";
+pub(crate) const BUNDLE: &str = "bundles/business-start.yaml";
 const REGISTRATION: &str = "business.fop-registration";
 const SINGLE_TAX: &str = "tax.single-tax-registration";
 const VAT: &str = "tax.vat-registration";
 const ESV: &str = "tax.esv-registration";
 /// What an application of the example (single tax, group 3, VAT chosen) runs under version 1.
-const VERSION_1_SERVICES: [&str; 4] = [REGISTRATION, SINGLE_TAX, VAT, ESV];
+pub(crate) const VERSION_1_SERVICES: [&str; 4] = [REGISTRATION, SINGLE_TAX, VAT, ESV];
 /// The tax services, which wait for the registration's record number.
-const TAX_SERVICES: [&str; 3] = [SINGLE_TAX, VAT, ESV];
+pub(crate) const TAX_SERVICES: [&str; 3] = [SINGLE_TAX, VAT, ESV];
 /// The single-tax form's field that version 2 renames, and its new name.
 const OLD_FIELD: &str = "kved";
 const NEW_FIELD: &str = "activity_codes";
@@ -38,7 +38,7 @@ const VAT_TITLE: &str = "Реєстрація платником ПДВ";
 
 const IN_FLIGHT: usize = 5;
 /// How long an application may take to finish once its registries answer.
-const FINISHES_WITHIN: Duration = Duration::from_secs(10);
+pub(crate) const FINISHES_WITHIN: Duration = Duration::from_secs(10);
 
 on_both_databases!(
     in_flight_applications_finish_under_the_version_they_were_submitted_with,
@@ -166,7 +166,7 @@ async fn a_server_refuses_to_start_when_a_versions_files_changed_without_a_new_v
 /// Version 1's server (`onestop serve`, on a temporary copy of the shipped definitions) with
 /// five business starts in flight: each registered as a sole proprietor, its tax calls waiting
 /// to be retried.
-struct FirstRun {
+pub(crate) struct FirstRun {
     definitions: tempfile::TempDir,
     database: String,
     /// Holds the SQLite database.
@@ -175,23 +175,33 @@ struct FirstRun {
     /// Version 1's registries: the sandbox, its tax service answering 429 to everything.
     registries: String,
     client: reqwest::Client,
-    ids: Vec<String>,
+    pub(crate) ids: Vec<String>,
 }
 
 /// Version 1's server stopped, its applications in flight.
-struct Stopped {
-    definitions: tempfile::TempDir,
+pub(crate) struct Stopped {
+    pub(crate) definitions: tempfile::TempDir,
     database: String,
     dir: tempfile::TempDir,
-    ids: Vec<String>,
+    pub(crate) ids: Vec<String>,
 }
 
 /// The setting `onestop serve` reads for how many failures in a row make a registry
 /// unavailable.
-const FAILURES_TO_OPEN: &str = "ONESTOP__REGISTRIES__CIRCUIT__FAILURES_TO_OPEN";
+pub(crate) const FAILURES_TO_OPEN: &str = "ONESTOP__REGISTRIES__CIRCUIT__FAILURES_TO_OPEN";
 
 async fn in_flight_under_version_1(db: Db, settings: &[(&str, &str)]) -> FirstRun {
+    in_flight_under_version_1_of(db, settings, |_| {}).await
+}
+
+/// `in_flight_under_version_1`, on the shipped definitions as `prepare` leaves them.
+pub(crate) async fn in_flight_under_version_1_of(
+    db: Db,
+    settings: &[(&str, &str)],
+    prepare: impl FnOnce(&Path),
+) -> FirstRun {
     let definitions = copy_of_shipped_definitions();
+    prepare(definitions.path());
     let (database, dir) = fresh_database(db).await;
     let registries = spawn_sandbox(tax_service_taking_nothing()).await;
     let client = staff_client(&database).await;
@@ -218,7 +228,7 @@ async fn in_flight_under_version_1(db: Db, settings: &[(&str, &str)]) -> FirstRu
 impl FirstRun {
     /// Kill the server (SIGKILL); its registries made every registration and nothing of the
     /// tax service.
-    async fn stop(self) -> Stopped {
+    pub(crate) async fn stop(self) -> Stopped {
         drop(self.instance);
         let made = stats(&self.client, &self.registries).await;
         assert_eq!(effects(&made, REGISTRATION), IN_FLIGHT as u64, "{made:#}");
@@ -238,7 +248,10 @@ impl Stopped {
     /// The server again, in this process, on the same database and definitions, with its
     /// in-process sandbox (built from every stored version) as the registries.
     /// The definitions' folder is kept as long as the app.
-    async fn restart(self, adjust: impl FnOnce(&mut Settings)) -> (TestApp, tempfile::TempDir) {
+    pub(crate) async fn restart(
+        self,
+        adjust: impl FnOnce(&mut Settings),
+    ) -> (TestApp, tempfile::TempDir) {
         let definitions = self.definitions;
         let app = spawn_app_on(self.database, self.dir, |s| {
             s.definitions.root = definitions.path().to_owned();
@@ -367,7 +380,7 @@ fn without_step(text: &str, service: &str) -> String {
 }
 
 /// Replace `from` (which must be there) with `to` in the file at `path`.
-fn edit(path: &Path, from: &str, to: &str) {
+pub(crate) fn edit(path: &Path, from: &str, to: &str) {
     let text = std::fs::read_to_string(path).expect("file read");
     assert!(text.contains(from), "{}: no {from:?}", path.display());
     std::fs::write(path, text.replacen(from, to, 1)).expect("file written");
@@ -429,7 +442,7 @@ async fn wait_for_registration(client: &reqwest::Client, server: &str, id: &str)
 }
 
 /// The services of an application that succeeded, sorted.
-fn succeeded(application: &Value) -> Vec<String> {
+pub(crate) fn succeeded(application: &Value) -> Vec<String> {
     let services = application["services"].as_array().expect("services");
     let mut done: Vec<String> = (services.iter())
         .filter(|s| s["status"] == "succeeded")
@@ -439,13 +452,13 @@ fn succeeded(application: &Value) -> Vec<String> {
     done
 }
 
-fn sorted(services: &[&str]) -> Vec<String> {
+pub(crate) fn sorted(services: &[&str]) -> Vec<String> {
     let mut services: Vec<String> = services.iter().map(|s| (*s).to_owned()).collect();
     services.sort();
     services
 }
 
-fn effects(stats: &Value, service: &str) -> u64 {
+pub(crate) fn effects(stats: &Value, service: &str) -> u64 {
     stats[service]["effects"].as_u64().unwrap_or(0)
 }
 
@@ -454,7 +467,7 @@ fn calls(stats: &Value, service: &str) -> u64 {
 }
 
 /// The request bodies the app's sandbox received for `service`, oldest first.
-async fn received(app: &TestApp, service: &str) -> Vec<Value> {
+pub(crate) async fn received(app: &TestApp, service: &str) -> Vec<Value> {
     let url = format!("{}/_sandbox/received/{service}", app.registries);
     let body: Value = (reqwest::get(url).await.expect("sent").json().await).expect("JSON");
     body["bodies"].as_array().expect("bodies").clone()

@@ -70,9 +70,25 @@ pub(super) fn compile_bundle(
         work_list,
         duplicates,
         refusals,
-        purposes: raw.purposes,
+        purposes: purposes(file, raw.purposes, diags),
         forms: Mutex::new(BTreeMap::new()),
     })
+}
+
+/// Why the data is processed: ids sent comma-separated in a header (`Uxp-Purpose-Ids`), so
+/// each is letters, digits and `-_.:` (an error is reported otherwise).
+fn purposes(file: &Path, purposes: Vec<String>, diags: &mut Vec<Diagnostic>) -> Vec<String> {
+    for (n, purpose) in purposes.iter().enumerate() {
+        let fits = |c: char| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | ':');
+        if purpose.is_empty() || !purpose.chars().all(fits) {
+            diags.push(Diagnostic::new(
+                file,
+                format!("purposes[{n}]"),
+                format!("\"{purpose}\" is not a purpose id (letters, digits, - _ . : only)"),
+            ));
+        }
+    }
+    purposes
 }
 
 /// The further lines of the receipt's summary.

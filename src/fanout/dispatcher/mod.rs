@@ -287,15 +287,8 @@ impl Dispatcher {
         self.keep_lease(claim, policy.timeout, start).await?;
         let started = now_ms();
         let clock = std::time::Instant::now();
-        let adapter = self.adapters.of(&service.registry);
-        let answered = match &claim.poll_url {
-            Some(url) => adapter.poll(service, url, policy.timeout).await,
-            None => {
-                let what = (service, step, bundle);
-                self.send(adapter, claim, &context, what, policy.timeout)
-                    .await?
-            }
-        };
+        let what = (service, step, bundle);
+        let answered = self.exchange(claim, &context, what, policy.timeout).await?;
         let (outcome, exchange) = (answered.outcome, answered.exchange);
         let (registry, counted) = (service.registry.as_str(), outcome.counted());
         (self.telemetry).call(registry, &claim.service_id, counted, clock.elapsed());

@@ -191,18 +191,16 @@ pub(super) async fn status(
     path: web::Path<(String, String)>,
     req: HttpRequest,
 ) -> HttpResponse {
-    if let Err(response) = client(&req) {
-        return *response;
-    }
-    let (service_id, key) = path.into_inner();
-    let Some(service) = sandbox.catalog.service_any(&service_id) else {
-        let message = format!("Unknown service: {service_id}");
-        return uxp_error(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "Server.ServerProxy.UnknownService",
-            &message,
-        );
+    // A poll is a message like any other: addressed to the service it asks about.
+    let service = match identify(&sandbox, &req) {
+        Ok((service, _)) => service,
+        Err(response) => return *response,
     };
+    let (service_id, key) = path.into_inner();
+    if service.id.as_str() != service_id {
+        let message = format!("Uxp-Service names {}, not {service_id}", service.id);
+        return uxp_error(StatusCode::BAD_REQUEST, "Client.BadRequest", &message);
+    }
     match onestop::status_reply(&sandbox, &service_id, &key) {
         Some(reply) => render(&req, service, &key, reply),
         None => onestop::no_such_key(),

@@ -3,7 +3,7 @@
 
 use super::*;
 use onestop::registry::soap::Subsystem;
-use onestop::registry::{Adapter, Call, Outcome, TrembitaRest, TrembitaSoap};
+use onestop::registry::{Adapter, Call, Outcome, Poll, TrembitaRest, TrembitaSoap};
 use std::time::Duration;
 
 fn call<'a>(service: &'a onestop::bundle::Service, request: &'a Value, key: &'a str) -> Call<'a> {
@@ -16,6 +16,7 @@ fn call<'a>(service: &'a onestop::bundle::Service, request: &'a Value, key: &'a 
         user: "1234567890",
         purposes: &[],
         timeout: Duration::from_secs(5),
+        trembita: service.trembita.as_ref(),
     }
 }
 
@@ -78,7 +79,13 @@ async fn the_uxp_rest_adapter_gets_outputs_and_polls_a_held_answer_through_the_e
         panic!("accepted with a status URL: {:?}", answered.outcome);
     };
     tokio::time::sleep(Duration::from_millis(300)).await;
-    let polled = adapter.poll(rnokpp, url, Duration::from_secs(5)).await;
+    let poll = Poll {
+        service: rnokpp,
+        url,
+        timeout: Duration::from_secs(5),
+        trembita: rnokpp.trembita.as_ref(),
+    };
+    let polled = adapter.poll(poll).await;
     assert!(
         matches!(&polled.outcome, Outcome::Succeeded(o) if o["rnokpp"].is_string()),
         "{:?}",

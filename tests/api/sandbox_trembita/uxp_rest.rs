@@ -94,12 +94,25 @@ async fn a_held_uxp_answer_is_polled_under_the_security_server() {
         .expect("a status URL");
     assert!(location.contains("/trembita/restapi/status/"), "{location}");
     tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let service = "SEVDEIR-TEST/GOV/43005393/DRFO/AssignRnokpp/v1";
     let polled = (server.client.get(&location))
         .header("Uxp-Client", CLIENT)
+        .header("Uxp-Service", service)
+        .header("Uxp-QueryID", "a-poll")
         .send()
         .await
         .expect("poll");
     assert_eq!(polled.status().as_u16(), 200);
+    // A poll is a message like any other: without its address it is the security server's error.
+    let client_only = (server.client.get(&location))
+        .header("Uxp-Client", CLIENT)
+        .send()
+        .await
+        .expect("poll");
+    assert_eq!(
+        (client_only.headers().get("Uxp-Error")).and_then(|v| v.to_str().ok()),
+        Some("Client.MissingHeader")
+    );
     let anonymous = server.client.get(&location).send().await.expect("poll");
     assert!(anonymous.headers().contains_key("Uxp-Error"));
 }
