@@ -8,11 +8,14 @@ use sqlx::{Connection, Row};
 fn callback_tokens_sort_by_time_and_keep_128_random_bits() {
     let first = super::ordered_token();
     std::thread::sleep(std::time::Duration::from_millis(2));
-    let (second, third) = (super::ordered_token(), super::ordered_token());
+    // Two tokens of one millisecond: the same prefix, different random parts (a pair made
+    // across a millisecond's end is made again).
+    let (second, third) = (0..100)
+        .map(|_| (super::ordered_token(), super::ordered_token()))
+        .find(|(a, b)| a[..12] == b[..12])
+        .expect("two tokens within one millisecond");
     assert!(first < second, "{first} then {second}");
     assert_eq!(second.len(), 44);
-    // The same millisecond prefix, different random parts.
-    assert_eq!(second[..12], third[..12]);
     assert_ne!(second[12..], third[12..]);
     for token in [&first, &second, &super::random_token()] {
         assert!(super::is_callback_token(token), "{token}");
