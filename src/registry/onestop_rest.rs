@@ -80,31 +80,43 @@ async fn send(
     request: reqwest::RequestBuilder,
     exchange: &mut Exchange,
 ) -> Outcome {
-    match request.send().await {
-        Err(e) => {
-            exchange.answered(None, None);
-            unreachable(&e)
-        }
-        Ok(response) => {
-            let status = response.status();
-            let headers = response.headers().clone();
-            let body = match response.bytes().await {
-                Ok(body) => body,
-                Err(e) => {
-                    exchange.answered(Some(status.as_u16()), None);
-                    return unreachable(&e);
-                }
-            };
-            exchange.answered(Some(status.as_u16()), Some(&body));
-            match classify(service, status, retry_after(&headers), &body) {
-                Outcome::Accepted { after, .. } => Outcome::Accepted {
-                    status_url: location(&headers, url),
-                    after,
-                },
-                other => other,
-            }
-        }
+    let (status, headers, body) = match received(request, exchange).await {
+        Ok(answer) => answer,
+        Err(unanswered) => return unanswered,
+    };
+    match classify(service, status, retry_after(&headers), &body) {
+        Outcome::Accepted { after, .. } => Outcome::Accepted {
+            status_url: location(&headers, url),
+            after,
+        },
+        other => other,
     }
+}
+
+/// Send a request and take its whole answer, noting it in `exchange`; the outcome of a request
+/// that got none (or one cut off), for every protocol alike.
+pub(super) async fn received(
+    request: reqwest::RequestBuilder,
+    exchange: &mut Exchange,
+) -> Result<
+    (
+        reqwest::StatusCode,
+        reqwest::header::HeaderMap,
+        actix_web::web::Bytes,
+    ),
+    Outcome,
+> {
+    let response = request.send().await.map_err(|e| {
+        exchange.answered(None, None);
+        unreachable(&e)
+    })?;
+    let (status, headers) = (response.status(), response.headers().clone());
+    let body = response.bytes().await.map_err(|e| {
+        exchange.answered(Some(status.as_u16()), None);
+        unreachable(&e)
+    })?;
+    exchange.answered(Some(status.as_u16()), Some(&body));
+    Ok((status, headers, body))
 }
 
 /// A request that got no answer: a timeout, or a registry (or security server) out of reach.

@@ -9,7 +9,7 @@
 use super::adapter::{
     Adapter, Answer, Answered, Call, Exchange, Poll, Protocol, message_id, user_id,
 };
-use super::onestop_rest::unreachable;
+use super::onestop_rest::received;
 use super::soap::Subsystem;
 use super::trembita_soap::undeclared;
 use super::{Outcome, classify, faults, location, retry_after, wrapped};
@@ -131,24 +131,9 @@ impl TrembitaRest {
         request: reqwest::RequestBuilder,
         exchange: &mut Exchange,
     ) -> Outcome {
-        match request.send().await {
-            Err(e) => {
-                exchange.answered(None, None);
-                unreachable(&e)
-            }
-            Ok(response) => {
-                let status = response.status();
-                let headers = response.headers().clone();
-                let body = match response.bytes().await {
-                    Ok(body) => body,
-                    Err(e) => {
-                        exchange.answered(Some(status.as_u16()), None);
-                        return unreachable(&e);
-                    }
-                };
-                exchange.answered(Some(status.as_u16()), Some(&body));
-                read(answering, status, &headers, &body, &self.url)
-            }
+        match received(request, exchange).await {
+            Ok((status, headers, body)) => read(answering, status, &headers, &body, &self.url),
+            Err(unanswered) => unanswered,
         }
     }
 }

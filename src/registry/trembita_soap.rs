@@ -8,7 +8,7 @@
 use super::adapter::{
     Adapter, Answer, Answered, Call, Exchange, Poll, Protocol, digest, message_id,
 };
-use super::onestop_rest::unreachable;
+use super::onestop_rest::received;
 use super::soap::{self, Envelope, Header, ServiceId, Subsystem};
 use super::{Outcome, faults, retry, retry_after, wrapped};
 use crate::bundle::Service;
@@ -81,26 +81,12 @@ impl Adapter for TrembitaSoap {
                 .header("SOAPAction", "\"\"")
                 .timeout(call.timeout)
                 .body(body);
-            let outcome = match request.send().await {
-                Err(e) => {
-                    exchange.answered(None, None);
-                    unreachable(&e)
+            let outcome = match received(request, &mut exchange).await {
+                Ok((status, headers, bytes)) => {
+                    let (answering, after) = ((call.service, call.trembita), retry_after(&headers));
+                    classify(answering, &header, status, after, &bytes)
                 }
-                Ok(response) => {
-                    let status = response.status();
-                    let after = retry_after(response.headers());
-                    match response.bytes().await {
-                        Ok(bytes) => {
-                            exchange.answered(Some(status.as_u16()), Some(&bytes));
-                            let answering = (call.service, call.trembita);
-                            classify(answering, &header, status, after, &bytes)
-                        }
-                        Err(e) => {
-                            exchange.answered(Some(status.as_u16()), None);
-                            unreachable(&e)
-                        }
-                    }
-                }
+                Err(unanswered) => unanswered,
             };
             Answered { outcome, exchange }
         })
