@@ -16,7 +16,6 @@ mod gauges;
 mod history;
 mod insert;
 mod messages;
-mod nodelay;
 mod oidc_logins;
 mod outside;
 mod people;
@@ -108,8 +107,7 @@ impl Store {
             _ => url.to_owned(),
         };
         let max = if backend == Backend::Sqlite { 4 } else { 10 };
-        let port = postgres_port(&url);
-        let pool = pool_options(backend, max, port, Plans::Cached)
+        let pool = pool_options(backend, max, Plans::Cached)
             .connect(&url)
             .await
             .map_err(StoreError::Connect)?;
@@ -123,7 +121,7 @@ impl Store {
             Backend::Sqlite => 1,
             Backend::Postgres => writers.unwrap_or(POSTGRES_WRITERS).max(1),
         };
-        let writes = pool_options(backend, writers as u32 + 1, port, Plans::ByIndex)
+        let writes = pool_options(backend, writers as u32 + 1, Plans::ByIndex)
             .connect(&url)
             .await
             .map_err(StoreError::Connect)?;
@@ -203,12 +201,7 @@ enum Plans {
     ByIndex,
 }
 
-fn pool_options(
-    backend: Backend,
-    max: u32,
-    postgres_port: Option<u16>,
-    plans: Plans,
-) -> AnyPoolOptions {
+fn pool_options(backend: Backend, max: u32, plans: Plans) -> AnyPoolOptions {
     AnyPoolOptions::new()
         .max_connections(max)
         .acquire_timeout(Duration::from_secs(10))
@@ -217,9 +210,6 @@ fn pool_options(
         .test_before_acquire(backend == Backend::Postgres)
         .after_connect(move |conn, _| {
             Box::pin(async move {
-                if let Some(port) = postgres_port {
-                    nodelay::set_on_sockets_to(port);
-                }
                 if backend == Backend::Sqlite {
                     conn.execute("PRAGMA busy_timeout = 10000").await?;
                     conn.execute("PRAGMA foreign_keys = ON").await?;
@@ -229,22 +219,6 @@ fn pool_options(
                 Ok(())
             })
         })
-}
-
-/// The TCP port of a PostgreSQL URL (5432 unless given); `None` for SQLite or a Unix socket.
-fn postgres_port(url: &str) -> Option<u16> {
-    let rest = url
-        .strip_prefix("postgres://")
-        .or_else(|| url.strip_prefix("postgresql://"))?;
-    if url.contains("host=/") {
-        return None;
-    }
-    let authority = rest.split(['/', '?']).next().unwrap_or_default();
-    let host_port = authority.rsplit('@').next().unwrap_or_default();
-    match host_port.rsplit_once(':') {
-        Some((_, port)) if !port.ends_with(']') => port.parse().ok(),
-        _ => Some(5432),
-    }
 }
 
 /// A PostgreSQL URL with its database name replaced by `name` (query parameters kept): a fresh

@@ -1,7 +1,7 @@
 //! The store's own tests: tokens, URLs, PostgreSQL's plans, SQLite's rebuilt tables and its
 //! claim without the write lock.
 
-use super::{Store, postgres_port, with_database_name};
+use super::{Store, with_database_name};
 use sqlx::{Connection, Row};
 
 #[test]
@@ -29,22 +29,6 @@ fn callback_tokens_sort_by_time_and_keep_128_random_bits() {
     ] {
         assert!(!super::is_callback_token(token), "{token}");
     }
-}
-
-#[test]
-fn the_postgres_port_is_read_from_the_url() {
-    assert_eq!(postgres_port("postgres://u@127.0.0.1:5433/db"), Some(5433));
-    assert_eq!(
-        postgres_port("postgresql://u:p@db.example/db?x=1"),
-        Some(5432)
-    );
-    assert_eq!(postgres_port("postgres://u@[::1]/db"), Some(5432));
-    assert_eq!(postgres_port("postgres://u@[::1]:6000/db"), Some(6000));
-    assert_eq!(
-        postgres_port("postgres://u@localhost/db?host=/run/postgresql"),
-        None
-    );
-    assert_eq!(postgres_port("sqlite://onestop.db"), None);
 }
 
 /// On PostgreSQL the writers' plans read by index, cached ones included, even while a
