@@ -28,6 +28,16 @@ struct Cli {
     /// Folder holding bundles/, services/ and forms/ (setting definitions.root).
     #[arg(long, global = true)]
     definitions: Option<PathBuf>,
+    /// How log lines are written to standard error: `text` for people, `json` (one object a
+    /// line) for log collectors.
+    #[arg(
+        long,
+        global = true,
+        env = "ONESTOP_LOG_FORMAT",
+        value_enum,
+        default_value_t
+    )]
+    log_format: cli::LogFormat,
     #[command(subcommand)]
     command: Command,
 }
@@ -96,6 +106,13 @@ enum Command {
     Audit {
         #[command(subcommand)]
         command: AuditCommand,
+    },
+    /// Apply the database's pending migrations (for operators who set
+    /// database.migrate_on_start = false), then exit.
+    Migrate {
+        /// sqlite://file.db or postgres://… (setting database.url).
+        #[arg(long)]
+        database_url: Option<String>,
     },
     /// Print the combined form (JSON Schema) of a bundle.
     Form {
@@ -182,8 +199,8 @@ enum TokenCommand {
 }
 
 fn main() -> ExitCode {
-    cli::logging();
     let cli = Cli::parse();
+    cli::logging(cli.log_format);
     match run(cli) {
         Ok(code) => code,
         Err(e) => {
@@ -242,6 +259,10 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         } => {
             settings.database.url = database_url.unwrap_or(settings.database.url);
             cli::purge(&settings, dry_run).map(|()| ExitCode::SUCCESS)
+        }
+        Command::Migrate { database_url } => {
+            settings.database.url = database_url.unwrap_or(settings.database.url);
+            cli::migrate(&settings).map(|()| ExitCode::SUCCESS)
         }
         Command::Audit {
             command: AuditCommand::Verify { database_url },

@@ -231,8 +231,7 @@ pub async fn first_run(
                 add_institution(store, catalog, institution).await?;
             }
             for role in [Role::Clerk, Role::Registrar, Role::Auditor] {
-                let prefix = id.trim_start_matches("demo-");
-                account(&format!("{prefix}-{}", role.as_str()), Some(id), role).await?;
+                account(&demo_login(id, role), Some(id), role).await?;
             }
         }
     }
@@ -240,6 +239,19 @@ pub async fn first_run(
 }
 
 /// The demo institutions: id, titles, the bundles offered (those the definitions have).
+/// The logins the first run makes for the demo institutions.
+pub fn demo_logins() -> Vec<String> {
+    let roles = [Role::Clerk, Role::Registrar, Role::Auditor];
+    (DEMO.iter())
+        .flat_map(|(id, ..)| roles.map(|role| demo_login(id, role)))
+        .collect()
+}
+
+fn demo_login(institution: &str, role: Role) -> String {
+    let prefix = institution.trim_start_matches("demo-");
+    format!("{prefix}-{}", role.as_str())
+}
+
 const DEMO: [(&str, &str, &str, &[&str]); 2] = [
     (
         "demo-ward",

@@ -161,6 +161,9 @@ pub struct ServerSettings {
     /// Keys the receipts' check codes (set your own in production; keep it, or old receipts
     /// stop matching their verify page).
     pub receipt_secret: String,
+    /// At SIGTERM or Ctrl-C, how long calls in flight may take to finish (and requests to be
+    /// answered) before the rest is given back for another instance to take at once.
+    pub shutdown_grace_seconds: u64,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -170,6 +173,9 @@ pub struct DatabaseSettings {
     /// Writers per instance on PostgreSQL, each storing its share of the applications in
     /// batches on a connection of its own (default 2; SQLite always has one).
     pub writers: Option<usize>,
+    /// Apply the schema's migrations at start (default). Operators who migrate as a separate
+    /// step (`onestop migrate`) turn it off; `serve` then refuses a database behind its schema.
+    pub migrate_on_start: bool,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -261,6 +267,10 @@ pub struct DefinitionSettings {
 
 pub use crate::registry::signature::SANDBOX_SECRET;
 
+/// The receipts' secret when none is set: for development only (anyone could forge check
+/// codes with it), announced at start.
+pub const DEVELOPMENT_RECEIPT_SECRET: &str = "onestop-development-receipt-secret";
+
 #[derive(Debug, Clone, Deserialize)]
 pub struct DispatcherSettings {
     /// This instance's name in claims and logs (default: host name and process id).
@@ -303,11 +313,10 @@ fn defaults() -> Result<config::ConfigBuilder<config::builder::DefaultState>, co
     config::Config::builder()
         .set_default("server.bind", "127.0.0.1:8080")?
         .set_default("server.max_body_bytes", 256 * 1024)?
-        .set_default(
-            "server.receipt_secret",
-            "onestop-development-receipt-secret",
-        )?
+        .set_default("server.receipt_secret", DEVELOPMENT_RECEIPT_SECRET)?
+        .set_default("server.shutdown_grace_seconds", 20)?
         .set_default("database.url", "sqlite://onestop.db")?
+        .set_default("database.migrate_on_start", true)?
         .set_default("registries.timeout_ms", 10_000)?
         .set_default("registries.protocol", "onestop-rest")?
         .set_default("registries.concurrency", 16)?

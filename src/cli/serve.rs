@@ -13,8 +13,9 @@ use std::net::TcpListener;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-/// Serve the web pages and the API, and fan applications out, until stopped; the first line
-/// printed names the address (the bench reads it there).
+/// Serve the web pages and the API, and fan applications out, until SIGTERM or Ctrl-C, then
+/// stop cleanly (see `Application::run_until`); the first line printed names the address (the
+/// bench reads it there).
 pub fn serve(settings: Settings) -> anyhow::Result<()> {
     runtime()?.block_on(async {
         let app = Application::build(settings).await?;
@@ -26,8 +27,29 @@ pub fn serve(settings: Settings) -> anyhow::Result<()> {
         if let Some(made) = app.first_run().await? {
             super::people::print_first_run(&made, app.public_url());
         }
-        app.run_until_stopped().await
+        app.run_until(terminated()).await
     })
+}
+
+/// Until SIGTERM (a deploy, `docker stop`) or Ctrl-C.
+async fn terminated() {
+    #[cfg(unix)]
+    let term = async {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => drop(term.recv().await),
+            Err(e) => {
+                tracing::warn!(error = %e, "SIGTERM cannot be caught; stop with Ctrl-C");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        () = term => {}
+    }
 }
 
 /// `onestop sandbox`'s flags.

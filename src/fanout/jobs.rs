@@ -50,6 +50,8 @@ pub(super) enum Job {
     Audit(Audit),
     /// Further reads counted into earlier entries: stored with the next batch, answered to no one.
     Repeats(Vec<(i64, i64, i64)>),
+    /// Answered once everything sent before it is stored (at a stop).
+    Flush(oneshot::Sender<()>),
 }
 
 /// Why a new application was not stored.
@@ -80,11 +82,32 @@ impl Inboxes {
             Job::Done(done) => hash(&done.claim.application_id),
             Job::Insert(insert) => hash(&insert.new.id),
             Job::Audit(audit) => hash(&audit.entries.first().and_then(|e| e.application.as_ref())),
-            Job::Repeats(_) => 0,
+            Job::Repeats(_) | Job::Flush(_) => 0,
         };
         self.0[writer % self.0.len()]
             .send(job)
             .map_err(|_| SubmitError::Stopped)
+    }
+}
+
+impl Inboxes {
+    /// Whether every writer still takes jobs.
+    pub fn open(&self) -> bool {
+        self.0.iter().all(|inbox| !inbox.is_closed())
+    }
+
+    /// Until every writer has stored all it was given before (or has stopped).
+    pub async fn flush(&self) {
+        let mut answers = Vec::new();
+        for inbox in self.0.iter() {
+            let (reply, answer) = oneshot::channel();
+            if inbox.send(Job::Flush(reply)).is_ok() {
+                answers.push(answer);
+            }
+        }
+        for answer in answers {
+            let _ = answer.await;
+        }
     }
 }
 

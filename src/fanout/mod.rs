@@ -14,7 +14,7 @@ mod policy;
 mod request;
 mod writer;
 
-pub use dispatcher::Dispatcher;
+pub use dispatcher::{Dispatcher, Liveness, Stopped};
 pub use gates::Registries;
 pub use jobs::{SubmitError, Submitter};
 pub use plan::{Plan, plan};
@@ -151,6 +151,8 @@ pub enum PrepareError {
     Store(#[from] StoreError),
     #[error("the lease on the sub-request was lost")]
     LeaseLost,
+    #[error("the instance is stopping; the call is left for another")]
+    Stopping,
     #[error("the {0} of a claimed sub-request is missing")]
     Missing(&'static str),
     #[error("item {item} of \"{items}\" is missing from the application data")]

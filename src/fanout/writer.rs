@@ -33,6 +33,8 @@ pub(super) struct Handle {
     pub wake: Arc<Notify>,
     pub gates: Arc<Gates>,
     pub telemetry: Arc<crate::telemetry::Telemetry>,
+    /// Once the instance is stopping, the writer claims nothing more.
+    pub stopping: Arc<super::dispatcher::Stopping>,
 }
 
 /// Jobs stored in one transaction at most (more wait for the next).
@@ -73,6 +75,8 @@ pub(super) async fn run(
     let mut later: Vec<Done> = Vec::new();
     // Held from the first batch on, and given back after an error (see `WriteConnection`).
     let mut conn: Option<WriteConnection> = None;
+    // Answered once nothing given before them is left to store.
+    let mut flushes: Vec<oneshot::Sender<()>> = Vec::new();
     loop {
         if later.is_empty() {
             if jobs.recv_many(&mut batch, MAX_BATCH).await == 0 {
@@ -86,6 +90,14 @@ pub(super) async fn run(
             }
         }
         let mut sorted = Sorted::from(std::mem::take(&mut later), &mut batch);
+        flushes.append(&mut sorted.flushes);
+        let nothing = sorted.done.is_empty() && sorted.inserts.is_empty();
+        if nothing && sorted.audits.is_empty() && sorted.repeats.is_empty() {
+            for flush in flushes.drain(..) {
+                let _ = flush.send(());
+            }
+            continue;
+        }
         let (inserts, audits, repeats) = (sorted.inserts, sorted.audits, sorted.repeats);
         let mut done = std::mem::take(&mut sorted.done);
         // An outcome of a call started early must be stored after the outcome that released
@@ -115,6 +127,11 @@ pub(super) async fn run(
         if wake {
             dispatcher.wake.notify_one();
         }
+        if later.is_empty() {
+            for flush in flushes.drain(..) {
+                let _ = flush.send(());
+            }
+        }
     }
 }
 
@@ -124,6 +141,7 @@ struct Sorted {
     audits: Vec<Audit>,
     repeats: Vec<(i64, i64, i64)>,
     done: Vec<Done>,
+    flushes: Vec<oneshot::Sender<()>>,
 }
 
 impl Sorted {
@@ -134,6 +152,7 @@ impl Sorted {
             audits: Vec::new(),
             repeats: Vec::new(),
             done: later,
+            flushes: Vec::new(),
         };
         for job in batch.drain(..) {
             match job {
@@ -141,6 +160,7 @@ impl Sorted {
                 Job::Done(d) => sorted.done.push(d),
                 Job::Audit(a) => sorted.audits.push(a),
                 Job::Repeats(r) => sorted.repeats.extend(r),
+                Job::Flush(reply) => sorted.flushes.push(reply),
             }
         }
         sorted
@@ -198,7 +218,10 @@ async fn write(
         .held
         .load(Ordering::Relaxed)
         .saturating_sub(done.len());
-    let room = (2 * settings.concurrency).saturating_sub(held);
+    let room = match dispatcher.stopping.is_stopping() {
+        true => 0,
+        false => (2 * settings.concurrency).saturating_sub(held),
+    };
     let started = started_early(done);
     let unavailable = dispatcher.gates.unavailable();
     let take = Take {

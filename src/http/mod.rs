@@ -7,6 +7,7 @@ pub(crate) mod auth;
 mod bundles;
 mod callbacks;
 mod error;
+mod health;
 mod idempotency;
 mod metrics;
 mod operators;
@@ -49,6 +50,8 @@ pub struct AppState {
     pub telemetry: std::sync::Arc<crate::telemetry::Telemetry>,
     /// Who may read `/metrics`; when a registry is slow.
     pub metrics: crate::settings::MetricsSettings,
+    /// Whether the dispatcher and its writers run, for `/readyz`.
+    pub liveness: crate::fanout::Liveness,
 }
 
 impl AppState {
@@ -75,7 +78,9 @@ pub fn configure(cfg: &mut web::ServiceConfig, max_body_bytes: usize) {
     )
     .app_data(web::QueryConfig::default().error_handler(error::query_error))
     .configure(|cfg| ui::configure(cfg, max_body_bytes))
-    .route("/healthz", web::get().to(pages::healthz))
+    .route("/livez", web::get().to(health::livez))
+    .route("/readyz", web::get().to(health::readyz))
+    .route("/healthz", web::get().to(health::readyz))
     .route("/metrics", web::get().to(metrics::metrics))
     .route("/verify/{code}", web::get().to(pages::verify))
     .service(

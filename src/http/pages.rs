@@ -1,5 +1,5 @@
-//! The public verification page (status only, no personal data) and the health check. The
-//! pages for applicants live in `http::ui`.
+//! The public verification page (status only, no personal data). The pages for applicants
+//! live in `http::ui`.
 
 use super::{ApiError, AppState};
 use crate::bundle::Bundle;
@@ -45,11 +45,6 @@ fn page(name: &str, data: &Value) -> Result<HttpResponse, ApiError> {
     Ok(HttpResponse::Ok()
         .content_type("text/html; charset=utf-8")
         .body(html))
-}
-
-pub async fn healthz(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
-    state.store.ping().await?;
-    Ok(HttpResponse::Ok().json(json!({ "status": "ok" })))
 }
 
 /// `GET /verify/{code}`: HTML for people, JSON for machines (`Accept: application/json`).

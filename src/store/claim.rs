@@ -178,6 +178,21 @@ impl Store {
             .collect()
     }
 
+    /// Give back the claims `instance` holds (at a stop): their leases end now, so that any
+    /// instance takes them at its next look instead of after the lease. How many.
+    pub async fn release(&self, instance: &str) -> Result<u64, StoreError> {
+        let ended = now_ms() - 1;
+        let released = sqlx::query(
+            "UPDATE sub_requests SET locked_until = $1
+             WHERE status = 'running' AND claimed_by = $2 AND locked_until > $1",
+        )
+        .bind(ended)
+        .bind(instance)
+        .execute(&self.writes)
+        .await?;
+        Ok(released.rows_affected())
+    }
+
     /// Extend a held lease to `until` (ms); false if it was lost meanwhile.
     pub async fn renew(&self, claim: &Claim, until: i64) -> Result<bool, StoreError> {
         let updated = sqlx::query(

@@ -21,6 +21,7 @@ mod outside;
 mod people;
 mod purge;
 mod record;
+mod schema;
 mod sql;
 mod submissions;
 mod versions;
@@ -91,6 +92,13 @@ impl Store {
     /// Connect (creating a SQLite file if needed) and apply migrations. `writers`: how many
     /// writers an instance runs on PostgreSQL (`None`: the default; SQLite always has one).
     pub async fn connect(url: &str, writers: Option<usize>) -> Result<Self, StoreError> {
+        let store = Self::open(url, writers).await?;
+        store.migrate().await?;
+        Ok(store)
+    }
+
+    /// Connect without touching the schema (see `schema` for applying and checking it).
+    pub async fn open(url: &str, writers: Option<usize>) -> Result<Self, StoreError> {
         install_default_drivers();
         let backend = if url.starts_with("sqlite:") {
             Backend::Sqlite
@@ -113,9 +121,6 @@ impl Store {
             .map_err(StoreError::Connect)?;
         if backend == Backend::Sqlite {
             pool.execute("PRAGMA journal_mode = WAL").await?;
-            sqlx::migrate!("migrations/sqlite").run(&pool).await?;
-        } else {
-            sqlx::migrate!("migrations/postgres").run(&pool).await?;
         }
         let writers = match backend {
             Backend::Sqlite => 1,

@@ -39,7 +39,7 @@ use std::time::Duration;
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
-    onestop::cli::logging();
+    onestop::cli::logging(onestop::cli::LogFormat::Text);
     let outcome = args::Cli::parse()
         .options()
         .and_then(|options| onestop::cli::runtime()?.block_on(run(options)));

@@ -8,6 +8,10 @@
 mod outcome;
 mod poll;
 mod send;
+mod stop;
+
+pub(super) use stop::Stopping;
+pub use stop::{Liveness, Stopped};
 
 use outcome::expired;
 
@@ -57,6 +61,8 @@ pub struct Dispatcher {
     jobs_rx: Arc<Mutex<Option<Vec<mpsc::UnboundedReceiver<Job>>>>>,
     /// What is counted of the calls and the writers' batches.
     telemetry: Arc<Telemetry>,
+    /// Whether it runs, is stopping, and its calls in flight (see `stop`).
+    stopping: Arc<Stopping>,
 }
 
 impl Dispatcher {
@@ -89,6 +95,7 @@ impl Dispatcher {
             jobs,
             jobs_rx: Arc::new(Mutex::new(Some(jobs_rx))),
             telemetry,
+            stopping: Arc::new(Stopping::default()),
         }
     }
 
@@ -108,6 +115,7 @@ impl Dispatcher {
             wake: self.wake.clone(),
             gates: self.gates.clone(),
             telemetry: self.telemetry.clone(),
+            stopping: self.stopping.clone(),
         }
     }
 
@@ -155,6 +163,7 @@ impl Dispatcher {
         }
         let poller = tokio::spawn(self.clone().poll(claims_tx.clone()));
         let _stop_poller = AbortOnDrop(poller);
+        let _running = self.stopping.running();
         while let Some(handed) = claims_rx.recv().await {
             self.start(handed, &done_tx, &claims_tx);
         }
@@ -164,6 +173,11 @@ impl Dispatcher {
     /// then for one of the instance's permits (see `gates`). Its outcome goes to the writer;
     /// calls it releases in its flight start at once (see `Flight`).
     fn start(&self, handed: Handed, done: &Inboxes, claims: &mpsc::UnboundedSender<Handed>) {
+        if self.stopping.is_stopping() {
+            // Not started: its lease is given back when the dispatcher has stopped.
+            self.held.fetch_sub(1, Ordering::Relaxed);
+            return;
+        }
         let (this, done, claims) = (self.clone(), done.clone(), claims.clone());
         tokio::spawn(async move {
             let Handed {
@@ -226,6 +240,7 @@ impl Dispatcher {
                     message = exchange.map(Message::from);
                     completion
                 }
+                Err(PrepareError::Stopping) => return None,
                 Err(PrepareError::LeaseLost) => {
                     tracing::warn!(application.id = %claim.application_id, service.id = %claim.service_id, "Lease lost before the call; another instance has it");
                     return None;
@@ -265,9 +280,12 @@ impl Dispatcher {
         }
         let _registry = gate.permit().await;
         let _permit = self.calls.clone().acquire_owned().await;
-        // The circuit may have opened while this call waited.
+        // The circuit may have opened, or the instance begun to stop, while this call waited.
         if let Some(held) = held(gate, probe) {
             return Ok((held, None));
+        }
+        if self.stopping.is_stopping() {
+            return Err(PrepareError::Stopping);
         }
         let context = match &claim.context {
             Some(context) => context.clone(),
@@ -288,7 +306,9 @@ impl Dispatcher {
         let started = now_ms();
         let clock = std::time::Instant::now();
         let what = (service, step, bundle);
+        let in_flight = self.stopping.in_flight();
         let answered = self.exchange(claim, &context, what, policy.timeout).await?;
+        drop(in_flight);
         let (outcome, exchange) = (answered.outcome, answered.exchange);
         let (registry, counted) = (service.registry.as_str(), outcome.counted());
         (self.telemetry).call(registry, &claim.service_id, counted, clock.elapsed());

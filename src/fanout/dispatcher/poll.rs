@@ -17,6 +17,9 @@ impl Dispatcher {
         ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         let mut refreshed: Option<Instant> = None;
         loop {
+            if self.stopping.is_stopping() {
+                return;
+            }
             if refreshed.is_none_or(|at| at.elapsed() >= self.settings.circuit.refresh) {
                 self.gates.refresh().await;
                 refreshed = Some(Instant::now());

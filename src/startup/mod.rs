@@ -17,6 +17,11 @@ use std::net::TcpListener;
 use std::sync::Arc;
 use std::time::Duration;
 
+mod background;
+mod warnings;
+
+use background::{flush_reads, purge_daily, remind};
+
 /// A built, not yet running, onestop server.
 pub struct Application {
     port: u16,
@@ -32,6 +37,8 @@ pub struct Application {
     retention: jiff::Span,
     /// The receipts' secret (their check codes are kept at a purge).
     receipt_secret: String,
+    /// How long requests and calls in flight may take to finish at a stop.
+    grace: Duration,
 }
 
 /// Where registry calls go: the configured URL, or an in-process sandbox started here.
@@ -48,17 +55,6 @@ fn registries(
     let options = sandbox_options(settings, None)?;
     let sandbox = crate::sandbox::serve(listener, catalog.clone(), options)?;
     Ok((url, Some(sandbox)))
-}
-
-/// Real registries must not share the sandbox's well-known callback secret.
-fn warn_of_sandbox_secret(settings: &Settings) {
-    if settings.registries.url.is_some()
-        && settings.registries.callback_secret == crate::settings::SANDBOX_SECRET
-    {
-        tracing::warn!(
-            "Real registries with the sandbox's callback secret: set registries.callback_secret"
-        );
-    }
 }
 
 impl Application {
@@ -85,7 +81,7 @@ impl Application {
             .unwrap_or_else(|| format!("http://{addr}"))
             .trim_end_matches('/')
             .to_owned();
-        warn_of_sandbox_secret(&settings);
+        warnings::announce(&settings, &store).await?;
         let dispatcher = Dispatcher::new(
             store.clone(),
             catalog.clone(),
@@ -103,7 +99,7 @@ impl Application {
             notifier,
         );
         let applications = state.applications.clone();
-        let server = http_server(listener, state, settings.server.max_body_bytes)?;
+        let server = http_server(listener, state, &settings.server)?;
         Ok(Self {
             port: addr.port(),
             public_url,
@@ -116,6 +112,7 @@ impl Application {
             applications,
             retention,
             receipt_secret: settings.server.receipt_secret.clone(),
+            grace: Duration::from_secs(settings.server.shutdown_grace_seconds),
         })
     }
 
@@ -144,16 +141,48 @@ impl Application {
         &self.registries_url
     }
 
-    /// Serve until the server stops (Ctrl-C, or the task is dropped).
+    /// Serve until the task is dropped (the tests' servers).
     pub async fn run_until_stopped(self) -> anyhow::Result<()> {
-        let dispatcher = tokio::spawn(self.dispatcher.run());
+        self.run_until(std::future::pending()).await
+    }
+
+    /// Serve until `stop` completes (SIGTERM or Ctrl-C for `serve`), then stop cleanly: answer
+    /// no new connection (`/readyz` says so meanwhile), claim nothing more, let requests and
+    /// calls in flight finish within `server.shutdown_grace_seconds`, store every outcome and
+    /// give back the claims still held, for another instance to take at once.
+    pub async fn run_until(self, stop: impl Future<Output = ()>) -> anyhow::Result<()> {
+        let handle = self.server.handle();
+        let dispatcher = tokio::spawn(self.dispatcher.clone().run());
         let reads = tokio::spawn(flush_reads(self.applications.clone()));
         let retention = (self.retention, self.receipt_secret);
         let purges = tokio::spawn(purge_daily(self.catalog, self.store.clone(), retention));
         let index = tokio::spawn(self.applications.clone().index_earlier());
         let reminders = tokio::spawn(remind(self.applications));
         let sandbox = self.sandbox.map(tokio::spawn);
-        let result = self.server.await;
+        let mut server = tokio::spawn(self.server);
+        let served = tokio::select! {
+            served = &mut server => Some(served),
+            () = stop => None,
+        };
+        let result = match served {
+            Some(served) => served,
+            None => {
+                tracing::info!("Stopping: no new requests or calls; those in flight may finish");
+                let http = handle.stop(true);
+                let stopped = self.dispatcher.stop(self.grace, http).await;
+                match stopped {
+                    Ok(s) => tracing::info!(
+                        cut_off = s.cut_off,
+                        released = s.released,
+                        "Stopped; unfinished calls given back"
+                    ),
+                    Err(e) => {
+                        tracing::error!(error = ?e, "Failed to give back the unfinished calls; they wait for their leases to end")
+                    }
+                }
+                server.await
+            }
+        };
         dispatcher.abort();
         reminders.abort();
         reads.abort();
@@ -162,7 +191,9 @@ impl Application {
         if let Some(sandbox) = sandbox {
             sandbox.abort();
         }
-        result.context("The HTTP server failed")
+        result
+            .context("The HTTP server task failed")?
+            .context("The HTTP server failed")
     }
 }
 
@@ -199,14 +230,35 @@ fn app_state(
         oidc: (settings.auth.oidc.clone()).and_then(|o| crate::oidc::Oidc::new(o, public_url).ok()),
         telemetry: dispatcher.telemetry(),
         metrics: settings.metrics.clone(),
+        liveness: dispatcher.liveness(),
     }
 }
 
+/// Open the database and bring its schema up to date, or with `database.migrate_on_start`
+/// off, refuse one that is behind (its migrations are `onestop migrate`'s then).
 async fn connect(settings: &Settings) -> anyhow::Result<Store> {
     let url = &settings.database.url;
-    Store::connect(url, settings.database.writers)
-        .await
-        .with_context(|| format!("Failed to open the database {}", redact(url)))
+    let opened = Store::open(url, settings.database.writers).await;
+    let store = opened.with_context(|| format!("Failed to open the database {}", redact(url)))?;
+    if settings.database.migrate_on_start {
+        store
+            .migrate()
+            .await
+            .context("Failed to migrate the database")?;
+        return Ok(store);
+    }
+    let pending = store.pending_migrations().await?;
+    if !pending.is_empty() {
+        let versions: Vec<String> = pending.iter().map(i64::to_string).collect();
+        anyhow::bail!(
+            "Схема бази даних відстає: бракує міграцій {} — виконайте `onestop migrate` \
+             (the database schema lacks migrations {}; run `onestop migrate`, or set \
+             database.migrate_on_start = true)",
+            versions.join(", "),
+            versions.join(", ")
+        );
+    }
+    Ok(store)
 }
 
 /// The notification channels: the configured SMS gateway, or with the in-process sandbox its
@@ -234,48 +286,13 @@ fn notifier(
     Ok((Notifier::new(vec![Arc::new(gateway)]), outbox))
 }
 
-/// Every five seconds, store the counts of repeated reads into their audit entries.
-async fn flush_reads(applications: Applications) {
-    let mut every = tokio::time::interval(Duration::from_secs(5));
-    loop {
-        every.tick().await;
-        if let Err(e) = applications.flush_reads().await {
-            tracing::warn!(error = %e, "Counts of repeated reads not stored; trying again");
-        }
-    }
-}
-
-/// A minute after start and then daily, remove the personal data past its retention.
-async fn purge_daily(catalog: Arc<bundle::Catalog>, store: Store, retention: (jiff::Span, String)) {
-    let day = Duration::from_secs(24 * 3600);
-    let mut every =
-        tokio::time::interval_at(tokio::time::Instant::now() + Duration::from_secs(60), day);
-    loop {
-        every.tick().await;
-        let keep = (retention.0, retention.1.as_str());
-        let purged = crate::applications::purge::purge(&catalog, &store, keep, false);
-        if let Err(e) = purged.await {
-            tracing::warn!(error = %e, "Purge failed; trying again tomorrow");
-        }
-    }
-}
-
-/// Every minute, remind the people whose steps end within a day.
-async fn remind(applications: Applications) {
-    let mut every = tokio::time::interval(Duration::from_secs(60));
-    loop {
-        every.tick().await;
-        if let Err(e) = applications.remind().await {
-            tracing::warn!(error = %e, "Reminders failed; trying again in a minute");
-        }
-    }
-}
-
+/// The HTTP server; it stops when `run_until` says, not on a signal of its own.
 fn http_server(
     listener: TcpListener,
     state: AppState,
-    max_body_bytes: usize,
+    settings: &crate::settings::ServerSettings,
 ) -> anyhow::Result<Server> {
+    let max_body_bytes = settings.max_body_bytes;
     let state = web::Data::new(state);
     let server = HttpServer::new(move || {
         App::new()
@@ -285,6 +302,8 @@ fn http_server(
             .app_data(state.clone())
             .configure(|cfg| http::configure(cfg, max_body_bytes))
     })
+    .disable_signals()
+    .shutdown_timeout(settings.shutdown_grace_seconds)
     .listen(listener)?
     .run();
     Ok(server)
