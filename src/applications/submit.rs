@@ -68,6 +68,7 @@ impl Applications {
         let audit = Entry::new(submission.actor, action::APPLICATION_SUBMIT);
         let audit = audit.on(id.as_str(), institution.as_deref()).with(detail);
         let new = NewApplication {
+            request_id: crate::audit::REQUEST_ID.try_with(String::clone).ok(),
             id: id.clone(),
             bundle_id: bundle.id.to_string(),
             bundle_version: bundle.version,

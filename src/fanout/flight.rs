@@ -35,6 +35,7 @@ pub(super) struct Flight {
     bundle_version: i64,
     data: Arc<Value>,
     acting: Arc<str>,
+    request_id: Option<Arc<str>>,
     calls: Mutex<Vec<SubRequestRecord>>,
 }
 
@@ -47,6 +48,7 @@ impl Flight {
             bundle_version: context.bundle_version,
             data: context.data.clone(),
             acting: context.acting.clone(),
+            request_id: context.request_id.clone(),
             calls: Mutex::new(context.siblings.clone()),
         }
     }
@@ -101,6 +103,7 @@ impl Flight {
             data: self.data.clone(),
             siblings: calls.to_vec(),
             acting: self.acting.clone(),
+            request_id: self.request_id.clone(),
         });
         released
             .iter()
@@ -188,6 +191,7 @@ mod tests {
             bundle_id: "birth".into(),
             bundle_version: 1,
             acting: Arc::from("clerk"),
+            request_id: None,
             data: Arc::new(json!({"child": {"name": "Марʼяна"}})),
             siblings: vec![
                 call("a", Succeeded, &[]),
@@ -268,6 +272,7 @@ mod tests {
             bundle_id: "birth".into(),
             bundle_version: 1,
             acting: Arc::from("clerk"),
+            request_id: None,
             data: Arc::new(json!({})),
             siblings: vec![
                 call("a", Succeeded, &[]),

@@ -1,11 +1,20 @@
 //! Every request gets an id: the one a trusted proxy in front sent in `X-Request-Id` when it has
 //! a sane shape (up to 64 letters, digits, dots, dashes, underscores), else a new one. It goes
-//! back in the answer's `X-Request-Id`, on the request's log line and on every audit entry the
-//! request makes (`audit::REQUEST_ID`, set around the handling), so an operator can follow one
-//! request from the log to the trail.
+//! back in the answer's `X-Request-Id`, on every log line of the request (the span `request`,
+//! opened by tracing-actix-web with `Spans`), on every audit entry the request makes
+//! (`audit::REQUEST_ID`, set around the handling), with a submitted application (its calls'
+//! log lines carry it, and the registries are sent it as `X-Request-Id`), so an operator can
+//! follow one request from the log to the trail and to the registries.
+//!
+//! The request's span and its closing line hold the method, the path with its secrets left out
+//! (`loggable_path`), the status and the time; never the query string, headers or bodies.
 
+use actix_web::HttpMessage;
+use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{HeaderName, HeaderValue};
+use std::time::Instant;
+use tracing::Span;
 
 const HEADER: &str = "x-request-id";
 
@@ -19,6 +28,10 @@ pub async fn assign(
         .filter(|v| sane(v))
         .map(str::to_owned);
     let id = given.unwrap_or_else(crate::store::random_token);
+    req.extensions_mut().insert(Given {
+        id: id.clone(),
+        at: Instant::now(),
+    });
     let mut response = crate::audit::REQUEST_ID
         .scope(id.clone(), next.call(req))
         .await?;
@@ -26,6 +39,45 @@ pub async fn assign(
         (response.headers_mut()).insert(HeaderName::from_static(HEADER), value);
     }
     Ok(response)
+}
+
+/// The request's id and when it arrived, for its span.
+#[derive(Clone)]
+struct Given {
+    id: String,
+    at: Instant,
+}
+
+/// The request's span (tracing-actix-web's root span, built the onestop way).
+pub struct Spans;
+
+impl tracing_actix_web::RootSpanBuilder for Spans {
+    fn on_request_start(request: &ServiceRequest) -> Span {
+        let id = (request.extensions().get::<Given>()).map(|given| given.id.clone());
+        let path = super::loggable_path(request.path());
+        let method = request.method().as_str();
+        tracing::info_span!(
+            "request",
+            request_id = id.as_deref().unwrap_or(""),
+            method,
+            path
+        )
+    }
+
+    fn on_request_end<B: MessageBody>(
+        span: Span,
+        outcome: &Result<ServiceResponse<B>, actix_web::Error>,
+    ) {
+        let Ok(response) = outcome else {
+            return;
+        };
+        let request = response.request();
+        let elapsed = (request.extensions().get::<Given>()).map(|given| given.at.elapsed());
+        let ms = elapsed.map_or(0.0, |e| e.as_secs_f64() * 1000.0);
+        let (method, status) = (request.method().as_str(), response.status().as_u16());
+        let path = super::loggable_path(request.path());
+        span.in_scope(|| tracing::info!(status, ms, "{method} {path} {status}"));
+    }
 }
 
 fn sane(id: &str) -> bool {

@@ -71,6 +71,22 @@ pub struct Call<'a> {
     /// the definitions, else in the current one (where a registry lives is the deployment's
     /// fact, not the application's; see `Dispatcher::send`).
     pub trembita: Option<&'a TrembitaService>,
+    /// The id of the request that submitted the application, sent as `X-Request-Id` so that
+    /// a registry's log and onestop's can be matched.
+    pub request_id: Option<&'a str>,
+}
+
+/// The header a call's `request_id` goes in, whatever the protocol.
+pub const REQUEST_ID_HEADER: &str = "X-Request-Id";
+
+impl Call<'_> {
+    /// `request` with the call's request id, when it has one.
+    pub fn traced(&self, request: reqwest::RequestBuilder) -> reqwest::RequestBuilder {
+        match self.request_id {
+            Some(id) => request.header(REQUEST_ID_HEADER, id),
+            None => request,
+        }
+    }
 }
 
 /// Asking a registry that accepted a call (202) for its result.

@@ -48,6 +48,7 @@ impl Adapter for OnestopRest {
             if let Some(url) = call.callback_url {
                 request = request.header(signature::CALLBACK_URL_HEADER, url);
             }
+            let request = call.traced(request);
             let outcome = send(call.service, &endpoint, request, &mut exchange).await;
             Answered { outcome, exchange }
         })

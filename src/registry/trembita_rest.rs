@@ -97,6 +97,7 @@ impl Adapter for TrembitaRest {
             for (name, value) in headers {
                 request = request.header(name, value);
             }
+            let request = call.traced(request);
             let answering = (call.service, call.trembita);
             let outcome = self.send(answering, request, &mut exchange).await;
             Answered { outcome, exchange }

@@ -81,6 +81,7 @@ impl Adapter for TrembitaSoap {
                 .header("SOAPAction", "\"\"")
                 .timeout(call.timeout)
                 .body(body);
+            let request = call.traced(request);
             let outcome = match received(request, &mut exchange).await {
                 Ok((status, headers, bytes)) => {
                     let (answering, after) = ((call.service, call.trembita), retry_after(&headers));

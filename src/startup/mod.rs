@@ -296,9 +296,9 @@ fn http_server(
     let state = web::Data::new(state);
     let server = HttpServer::new(move || {
         App::new()
-            // The id is given inside the log line's middleware, so the line can show it.
+            // The id is given outside the span, so the span can carry it.
+            .wrap(tracing_actix_web::TracingLogger::<http::request_id::Spans>::new())
             .wrap(actix_web::middleware::from_fn(http::request_id::assign))
-            .wrap(tracing_actix())
             .app_data(state.clone())
             .configure(|cfg| http::configure(cfg, max_body_bytes))
     })
@@ -307,15 +307,6 @@ fn http_server(
     .listen(listener)?
     .run();
     Ok(server)
-}
-
-/// One line per request: method, path with its secrets left out (`http::loggable_path`; no
-/// query string), status and time. Headers, cookies and bodies are never logged.
-fn tracing_actix() -> actix_web::middleware::Logger {
-    actix_web::middleware::Logger::new("%{request}xi %s %Dms %{x-request-id}o")
-        .custom_request_replace("request", |req| {
-            format!("{} {}", req.method(), http::loggable_path(req.path()))
-        })
 }
 
 fn dispatch_settings(settings: &Settings, public_url: &str) -> DispatchSettings {

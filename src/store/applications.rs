@@ -32,6 +32,8 @@ pub struct NewApplication {
     /// The clerk's reason to go on should it repeat earlier applications (see
     /// `findable::screen`); without one, such an application is refused, not stored.
     pub duplicate_reason: Option<String>,
+    /// The id of the request that submitted it (`X-Request-Id`), for its calls.
+    pub request_id: Option<String>,
 }
 
 /// What the work list's search finds an application by (`terms`, normalised) and the keys of
@@ -85,6 +87,8 @@ pub struct ApplicationRecord {
     pub purged_at: Option<i64>,
     /// The clerk's note when it was submitted although it repeats earlier ones (JSON).
     pub duplicate_note: Option<String>,
+    /// The id of the request that submitted it (`X-Request-Id`).
+    pub request_id: Option<String>,
 }
 
 /// One sub-request as stored.
@@ -126,7 +130,7 @@ impl SubRequestRecord {
 /// column changes with its status, and a batch that stores a call's outcome does not rewrite
 /// the application's row (on PostgreSQL that would be a new version of the whole row, its data
 /// included, every time; see `store::record::lock_applications`).
-const APPLICATION_COLUMNS: &str = "a.id, a.bundle_id, a.bundle_version, a.status, a.data, a.verify_code, a.institution, a.submitted_by, a.created_at, a.purged_at, a.duplicate_note,
+const APPLICATION_COLUMNS: &str = "a.id, a.bundle_id, a.bundle_version, a.status, a.data, a.verify_code, a.institution, a.submitted_by, a.created_at, a.purged_at, a.duplicate_note, a.request_id,
     COALESCE((SELECT MAX(s.updated_at) FROM sub_requests AS s
               WHERE s.application_id = a.id AND s.updated_at > a.updated_at), a.updated_at) AS updated_at";
 const SUB_REQUEST_COLUMNS: &str = "id, service_id, item, status, depends_on, attempts, outputs, error, updated_at, kind, callback_token, deadline, idempotency_key, failures";
@@ -193,6 +197,7 @@ fn application_from_row(row: &AnyRow) -> Result<ApplicationRecord, StoreError> {
         updated_at: row.try_get("updated_at")?,
         purged_at: row.try_get("purged_at")?,
         duplicate_note: row.try_get("duplicate_note")?,
+        request_id: row.try_get("request_id")?,
     })
 }
 

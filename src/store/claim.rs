@@ -49,6 +49,9 @@ pub struct CallContext {
     pub siblings: Vec<SubRequestRecord>,
     /// Who the calls act for (`acting`).
     pub acting: Arc<str>,
+    /// The id of the request that submitted the application, for the calls' log lines and
+    /// the registries (`None` for applications older than it).
+    pub request_id: Option<Arc<str>>,
 }
 
 /// Who an application's calls act for, as registries are told: the staff member who submitted
@@ -268,6 +271,7 @@ pub(super) struct LockedApplication {
     pub bundle_version: i64,
     pub data: String,
     pub acting: Arc<str>,
+    pub request_id: Option<Arc<str>>,
 }
 
 /// Who takes the calls that outcomes release, and the data of their applications.
@@ -345,6 +349,7 @@ impl TakenRows<'_> {
             data: Arc::new(parse_json(&locked.data)?),
             siblings,
             acting: locked.acting.clone(),
+            request_id: locked.request_id.clone(),
         })
     }
 }

@@ -16,7 +16,7 @@ const ROWS_PER_INSERT: usize = 64;
 /// The types of a new application row, in the order of its `INSERT`: id, bundle, version,
 /// status, data, services, verify code, time, submitted by, institution, access hash, stage,
 /// attention time.
-const APPLICATION_ROW: [Ty; 13] = [T, T, I, T, T, T, T, I, T, T, T, T, I];
+const APPLICATION_ROW: [Ty; 14] = [T, T, I, T, T, T, T, I, T, T, T, T, I, T];
 
 /// The types of a new sub-request row, in the order of its `INSERT`: id, application,
 /// service, item, position, status, dependencies, attempts, next attempt, idempotency key,
@@ -61,9 +61,10 @@ async fn insert_rows(
         let size = bucket(chunk.len());
         let sql = format!(
             "INSERT INTO applications (id, bundle_id, bundle_version, status, data, services, verify_code,
-                created_at, updated_at, submitted_by, institution, access_hash, stage, attention_at)
+                created_at, updated_at, submitted_by, institution, access_hash, stage, attention_at,
+                request_id)
              SELECT column1, column2, column3, column4, column5, column6, column7, column8, column8,
-                column9, column10, column11, column12, column13
+                column9, column10, column11, column12, column13, column14
              FROM (VALUES {}) AS v WHERE column1 IS NOT NULL",
             typed_values(&APPLICATION_ROW, size, 1)
         );
@@ -97,7 +98,7 @@ async fn insert_rows(
                 })
                 .collect();
             let (stage, attention_at) = crate::lifecycle::work(&calls);
-            query = query.bind(stage.as_str()).bind(attention_at);
+            query = (query.bind(stage.as_str()).bind(attention_at)).bind(new.request_id.clone());
         }
         bind_null_rows(query, &APPLICATION_ROW, size - chunk.len())
             .execute(&mut *tx)
@@ -254,6 +255,7 @@ fn first_claims(news: &[&NewApplication], rows: &[NewRow<'_>]) -> Vec<Claim> {
                 new.origin.institution.as_deref(),
                 new.origin.submitted_by.as_deref(),
             ),
+            request_id: new.request_id.as_deref().map(Arc::from),
         });
         for row in mine {
             let Some((locked_until, _)) = &row.claimed else {

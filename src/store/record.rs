@@ -189,7 +189,7 @@ async fn lock_applications(
     };
     for chunk in applications.chunks(IN_CHUNK) {
         let sql = format!(
-            "SELECT id, bundle_id, bundle_version, data, institution, submitted_by FROM applications WHERE id IN ({}) ORDER BY id{lock}",
+            "SELECT id, bundle_id, bundle_version, data, institution, submitted_by, request_id FROM applications WHERE id IN ({}) ORDER BY id{lock}",
             placeholders(1, bucket(chunk.len()))
         );
         let mut query = batch(&*tx, sql);
@@ -205,6 +205,9 @@ async fn lock_applications(
                     row.try_get::<Option<String>, _>("institution")?.as_deref(),
                     row.try_get::<Option<String>, _>("submitted_by")?.as_deref(),
                 ),
+                request_id: row
+                    .try_get::<Option<String>, _>("request_id")?
+                    .map(std::sync::Arc::from),
             };
             locked.insert(row.try_get("id")?, application);
         }

@@ -28,6 +28,14 @@ impl Drop for Instance {
 }
 
 impl Instance {
+    /// Send SIGTERM and wait for the process to end; how it ended.
+    pub(crate) fn terminate(&mut self) -> std::process::ExitStatus {
+        let pid = self.child.id().to_string();
+        let sent = Command::new("kill").args(["-TERM", &pid]).status();
+        assert!(sent.expect("kill runs").success(), "SIGTERM sent");
+        self.child.wait().expect("the instance ends")
+    }
+
     /// Start the real binary against `database` and `registries`; wait for its address.
     fn start(database: &str, registries: &str, name: &str, concurrency: usize) -> Self {
         Self::start_with(database, registries, name, concurrency, &[])
@@ -119,7 +127,7 @@ pub(crate) async fn stats(client: &reqwest::Client, sandbox: &str) -> Value {
     response.json().await.expect("JSON stats")
 }
 
-fn total(stats: &Value, field: &str) -> u64 {
+pub(crate) fn total(stats: &Value, field: &str) -> u64 {
     stats
         .as_object()
         .expect("stats object")

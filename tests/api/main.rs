@@ -53,6 +53,7 @@ mod relocation_rules;
 mod repetition;
 mod sandbox;
 mod sandbox_trembita;
+mod shutdown;
 mod sign_in;
 mod trembita;
 mod trembita_faults;

@@ -40,6 +40,7 @@ async fn call(adapter: &dyn Adapter, catalog: &Catalog, service: &str) -> Outcom
         purposes: &[],
         timeout: Duration::from_secs(5),
         trembita: service.trembita.as_ref(),
+        request_id: None,
     };
     adapter.call(call).await.outcome
 }
@@ -240,6 +241,7 @@ fn the_uxp_headers_of_a_call_are_as_recorded() {
         purposes: &purposes,
         timeout: Duration::from_secs(5),
         trembita: service.trembita.as_ref(),
+        request_id: None,
     };
     let client = Subsystem::parse(CLIENT).expect("client");
     let headers = onestop::registry::uxp_headers(&client, &call).expect("a declared service");

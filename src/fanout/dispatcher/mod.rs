@@ -179,7 +179,12 @@ impl Dispatcher {
             return;
         }
         let (this, done, claims) = (self.clone(), done.clone(), claims.clone());
-        tokio::spawn(async move {
+        // Its log lines carry the request id of the submission (recorded once known).
+        let span = tracing::info_span!("call", request_id = tracing::field::Empty);
+        if let Some(id) = (handed.claim.context.as_ref()).and_then(|c| c.request_id.as_deref()) {
+            span.record("request_id", id);
+        }
+        let work = async move {
             let Handed {
                 claim,
                 flight,
@@ -215,7 +220,8 @@ impl Dispatcher {
                     this.held.fetch_sub(1, Ordering::Relaxed);
                 }
             }
-        });
+        };
+        tokio::spawn(tracing::Instrument::instrument(work, span));
     }
 
     /// Whether the registry of `service` is unavailable (its calls are parked, not started).
@@ -289,7 +295,13 @@ impl Dispatcher {
         }
         let context = match &claim.context {
             Some(context) => context.clone(),
-            None => Arc::new(self.read_context(claim).await?),
+            None => {
+                let context = self.read_context(claim).await?;
+                if let Some(id) = &context.request_id {
+                    tracing::Span::current().record("request_id", &**id);
+                }
+                Arc::new(context)
+            }
         };
         // The call is built by the bundle version the application was submitted with.
         let (catalog, bundle) = (self.catalog)
@@ -343,6 +355,7 @@ impl Dispatcher {
                 application.institution.as_deref(),
                 application.submitted_by.as_deref(),
             ),
+            request_id: application.request_id.map(Arc::from),
         })
     }
 

@@ -71,6 +71,7 @@ impl Dispatcher {
             purposes: &bundle.purposes,
             timeout,
             trembita: self.trembita(service),
+            request_id: context.request_id.as_deref(),
         };
         Ok(adapter.call(call).await)
     }

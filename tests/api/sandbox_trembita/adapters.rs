@@ -17,6 +17,7 @@ fn call<'a>(service: &'a onestop::bundle::Service, request: &'a Value, key: &'a 
         purposes: &[],
         timeout: Duration::from_secs(5),
         trembita: service.trembita.as_ref(),
+        request_id: None,
     }
 }
 
