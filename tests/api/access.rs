@@ -253,6 +253,8 @@ async fn every_route_answers_each_caller_as_the_table_says(db: Db) {
         row("who am I", "GET", "/api/v1/session".into(),          [401, 200, 200, 200, 200, 200, 200, 200, 200, 200]),
         row("the verify page", "GET", w.verify_a.clone(),         [200, 200, 200, 200, 200, 200, 200, 200, 200, 200]),
         row("health", "GET", "/healthz".into(),                   [200, 200, 200, 200, 200, 200, 200, 200, 200, 200]),
+        row("alive", "GET", "/livez".into(),                      [200, 200, 200, 200, 200, 200, 200, 200, 200, 200]),
+        row("ready", "GET", "/readyz".into(),                     [200, 200, 200, 200, 200, 200, 200, 200, 200, 200]),
     ];
     #[rustfmt::skip]
     let pages = vec![
