@@ -256,13 +256,9 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Purge {
             dry_run,
             database_url,
-        } => {
-            settings.database.url = database_url.unwrap_or(settings.database.url);
-            cli::purge(&settings, dry_run).map(|()| ExitCode::SUCCESS)
-        }
+        } => cli::purge(&on(settings, database_url), dry_run).map(|()| ExitCode::SUCCESS),
         Command::Migrate { database_url } => {
-            settings.database.url = database_url.unwrap_or(settings.database.url);
-            cli::migrate(&settings).map(|()| ExitCode::SUCCESS)
+            cli::migrate(&on(settings, database_url)).map(|()| ExitCode::SUCCESS)
         }
         Command::Audit {
             command: AuditCommand::Verify { database_url },
@@ -282,6 +278,12 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             cli::serve(settings).map(|()| ExitCode::SUCCESS)
         }
     }
+}
+
+/// `settings` on the database the command line names, if it names one.
+fn on(mut settings: Settings, database_url: Option<String>) -> Settings {
+    settings.database.url = database_url.unwrap_or(settings.database.url);
+    settings
 }
 
 fn user(settings: &mut Settings, command: UserCommand) -> anyhow::Result<()> {

@@ -93,27 +93,11 @@ pub(super) async fn run(
         flushes.append(&mut sorted.flushes);
         let nothing = sorted.done.is_empty() && sorted.inserts.is_empty();
         if nothing && sorted.audits.is_empty() && sorted.repeats.is_empty() {
-            for flush in flushes.drain(..) {
-                let _ = flush.send(());
-            }
+            answer_flushes(&mut flushes);
             continue;
         }
         let (inserts, audits, repeats) = (sorted.inserts, sorted.audits, sorted.repeats);
-        let mut done = std::mem::take(&mut sorted.done);
-        // An outcome of a call started early must be stored after the outcome that released
-        // it, which claims the call: when both are here, it waits for the next batch.
-        let started = started_early(&done);
-        if !started.is_empty() {
-            let waits: Vec<bool> = done
-                .iter()
-                .map(|d| started.contains(d.claim.id.as_str()))
-                .collect();
-            let mut now = Vec::with_capacity(done.len());
-            for (d, wait) in done.into_iter().zip(waits) {
-                if wait { later.push(d) } else { now.push(d) }
-            }
-            done = now;
-        }
+        let done = put_off(std::mem::take(&mut sorted.done), &mut later);
         let audit = (audits, repeats.as_slice());
         let (taken, wake) = write(&dispatcher, &mut conn, inserts, audit, &done).await;
         let held = &dispatcher.held;
@@ -128,10 +112,33 @@ pub(super) async fn run(
             dispatcher.wake.notify_one();
         }
         if later.is_empty() {
-            for flush in flushes.drain(..) {
-                let _ = flush.send(());
-            }
+            answer_flushes(&mut flushes);
         }
+    }
+}
+
+/// The outcomes to store now; those put off to `later`. An outcome of a call started early
+/// must be stored after the outcome that released it, which claims the call: when both are
+/// here, it waits for the next batch.
+fn put_off(done: Vec<Done>, later: &mut Vec<Done>) -> Vec<Done> {
+    let started = started_early(&done);
+    if started.is_empty() {
+        return done;
+    }
+    let waits: Vec<bool> = (done.iter())
+        .map(|d| started.contains(d.claim.id.as_str()))
+        .collect();
+    let mut now = Vec::with_capacity(done.len());
+    for (d, wait) in done.into_iter().zip(waits) {
+        if wait { later.push(d) } else { now.push(d) }
+    }
+    now
+}
+
+/// Everything given before these flushes is stored: say so.
+fn answer_flushes(flushes: &mut Vec<oneshot::Sender<()>>) {
+    for flush in flushes.drain(..) {
+        let _ = flush.send(());
     }
 }
 
@@ -203,6 +210,15 @@ fn started_early(done: &[Done]) -> BTreeSet<&str> {
         .collect()
 }
 
+/// How many claims a batch may take, with `held` held besides: up to twice the dispatcher's
+/// concurrency in all, none once the instance is stopping.
+fn room(dispatcher: &Handle, held: usize) -> usize {
+    match dispatcher.stopping.is_stopping() {
+        true => 0,
+        false => (2 * dispatcher.settings.concurrency).saturating_sub(held),
+    }
+}
+
 /// Store one batch; the claims taken, and whether the dispatcher should look in the database
 /// (work was left `ready`, or claims it could not take for lack of room are now possible).
 async fn write(
@@ -218,10 +234,7 @@ async fn write(
         .held
         .load(Ordering::Relaxed)
         .saturating_sub(done.len());
-    let room = match dispatcher.stopping.is_stopping() {
-        true => 0,
-        false => (2 * settings.concurrency).saturating_sub(held),
-    };
+    let room = room(dispatcher, held);
     let started = started_early(done);
     let unavailable = dispatcher.gates.unavailable();
     let take = Take {

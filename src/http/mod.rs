@@ -78,11 +78,7 @@ pub fn configure(cfg: &mut web::ServiceConfig, max_body_bytes: usize) {
     )
     .app_data(web::QueryConfig::default().error_handler(error::query_error))
     .configure(|cfg| ui::configure(cfg, max_body_bytes))
-    .route("/livez", web::get().to(health::livez))
-    .route("/readyz", web::get().to(health::readyz))
-    .route("/healthz", web::get().to(health::readyz))
-    .route("/metrics", web::get().to(metrics::metrics))
-    .route("/verify/{code}", web::get().to(pages::verify))
+    .configure(outside_the_api)
     .service(
         web::scope("/api/v1")
             .wrap(actix_web::middleware::from_fn(json_only))
@@ -130,6 +126,15 @@ pub fn configure(cfg: &mut web::ServiceConfig, max_body_bytes: usize) {
             ),
     )
     .default_service(web::to(not_found));
+}
+
+/// The routes beside the API and the pages: health, metrics, the receipts' verify page.
+fn outside_the_api(cfg: &mut web::ServiceConfig) {
+    cfg.route("/livez", web::get().to(health::livez))
+        .route("/readyz", web::get().to(health::readyz))
+        .route("/healthz", web::get().to(health::readyz))
+        .route("/metrics", web::get().to(metrics::metrics))
+        .route("/verify/{code}", web::get().to(pages::verify));
 }
 
 /// The staff workspace's routes of the API: the work list, and reopening a person's step.

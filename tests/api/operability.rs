@@ -93,10 +93,10 @@ async fn a_submissions_request_id_follows_its_calls_in_the_json_log_and_to_the_r
             .all(|l| of_request(l) && l["fields"]["application.id"] == id.as_str()),
         "{text}"
     );
-    let request_line = format!("POST /api/v1/bundles/birth/applications 201");
+    let request_line = "POST /api/v1/bundles/birth/applications 201";
     let request = lines
         .iter()
-        .find(|l| l["fields"]["message"] == request_line.as_str());
+        .find(|l| l["fields"]["message"] == request_line);
     assert!(
         request.is_some_and(|l| of_request(&l)),
         "the request's own line: {text}"

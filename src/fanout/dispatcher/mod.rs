@@ -13,9 +13,9 @@ mod stop;
 pub(super) use stop::Stopping;
 pub use stop::{Liveness, Stopped};
 
-use outcome::expired;
+use outcome::{expired, held};
 
-use super::gates::{Admit, Gate, Gates};
+use super::gates::Gates;
 use super::writer::{self, Done, Inboxes, Job};
 use super::{DispatchSettings, Handed, Policies, PrepareError, Start, Submitter};
 use crate::bundle::Catalog;
@@ -293,16 +293,7 @@ impl Dispatcher {
         if self.stopping.is_stopping() {
             return Err(PrepareError::Stopping);
         }
-        let context = match &claim.context {
-            Some(context) => context.clone(),
-            None => {
-                let context = self.read_context(claim).await?;
-                if let Some(id) = &context.request_id {
-                    tracing::Span::current().record("request_id", &**id);
-                }
-                Arc::new(context)
-            }
-        };
+        let context = self.context(claim).await?;
         // The call is built by the bundle version the application was submitted with.
         let (catalog, bundle) = (self.catalog)
             .pinned(&context.bundle_id, context.bundle_version)
@@ -332,6 +323,19 @@ impl Dispatcher {
             self.completion(claim, outcome, &policy, started),
             Some(exchange),
         ))
+    }
+
+    /// What the claim's request needs: handed over with it, or read (and its request id then
+    /// put on the call's log lines).
+    async fn context(&self, claim: &Claim) -> Result<Arc<CallContext>, PrepareError> {
+        if let Some(context) = &claim.context {
+            return Ok(context.clone());
+        }
+        let context = self.read_context(claim).await?;
+        if let Some(id) = &context.request_id {
+            tracing::Span::current().record("request_id", &**id);
+        }
+        Ok(Arc::new(context))
     }
 
     /// What a claim taken from the database needs for its request (a claim handed over by the
@@ -381,17 +385,5 @@ impl Dispatcher {
             false if start == Start::Early => Ok(()),
             false => Err(PrepareError::LeaseLost),
         }
-    }
-}
-
-/// The call `gate` holds, if it does: to be tried again when the registry is back.
-fn held(gate: &Gate, probe: bool) -> Option<Completion> {
-    let now = now_ms();
-    match gate.admit(probe, now) {
-        Admit::Go => None,
-        Admit::Hold { at, reason } => Some(Completion::Held {
-            at,
-            reason: reason.to_owned(),
-        }),
     }
 }

@@ -1,9 +1,11 @@
 //! What a dispatcher stores for the outcome of an attempt, under the call's policy: a
 //! retriable failure is tried again until the call's time budget (or optional attempt cap)
-//! runs out, counted from the first failure of the run.
+//! runs out, counted from the first failure of the run; and for a call its registry's gate
+//! holds, no attempt.
 
 use super::Dispatcher;
 use crate::fanout::Policy;
+use crate::fanout::gates::{Admit, Gate};
 use crate::registry::Outcome;
 use crate::store::{Claim, Completion, SubKind, now_ms};
 use std::time::Duration;
@@ -68,5 +70,17 @@ pub(super) fn expired(kind: SubKind) -> &'static str {
         SubKind::Service => {
             "реєстр не надав відповіді до граничного строку (no answer from the registry by the deadline)"
         }
+    }
+}
+
+/// The call `gate` holds, if it does: to be tried again when the registry is back.
+pub(super) fn held(gate: &Gate, probe: bool) -> Option<Completion> {
+    let now = now_ms();
+    match gate.admit(probe, now) {
+        Admit::Go => None,
+        Admit::Hold { at, reason } => Some(Completion::Held {
+            at,
+            reason: reason.to_owned(),
+        }),
     }
 }
