@@ -199,6 +199,7 @@ fn app_state(
         oidc: (settings.auth.oidc.clone()).and_then(|o| crate::oidc::Oidc::new(o, public_url).ok()),
         telemetry: dispatcher.telemetry(),
         metrics: settings.metrics.clone(),
+        contract: http::openapi::json(catalog),
     }
 }
 
