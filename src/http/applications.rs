@@ -34,6 +34,7 @@ pub struct SubmissionBody {
 /// `Idempotency-Key`, a repeat gets the first answer again.
 #[utoipa::path(
     tag = "applications",
+    operation_id = "submitApplication",
     security((), ("bearer" = [])),
     params(
         ("bundle" = String, Path, description = "The life event"),
@@ -43,7 +44,11 @@ pub struct SubmissionBody {
     responses(
         (status = 201, description = "Accepted; the registries are being called", body = Submitted,
             headers(("Location" = String, description = "The application"),
-                    ("Idempotent-Replayed" = String, description = "`true` on a repeat"))),
+                    ("Idempotent-Replayed" = String, description = "`true` on a repeat")),
+            links(
+                ("status" = (operation_id = "showApplication", parameters(("id" = "$response.body#/id")))),
+                ("receipt" = (operation_id = "receipt", parameters(("id" = "$response.body#/id")))),
+            )),
         (status = 400, description = "A malformed body or Idempotency-Key", body = ErrorBody),
         (status = 403, description = "The caller may not submit this bundle", body = ErrorBody),
         (status = 404, description = "No such life event", body = ErrorBody),
@@ -248,10 +253,20 @@ async fn readable(
 /// of its institution, or its citizen; another's is 404.
 #[utoipa::path(
     tag = "applications",
+    operation_id = "showApplication",
     security(("bearer" = [])),
     params(("id" = String, Path, description = "The application")),
     responses(
-        (status = 200, description = "The application", body = ApplicationView),
+        (status = 200, description = "The application", body = ApplicationView, links(
+            ("retry" = (operation_id = "retryService", parameters(
+                ("id" = "$response.body#/id"), ("service" = "$response.body#/services/0/service")))),
+            ("reopen" = (operation_id = "reopenStep", parameters(
+                ("id" = "$response.body#/id"), ("step" = "$response.body#/services/0/service")))),
+            ("invite" = (operation_id = "inviteAgain", parameters(
+                ("id" = "$response.body#/id"), ("step" = "$response.body#/services/0/service")))),
+            ("decide" = (operation_id = "decideInPerson", parameters(
+                ("id" = "$response.body#/id"), ("step" = "$response.body#/services/0/service")))),
+        )),
         (status = 403, description = "The caller's role may not read applications", body = ErrorBody),
         (status = 404, description = "No such application (or not the caller's)", body = ErrorBody),
     ),
@@ -292,6 +307,7 @@ impl ReceiptQuery {
 /// The receipt: one PDF of the whole application.
 #[utoipa::path(
     tag = "applications",
+    operation_id = "receipt",
     security(("bearer" = [])),
     params(("id" = String, Path, description = "The application"), ReceiptQuery),
     responses(

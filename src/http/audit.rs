@@ -40,6 +40,7 @@ pub struct Search {
 /// institution's), supervisors their institution's. The read is itself recorded.
 #[utoipa::path(
     tag = "audit",
+    operation_id = "searchAudit",
     security(("bearer" = [])),
     params(Search),
     responses(
@@ -96,6 +97,7 @@ pub async fn search(
 /// Walk the audit chain (auditors): intact, or the first entry changed, removed or out of place.
 #[utoipa::path(
     tag = "audit",
+    operation_id = "verifyAudit",
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The chain walked", body = ChainCheck),
@@ -143,6 +145,7 @@ pub struct Opening {
 /// `GET` shows it, the opening and its reason recorded first.
 #[utoipa::path(
     tag = "audit",
+    operation_id = "openApplication",
     security(("bearer" = [])),
     params(("id" = String, Path, description = "The application")),
     request_body = Opening,

@@ -11,6 +11,7 @@ use std::sync::Arc;
 /// The life events with their services. Public.
 #[utoipa::path(
     tag = "bundles",
+    operation_id = "listBundles",
     responses((status = 200, description = "The life events", body = BundleList)),
 )]
 #[get("/bundles")]
@@ -51,6 +52,7 @@ pub struct FormQuery {
 /// a submission carries, for the chosen optional services. Public.
 #[utoipa::path(
     tag = "bundles",
+    operation_id = "bundleForm",
     params(("bundle" = String, Path, description = "The life event"), FormQuery),
     responses(
         (status = 200, description = "The combined form: a JSON Schema 2020-12 document \

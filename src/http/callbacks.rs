@@ -15,6 +15,7 @@ use serde::Deserialize;
 /// the token in the path prove the registry.
 #[utoipa::path(
     tag = "outside",
+    operation_id = "registryCallback",
     params(
         ("token" = String, Path, description = "The call's callback token"),
         ("X-Onestop-Signature" = String, Header, description = "`sha256=<hex>` of the timestamp, a dot and the body"),
@@ -34,8 +35,9 @@ pub async fn callback(
     state: web::Data<AppState>,
     path: web::Path<String>,
     req: HttpRequest,
-    body: web::Bytes,
+    body: Result<web::Bytes, actix_web::Error>,
 ) -> Result<HttpResponse, ApiError> {
+    let body = body.map_err(super::error::payload_error)?;
     let header = |name: &str| req.headers().get(name).and_then(|v| v.to_str().ok());
     let callback = Callback {
         token: &path,
@@ -75,6 +77,7 @@ enum DecisionKind {
 /// not matter: the link's token and the one-time code prove the person.
 #[utoipa::path(
     tag = "outside",
+    operation_id = "confirmStep",
     params(("token" = String, Path, description = "The token of the person's link")),
     request_body = Decision,
     responses(
@@ -102,6 +105,7 @@ pub async fn confirm(
 /// the number, masked.
 #[utoipa::path(
     tag = "outside",
+    operation_id = "sendCode",
     params(("token" = String, Path, description = "The token of the person's link")),
     responses(
         (status = 202, description = "Sent", body = CodeSent),

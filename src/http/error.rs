@@ -160,3 +160,14 @@ pub fn query_error(
 ) -> actix_web::Error {
     ApiError::BadRequest(format!("Параметри запиту не прочитано: {err}")).into()
 }
+
+/// A body a route reads as bytes (a callback, a retry, a reopening: their body may be empty)
+/// that cannot be read: 413 over the size limit (`server.max_body_bytes`), else 400; the usual
+/// body, where actix would answer in plain text.
+pub fn payload_error(err: actix_web::Error) -> ApiError {
+    if err.as_response_error().status_code() == StatusCode::PAYLOAD_TOO_LARGE {
+        ApiError::PayloadTooLarge("Запит завеликий (the body is over the size limit)".into())
+    } else {
+        ApiError::BadRequest(format!("Не вдалося прочитати тіло запиту: {err}"))
+    }
+}

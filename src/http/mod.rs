@@ -81,6 +81,8 @@ pub fn configure(cfg: &mut web::ServiceConfig, max_body_bytes: usize) {
             .error_handler(error::json_error),
     )
     .app_data(web::QueryConfig::default().error_handler(error::query_error))
+    // The routes that read their body as bytes take the same limit as JSON.
+    .app_data(web::PayloadConfig::new(max_body_bytes))
     .configure(|cfg| ui::configure(cfg, max_body_bytes))
     .route("/healthz", web::get().to(pages::healthz))
     .route("/metrics", web::get().to(metrics::metrics))

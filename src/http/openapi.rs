@@ -95,6 +95,7 @@ pub fn json(catalog: &Catalog) -> web::Bytes {
 /// The OpenAPI 3.1 document of this API: public (it describes the API, it holds no data).
 #[utoipa::path(
     tag = "contract",
+    operation_id = "openApiDocument",
     responses((status = 200, description = "The OpenAPI 3.1 document", content_type = "application/json", body = Object)),
 )]
 #[get("/openapi.json")]

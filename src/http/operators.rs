@@ -29,6 +29,7 @@ struct RetryRequest {
 /// institution. The body is optional.
 #[utoipa::path(
     tag = "applications",
+    operation_id = "retryService",
     security(("bearer" = [])),
     params(
         ("id" = String, Path, description = "The application"),
@@ -49,8 +50,9 @@ pub async fn retry(
     state: web::Data<AppState>,
     path: web::Path<(String, String)>,
     req: HttpRequest,
-    body: web::Bytes,
+    body: Result<web::Bytes, actix_web::Error>,
 ) -> Result<HttpResponse, ApiError> {
+    let body = body.map_err(super::error::payload_error)?;
     let (id, service) = path.into_inner();
     let caller = auth::api_caller(&state, &req).await?;
     auth::application_for(&state, &caller, Action::Correct, &id).await?;
@@ -83,6 +85,7 @@ pub async fn retry(
 /// or its citizen); the count of wrong codes and the lock start again.
 #[utoipa::path(
     tag = "steps",
+    operation_id = "inviteAgain",
     security(("bearer" = [])),
     params(
         ("id" = String, Path, description = "The application"),
@@ -133,6 +136,7 @@ pub struct InPerson {
 /// supervisor) of the application's institution who did not submit it.
 #[utoipa::path(
     tag = "steps",
+    operation_id = "decideInPerson",
     security(("bearer" = [])),
     params(
         ("id" = String, Path, description = "The application"),
@@ -197,6 +201,7 @@ const REOPEN_AT_MOST_DAYS: i64 = 90;
 /// for it waits again.
 #[utoipa::path(
     tag = "steps",
+    operation_id = "reopenStep",
     security(("bearer" = [])),
     params(
         ("id" = String, Path, description = "The application"),
@@ -217,8 +222,9 @@ pub async fn reopen(
     state: web::Data<AppState>,
     path: web::Path<(String, String)>,
     req: HttpRequest,
-    body: web::Bytes,
+    body: Result<web::Bytes, actix_web::Error>,
 ) -> Result<HttpResponse, ApiError> {
+    let body = body.map_err(super::error::payload_error)?;
     let (id, step) = path.into_inner();
     let caller = auth::api_caller(&state, &req).await?;
     let (application, subs) = auth::application_for(&state, &caller, Action::Correct, &id).await?;

@@ -59,6 +59,7 @@ impl SignedIn {
 /// wrong password or a locked account.
 #[utoipa::path(
     tag = "session",
+    operation_id = "signIn",
     request_body = Credentials,
     responses(
         (status = 200, description = "Signed in", body = SessionAnswer),
@@ -77,6 +78,7 @@ pub async fn create(
 /// Who the token stands for: a staff member, or a citizen's application.
 #[utoipa::path(
     tag = "session",
+    operation_id = "whoAmI",
     security(("bearer" = [])),
     responses((status = 200, description = "Who the token stands for", body = WhoAmI)),
 )]
@@ -102,6 +104,7 @@ pub async fn show(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpRe
 /// Sign out: the session in the `Authorization` header ends.
 #[utoipa::path(
     tag = "session",
+    operation_id = "signOut",
     security(("bearer" = [])),
     responses(
         (status = 204, description = "Signed out"),
@@ -141,6 +144,7 @@ pub struct PasswordChange {
 /// answer is a new one.
 #[utoipa::path(
     tag = "session",
+    operation_id = "changePassword",
     security(("bearer" = [])),
     request_body = PasswordChange,
     responses(

@@ -28,6 +28,7 @@ pub struct NewUser {
 /// The password given is one-time: the person replaces it at their first sign-in.
 #[utoipa::path(
     tag = "staff",
+    operation_id = "addUser",
     security(("bearer" = [])),
     request_body = NewUser,
     responses(
@@ -78,6 +79,7 @@ pub async fn add(
 /// the supervisor's to see).
 #[utoipa::path(
     tag = "staff",
+    operation_id = "disableUser",
     security(("bearer" = [])),
     params(("login" = String, Path, description = "The account's login")),
     responses(

@@ -90,6 +90,7 @@ impl Filter {
 /// supervisors. Each page is recorded in the audit trail.
 #[utoipa::path(
     tag = "applications",
+    operation_id = "workList",
     security(("bearer" = [])),
     params(Filter),
     responses(

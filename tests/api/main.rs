@@ -46,6 +46,7 @@ mod life_events;
 mod limits;
 mod logs;
 mod mtls;
+mod openapi;
 mod operators;
 mod outages;
 mod receipts;
