@@ -1,13 +1,13 @@
 //! Submitting an application, reading its status, and its receipt.
 
+use super::bodies::{ApplicationView, ErrorBody, Links, Submitted};
+use super::status::status;
 use super::{ApiError, AppState, auth, idempotency};
 use crate::access::{self, Action, Caller, Submitter};
 use crate::applications::{Submission, SubmissionKey};
 use crate::form::Message;
-use crate::receipt::Languages;
-use super::bodies::{ApplicationView, ErrorBody, Links, Submitted};
-use super::status::status;
 use crate::lifecycle::ApplicationStatus;
+use crate::receipt::Languages;
 use crate::store::{ApplicationRecord, Origin, SubRequestRecord};
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use serde_json::Value;

@@ -4,12 +4,12 @@
 //! application's personal data, with a reason, recorded before it is answered. Reading the trail
 //! is itself recorded (`audit.read`).
 
+use super::bodies::{ApplicationView, AuditEntry, AuditPage, BrokenAt, ChainCheck, ErrorBody};
 use super::status::timestamp;
 use super::{ApiError, AppState, auth};
 use crate::access::{self, Action, Caller};
 use crate::audit::{Stored, action};
 use crate::store::AuditFilter;
-use super::bodies::{ApplicationView, AuditEntry, AuditPage, BrokenAt, ChainCheck, ErrorBody};
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use serde::Deserialize;
 use serde_json::{Value, json};

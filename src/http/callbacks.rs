@@ -2,11 +2,11 @@
 //! and a person's decision on a human step (a co-signature, a homeowner's consent). What they do
 //! is `applications`' to decide; here they are read from the request and answered.
 
+use super::bodies::{CodeSent, ErrorBody, FinishResult, Finished};
 use super::{ApiError, AppState};
 use crate::applications::Callback;
 use crate::registry::signature::{SIGNATURE_HEADER, TIMESTAMP_HEADER};
 use crate::store::{Finish, TokenTarget};
-use super::bodies::{CodeSent, ErrorBody, FinishResult, Finished};
 use actix_web::{HttpRequest, HttpResponse, post, web};
 use serde::Deserialize;
 

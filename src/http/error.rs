@@ -2,10 +2,10 @@
 //! shape, `{"errors":[{"pointer","message","services"}]}`; a 5xx body is opaque while the cause
 //! chain goes to the log.
 
+use super::bodies::{ErrorBody, ErrorItem};
 use crate::form::{FieldError, Message};
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, ResponseError};
-use super::bodies::{ErrorBody, ErrorItem};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {

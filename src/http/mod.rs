@@ -16,8 +16,8 @@ mod pages;
 mod refusals;
 pub mod request_id;
 mod session;
-mod status;
 mod staff;
+mod status;
 mod ui;
 mod worklist;
 
@@ -28,8 +28,8 @@ use crate::bundle::Catalog;
 use crate::store::Store;
 use actix_web::dev::HttpServiceFactory;
 use actix_web::web;
-use utoipa_actix_web::OpenApiFactory;
 use std::sync::Arc;
+use utoipa_actix_web::OpenApiFactory;
 
 /// What every handler may use.
 pub struct AppState {

@@ -12,12 +12,10 @@
 use super::bodies::ErrorBody;
 use crate::bundle::Catalog;
 use actix_web::{HttpResponse, get, web};
+use utoipa::OpenApi;
 use utoipa::openapi::path::{Operation, Parameter, ParameterIn};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityRequirement, SecurityScheme};
-use utoipa::openapi::{
-    Content, OpenApi as Document, Ref, RefOr, ResponseBuilder, Schema,
-};
-use utoipa::OpenApi;
+use utoipa::openapi::{Content, OpenApi as Document, Ref, RefOr, ResponseBuilder, Schema};
 use utoipa_actix_web::OpenApiFactory;
 
 /// Where the document is served, and where Swagger UI reads it.
@@ -159,8 +157,15 @@ fn add_common_errors(operation: &mut Operation, method: &str) {
             responses.insert(status.to_owned(), RefOr::T(error(description)));
         }
     };
-    let has_query = (operation.parameters.iter().flatten())
-        .any(|p| matches!(p, RefOr::T(Parameter { parameter_in: ParameterIn::Query, .. })));
+    let has_query = (operation.parameters.iter().flatten()).any(|p| {
+        matches!(
+            p,
+            RefOr::T(Parameter {
+                parameter_in: ParameterIn::Query,
+                ..
+            })
+        )
+    });
     if operation.request_body.is_some() || has_query {
         add("400", "The body or the query cannot be read");
     }
@@ -175,7 +180,10 @@ fn add_common_errors(operation: &mut Operation, method: &str) {
     if bearer {
         add("401", "The token is malformed, unknown, expired or revoked");
     }
-    add("500", "A failure inside; the body says nothing of its cause");
+    add(
+        "500",
+        "A failure inside; the body says nothing of its cause",
+    );
 }
 
 /// A response with the usual error body.

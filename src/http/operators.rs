@@ -1,10 +1,10 @@
 //! What an operator may do to a running application: correct the data behind a failed service
 //! and run it again, with everything that was blocked behind it (`applications::retry`).
 
+use super::bodies::{ErrorBody, Finished, Invited, Links, Reopened, Retried};
 use super::{ApiError, AppState, auth};
 use crate::access::{Action, Caller, Refusal};
 use crate::applications::Correction;
-use super::bodies::{ErrorBody, Finished, Invited, Links, Reopened, Retried};
 use actix_web::{HttpRequest, HttpResponse, post, web};
 use serde::Deserialize;
 use serde_json::{Value, json};

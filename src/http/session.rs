@@ -4,13 +4,13 @@
 //! and ends every session of the account. A wrong login and a wrong password get the same
 //! answer in the same time; repeated wrong passwords lock the account for a while.
 
+use super::bodies::{ErrorBody, SessionAnswer, UserView, WhoAmI};
 use super::status::timestamp;
 use super::{ApiError, AppState, auth};
 use crate::access::secret::{self, Kind};
 use crate::access::{Caller, Role, password};
 use crate::audit::{Actor, Entry, action};
 use crate::store::{NewCredential, now_ms};
-use super::bodies::{ErrorBody, SessionAnswer, UserView, WhoAmI};
 use actix_web::{HttpRequest, HttpResponse, delete, get, post, web};
 use serde::Deserialize;
 use serde_json::json;

@@ -4,9 +4,9 @@
 //! `access::may_disable_staff`). The rules for the account itself are `people`'s, as for
 //! `onestop user add` and `onestop user disable`.
 
+use super::bodies::{ErrorBody, UserView};
 use super::{ApiError, AppState, auth};
 use crate::access::{self, Role};
-use super::bodies::{ErrorBody, UserView};
 use actix_web::{HttpRequest, HttpResponse, delete, post, web};
 use serde::Deserialize;
 use serde_json::json;

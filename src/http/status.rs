@@ -1,8 +1,8 @@
 //! An application as the API shows it (`GET /api/v1/applications/{id}`, and an auditor's
 //! opening): its registry calls and person's steps, its history and links.
 
-use super::AppState;
 use super::ApiError;
+use super::AppState;
 use super::bodies::{
     ApplicationView, HistoryItem, Links, PersonStep, RegistryCall, SubRequestView, WaitingView,
 };
@@ -21,7 +21,9 @@ pub(super) async fn status(
     let waiting = state.applications.waiting(&application.id, subs).await?;
     let services = (subs.iter().zip(&waiting))
         .map(|(s, waiting)| match s.kind {
-            SubKind::Service => SubRequestView::Service(registry_call(catalog, s, waiting.as_ref())),
+            SubKind::Service => {
+                SubRequestView::Service(registry_call(catalog, s, waiting.as_ref()))
+            }
             SubKind::Human => SubRequestView::Human(person_step(state, bundle, s)),
         })
         .collect();

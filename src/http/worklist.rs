@@ -2,14 +2,14 @@
 //! applications newest first, filtered by stage, dates and a search, a page at a time, with
 //! the counts of each stage. The same list as the page `/staff/applications`.
 
-use super::status::timestamp;
 use super::audit::moment;
+use super::bodies::{ErrorBody, Links, WorkListPage, WorkRow};
+use super::status::timestamp;
 use super::{ApiError, AppState, auth};
 use crate::access;
 use crate::applications::worklist::{WorkPage, parse_cursor};
 use crate::lifecycle::Stage;
 use crate::store::ListQuery;
-use super::bodies::{ErrorBody, Links, WorkListPage, WorkRow};
 use actix_web::{HttpRequest, HttpResponse, get, web};
 use serde::Deserialize;
 

@@ -197,8 +197,8 @@ async fn the_submission_example_of_the_contract_is_the_shipped_birth_example() {
     let doc = contract(&app.address).await;
     let submit = &doc["paths"]["/api/v1/bundles/{bundle}/applications"]["post"];
     let example = &submit["requestBody"]["content"]["application/json"]["examples"]["birth"];
-    let shipped = std::fs::read_to_string(root().join("bundles/examples/birth.json"))
-        .expect("the example");
+    let shipped =
+        std::fs::read_to_string(root().join("bundles/examples/birth.json")).expect("the example");
     let shipped: Value = serde_json::from_str(&shipped).expect("JSON");
     assert_eq!(example["value"], shipped);
     let bundles = &submit["parameters"][0]["schema"]["enum"];
@@ -246,7 +246,12 @@ async fn swagger_ui_is_served_from_the_binary_and_reads_the_contract() {
         .send()
         .await
         .expect("answered");
-    assert!(init.text().await.expect("JS").contains("\"/api/v1/openapi.json\""));
+    assert!(
+        init.text()
+            .await
+            .expect("JS")
+            .contains("\"/api/v1/openapi.json\"")
+    );
     // The files are the vendored copy: the build fetched nothing.
     let manifest = std::fs::read_to_string(root().join("Cargo.toml")).expect("Cargo.toml");
     let line = manifest
