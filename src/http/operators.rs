@@ -96,9 +96,6 @@ pub async fn retry(
         (status = 403, description = "The caller's role may not", body = ErrorBody),
         (status = 404, description = "No such application or step", body = ErrorBody),
         (status = 409, description = "The step is not open", body = ErrorBody),
-        (status = 422, description = "The application gives no way to reach the person", body = ErrorBody),
-        (status = 429, description = "Too many invitations", body = ErrorBody),
-        (status = 503, description = "The message could not be sent", body = ErrorBody),
     ),
 )]
 #[post("/applications/{id}/steps/{step}/invitation")]
