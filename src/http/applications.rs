@@ -1,17 +1,62 @@
 //! Submitting an application, reading its status, and its receipt.
 
+use super::bodies::{ApplicationView, ErrorBody, Links, Submitted};
+use super::status::status;
 use super::{ApiError, AppState, auth, idempotency};
 use crate::access::{self, Action, Caller, Submitter};
-use crate::applications::{Submission, SubmissionKey, Waiting};
+use crate::applications::{Submission, SubmissionKey};
 use crate::form::Message;
+use crate::lifecycle::ApplicationStatus;
 use crate::receipt::Languages;
-use crate::store::{ApplicationRecord, Origin, SubKind, SubRequestRecord};
-use actix_web::{HttpRequest, HttpResponse, web};
-use serde_json::{Value, json};
+use crate::store::{ApplicationRecord, Origin, SubRequestRecord};
+use actix_web::{HttpRequest, HttpResponse, get, post, web};
+use serde_json::Value;
 
-/// `POST /api/v1/bundles/{bundle}/applications` with `{"data": {...}, "services": [...]}` and
-/// an optional `Idempotency-Key` header: by staff of an institution that offers the bundle, or
-/// by anyone for a public bundle (the answer then carries the citizen's access secret).
+/// The body of a submission, as [`envelope`] reads it (it answers each part's problem at its
+/// pointer, so the body is read by hand rather than derived).
+#[derive(utoipa::ToSchema)]
+#[expect(dead_code, reason = "it describes the body for the OpenAPI document")]
+pub struct SubmissionBody {
+    /// The data of the bundle's combined form: a JSON Schema 2020-12 document served at `GET
+    /// /api/v1/bundles/{bundle}/form` (`?services=` for the optional services chosen). Every
+    /// field that does not satisfy it is a 422 error at its pointer.
+    #[schema(value_type = Object)]
+    data: Value,
+    /// The optional services chosen (the bundle's required ones are always included).
+    services: Option<Vec<String>>,
+    /// Why the clerk goes on with a submission that repeats an earlier one (up to 500
+    /// characters).
+    duplicate_reason: Option<String>,
+}
+
+/// Submit an application: by staff of an institution that offers the bundle, or by anyone for a
+/// public bundle (the answer then carries the citizen's access secret, shown once). With an
+/// `Idempotency-Key`, a repeat gets the first answer again.
+#[utoipa::path(
+    tag = "applications",
+    operation_id = "submitApplication",
+    security((), ("bearer" = [])),
+    params(
+        ("bundle" = String, Path, description = "The life event"),
+        ("Idempotency-Key" = Option<String>, Header, description = "1 to 255 visible ASCII characters: a repeat gets the first 201 again"),
+    ),
+    request_body = SubmissionBody,
+    responses(
+        (status = 201, description = "Accepted; the registries are being called", body = Submitted,
+            headers(("Location" = String, description = "The application"),
+                    ("Idempotent-Replayed" = String, description = "`true` on a repeat")),
+            links(
+                ("status" = (operation_id = "showApplication", parameters(("id" = "$response.body#/id")))),
+                ("receipt" = (operation_id = "receipt", parameters(("id" = "$response.body#/id")))),
+            )),
+        (status = 400, description = "A malformed body or Idempotency-Key", body = ErrorBody),
+        (status = 403, description = "The caller may not submit this bundle", body = ErrorBody),
+        (status = 404, description = "No such life event", body = ErrorBody),
+        (status = 409, description = "It repeats earlier applications (give `duplicate_reason`), or a first request with this key is still being stored", body = ErrorBody),
+        (status = 422, description = "Every problem with the data, each at its pointer", body = ErrorBody),
+    ),
+)]
+#[post("/bundles/{bundle}/applications")]
 pub async fn submit(
     state: web::Data<AppState>,
     path: web::Path<String>,
@@ -41,13 +86,7 @@ pub async fn submit(
         duplicate_reason: reason,
     };
     match accept(&state, &path, data, chosen.as_deref(), key_ref, source).await? {
-        Some(id) => {
-            let mut answer = answer(&id);
-            if let Some(access) = access {
-                answer["access"] = json!(access);
-            }
-            Ok(idempotency::created(&id, answer, false))
-        }
+        Some(id) => Ok(idempotency::created(&id, &answer(&id, access), false)),
         // Another request with this key got there first.
         None => match &key {
             Some((hash, key)) => idempotency::replay(&state.store, key, hash)
@@ -103,8 +142,13 @@ pub(crate) struct Source {
 }
 
 /// The answer to an accepted submission.
-fn answer(id: &str) -> Value {
-    json!({ "id": id, "status": "in_progress", "links": links(id) })
+fn answer(id: &str, access: Option<String>) -> Submitted {
+    Submitted {
+        id: id.to_owned(),
+        status: ApplicationStatus::InProgress,
+        links: Links::of(id),
+        access,
+    }
 }
 
 /// Validate `data` for `bundle_id` with the `chosen` optional services and store it as a new
@@ -129,7 +173,8 @@ pub(crate) async fn accept(
         key: key.map(|(request_hash, key)| SubmissionKey {
             key,
             request_hash,
-            answer: |id| answer(id.as_str()).to_string(),
+            // A plain struct of strings: it always serialises.
+            answer: |id| serde_json::to_string(&answer(id.as_str(), None)).unwrap_or_default(),
         }),
     };
     let id = state.applications.submit(submission).await?;
@@ -188,13 +233,6 @@ fn envelope(body: Value) -> Result<Envelope, ApiError> {
     Ok((data, services, reason))
 }
 
-pub(super) fn links(id: &str) -> Value {
-    json!({
-        "self": format!("/api/v1/applications/{id}"),
-        "receipt": format!("/api/v1/applications/{id}/receipt.pdf"),
-    })
-}
-
 /// The application `id` for the API's caller to read, the read (`action`) recorded in the audit
 /// trail before it is answered.
 async fn readable(
@@ -211,7 +249,29 @@ async fn readable(
     Ok(found)
 }
 
-/// `GET /api/v1/applications/{id}`.
+/// An application: each call's and step's status, outputs and errors, and its history. Staff
+/// of its institution, or its citizen; another's is 404.
+#[utoipa::path(
+    tag = "applications",
+    operation_id = "showApplication",
+    security(("bearer" = [])),
+    params(("id" = String, Path, description = "The application")),
+    responses(
+        (status = 200, description = "The application", body = ApplicationView, links(
+            ("retry" = (operation_id = "retryService", parameters(
+                ("id" = "$response.body#/id"), ("service" = "$response.body#/services/0/service")))),
+            ("reopen" = (operation_id = "reopenStep", parameters(
+                ("id" = "$response.body#/id"), ("step" = "$response.body#/services/0/service")))),
+            ("invite" = (operation_id = "inviteAgain", parameters(
+                ("id" = "$response.body#/id"), ("step" = "$response.body#/services/0/service")))),
+            ("decide" = (operation_id = "decideInPerson", parameters(
+                ("id" = "$response.body#/id"), ("step" = "$response.body#/services/0/service")))),
+        )),
+        (status = 403, description = "The caller's role may not read applications", body = ErrorBody),
+        (status = 404, description = "No such application (or not the caller's)", body = ErrorBody),
+    ),
+)]
+#[get("/applications/{id}")]
 pub async fn show(
     state: web::Data<AppState>,
     path: web::Path<String>,
@@ -222,110 +282,11 @@ pub async fn show(
     Ok(HttpResponse::Ok().json(status(&state, &application, &subs).await?))
 }
 
-/// An application as the API shows it: its calls and steps, history and links.
-pub(super) async fn status(
-    state: &AppState,
-    application: &ApplicationRecord,
-    subs: &[SubRequestRecord],
-) -> Result<Value, ApiError> {
-    let (catalog, bundle) = state
-        .catalog
-        .of(&application.bundle_id, application.bundle_version);
-    let waiting = state.applications.waiting(&application.id, subs).await?;
-    let services: Vec<Value> = subs
-        .iter()
-        .zip(&waiting)
-        .map(|(s, waiting)| match s.kind {
-            SubKind::Service => registry_call(catalog, s, waiting.as_ref()),
-            SubKind::Human => human_step(state, bundle, s),
-        })
-        .collect();
-    let history: Vec<Value> = state
-        .store
-        .history(&application.id)
-        .await?
-        .into_iter()
-        .map(|h| json!({ "call": h.call, "status": h.status, "detail": h.detail, "at": timestamp(h.at) }))
-        .collect();
-    Ok(json!({
-        "id": application.id,
-        "bundle": application.bundle_id,
-        "bundle_version": application.bundle_version,
-        "status": application.status,
-        "submitted_at": timestamp(application.created_at),
-        "updated_at": timestamp(application.updated_at),
-        "purged_at": application.purged_at.map(timestamp),
-        "services": services,
-        "history": history,
-        "links": links(application.id.as_str()),
-        "verify_url": format!("{}/verify/{}", state.public_url, application.verify_code),
-    }))
-}
-
-/// A registry call as the status shows it; `waiting` when it waits for its registry (being
-/// retried, or held while the registry is unavailable).
-fn registry_call(
-    catalog: &crate::bundle::Catalog,
-    s: &SubRequestRecord,
-    waiting: Option<&Waiting>,
-) -> Value {
-    let service = catalog.service(&s.service_id);
-    json!({
-        "service": s.service_id,
-        "kind": s.kind,
-        "item": s.item,
-        "title": service.map(|x| &x.title),
-        "status": s.status,
-        "attempts": s.attempts,
-        "depends_on": s.depends_on,
-        "outputs": s.outputs,
-        "error": s.error,
-        "waiting": waiting.map(|w| json!({
-            "registry": w.registry,
-            "unavailable": w.unavailable,
-            "since": timestamp(w.since),
-            "next_attempt_at": timestamp(w.next_attempt_at),
-        })),
-        "updated_at": timestamp(s.updated_at),
-    })
-}
-
-/// A human step as the status shows it: what the person must do, by when, and where to confirm.
-fn human_step(
-    state: &AppState,
-    bundle: Option<&crate::bundle::Bundle>,
-    s: &SubRequestRecord,
-) -> Value {
-    let step = bundle.and_then(|b| b.human_steps.iter().find(|h| h.id == s.service_id));
-    let open = s.status == crate::store::SubStatus::Awaiting;
-    json!({
-        "service": s.service_id,
-        "kind": s.kind,
-        "item": s.item,
-        "title": step.map(|h| &h.title),
-        "instructions": step.map(|h| &h.instructions),
-        "status": s.status,
-        "deadline": s.deadline.map(timestamp),
-        "identified_by": s.outputs.as_ref().and_then(|o| o.get("identified_by")),
-        "confirm_url": s.callback_token.as_ref().filter(|_| open)
-            .map(|t| format!("{}/api/v1/confirmations/{t}", state.public_url)),
-        "confirm_page": s.callback_token.as_ref().filter(|_| open)
-            .map(|t| format!("{}/confirmations/{t}", state.public_url)),
-        "error": s.error,
-        "updated_at": timestamp(s.updated_at),
-    })
-}
-
-/// Milliseconds since the epoch as RFC 3339 (UTC).
-pub(super) fn timestamp(ms: i64) -> String {
-    jiff::Timestamp::from_millisecond(ms)
-        .map(|t| t.to_string())
-        .unwrap_or_default()
-}
-
 /// The receipt's language: `?lang=uk` (default), `en` or `uk+en`.
-#[derive(Debug, serde::Deserialize)]
+#[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ReceiptQuery {
+    /// `uk` (the default), `en` or `uk+en`.
     lang: Option<String>,
 }
 
@@ -343,7 +304,21 @@ impl ReceiptQuery {
     }
 }
 
-/// `GET /api/v1/applications/{id}/receipt.pdf[?lang=uk|en|uk+en]`.
+/// The receipt: one PDF of the whole application.
+#[utoipa::path(
+    tag = "applications",
+    operation_id = "receipt",
+    security(("bearer" = [])),
+    params(("id" = String, Path, description = "The application"), ReceiptQuery),
+    responses(
+        (status = 200, description = "The receipt", content_type = "application/pdf", body = Vec<u8>),
+        (status = 400, description = "An unknown language", body = ErrorBody),
+        (status = 403, description = "The caller's role may not read applications", body = ErrorBody),
+        (status = 404, description = "No such application (or not the caller's)", body = ErrorBody),
+        (status = 410, description = "Its personal data was removed after its retention", body = ErrorBody),
+    ),
+)]
+#[get("/applications/{id}/receipt.pdf")]
 pub async fn receipt(
     state: web::Data<AppState>,
     path: web::Path<String>,

@@ -4,12 +4,13 @@
 //! application's personal data, with a reason, recorded before it is answered. Reading the trail
 //! is itself recorded (`audit.read`).
 
-use super::applications::timestamp;
+use super::bodies::{ApplicationView, AuditEntry, AuditPage, BrokenAt, ChainCheck, ErrorBody};
+use super::status::timestamp;
 use super::{ApiError, AppState, auth};
 use crate::access::{self, Action, Caller};
 use crate::audit::{Stored, action};
 use crate::store::AuditFilter;
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -17,10 +18,13 @@ use serde_json::{Value, json};
 const MOST: i64 = 500;
 
 /// `GET /api/v1/audit` query.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct Search {
+    /// One application's entries.
     application: Option<String>,
+    /// One actor's entries (a login, `token:NAME` or `citizen`).
     actor: Option<String>,
     /// RFC 3339 time or a date (`2026-12-05`, from its start in Kyiv).
     from: Option<String>,
@@ -28,10 +32,25 @@ pub struct Search {
     to: Option<String>,
     /// The `next` of the previous page.
     cursor: Option<i64>,
+    /// 1 to 500 (50 when absent).
     limit: Option<i64>,
 }
 
-/// `GET /api/v1/audit`: entries newest first; `next` is the cursor of the following page.
+/// Search the audit trail, newest first, a page at a time: auditors all of it (or their
+/// institution's), supervisors their institution's. The read is itself recorded.
+#[utoipa::path(
+    tag = "audit",
+    operation_id = "searchAudit",
+    security(("bearer" = [])),
+    params(Search),
+    responses(
+        (status = 200, description = "A page of entries; `next` is the cursor of the following one", body = AuditPage),
+        (status = 400, description = "An unknown parameter, or a cursor that is not a number", body = ErrorBody),
+        (status = 403, description = "The caller's role may not read the trail", body = ErrorBody),
+        (status = 422, description = "A bad time or limit", body = ErrorBody),
+    ),
+)]
+#[get("/audit")]
 pub async fn search(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -71,12 +90,21 @@ pub async fn search(
     let next = (entries.len() as i64 == limit)
         .then(|| entries.last().map(|e| e.seq))
         .flatten();
-    let entries: Vec<Value> = entries.iter().map(entry).collect();
-    Ok(HttpResponse::Ok().json(json!({ "entries": entries, "next": next })))
+    let entries = entries.iter().map(entry).collect();
+    Ok(HttpResponse::Ok().json(AuditPage { entries, next }))
 }
 
-/// `GET /api/v1/audit/verify`: `{"ok": true, "entries", "head"}`, or `{"ok": false, "broken":
-/// {"entry", "problem"}}` naming the first entry changed, removed or out of place.
+/// Walk the audit chain (auditors): intact, or the first entry changed, removed or out of place.
+#[utoipa::path(
+    tag = "audit",
+    operation_id = "verifyAudit",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The chain walked", body = ChainCheck),
+        (status = 403, description = "Not an auditor", body = ErrorBody),
+    ),
+)]
+#[get("/audit/verify")]
 pub async fn verify(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -87,25 +115,48 @@ pub async fn verify(
         access::may_read_audit(&caller).map_err(|r| auth::refused(r, ""))?;
         return Err(auth::refused(access::Refusal::Forbidden, ""));
     }
-    Ok(
-        HttpResponse::Ok().json(match state.store.verify_audit().await? {
-            Ok(checked) => json!({ "ok": true, "entries": checked.entries, "head": checked.head }),
-            Err(broken) => json!({ "ok": false, "broken": {
-                "entry": broken.entry(), "problem": broken.to_string(),
-            }}),
-        }),
-    )
+    let check = match state.store.verify_audit().await? {
+        Ok(checked) => ChainCheck::Intact {
+            ok: true,
+            entries: checked.entries,
+            head: checked.head,
+        },
+        Err(broken) => ChainCheck::Broken {
+            ok: false,
+            broken: BrokenAt {
+                entry: broken.entry(),
+                problem: broken.to_string(),
+            },
+        },
+    };
+    Ok(HttpResponse::Ok().json(check))
 }
 
 /// Why an auditor opens an application.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"reason": "Запит прокуратури № 12/345 від 01.12.2026"}))]
 pub struct Opening {
+    /// 5 to 1000 characters.
     reason: String,
 }
 
-/// `POST /api/v1/applications/{id}/open` `{"reason"}`: the application as `GET` shows it, for an
-/// auditor, with the opening and its reason recorded first.
+/// An auditor's look at one application's personal data, with a reason: the application as
+/// `GET` shows it, the opening and its reason recorded first.
+#[utoipa::path(
+    tag = "audit",
+    operation_id = "openApplication",
+    security(("bearer" = [])),
+    params(("id" = String, Path, description = "The application")),
+    request_body = Opening,
+    responses(
+        (status = 200, description = "The application", body = ApplicationView),
+        (status = 403, description = "Not an auditor", body = ErrorBody),
+        (status = 404, description = "No such application (or of another institution)", body = ErrorBody),
+        (status = 422, description = "No reason, or one of the wrong length", body = ErrorBody),
+    ),
+)]
+#[post("/applications/{id}/open")]
 pub async fn open(
     state: web::Data<AppState>,
     path: web::Path<String>,
@@ -125,27 +176,27 @@ pub async fn open(
         .on(application.id.as_str(), application.institution.as_deref())
         .with(json!({ "reason": reason }));
     state.store.append_audit(&[entry]).await?;
-    let body = super::applications::status(&state, &application, &subs).await?;
+    let body = super::status::status(&state, &application, &subs).await?;
     Ok(HttpResponse::Ok().json(body))
 }
 
 /// An entry as the API shows it.
-pub fn entry(e: &Stored) -> Value {
-    json!({
-        "seq": e.seq,
-        "at": timestamp(e.at),
-        "actor": e.actor,
-        "role": e.role,
-        "institution": e.institution,
-        "action": e.action,
-        "application": e.application,
-        "detail": serde_json::from_str::<Value>(&e.detail).unwrap_or(Value::Null),
-        "request_id": e.request_id,
-        "hash": e.hash,
-        "prev_hash": e.prev_hash,
-        "repeats": e.repeats,
-        "last_at": e.last_at.map(timestamp),
-    })
+pub fn entry(e: &Stored) -> AuditEntry {
+    AuditEntry {
+        seq: e.seq,
+        at: timestamp(e.at),
+        actor: e.actor.clone(),
+        role: e.role.clone(),
+        institution: e.institution.clone(),
+        action: e.action.clone(),
+        application: e.application.clone(),
+        detail: serde_json::from_str::<Value>(&e.detail).unwrap_or(Value::Null),
+        request_id: e.request_id.clone(),
+        hash: e.hash.clone(),
+        prev_hash: e.prev_hash.clone(),
+        repeats: e.repeats,
+        last_at: e.last_at.map(timestamp),
+    }
 }
 
 /// A time of the query: RFC 3339, or a date (its start, or with `end` its end, in Kyiv).

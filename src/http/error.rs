@@ -2,10 +2,10 @@
 //! shape, `{"errors":[{"pointer","message","services"}]}`; a 5xx body is opaque while the cause
 //! chain goes to the log.
 
+use super::bodies::{ErrorBody, ErrorItem};
 use crate::form::{FieldError, Message};
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, ResponseError};
-use serde_json::json;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
@@ -88,42 +88,42 @@ impl ResponseError for ApiError {
     }
 
     fn error_response(&self) -> HttpResponse {
-        let errors = match self {
-            Self::Invalid(errors) => json!(errors),
-            Self::Duplicate(duplicates) => {
-                json!(duplicates.iter().map(duplicate).collect::<Vec<_>>())
-            }
+        let errors: Vec<ErrorItem> = match self {
+            Self::Invalid(errors) => errors.iter().map(ErrorItem::from).collect(),
+            Self::Duplicate(duplicates) => duplicates.iter().map(duplicate).collect(),
             Self::Internal(e) => {
                 tracing::error!(error = ?e, "Request failed");
-                json!([{ "pointer": "", "message": "Внутрішня помилка сервера. Спробуйте пізніше.", "services": [] }])
+                vec![ErrorItem::whole(
+                    "Внутрішня помилка сервера. Спробуйте пізніше.",
+                )]
             }
-            other => json!([{ "pointer": "", "message": other.to_string(), "services": [] }]),
+            other => vec![ErrorItem::whole(other.to_string())],
         };
         let mut response = HttpResponse::build(self.status_code());
         if let Self::Unauthorized(_) = self {
             response.insert_header(("WWW-Authenticate", "Bearer"));
         }
-        response.json(json!({ "errors": errors }))
+        response.json(ErrorBody { errors })
     }
 }
 
 /// One earlier application a submission repeats, as an error of the usual shape: which (when
 /// it is the caller's institution's), what the two share, and how to go on.
-fn duplicate(found: &crate::applications::Duplicate) -> serde_json::Value {
+fn duplicate(found: &crate::applications::Duplicate) -> ErrorItem {
     let shared: Vec<&str> = found.shared.iter().map(|t| t.uk.as_str()).collect();
     let which = match &found.id {
         Some(id) => format!("заяву № {id} вашої установи"),
         None => "заяву, подану в іншій установі".to_owned(),
     };
-    json!({
-        "pointer": found.pointer,
-        "message": format!(
+    ErrorItem {
+        pointer: found.pointer.clone(),
+        message: format!(
             "Можливе повторне подання: ця заява повторює {which} ({}). Щоб подати її все одно, вкажіть причину в duplicate_reason",
             shared.join("; ")
         ),
-        "services": [],
-        "duplicate_of": found.id,
-    })
+        services: Vec::new(),
+        duplicate_of: Some(found.id.as_ref().map(ToString::to_string)),
+    }
 }
 
 /// Map the JSON body extractor's errors to the API's shape (400 malformed, 413 too large).
@@ -159,4 +159,15 @@ pub fn query_error(
     _req: &actix_web::HttpRequest,
 ) -> actix_web::Error {
     ApiError::BadRequest(format!("Параметри запиту не прочитано: {err}")).into()
+}
+
+/// A body a route reads as bytes (a callback, a retry, a reopening: their body may be empty)
+/// that cannot be read: 413 over the size limit (`server.max_body_bytes`), else 400; the usual
+/// body, where actix would answer in plain text.
+pub fn payload_error(err: actix_web::Error) -> ApiError {
+    if err.as_response_error().status_code() == StatusCode::PAYLOAD_TOO_LARGE {
+        ApiError::PayloadTooLarge("Запит завеликий (the body is over the size limit)".into())
+    } else {
+        ApiError::BadRequest(format!("Не вдалося прочитати тіло запиту: {err}"))
+    }
 }

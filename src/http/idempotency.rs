@@ -65,13 +65,13 @@ pub async fn replay(
             let answer: Value = serde_json::from_str(&response)
                 .map_err(|e| ApiError::Internal(anyhow::Error::new(e)))?;
             let id = answer["id"].as_str().unwrap_or_default().to_owned();
-            Ok(Some(created(&id, answer, true)))
+            Ok(Some(created(&id, &answer, true)))
         }
     }
 }
 
 /// The 201 answer to a submission (`replayed` when it repeats the first one).
-pub fn created(id: &str, answer: Value, replayed: bool) -> HttpResponse {
+pub fn created(id: &str, answer: &impl serde::Serialize, replayed: bool) -> HttpResponse {
     let mut response = HttpResponse::Created();
     response.insert_header(("Location", format!("/api/v1/applications/{id}")));
     if replayed {

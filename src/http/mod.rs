@@ -4,18 +4,21 @@
 mod applications;
 mod audit;
 pub(crate) mod auth;
+pub mod bodies;
 mod bundles;
 mod callbacks;
 mod error;
 mod health;
 mod idempotency;
 mod metrics;
+pub mod openapi;
 mod operators;
 mod pages;
 mod refusals;
 pub mod request_id;
 mod session;
 mod staff;
+mod status;
 mod ui;
 mod worklist;
 
@@ -24,8 +27,10 @@ pub use error::ApiError;
 use crate::applications::Applications;
 use crate::bundle::Catalog;
 use crate::store::Store;
+use actix_web::dev::HttpServiceFactory;
 use actix_web::web;
 use std::sync::Arc;
+use utoipa_actix_web::OpenApiFactory;
 
 /// What every handler may use.
 pub struct AppState {
@@ -50,6 +55,8 @@ pub struct AppState {
     pub telemetry: std::sync::Arc<crate::telemetry::Telemetry>,
     /// Who may read `/metrics`; when a registry is slow.
     pub metrics: crate::settings::MetricsSettings,
+    /// The OpenAPI document of the API, built once at start (`openapi::json`).
+    pub contract: web::Bytes,
     /// Whether the dispatcher and its writers run, for `/readyz`.
     pub liveness: crate::fanout::Liveness,
 }
@@ -77,55 +84,44 @@ pub fn configure(cfg: &mut web::ServiceConfig, max_body_bytes: usize) {
             .error_handler(error::json_error),
     )
     .app_data(web::QueryConfig::default().error_handler(error::query_error))
+    // The routes that read their body as bytes take the same limit as JSON.
+    .app_data(web::PayloadConfig::new(max_body_bytes))
     .configure(|cfg| ui::configure(cfg, max_body_bytes))
     .configure(outside_the_api)
-    .service(
-        web::scope("/api/v1")
-            .wrap(actix_web::middleware::from_fn(json_only))
-            .route("/session", web::post().to(session::create))
-            .route("/session", web::get().to(session::show))
-            .route("/session", web::delete().to(session::delete))
-            .route(
-                "/session/password",
-                web::post().to(session::change_password),
-            )
-            .route("/users", web::post().to(staff::add))
-            .route("/users/{login}", web::delete().to(staff::disable))
-            .route("/bundles", web::get().to(bundles::list))
-            .route("/bundles/{bundle}/form", web::get().to(bundles::form))
-            .route(
-                "/bundles/{bundle}/applications",
-                web::post().to(applications::submit),
-            )
-            .configure(workspace)
-            .route("/applications/{id}", web::get().to(applications::show))
-            .route("/applications/{id}/open", web::post().to(audit::open))
-            .route("/audit", web::get().to(audit::search))
-            .route("/audit/verify", web::get().to(audit::verify))
-            .route(
-                "/applications/{id}/receipt.pdf",
-                web::get().to(applications::receipt),
-            )
-            .route(
-                "/applications/{id}/services/{service}/retry",
-                web::post().to(operators::retry),
-            )
-            .route("/callbacks/{token}", web::post().to(callbacks::callback))
-            .route("/confirmations/{token}", web::post().to(callbacks::confirm))
-            .route(
-                "/confirmations/{token}/code",
-                web::post().to(callbacks::send_code),
-            )
-            .route(
-                "/applications/{id}/steps/{step}/invitation",
-                web::post().to(operators::invite),
-            )
-            .route(
-                "/applications/{id}/steps/{step}/decision",
-                web::post().to(operators::decide_in_person),
-            ),
-    )
+    .service(api())
+    .configure(openapi::swagger_ui)
     .default_service(web::to(not_found));
+}
+
+/// The API, `/api/v1`: every route a handler with its `#[utoipa::path]`, registered through
+/// utoipa-actix-web so that the OpenAPI document's paths are these registrations
+/// (`openapi::document`). A route added with `.route(…)` would be missing from it: add
+/// handlers with `.service(…)` only.
+pub fn api() -> impl HttpServiceFactory + OpenApiFactory {
+    utoipa_actix_web::scope("/api/v1")
+        .wrap(actix_web::middleware::from_fn(json_only))
+        .service(openapi::serve)
+        .service(session::create)
+        .service(session::show)
+        .service(session::delete)
+        .service(session::change_password)
+        .service(staff::add)
+        .service(staff::disable)
+        .service(bundles::list)
+        .service(bundles::form)
+        .service(applications::submit)
+        .configure(workspace)
+        .service(applications::show)
+        .service(audit::open)
+        .service(audit::search)
+        .service(audit::verify)
+        .service(applications::receipt)
+        .service(operators::retry)
+        .service(callbacks::callback)
+        .service(callbacks::confirm)
+        .service(callbacks::send_code)
+        .service(operators::invite)
+        .service(operators::decide_in_person)
 }
 
 /// The routes beside the API and the pages: health, metrics, the receipts' verify page.
@@ -138,12 +134,8 @@ fn outside_the_api(cfg: &mut web::ServiceConfig) {
 }
 
 /// The staff workspace's routes of the API: the work list, and reopening a person's step.
-fn workspace(cfg: &mut web::ServiceConfig) {
-    cfg.route("/applications", web::get().to(worklist::list))
-        .route(
-            "/applications/{id}/steps/{step}/reopen",
-            web::post().to(operators::reopen),
-        );
+fn workspace(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    cfg.service(worklist::list).service(operators::reopen);
 }
 
 /// A request's path as it may be logged: the segment after `/access/`, `/confirmations/`,

@@ -1,31 +1,58 @@
 //! What an operator may do to a running application: correct the data behind a failed service
 //! and run it again, with everything that was blocked behind it (`applications::retry`).
 
+use super::bodies::{ErrorBody, Finished, Invited, Links, Reopened, Retried};
 use super::{ApiError, AppState, auth};
 use crate::access::{Action, Caller, Refusal};
 use crate::applications::Correction;
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, post, web};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
 /// The body of a retry: a JSON merge patch (RFC 7396) for the application's data, and the item
 /// of a repeated service (all its failed items when absent). Both optional; an empty body is fine.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct RetryRequest {
+    /// A JSON merge patch (RFC 7396) of the application's data; the corrected data is
+    /// validated like a submission.
     #[serde(default)]
+    #[schema(value_type = Option<Object>)]
     data: Option<Value>,
+    /// The item of a repeated service (all its failed items when absent).
     #[serde(default)]
     item: Option<i64>,
 }
 
-/// `POST /api/v1/applications/{id}/services/{service}/retry`.
+/// Run a failed service (or a person's step) again, the data corrected first when a patch is
+/// given, with everything that was blocked behind it: a registrar or supervisor of its
+/// institution. The body is optional.
+#[utoipa::path(
+    tag = "applications",
+    operation_id = "retryService",
+    security(("bearer" = [])),
+    params(
+        ("id" = String, Path, description = "The application"),
+        ("service" = String, Path, description = "The failed service or step"),
+    ),
+    request_body(content = Option<RetryRequest>, description = "Optional: the correction"),
+    responses(
+        (status = 202, description = "Being run again", body = Retried),
+        (status = 400, description = "A body that is not JSON", body = ErrorBody),
+        (status = 403, description = "The caller's role may not correct (a clerk)", body = ErrorBody),
+        (status = 404, description = "No such application or service", body = ErrorBody),
+        (status = 409, description = "Nothing failed", body = ErrorBody),
+        (status = 422, description = "The corrected data is not valid", body = ErrorBody),
+    ),
+)]
+#[post("/applications/{id}/services/{service}/retry")]
 pub async fn retry(
     state: web::Data<AppState>,
     path: web::Path<(String, String)>,
     req: HttpRequest,
-    body: web::Bytes,
+    body: Result<web::Bytes, actix_web::Error>,
 ) -> Result<HttpResponse, ApiError> {
+    let body = body.map_err(super::error::payload_error)?;
     let (id, service) = path.into_inner();
     let caller = auth::api_caller(&state, &req).await?;
     auth::application_for(&state, &caller, Action::Correct, &id).await?;
@@ -48,15 +75,30 @@ pub async fn retry(
         reopen_until: None,
     };
     let count = state.applications.retry(correction).await?;
-    Ok(HttpResponse::Accepted().json(json!({
-        "retried": count,
-        "links": super::applications::links(&id),
-    })))
+    Ok(HttpResponse::Accepted().json(Retried {
+        retried: count as u64,
+        links: Links::of(&id),
+    }))
 }
 
-/// `POST /api/v1/applications/{id}/steps/{step}/invitation`: the applicant (staff of the
-/// institution, or the citizen) sends the person of an open step a new invitation; the count of
-/// wrong codes and the lock start again. 202.
+/// A new invitation to the person of an open step, by the applicant (staff of its institution,
+/// or its citizen); the count of wrong codes and the lock start again.
+#[utoipa::path(
+    tag = "steps",
+    operation_id = "inviteAgain",
+    security(("bearer" = [])),
+    params(
+        ("id" = String, Path, description = "The application"),
+        ("step" = String, Path, description = "The person's step"),
+    ),
+    responses(
+        (status = 202, description = "Invited again", body = Invited),
+        (status = 403, description = "The caller's role may not", body = ErrorBody),
+        (status = 404, description = "No such application or step", body = ErrorBody),
+        (status = 409, description = "The step is not open", body = ErrorBody),
+    ),
+)]
+#[post("/applications/{id}/steps/{step}/invitation")]
 pub async fn invite(
     state: web::Data<AppState>,
     path: web::Path<(String, String)>,
@@ -73,12 +115,13 @@ pub async fn invite(
         .on(id.as_str(), application.institution.as_deref())
         .with(json!({ "step": step }));
     state.store.append_audit(&[entry]).await?;
-    Ok(HttpResponse::Accepted().json(json!({ "invited": step })))
+    Ok(HttpResponse::Accepted().json(Invited { invited: step }))
 }
 
 /// A decision recorded in person.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"decision": "confirmed"}))]
 pub struct InPerson {
     /// `confirmed` or `declined`.
     decision: String,
@@ -86,9 +129,26 @@ pub struct InPerson {
     reason: Option<String>,
 }
 
-/// `POST /api/v1/applications/{id}/steps/{step}/decision`: a registrar (or supervisor) of the
-/// application's institution records the person's decision taken in person, documents checked;
-/// not the one who submitted it. 200.
+/// A person's decision taken in person, documents checked, recorded by a registrar (or
+/// supervisor) of the application's institution who did not submit it.
+#[utoipa::path(
+    tag = "steps",
+    operation_id = "decideInPerson",
+    security(("bearer" = [])),
+    params(
+        ("id" = String, Path, description = "The application"),
+        ("step" = String, Path, description = "The person's step"),
+    ),
+    request_body = InPerson,
+    responses(
+        (status = 200, description = "Recorded, or already recorded", body = Finished),
+        (status = 403, description = "The caller's role may not, or they submitted it", body = ErrorBody),
+        (status = 404, description = "No such application or step", body = ErrorBody),
+        (status = 409, description = "The step already ended otherwise, or expired", body = ErrorBody),
+        (status = 422, description = "Neither confirmed nor declined", body = ErrorBody),
+    ),
+)]
+#[post("/applications/{id}/steps/{step}/decision")]
 pub async fn decide_in_person(
     state: web::Data<AppState>,
     path: web::Path<(String, String)>,
@@ -121,9 +181,11 @@ pub async fn decide_in_person(
 
 /// The body of a reopening: the new deadline (a date, to its end in Kyiv, or an RFC 3339
 /// time); the step's own period from now when absent.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"deadline": "2026-12-20"}))]
 struct ReopenRequest {
+    /// A date (to its end in Kyiv) or an RFC 3339 time, at most 90 days away.
     #[serde(default)]
     deadline: Option<String>,
 }
@@ -131,15 +193,35 @@ struct ReopenRequest {
 /// The latest deadline a reopened step may be given, from now.
 const REOPEN_AT_MOST_DAYS: i64 = 90;
 
-/// `POST /api/v1/applications/{id}/steps/{step}/reopen`: a registrar (or supervisor) of the
-/// application's institution reopens a person's step that was declined or expired, until a new
-/// deadline; what waited for it waits again. 202.
+/// Reopen a person's step that was declined or expired, until a new deadline (the step's own
+/// period from now without one): a registrar or supervisor of its institution. What waited
+/// for it waits again.
+#[utoipa::path(
+    tag = "steps",
+    operation_id = "reopenStep",
+    security(("bearer" = [])),
+    params(
+        ("id" = String, Path, description = "The application"),
+        ("step" = String, Path, description = "The person's step"),
+    ),
+    request_body(content = Option<ReopenRequest>, description = "Optional: the new deadline"),
+    responses(
+        (status = 202, description = "Reopened", body = Reopened),
+        (status = 400, description = "A body that is not JSON", body = ErrorBody),
+        (status = 403, description = "The caller's role may not (a clerk)", body = ErrorBody),
+        (status = 404, description = "No such application, or not a person's step", body = ErrorBody),
+        (status = 409, description = "The step has not ended so", body = ErrorBody),
+        (status = 422, description = "A deadline in the past or over 90 days away", body = ErrorBody),
+    ),
+)]
+#[post("/applications/{id}/steps/{step}/reopen")]
 pub async fn reopen(
     state: web::Data<AppState>,
     path: web::Path<(String, String)>,
     req: HttpRequest,
-    body: web::Bytes,
+    body: Result<web::Bytes, actix_web::Error>,
 ) -> Result<HttpResponse, ApiError> {
+    let body = body.map_err(super::error::payload_error)?;
     let (id, step) = path.into_inner();
     let caller = auth::api_caller(&state, &req).await?;
     let (application, subs) = auth::application_for(&state, &caller, Action::Correct, &id).await?;
@@ -171,10 +253,10 @@ pub async fn reopen(
         reopen_until: until,
     };
     state.applications.retry(correction).await?;
-    Ok(HttpResponse::Accepted().json(json!({
-        "reopened": step,
-        "links": super::applications::links(&id),
-    })))
+    Ok(HttpResponse::Accepted().json(Reopened {
+        reopened: step,
+        links: Links::of(&id),
+    }))
 }
 
 /// A new deadline for a reopened step: after now and at most `REOPEN_AT_MOST_DAYS` away.

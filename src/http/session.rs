@@ -4,15 +4,16 @@
 //! and ends every session of the account. A wrong login and a wrong password get the same
 //! answer in the same time; repeated wrong passwords lock the account for a while.
 
-use super::applications::timestamp;
+use super::bodies::{ErrorBody, SessionAnswer, UserView, WhoAmI};
+use super::status::timestamp;
 use super::{ApiError, AppState, auth};
 use crate::access::secret::{self, Kind};
 use crate::access::{Caller, Role, password};
 use crate::audit::{Actor, Entry, action};
 use crate::store::{NewCredential, now_ms};
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, delete, get, post, web};
 use serde::Deserialize;
-use serde_json::{Value, json};
+use serde_json::json;
 
 /// The one answer to every failed sign-in.
 const WRONG: &str = "Неправильний логін або пароль, або вхід тимчасово заблоковано після \
@@ -20,7 +21,8 @@ const WRONG: &str = "Неправильний логін або пароль, а
                          for a while after several failures)";
 
 /// The body of a sign-in.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[schema(example = json!({"login": "ward-clerk", "password": "пароль-з-консолі"}))]
 #[serde(deny_unknown_fields)]
 pub struct Credentials {
     login: String,
@@ -39,17 +41,32 @@ pub struct SignedIn {
 }
 
 impl SignedIn {
-    fn answer(&self) -> Value {
-        json!({
-            "token": self.token,
-            "expires_at": timestamp(self.expires_at),
-            "user": { "login": self.login, "institution": self.institution, "role": self.role.as_str() },
-            "password_change_required": self.password_change_required,
-        })
+    fn answer(self) -> SessionAnswer {
+        SessionAnswer {
+            token: self.token,
+            expires_at: timestamp(self.expires_at),
+            user: UserView {
+                login: self.login,
+                institution: self.institution,
+                role: self.role.as_str().to_owned(),
+            },
+            password_change_required: self.password_change_required,
+        }
     }
 }
 
-/// `POST /api/v1/session`.
+/// Sign in with a login and a password: a session token. One answer (401) for a wrong login, a
+/// wrong password or a locked account.
+#[utoipa::path(
+    tag = "session",
+    operation_id = "signIn",
+    request_body = Credentials,
+    responses(
+        (status = 200, description = "Signed in", body = SessionAnswer),
+        (status = 401, description = "Wrong login or password, or locked", body = ErrorBody),
+    ),
+)]
+#[post("/session")]
 pub async fn create(
     state: web::Data<AppState>,
     body: web::Json<Credentials>,
@@ -58,19 +75,43 @@ pub async fn create(
     Ok(HttpResponse::Ok().json(signed_in.answer()))
 }
 
-/// `GET /api/v1/session`: who the token stands for.
+/// Who the token stands for: a staff member, or a citizen's application.
+#[utoipa::path(
+    tag = "session",
+    operation_id = "whoAmI",
+    security(("bearer" = [])),
+    responses((status = 200, description = "Who the token stands for", body = WhoAmI)),
+)]
+#[get("/session")]
 pub async fn show(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpResponse, ApiError> {
-    match auth::api_caller_even_one_time(&state, &req).await? {
-        Caller::Staff(staff) => Ok(HttpResponse::Ok().json(json!({
-            "user": { "login": staff.who, "institution": staff.institution, "role": staff.role.as_str() },
-            "password_change_required": staff.one_time_password,
-        }))),
-        Caller::Citizen(id) => Ok(HttpResponse::Ok().json(json!({ "application": id }))),
-        Caller::Nobody => Err(auth::refused(crate::access::Refusal::SignIn, "")),
-    }
+    let who = match auth::api_caller_even_one_time(&state, &req).await? {
+        Caller::Staff(staff) => WhoAmI::Staff {
+            user: UserView {
+                login: staff.who,
+                institution: staff.institution,
+                role: staff.role.as_str().to_owned(),
+            },
+            password_change_required: staff.one_time_password,
+        },
+        Caller::Citizen(id) => WhoAmI::Citizen {
+            application: id.to_string(),
+        },
+        Caller::Nobody => return Err(auth::refused(crate::access::Refusal::SignIn, "")),
+    };
+    Ok(HttpResponse::Ok().json(who))
 }
 
-/// `DELETE /api/v1/session`: the session in the `Authorization` header ends.
+/// Sign out: the session in the `Authorization` header ends.
+#[utoipa::path(
+    tag = "session",
+    operation_id = "signOut",
+    security(("bearer" = [])),
+    responses(
+        (status = 204, description = "Signed out"),
+        (status = 400, description = "The token is not a session", body = ErrorBody),
+    ),
+)]
+#[delete("/session")]
 pub async fn delete(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -92,14 +133,27 @@ pub async fn delete(
 }
 
 /// The body of a password change.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PasswordChange {
     current: String,
     new: String,
 }
 
-/// `POST /api/v1/session/password`: every session of the account ends; the answer is a new one.
+/// Replace the password (a one-time one included): every session of the account ends; the
+/// answer is a new one.
+#[utoipa::path(
+    tag = "session",
+    operation_id = "changePassword",
+    security(("bearer" = [])),
+    request_body = PasswordChange,
+    responses(
+        (status = 200, description = "Changed; a new session", body = SessionAnswer),
+        (status = 400, description = "The token is not a session", body = ErrorBody),
+        (status = 422, description = "Wrong current password, or a new one that will not do", body = ErrorBody),
+    ),
+)]
+#[post("/session/password")]
 pub async fn change_password(
     state: web::Data<AppState>,
     req: HttpRequest,

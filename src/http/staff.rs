@@ -4,25 +4,41 @@
 //! `access::may_disable_staff`). The rules for the account itself are `people`'s, as for
 //! `onestop user add` and `onestop user disable`.
 
+use super::bodies::{ErrorBody, UserView};
 use super::{ApiError, AppState, auth};
 use crate::access::{self, Role};
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, delete, post, web};
 use serde::Deserialize;
 use serde_json::json;
 
 /// A new account.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[schema(example = json!({"login": "ward-clerk-2", "role": "clerk", "institution": "demo-ward", "password": "щонайменше-12-символів"}))]
 #[serde(deny_unknown_fields)]
 pub struct NewUser {
     login: String,
+    /// `clerk`, `registrar`, `supervisor`, `auditor` or `admin`.
     role: String,
     #[serde(default)]
     institution: Option<String>,
     password: String,
 }
 
-/// `POST /api/v1/users`: 201 with the account; 403 for a role that may not; 409 for a taken
-/// login; 422 for a bad login, role, institution or password.
+/// Add an account: an admin any; a supervisor clerks and registrars of their own institution.
+/// The password given is one-time: the person replaces it at their first sign-in.
+#[utoipa::path(
+    tag = "staff",
+    operation_id = "addUser",
+    security(("bearer" = [])),
+    request_body = NewUser,
+    responses(
+        (status = 201, description = "Added", body = UserView),
+        (status = 403, description = "The caller's role may not", body = ErrorBody),
+        (status = 409, description = "The login is taken", body = ErrorBody),
+        (status = 422, description = "A bad login, role, institution or password", body = ErrorBody),
+    ),
+)]
+#[post("/users")]
 pub async fn add(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -41,9 +57,11 @@ pub async fn add(
     let by = auth::actor(&caller);
     let added = crate::people::add(&state.store, &by, user, &body.password, true).await;
     match added {
-        Ok(()) => Ok(HttpResponse::Created().json(json!({
-            "login": body.login, "institution": institution, "role": role.as_str(),
-        }))),
+        Ok(()) => Ok(HttpResponse::Created().json(UserView {
+            login: body.login.clone(),
+            institution,
+            role: role.as_str().to_owned(),
+        })),
         Err(e) if e.downcast_ref::<crate::people::Taken>().is_some() => {
             Err(ApiError::Conflict(format!("Логін уже зайнято ({e})")))
         }
@@ -57,8 +75,20 @@ pub async fn add(
     }
 }
 
-/// `DELETE /api/v1/users/{login}`: 204, the account disabled and its sessions ended; 404 for an
-/// account that is not there (or not the supervisor's to see); 403 for a role that may not.
+/// Disable an account: its sessions end at once. 404 for an account that is not there (or not
+/// the supervisor's to see).
+#[utoipa::path(
+    tag = "staff",
+    operation_id = "disableUser",
+    security(("bearer" = [])),
+    params(("login" = String, Path, description = "The account's login")),
+    responses(
+        (status = 204, description = "Disabled"),
+        (status = 403, description = "The caller's role may not, or it is their own account", body = ErrorBody),
+        (status = 404, description = "No such account", body = ErrorBody),
+    ),
+)]
+#[delete("/users/{login}")]
 pub async fn disable(
     state: web::Data<AppState>,
     req: HttpRequest,

@@ -2,22 +2,23 @@
 //! applications newest first, filtered by stage, dates and a search, a page at a time, with
 //! the counts of each stage. The same list as the page `/staff/applications`.
 
-use super::applications::timestamp;
 use super::audit::moment;
+use super::bodies::{ErrorBody, Links, WorkListPage, WorkRow};
+use super::status::timestamp;
 use super::{ApiError, AppState, auth};
 use crate::access;
 use crate::applications::worklist::{WorkPage, parse_cursor};
 use crate::lifecycle::Stage;
 use crate::store::ListQuery;
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, get, web};
 use serde::Deserialize;
-use serde_json::{Value, json};
 
 /// The most rows a page may ask for.
 const MOST: i64 = 200;
 
 /// `GET /api/v1/applications` query: every part optional.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct Filter {
     /// `attention`, `person`, `progress` or `done`; all when absent.
@@ -30,6 +31,7 @@ pub struct Filter {
     pub q: Option<String>,
     /// The `next` of the page before.
     pub cursor: Option<String>,
+    /// 1 to 200 (50 when absent).
     pub limit: Option<i64>,
 }
 
@@ -83,7 +85,22 @@ impl Filter {
     }
 }
 
-/// `GET /api/v1/applications`.
+/// The work list: the caller's institution's applications newest first, filtered by stage,
+/// dates and a search, a page at a time, with the counts of each stage. Clerks, registrars and
+/// supervisors. Each page is recorded in the audit trail.
+#[utoipa::path(
+    tag = "applications",
+    operation_id = "workList",
+    security(("bearer" = [])),
+    params(Filter),
+    responses(
+        (status = 200, description = "A page", body = WorkListPage),
+        (status = 400, description = "An unknown parameter", body = ErrorBody),
+        (status = 403, description = "The caller has no institution's list (auditors, admins, citizens)", body = ErrorBody),
+        (status = 422, description = "A bad stage, date, cursor, limit or search", body = ErrorBody),
+    ),
+)]
+#[get("/applications")]
 pub async fn list(
     state: web::Data<AppState>,
     req: HttpRequest,
@@ -98,25 +115,23 @@ pub async fn list(
 }
 
 /// The answer: the page's applications, the counts, and the next page's cursor.
-fn body(page: &WorkPage) -> Value {
-    let applications: Vec<Value> = (page.items.iter())
-        .map(|item| {
-            json!({
-                "id": item.id,
-                "bundle": item.bundle,
-                "event": item.event,
-                "name": item.name,
-                "status": item.status,
-                "stage": item.stage,
-                "submitted_at": timestamp(item.submitted_at),
-                "submitted_by": item.submitted_by,
-                "links": super::applications::links(&item.id),
-            })
+fn body(page: &WorkPage) -> WorkListPage {
+    let applications = (page.items.iter())
+        .map(|item| WorkRow {
+            id: item.id.clone(),
+            bundle: item.bundle.clone(),
+            event: item.event.clone(),
+            name: item.name.clone(),
+            status: item.status.clone(),
+            stage: item.stage,
+            submitted_at: timestamp(item.submitted_at),
+            submitted_by: item.submitted_by.clone(),
+            links: Links::of(&item.id),
         })
         .collect();
-    json!({
-        "applications": applications,
-        "counts": page.counts,
-        "next": page.next,
-    })
+    WorkListPage {
+        applications,
+        counts: page.counts,
+        next: page.next.clone(),
+    }
 }

@@ -3,7 +3,7 @@
 use serde::Serialize;
 
 /// Where one sub-request stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum SubStatus {
     /// Its dependencies have not all succeeded yet.
@@ -23,7 +23,7 @@ pub enum SubStatus {
 }
 
 /// Where an application stands, summarised from its sub-requests.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ApplicationStatus {
     InProgress,
@@ -100,7 +100,7 @@ impl ApplicationStatus {
 }
 
 /// What a sub-request waits on: a registry call, or a person's step (a co-signature, a consent).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum SubKind {
     Service,

@@ -10,7 +10,7 @@ use serde::Serialize;
 pub const RETRYING_TOO_LONG_MS: i64 = 60 * 60 * 1000;
 
 /// A stage of the work list.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Stage {
     /// A service failed or is blocked, or a person's step was declined or expired.

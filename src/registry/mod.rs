@@ -114,10 +114,15 @@ pub fn classify(
 }
 
 /// The body of a registry's callback: its late answer to a call it accepted (202).
-#[derive(Debug, serde::Deserialize)]
+#[derive(Debug, serde::Deserialize, utoipa::ToSchema)]
 #[serde(tag = "status", rename_all = "snake_case", deny_unknown_fields)]
-enum CallbackBody {
-    Succeeded { outputs: Value },
+pub enum CallbackBody {
+    /// The service's outputs, which must satisfy its output schema.
+    Succeeded {
+        #[schema(value_type = Object)]
+        outputs: Value,
+    },
+    /// The registry's reason, kept as it says it.
     Refused { reason: String },
 }
 

@@ -232,6 +232,7 @@ fn app_state(
         telemetry: dispatcher.telemetry(),
         metrics: settings.metrics.clone(),
         liveness: dispatcher.liveness(),
+        contract: http::openapi::json(catalog),
     }
 }
 

@@ -43,7 +43,7 @@ pub struct ListRow {
 }
 
 /// How many applications of each stage the list's institution, dates and search hold.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
 pub struct Counts {
     pub attention: i64,
     pub person: i64,

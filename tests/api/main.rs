@@ -46,6 +46,7 @@ mod life_events;
 mod limits;
 mod logs;
 mod mtls;
+mod openapi;
 mod operability;
 mod operators;
 mod outages;
