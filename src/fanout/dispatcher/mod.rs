@@ -179,6 +179,8 @@ impl Dispatcher {
             return;
         }
         let (this, done, claims) = (self.clone(), done.clone(), claims.clone());
+        // Until its outcome is with the writer (see `stop`).
+        let in_flight = self.stopping.in_flight();
         // Its log lines carry the request id of the submission (recorded once known).
         let span = tracing::info_span!("call", request_id = tracing::field::Empty);
         if let Some(id) = (handed.claim.context.as_ref()).and_then(|c| c.request_id.as_deref()) {
@@ -220,6 +222,7 @@ impl Dispatcher {
                     this.held.fetch_sub(1, Ordering::Relaxed);
                 }
             }
+            drop(in_flight);
         };
         tokio::spawn(tracing::Instrument::instrument(work, span));
     }
@@ -309,9 +312,7 @@ impl Dispatcher {
         let started = now_ms();
         let clock = std::time::Instant::now();
         let what = (service, step, bundle);
-        let in_flight = self.stopping.in_flight();
         let answered = self.exchange(claim, &context, what, policy.timeout).await?;
-        drop(in_flight);
         let (outcome, exchange) = (answered.outcome, answered.exchange);
         let (registry, counted) = (service.registry.as_str(), outcome.counted());
         (self.telemetry).call(registry, &claim.service_id, counted, clock.elapsed());

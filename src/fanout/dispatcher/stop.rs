@@ -8,6 +8,7 @@
 use super::Dispatcher;
 use crate::fanout::jobs::Inboxes;
 use crate::store::StoreError;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::Duration;
 use tokio::sync::Notify;
@@ -35,10 +36,11 @@ impl Stopping {
         Flag(&self.running)
     }
 
-    /// Counts a call in flight while the guard lives.
-    pub fn in_flight(&self) -> InFlight<'_> {
+    /// Counts a call in flight while the guard lives: from its start until its outcome is
+    /// with the writer (so that a flush after the calls have ended stores every outcome).
+    pub fn in_flight(self: &Arc<Self>) -> InFlight {
         self.in_flight.fetch_add(1, Ordering::AcqRel);
-        InFlight(self)
+        InFlight(self.clone())
     }
 
     /// Until no call is in flight.
@@ -62,9 +64,9 @@ impl Drop for Flag<'_> {
 }
 
 /// A call in flight (see `Stopping::in_flight`).
-pub(in crate::fanout) struct InFlight<'a>(&'a Stopping);
+pub(in crate::fanout) struct InFlight(Arc<Stopping>);
 
-impl Drop for InFlight<'_> {
+impl Drop for InFlight {
     fn drop(&mut self) {
         if self.0.in_flight.fetch_sub(1, Ordering::AcqRel) == 1 {
             self.0.idle.notify_waiters();
@@ -74,7 +76,7 @@ impl Drop for InFlight<'_> {
 
 /// What `/readyz` asks of the dispatcher and its writers.
 #[derive(Clone)]
-pub struct Liveness(std::sync::Arc<Stopping>, Inboxes);
+pub struct Liveness(Arc<Stopping>, Inboxes);
 
 impl Liveness {
     /// The dispatcher runs and is not stopping.
