@@ -9,22 +9,29 @@ use handlebars::Handlebars;
 use serde_json::{Value, json};
 use std::sync::LazyLock;
 
+// The page's own CSS (no stylesheet to load): it must fit a 360 px screen without sideways
+// scrolling (WCAG 1.4.10), hence the narrow paddings there; a check code stays on one line.
 const LAYOUT_CSS: &str = "body{font-family:system-ui,'DejaVu Sans',sans-serif;max-width:52rem;margin:0 auto;padding:1rem;color:#1b1b1b}
 header{background:#0057b8;color:#fff;padding:1rem;border-bottom:.4rem solid #ffd700}
-h1{margin:0;font-size:1.5rem}table{border-collapse:collapse;width:100%}td,th{border-bottom:1px solid #ccc;padding:.4rem;text-align:left}
-.succeeded{color:#1a7f37}.failed,.blocked{color:#b42318}code{background:#f3f3f3;padding:0 .2rem}";
+h1{margin:0;font-size:1.5rem}table{border-collapse:collapse;width:100%}td,th{border-bottom:1px solid #ccc;padding:.4rem .3rem;text-align:left}
+.succeeded{color:#1a7f37}.failed,.blocked{color:#b42318}code{background:#f3f3f3;padding:0 .2rem;white-space:nowrap}
+@media (max-width:30rem){body{padding:.75rem}header{padding:.75rem}}";
 
+// Ukrainian first; each English part is marked as such (WCAG 3.1.2, language of parts), so a
+// screen reader reads it with an English voice.
 const VERIFY: &str = r#"<!doctype html><html lang="uk"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <title>Перевірка квитанції / Receipt verification</title><style>{{{css}}}</style></head><body>
-<header><h1>Перевірка квитанції / Receipt verification</h1></header>
-<p>Заява № / Application No.: <strong>{{application}}</strong></p>
-<p>Життєва подія / Life event: {{event.uk}} / {{event.en}}</p>
-<p>Подано / Submitted: {{submitted_at}} (за Києвом / Kyiv time)</p>
-<p>Стан / Status: <strong>{{status_label}}</strong> — квитанцію з цим станом видано / a receipt of this state was issued {{state_as_of}}</p>
-<table><thead><tr><th>Послуга / Service</th><th>Статус / Status</th><th>Код перевірки / Check code</th></tr></thead><tbody>
-{{#each services}}<tr><td>{{title.uk}} / {{title.en}}</td><td class="{{status}}">{{status_label}}</td><td><code>{{check_code}}</code></td></tr>{{/each}}
+<header><h1>Перевірка квитанції / <span lang="en">Receipt verification</span></h1></header>
+<main>
+<p>Заява № / <span lang="en">Application No.</span>: <strong>{{application}}</strong></p>
+<p>Життєва подія / <span lang="en">Life event</span>: {{event.uk}} / <span lang="en">{{event.en}}</span></p>
+<p>Подано / <span lang="en">Submitted</span>: {{submitted_at}} (за Києвом / <span lang="en">Kyiv time</span>)</p>
+<p>Стан / <span lang="en">Status</span>: <strong>{{words.uk}} / <span lang="en">{{words.en}}</span></strong> — квитанцію з цим станом видано / <span lang="en">a receipt of this state was issued</span> {{state_as_of}}</p>
+<table><thead><tr><th scope="col">Послуга / <span lang="en">Service</span></th><th scope="col">Статус / <span lang="en">Status</span></th><th scope="col">Код перевірки / <span lang="en">Check code</span></th></tr></thead><tbody>
+{{#each services}}<tr><td>{{title.uk}} / <span lang="en">{{title.en}}</span></td><td class="{{status}}">{{words.uk}} / <span lang="en">{{words.en}}</span></td><td><code>{{check_code}}</code></td></tr>{{/each}}
 </tbody></table>
-<p>Коди перевірки мають збігатися з кодами у квитанції; інші дані тут не показано. / The check codes must match those on the receipt; nothing else is shown here.</p>
+<p>Коди перевірки мають збігатися з кодами у квитанції; інші дані тут не показано. / <span lang="en">The check codes must match those on the receipt; nothing else is shown here.</span></p>
+</main>
 </body></html>"#;
 
 static PAGES: LazyLock<Handlebars<'static>> = LazyLock::new(|| {
@@ -86,24 +93,37 @@ pub async fn verify(
             .collect()
     };
     let services = service_rows(catalog, bundle, &subs, &codes);
+    let (label, words) = status_fields(application.status.as_str());
     let data = json!({
         "css": LAYOUT_CSS,
         "application": application.id,
         "event": bundle.map(|b| &b.title),
         "status": application.status,
-        "status_label": status_label(application.status.as_str()),
+        "status_label": label,
+        "words": words,
         "submitted_at": crate::receipt::kyiv_time(application.created_at),
         "state_as_of": crate::receipt::kyiv_time(application.updated_at),
         "services": services,
     });
     if wants_json(&req) {
-        let mut data = data;
-        if let Some(map) = data.as_object_mut() {
-            map.remove("css");
-        }
-        return Ok(HttpResponse::Ok().json(data));
+        return Ok(HttpResponse::Ok().json(for_machines(data)));
     }
     page("verify", &data)
+}
+
+/// The verify page's data as its JSON gives it: without the page's CSS and the status words
+/// split for the page (`status_label` has them joined).
+fn for_machines(mut data: Value) -> Value {
+    if let Some(map) = data.as_object_mut() {
+        map.remove("css");
+        map.remove("words");
+    }
+    if let Some(rows) = data["services"].as_array_mut() {
+        for row in rows.iter_mut().filter_map(Value::as_object_mut) {
+            row.remove("words");
+        }
+    }
+    data
 }
 
 /// One row per call: its title, status and check code (the receipt's), nothing personal.
@@ -122,12 +142,14 @@ fn service_rows(
                     .and_then(|b| b.human_steps.iter().find(|h| h.id == s.service_id))
                     .map(|h| &h.title),
             };
+            let (label, words) = status_fields(s.status.as_str());
             json!({
                 "service": s.service_id,
                 "item": s.item + 1,
                 "title": title,
                 "status": s.status,
-                "status_label": status_label(s.status.as_str()),
+                "status_label": label,
+                "words": words,
                 "check_code": code,
             })
         })
@@ -142,14 +164,21 @@ fn wants_json(req: &HttpRequest) -> bool {
         .is_some_and(|a| a.contains("application/json"))
 }
 
-/// A status in words, Ukrainian and English.
-fn status_label(status: &str) -> &'static str {
+/// A status in words, Ukrainian and English: the page shows each in its own language
+/// (`words`), the JSON gives them joined (`status_label`).
+fn status_words(status: &str) -> (&'static str, &'static str) {
     match status {
-        "succeeded" | "completed" => "Виконано / Completed",
-        "completed_with_failures" => "Виконано частково / Completed with failures",
-        "failed" => "Помилка / Failed",
-        "blocked" => "Заблоковано / Blocked",
-        "awaiting" => "Очікує відповіді / Awaiting an answer",
-        _ => "В обробці / In progress",
+        "succeeded" | "completed" => ("Виконано", "Completed"),
+        "completed_with_failures" => ("Виконано частково", "Completed with failures"),
+        "failed" => ("Помилка", "Failed"),
+        "blocked" => ("Заблоковано", "Blocked"),
+        "awaiting" => ("Очікує відповіді", "Awaiting an answer"),
+        _ => ("В обробці", "In progress"),
     }
+}
+
+/// A status's `status_label` and `words`, as the verify page's data has them.
+fn status_fields(status: &str) -> (String, Value) {
+    let (uk, en) = status_words(status);
+    (format!("{uk} / {en}"), json!({ "uk": uk, "en": en }))
 }

@@ -119,7 +119,10 @@ async fn verify_page_shows_status_without_personal_data() {
         .text()
         .await
         .expect("html");
-    assert!(html.contains("Виконано / Completed"), "{html}");
+    assert!(
+        html.contains(r#"Виконано / <span lang="en">Completed</span>"#),
+        "{html}"
+    );
     let json: Value = app
         .client
         .get(verify_url)
@@ -131,6 +134,9 @@ async fn verify_page_shows_status_without_personal_data() {
         .await
         .expect("JSON");
     assert_eq!(json["status"], "completed");
+    assert_eq!(json["status_label"], "Виконано / Completed");
+    assert_eq!(json["services"][0]["status_label"], "Виконано / Completed");
+    assert!(json.get("words").is_none() && json["services"][0].get("words").is_none());
     assert_eq!(json["services"].as_array().map(Vec::len), Some(10));
     let machine = json.to_string();
     for personal in ["Коваленко", "Олена", "3440712340"] {

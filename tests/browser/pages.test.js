@@ -1,7 +1,8 @@
 // onestop's pages in headless Chromium, used as a maternity-ward clerk and a relocating citizen
 // would: start page, services, the form (a wrong RNOKPP and an impossible date first, then
 // corrected), the application page following every service to the end, the receipt download.
-// Screenshots of each page at desktop and 360 px width go to target/screenshots/.
+// Screenshots of each page at desktop and 360 px width go to target/screenshots/, and axe-core
+// audits each page shown at both widths: any violation of WCAG 2.1 A or AA fails the test.
 //
 // Needs a running server: ONESTOP_URL (e.g. http://127.0.0.1:8080) on a new database with the
 // in-process sandbox, whose first-run table of demo logins is in the file ONESTOP_FIRST_RUN (the
@@ -34,11 +35,34 @@ test.after(async () => {
   if (browser) await browser.close();
 });
 
-/** A full-page screenshot at desktop width and at 360 px. */
+// axe-core's own engine, put into each page through the browser's protocol (as a page's
+// scripts are not: the pages' Content-Security-Policy allows no inline script).
+const AXE = fs.readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
+// WCAG 2.1 level A and AA, which ДСТУ EN 301 549:2022 requires of web pages.
+const WCAG_21_AA = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'];
+
+/**
+ * The page as it stands checked by axe-core against WCAG 2.1 A and AA: any violation fails the
+ * test, each named with its rule, impact, help and the elements (CSS selectors) at fault.
+ */
+async function audit(page, name) {
+  if (!(await page.evaluate(() => typeof window.axe === 'object'))) await page.evaluate(AXE);
+  const { violations } = await page.evaluate((tags) => window.axe.run(document, {
+    runOnly: { type: 'tag', values: tags }, resultTypes: ['violations'],
+  }), WCAG_21_AA);
+  const found = violations.map((v) => `  ${v.id} (${v.impact}): ${v.help}\n` +
+    v.nodes.map((n) => `    at ${n.target.join(' ')}`).join('\n'));
+  assert.equal(found.length, 0, `${name}: ${found.length} accessibility violation(s) of WCAG 2.1 AA at ` +
+    `${page.viewportSize().width} px:\n${found.join('\n')}`);
+}
+
+/** A full-page screenshot at desktop width and at 360 px, each width audited for accessibility. */
 async function shoot(page, name) {
   await page.setViewportSize({ width: 1280, height: 900 });
+  await audit(page, name);
   await page.screenshot({ path: path.join(SHOTS, `${name}-desktop.png`), fullPage: true });
   await page.setViewportSize({ width: 360, height: 780 });
+  await audit(page, name);
   await page.screenshot({ path: path.join(SHOTS, `${name}-360.png`), fullPage: true });
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
   assert.ok(overflow <= 0, `${name}: the page is ${overflow}px wider than a 360 px screen`);
@@ -224,7 +248,15 @@ test('a clerk signs in, registers a birth (errors shown and kept, corrected), ge
   assert.deepEqual([...new Set(badges)], ['Виконано'], 'every service succeeded');
   await page.locator('.reference', { hasText: /РНОКПП \d{10}/ }).waitFor(WAIT);
   await shoot(page, '05-birth-application-done');
-  await downloadReceipt(page, 'birth-receipt');
+  const receipt = await downloadReceipt(page, 'birth-receipt');
+  // The receipt's verification link (its QR code), opened as anyone would: no sign-in.
+  const [verifyUrl] = pdfText(receipt).match(/https?:\/\/\S+\/verify\/[0-9a-f]{32}/);
+  const verify = await browser.newPage();
+  await verify.goto(verifyUrl);
+  await verify.getByRole('heading', { name: /Перевірка квитанції/ }).waitFor(WAIT);
+  assert.equal(await verify.locator('h1 [lang="en"]').innerText(), 'Receipt verification', 'English is marked as such');
+  await shoot(verify, '05b-receipt-verification');
+  await verify.close();
   const applicationPage = page.url();
   await page.goto(`${BASE}/`);
   await page.getByRole('button', { name: 'Вийти' }).click();
@@ -341,6 +373,7 @@ test('a citizen moves with two children: language switch keeps the data, consent
   await shoot(homeowner, '08c-homeowner-code');
   await homeowner.getByRole('button', { name: 'Підтверджую' }).click();
   await homeowner.getByText('підтвердження отримано').waitFor(WAIT);
+  await audit(homeowner, '08d-homeowner-confirmed');
   await homeowner.close();
   assert.equal(await waitUntilSettled(page), 'Виконано');
   assert.equal(await page.locator('.todo').count(), 0, 'nothing is left to do');
@@ -449,6 +482,29 @@ test('a homeowner proves who they are by signing in through the OpenID provider;
   assert.equal(step.identified_by, 'signed in through the identity provider, RNOKPP matched');
 });
 
+test("an administrator watches the registries' health; an address that does not exist says so", async () => {
+  const page = await browser.newPage();
+  await signInFirstTime(page, 'admin', demoPassword('admin'));
+  await page.goto(`${BASE}/staff/registries`);
+  await page.getByRole('heading', { level: 1, name: 'Стан реєстрів' }).waitFor(WAIT);
+  await page.locator('#registries tbody tr').first().waitFor(WAIT);
+  await shoot(page, '17-registries');
+  const missing = await page.goto(`${BASE}/events/no-such-event`);
+  assert.equal(missing.status(), 404);
+  await shoot(page, '18-not-found');
+  await page.close();
+});
+
+test('the accessibility audit fails a page with a violation, naming the rule and the element', async () => {
+  const page = await browser.newPage();
+  await page.setContent('<!doctype html><html lang="uk"><head><title>Зразок</title></head>' +
+    '<body><main><h1>Зразок</h1><p>Текст</p><img src="data:,"></main></body></html>');
+  await assert.rejects(audit(page, 'a sample'), (e) =>
+    /a sample: 1 accessibility violation/.test(e.message) &&
+    /image-alt \(critical\): Images must have alternative text\n {4}at img$/m.test(e.message));
+  await page.close();
+});
+
 test('a ward auditor signs in, sets a password of their own and searches the audit trail', async () => {
   const page = await browser.newPage();
   await signInFirstTime(page, 'ward-auditor', demoPassword('ward-auditor'));
@@ -460,6 +516,7 @@ test('a ward auditor signs in, sets a password of their own and searches the aud
   await page.getByLabel('Від дати').fill('yesterday');
   await page.getByRole('button', { name: 'Шукати' }).click();
   await page.locator('#audit-error').waitFor(WAIT);
+  await audit(page, '16b-audit-trail-error');
   await page.close();
 });
 
