@@ -495,6 +495,23 @@ test("an administrator watches the registries' health; an address that does not 
   await page.close();
 });
 
+test('an integrator reads the API contract in Swagger UI, served by onestop alone with no network', async () => {
+  const page = await browser.newPage();
+  const elsewhere = [];
+  page.on('request', (r) => {
+    const url = r.url();
+    if (!url.startsWith(BASE) && !url.startsWith('data:') && !url.startsWith('blob:')) elsewhere.push(url);
+  });
+  await page.goto(`${BASE}/api/docs/`);
+  await page.locator('.swagger-ui .info .title').waitFor(WAIT);
+  await page.locator('.opblock').first().waitFor(WAIT);
+  const operations = await page.locator('.opblock').count();
+  assert.ok(operations >= 20, `the operations of /api/v1 are listed (${operations})`);
+  assert.deepEqual(elsewhere, [], 'Swagger UI asks nothing of another host');
+  await page.screenshot({ path: path.join(SHOTS, '19-api-docs-desktop.png'), fullPage: false });
+  await page.close();
+});
+
 test('the accessibility audit fails a page with a violation, naming the rule and the element', async () => {
   const page = await browser.newPage();
   await page.setContent('<!doctype html><html lang="uk"><head><title>Зразок</title></head>' +
