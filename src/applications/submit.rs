@@ -4,7 +4,8 @@
 
 use super::{ApplicationError, Applications, deadline};
 use crate::audit::{Entry, action};
-use crate::bundle::Applicable;
+use crate::bundle::{Applicable, Bundle, Catalog};
+use crate::form::ValidApplication;
 use crate::lifecycle::{ApplicationId, SubKind};
 use crate::store::{NewApplication, NewCall, Origin, now_ms, random_token};
 use serde_json::{Value, json};
@@ -35,6 +36,40 @@ pub struct SubmissionKey<'a> {
     pub answer: fn(&ApplicationId) -> String,
 }
 
+/// A submission checked and planned, before anything of it is stored.
+pub struct Intake<'c> {
+    pub bundle: &'c Bundle,
+    pub valid: ValidApplication,
+    /// Which services run and which do not.
+    pub applicable: Applicable,
+    /// Its sub-requests: its human steps first, then every registry call.
+    pub calls: Vec<NewCall>,
+}
+
+/// Validate `data` against the combined form of the `chosen` services of `bundle_id` (all when
+/// `None`) and plan its calls; an error when it is invalid or nothing applies. Pure: what
+/// `submit` does before it stores anything (and what the intake fuzz target drives).
+pub fn intake<'c>(
+    catalog: &'c Catalog,
+    bundle_id: &str,
+    data: Value,
+    chosen: Option<&[String]>,
+) -> Result<Intake<'c>, ApplicationError> {
+    let (bundle, form) = super::bundle_form(catalog, bundle_id, chosen)?;
+    let valid = form.validate(data).map_err(ApplicationError::Invalid)?;
+    let applicable = bundle.applicable(valid.data(), valid.services());
+    if applicable.run.is_empty() {
+        return Err(ApplicationError::NothingApplies(applicable.skipped));
+    }
+    let calls = new_calls(&applicable);
+    Ok(Intake {
+        bundle,
+        valid,
+        applicable,
+        calls,
+    })
+}
+
 impl Applications {
     /// Validate and store a new application, its first calls on their way when this returns;
     /// its id, or `None` when another request holds the submission's key.
@@ -43,14 +78,13 @@ impl Applications {
         mut submission: Submission<'_>,
     ) -> Result<Option<ApplicationId>, ApplicationError> {
         let received_at = now_ms();
-        let (bundle, form) = self.bundle_form(submission.bundle_id, submission.chosen)?;
-        let valid = form
-            .validate(std::mem::take(&mut submission.data))
-            .map_err(ApplicationError::Invalid)?;
-        let applicable = bundle.applicable(valid.data(), valid.services());
-        if applicable.run.is_empty() {
-            return Err(ApplicationError::NothingApplies(applicable.skipped));
-        }
+        let data = std::mem::take(&mut submission.data);
+        let Intake {
+            bundle,
+            valid,
+            calls,
+            ..
+        } = intake(&self.catalog, submission.bundle_id, data, submission.chosen)?;
         // The key first: a retry of a stored submission gets its first answer, never flagged
         // as a repetition of itself.
         if let Some(key) = &submission.key
@@ -63,7 +97,6 @@ impl Applications {
         let id = ApplicationId::from_uuid(uuid::Uuid::now_v7());
         let findable = self.findable(bundle, id.as_str(), valid.data());
         let institution = submission.origin.institution.clone();
-        let calls = new_calls(&applicable);
         let detail = json!({ "bundle": bundle.id.to_string(), "calls": calls.len() });
         let audit = Entry::new(submission.actor, action::APPLICATION_SUBMIT);
         let audit = audit.on(id.as_str(), institution.as_deref()).with(detail);

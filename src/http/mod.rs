@@ -18,6 +18,7 @@ mod staff;
 mod ui;
 mod worklist;
 
+pub use applications::{Envelope, envelope};
 pub use error::ApiError;
 
 use crate::applications::Applications;
