@@ -193,3 +193,73 @@ fn new_calls(applicable: &Applicable) -> Vec<NewCall> {
 fn invited(step: &crate::bundle::HumanStep) -> bool {
     step.person.as_ref().is_some_and(|p| p.phone.is_some())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::Path;
+
+    fn shipped() -> Catalog {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        crate::bundle::compile(root).expect("the shipped definitions compile")
+    }
+
+    /// The data and chosen services of `bundles/examples/<name>.json`.
+    fn example(name: &str) -> (Value, Vec<String>) {
+        let path =
+            Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("bundles/examples/{name}.json"));
+        let text = std::fs::read_to_string(path).expect("the example reads");
+        let body: Value = serde_json::from_str(&text).expect("the example is JSON");
+        let services = (body["services"].as_array().into_iter().flatten())
+            .filter_map(|s| s.as_str().map(str::to_owned))
+            .collect();
+        (body["data"].clone(), services)
+    }
+
+    #[test]
+    fn an_example_application_is_planned_without_a_store() {
+        let catalog = shipped();
+        let (data, chosen) = example("business-start");
+        let Ok(planned) = intake(&catalog, "business-start", data, Some(&chosen)) else {
+            panic!("the example is accepted");
+        };
+        assert!(!planned.calls.is_empty());
+        assert!(
+            planned
+                .calls
+                .iter()
+                .any(|c| c.service == "tax.vat-registration")
+        );
+        let planned_calls = (planned.applicable.calls().into_iter()).map(|c| c.service.to_string());
+        let stored_calls = (planned.calls.iter().filter(|c| c.kind == SubKind::Service))
+            .map(|c| c.service.clone());
+        assert!(planned_calls.eq(stored_calls));
+    }
+
+    #[test]
+    fn data_that_breaks_the_form_is_refused_with_every_field_before_anything_is_planned() {
+        let catalog = shipped();
+        let (mut data, chosen) = example("business-start");
+        data["entrepreneur"]["rnokpp"] = json!("123");
+        data["unexpected"] = json!(true);
+        match intake(&catalog, "business-start", data, Some(&chosen)) {
+            Err(ApplicationError::Invalid(errors)) => {
+                let pointers: Vec<&str> = errors.iter().map(|e| e.pointer.as_str()).collect();
+                assert!(pointers.contains(&"/entrepreneur/rnokpp"), "{pointers:?}");
+                assert!(pointers.contains(&"/unexpected"), "{pointers:?}");
+            }
+            Err(other) => panic!("refused for another reason: {other}"),
+            Ok(_) => panic!("invalid data was planned"),
+        }
+    }
+
+    #[test]
+    fn an_unknown_bundle_or_service_is_refused_by_intake() {
+        let catalog = shipped();
+        let refused = intake(&catalog, "no-such-event", json!({}), None);
+        assert!(matches!(refused, Err(ApplicationError::UnknownBundle(_))));
+        let chosen = vec!["no.such-service".to_owned()];
+        let refused = intake(&catalog, "business-start", json!({}), Some(&chosen));
+        assert!(matches!(refused, Err(ApplicationError::Selection(_))));
+    }
+}
