@@ -57,6 +57,15 @@ fn submit(bundle: &str, body: &[u8]) -> Result<(), ApiError> {
     let (data, chosen, _reason) = envelope(body)?;
     let planned = intake(&CATALOG, bundle, data, chosen.as_deref())?;
     check_plan(&planned);
+    // The staged plan `onestop explain` shows, from the same data.
+    let valid = &planned.valid;
+    let staged = onestop::fanout::plan(planned.bundle, valid.services(), valid.data());
+    let staged: usize = staged.stages.iter().map(Vec::len).sum();
+    assert_eq!(
+        staged,
+        planned.applicable.run.len(),
+        "explain and intake disagree"
+    );
     let _ = findable(&DIGESTS, Some(planned.bundle), "fuzz", planned.valid.data());
     Ok(())
 }

@@ -47,8 +47,9 @@ pub struct Intake<'c> {
 }
 
 /// Validate `data` against the combined form of the `chosen` services of `bundle_id` (all when
-/// `None`) and plan its calls; an error when it is invalid or nothing applies. Pure: what
-/// `submit` does before it stores anything (and what the intake fuzz target drives).
+/// `None`) and plan its calls; an error when it is invalid or nothing applies. What `submit`
+/// does before it stores anything (and what the intake fuzz target drives): no I/O, only the
+/// clock for the human steps' deadlines.
 pub fn intake<'c>(
     catalog: &'c Catalog,
     bundle_id: &str,
