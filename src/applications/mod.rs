@@ -20,11 +20,12 @@ mod waiting;
 pub mod worklist;
 
 pub use confirm::{CodeRefusal, Confirming};
+pub use finding::findable;
 pub use finding::{Duplicate, normalise};
 pub use identify::BY_OIDC;
 pub use outside::Callback;
 pub use retry::Correction;
-pub use submit::{Submission, SubmissionKey};
+pub use submit::{Intake, Submission, SubmissionKey, intake};
 pub use versions::pin_versions;
 pub use waiting::Waiting;
 
@@ -129,11 +130,7 @@ impl Applications {
         bundle_id: &str,
         chosen: Option<&[String]>,
     ) -> Result<(&Bundle, Arc<CombinedForm>), ApplicationError> {
-        let bundle = (self.catalog.bundle(bundle_id))
-            .ok_or_else(|| ApplicationError::UnknownBundle(bundle_id.to_owned()))?;
-        let selection = bundle.select(chosen).map_err(ApplicationError::Selection)?;
-        let form = (bundle.form(&self.catalog, &selection)).map_err(ApplicationError::Form)?;
-        Ok((bundle, form))
+        bundle_form(&self.catalog, bundle_id, chosen)
     }
 
     /// The bundle version an application was submitted with, the catalog of that version, and
@@ -164,6 +161,20 @@ impl Applications {
         let subs = self.store.sub_requests(&id).await?;
         Ok((application, subs))
     }
+}
+
+/// The bundle `bundle_id` of `catalog` and the combined form of the chosen services (all when
+/// `None`).
+pub fn bundle_form<'c>(
+    catalog: &'c Catalog,
+    bundle_id: &str,
+    chosen: Option<&[String]>,
+) -> Result<(&'c Bundle, Arc<CombinedForm>), ApplicationError> {
+    let bundle = (catalog.bundle(bundle_id))
+        .ok_or_else(|| ApplicationError::UnknownBundle(bundle_id.to_owned()))?;
+    let selection = bundle.select(chosen).map_err(ApplicationError::Selection)?;
+    let form = (bundle.form(catalog, &selection)).map_err(ApplicationError::Form)?;
+    Ok((bundle, form))
 }
 
 /// When a human step that starts at `now` expires (in ms), calendar-aware (`P1M` is a month).

@@ -4,7 +4,8 @@
 
 use super::{ApplicationError, Applications, deadline};
 use crate::audit::{Entry, action};
-use crate::bundle::Applicable;
+use crate::bundle::{Applicable, Bundle, Catalog};
+use crate::form::ValidApplication;
 use crate::lifecycle::{ApplicationId, SubKind};
 use crate::store::{NewApplication, NewCall, Origin, now_ms, random_token};
 use serde_json::{Value, json};
@@ -35,6 +36,41 @@ pub struct SubmissionKey<'a> {
     pub answer: fn(&ApplicationId) -> String,
 }
 
+/// A submission checked and planned, before anything of it is stored.
+pub struct Intake<'c> {
+    pub bundle: &'c Bundle,
+    pub valid: ValidApplication,
+    /// Which services run and which do not.
+    pub applicable: Applicable,
+    /// Its sub-requests: its human steps first, then every registry call.
+    pub calls: Vec<NewCall>,
+}
+
+/// Validate `data` against the combined form of the `chosen` services of `bundle_id` (all when
+/// `None`) and plan its calls; an error when it is invalid or nothing applies. What `submit`
+/// does before it stores anything (and what the intake fuzz target drives): no I/O, only the
+/// clock for the human steps' deadlines.
+pub fn intake<'c>(
+    catalog: &'c Catalog,
+    bundle_id: &str,
+    data: Value,
+    chosen: Option<&[String]>,
+) -> Result<Intake<'c>, ApplicationError> {
+    let (bundle, form) = super::bundle_form(catalog, bundle_id, chosen)?;
+    let valid = form.validate(data).map_err(ApplicationError::Invalid)?;
+    let applicable = bundle.applicable(valid.data(), valid.services());
+    if applicable.run.is_empty() {
+        return Err(ApplicationError::NothingApplies(applicable.skipped));
+    }
+    let calls = new_calls(&applicable);
+    Ok(Intake {
+        bundle,
+        valid,
+        applicable,
+        calls,
+    })
+}
+
 impl Applications {
     /// Validate and store a new application, its first calls on their way when this returns;
     /// its id, or `None` when another request holds the submission's key.
@@ -43,14 +79,13 @@ impl Applications {
         mut submission: Submission<'_>,
     ) -> Result<Option<ApplicationId>, ApplicationError> {
         let received_at = now_ms();
-        let (bundle, form) = self.bundle_form(submission.bundle_id, submission.chosen)?;
-        let valid = form
-            .validate(std::mem::take(&mut submission.data))
-            .map_err(ApplicationError::Invalid)?;
-        let applicable = bundle.applicable(valid.data(), valid.services());
-        if applicable.run.is_empty() {
-            return Err(ApplicationError::NothingApplies(applicable.skipped));
-        }
+        let data = std::mem::take(&mut submission.data);
+        let Intake {
+            bundle,
+            valid,
+            calls,
+            ..
+        } = intake(&self.catalog, submission.bundle_id, data, submission.chosen)?;
         // The key first: a retry of a stored submission gets its first answer, never flagged
         // as a repetition of itself.
         if let Some(key) = &submission.key
@@ -63,7 +98,6 @@ impl Applications {
         let id = ApplicationId::from_uuid(uuid::Uuid::now_v7());
         let findable = self.findable(bundle, id.as_str(), valid.data());
         let institution = submission.origin.institution.clone();
-        let calls = new_calls(&applicable);
         let detail = json!({ "bundle": bundle.id.to_string(), "calls": calls.len() });
         let audit = Entry::new(submission.actor, action::APPLICATION_SUBMIT);
         let audit = audit.on(id.as_str(), institution.as_deref()).with(detail);
@@ -160,4 +194,74 @@ fn new_calls(applicable: &Applicable) -> Vec<NewCall> {
 /// Whether the person of a human step gets an invitation (the step names them and their phone).
 fn invited(step: &crate::bundle::HumanStep) -> bool {
     step.person.as_ref().is_some_and(|p| p.phone.is_some())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::Path;
+
+    fn shipped() -> Catalog {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        crate::bundle::compile(root).expect("the shipped definitions compile")
+    }
+
+    /// The data and chosen services of `bundles/examples/<name>.json`.
+    fn example(name: &str) -> (Value, Vec<String>) {
+        let path =
+            Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("bundles/examples/{name}.json"));
+        let text = std::fs::read_to_string(path).expect("the example reads");
+        let body: Value = serde_json::from_str(&text).expect("the example is JSON");
+        let services = (body["services"].as_array().into_iter().flatten())
+            .filter_map(|s| s.as_str().map(str::to_owned))
+            .collect();
+        (body["data"].clone(), services)
+    }
+
+    #[test]
+    fn an_example_application_is_planned_without_a_store() {
+        let catalog = shipped();
+        let (data, chosen) = example("business-start");
+        let Ok(planned) = intake(&catalog, "business-start", data, Some(&chosen)) else {
+            panic!("the example is accepted");
+        };
+        assert!(!planned.calls.is_empty());
+        assert!(
+            planned
+                .calls
+                .iter()
+                .any(|c| c.service == "tax.vat-registration")
+        );
+        let planned_calls = (planned.applicable.calls().into_iter()).map(|c| c.service.to_string());
+        let stored_calls = (planned.calls.iter().filter(|c| c.kind == SubKind::Service))
+            .map(|c| c.service.clone());
+        assert!(planned_calls.eq(stored_calls));
+    }
+
+    #[test]
+    fn data_that_breaks_the_form_is_refused_with_every_field_before_anything_is_planned() {
+        let catalog = shipped();
+        let (mut data, chosen) = example("business-start");
+        data["entrepreneur"]["rnokpp"] = json!("123");
+        data["unexpected"] = json!(true);
+        match intake(&catalog, "business-start", data, Some(&chosen)) {
+            Err(ApplicationError::Invalid(errors)) => {
+                let pointers: Vec<&str> = errors.iter().map(|e| e.pointer.as_str()).collect();
+                assert!(pointers.contains(&"/entrepreneur/rnokpp"), "{pointers:?}");
+                assert!(pointers.contains(&"/unexpected"), "{pointers:?}");
+            }
+            Err(other) => panic!("refused for another reason: {other}"),
+            Ok(_) => panic!("invalid data was planned"),
+        }
+    }
+
+    #[test]
+    fn an_unknown_bundle_or_service_is_refused_by_intake() {
+        let catalog = shipped();
+        let refused = intake(&catalog, "no-such-event", json!({}), None);
+        assert!(matches!(refused, Err(ApplicationError::UnknownBundle(_))));
+        let chosen = vec!["no.such-service".to_owned()];
+        let refused = intake(&catalog, "business-start", json!({}), Some(&chosen));
+        assert!(matches!(refused, Err(ApplicationError::Selection(_))));
+    }
 }

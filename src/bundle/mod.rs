@@ -19,7 +19,7 @@ mod template_helpers;
 pub mod trembita;
 
 pub use applicable::{Applicable, Call, Planned, PlannedHuman};
-pub use compile::compile;
+pub use compile::{compile, compile_sources};
 pub use condition::Condition;
 pub use diag::{Diagnostic, Diagnostics};
 pub use graph::{Notation, graph};

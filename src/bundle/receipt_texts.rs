@@ -60,10 +60,16 @@ impl ReceiptTexts {
         }
     }
 
-    /// Load and check `receipts/{name}` under `root`; problems go to `diags` as of `file`.
-    pub fn load(root: &Path, file: &Path, name: &str, diags: &mut Vec<Diagnostic>) -> Option<Self> {
+    /// Load (with `read`, from a path relative to the definitions' root) and check
+    /// `receipts/{name}`; problems go to `diags` as of `file`.
+    pub fn load(
+        read: impl FnOnce(&Path) -> std::io::Result<String>,
+        file: &Path,
+        name: &str,
+        diags: &mut Vec<Diagnostic>,
+    ) -> Option<Self> {
         let path = Path::new("receipts").join(name);
-        let source = match std::fs::read_to_string(root.join(&path)) {
+        let source = match read(&path) {
             Ok(source) => source,
             Err(e) => {
                 let message = format!("receipt template {} cannot be read: {e}", path.display());

@@ -6,13 +6,13 @@
 //! all. The store keeps each version's snapshot on first use; a server compiles the earlier
 //! versions from their snapshots; `check` compares the hashes with `bundles/versions.lock` and
 //! refuses a bundle whose files changed while its `version` did not. This module reads the
-//! definition files and writes a scratch folder to compile in; it stores nothing.
+//! definition files and compiles a snapshot from memory; it stores nothing.
 
 use super::{Bundle, BundleId, Catalog, Diagnostic, Diagnostics};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
-use std::path::{Component, Path, PathBuf};
+use std::path::{Component, Path};
 
 /// The files of one bundle version, by path relative to the definitions' root, and their hash.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -76,30 +76,10 @@ impl Snapshot {
         }
     }
 
-    /// Compile the snapshot's files on their own: a catalog of this one bundle version.
+    /// Compile the snapshot's files on their own, from memory: a catalog of this one bundle
+    /// version.
     pub fn compile(&self) -> Result<Catalog, Diagnostics> {
-        let problem = |e: std::io::Error| Diagnostics {
-            errors: vec![Diagnostic::new(
-                Path::new("bundles"),
-                self.bundle.as_str(),
-                format!("cannot lay out version {}: {e}", self.version),
-            )],
-            warnings: Vec::new(),
-        };
-        let scratch = tempfile::Builder::new()
-            .prefix("onestop-definitions-")
-            .tempdir()
-            .map_err(problem)?;
-        for (path, text) in &self.files {
-            let Some(target) = inside(scratch.path(), path) else {
-                continue;
-            };
-            if let Some(parent) = target.parent() {
-                std::fs::create_dir_all(parent).map_err(problem)?;
-            }
-            std::fs::write(&target, text).map_err(problem)?;
-        }
-        super::compile(scratch.path())
+        super::compile_sources(&self.files)
     }
 }
 
@@ -150,13 +130,6 @@ fn normal(path: &Path) -> String {
         }
     }
     parts.join("/")
-}
-
-/// `relative` under `root`, or `None` when it would leave it (a stored path is not trusted).
-fn inside(root: &Path, relative: &str) -> Option<PathBuf> {
-    let path = Path::new(relative);
-    let plain = path.components().all(|c| matches!(c, Component::Normal(_)));
-    plain.then(|| root.join(path))
 }
 
 /// `bundles/versions.lock`: each bundle version `check` has seen, with its files' hash, one
@@ -279,13 +252,6 @@ mod tests {
                 "forms/common/name.schema.json"
             ]
         );
-    }
-
-    #[test]
-    fn a_stored_path_that_leaves_the_folder_is_not_laid_out() {
-        assert!(inside(Path::new("/tmp/x"), "../etc/passwd").is_none());
-        assert!(inside(Path::new("/tmp/x"), "/etc/passwd").is_none());
-        assert!(inside(Path::new("/tmp/x"), "forms/a.json").is_some());
     }
 
     #[test]

@@ -183,10 +183,10 @@ pub(crate) async fn accept(
 
 /// A submission's body: the form data, the chosen services, and the reason to go on with a
 /// duplicate.
-type Envelope = (Value, Option<Vec<String>>, Option<String>);
+pub type Envelope = (Value, Option<Vec<String>>, Option<String>);
 
-/// Split the body into its parts.
-fn envelope(body: Value) -> Result<Envelope, ApiError> {
+/// Split the body into its parts (also what the intake fuzz target splits).
+pub fn envelope(body: Value) -> Result<Envelope, ApiError> {
     let Value::Object(mut body) = body else {
         return Err(ApiError::invalid(
             "",

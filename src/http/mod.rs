@@ -22,6 +22,7 @@ mod status;
 mod ui;
 mod worklist;
 
+pub use applications::{Envelope, envelope};
 pub use error::ApiError;
 
 use crate::applications::Applications;

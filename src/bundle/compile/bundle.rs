@@ -19,7 +19,7 @@ use std::sync::Mutex;
 /// A bundle, or nothing when anything about it is wrong (every problem reported). Services in
 /// `broken` failed on their own and are not reported again.
 pub(super) fn compile_bundle(
-    root: &Path,
+    sources: super::Sources,
     file: &Path,
     raw: RawBundle,
     catalog: &Catalog,
@@ -29,7 +29,7 @@ pub(super) fn compile_bundle(
     let before = diags.len();
     check_id_matches_file(file, &raw.id, diags);
     let receipt = match &raw.receipt {
-        Some(name) => ReceiptTexts::load(root, file, name, diags),
+        Some(name) => ReceiptTexts::load(|path| sources.read(path), file, name, diags),
         None => Some(ReceiptTexts::default_texts()),
     };
     check_templates(file, &raw, diags);

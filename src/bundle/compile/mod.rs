@@ -20,6 +20,7 @@ use super::diag::{Diagnostic, Diagnostics};
 use super::raw::{RawBundle, RawRetry, RawService, RawText};
 use super::{Catalog, PolicyOverride, Service, ServiceId, Text};
 use crate::form::{CombinedForm, Schemas};
+pub(super) use files::Sources;
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
@@ -27,8 +28,19 @@ use std::time::Duration;
 
 /// Load and check everything under `root` (`bundles/`, `services/`, `forms/`).
 pub fn compile(root: &Path) -> Result<Catalog, Diagnostics> {
+    compile_from(Sources::Folder(root))
+}
+
+/// Check and compile definitions given as texts by path relative to the definitions' root
+/// (`bundles/birth.yaml`, `services/…`, `forms/…`, `receipts/…`), as `compile` does the files
+/// of a folder: a stored snapshot's files, or a fuzzer's.
+pub fn compile_sources(files: &BTreeMap<String, String>) -> Result<Catalog, Diagnostics> {
+    compile_from(Sources::Memory(files))
+}
+
+fn compile_from(sources: Sources) -> Result<Catalog, Diagnostics> {
     let mut diags = Vec::new();
-    let mut forms = files::load_forms(root, &mut diags);
+    let mut forms = files::load_forms(sources, &mut diags);
     refs::check(&mut forms, &mut diags);
     let schemas = match index_forms(&forms) {
         Ok(schemas) => schemas,
@@ -40,7 +52,7 @@ pub fn compile(root: &Path) -> Result<Catalog, Diagnostics> {
             });
         }
     };
-    let (services, broken) = compile_services(root, &forms, &schemas, &mut diags);
+    let (services, broken) = compile_services(sources, &forms, &schemas, &mut diags);
     let mut warnings = super::lint::lint(&forms, &services);
     let mut catalog = Catalog {
         bundles: BTreeMap::new(),
@@ -50,7 +62,7 @@ pub fn compile(root: &Path) -> Result<Catalog, Diagnostics> {
         earlier: BTreeMap::new(),
     };
     compile_bundles(
-        root,
+        sources,
         &mut catalog,
         &forms,
         &broken,
@@ -86,14 +98,14 @@ fn index_forms(forms: &BTreeMap<String, Value>) -> Result<Schemas, Diagnostic> {
 /// Every service that compiles, and the ids of those that do not (so that bundles naming them
 /// do not report their problems twice).
 fn compile_services(
-    root: &Path,
+    sources: Sources,
     forms: &BTreeMap<String, Value>,
     schemas: &Schemas,
     diags: &mut Vec<Diagnostic>,
 ) -> (BTreeMap<ServiceId, Service>, BTreeSet<String>) {
     let mut services = BTreeMap::new();
     let mut broken = BTreeSet::new();
-    for (file, raw) in files::load_yaml::<RawService>(root, "services", diags) {
+    for (file, raw) in files::load_yaml::<RawService>(sources, "services", diags) {
         let id = raw.id.clone();
         match service::compile_service(&file, raw, forms, schemas, diags) {
             Some(service) => {
@@ -110,18 +122,18 @@ fn compile_services(
 /// Every bundle that compiles, into `catalog`, each checked for a combined form that can be
 /// built and filled in, and for templates that name only what it provides.
 fn compile_bundles(
-    root: &Path,
+    sources: Sources,
     catalog: &mut Catalog,
     forms: &BTreeMap<String, Value>,
     broken: &BTreeSet<String>,
     diags: &mut Vec<Diagnostic>,
     warnings: &mut Vec<Diagnostic>,
 ) {
-    for (file, raw) in files::load_yaml::<RawBundle>(root, "bundles", diags) {
+    for (file, raw) in files::load_yaml::<RawBundle>(sources, "bundles", diags) {
         warnings.extend(super::lint::optional_only(&file, &raw));
         let mut unfilled = Vec::new();
-        templates::check(root, &file, &raw, catalog, forms, &mut unfilled);
-        let bundle = bundle::compile_bundle(root, &file, raw, catalog, broken, diags);
+        templates::check(sources, &file, &raw, catalog, forms, &mut unfilled);
+        let bundle = bundle::compile_bundle(sources, &file, raw, catalog, broken, diags);
         diags.extend(unfilled);
         let Some(bundle) = bundle else {
             continue;

@@ -28,7 +28,7 @@ enum Root {
 /// Every path of `raw`'s templates its root cannot provide, reported (the receipt's against
 /// its `.hbs` file with line and column; the others against `file` with their YAML path).
 pub(super) fn check(
-    root: &Path,
+    sources: super::Sources,
     file: &Path,
     raw: &RawBundle,
     catalog: &Catalog,
@@ -49,7 +49,7 @@ pub(super) fn check(
         return;
     };
     let path = Path::new("receipts").join(name);
-    let Ok(source) = std::fs::read_to_string(root.join(&path)) else {
+    let Ok(source) = sources.read(&path) else {
         return;
     };
     let Ok(template) = Template::compile(&source) else {
