@@ -25,12 +25,14 @@ RUN mkdir -p src/bin/onestop-bench benches \
     && rm -rf src
 
 # What the build embeds (include_str!/include_bytes!, the Fluent catalogues, sqlx's migrations):
-# the pages' templates and assets, the fonts, the texts, the migrations.
+# the pages' templates and assets, the fonts, the texts, the migrations, and the birth example
+# the API contract shows.
 COPY src src
 COPY assets assets
 COPY locales locales
 COPY templates templates
 COPY migrations migrations
+COPY bundles/examples/birth.json bundles/examples/birth.json
 # The stubs' build is newer than the copied sources: touch them so cargo builds onestop again.
 RUN touch src/lib.rs src/main.rs \
     && cargo build --release --locked --bin onestop \

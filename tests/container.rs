@@ -121,6 +121,53 @@ fn the_builder_compiles_onestop_in_release_with_the_locked_dependencies() {
     );
 }
 
+/// Every file under `dir` (recursively) with its path from the repository's root.
+fn files_under(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+    for entry in std::fs::read_dir(dir).expect("a folder").flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            files_under(&path, out);
+        } else {
+            out.push(path);
+        }
+    }
+}
+
+#[test]
+fn the_builder_copies_every_file_the_source_embeds() {
+    let root = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let copied: Vec<String> = all(&builder(), "COPY")
+        .iter()
+        .filter_map(|args| args.split_whitespace().next().map(str::to_owned))
+        .collect();
+    let mut sources = Vec::new();
+    files_under(&root.join("src"), &mut sources);
+    for source in sources
+        .iter()
+        .filter(|p| p.extension().is_some_and(|e| e == "rs"))
+    {
+        let text = std::fs::read_to_string(source).expect("a source file");
+        for macro_name in ["include_str!(\"", "include_bytes!(\""] {
+            for (at, _) in text.match_indices(macro_name) {
+                let rest = &text[at + macro_name.len()..];
+                let relative = rest.split('"').next().expect("a path");
+                let embedded = source.parent().expect("a folder").join(relative);
+                let embedded = embedded.canonicalize().expect("the embedded file exists");
+                let from_root = embedded.strip_prefix(&root).expect("inside the repository");
+                let from_root = from_root.to_string_lossy().into_owned();
+                let covered = copied
+                    .iter()
+                    .any(|c| from_root == *c || from_root.starts_with(&format!("{c}/")));
+                assert!(
+                    covered,
+                    "{} embeds {from_root}, which the builder does not copy",
+                    source.display()
+                );
+            }
+        }
+    }
+}
+
 #[test]
 fn the_builder_rust_is_not_older_than_the_rust_version_of_cargo_toml() {
     let cargo = read("Cargo.toml");
