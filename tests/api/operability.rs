@@ -14,6 +14,16 @@ on_both_databases!(
     a_server_that_does_not_migrate_refuses_a_database_behind_until_onestop_migrate_runs,
 );
 
+/// `onestop serve` on a free port of 127.0.0.1 on `database`, the shipped definitions.
+fn serve_command(database: &str) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_onestop"));
+    (command.args(["serve", "--bind", "127.0.0.1:0", "--database-url", database]))
+        .arg("--definitions")
+        .arg(root())
+        .current_dir(std::env::temp_dir());
+    command
+}
+
 /// `onestop serve` on `database`, its log (standard error) in `log`; its address.
 fn serve(
     database: &str,
@@ -21,13 +31,9 @@ fn serve(
     log: &std::path::Path,
     args: &[&str],
 ) -> (Child, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_onestop"))
-        .args(args)
-        .args(["serve", "--bind", "127.0.0.1:0", "--database-url", database])
+    let mut child = serve_command(database)
         .args(["--registries", registries])
-        .arg("--definitions")
-        .arg(root())
-        .current_dir(std::env::temp_dir())
+        .args(args)
         .env("RUST_LOG", "info")
         .stdout(Stdio::piped())
         .stderr(std::fs::File::create(log).expect("log file"))
@@ -132,17 +138,7 @@ async fn a_server_that_does_not_migrate_refuses_a_database_behind_until_onestop_
 ) {
     let (database, dir) = fresh_database(db).await;
     let log = dir.path().join("refused.log");
-    let refused = Command::new(env!("CARGO_BIN_EXE_onestop"))
-        .args([
-            "serve",
-            "--bind",
-            "127.0.0.1:0",
-            "--database-url",
-            &database,
-        ])
-        .arg("--definitions")
-        .arg(root())
-        .current_dir(std::env::temp_dir())
+    let refused = serve_command(&database)
         .env("ONESTOP__DATABASE__MIGRATE_ON_START", "false")
         .stderr(std::fs::File::create(&log).expect("log file"))
         .output()
