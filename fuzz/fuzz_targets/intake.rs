@@ -54,8 +54,9 @@ fn submit(bundle: &str, body: &[u8]) -> Result<(), ApiError> {
     let Ok(body) = serde_json::from_slice::<Value>(body) else {
         return Ok(());
     };
-    let (data, chosen, _reason) = envelope(body)?;
-    let planned = intake(&CATALOG, bundle, data, chosen.as_deref())?;
+    let envelope = envelope(body)?;
+    let chosen = envelope.services.as_deref();
+    let planned = intake(&CATALOG, bundle, envelope.data, chosen)?;
     check_plan(&planned);
     // The staged plan `onestop explain` shows, from the same data.
     let valid = &planned.valid;

@@ -50,7 +50,7 @@ impl Role {
     }
 
     /// Whether the role works with applications (and so with personal data) at all.
-    fn handles_applications(self) -> bool {
+    pub(crate) fn handles_applications(self) -> bool {
         matches!(self, Role::Clerk | Role::Registrar | Role::Supervisor)
     }
 

@@ -25,14 +25,14 @@ pub use finding::{Duplicate, normalise};
 pub use identify::BY_OIDC;
 pub use outside::Callback;
 pub use retry::Correction;
-pub use submit::{Intake, Submission, SubmissionKey, intake};
+pub use submit::{Capture, Intake, Submission, SubmissionKey, intake};
 pub use versions::pin_versions;
 pub use waiting::Waiting;
 
 use crate::bundle::{Bundle, Catalog, ServiceId};
 use crate::fanout::{Dispatcher, Registries, SubmitError, Submitter};
 use crate::form::{CombinedForm, FieldError, FormError};
-use crate::lifecycle::{ApplicationId, SubStatus};
+use crate::lifecycle::{ApplicationId, ApplicationStatus, SubStatus};
 use crate::registry::CallbackError;
 use crate::registry::signature::{Secrets, SignatureError};
 use crate::store::{ApplicationRecord, Store, StoreError, SubRequestRecord};
@@ -151,15 +151,27 @@ impl Applications {
     }
 
     /// An application and its sub-requests, by the id as written in a URL.
+    ///
+    /// They are two reads, and a call's outcome may be stored between them: the application
+    /// would then say "in progress" beside services that are all done. The stored status is
+    /// always the summary of the sub-requests' (`store::advance`), so a read whose two halves
+    /// disagree is read again; the window is a writer's commit, so a second read agrees.
     pub async fn load(
         &self,
         id: &str,
     ) -> Result<(ApplicationRecord, Vec<SubRequestRecord>), ApplicationError> {
         let not_found = || ApplicationError::NotFound(id.to_owned());
         let id = ApplicationId::parse(id).ok_or_else(not_found)?;
-        let application = (self.store.application(&id).await?).ok_or_else(not_found)?;
-        let subs = self.store.sub_requests(&id).await?;
-        Ok((application, subs))
+        let mut tries = 0;
+        loop {
+            let application = (self.store.application(&id).await?).ok_or_else(not_found)?;
+            let subs = self.store.sub_requests(&id).await?;
+            let statuses: Vec<SubStatus> = subs.iter().map(|s| s.status).collect();
+            tries += 1;
+            if ApplicationStatus::summarise(&statuses) == application.status || tries == 3 {
+                return Ok((application, subs));
+            }
+        }
     }
 }
 

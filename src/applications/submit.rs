@@ -24,6 +24,17 @@ pub struct Submission<'a> {
     pub actor: crate::audit::Actor,
     /// Why the clerk goes on although it repeats an earlier application (see `duplicates`).
     pub duplicate_reason: Option<&'a str>,
+    /// Where and when a mobile kit took it down, when it did.
+    pub capture: Option<Capture>,
+}
+
+/// Where and when a mobile CNAP kit took an application down, as the device says: its key,
+/// its clock, and who was signed in on it. The audit trail keeps it beside who sent it and when.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Capture {
+    pub device: String,
+    pub captured_at: jiff::Timestamp,
+    pub captured_by: String,
 }
 
 /// A submission's `Idempotency-Key`: reserved before the application is stored, and bound to
@@ -98,7 +109,15 @@ impl Applications {
         let id = ApplicationId::from_uuid(uuid::Uuid::now_v7());
         let findable = self.findable(bundle, id.as_str(), valid.data());
         let institution = submission.origin.institution.clone();
-        let detail = json!({ "bundle": bundle.id.to_string(), "calls": calls.len() });
+        let mut detail = json!({ "bundle": bundle.id.to_string(), "calls": calls.len() });
+        if let Some(capture) = &submission.capture {
+            // Who sent it is the entry's actor, and when is the entry's time.
+            detail["capture"] = json!({
+                "device": capture.device,
+                "captured_at": capture.captured_at.to_string(),
+                "captured_by": capture.captured_by,
+            });
+        }
         let audit = Entry::new(submission.actor, action::APPLICATION_SUBMIT);
         let audit = audit.on(id.as_str(), institution.as_deref()).with(detail);
         let new = NewApplication {

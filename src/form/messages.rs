@@ -77,9 +77,7 @@ impl Message {
             K::MinLength { limit } => Self::TooShort { min: *limit },
             K::MaxLength { limit } => Self::TooLong { max: *limit },
             K::Pattern { .. } => Self::Pattern,
-            K::Enum { options } => Self::OneOf {
-                options: list(options),
-            },
+            K::Enum { options } => Self::one_of(options),
             K::Constant { expected_value } => Self::Constant {
                 expected: expected_value.to_string(),
             },
@@ -93,6 +91,13 @@ impl Message {
             K::MinItems { limit } => Self::TooFewItems { min: *limit },
             K::MaxItems { limit } => Self::TooManyItems { max: *limit },
             _ => Self::Invalid,
+        }
+    }
+
+    /// One of the values of an `enum` (`options`, a JSON array) is expected.
+    pub fn one_of(options: &serde_json::Value) -> Self {
+        Self::OneOf {
+            options: list(options),
         }
     }
 

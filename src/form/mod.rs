@@ -16,7 +16,8 @@ mod validate;
 
 pub use combined::CombinedForm;
 pub use formats::{
-    KYIV, is_past_date, is_rnokpp, is_unzr, rnokpp_check_digit, today_in_kyiv, unzr_check_digit,
+    CUSTOM_FORMATS, KYIV, is_past_date, is_rnokpp, is_unzr, rnokpp_check_digit, today_in_kyiv,
+    unzr_check_digit,
 };
 pub use messages::Message;
 pub use schemas::Schemas;

@@ -50,8 +50,27 @@ impl ValidApplication {
 impl CombinedForm {
     /// Validate `data`, returning every error at once.
     pub fn validate(&self, data: Value) -> Result<ValidApplication, Vec<FieldError>> {
+        let mut errors = self.schema_errors(&data);
+        errors.extend(self.refused(&data));
+        if errors.is_empty() {
+            // Stored and sent as the registries write it: an IBAN without spaces, the
+            // apostrophe as U+02BC.
+            let mut data = data;
+            super::formats::normalise::normalise(&self.validator, &mut data);
+            Ok(ValidApplication {
+                data,
+                services: self.services.clone(),
+            })
+        } else {
+            Err(errors)
+        }
+    }
+
+    /// What the schema alone says of `data` (without the bundle's rules across fields): what
+    /// the mobile kit judges on the device too (`assets/kit/validate.js`).
+    pub fn schema_errors(&self, data: &Value) -> Vec<FieldError> {
         let mut errors: Vec<FieldError> = Vec::new();
-        for error in self.validator.iter_errors(&data) {
+        for error in self.validator.iter_errors(data) {
             let base = error.instance_path().as_str().to_owned();
             let message = Message::from_kind(error.kind());
             let pointers = match error.kind() {
@@ -78,19 +97,7 @@ impl CombinedForm {
                 }
             }
         }
-        errors.extend(self.refused(&data));
-        if errors.is_empty() {
-            // Stored and sent as the registries write it: an IBAN without spaces, the
-            // apostrophe as U+02BC.
-            let mut data = data;
-            super::formats::normalise::normalise(&self.validator, &mut data);
-            Ok(ValidApplication {
-                data,
-                services: self.services.clone(),
-            })
-        } else {
-            Err(errors)
-        }
+        errors
     }
 }
 

@@ -27,6 +27,23 @@ pub struct SubmissionBody {
     /// Why the clerk goes on with a submission that repeats an earlier one (up to 500
     /// characters).
     duplicate_reason: Option<String>,
+    /// Where and when a mobile kit took the application down (recorded in the audit trail).
+    capture: Option<CaptureBody>,
+}
+
+/// Where and when a mobile kit took an application down, as the device says.
+#[derive(utoipa::ToSchema)]
+#[expect(dead_code, reason = "it describes the body for the OpenAPI document")]
+pub struct CaptureBody {
+    /// The device's key: letters, digits and hyphens, up to 64.
+    #[schema(max_length = 64, pattern = "^[A-Za-z0-9-]+$")]
+    device: String,
+    /// When the registrar took it down, by the device's clock (RFC 3339).
+    #[schema(format = DateTime)]
+    captured_at: String,
+    /// Who took it down (their login on the device).
+    #[schema(max_length = 64)]
+    captured_by: String,
 }
 
 /// Submit an application: by staff of an institution that offers the bundle, or by anyone for a
@@ -75,7 +92,12 @@ pub async fn submit(
     {
         return Ok(replayed);
     }
-    let (data, chosen, reason) = envelope(body)?;
+    let Envelope {
+        data,
+        services: chosen,
+        duplicate_reason: reason,
+        capture,
+    } = envelope(body)?;
     let key_ref = key
         .as_ref()
         .map(|(hash, key)| (hash.as_str(), key.as_str()));
@@ -84,6 +106,7 @@ pub async fn submit(
         origin,
         actor: auth::actor(&caller),
         duplicate_reason: reason,
+        capture,
     };
     match accept(&state, &path, data, chosen.as_deref(), key_ref, source).await? {
         Some(id) => Ok(idempotency::created(&id, &answer(&id, access), false)),
@@ -139,6 +162,8 @@ pub(crate) struct Source {
     pub actor: crate::audit::Actor,
     /// Why the clerk goes on with a submission that repeats an earlier one.
     pub duplicate_reason: Option<String>,
+    /// Where and when a mobile kit took it down.
+    pub capture: Option<crate::applications::Capture>,
 }
 
 /// The answer to an accepted submission.
@@ -170,6 +195,7 @@ pub(crate) async fn accept(
         origin: source.origin,
         actor: source.actor,
         duplicate_reason: source.duplicate_reason.as_deref(),
+        capture: source.capture,
         key: key.map(|(request_hash, key)| SubmissionKey {
             key,
             request_hash,
@@ -181,9 +207,14 @@ pub(crate) async fn accept(
     Ok(id.map(|id| id.to_string()))
 }
 
-/// A submission's body: the form data, the chosen services, and the reason to go on with a
-/// duplicate.
-pub type Envelope = (Value, Option<Vec<String>>, Option<String>);
+/// A submission's body: the form data, the chosen services, the reason to go on with a
+/// duplicate, and where a mobile kit took it down.
+pub struct Envelope {
+    pub data: Value,
+    pub services: Option<Vec<String>>,
+    pub duplicate_reason: Option<String>,
+    pub capture: Option<crate::applications::Capture>,
+}
 
 /// Split the body into its parts (also what the intake fuzz target splits).
 pub fn envelope(body: Value) -> Result<Envelope, ApiError> {
@@ -224,13 +255,19 @@ pub fn envelope(body: Value) -> Result<Envelope, ApiError> {
         Some(Value::String(reason)) => Some(reason),
         Some(_) => return Err(ApiError::because("/duplicate_reason", Message::WrongType)),
     };
+    let capture = super::capture::read(body.remove("capture"))?;
     if let Some(extra) = body.keys().next() {
         return Err(ApiError::because(
             &format!("/{extra}"),
             Message::UnknownField,
         ));
     }
-    Ok((data, services, reason))
+    Ok(Envelope {
+        data,
+        services,
+        duplicate_reason: reason,
+        capture,
+    })
 }
 
 /// The application `id` for the API's caller to read, the read (`action`) recorded in the audit

@@ -7,6 +7,7 @@ pub(crate) mod auth;
 pub mod bodies;
 mod bundles;
 mod callbacks;
+mod capture;
 mod error;
 mod health;
 mod idempotency;
@@ -24,6 +25,7 @@ mod worklist;
 
 pub use applications::{Envelope, envelope};
 pub use error::ApiError;
+pub use ui::kit::messages as kit_messages;
 
 use crate::applications::Applications;
 use crate::bundle::Catalog;
@@ -110,6 +112,7 @@ pub fn api() -> impl HttpServiceFactory + OpenApiFactory {
         .service(staff::disable)
         .service(bundles::list)
         .service(bundles::form)
+        .service(ui::kit::pack)
         .service(applications::submit)
         .configure(workspace)
         .service(applications::show)

@@ -42,6 +42,7 @@ const BIRTH_EXAMPLE: &str = include_str!("../../bundles/examples/birth.json");
         (name = "applications", description = "Submitting, reading and correcting applications"),
         (name = "steps", description = "A person's steps: invitations, decisions, reopening"),
         (name = "audit", description = "The audit trail"),
+        (name = "kit", description = "The mobile CNAP kit: what a device keeps for a shift"),
         (name = "outside", description = "Answers from outside: registries' callbacks, people's confirmations"),
         (name = "contract", description = "This document"),
     ),

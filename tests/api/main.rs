@@ -42,6 +42,7 @@ mod files_only;
 mod helpers;
 mod human_steps;
 mod idempotency;
+mod kit;
 mod life_events;
 mod limits;
 mod logs;

@@ -15,73 +15,14 @@ const test = require('node:test');
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const path = require('node:path');
-const { chromium } = require('playwright-core');
 
-const BASE = process.env.ONESTOP_URL || 'http://127.0.0.1:8080';
-const SHOTS = process.env.SCREENSHOTS || path.join(__dirname, '..', '..', 'target', 'screenshots');
-const WAIT = { timeout: 30000 };
-
-let browser;
-
-test.before(async () => {
-  fs.mkdirSync(SHOTS, { recursive: true });
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-dev-shm-usage'],
-  });
-});
-
-test.after(async () => {
-  if (browser) await browser.close();
-});
-
-// axe-core's own engine, put into each page through the browser's protocol (as a page's
-// scripts are not: the pages' Content-Security-Policy allows no inline script).
-const AXE = fs.readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
-// WCAG 2.1 level A and AA, which ДСТУ EN 301 549:2022 requires of web pages.
-const WCAG_21_AA = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'];
-
-/**
- * The page as it stands checked by axe-core against WCAG 2.1 A and AA: any violation fails the
- * test, each named with its rule, impact, help and the elements (CSS selectors) at fault.
- */
-async function audit(page, name) {
-  if (!(await page.evaluate(() => typeof window.axe === 'object'))) await page.evaluate(AXE);
-  const { violations } = await page.evaluate((tags) => window.axe.run(document, {
-    runOnly: { type: 'tag', values: tags }, resultTypes: ['violations'],
-  }), WCAG_21_AA);
-  const found = violations.map((v) => `  ${v.id} (${v.impact}): ${v.help}\n` +
-    v.nodes.map((n) => `    at ${n.target.join(' ')}`).join('\n'));
-  assert.equal(found.length, 0, `${name}: ${found.length} accessibility violation(s) of WCAG 2.1 AA at ` +
-    `${page.viewportSize().width} px:\n${found.join('\n')}`);
-}
-
-/** A full-page screenshot at desktop width and at 360 px, each width audited for accessibility. */
-async function shoot(page, name) {
-  await page.setViewportSize({ width: 1280, height: 900 });
-  await audit(page, name);
-  await page.screenshot({ path: path.join(SHOTS, `${name}-desktop.png`), fullPage: true });
-  await page.setViewportSize({ width: 360, height: 780 });
-  await audit(page, name);
-  await page.screenshot({ path: path.join(SHOTS, `${name}-360.png`), fullPage: true });
-  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
-  assert.ok(overflow <= 0, `${name}: the page is ${overflow}px wider than a 360 px screen`);
-  await page.setViewportSize({ width: 1280, height: 900 });
-}
+const { BASE, SHOTS, WAIT, shared, audit, shoot, demoPassword, pdfText } = require('./common.js');
 
 /** A day before today, as a person types it (DD.MM.YYYY). */
 function daysAgo(n) {
   const d = new Date(Date.now() - n * 86400000);
   const two = (x) => String(x).padStart(2, '0');
   return `${two(d.getDate())}.${two(d.getMonth() + 1)}.${d.getFullYear()}`;
-}
-
-/** The one-time password the server printed for `login` on its first run. */
-function demoPassword(login) {
-  const text = fs.readFileSync(process.env.ONESTOP_FIRST_RUN, 'utf8');
-  const line = text.split('\n').find((l) => l.startsWith(`${login} `));
-  assert.ok(line, `the first run printed ${login}`);
-  return line.trim().split(/\s+/).pop();
 }
 
 /**
@@ -166,7 +107,7 @@ async function downloadReceipt(page, name) {
 }
 
 test('a clerk signs in, registers a birth (errors shown and kept, corrected), gets the receipt, signs out', async () => {
-  const page = await browser.newPage();
+  const page = await shared.browser.newPage();
   await page.goto(`${BASE}/events/birth/form`);
   await page.waitForURL(/\/sign-in/, WAIT);
   await fill(page, { login: 'ward-clerk', password: 'a wrong password' });
@@ -251,7 +192,7 @@ test('a clerk signs in, registers a birth (errors shown and kept, corrected), ge
   const receipt = await downloadReceipt(page, 'birth-receipt');
   // The receipt's verification link (its QR code), opened as anyone would: no sign-in.
   const [verifyUrl] = pdfText(receipt).match(/https?:\/\/\S+\/verify\/[0-9a-f]{32}/);
-  const verify = await browser.newPage();
+  const verify = await shared.browser.newPage();
   await verify.goto(verifyUrl);
   await verify.getByRole('heading', { name: /Перевірка квитанції/ }).waitFor(WAIT);
   assert.equal(await verify.locator('h1 [lang="en"]').innerText(), 'Receipt verification', 'English is marked as such');
@@ -267,7 +208,7 @@ test('a clerk signs in, registers a birth (errors shown and kept, corrected), ge
 });
 
 test("a birth is asked for the family's children count only once the large-family service is chosen", async () => {
-  const page = await browser.newPage();
+  const page = await shared.browser.newPage();
   await signIn(page, 'ward-clerk');
   const count = '/family/children_count';
   const largeFamily = "Посвідчення багатодітної сім'ї";
@@ -302,7 +243,7 @@ test("a birth is asked for the family's children count only once the large-famil
 });
 
 test('a citizen moves with two children: language switch keeps the data, consent awaited, receipt', async () => {
-  const page = await browser.newPage();
+  const page = await shared.browser.newPage();
   await page.goto(`${BASE}/`);
   await page.getByRole('link', { name: 'Зміна місця проживання' }).click();
   await page.getByRole('button', { name: 'Продовжити до форми' }).waitFor(WAIT);
@@ -385,7 +326,7 @@ test('a citizen moves with two children: language switch keeps the data, consent
   const link = (await page.locator('#private-link').innerText()).trim();
   const applicationPage = page.url();
   await page.context().close();
-  const fresh = await browser.newPage();
+  const fresh = await shared.browser.newPage();
   const closed = await fresh.goto(applicationPage);
   assert.equal(closed.status(), 401, 'without the link the application is closed');
   await fresh.goto(link);
@@ -396,7 +337,7 @@ test('a citizen moves with two children: language switch keeps the data, consent
 });
 
 test('the entrepreneur form draws lists of codes and a choice of regime', async () => {
-  const page = await browser.newPage();
+  const page = await shared.browser.newPage();
   await page.goto(`${BASE}/events/business-start?lang=en`);
   await shoot(page, '10-business-services-english');
   await page.getByRole('button', { name: 'Continue to the form' }).click();
@@ -406,7 +347,7 @@ test('the entrepreneur form draws lists of codes and a choice of regime', async 
 });
 
 test('a registrar signs in through the OpenID provider and lands on the staff page of the CNAP', async () => {
-  const page = await browser.newPage();
+  const page = await shared.browser.newPage();
   await page.goto(`${BASE}/sign-in`);
   await page.locator('#sign-in-oidc').click();
   // The provider's own sign-in page (oidc-provider's development pages take any login).
@@ -457,7 +398,7 @@ test('a homeowner proves who they are by signing in through the OpenID provider;
   const link = consent.confirm_url.replace('/api/v1', '');
 
   // The applicant signs in as themselves: not the homeowner, refused, and nothing is decided.
-  const applicant = await browser.newPage();
+  const applicant = await shared.browser.newPage();
   await applicant.goto(link);
   await applicant.locator('#identify-oidc').click();
   await providerSignIn(applicant, `person-${example.data.people[0].rnokpp}`);
@@ -467,7 +408,7 @@ test('a homeowner proves who they are by signing in through the OpenID provider;
   await applicant.close();
 
   // The homeowner signs in with their own RNOKPP and confirms, with no code.
-  const homeowner = await browser.newPage();
+  const homeowner = await shared.browser.newPage();
   await homeowner.goto(link);
   await homeowner.locator('#identify-oidc').click();
   await providerSignIn(homeowner, `person-${example.data.homeowner.rnokpp}`);
@@ -483,7 +424,7 @@ test('a homeowner proves who they are by signing in through the OpenID provider;
 });
 
 test("an administrator watches the registries' health; an address that does not exist says so", async () => {
-  const page = await browser.newPage();
+  const page = await shared.browser.newPage();
   await signInFirstTime(page, 'admin', demoPassword('admin'));
   await page.goto(`${BASE}/staff/registries`);
   await page.getByRole('heading', { level: 1, name: 'Стан реєстрів' }).waitFor(WAIT);
@@ -496,7 +437,7 @@ test("an administrator watches the registries' health; an address that does not 
 });
 
 test('an integrator reads the API contract in Swagger UI, served by onestop alone with no network', async () => {
-  const page = await browser.newPage();
+  const page = await shared.browser.newPage();
   const elsewhere = [];
   page.on('request', (r) => {
     const url = r.url();
@@ -513,7 +454,7 @@ test('an integrator reads the API contract in Swagger UI, served by onestop alon
 });
 
 test('the accessibility audit fails a page with a violation, naming the rule and the element', async () => {
-  const page = await browser.newPage();
+  const page = await shared.browser.newPage();
   await page.setContent('<!doctype html><html lang="uk"><head><title>Зразок</title></head>' +
     '<body><main><h1>Зразок</h1><p>Текст</p><img src="data:,"></main></body></html>');
   await assert.rejects(audit(page, 'a sample'), (e) =>
@@ -523,7 +464,7 @@ test('the accessibility audit fails a page with a violation, naming the rule and
 });
 
 test('a ward auditor signs in, sets a password of their own and searches the audit trail', async () => {
-  const page = await browser.newPage();
+  const page = await shared.browser.newPage();
   await signInFirstTime(page, 'ward-auditor', demoPassword('ward-auditor'));
   await page.goto(`${BASE}/staff/audit`);
   await page.getByRole('heading', { name: 'Журнал аудиту' }).waitFor(WAIT);
@@ -536,12 +477,6 @@ test('a ward auditor signs in, sets a password of their own and searches the aud
   await audit(page, '16b-audit-trail-error');
   await page.close();
 });
-
-/** The PDF's text (poppler's pdftotext), lines joined by spaces. */
-function pdfText(file) {
-  const text = require('node:child_process').execFileSync('pdftotext', ['-layout', file, '-'], { encoding: 'utf8' });
-  return text.replace(/\s+/g, ' ');
-}
 
 /** Reload the page until `done` says yes (the staff pages do not follow the registries live). */
 async function reloadUntil(page, done, what) {
@@ -566,7 +501,7 @@ test('a ward registrar corrects an IBAN the bank refused and retries; a clerk of
   const block = (page) => page.locator(`[id="service-${service}"]`);
 
   // The registrar registers a birth with the birth assistance paid to the refused account.
-  const registrar = await browser.newPage();
+  const registrar = await shared.browser.newPage();
   await signIn(registrar, 'ward-registrar');
   await registrar.getByRole('link', { name: 'Народження дитини' }).click();
   await registrar.getByRole('heading', { level: 1, name: 'Народження дитини' }).waitFor(WAIT);
@@ -605,7 +540,7 @@ test('a ward registrar corrects an IBAN the bank refused and retries; a clerk of
 
   // A clerk of the same ward sees the failure and its reason, the data masked, and no way to
   // correct or retry it.
-  const clerk = await browser.newPage();
+  const clerk = await shared.browser.newPage();
   await signIn(clerk, 'ward-clerk');
   await clerk.goto(staffPage);
   await block(clerk).locator('.badge', { hasText: 'Помилка' }).waitFor(WAIT);
@@ -704,7 +639,7 @@ test('a ward registrar corrects an IBAN the bank refused and retries; a clerk of
   await registrar.close();
 
   // A clerk of the CNAP: not in their list, not found by its number, and not there at all.
-  const other = await browser.newPage();
+  const other = await shared.browser.newPage();
   await signIn(other, 'cnap-clerk');
   await other.goto(`${BASE}/staff/applications`);
   await other.locator('#count-all').waitFor(WAIT);

@@ -48,7 +48,7 @@ pub fn is_minor_birth_date(value: &str) -> bool {
 /// the birth; the anniversary itself still counts). It judges lateness only: a date in the
 /// future or not a date at all is the date's own format to refuse, with its own message.
 pub fn is_birth_within_12_months(value: &str) -> bool {
-    let Ok(birth) = value.parse::<Date>() else {
+    let Some(birth) = iso_date(value) else {
         return true;
     };
     birth
@@ -67,8 +67,20 @@ fn is_at_least(value: &str, years: i16) -> bool {
 
 /// `value` as a date written `YYYY-MM-DD` that is not after today in Kyiv.
 fn birth_date(value: &str) -> Option<Date> {
-    let date = value.parse::<Date>().ok()?;
-    (value.len() == 10 && date <= today_in_kyiv()).then_some(date)
+    iso_date(value).filter(|date| *date <= today_in_kyiv())
+}
+
+/// A date written `YYYY-MM-DD` and nothing else (jiff would also read a date and time, or
+/// `YYYYMMDD`; a form's date is only ever the one shape, and the kit's port reads only it).
+fn iso_date(value: &str) -> Option<Date> {
+    let b = value.as_bytes();
+    let shape = b.len() == 10
+        && b[4] == b'-'
+        && b[7] == b'-'
+        && [0, 1, 2, 3, 5, 6, 8, 9]
+            .iter()
+            .all(|&i| b[i].is_ascii_digit());
+    shape.then(|| value.parse::<Date>().ok()).flatten()
 }
 
 #[cfg(test)]

@@ -161,6 +161,7 @@ async fn store(
             origin,
             actor: actor.clone(),
             duplicate_reason: form.duplicate_reason.clone(),
+            capture: None,
         };
         let accepted = crate::http::applications::accept(
             state,

@@ -24,6 +24,7 @@ mod disclose;
 mod fields;
 mod form;
 mod i18n;
+pub(crate) mod kit;
 mod parse;
 mod password;
 mod prefill;
@@ -81,6 +82,7 @@ pub fn configure(cfg: &mut web::ServiceConfig, max_body_bytes: usize) {
     .configure(workspace)
     .route("/password", web::post().to(password::post))
     .route("/access/{secret}", web::get().to(session::open_link))
+    .configure(kit::configure)
     .route("/ui/style.css", web::get().to(assets::style))
     .route("/ui/app.js", web::get().to(assets::script));
 }

@@ -1,0 +1,65 @@
+//! A submission's `capture`: where and when the mobile kit took the application down, as the
+//! device says. It goes into the audit trail beside who sent it and when (`docs/mobile-kit.md`).
+//! Read by hand, like the rest of the envelope, so that each problem is answered at its pointer.
+
+use super::ApiError;
+use crate::applications::Capture;
+use crate::form::Message;
+use serde_json::{Map, Value};
+
+/// The longest device key and login a capture may name.
+const LONGEST: usize = 64;
+
+/// The capture of a submission's body (`capture`), if it has one.
+pub fn read(value: Option<Value>) -> Result<Option<Capture>, ApiError> {
+    let mut map = match value {
+        None | Some(Value::Null) => return Ok(None),
+        Some(Value::Object(map)) => map,
+        Some(_) => return Err(ApiError::because("/capture", Message::WrongType)),
+    };
+    let device = text(&mut map, "device")?;
+    if !device
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b == b'-')
+    {
+        return Err(ApiError::because("/capture/device", Message::Pattern));
+    }
+    let at = text(&mut map, "captured_at")?;
+    let captured_at = (at.parse::<jiff::Timestamp>()).map_err(|_| {
+        ApiError::because("/capture/captured_at", Message::Format("date-time".into()))
+    })?;
+    let captured_by = text(&mut map, "captured_by")?;
+    if captured_by.chars().any(char::is_control) {
+        return Err(ApiError::because("/capture/captured_by", Message::Invalid));
+    }
+    if let Some(extra) = map.keys().next() {
+        return Err(ApiError::because(
+            &format!("/capture/{extra}"),
+            Message::UnknownField,
+        ));
+    }
+    Ok(Some(Capture {
+        device,
+        captured_at,
+        captured_by,
+    }))
+}
+
+/// The text member `name` of the capture: 1 to 64 characters.
+fn text(map: &mut Map<String, Value>, name: &str) -> Result<String, ApiError> {
+    let pointer = format!("/capture/{name}");
+    match map.remove(name) {
+        None | Some(Value::Null) => Err(ApiError::because(&pointer, Message::Required)),
+        Some(Value::String(text)) if text.is_empty() => {
+            Err(ApiError::because(&pointer, Message::Empty))
+        }
+        Some(Value::String(text)) if text.chars().count() > LONGEST => Err(ApiError::because(
+            &pointer,
+            Message::TooLong {
+                max: LONGEST as u64,
+            },
+        )),
+        Some(Value::String(text)) => Ok(text),
+        Some(_) => Err(ApiError::because(&pointer, Message::WrongType)),
+    }
+}
