@@ -59,10 +59,22 @@ function event(bundle) {
   return state.pack && state.pack.events.find((e) => e.bundle === bundle);
 }
 
-function networkChanged() {
-  const online = navigator.onLine;
+/** Say whether the server is reachable (the browser's own word is only a first guess). */
+function showNetwork(online) {
   $('network').textContent = online ? 'У мережі' : 'Без зв\'язку: заяви чекають у черзі';
   $('network').classList.toggle('offline', !online);
+}
+
+async function networkChanged() {
+  let online = navigator.onLine;
+  if (online) {
+    try {
+      online = (await fetch('/livez', { cache: 'no-store' })).ok;
+    } catch {
+      online = false;
+    }
+  }
+  showNetwork(online);
   if (online && state.key) {
     sync();
   }
@@ -427,12 +439,14 @@ async function sync(asked = false) {
       return;
     }
     const report = await sendAll({ key: state.key, token: state.token, device: state.device, changed: () => {} });
+    showNetwork(report.stopped !== 'offline');
     await refreshQueue();
     showReport(report);
     if (report.stopped === 'signin') {
       reauth();
     }
   } catch {
+    showNetwork(false);
     $('report').textContent = 'Зв\'язку немає: заяви чекають у черзі й підуть, щойно він з\'явиться.';
   } finally {
     state.syncing = false;
@@ -476,7 +490,7 @@ async function boot() {
   window.addEventListener('online', networkChanged);
   window.addEventListener('offline', networkChanged);
   state.device = await outbox.deviceKey();
-  networkChanged();
+  await networkChanged();
   state.pack = await outbox.meta('pack');
   if (await outbox.hasPin()) {
     await askPin();

@@ -109,15 +109,7 @@ impl Applications {
         let id = ApplicationId::from_uuid(uuid::Uuid::now_v7());
         let findable = self.findable(bundle, id.as_str(), valid.data());
         let institution = submission.origin.institution.clone();
-        let mut detail = json!({ "bundle": bundle.id.to_string(), "calls": calls.len() });
-        if let Some(capture) = &submission.capture {
-            // Who sent it is the entry's actor, and when is the entry's time.
-            detail["capture"] = json!({
-                "device": capture.device,
-                "captured_at": capture.captured_at.to_string(),
-                "captured_by": capture.captured_by,
-            });
-        }
+        let detail = detail(bundle, calls.len(), submission.capture.as_ref());
         let audit = Entry::new(submission.actor, action::APPLICATION_SUBMIT);
         let audit = audit.on(id.as_str(), institution.as_deref()).with(detail);
         let new = NewApplication {
@@ -213,6 +205,20 @@ fn new_calls(applicable: &Applicable) -> Vec<NewCall> {
 /// Whether the person of a human step gets an invitation (the step names them and their phone).
 fn invited(step: &crate::bundle::HumanStep) -> bool {
     step.person.as_ref().is_some_and(|p| p.phone.is_some())
+}
+
+/// What the submission's audit entry says beside who and when: the bundle, how many calls, and
+/// where a mobile kit took it down (who sent it is the entry's actor, and when, its time).
+fn detail(bundle: &Bundle, calls: usize, capture: Option<&Capture>) -> Value {
+    let mut detail = json!({ "bundle": bundle.id.to_string(), "calls": calls });
+    if let Some(capture) = capture {
+        detail["capture"] = json!({
+            "device": capture.device,
+            "captured_at": capture.captured_at.to_string(),
+            "captured_by": capture.captured_by,
+        });
+    }
+    detail
 }
 
 #[cfg(test)]

@@ -28,22 +28,7 @@ pub struct SubmissionBody {
     /// characters).
     duplicate_reason: Option<String>,
     /// Where and when a mobile kit took the application down (recorded in the audit trail).
-    capture: Option<CaptureBody>,
-}
-
-/// Where and when a mobile kit took an application down, as the device says.
-#[derive(utoipa::ToSchema)]
-#[expect(dead_code, reason = "it describes the body for the OpenAPI document")]
-pub struct CaptureBody {
-    /// The device's key: letters, digits and hyphens, up to 64.
-    #[schema(max_length = 64, pattern = "^[A-Za-z0-9-]+$")]
-    device: String,
-    /// When the registrar took it down, by the device's clock (RFC 3339).
-    #[schema(format = DateTime)]
-    captured_at: String,
-    /// Who took it down (their login on the device).
-    #[schema(max_length = 64)]
-    captured_by: String,
+    capture: Option<super::capture::CaptureBody>,
 }
 
 /// Submit an application: by staff of an institution that offers the bundle, or by anyone for a

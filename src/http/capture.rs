@@ -63,3 +63,18 @@ fn text(map: &mut Map<String, Value>, name: &str) -> Result<String, ApiError> {
         Some(_) => Err(ApiError::because(&pointer, Message::WrongType)),
     }
 }
+
+/// Where and when a mobile kit took an application down, as the device says.
+#[derive(utoipa::ToSchema)]
+#[expect(dead_code, reason = "it describes the body for the OpenAPI document")]
+pub struct CaptureBody {
+    /// The device's key: letters, digits and hyphens, up to 64.
+    #[schema(max_length = 64, pattern = "^[A-Za-z0-9-]+$")]
+    device: String,
+    /// When the registrar took it down, by the device's clock (RFC 3339).
+    #[schema(format = DateTime)]
+    captured_at: String,
+    /// Who took it down (their login on the device).
+    #[schema(max_length = 64)]
+    captured_by: String,
+}

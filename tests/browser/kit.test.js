@@ -3,9 +3,10 @@
 // with an error the device catches, in Ukrainian, before queuing), reloads offline and still
 // has the queue (IndexedDB holds no readable names), prints a provisional receipt offline, gets
 // the connection back with the first sending cut off after the server stored it, sends again
-// (exactly three applications on the server, each completing on the sandbox), and sees a birth
-// that repeats one already on the server flagged, not stored twice. Same server and set-up as
-// pages.test.js (`bash scripts/test` starts them).
+// (exactly three applications on the server, each completing on the sandbox), sees a birth
+// that repeats one already on the server flagged, not stored twice (and sends it with a reason),
+// and, its session ended while offline, is asked for the password before anything is sent.
+// Same server and set-up as pages.test.js (`bash scripts/test` starts them).
 'use strict';
 
 const test = require('node:test');
@@ -187,6 +188,7 @@ test('a registrar takes births down offline in the kit and each reaches the serv
   // Reloaded offline: the app comes from the worker, the queue from IndexedDB, sealed.
   await page.reload();
   await page.locator('#pin').waitFor(WAIT);
+  await page.locator('#network.offline').waitFor(WAIT);
   assert.equal(await page.locator('#locked-table tbody tr').count(), 3, 'the queue is there before the PIN');
   const stored = await everythingStored(page);
   for (const b of births) {
@@ -249,20 +251,53 @@ test('a registrar takes births down offline in the kit and each reaches the serv
   await download.saveAs(receipt);
   assert.equal(fs.readFileSync(receipt).subarray(0, 5).toString(), '%PDF-');
 
-  // A birth that repeats the earlier one (the same medical conclusion) is flagged, not stored.
+  // A birth that repeats the earlier one (the same medical conclusion) is flagged, not stored;
+  // one that a rule of the bundle refuses (the device does not judge those) comes back to
+  // correct, with the server's words at its field.
   await context.setOffline(true);
   const repeat = await takeDown(page, birth('Ярема', 'KIT-0777/2026'));
+  const fatherless = birth('Остап', 'KIT-0105/2026');
+  delete fatherless.father;
+  const refused = await takeDown(page, fatherless);
   await context.setOffline(false);
   await page.getByRole('button', { name: 'Надіслати зараз' }).click();
+  const statusOf = (key) => page.locator(`#queue-table tr[data-key="${key}"]`).getAttribute('data-status');
+  await page.waitForFunction(([a, b]) => {
+    const status = (key) => (document.querySelector(`#queue-table tr[data-key="${key}"]`) || { dataset: {} }).dataset.status;
+    return status(a) === 'duplicate' && status(b) === 'correct';
+  }, [repeat, refused], WAIT);
+  assert.equal(await page.locator('[data-count="correct"]').innerText(), 'Потрібно виправити: 1');
+  assert.equal(await page.locator('[data-count="duplicate"]').innerText(), 'Можливі дублікати: 1');
+  await shoot(page, 'kit-07-report');
+  await page.locator(`tr[data-key="${refused}"] [data-action="edit"]`).click();
+  const fatherNeeded = 'Для шлюбу чи спільної заяви батьків потрібні відомості про батька';
+  await page.locator('[data-field="/father"] > .field-error').getByText(fatherNeeded).waitFor(WAIT);
+  await shoot(page, 'kit-08-refused-by-the-server');
+  await fillKit(page, EXAMPLE.father, '/father');
+  await page.getByRole('button', { name: 'Прийняти до черги' }).click();
+  await page.waitForFunction((key) => {
+    const row = document.querySelector(`#queue-table tr[data-key="${key}"]`);
+    return row && row.dataset.status === 'sent';
+  }, refused, WAIT);
+  assert.equal(await statusOf(repeat), 'duplicate');
   const row = page.locator(`tr[data-key="${repeat}"]`);
-  await page.waitForFunction((key) => document.querySelector(`tr[data-key="${key}"]`).dataset.status === 'duplicate', repeat, WAIT);
   assert.match(await row.innerText(), /Можливий дублікат/);
   await row.locator('[data-action="edit"]').click();
   await page.locator('#capture-summary').getByText('Можливе повторне подання').waitFor(WAIT);
-  await shoot(page, 'kit-07-duplicate');
+  await shoot(page, 'kit-09-duplicate');
   const after = await api('GET', '/api/v1/applications?limit=100', token);
-  assert.equal(after.body.applications.filter((a) => a.submitted_by === LOGIN).length, 4, 'not stored twice');
-  await page.getByRole('button', { name: 'Скасувати' }).click();
+  assert.equal(after.body.applications.filter((a) => a.submitted_by === LOGIN).length, 5, 'the duplicate not stored twice');
+  // The registrar knows why it is no mistake: it goes with the reason (and its key).
+  await page.getByRole('button', { name: 'Прийняти до черги' }).click();
+  await page.locator('#capture-summary').getByText('Вкажіть причину').waitFor(WAIT);
+  await page.fill('#duplicate-reason', 'Перша заява подана з помилкою в медичному висновку');
+  await page.getByRole('button', { name: 'Прийняти до черги' }).click();
+  await page.waitForFunction((key) => {
+    const sent = document.querySelector(`#queue-table tr[data-key="${key}"]`);
+    return sent && sent.dataset.status === 'sent';
+  }, repeat, WAIT);
+  const confirmed = await api('GET', '/api/v1/applications?limit=100', token);
+  assert.equal(confirmed.body.applications.filter((a) => a.submitted_by === LOGIN).length, 6, 'sent with its reason');
 
   // The session ends while the kit is offline (here: the password is changed at the centre,
   // which ends every session): the kit asks for the password before sending; the queue waits.
@@ -274,9 +309,9 @@ test('a registrar takes births down offline in the kit and each reaches the serv
   await context.setOffline(false);
   await page.locator('#reauth').waitFor(WAIT);
   assert.equal(await page.locator(`#queue-table tr[data-key="${late}"]`).getAttribute('data-status'), 'queued', 'it waits');
-  await shoot(page, 'kit-08-session-ended');
+  await shoot(page, 'kit-10-session-ended');
   const stillOne = await api('GET', '/api/v1/applications?limit=100', change.body.token);
-  assert.equal(stillOne.body.applications.filter((a) => a.submitted_by === LOGIN).length, 4, 'nothing sent meanwhile');
+  assert.equal(stillOne.body.applications.filter((a) => a.submitted_by === LOGIN).length, 6, 'nothing sent meanwhile');
   await page.fill('#reauth-password', changed);
   await page.getByRole('button', { name: 'Увійти й надіслати' }).click();
   await page.waitForFunction((key) => {
@@ -284,7 +319,7 @@ test('a registrar takes births down offline in the kit and each reaches the serv
     return row && row.dataset.status === 'sent';
   }, late, WAIT);
   const last = await api('GET', '/api/v1/applications?limit=100', change.body.token);
-  assert.equal(last.body.applications.filter((a) => a.submitted_by === LOGIN).length, 5);
+  assert.equal(last.body.applications.filter((a) => a.submitted_by === LOGIN).length, 7);
   assert.deepEqual(pageErrors, [], 'the kit threw nothing');
   await context.close();
 });
