@@ -74,11 +74,13 @@ async function fillKit(page, data, pointer = '') {
   }
 }
 
-/** Take a birth down in the kit and queue it; the provisional receipt's key. */
-async function takeDown(page, data) {
+/** Take a birth down in the kit and queue it (the fields `cleared` emptied); the provisional
+ * receipt's key. */
+async function takeDown(page, data, cleared = []) {
   await page.locator('[data-bundle="birth"]').click();
   await page.locator('#capture').waitFor(WAIT);
   await fillKit(page, data);
+  for (const pointer of cleared) await page.locator(`[data-pointer="${pointer}"]`).fill('');
   await page.getByRole('button', { name: 'Прийняти до черги' }).click();
   await page.locator('#provisional').waitFor(WAIT);
   const key = await page.locator('#provisional-key').innerText();
@@ -258,7 +260,8 @@ test('a registrar takes births down offline in the kit and each reaches the serv
   const repeat = await takeDown(page, birth('Ярема', 'KIT-0777/2026'));
   const fatherless = birth('Остап', 'KIT-0105/2026');
   delete fatherless.father;
-  const refused = await takeDown(page, fatherless);
+  // (The father's citizenship is filled in beforehand: emptied, nothing of the father is given.)
+  const refused = await takeDown(page, fatherless, ['/father/citizenship']);
   await context.setOffline(false);
   await page.getByRole('button', { name: 'Надіслати зараз' }).click();
   const statusOf = (key) => page.locator(`#queue-table tr[data-key="${key}"]`).getAttribute('data-status');
