@@ -7,7 +7,9 @@ import { render, read, showErrors } from './form.js';
 import { validate } from './validate.js';
 import { sendAll } from './sync.js';
 
-const state = { pack: null, key: null, token: null, login: null, device: null, editing: null, syncing: false };
+const state = {
+  pack: null, packFresh: false, key: null, token: null, login: null, device: null, editing: null, syncing: false,
+};
 const $ = (id) => document.getElementById(id);
 const SCREENS = ['loading', 'sign-in', 'pin', 'home', 'reauth', 'capture', 'provisional'];
 const STATUS = {
@@ -114,6 +116,7 @@ async function loadPack() {
     throw new Error(`Не вдалося отримати форми установи (HTTP ${response.status})`);
   }
   state.pack = await response.json();
+  state.packFresh = true;
   await outbox.setMeta('pack', state.pack);
 }
 
@@ -437,6 +440,10 @@ async function sync(asked = false) {
     if (!(await sessionLive())) {
       reauth();
       return;
+    }
+    if (!state.packFresh) {
+      // Once a shift, while the connection is there: the forms as the server has them now.
+      await loadPack().catch(() => {});
     }
     const report = await sendAll({ key: state.key, token: state.token, device: state.device, changed: () => {} });
     showNetwork(report.stopped !== 'offline');

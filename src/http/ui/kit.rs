@@ -93,7 +93,7 @@ static VERSION: LazyLock<String> = LazyLock::new(|| {
 });
 
 /// The kit's pages allow its manifest and its worker besides what every page allows.
-const POLICY: &str = "default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self' blob:; \
+const POLICY: &str = "default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self'; \
      connect-src 'self'; manifest-src 'self'; worker-src 'self'; form-action 'self'; \
      base-uri 'none'; frame-ancestors 'none'";
 
