@@ -4,6 +4,7 @@
 // group kept when anything in it is filled in or it is required, a box as true or false.
 
 let counter = 0;
+let withDefaults = true;
 
 function element(tag, attributes = {}, text = null) {
   const node = document.createElement(tag);
@@ -35,8 +36,12 @@ export function at(data, pointer) {
   return node;
 }
 
-/** Draw `fields` into `container`, filled in with `data` (a queued application's). */
-export function render(fields, container, data = {}) {
+/**
+ * Draw `fields` into `container`, filled in with `data` (a queued application's). `defaults`:
+ * whether a field the data leaves out shows its schema's default (a new application's do).
+ */
+export function render(fields, container, data = {}, { defaults = true } = {}) {
+  withDefaults = defaults;
   container.replaceChildren(...fields.map((f) => draw(f, `/${segment(f.name)}`, data)));
   container.addEventListener('change', () => disclose(container));
   disclose(container);
@@ -100,7 +105,7 @@ function draw(field, pointer, data) {
         autocomplete: 'off',
         spellcheck: 'false',
       });
-      const initial = value === undefined ? field.default : value;
+      const initial = value === undefined && withDefaults ? field.default : value;
       input.value = initial === undefined || initial === null ? '' : String(initial);
       return wrap(field, pointer, data, labelled(field, pointer, input));
     }
@@ -176,7 +181,12 @@ function typed(container, pointer) {
   if (inputs[0].type === 'checkbox' && inputs.length === 1 && inputs[0].value === 'true') {
     return inputs[0].checked ? 'true' : '';
   }
-  return inputs[0].value.trim();
+  return trim(inputs[0].value);
+}
+
+/** Without white space at either end, as Rust's `str::trim` (Unicode White_Space). */
+function trim(text) {
+  return text.replace(/^\p{White_Space}+|\p{White_Space}+$/gu, '');
 }
 
 /** Show each field only when the choice it depends on has one of its values. */
@@ -244,6 +254,12 @@ function value(field, pointer, container, errors) {
       break;
   }
   const text = typed(container, pointer);
+  const input = container.querySelector(`[data-pointer="${CSS.escape(pointer)}"]`);
+  if (text === '' && field.kind === 'date' && input && input.validity.badInput) {
+    // A date begun but not whole: the browser gives no value, the registrar gets a word.
+    errors.push({ pointer, key: 'date-shape' });
+    return null;
+  }
   if (text === '') {
     return null;
   }
@@ -260,7 +276,7 @@ function value(field, pointer, container, errors) {
 
 /** A number as people write it: `2 500 000`, `1500,50` (as the server's pages read it). */
 function number(text, integer) {
-  const plain = text.replace(/[\s\u202f]/g, '').replace(/,/g, '.');
+  const plain = text.replace(/\p{White_Space}/gu, '').replace(/,/g, '.');
   if (/^[+-]?[0-9]+$/.test(plain) && Number.isSafeInteger(Number(plain))) {
     return Number(plain);
   }
@@ -279,6 +295,15 @@ export function showErrors(container, errors) {
   for (const box of container.querySelectorAll('.invalid')) {
     box.classList.remove('invalid');
   }
+  for (const input of container.querySelectorAll('[aria-invalid]')) {
+    input.removeAttribute('aria-invalid');
+    const kept = (input.getAttribute('aria-describedby') || '').split(' ').filter((id) => id && !id.startsWith('err-'));
+    if (kept.length) {
+      input.setAttribute('aria-describedby', kept.join(' '));
+    } else {
+      input.removeAttribute('aria-describedby');
+    }
+  }
   const rest = [];
   const links = [];
   for (const error of errors) {
@@ -287,7 +312,7 @@ export function showErrors(container, errors) {
       rest.push(error);
       continue;
     }
-    const id = `e${counter += 1}`;
+    const id = `err-${counter += 1}`;
     const note = element('p', { class: 'field-error', id }, error.message);
     box.classList.add('invalid');
     const controls = 'input, select, textarea';

@@ -5,10 +5,11 @@
 import * as outbox from './outbox.js';
 import { render, read, showErrors } from './form.js';
 import { validate } from './validate.js';
-import { sendAll } from './sync.js';
+import { sendAll, timedFetch } from './sync.js';
 
 const state = {
-  pack: null, packFresh: false, key: null, token: null, login: null, device: null, editing: null, syncing: false,
+  pack: null, packFresh: false, key: null, token: null, login: null, device: null, editing: null,
+  syncing: false, queueing: false,
 };
 const $ = (id) => document.getElementById(id);
 const SCREENS = ['loading', 'sign-in', 'pin', 'home', 'reauth', 'capture', 'provisional'];
@@ -71,7 +72,7 @@ async function networkChanged() {
   let online = navigator.onLine;
   if (online) {
     try {
-      online = (await fetch('/livez', { cache: 'no-store' })).ok;
+      online = (await timedFetch('/livez', {}, 10000)).ok;
     } catch {
       online = false;
     }
@@ -89,15 +90,14 @@ async function api(path, options = {}) {
   if (state.token) {
     headers.Authorization = `Bearer ${state.token}`;
   }
-  return fetch(path, { ...options, headers, cache: 'no-store' });
+  return timedFetch(path, { ...options, headers });
 }
 
 async function signIn(login, password) {
-  const response = await fetch('/api/v1/session', {
+  const response = await timedFetch('/api/v1/session', {
     method: 'POST',
     headers: { 'Content-Type': 'application/json' },
     body: JSON.stringify({ login, password }),
-    cache: 'no-store',
   });
   const answer = await response.json().catch(() => ({}));
   if (!response.ok) {
@@ -169,8 +169,9 @@ async function lockedQueue() {
 }
 
 async function newShift() {
-  for (const item of await outbox.items()) {
-    await outbox.remove(item.key);
+  if (!(await outbox.clearIfNothingWaits())) {
+    await askPin();
+    return;
   }
   await outbox.forgetPin();
   state.pack = null;
@@ -181,8 +182,8 @@ $('pin-form').addEventListener('submit', async (e) => {
   e.preventDefault();
   const pin = $('pin-code').value;
   if ($('pin-form').dataset.mode === 'set') {
-    if (!/^[0-9]{6,}$/.test(pin)) {
-      problem('pin-problem', 'PIN-код — щонайменше 6 цифр.');
+    if (Array.from(pin).length < 8) {
+      problem('pin-problem', 'PIN-код — щонайменше 8 символів (цифри або літери; довший — надійніший).');
       return;
     }
     if (pin !== $('pin-again').value) {
@@ -213,6 +214,8 @@ $('pin-form').addEventListener('submit', async (e) => {
 $('end-shift').addEventListener('click', () => {
   state.key = null;
   state.token = null;
+  state.editing = null;
+  $('fields').replaceChildren();
   askPin();
 });
 
@@ -221,14 +224,14 @@ $('end-shift').addEventListener('click', () => {
 function queueTable(items, actions) {
   const table = node('table', null, { id: actions ? 'queue-table' : 'locked-table' });
   const head = node('tr');
-  for (const title of ['Ключ заяви', 'Життєва подія', 'Прийнято', 'Стан', actions ? 'Дії' : '']) {
+  for (const title of ['Ключ заяви', 'Життєва подія', 'Прийнято', 'Стан'].concat(actions ? ['Дії'] : [])) {
     head.append(node('th', title, { scope: 'col' }));
   }
   table.append(node('thead'), node('tbody'));
   table.tHead.append(head);
   for (const item of items) {
     const row = node('tr', null, { 'data-key': item.key, 'data-status': item.status });
-    row.append(node('td', item.key, { class: 'mono' }), node('td', item.title),
+    row.append(node('td', item.key, { class: 'mono', id: `key-${item.key}` }), node('td', item.title),
       node('td', kyivTime(item.capturedAt)));
     const status = node('td');
     status.append(node('span', STATUS[item.status], { class: `badge ${item.status}` }));
@@ -236,24 +239,25 @@ function queueTable(items, actions) {
       status.append(node('br'), node('span', `№ ${item.applicationId}`, { class: 'mono' }));
     }
     row.append(status);
-    const cell = node('td');
     if (actions) {
+      const cell = node('td');
       itemActions(item).forEach((b) => cell.append(b));
+      row.append(cell);
     }
-    row.append(cell);
     table.tBodies[0].append(row);
   }
   return table;
 }
 
 function itemActions(item) {
-  const out = [button('Попередня квитанція', () => provisional(item), { 'data-action': 'provisional' })];
+  const of = (action) => ({ 'data-action': action, 'aria-describedby': `key-${item.key}` });
+  const out = [button('Попередня квитанція', () => provisional(item), of('provisional'))];
   if (item.status === 'correct' || item.status === 'duplicate') {
-    out.push(button(item.status === 'correct' ? 'Виправити' : 'Переглянути', () => edit(item), { 'data-action': 'edit' }));
-    out.push(button('Вилучити з черги', () => discard(item), { 'data-action': 'discard' }));
+    out.push(button(item.status === 'correct' ? 'Виправити' : 'Переглянути', () => edit(item), of('edit')));
+    out.push(button('Вилучити з черги', () => discard(item), of('discard')));
   }
   if (item.status === 'sent' && item.applicationId) {
-    out.push(button('Квитанція (PDF)', () => receipt(item), { 'data-action': 'receipt' }));
+    out.push(button('Квитанція (PDF)', () => receipt(item), of('receipt')));
   }
   return out;
 }
@@ -289,10 +293,12 @@ async function receipt(item) {
     $('report').textContent = `Квитанцію зараз не отримати (HTTP ${response.status}).`;
     return;
   }
-  const link = node('a', null, { href: URL.createObjectURL(await response.blob()), download: `receipt-${item.applicationId}.pdf` });
+  const address = URL.createObjectURL(await response.blob());
+  const link = node('a', null, { href: address, download: `receipt-${item.applicationId}.pdf` });
   document.body.append(link);
   link.click();
   link.remove();
+  setTimeout(() => URL.revokeObjectURL(address), 60000);
 }
 
 // Taking an application down: judged on the device, sealed, stored, and only then "taken".
@@ -303,18 +309,26 @@ function capture(e, item = null, content = null, problems = []) {
   $('capture-lead').textContent = item
     ? `Заява ${item.key}: виправте позначене й поставте її в чергу знову (ключ той самий).`
     : 'Заповніть заяву. Її буде перевірено тут і поставлено в чергу; надішлеться, щойно буде зв\'язок.';
-  render(e.fields, $('fields'), content ? content.data : {});
+  // A queued application is drawn as it was taken down: no default comes back in a field the
+  // registrar emptied.
+  render(e.fields, $('fields'), content ? content.data : {}, { defaults: !content });
   const duplicate = item && item.status === 'duplicate';
   $('duplicate-row').hidden = !duplicate;
   $('duplicate-reason').value = (content && content.duplicateReason) || '';
-  summary(problems);
   show('capture');
+  summary(problems);
 }
 
 async function edit(item) {
+  const ev = event(item.bundle);
+  if (!ev) {
+    // Drawn with no form, the correction would lose the data: it waits, as it is.
+    $('report').textContent = `Установа більше не подає «${item.title}» з цього кейсу: заяву ${item.key} не виправити тут. Вилучіть її з черги або подайте в центрі.`;
+    return;
+  }
   const content = await outbox.unseal(state.key, item.sealed);
   const problems = item.problem ? await outbox.unseal(state.key, item.problem) : [];
-  capture(event(item.bundle) || { bundle: item.bundle, title: { uk: item.title }, fields: [] }, item, content, problems);
+  capture(ev, item, content, problems);
 }
 
 function summary(errors) {
@@ -341,6 +355,21 @@ function summary(errors) {
 
 $('capture-form').addEventListener('submit', async (e) => {
   e.preventDefault();
+  // Pressed twice (or Enter twice) while the first is being sealed and written: one item.
+  if (state.queueing || !state.editing) {
+    return;
+  }
+  state.queueing = true;
+  $('queue-it').disabled = true;
+  try {
+    await queueIt();
+  } finally {
+    state.queueing = false;
+    $('queue-it').disabled = false;
+  }
+});
+
+async function queueIt() {
   const { event: ev, item } = state.editing;
   const { data, errors } = read(ev.fields, $('fields'));
   const messages = state.pack.messages.uk;
@@ -372,6 +401,7 @@ $('capture-form').addEventListener('submit', async (e) => {
   entry.status = 'queued';
   entry.problem = null;
   await outbox.put(entry);
+  state.editing = null;
   if (item) {
     await home();
   } else {
@@ -380,7 +410,7 @@ $('capture-form').addEventListener('submit', async (e) => {
   if (navigator.onLine) {
     sync();
   }
-});
+}
 
 $('capture-cancel').addEventListener('click', home);
 
@@ -411,18 +441,26 @@ $('provisional-back').addEventListener('click', home);
 
 // Sending: when the connection returns, every half minute while something waits, and on demand.
 
-async function sessionLive() {
+/** Whether the session still stands: `live`, `ended` (401: ask for the password), or
+ * `unknown` (the server did not say: try again later, ask nothing). */
+async function session() {
   if (!state.token) {
-    return false;
+    return 'ended';
   }
   const response = await api('/api/v1/session');
-  return response.ok;
+  if (response.ok) {
+    return 'live';
+  }
+  return response.status === 401 ? 'ended' : 'unknown';
 }
 
 /** Send what waits. Asked by the registrar (`asked`), a session that ended asks for the
  * password at once; otherwise only when the queue is on screen (the registrar may be typing). */
 async function sync(asked = false) {
   if (state.syncing || !state.key) {
+    if (state.syncing && asked === true) {
+      $('report').textContent = 'Надсилання вже триває.';
+    }
     return;
   }
   state.syncing = true;
@@ -437,15 +475,22 @@ async function sync(asked = false) {
     }
   };
   try {
-    if (!(await sessionLive())) {
+    const standing = await session();
+    if (standing === 'ended') {
       reauth();
+      return;
+    }
+    if (standing === 'unknown') {
+      $('report').textContent = 'Сервер зараз не відповідає: заяви чекають і підуть у наступному колі.';
       return;
     }
     if (!state.packFresh) {
       // Once a shift, while the connection is there: the forms as the server has them now.
       await loadPack().catch(() => {});
     }
-    const report = await sendAll({ key: state.key, token: state.token, device: state.device, changed: () => {} });
+    const round = () => sendAll({ key: state.key, token: state.token, device: state.device, changed: () => {} });
+    // One round at a time on this device, even with the kit open in two windows.
+    const report = navigator.locks ? await navigator.locks.request('onestop-kit-sync', round) : await round();
     showNetwork(report.stopped !== 'offline');
     await refreshQueue();
     showReport(report);

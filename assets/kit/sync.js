@@ -13,27 +13,34 @@ export function emptyReport() {
   return { sent: [], waiting: [], correct: [], duplicate: [], stopped: null };
 }
 
-/** POST one application; the answer's status and body (null body when not JSON). */
-async function post(item, body, token) {
+/**
+ * `fetch` that gives up after `ms` and never follows a redirect: a captive portal's login page
+ * or a proxy's answer is not onestop's.
+ */
+export async function timedFetch(url, options = {}, ms = TIMEOUT_MS) {
   const abort = new AbortController();
-  const timer = setTimeout(() => abort.abort(), TIMEOUT_MS);
+  const timer = setTimeout(() => abort.abort(), ms);
   try {
-    const response = await fetch(`/api/v1/bundles/${encodeURIComponent(item.bundle)}/applications`, {
-      method: 'POST',
-      headers: {
-        'Content-Type': 'application/json',
-        Authorization: `Bearer ${token}`,
-        'Idempotency-Key': item.key,
-      },
-      body: JSON.stringify(body),
-      signal: abort.signal,
-      cache: 'no-store',
-    });
-    const answer = await response.json().catch(() => null);
-    return { status: response.status, answer };
+    return await fetch(url, { cache: 'no-store', redirect: 'error', ...options, signal: abort.signal });
   } finally {
     clearTimeout(timer);
   }
+}
+
+/** POST one application; the answer's status and body (null when it is not onestop's JSON). */
+async function post(item, body, token) {
+  const response = await timedFetch(`/api/v1/bundles/${encodeURIComponent(item.bundle)}/applications`, {
+    method: 'POST',
+    headers: {
+      'Content-Type': 'application/json',
+      Authorization: `Bearer ${token}`,
+      'Idempotency-Key': item.key,
+    },
+    body: JSON.stringify(body),
+  });
+  const json = (response.headers.get('Content-Type') || '').startsWith('application/json');
+  const answer = json ? await response.json().catch(() => null) : null;
+  return { status: response.status, answer };
 }
 
 /**
@@ -65,7 +72,13 @@ export async function sendAll(ctx) {
 }
 
 async function sendOne(ctx, item) {
-  const content = await outbox.unseal(ctx.key, item.sealed);
+  let content;
+  try {
+    content = await outbox.unseal(ctx.key, item.sealed);
+  } catch {
+    // Sealed under another PIN (another window's shift): it waits for that PIN.
+    return { item, group: 'waiting' };
+  }
   const body = {
     data: content.data,
     capture: { device: ctx.device, captured_at: item.capturedAt, captured_by: item.capturedBy },
@@ -85,33 +98,31 @@ async function sendOne(ctx, item) {
     return { item, group: 'waiting', stopped: 'offline' };
   }
   const { status, answer } = result;
-  if (status === 201 || status === 200) {
+  const errors = answer && Array.isArray(answer.errors) ? answer.errors : null;
+  if (status === 201 && answer && typeof answer.id === 'string') {
     item.status = 'sent';
-    item.applicationId = answer && answer.id;
+    item.applicationId = answer.id;
     item.sentAt = new Date().toISOString();
     item.problem = null;
     await outbox.put(item);
     return { item, group: 'sent' };
   }
-  if (status === 401) {
+  if (status === 401 && errors) {
     return { item, group: 'waiting', stopped: 'signin' };
   }
-  const errors = answer && Array.isArray(answer.errors) ? answer.errors : [];
-  const duplicate = status === 409 && errors.some((e) => e.duplicate_of !== undefined);
-  if (status === 409 && !duplicate) {
-    // The first request with this key is still being stored: ask again next round.
+  const duplicate = status === 409 && errors !== null && errors.some((e) => e.duplicate_of !== undefined);
+  // A refusal is onestop's own answer, with its errors: anything else (a proxy's page, a
+  // timeout's 5xx, "still being stored", too many requests, an answer cut short) may hide a
+  // stored application, so the item stays `sending` and goes again with its key.
+  const refused = errors !== null && status >= 400 && status < 500
+    && ![401, 409, 429].includes(status);
+  if (!duplicate && !refused) {
     return { item, group: 'waiting' };
   }
-  if (status === 422 || status === 400 || status === 403 || status === 404 || duplicate) {
-    item.status = duplicate ? 'duplicate' : 'correct';
-    item.problem = await outbox.seal(ctx.key, errors.map((e) => ({
-      pointer: e.pointer || '', message: e.message, duplicateOf: e.duplicate_of,
-    })));
-    await outbox.put(item);
-    return { item, group: item.status };
-  }
-  // The server could not answer now (5xx, 429, a proxy's page): it waits for the next round.
-  item.status = 'queued';
+  item.status = duplicate ? 'duplicate' : 'correct';
+  item.problem = await outbox.seal(ctx.key, errors.map((e) => ({
+    pointer: e.pointer || '', message: e.message, duplicateOf: e.duplicate_of,
+  })));
   await outbox.put(item);
-  return { item, group: 'waiting' };
+  return { item, group: item.status };
 }

@@ -66,7 +66,7 @@ function resolve(ref, root) {
   }
   for (const raw of fragment.split('/').slice(1)) {
     const segment = decodeURIComponent(raw).replace(/~1/g, '/').replace(/~0/g, '~');
-    if (node === null || typeof node !== 'object' || !(segment in node)) {
+    if (node === null || typeof node !== 'object' || !Object.hasOwn(node, segment)) {
       return null;
     }
     node = node[segment];
@@ -102,7 +102,7 @@ function equal(a, b) {
   }
   if (typeOf(a) === 'object') {
     const keys = Object.keys(a);
-    return keys.length === Object.keys(b).length && keys.every((k) => k in b && equal(a[k], b[k]));
+    return keys.length === Object.keys(b).length && keys.every((k) => Object.hasOwn(b, k) && equal(a[k], b[k]));
   }
   return a === b;
 }
@@ -206,12 +206,12 @@ function arrays(schema, data, pointer, root, out, depth, say) {
 function objects(schema, data, pointer, root, out, depth, say) {
   const properties = schema.properties && typeof schema.properties === 'object' ? schema.properties : {};
   for (const name of Array.isArray(schema.required) ? schema.required : []) {
-    if (!(name in data)) {
+    if (!Object.hasOwn(data, name)) {
       say('required-field', child(pointer, name));
     }
   }
   for (const [name, value] of Object.entries(data)) {
-    if (name in properties) {
+    if (Object.hasOwn(properties, name)) {
       check(properties[name], value, child(pointer, name), root, out, depth + 1);
     } else if (schema.additionalProperties === false) {
       say('unknown-field', child(pointer, name));

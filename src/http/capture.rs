@@ -29,12 +29,16 @@ pub fn read(value: Option<Value>) -> Result<Option<Capture>, ApiError> {
         ApiError::because("/capture/captured_at", Message::Format("date-time".into()))
     })?;
     let captured_by = text(&mut map, "captured_by")?;
-    if captured_by.chars().any(char::is_control) {
+    // Neither control characters nor those that turn text around (U+202E would show a login
+    // backwards in the trail).
+    let turning = |c: char| matches!(c, '\u{200E}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}');
+    if captured_by.chars().any(|c| c.is_control() || turning(c)) {
         return Err(ApiError::because("/capture/captured_by", Message::Invalid));
     }
     if let Some(extra) = map.keys().next() {
+        let escaped = extra.replace('~', "~0").replace('/', "~1");
         return Err(ApiError::because(
-            &format!("/capture/{extra}"),
+            &format!("/capture/{escaped}"),
             Message::UnknownField,
         ));
     }

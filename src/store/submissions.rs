@@ -9,7 +9,12 @@ use super::{Store, StoreError, now_ms};
 use sqlx::Row;
 
 /// A reservation older than this, still without an answer, belonged to a process that died.
-const STALE_MS: i64 = 30_000;
+/// It must be far longer than any live request could take to store its application: clients
+/// (the mobile kit among them) give up on an answer after 30 s and send again with the same
+/// key, and a reservation taken over while its first request is still storing would let both
+/// store an application. Ten minutes: a retry after a crash waits that long (answered 409,
+/// "still being stored"), never a second application.
+const STALE_MS: i64 = 10 * 60_000;
 
 /// What is known about a key.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -303,6 +303,14 @@ async fn a_malformed_capture_gets_a_4xx_at_its_pointer_and_nothing_is_stored(db:
             json!({"device": "kit-1", "captured_at": "2026-12-04T09:15:00Z", "captured_by": "x", "gps": 1}),
             "/capture/gps",
         ),
+        (
+            json!({"device": "kit-1", "captured_at": "2026-12-04T09:15:00Z", "captured_by": "x", "a/b": 1}),
+            "/capture/a~1b",
+        ),
+        (
+            json!({"device": "kit-1", "captured_at": "2026-12-04T09:15:00Z", "captured_by": "rotartsiger\u{202E}"}),
+            "/capture/captured_by",
+        ),
     ];
     for (capture, pointer) in cases {
         let response = app

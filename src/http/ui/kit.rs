@@ -275,6 +275,7 @@ pub fn messages(schemas: &[Value], lang: Lang) -> Map<String, Value> {
         ("invalid", Message::Invalid),
         ("not-a-number", Message::NotANumber),
         ("not-a-whole-number", Message::NotAWholeNumber),
+        ("date-shape", Message::DateShape),
     ] {
         put(key.to_owned(), message);
     }
