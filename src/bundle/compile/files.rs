@@ -18,13 +18,18 @@ pub(in crate::bundle) enum Sources<'a> {
 }
 
 impl Sources<'_> {
-    /// The text of the file at `relative` (to the definitions' root).
+    /// The text of the file at `relative` (to the definitions' root); a path that would leave
+    /// the root (a `receipt: ../../x` in a bundle) is not read, from a folder or from memory.
     pub(in crate::bundle) fn read(&self, relative: &Path) -> io::Result<String> {
+        let Some(key) = plain(relative) else {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "the path leaves the definitions' folder",
+            ));
+        };
         match self {
-            Sources::Folder(root) => std::fs::read_to_string(root.join(relative)),
-            Sources::Memory(files) => plain(relative)
-                .and_then(|key| files.get(&key))
-                .cloned()
+            Sources::Folder(root) => std::fs::read_to_string(root.join(key)),
+            Sources::Memory(files) => (files.get(&key).cloned())
                 .ok_or_else(|| io::Error::new(io::ErrorKind::NotFound, "no such file")),
         }
     }
@@ -233,6 +238,27 @@ mod tests {
         assert!(sources.read(Path::new("/etc/passwd")).is_err());
         let climbed = sources.read(Path::new("receipts/../forms/a.schema.json"));
         assert_eq!(climbed.ok().as_deref(), Some("{}"));
+    }
+
+    #[test]
+    fn a_path_that_leaves_the_definitions_root_is_not_read_from_a_folder() {
+        let dir = tempfile::tempdir().expect("a temporary folder");
+        let root = dir.path().join("definitions");
+        std::fs::create_dir_all(root.join("receipts")).expect("folders");
+        std::fs::write(dir.path().join("secret.txt"), "secret").expect("a file");
+        std::fs::write(root.join("receipts/a.hbs"), "a").expect("a file");
+        let sources = Sources::Folder(&root);
+        let left = sources.read(Path::new("receipts/../../secret.txt"));
+        assert_eq!(
+            left.err().map(|e| e.kind()),
+            Some(io::ErrorKind::InvalidInput)
+        );
+        assert!(
+            sources.read(&dir.path().join("secret.txt")).is_err(),
+            "nor an absolute path"
+        );
+        let within = sources.read(Path::new("receipts/./a.hbs"));
+        assert_eq!(within.ok().as_deref(), Some("a"));
     }
 
     #[test]
