@@ -22,26 +22,15 @@ fn corpus() -> BTreeMap<String, Vec<String>> {
 
 /// The kit's verdicts, from Node; run twice around the server's, today is the same day for
 /// both unless midnight in Kyiv passes between (then the two runs differ and the test says so).
-fn kit_verdicts() -> BTreeMap<String, Vec<bool>> {
-    let judge = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/kit/judge.mjs");
-    let output = Command::new("node")
-        .arg(judge)
-        .arg(corpus_path())
-        .output()
-        .expect("node runs (Node.js 20 or later is needed for the kit's tests)");
-    assert!(
-        output.status.success(),
-        "the kit's judge failed: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let verdicts: Value = serde_json::from_slice(&output.stdout).expect("the judge prints JSON");
-    serde_json::from_value(verdicts).expect("a list of verdicts per format")
+fn kit_verdicts(corpus: &BTreeMap<String, Vec<String>>) -> BTreeMap<String, Vec<bool>> {
+    let corpus = serde_json::to_value(corpus).expect("the corpus as JSON");
+    serde_json::from_value(node("judge.mjs", &corpus)).expect("a list of verdicts per format")
 }
 
 #[test]
 fn the_kit_and_the_server_judge_every_value_of_the_shared_corpus_alike() {
     let corpus = corpus();
-    let before = kit_verdicts();
+    let before = kit_verdicts(&corpus);
     let server: BTreeMap<&str, Vec<bool>> = CUSTOM_FORMATS
         .iter()
         .map(|(name, check)| {
@@ -51,7 +40,7 @@ fn the_kit_and_the_server_judge_every_value_of_the_shared_corpus_alike() {
             (*name, values.iter().map(|v| check(v)).collect())
         })
         .collect();
-    let after = kit_verdicts();
+    let after = kit_verdicts(&corpus);
     assert_eq!(
         before, after,
         "midnight in Kyiv passed during the test: run it again"
@@ -114,7 +103,7 @@ fn node(script: &str, input: &Value) -> Value {
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
         .spawn()
-        .expect("node runs");
+        .expect("node runs (Node.js is needed for the kit's tests: scripts/test installs it)");
     let mut stdin = child.stdin.take().expect("stdin");
     let text = input.to_string();
     let writer = std::thread::spawn(move || stdin.write_all(text.as_bytes()));
@@ -203,7 +192,7 @@ fn the_kit_and_the_server_judge_the_shipped_forms_alike_on_the_examples_and_thei
         let form = bundle
             .form(&catalog, &selection)
             .expect("the combined form");
-        let messages = onestop::http::kit_messages(std::slice::from_ref(&form.bundled), Lang::Uk);
+        let messages = onestop::http::kit_messages(&[&form.bundled], Lang::Uk);
         let cases = cases(&example["data"]);
         let input = json!({"cases": cases.iter().map(|d| json!({"schema": form.bundled, "data": d})).collect::<Vec<_>>()});
         let kit = node("judge-form.mjs", &input);

@@ -194,18 +194,8 @@ function plus(date, years, months) {
   return y > 9999 ? null : { y, m, d: Math.min(date.d, daysIn(y, m)) };
 }
 
-let fixedToday = null;
-
-/** Judge as if today were `date` (`YYYY-MM-DD`), or the real today again with null. */
-export function setToday(date) {
-  fixedToday = date ? isoDate(date) : null;
-}
-
 /** Today's date in Kyiv. */
 export function todayInKyiv() {
-  if (fixedToday) {
-    return fixedToday;
-  }
   const parts = new Intl.DateTimeFormat('en-CA', {
     timeZone: 'Europe/Kyiv', year: 'numeric', month: '2-digit', day: '2-digit',
   }).formatToParts(new Date());

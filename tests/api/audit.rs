@@ -4,7 +4,7 @@
 //! removed behind onestop's back.
 
 use crate::helpers::{
-    Db, INSTITUTION, TestApp, add_institution, client_with, example, spawn_app, token,
+    Db, INSTITUTION, TestApp, add_institution, client_with, example, spawn_app, token, trail,
 };
 use serde_json::{Value, json};
 use std::time::Duration;
@@ -22,18 +22,6 @@ on_both_databases!(
 /// An auditor of no one institution, over the API.
 async fn auditor(app: &TestApp) -> reqwest::Client {
     client_with(&token(&app.store, None, "auditor").await)
-}
-
-/// The trail's entries matching `query` (newest first), as `client` sees them.
-async fn trail(app: &TestApp, client: &reqwest::Client, query: &str) -> Vec<Value> {
-    let response = client
-        .get(format!("{}/api/v1/audit?{query}&limit=500", app.address))
-        .send()
-        .await
-        .expect("sent");
-    assert_eq!(response.status().as_u16(), 200);
-    let body: Value = response.json().await.expect("JSON");
-    body["entries"].as_array().expect("entries").clone()
 }
 
 fn actions(entries: &[Value]) -> Vec<&str> {

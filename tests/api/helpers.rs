@@ -91,6 +91,18 @@ pub async fn token(store: &onestop::store::Store, institution: Option<&str>, rol
         .expect("token made")
 }
 
+/// The audit trail's entries matching `query` (newest first), as `client` sees them.
+pub async fn trail(app: &TestApp, client: &reqwest::Client, query: &str) -> Vec<Value> {
+    let response = client
+        .get(format!("{}/api/v1/audit?{query}&limit=500", app.address))
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(response.status().as_u16(), 200);
+    let body: Value = response.json().await.expect("JSON");
+    body["entries"].as_array().expect("entries").clone()
+}
+
 /// A session of a new account `login` with `role` at [`INSTITUTION`], made in the store (no
 /// password is checked: the sign-in itself has its own tests).
 pub async fn session(store: &onestop::store::Store, login: &str, role: &str) -> String {

@@ -4,7 +4,7 @@
 //! capture — the device's key, its clock and who took it down — in the audit trail beside who
 //! sent it and when. The kit itself is driven in a browser: `tests/browser/kit.test.js`.
 
-use crate::helpers::{Db, INSTITUTION, client_with, example, spawn_app, token};
+use crate::helpers::{Db, INSTITUTION, client_with, example, spawn_app, token, trail};
 use serde_json::{Value, json};
 
 on_both_databases!(
@@ -21,18 +21,13 @@ async fn the_kit_is_served_to_anyone_and_its_worker_cache_is_named_after_the_bui
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .expect("client");
-    let moved = plain
-        .get(format!("{}/kit", app.address))
-        .send()
-        .await
-        .expect("sent");
+    let get = async |path: &str| {
+        (plain.get(format!("{}{path}", app.address)).send().await).expect("sent")
+    };
+    let moved = get("/kit").await;
     assert_eq!(moved.status().as_u16(), 308);
     assert_eq!(moved.headers()["location"], "/kit/");
-    let page = plain
-        .get(format!("{}/kit/", app.address))
-        .send()
-        .await
-        .expect("sent");
+    let page = get("/kit/").await;
     assert_eq!(page.status().as_u16(), 200);
     let policy = page.headers()["content-security-policy"]
         .to_str()
@@ -42,11 +37,7 @@ async fn the_kit_is_served_to_anyone_and_its_worker_cache_is_named_after_the_bui
     assert!(policy.contains("default-src 'none'"), "{policy}");
     let html = page.text().await.expect("text");
     assert!(html.contains(r#"<link rel="manifest" href="/kit/manifest.webmanifest">"#));
-    let worker = plain
-        .get(format!("{}/kit/sw.js", app.address))
-        .send()
-        .await
-        .expect("sent");
+    let worker = get("/kit/sw.js").await;
     assert_eq!(
         worker.headers()["content-type"],
         "text/javascript; charset=utf-8"
@@ -60,39 +51,24 @@ async fn the_kit_is_served_to_anyone_and_its_worker_cache_is_named_after_the_bui
         !cache.contains("__KIT_VERSION__"),
         "the version is filled in: {cache}"
     );
-    let manifest: Value = plain
-        .get(format!("{}/kit/manifest.webmanifest", app.address))
-        .send()
+    let manifest: Value = get("/kit/manifest.webmanifest")
         .await
-        .expect("sent")
         .json()
         .await
         .expect("the manifest is JSON");
     assert_eq!(manifest["start_url"], "/kit/");
     for icon in manifest["icons"].as_array().expect("icons") {
         let src = icon["src"].as_str().expect("src");
-        let got = plain
-            .get(format!("{}{src}", app.address))
-            .send()
-            .await
-            .expect("sent");
+        let got = get(src).await;
         assert_eq!(got.status().as_u16(), 200, "{src}");
         assert!(
             worker.contains(&format!("'{src}'")),
             "the worker keeps {src}"
         );
     }
-    let missing = plain
-        .get(format!("{}/kit/../Cargo.toml", app.address))
-        .send()
-        .await
-        .expect("sent");
+    let missing = get("/kit/../Cargo.toml").await;
     assert_eq!(missing.status().as_u16(), 404);
-    let unknown = plain
-        .get(format!("{}/kit/nothing.js", app.address))
-        .send()
-        .await
-        .expect("sent");
+    let unknown = get("/kit/nothing.js").await;
     assert_eq!(unknown.status().as_u16(), 404);
 }
 
@@ -232,24 +208,14 @@ async fn a_synced_application_has_its_capture_in_the_audit_trail_beside_who_sent
     assert_eq!(again.json::<Value>().await.expect("JSON")["id"], id);
     let auditor = client_with(&token(&app.store, None, "auditor").await);
     let id = id.as_str().expect("id");
-    let trail: Value = auditor
-        .get(format!(
-            "{}/api/v1/audit?application={id}&limit=50",
-            app.address
-        ))
-        .send()
-        .await
-        .expect("sent")
-        .json()
-        .await
-        .expect("JSON");
-    let submitted: Vec<&Value> = (trail["entries"].as_array().expect("entries").iter())
+    let trail = trail(&app, &auditor, &format!("application={id}")).await;
+    let submitted: Vec<&Value> = (trail.iter())
         .filter(|e| e["action"] == "application.submit")
         .collect();
     assert_eq!(
         submitted.len(),
         1,
-        "one application, one submission: {trail:#}"
+        "one application, one submission: {trail:#?}"
     );
     let entry = submitted[0];
     assert_eq!(

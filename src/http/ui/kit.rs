@@ -125,10 +125,9 @@ async fn file(path: web::Path<String>) -> Result<HttpResponse, super::render::Pr
             "not_found",
         ));
     };
-    let text = text.replace("__KIT_VERSION__", &VERSION);
     Ok(headers(&mut HttpResponse::Ok())
         .content_type(*content_type)
-        .body(text))
+        .body(*text))
 }
 
 /// `GET /kit/sw.js`: the service worker, its cache named after this build.
@@ -172,7 +171,6 @@ pub async fn pack(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpRe
         return Err(auth::refused(crate::access::Refusal::Forbidden, ""));
     }
     let mut events = Vec::new();
-    let mut schemas = Vec::new();
     // What the device may take is what the registrar may submit.
     let offered = (state.catalog.bundles.values())
         .filter(|b| access::may_submit(&caller, b.id.as_str(), false).is_ok());
@@ -192,8 +190,8 @@ pub async fn pack(state: web::Data<AppState>, req: HttpRequest) -> Result<HttpRe
             "form": form.bundled,
             "fields": schema::fields(&form).iter().map(field).collect::<Vec<_>>(),
         }));
-        schemas.push(form.bundled.clone());
     }
+    let schemas: Vec<&Value> = events.iter().map(|e| &e["form"]).collect();
     let body = json!({
         "kit": *VERSION,
         "user": {
@@ -257,7 +255,7 @@ fn choices(options: &[schema::Choice]) -> Vec<Value> {
 /// Every message the device may need for these schemas, keyed as `assets/kit/validate.js`
 /// asks: the kind (`required-field`, `format-rnokpp`) and, for a kind with a parameter, the
 /// parameter as JSON after a colon (`too-long:100`, `one-of:["mother","father"]`).
-pub fn messages(schemas: &[Value], lang: Lang) -> Map<String, Value> {
+pub fn messages(schemas: &[&Value], lang: Lang) -> Map<String, Value> {
     let mut found = BTreeSet::new();
     for schema in schemas {
         keywords(schema, &mut found);
